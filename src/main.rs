@@ -1,0 +1,227 @@
+//! The `liftcheck` command line. Exit codes: 0 = clean, 1 = faults found, 2 = error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use liftcheck::models::{ModelStore, SessionOptions};
+use liftcheck::output;
+use liftcheck::pipeline::{self, RunStats};
+use liftcheck::pose::PoseFrame;
+use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, LandmarkModel};
+use liftcheck::pose::detector::LifterHint;
+use liftcheck::runtime;
+use liftcheck::video::VideoInfo;
+
+/// Exit code for a run that failed (bad input, missing model or library, write error).
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "liftcheck",
+    version,
+    about = "Checks deadlift form from video.",
+    long_about = "Checks deadlift form from video: finds the lifter with BlazePose (ONNX Runtime), \
+                  measures joint angles per frame and checks each rep against coaching cues.\n\n\
+                  Coaching feedback, not medical advice: if you are in pain, see a professional.",
+    after_help = "Exit codes: 0 = no faults, 1 = faults found, 2 = error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse one video: find the lifter on every frame and report what was found.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Args)]
+struct PoseArgs {
+    /// Folder with the model files and manifest.json [default: the installed or checkout models/]
+    #[arg(long, value_name = "DIR", env = "LIFTCHECK_MODELS")]
+    models: Option<PathBuf>,
+    /// Landmark model.
+    #[arg(long, value_enum, default_value_t = LandmarkModel::Full)]
+    model: LandmarkModel,
+    /// ONNX Runtime threads per inference [default: number of cores]
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Who to follow when several people are in frame: `auto` (largest, most central person) or
+    /// `X,Y`, the lifter's position as fractions of frame width and height (e.g. `0.3,0.6`).
+    #[arg(long, default_value = "auto", value_parser = parse_lifter)]
+    lifter: LifterHint,
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// The video file (mp4, mov, ...).
+    video: PathBuf,
+    /// Write per-frame keypoints to this file (.json or .csv).
+    #[arg(long, value_name = "FILE")]
+    keypoints: Option<PathBuf>,
+    /// Don't show a progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    pose: PoseArgs,
+}
+
+fn parse_lifter(s: &str) -> Result<LifterHint, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok(LifterHint::Auto);
+    }
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<f32>()
+            .ok()
+            .filter(|f| (0.0..=1.0).contains(f))
+    };
+    match s.split_once(',') {
+        Some((x, y)) => match (parse(x), parse(y)) {
+            (Some(x), Some(y)) => Ok(LifterHint::Near { x, y }),
+            _ => Err("X and Y must be fractions between 0 and 1, e.g. 0.3,0.6".into()),
+        },
+        None => Err("expected `auto` or `X,Y`, e.g. 0.3,0.6".into()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("liftcheck: error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Analyze(args) => analyze(args),
+    }
+}
+
+fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
+    let runtime = runtime::load()?;
+    let models = ModelStore::open(args.models.as_deref())?;
+    let mut session = SessionOptions::default();
+    if let Some(n) = args.threads {
+        if n == 0 {
+            bail!("--threads must be at least 1");
+        }
+        session.intra_threads = n;
+    }
+    let config = BlazePoseConfig {
+        model: args.model,
+        lifter: args.lifter,
+        session,
+        keep_mask: false,
+    };
+    Ok(BlazePose::new(&runtime, &models, config)?)
+}
+
+fn progress_bar(quiet: bool, path: &Path) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} frames, {per_sec}, eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    bar
+}
+
+fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
+    if let Some(out) = &args.keypoints {
+        output::ensure_not_input(out, &args.video)?;
+    }
+    let mut estimator = build_estimator(&args.pose)?;
+    let bar = progress_bar(args.quiet, &args.video);
+    let mut frames: Vec<PoseFrame> = Vec::new();
+    let (info, stats) =
+        pipeline::run_pose(&args.video, &mut estimator, |info, _frame, pose, _| {
+            if bar.length() == Some(0) {
+                bar.set_length(info.frame_count as u64);
+            }
+            bar.inc(1);
+            frames.push(pose.clone());
+            Ok(())
+        })?;
+    bar.finish_and_clear();
+    if stats.frames_with_pose == 0 {
+        bail!(
+            "{}: no person found in any of its {} frames",
+            args.video.display(),
+            stats.frames
+        );
+    }
+    print_summary(&info, &frames, &stats);
+    if let Some(out) = &args.keypoints {
+        output::write_keypoints(out, &info, &frames).with_context(|| "writing keypoints")?;
+        println!("keypoints written to {}", out.display());
+    }
+    Ok(0)
+}
+
+fn ms_per_frame(d: std::time::Duration, frames: usize) -> f64 {
+    if frames == 0 {
+        0.0
+    } else {
+        d.as_secs_f64() * 1000.0 / frames as f64
+    }
+}
+
+fn print_summary(info: &VideoInfo, frames: &[PoseFrame], stats: &RunStats) {
+    let duration =
+        frames.last().map_or(0.0, |f| f.time_s) + if info.fps > 0.0 { 1.0 / info.fps } else { 0.0 };
+    let visibilities: Vec<f32> = frames
+        .iter()
+        .filter_map(|f| f.pose.as_ref())
+        .map(|p| p.key_joint_visibility())
+        .collect();
+    let mean_visibility = visibilities.iter().sum::<f32>() / visibilities.len().max(1) as f32;
+    println!("{}", info.path.display());
+    println!(
+        "  video        {}x{} {}, {:.2} fps, {:.2} s, {} frames",
+        info.width, info.height, info.codec, info.fps, duration, stats.frames
+    );
+    println!(
+        "  orientation  rotated {} degrees to upright",
+        info.rotation_applied
+    );
+    println!(
+        "  lifter       found on {} of {} frames ({:.0}%), key-joint visibility {:.2}",
+        stats.frames_with_pose,
+        stats.frames,
+        100.0 * stats.frames_with_pose as f64 / stats.frames.max(1) as f64,
+        mean_visibility
+    );
+    println!(
+        "  time/frame   decode {:.1} ms (overlapped), pose {:.1} ms (landmark model {:.1} ms x {} runs, detector {:.1} ms x {} runs), total {:.1} ms = {:.1}x real time",
+        ms_per_frame(stats.decode, stats.frames),
+        ms_per_frame(stats.pose, stats.frames),
+        ms_per_frame(stats.models.landmark, stats.models.landmark_runs),
+        stats.models.landmark_runs,
+        ms_per_frame(stats.models.detector, stats.models.detector_runs),
+        stats.models.detector_runs,
+        ms_per_frame(stats.wall, stats.frames),
+        if stats.wall.as_secs_f64() > 0.0 {
+            duration / stats.wall.as_secs_f64()
+        } else {
+            0.0
+        },
+    );
+}

@@ -1,0 +1,190 @@
+//! Writing results: atomically (temporary file in the destination folder, then rename), so an
+//! interrupted run never leaves a half-written file under the final name.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::pose::{KEYPOINT_NAMES, PoseFrame};
+use crate::video::VideoInfo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: unknown output format (use .json or .csv)", .0.display())]
+    UnknownFormat(PathBuf),
+    #[error("{}: refusing to overwrite the input video", .0.display())]
+    WouldOverwriteInput(PathBuf),
+}
+
+/// Writes `path` atomically with the bytes `fill` produces.
+pub fn write_atomically<F>(path: &Path, fill: F) -> Result<(), OutputError>
+where
+    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+{
+    let err = |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".liftcheck-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    {
+        let mut writer = std::io::BufWriter::new(tmp.as_file_mut());
+        fill(&mut writer).map_err(err)?;
+        writer.flush().map_err(err)?;
+    }
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// Refuses an output path that is the input file itself.
+pub fn ensure_not_input(output: &Path, input: &Path) -> Result<(), OutputError> {
+    let same = match (output.canonicalize(), input.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(OutputError::WouldOverwriteInput(output.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// Version of the keypoints JSON layout.
+pub const KEYPOINTS_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct KeypointsFile<'a> {
+    schema_version: u32,
+    video: &'a VideoInfo,
+    keypoint_names: &'a [&'a str],
+    /// Per frame: `keypoints` is a list of `[x, y, z, visibility, presence]` in frame pixels, or
+    /// null when no person was found.
+    frames: Vec<FrameRecord>,
+}
+
+#[derive(Serialize)]
+struct FrameRecord {
+    index: usize,
+    time_s: f64,
+    score: Option<f32>,
+    keypoints: Option<Vec<[f32; 5]>>,
+}
+
+/// Writes per-frame keypoints as JSON or CSV, chosen by the file extension.
+pub fn write_keypoints(
+    path: &Path,
+    info: &VideoInfo,
+    frames: &[PoseFrame],
+) -> Result<(), OutputError> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("json") => write_atomically(path, |w| {
+            let file = KeypointsFile {
+                schema_version: KEYPOINTS_SCHEMA_VERSION,
+                video: info,
+                keypoint_names: &KEYPOINT_NAMES,
+                frames: frames
+                    .iter()
+                    .map(|f| FrameRecord {
+                        index: f.index,
+                        time_s: f.time_s,
+                        score: f.pose.as_ref().map(|p| p.score),
+                        keypoints: f.pose.as_ref().map(|p| {
+                            p.keypoints
+                                .iter()
+                                .map(|k| [k.x, k.y, k.z, k.visibility, k.presence])
+                                .collect()
+                        }),
+                    })
+                    .collect(),
+            };
+            serde_json::to_writer(&mut *w, &file).map_err(std::io::Error::other)
+        }),
+        Some("csv") => write_atomically(path, |w| write_keypoints_csv(w, frames)),
+        _ => Err(OutputError::UnknownFormat(path.to_path_buf())),
+    }
+}
+
+fn write_keypoints_csv(w: &mut dyn Write, frames: &[PoseFrame]) -> std::io::Result<()> {
+    write!(w, "frame,time_s,score")?;
+    for name in KEYPOINT_NAMES {
+        write!(
+            w,
+            ",{name}_x,{name}_y,{name}_z,{name}_visibility,{name}_presence"
+        )?;
+    }
+    writeln!(w)?;
+    for f in frames {
+        write!(w, "{},{:.6}", f.index, f.time_s)?;
+        match &f.pose {
+            Some(p) => {
+                write!(w, ",{:.4}", p.score)?;
+                for k in &p.keypoints {
+                    write!(
+                        w,
+                        ",{:.2},{:.2},{:.2},{:.4},{:.4}",
+                        k.x, k.y, k.z, k.visibility, k.presence
+                    )?;
+                }
+            }
+            None => {
+                write!(w, ",")?;
+                for _ in 0..KEYPOINT_NAMES.len() * 5 {
+                    write!(w, ",")?;
+                }
+            }
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_no_temp_files_and_replaces_content() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("out.txt");
+        write_atomically(&path, |w| w.write_all(b"first")).expect("write");
+        write_atomically(&path, |w| w.write_all(b"second")).expect("write");
+        assert_eq!(std::fs::read(&path).expect("read"), b"second");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out.txt")]);
+    }
+
+    #[test]
+    fn failed_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("out.txt");
+        write_atomically(&path, |w| w.write_all(b"good")).expect("write");
+        let result = write_atomically(&path, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(result.is_err());
+        assert_eq!(std::fs::read(&path).expect("read"), b"good");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+    }
+}

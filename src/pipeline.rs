@@ -1,0 +1,153 @@
+//! Decoding and pose inference overlapped: a decoder thread fills frame buffers from a small
+//! recycled pool while the calling thread runs the models, so neither waits on the other and no
+//! frame buffer is allocated after the first few.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::pose::PoseFrame;
+use crate::pose::blazepose::{BlazePose, PoseError, PoseTimings};
+use crate::video::{Frame, VideoError, VideoInfo, VideoReader};
+
+/// Frames decoded ahead of inference. Two keeps both threads busy; more only costs memory.
+const FRAMES_IN_FLIGHT: usize = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Video(#[from] VideoError),
+    #[error("{}: {source}", path.display())]
+    Pose {
+        path: std::path::PathBuf,
+        source: PoseError,
+    },
+    #[error("{}: stopped: {reason}", path.display())]
+    Stopped {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+}
+
+/// Where the time went, summed over the clip.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunStats {
+    pub frames: usize,
+    pub frames_with_pose: usize,
+    /// Decoder thread time (demux, decode, rotation), overlapped with inference.
+    pub decode: Duration,
+    /// Inference-thread time in the pose estimator (crops, models, post-processing).
+    pub pose: Duration,
+    /// Time the inference thread waited for decoded frames.
+    pub waiting_for_frames: Duration,
+    pub wall: Duration,
+    pub models: PoseTimings,
+}
+
+/// Decodes `path` and runs `estimator` on every frame, handing each frame and its pose to
+/// `on_frame` in order. `on_frame` may stop the run by returning an error message.
+pub fn run_pose<F>(
+    path: &Path,
+    estimator: &mut BlazePose,
+    mut on_frame: F,
+) -> Result<(VideoInfo, RunStats), PipelineError>
+where
+    F: FnMut(&VideoInfo, &Frame, &PoseFrame, &BlazePose) -> Result<(), String>,
+{
+    let started = Instant::now();
+    let mut reader = VideoReader::open(path)?;
+    let info = reader.info().clone();
+    estimator.reset();
+    let models_before = estimator.timings();
+    let mut stats = RunStats::default();
+
+    let (full_tx, full_rx) = mpsc::sync_channel::<Result<Frame, VideoError>>(FRAMES_IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Frame>();
+    for _ in 0..FRAMES_IN_FLIGHT {
+        let _ = empty_tx.send(Frame::default());
+    }
+
+    let outcome = std::thread::scope(|scope| -> Result<(), PipelineError> {
+        let decoder = scope.spawn(move || {
+            let mut busy = Duration::ZERO;
+            // Stops when the video ends, on error, or when the consumer hangs up.
+            while let Ok(mut frame) = empty_rx.recv() {
+                let t = Instant::now();
+                let result = reader.read_into(&mut frame);
+                busy += t.elapsed();
+                match result {
+                    Ok(true) => {
+                        if full_tx.send(Ok(frame)).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(false) => break,
+                    Err(e) => {
+                        let _ = full_tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+            busy
+        });
+
+        let mut result = Ok(());
+        loop {
+            let wait = Instant::now();
+            let Ok(next) = full_rx.recv() else { break };
+            stats.waiting_for_frames += wait.elapsed();
+            let frame = match next {
+                Ok(frame) => frame,
+                Err(e) => {
+                    result = Err(e.into());
+                    break;
+                }
+            };
+            let t = Instant::now();
+            let pose = match estimator.estimate(&frame.image) {
+                Ok(p) => p,
+                Err(source) => {
+                    result = Err(PipelineError::Pose {
+                        path: path.to_path_buf(),
+                        source,
+                    });
+                    break;
+                }
+            };
+            stats.pose += t.elapsed();
+            stats.frames += 1;
+            stats.frames_with_pose += usize::from(pose.is_some());
+            let pose_frame = PoseFrame {
+                index: frame.index,
+                time_s: frame.time_s,
+                pose,
+            };
+            if let Err(reason) = on_frame(&info, &frame, &pose_frame, estimator) {
+                result = Err(PipelineError::Stopped {
+                    path: path.to_path_buf(),
+                    reason,
+                });
+                break;
+            }
+            if empty_tx.send(frame).is_err() {
+                break;
+            }
+        }
+        // Unblock and join the decoder whatever happened.
+        drop(empty_tx);
+        drop(full_rx);
+        stats.decode = decoder.join().unwrap_or_default();
+        result
+    });
+    outcome?;
+
+    let models_after = estimator.timings();
+    stats.models = PoseTimings {
+        detector_runs: models_after.detector_runs - models_before.detector_runs,
+        detector: models_after.detector - models_before.detector,
+        landmark_runs: models_after.landmark_runs - models_before.landmark_runs,
+        landmark: models_after.landmark - models_before.landmark,
+    };
+    stats.wall = started.elapsed();
+    Ok((info, stats))
+}

@@ -1,0 +1,366 @@
+//! Running BlazePose (person detector + landmark model) on frames through ONNX Runtime.
+//!
+//! Per frame: if no region of interest is being tracked, the detector finds the lifter on the
+//! letterboxed frame; the landmark model then runs on the rotated ROI crop, its landmarks are
+//! refined with the heatmap and projected back, and the auxiliary landmarks give next frame's
+//! ROI. When the model says the ROI holds no person, the detector runs again on the same frame.
+
+use std::time::{Duration, Instant};
+
+use ndarray::ArrayView4;
+use opencv::core::{self, Mat, Scalar, Size};
+use opencv::imgproc;
+use opencv::prelude::*;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use super::Pose;
+use super::detector::{self, DETECTOR_INPUT_SIZE, Detection, LifterHint};
+use super::geometry::{Point, Roi};
+use super::landmarks::{
+    self, CropLandmark, LANDMARK_INPUT_SIZE, MIN_POSE_PRESENCE, NUM_MODEL_LANDMARKS,
+};
+use crate::models::{ModelError, ModelStore, SessionOptions};
+use crate::runtime::Runtime;
+
+/// Name of the detector in the model manifest.
+pub const DETECTOR_MODEL: &str = "pose_detection";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoseError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("pose inference failed: {0}")]
+    Inference(#[from] ort::Error),
+    #[error("image processing failed: {0}")]
+    Image(#[from] opencv::Error),
+    #[error("model output `{0}` missing or of the wrong size")]
+    Output(&'static str),
+}
+
+/// Which BlazePose landmark model to run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LandmarkModel {
+    /// BlazePose GHUM full: the best speed/accuracy balance on real deadlift footage.
+    #[default]
+    Full,
+    /// BlazePose GHUM heavy: about 3.5x slower, not clearly better on side views.
+    Heavy,
+}
+
+impl LandmarkModel {
+    pub fn manifest_name(self) -> &'static str {
+        match self {
+            LandmarkModel::Full => "pose_landmark_full",
+            LandmarkModel::Heavy => "pose_landmark_heavy",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BlazePoseConfig {
+    pub model: LandmarkModel,
+    pub lifter: LifterHint,
+    pub session: SessionOptions,
+    /// Keep the segmentation mask of the last frame (for the back outline and overlays).
+    pub keep_mask: bool,
+}
+
+impl Default for BlazePoseConfig {
+    fn default() -> Self {
+        Self {
+            model: LandmarkModel::Full,
+            lifter: LifterHint::Auto,
+            session: SessionOptions::default(),
+            keep_mask: false,
+        }
+    }
+}
+
+/// Time spent in each model since the estimator was created.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PoseTimings {
+    pub detector_runs: usize,
+    pub detector: Duration,
+    pub landmark_runs: usize,
+    pub landmark: Duration,
+}
+
+/// A BlazePose estimator for one clip at a time; buffers are allocated once and reused.
+pub struct BlazePose {
+    detector: Session,
+    landmark: Session,
+    config: BlazePoseConfig,
+    anchors: Vec<Point>,
+    affine: Mat,
+    detector_crop: Mat,
+    detector_input: Vec<f32>,
+    landmark_crop: Mat,
+    landmark_input: Vec<f32>,
+    detections: Vec<Detection>,
+    crop_landmarks: [CropLandmark; NUM_MODEL_LANDMARKS],
+    segmentation: Vec<f32>,
+    /// ROI the landmark model ran on for the last pose found.
+    last_roi: Option<Roi>,
+    /// ROI to try on the next frame (from the last pose's auxiliary landmarks).
+    tracking: Option<Roi>,
+    /// Hip centre of the last pose found: keeps the same person after a re-detection.
+    last_hip_center: Option<Point>,
+    timings: PoseTimings,
+}
+
+fn set_affine(m: &mut Mat, a: [[f64; 3]; 2]) -> opencv::Result<()> {
+    for (r, row) in a.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            *m.at_2d_mut::<f64>(r as i32, c as i32)? = *v;
+        }
+    }
+    Ok(())
+}
+
+/// Cuts `roi` from `frame` into a square `size`-pixel crop with one bilinear warp.
+fn warp_roi(
+    frame: &Mat,
+    roi: &Roi,
+    size: u32,
+    border: i32,
+    affine: &mut Mat,
+    crop: &mut Mat,
+) -> opencv::Result<()> {
+    set_affine(affine, roi.crop_to_frame_affine(size))?;
+    imgproc::warp_affine(
+        frame,
+        crop,
+        affine,
+        Size::new(size as i32, size as i32),
+        imgproc::INTER_LINEAR | imgproc::WARP_INVERSE_MAP,
+        border,
+        Scalar::all(0.0),
+    )
+}
+
+/// Writes a BGR u8 crop into an RGB f32 NHWC buffer as `pixel * scale + offset`.
+fn fill_rgb_input(crop: &Mat, scale: f32, offset: f32, out: &mut [f32]) -> opencv::Result<()> {
+    let bytes = crop.data_bytes()?;
+    for (dst, bgr) in out.chunks_exact_mut(3).zip(bytes.chunks_exact(3)) {
+        dst[0] = bgr[2] as f32 * scale + offset;
+        dst[1] = bgr[1] as f32 * scale + offset;
+        dst[2] = bgr[0] as f32 * scale + offset;
+    }
+    Ok(())
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl BlazePose {
+    pub fn new(
+        runtime: &Runtime,
+        models: &ModelStore,
+        config: BlazePoseConfig,
+    ) -> Result<Self, PoseError> {
+        let detector = models.session(runtime, DETECTOR_MODEL, config.session)?;
+        let landmark = models.session(runtime, config.model.manifest_name(), config.session)?;
+        let det = DETECTOR_INPUT_SIZE as usize;
+        let lm = LANDMARK_INPUT_SIZE as usize;
+        Ok(Self {
+            detector,
+            landmark,
+            config,
+            anchors: detector::anchors(),
+            affine: Mat::new_rows_cols_with_default(2, 3, core::CV_64F, Scalar::all(0.0))?,
+            detector_crop: Mat::default(),
+            detector_input: vec![0.0; det * det * 3],
+            landmark_crop: Mat::default(),
+            landmark_input: vec![0.0; lm * lm * 3],
+            detections: Vec::new(),
+            crop_landmarks: [CropLandmark::default(); NUM_MODEL_LANDMARKS],
+            segmentation: vec![0.0; lm * lm],
+            last_roi: None,
+            tracking: None,
+            last_hip_center: None,
+            timings: PoseTimings::default(),
+        })
+    }
+
+    /// Forgets the tracked person: call between clips.
+    pub fn reset(&mut self) {
+        self.tracking = None;
+        self.last_roi = None;
+        self.last_hip_center = None;
+    }
+
+    pub fn timings(&self) -> PoseTimings {
+        self.timings
+    }
+
+    /// The lifter's pose on `frame` (BGR, upright), or `None` when nobody is found.
+    pub fn estimate(&mut self, frame: &Mat) -> Result<Option<Pose>, PoseError> {
+        if let Some(roi) = self.tracking.take() {
+            if let Some(pose) = self.run_landmarks(frame, roi)? {
+                return Ok(Some(pose));
+            }
+        }
+        match self.detect(frame)? {
+            Some(roi) => self.run_landmarks(frame, roi),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs the detector and returns the chosen lifter's ROI.
+    fn detect(&mut self, frame: &Mat) -> Result<Option<Roi>, PoseError> {
+        let started = Instant::now();
+        let (width, height) = (frame.cols() as u32, frame.rows() as u32);
+        let letterbox = Roi::letterbox(width, height);
+        warp_roi(
+            frame,
+            &letterbox,
+            DETECTOR_INPUT_SIZE,
+            core::BORDER_CONSTANT,
+            &mut self.affine,
+            &mut self.detector_crop,
+        )?;
+        // Detector input range is [-1, 1]; the zero border becomes -1 as in MediaPipe.
+        fill_rgb_input(
+            &self.detector_crop,
+            1.0 / 127.5,
+            -1.0,
+            &mut self.detector_input,
+        )?;
+        let size = DETECTOR_INPUT_SIZE as usize;
+        let input = ArrayView4::from_shape((1, size, size, 3), &self.detector_input)
+            .map_err(|_| PoseError::Output("input"))?;
+        let outputs = self
+            .detector
+            .run(ort::inputs!["input" => TensorRef::from_array_view(input)?])?;
+        let (_, scores) = outputs
+            .get("scores")
+            .ok_or(PoseError::Output("scores"))?
+            .try_extract_tensor::<f32>()?;
+        let (_, regressors) = outputs
+            .get("regressors")
+            .ok_or(PoseError::Output("regressors"))?
+            .try_extract_tensor::<f32>()?;
+        if scores.len() != detector::NUM_ANCHORS
+            || regressors.len() != detector::NUM_ANCHORS * detector::NUM_COORDS
+        {
+            return Err(PoseError::Output("scores/regressors"));
+        }
+        detector::decode(
+            scores,
+            regressors,
+            &self.anchors,
+            &letterbox,
+            &mut self.detections,
+        );
+        drop(outputs);
+        let people = detector::weighted_nms(std::mem::take(&mut self.detections));
+        let roi = detector::choose_lifter(
+            &people,
+            width,
+            height,
+            self.config.lifter,
+            self.last_hip_center,
+        )
+        .map(Detection::roi);
+        self.detections = people;
+        self.timings.detector_runs += 1;
+        self.timings.detector += started.elapsed();
+        Ok(roi)
+    }
+
+    /// Runs the landmark model on `roi`; `None` when the model sees no person there.
+    fn run_landmarks(&mut self, frame: &Mat, roi: Roi) -> Result<Option<Pose>, PoseError> {
+        let started = Instant::now();
+        warp_roi(
+            frame,
+            &roi,
+            LANDMARK_INPUT_SIZE,
+            core::BORDER_REPLICATE,
+            &mut self.affine,
+            &mut self.landmark_crop,
+        )?;
+        fill_rgb_input(
+            &self.landmark_crop,
+            1.0 / 255.0,
+            0.0,
+            &mut self.landmark_input,
+        )?;
+        let size = LANDMARK_INPUT_SIZE as usize;
+        let input = ArrayView4::from_shape((1, size, size, 3), &self.landmark_input)
+            .map_err(|_| PoseError::Output("input"))?;
+        let outputs = self
+            .landmark
+            .run(ort::inputs!["input" => TensorRef::from_array_view(input)?])?;
+        let (_, flag) = outputs
+            .get("pose_flag")
+            .ok_or(PoseError::Output("pose_flag"))?
+            .try_extract_tensor::<f32>()?;
+        let score = *flag.first().ok_or(PoseError::Output("pose_flag"))?;
+        self.timings.landmark_runs += 1;
+        if score < MIN_POSE_PRESENCE {
+            self.timings.landmark += started.elapsed();
+            return Ok(None);
+        }
+        let (_, raw) = outputs
+            .get("landmarks")
+            .ok_or(PoseError::Output("landmarks"))?
+            .try_extract_tensor::<f32>()?;
+        if raw.len() != NUM_MODEL_LANDMARKS * landmarks::VALUES_PER_LANDMARK {
+            return Err(PoseError::Output("landmarks"));
+        }
+        landmarks::decode(raw, &mut self.crop_landmarks);
+        let (_, heatmap) = outputs
+            .get("heatmap")
+            .ok_or(PoseError::Output("heatmap"))?
+            .try_extract_tensor::<f32>()?;
+        if heatmap.len() != landmarks::HEATMAP_SIZE * landmarks::HEATMAP_SIZE * NUM_MODEL_LANDMARKS
+        {
+            return Err(PoseError::Output("heatmap"));
+        }
+        landmarks::refine_with_heatmap(heatmap, &mut self.crop_landmarks);
+        if self.config.keep_mask {
+            let (_, seg) = outputs
+                .get("segmentation")
+                .ok_or(PoseError::Output("segmentation"))?
+                .try_extract_tensor::<f32>()?;
+            if seg.len() != self.segmentation.len() {
+                return Err(PoseError::Output("segmentation"));
+            }
+            self.segmentation.copy_from_slice(seg);
+        }
+        drop(outputs);
+        let keypoints = landmarks::project(&self.crop_landmarks, &roi);
+        self.tracking = Some(landmarks::next_roi(&self.crop_landmarks, &roi));
+        self.last_roi = Some(roi);
+        self.last_hip_center =
+            Some(roi.project(self.crop_landmarks[33].u, self.crop_landmarks[33].v));
+        self.timings.landmark += started.elapsed();
+        Ok(Some(Pose { keypoints, score }))
+    }
+
+    /// The last pose's segmentation mask (person probability 0..1) pasted into a
+    /// `width` x `height` single-channel f32 image; zero outside the crop. Needs `keep_mask`.
+    pub fn mask_in_frame(&self, width: u32, height: u32, out: &mut Mat) -> Result<bool, PoseError> {
+        let Some(roi) = self.last_roi.filter(|_| self.config.keep_mask) else {
+            return Ok(false);
+        };
+        let size = LANDMARK_INPUT_SIZE as i32;
+        let probabilities: Vec<f32> = self.segmentation.iter().map(|&v| sigmoid(v)).collect();
+        let crop = Mat::new_rows_cols_with_data(size, size, &probabilities)?;
+        let mut affine = Mat::new_rows_cols_with_default(2, 3, core::CV_64F, Scalar::all(0.0))?;
+        set_affine(&mut affine, roi.crop_to_frame_affine(LANDMARK_INPUT_SIZE))?;
+        imgproc::warp_affine(
+            &crop,
+            out,
+            &affine,
+            Size::new(width as i32, height as i32),
+            imgproc::INTER_LINEAR,
+            core::BORDER_CONSTANT,
+            Scalar::all(0.0),
+        )?;
+        Ok(true)
+    }
+}

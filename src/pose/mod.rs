@@ -1,0 +1,128 @@
+//! Pose estimation: BlazePose (33 landmarks) on video frames.
+
+pub mod blazepose;
+pub mod detector;
+pub mod geometry;
+pub mod landmarks;
+
+use serde::{Deserialize, Serialize};
+
+/// Number of BlazePose landmarks reported per frame.
+pub const NUM_KEYPOINTS: usize = 33;
+
+/// BlazePose landmark names, in model order (odd indices from 7 up are the person's left side).
+pub const KEYPOINT_NAMES: [&str; NUM_KEYPOINTS] = [
+    "nose",
+    "left_eye_inner",
+    "left_eye",
+    "left_eye_outer",
+    "right_eye_inner",
+    "right_eye",
+    "right_eye_outer",
+    "left_ear",
+    "right_ear",
+    "mouth_left",
+    "mouth_right",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_pinky",
+    "right_pinky",
+    "left_index",
+    "right_index",
+    "left_thumb",
+    "right_thumb",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
+];
+
+/// Indices of the landmarks the analysis relies on, by name.
+pub mod landmark {
+    pub const NOSE: usize = 0;
+    pub const LEFT_EAR: usize = 7;
+    pub const RIGHT_EAR: usize = 8;
+    pub const LEFT_SHOULDER: usize = 11;
+    pub const RIGHT_SHOULDER: usize = 12;
+    pub const LEFT_ELBOW: usize = 13;
+    pub const RIGHT_ELBOW: usize = 14;
+    pub const LEFT_WRIST: usize = 15;
+    pub const RIGHT_WRIST: usize = 16;
+    pub const LEFT_HIP: usize = 23;
+    pub const RIGHT_HIP: usize = 24;
+    pub const LEFT_KNEE: usize = 25;
+    pub const RIGHT_KNEE: usize = 26;
+    pub const LEFT_ANKLE: usize = 27;
+    pub const RIGHT_ANKLE: usize = 28;
+    pub const LEFT_HEEL: usize = 29;
+    pub const RIGHT_HEEL: usize = 30;
+    pub const LEFT_FOOT_INDEX: usize = 31;
+    pub const RIGHT_FOOT_INDEX: usize = 32;
+
+    /// Joints whose visibility summarises whether the lifter is usable for a deadlift check.
+    pub const KEY_JOINTS: [usize; 12] = [
+        LEFT_SHOULDER,
+        RIGHT_SHOULDER,
+        LEFT_HIP,
+        RIGHT_HIP,
+        LEFT_KNEE,
+        RIGHT_KNEE,
+        LEFT_ANKLE,
+        RIGHT_ANKLE,
+        LEFT_WRIST,
+        RIGHT_WRIST,
+        LEFT_EAR,
+        RIGHT_EAR,
+    ];
+}
+
+/// One landmark in frame pixels (continuous coordinates: the top-left pixel spans `[0, 1)`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Keypoint {
+    pub x: f32,
+    pub y: f32,
+    /// Depth relative to the hips, in the same pixel scale as `x` (smaller = nearer the camera).
+    pub z: f32,
+    /// Probability that the landmark is visible (not occluded), 0..1.
+    pub visibility: f32,
+    /// Probability that the landmark is inside the frame, 0..1.
+    pub presence: f32,
+}
+
+/// The lifter's pose on one frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pose {
+    #[serde(with = "serde_big_array::BigArray")]
+    pub keypoints: [Keypoint; NUM_KEYPOINTS],
+    /// The landmark model's confidence that a person is in the region of interest, 0..1.
+    pub score: f32,
+}
+
+impl Pose {
+    /// Mean visibility over [`landmark::KEY_JOINTS`].
+    pub fn key_joint_visibility(&self) -> f32 {
+        let sum: f32 = landmark::KEY_JOINTS
+            .iter()
+            .map(|&i| self.keypoints[i].visibility)
+            .sum();
+        sum / landmark::KEY_JOINTS.len() as f32
+    }
+}
+
+/// The pose found on one decoded frame (if any), with the frame's timestamp.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoseFrame {
+    pub index: usize,
+    pub time_s: f64,
+    pub pose: Option<Pose>,
+}

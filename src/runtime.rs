@@ -1,0 +1,104 @@
+//! Finding and loading the ONNX Runtime shared library (`ort` with `load-dynamic`).
+//!
+//! Search order: `ORT_DYLIB_PATH`; `libonnxruntime.so.1` beside the executable or in `../lib`;
+//! the project-local copy that `scripts/setup.sh` unpacks into `.deps/onnxruntime/`.
+
+use std::path::{Path, PathBuf};
+
+use ort::environment::Environment;
+
+/// The command that installs a compatible library.
+pub const SETUP_FIX: &str =
+    "run scripts/setup.sh, or set ORT_DYLIB_PATH to libonnxruntime.so (1.22 or newer)";
+/// The library file name `scripts/setup.sh` installs (SONAME `libonnxruntime.so.1`).
+const LIBRARY_NAME: &str = "libonnxruntime.so.1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("ONNX Runtime library not found (looked for {searched}); fix: {SETUP_FIX}")]
+    NotFound { searched: String },
+    #[error("cannot use ONNX Runtime library {path}: {reason}; fix: {SETUP_FIX}")]
+    Load { path: PathBuf, reason: String },
+    #[error("ONNX Runtime failed to start: {0}")]
+    Environment(#[from] ort::Error),
+}
+
+/// A loaded ONNX Runtime and where it came from.
+pub struct Runtime {
+    pub environment: Environment,
+    pub library_path: PathBuf,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("library_path", &self.library_path)
+            .finish()
+    }
+}
+
+/// Places the library is looked for, best first.
+pub fn candidate_paths() -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
+        paths.push(PathBuf::from(p));
+        return paths; // an explicit choice is never second-guessed
+    }
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
+        paths.push(exe_dir.join(LIBRARY_NAME));
+        paths.push(exe_dir.join("../lib").join(LIBRARY_NAME));
+        // target/{debug,release}/ -> the checkout's .deps folder
+        paths.push(exe_dir.join("../../.deps/onnxruntime").join(LIBRARY_NAME));
+        paths.push(
+            exe_dir
+                .join("../../../.deps/onnxruntime")
+                .join(LIBRARY_NAME),
+        );
+    }
+    paths.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(".deps/onnxruntime")
+            .join(LIBRARY_NAME),
+    );
+    paths
+}
+
+/// Loads ONNX Runtime once per process and creates the environment sessions are built from.
+pub fn load() -> Result<Runtime, RuntimeError> {
+    let candidates = candidate_paths();
+    let path = candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or_else(|| RuntimeError::NotFound {
+            searched: candidates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    let builder = ort::init_from(&path).map_err(|e| RuntimeError::Load {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let environment = builder
+        .with_name("liftcheck")
+        .with_telemetry(false)
+        .build()?;
+    Ok(Runtime {
+        environment,
+        library_path: path,
+    })
+}
+
+/// ONNX Runtime's version, read from its build-information string (e.g. `1.32.0`).
+pub fn version() -> String {
+    let info = ort::info();
+    info.split(|c: char| c == ',' || c.is_whitespace())
+        .find_map(|field| field.strip_prefix("git-branch=rel-"))
+        .unwrap_or("unknown")
+        .to_string()
+}

@@ -1,0 +1,257 @@
+//! Video decoding with OpenCV's FFmpeg backend, streamed frame by frame, upright, with real
+//! timestamps.
+//!
+//! OpenCV 4.6 rotates 90/270-degree phone clips the wrong way when it applies the rotation
+//! metadata itself (OpenCV issue 22088), so automatic orientation is switched off and frames are
+//! rotated here from the container's display-matrix angle.
+
+use std::path::{Path, PathBuf};
+
+use opencv::core::{self, Mat};
+use opencv::prelude::*;
+use opencv::videoio::{self, VideoCapture};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VideoError {
+    #[error("{}: no such file", .0.display())]
+    NotFound(PathBuf),
+    #[error("{}: is a directory, not a video file", .0.display())]
+    IsDirectory(PathBuf),
+    #[error("{}: empty file (0 bytes)", .0.display())]
+    Empty(PathBuf),
+    #[error("{}: cannot read: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a video OpenCV/FFmpeg can decode (no video stream, or corrupt container)", .0.display())]
+    NotVideo(PathBuf),
+    #[error("{}: the video has no decodable frames", .0.display())]
+    NoFrames(PathBuf),
+    #[error("{}: decoding failed: {source}", path.display())]
+    Decode {
+        path: PathBuf,
+        source: opencv::Error,
+    },
+}
+
+/// What the container says about a clip, after orientation is applied.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VideoInfo {
+    pub path: PathBuf,
+    /// Upright (displayed) frame size.
+    pub width: u32,
+    pub height: u32,
+    /// Nominal frame rate; per-frame timestamps are authoritative (phones record variable rates).
+    pub fps: f64,
+    /// Frame count from the container (an estimate for some formats).
+    pub frame_count: usize,
+    /// Clockwise rotation applied to stored frames to make them upright: 0, 90, 180 or 270.
+    pub rotation_applied: u32,
+    /// Codec FourCC as reported by FFmpeg, e.g. `h264`.
+    pub codec: String,
+}
+
+impl VideoInfo {
+    /// Duration from the container's frame count and rate.
+    pub fn nominal_duration_s(&self) -> f64 {
+        if self.fps > 0.0 {
+            self.frame_count as f64 / self.fps
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One decoded, upright frame. The pixel buffer is reused between reads.
+pub struct Frame {
+    pub index: usize,
+    /// Presentation time in seconds from the start of the clip.
+    pub time_s: f64,
+    /// BGR, 8 bits per channel, upright.
+    pub image: Mat,
+}
+
+impl Default for Frame {
+    fn default() -> Self {
+        Self {
+            index: 0,
+            time_s: 0.0,
+            image: Mat::default(),
+        }
+    }
+}
+
+/// A streaming reader: never holds more than the current frame.
+pub struct VideoReader {
+    capture: VideoCapture,
+    info: VideoInfo,
+    rotate_code: Option<i32>,
+    stored: Mat,
+    next_index: usize,
+    last_time_s: f64,
+}
+
+/// Checks the path before handing it to FFmpeg, whose own errors don't say what is wrong.
+fn check_input_file(path: &Path) -> Result<(), VideoError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => VideoError::NotFound(path.to_path_buf()),
+        _ => VideoError::Unreadable {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    })?;
+    if meta.is_dir() {
+        return Err(VideoError::IsDirectory(path.to_path_buf()));
+    }
+    if meta.len() == 0 {
+        return Err(VideoError::Empty(path.to_path_buf()));
+    }
+    // Opening for reading is the only reliable permission check (root bypasses mode bits).
+    std::fs::File::open(path).map_err(|e| VideoError::Unreadable {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    Ok(())
+}
+
+/// Silences OpenCV's own warnings on stderr: every problem is reported once, by liftcheck.
+pub fn quiet_opencv_logging() {
+    let _ = core::set_log_level(core::LogLevel::LOG_LEVEL_SILENT);
+}
+
+fn fourcc_to_string(code: f64) -> String {
+    let code = code as u32;
+    let bytes = code.to_le_bytes();
+    let s: String = bytes
+        .iter()
+        .filter(|b| b.is_ascii_graphic())
+        .map(|&b| b as char)
+        .collect();
+    if s.is_empty() { "unknown".into() } else { s }
+}
+
+impl VideoReader {
+    pub fn open(path: &Path) -> Result<Self, VideoError> {
+        check_input_file(path)?;
+        quiet_opencv_logging();
+        let decode_err = |source| VideoError::Decode {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut capture = VideoCapture::from_file(path.as_os_str(), videoio::CAP_FFMPEG)
+            .map_err(|_| VideoError::NotVideo(path.to_path_buf()))?;
+        if !capture.is_opened().map_err(decode_err)? {
+            return Err(VideoError::NotVideo(path.to_path_buf()));
+        }
+        // Must be set after opening: passing it to open() makes OpenCV 4.6 refuse the file.
+        capture
+            .set(videoio::CAP_PROP_ORIENTATION_AUTO, 0.0)
+            .map_err(decode_err)?;
+        let meta_angle = capture
+            .get(videoio::CAP_PROP_ORIENTATION_META)
+            .map_err(decode_err)?;
+        // The metadata angle is counter-clockwise display rotation.
+        let (rotate_code, rotation_applied) = match (meta_angle.round() as i64).rem_euclid(360) {
+            90 => (Some(core::ROTATE_90_COUNTERCLOCKWISE), 270),
+            180 => (Some(core::ROTATE_180), 180),
+            270 => (Some(core::ROTATE_90_CLOCKWISE), 90),
+            _ => (None, 0),
+        };
+        let stored_w = capture
+            .get(videoio::CAP_PROP_FRAME_WIDTH)
+            .map_err(decode_err)? as u32;
+        let stored_h = capture
+            .get(videoio::CAP_PROP_FRAME_HEIGHT)
+            .map_err(decode_err)? as u32;
+        if stored_w == 0 || stored_h == 0 {
+            return Err(VideoError::NotVideo(path.to_path_buf()));
+        }
+        let (width, height) = if rotation_applied % 180 == 90 {
+            (stored_h, stored_w)
+        } else {
+            (stored_w, stored_h)
+        };
+        let fps = capture.get(videoio::CAP_PROP_FPS).map_err(decode_err)?;
+        let frame_count = capture
+            .get(videoio::CAP_PROP_FRAME_COUNT)
+            .map_err(decode_err)?;
+        let codec = fourcc_to_string(capture.get(videoio::CAP_PROP_FOURCC).map_err(decode_err)?);
+        Ok(Self {
+            capture,
+            info: VideoInfo {
+                path: path.to_path_buf(),
+                width,
+                height,
+                fps: if fps.is_finite() && fps > 0.0 {
+                    fps
+                } else {
+                    0.0
+                },
+                frame_count: if frame_count.is_finite() && frame_count > 0.0 {
+                    frame_count as usize
+                } else {
+                    0
+                },
+                rotation_applied,
+                codec,
+            },
+            rotate_code,
+            stored: Mat::default(),
+            next_index: 0,
+            last_time_s: f64::NEG_INFINITY,
+        })
+    }
+
+    pub fn info(&self) -> &VideoInfo {
+        &self.info
+    }
+
+    /// Decodes the next frame into `frame`, reusing its buffer. Returns `false` at the end.
+    pub fn read_into(&mut self, frame: &mut Frame) -> Result<bool, VideoError> {
+        let path = &self.info.path;
+        let decode_err = |source| VideoError::Decode {
+            path: path.clone(),
+            source,
+        };
+        let target = if self.rotate_code.is_some() {
+            &mut self.stored
+        } else {
+            &mut frame.image
+        };
+        if !self.capture.read(target).map_err(decode_err)? || target.empty() {
+            if self.next_index == 0 {
+                return Err(VideoError::NoFrames(path.clone()));
+            }
+            return Ok(false);
+        }
+        if let Some(code) = self.rotate_code {
+            core::rotate(&self.stored, &mut frame.image, code).map_err(decode_err)?;
+        }
+        // Presentation timestamp of the frame just decoded; fall back to the nominal rate when the
+        // container gives none or it does not advance.
+        let pos_ms = self
+            .capture
+            .get(videoio::CAP_PROP_POS_MSEC)
+            .map_err(decode_err)?;
+        let nominal = if self.info.fps > 0.0 {
+            self.next_index as f64 / self.info.fps
+        } else {
+            0.0
+        };
+        let mut time_s = if pos_ms.is_finite() && pos_ms >= 0.0 {
+            pos_ms / 1000.0
+        } else {
+            nominal
+        };
+        if time_s <= self.last_time_s {
+            time_s = nominal.max(self.last_time_s + 1e-3);
+        }
+        frame.index = self.next_index;
+        frame.time_s = time_s;
+        self.last_time_s = time_s;
+        self.next_index += 1;
+        Ok(true)
+    }
+}
