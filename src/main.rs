@@ -14,7 +14,7 @@ use liftcheck::pose::PoseFrame;
 use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, LandmarkModel};
 use liftcheck::pose::detector::LifterHint;
 use liftcheck::runtime;
-use liftcheck::video::VideoInfo;
+use liftcheck::video::{VideoInfo, VideoReader};
 
 /// Exit code for a run that failed (bad input, missing model or library, write error).
 const EXIT_ERROR: u8 = 2;
@@ -91,6 +91,13 @@ fn parse_lifter(s: &str) -> Result<LifterHint, String> {
 }
 
 fn main() -> ExitCode {
+    // FFmpeg prints its own error lines (e.g. "moov atom not found") unless told not to; every
+    // problem is reported once, by liftcheck. Set before any thread starts. A user who exports
+    // OPENCV_FFMPEG_LOGLEVEL keeps FFmpeg's messages for debugging.
+    if std::env::var_os("OPENCV_FFMPEG_LOGLEVEL").is_none() {
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::set_var("OPENCV_FFMPEG_LOGLEVEL", "-8") };
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -148,6 +155,8 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     if let Some(out) = &args.keypoints {
         output::ensure_not_input(out, &args.video)?;
     }
+    // Bad input is reported before the models load.
+    VideoReader::open(&args.video)?;
     let mut estimator = build_estimator(&args.pose)?;
     let bar = progress_bar(args.quiet, &args.video);
     let mut frames: Vec<PoseFrame> = Vec::new();

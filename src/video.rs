@@ -91,6 +91,7 @@ pub struct VideoReader {
     stored: Mat,
     next_index: usize,
     last_time_s: f64,
+    last_interval_s: f64,
 }
 
 /// Checks the path before handing it to FFmpeg, whose own errors don't say what is wrong.
@@ -201,6 +202,7 @@ impl VideoReader {
             stored: Mat::default(),
             next_index: 0,
             last_time_s: f64::NEG_INFINITY,
+            last_interval_s: 0.0,
         })
     }
 
@@ -229,24 +231,34 @@ impl VideoReader {
         if let Some(code) = self.rotate_code {
             core::rotate(&self.stored, &mut frame.image, code).map_err(decode_err)?;
         }
-        // Presentation timestamp of the frame just decoded; fall back to the nominal rate when the
-        // container gives none or it does not advance.
+        // Presentation timestamp of the frame just decoded. OpenCV 4.6 repeats the last value for
+        // the frames it flushes out of the decoder at the end of the stream; those continue at the
+        // last observed frame interval (or the nominal rate before two frames were seen).
         let pos_ms = self
             .capture
             .get(videoio::CAP_PROP_POS_MSEC)
             .map_err(decode_err)?;
-        let nominal = if self.info.fps > 0.0 {
-            self.next_index as f64 / self.info.fps
+        let reported = pos_ms / 1000.0;
+        let time_s = if self.next_index == 0 {
+            if reported.is_finite() && reported >= 0.0 {
+                reported
+            } else {
+                0.0
+            }
+        } else if reported.is_finite() && reported > self.last_time_s {
+            reported
         } else {
-            0.0
+            let step = if self.last_interval_s > 0.0 {
+                self.last_interval_s
+            } else if self.info.fps > 0.0 {
+                1.0 / self.info.fps
+            } else {
+                1.0 / 30.0
+            };
+            self.last_time_s + step
         };
-        let mut time_s = if pos_ms.is_finite() && pos_ms >= 0.0 {
-            pos_ms / 1000.0
-        } else {
-            nominal
-        };
-        if time_s <= self.last_time_s {
-            time_s = nominal.max(self.last_time_s + 1e-3);
+        if self.next_index > 0 {
+            self.last_interval_s = time_s - self.last_time_s;
         }
         frame.index = self.next_index;
         frame.time_s = time_s;

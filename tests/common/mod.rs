@@ -1,0 +1,64 @@
+//! Helpers shared by the integration tests: running the real binary and making test videos.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `liftcheck` binary built for these tests.
+pub fn liftcheck() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_liftcheck"))
+}
+
+/// Runs liftcheck with `args` and returns its output.
+pub fn run(args: &[&std::ffi::OsStr]) -> Output {
+    liftcheck().args(args).output().expect("liftcheck runs")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Path of a file under the repository root.
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Runs ffmpeg quietly; panics with its stderr when it fails.
+pub fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg is installed (scripts/setup.sh installs it)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// sha256 of a file, to prove inputs are left untouched.
+pub fn file_hash(path: &Path) -> String {
+    liftcheck::models::sha256_hex(&std::fs::read(path).expect("read input"))
+}
+
+/// Asserts the one-line error contract: exit 2, a single line naming the file, no panic.
+pub fn assert_clean_error(out: &Output, names: &str, says: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "exit code; stderr: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
+    assert!(err.contains(names), "error should name {names}: {err}");
+    assert!(
+        err.to_lowercase().contains(says),
+        "error should say {says:?}: {err}"
+    );
+}
