@@ -11,6 +11,7 @@
 pub mod models;
 pub mod output;
 pub mod pipeline;
+pub mod plate;
 pub mod pose;
 pub mod runtime;
 pub mod video;

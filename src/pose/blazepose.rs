@@ -20,6 +20,7 @@ use super::geometry::{Point, Roi};
 use super::landmarks::{
     self, CropLandmark, LANDMARK_INPUT_SIZE, MIN_POSE_PRESENCE, NUM_MODEL_LANDMARKS,
 };
+use super::silhouette::CropMask;
 use crate::models::{ModelError, ModelStore, SessionOptions};
 use crate::runtime::Runtime;
 
@@ -329,7 +330,9 @@ impl BlazePose {
             if seg.len() != self.segmentation.len() {
                 return Err(PoseError::Output("segmentation"));
             }
-            self.segmentation.copy_from_slice(seg);
+            for (p, &logit) in self.segmentation.iter_mut().zip(seg) {
+                *p = sigmoid(logit);
+            }
         }
         drop(outputs);
         let keypoints = landmarks::project(&self.crop_landmarks, &roi);
@@ -341,6 +344,16 @@ impl BlazePose {
         Ok(Some(Pose { keypoints, score }))
     }
 
+    /// The last pose's segmentation mask in its crop (person probabilities). Needs `keep_mask`.
+    pub fn crop_mask(&self) -> Option<CropMask<'_>> {
+        let roi = self.last_roi.filter(|_| self.config.keep_mask)?;
+        Some(CropMask {
+            probabilities: &self.segmentation,
+            size: LANDMARK_INPUT_SIZE as usize,
+            roi,
+        })
+    }
+
     /// The last pose's segmentation mask (person probability 0..1) pasted into a
     /// `width` x `height` single-channel f32 image; zero outside the crop. Needs `keep_mask`.
     pub fn mask_in_frame(&self, width: u32, height: u32, out: &mut Mat) -> Result<bool, PoseError> {
@@ -348,8 +361,7 @@ impl BlazePose {
             return Ok(false);
         };
         let size = LANDMARK_INPUT_SIZE as i32;
-        let probabilities: Vec<f32> = self.segmentation.iter().map(|&v| sigmoid(v)).collect();
-        let crop = Mat::new_rows_cols_with_data(size, size, &probabilities)?;
+        let crop = Mat::new_rows_cols_with_data(size, size, &self.segmentation)?;
         let mut affine = Mat::new_rows_cols_with_default(2, 3, core::CV_64F, Scalar::all(0.0))?;
         set_affine(&mut affine, roi.crop_to_frame_affine(LANDMARK_INPUT_SIZE))?;
         imgproc::warp_affine(

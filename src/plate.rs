@@ -1,0 +1,191 @@
+//! Finding the near barbell plate (a circle) around the lifter's hands with OpenCV's Hough
+//! transform. The plate centre is the bar's true position in a side view, and its known
+//! diameter (45 cm for standard plates) turns pixels into centimetres.
+
+use opencv::core::{Mat, Rect, Size, Vec3f, Vector};
+use opencv::imgproc;
+use opencv::prelude::*;
+
+use crate::pose::geometry::Point;
+
+/// Plate radius as a fraction of the shoulder-hip distance. A standard plate is 45 cm across
+/// (radius 22.5 cm) and an adult's shoulder-to-hip-joint distance is roughly 45-55 cm, so about
+/// 0.45; the range allows for lifters' sizes, smaller bumper plates and perspective.
+const PLATE_RADIUS_PER_TORSO: (f32, f32) = (0.3, 0.65);
+/// Search window half-side around the hands, in maximum plate radii.
+const SEARCH_HALF_SIDE_RADII: f32 = 2.0;
+/// Search windows are scaled so the largest plate radius is at most this many pixels (speed).
+const WORK_MAX_RADIUS_PX: f32 = 60.0;
+/// A circle whose centre is further than this from the hands (in plate radii) is not the bar's.
+const MAX_CENTRE_OFFSET_RADII: f32 = 0.6;
+/// Canny upper threshold and circle "perfectness" for `HOUGH_GRADIENT_ALT` (OpenCV's
+/// recommended starting values: 300 and 0.9; perfectness lowered because legs and hands occlude
+/// the plate rim).
+const CANNY_HIGH: f64 = 300.0;
+const CIRCLE_PERFECTNESS: f64 = 0.75;
+
+/// A plate found in the frame, in frame pixels.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Plate {
+    pub center: Point,
+    pub radius: f32,
+}
+
+/// Reusable buffers for plate finding.
+#[derive(Default)]
+pub struct PlateFinder {
+    gray: Mat,
+    small: Mat,
+    circles: Vector<Vec3f>,
+}
+
+impl PlateFinder {
+    /// Looks for a plate centred near `hands` on a BGR frame; `torso_px` is the shoulder-hip
+    /// distance in pixels, which bounds the plate's size.
+    pub fn find(
+        &mut self,
+        frame: &Mat,
+        hands: Point,
+        torso_px: f32,
+    ) -> opencv::Result<Option<Plate>> {
+        if !(torso_px.is_finite() && torso_px > 4.0) {
+            return Ok(None);
+        }
+        let (min_r, max_r) = (
+            PLATE_RADIUS_PER_TORSO.0 * torso_px,
+            PLATE_RADIUS_PER_TORSO.1 * torso_px,
+        );
+        let half = SEARCH_HALF_SIDE_RADII * max_r;
+        let (w, h) = (frame.cols() as f32, frame.rows() as f32);
+        let x0 = (hands.x - half).max(0.0).floor();
+        let y0 = (hands.y - half).max(0.0).floor();
+        let x1 = (hands.x + half).min(w).ceil();
+        let y1 = (hands.y + half).min(h).ceil();
+        if x1 - x0 < 2.0 * min_r || y1 - y0 < 2.0 * min_r {
+            return Ok(None);
+        }
+        let window = Mat::roi(
+            frame,
+            Rect::new(x0 as i32, y0 as i32, (x1 - x0) as i32, (y1 - y0) as i32),
+        )?;
+        imgproc::cvt_color(&window, &mut self.gray, imgproc::COLOR_BGR2GRAY, 0)?;
+        let scale = (WORK_MAX_RADIUS_PX / max_r).min(1.0);
+        let work = if scale < 1.0 {
+            let size = Size::new(
+                ((x1 - x0) * scale).round() as i32,
+                ((y1 - y0) * scale).round() as i32,
+            );
+            imgproc::resize(
+                &self.gray,
+                &mut self.small,
+                size,
+                0.0,
+                0.0,
+                imgproc::INTER_AREA,
+            )?;
+            &self.small
+        } else {
+            &self.gray
+        };
+        imgproc::hough_circles(
+            work,
+            &mut self.circles,
+            imgproc::HOUGH_GRADIENT_ALT,
+            1.5,
+            (min_r * scale) as f64,
+            CANNY_HIGH,
+            CIRCLE_PERFECTNESS,
+            (min_r * scale).floor() as i32,
+            (max_r * scale).ceil() as i32,
+        )?;
+        let best = self
+            .circles
+            .iter()
+            .map(|c| Plate {
+                center: Point::new(x0 + c[0] / scale, y0 + c[1] / scale),
+                radius: c[2] / scale,
+            })
+            .filter(|p| p.center.distance(hands) <= MAX_CENTRE_OFFSET_RADII * p.radius)
+            .min_by(|a, b| {
+                a.center
+                    .distance(hands)
+                    .total_cmp(&b.center.distance(hands))
+            });
+        Ok(best)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opencv::core::{self, Scalar};
+
+    fn frame_with_plate(center: (i32, i32), radius: i32) -> Mat {
+        let mut frame = Mat::new_rows_cols_with_default(480, 640, core::CV_8UC3, Scalar::all(90.0))
+            .expect("frame");
+        imgproc::circle(
+            &mut frame,
+            core::Point::new(center.0, center.1),
+            radius,
+            Scalar::new(20.0, 20.0, 20.0, 0.0),
+            -1,
+            imgproc::LINE_AA,
+            0,
+        )
+        .expect("draw");
+        // A hub, as on real plates.
+        imgproc::circle(
+            &mut frame,
+            core::Point::new(center.0, center.1),
+            radius / 6,
+            Scalar::all(200.0),
+            -1,
+            imgproc::LINE_AA,
+            0,
+        )
+        .expect("draw");
+        frame
+    }
+
+    #[test]
+    fn finds_a_plate_at_the_hands() {
+        let frame = frame_with_plate((300, 330), 70);
+        let mut finder = PlateFinder::default();
+        let plate = finder
+            .find(&frame, Point::new(305.0, 320.0), 150.0)
+            .expect("runs")
+            .expect("found");
+        assert!(
+            plate.center.distance(Point::new(300.0, 330.0)) < 4.0,
+            "{plate:?}"
+        );
+        assert!((plate.radius - 70.0).abs() < 5.0, "{plate:?}");
+    }
+
+    #[test]
+    fn ignores_circles_away_from_the_hands_or_of_the_wrong_size() {
+        let frame = frame_with_plate((300, 330), 70);
+        let mut finder = PlateFinder::default();
+        // Hands far from the plate.
+        assert_eq!(
+            finder
+                .find(&frame, Point::new(520.0, 120.0), 150.0)
+                .expect("runs"),
+            None
+        );
+        // A torso so large that a 70-px plate is implausibly small.
+        assert_eq!(
+            finder
+                .find(&frame, Point::new(300.0, 330.0), 600.0)
+                .expect("runs"),
+            None
+        );
+        // Degenerate torso.
+        assert_eq!(
+            finder
+                .find(&frame, Point::new(300.0, 330.0), f32::NAN)
+                .expect("runs"),
+            None
+        );
+    }
+}
