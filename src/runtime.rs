@@ -9,7 +9,7 @@ use ort::environment::Environment;
 
 /// The command that installs a compatible library.
 pub const SETUP_FIX: &str =
-    "run scripts/setup.sh, or set ORT_DYLIB_PATH to libonnxruntime.so (1.22 or newer)";
+    "run scripts/setup.sh, or set ORT_DYLIB_PATH to libonnxruntime.so (1.17 or newer)";
 /// The library file name `scripts/setup.sh` installs (SONAME `libonnxruntime.so.1`).
 const LIBRARY_NAME: &str = "libonnxruntime.so.1";
 
@@ -72,7 +72,7 @@ pub fn load() -> Result<Runtime, RuntimeError> {
     let path = candidates
         .iter()
         .find(|p| p.is_file())
-        .cloned()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
         .ok_or_else(|| RuntimeError::NotFound {
             searched: candidates
                 .iter()
@@ -94,11 +94,11 @@ pub fn load() -> Result<Runtime, RuntimeError> {
     })
 }
 
-/// ONNX Runtime's version, read from its build-information string (e.g. `1.32.0`).
-pub fn version() -> String {
-    let info = ort::info();
-    info.split(|c: char| c == ',' || c.is_whitespace())
-        .find_map(|field| field.strip_prefix("git-branch=rel-"))
-        .unwrap_or("unknown")
-        .to_string()
+/// ONNX Runtime's version as the library file names it (`libonnxruntime.so.1.32.0` -> `1.32.0`),
+/// after following symbolic links.
+pub fn version_from_file_name(path: &Path) -> Option<String> {
+    let real = path.canonicalize().ok()?;
+    let name = real.file_name()?.to_str()?;
+    let version = name.strip_prefix("libonnxruntime.so.")?;
+    (version.split('.').count() == 3).then(|| version.to_string())
 }

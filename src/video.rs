@@ -133,6 +133,19 @@ fn fourcc_to_string(code: f64) -> String {
     if s.is_empty() { "unknown".into() } else { s }
 }
 
+/// OpenCV's version and the video back-ends it was built with, e.g. `4.6.0 (FFMPEG, GSTREAMER, ...)`.
+pub fn opencv_description() -> opencv::Result<String> {
+    let mut names = Vec::new();
+    for api in videoio::get_backends()? {
+        names.push(videoio::get_backend_name(api)?);
+    }
+    Ok(format!(
+        "{} (video back-ends: {})",
+        core::get_version_string()?,
+        names.join(", ")
+    ))
+}
+
 impl VideoReader {
     pub fn open(path: &Path) -> Result<Self, VideoError> {
         check_input_file(path)?;

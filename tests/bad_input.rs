@@ -64,3 +64,90 @@ fn bad_lifter_hint_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("fractions between 0 and 1"));
 }
+
+/// A small valid video (no person in it) for tests that fail before the video matters.
+fn test_pattern_clip(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("pattern.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=30:duration=1",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        path.to_str().expect("utf-8"),
+    ]);
+    path
+}
+
+#[test]
+fn missing_or_unusable_onnx_runtime() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = test_pattern_clip(dir.path());
+    let not_a_library = dir.path().join("libonnxruntime.so");
+    std::fs::write(&not_a_library, b"not a shared library").expect("write");
+    for (lib, says) in [
+        (dir.path().join("missing.so"), "not found"),
+        (not_a_library, "cannot use"),
+    ] {
+        let out = liftcheck()
+            .env("ORT_DYLIB_PATH", &lib)
+            .args([
+                OsStr::new("analyze"),
+                OsStr::new("--quiet"),
+                clip.as_os_str(),
+            ])
+            .output()
+            .expect("runs");
+        assert_clean_error(
+            &out,
+            &lib.file_name().expect("name").to_string_lossy(),
+            says,
+        );
+        assert!(
+            stderr(&out).contains("scripts/setup.sh"),
+            "names the fix: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn missing_or_corrupt_model_files() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = test_pattern_clip(dir.path());
+    let models = repo_path("models");
+    for (case, says) in [("missing", "missing"), ("corrupt", "corrupt")] {
+        let copy = dir.path().join(case);
+        std::fs::create_dir(&copy).expect("mkdir");
+        for name in ["manifest.json", "pose_detection.onnx"] {
+            std::fs::copy(models.join(name), copy.join(name)).expect("copy");
+        }
+        if case == "corrupt" {
+            let mut bytes = std::fs::read(models.join("pose_landmark_full.onnx")).expect("read");
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0xff;
+            std::fs::write(copy.join("pose_landmark_full.onnx"), bytes).expect("write");
+        }
+        let out = run(&[
+            OsStr::new("analyze"),
+            OsStr::new("--quiet"),
+            OsStr::new("--models"),
+            copy.as_os_str(),
+            clip.as_os_str(),
+        ]);
+        assert_clean_error(&out, "pose_landmark_full.onnx", says);
+    }
+}
+
+#[test]
+fn a_clip_with_nobody_in_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = test_pattern_clip(dir.path());
+    let before = file_hash(&clip);
+    let out = analyze(&clip);
+    assert_clean_error(&out, "pattern.mp4", "no person found");
+    assert_eq!(file_hash(&clip), before);
+}
