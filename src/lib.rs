@@ -14,4 +14,5 @@ pub mod pipeline;
 pub mod plate;
 pub mod pose;
 pub mod runtime;
+pub mod track;
 pub mod video;

@@ -9,11 +9,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use liftcheck::models::{ModelStore, SessionOptions};
 use liftcheck::output;
-use liftcheck::pipeline::{self, RunStats};
+use liftcheck::pipeline::RunStats;
 use liftcheck::pose::PoseFrame;
 use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, LandmarkModel};
 use liftcheck::pose::detector::LifterHint;
 use liftcheck::runtime;
+use liftcheck::track::{self, CacheKey, PoseTrack};
 use liftcheck::video::{VideoInfo, VideoReader};
 
 /// Exit code for a run that failed (bad input, missing model or library, write error).
@@ -76,6 +77,10 @@ struct AnalyzeArgs {
     /// Don't show a progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Run pose estimation even if this clip's keypoints are cached (cache: $LIFTCHECK_CACHE,
+    /// else ~/.cache/liftcheck).
+    #[arg(long)]
+    no_cache: bool,
     #[command(flatten)]
     pose: PoseArgs,
 }
@@ -141,7 +146,7 @@ fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
         model: args.model,
         lifter: args.lifter,
         session,
-        keep_mask: false,
+        keep_mask: true,
     };
     Ok(BlazePose::new(&runtime, &models, config)?)
 }
@@ -164,35 +169,72 @@ fn progress_bar(quiet: bool, path: &Path) -> ProgressBar {
     bar
 }
 
+/// The pose stage for one clip, from the cache when the same clip was tracked with the same
+/// settings before. Returns the run's statistics when it ran.
+fn track_with_cache(
+    video: &Path,
+    pose: &PoseArgs,
+    use_cache: bool,
+    quiet: bool,
+) -> anyhow::Result<(PoseTrack, Option<RunStats>)> {
+    let lifter = match pose.lifter {
+        LifterHint::Auto => "auto".to_string(),
+        LifterHint::Near { x, y } => format!("{x},{y}"),
+    };
+    let cache = if use_cache {
+        track::default_cache_dir()
+    } else {
+        None
+    };
+    let key = match &cache {
+        Some(_) => Some(
+            CacheKey::new(video, pose.model, lifter)
+                .with_context(|| format!("{}: cannot read", video.display()))?,
+        ),
+        None => None,
+    };
+    if let (Some(dir), Some(key)) = (&cache, &key) {
+        if let Some(mut track) = track::load_cached(dir, key) {
+            track.video.path = video.to_path_buf();
+            return Ok((track, None));
+        }
+    }
+    let mut estimator = build_estimator(pose)?;
+    let bar = progress_bar(quiet, video);
+    let (track, stats) = track::track_clip(video, &mut estimator, |done, total| {
+        if bar.length() != Some(total as u64) {
+            bar.set_length(total.max(done) as u64);
+        }
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    if let (Some(dir), Some(key)) = (&cache, &key) {
+        if let Err(e) = track::store_cached(dir, key, &track) {
+            eprintln!("liftcheck: warning: keypoint cache not written: {e}");
+        }
+    }
+    Ok((track, Some(stats)))
+}
+
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     if let Some(out) = &args.keypoints {
         output::ensure_not_input(out, &args.video)?;
     }
     // Bad input is reported before the models load.
     VideoReader::open(&args.video)?;
-    let mut estimator = build_estimator(&args.pose)?;
-    let bar = progress_bar(args.quiet, &args.video);
-    let mut frames: Vec<PoseFrame> = Vec::new();
-    let (info, stats) =
-        pipeline::run_pose(&args.video, &mut estimator, |info, _frame, pose, _| {
-            if bar.length() == Some(0) {
-                bar.set_length(info.frame_count as u64);
-            }
-            bar.inc(1);
-            frames.push(pose.clone());
-            Ok(())
-        })?;
-    bar.finish_and_clear();
-    if stats.frames_with_pose == 0 {
+    let (track, stats) = track_with_cache(&args.video, &args.pose, !args.no_cache, args.quiet)?;
+    let found = track.frames.iter().filter(|f| f.pose.is_some()).count();
+    if found == 0 {
         bail!(
             "{}: no person found in any of its {} frames",
             args.video.display(),
-            stats.frames
+            track.frames.len()
         );
     }
-    print_summary(&info, &frames, &stats);
+    print_summary(&track.video, &track.frames, stats.as_ref());
     if let Some(out) = &args.keypoints {
-        output::write_keypoints(out, &info, &frames).with_context(|| "writing keypoints")?;
+        output::write_keypoints(out, &track.video, &track.frames)
+            .with_context(|| "writing keypoints")?;
         println!("keypoints written to {}", out.display());
     }
     Ok(0)
@@ -206,7 +248,7 @@ fn ms_per_frame(d: std::time::Duration, frames: usize) -> f64 {
     }
 }
 
-fn print_summary(info: &VideoInfo, frames: &[PoseFrame], stats: &RunStats) {
+fn print_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunStats>) {
     let duration =
         frames.last().map_or(0.0, |f| f.time_s) + if info.fps > 0.0 { 1.0 / info.fps } else { 0.0 };
     let visibilities: Vec<f32> = frames
@@ -218,19 +260,29 @@ fn print_summary(info: &VideoInfo, frames: &[PoseFrame], stats: &RunStats) {
     println!("{}", info.path.display());
     println!(
         "  video        {}x{} {}, {:.2} fps, {:.2} s, {} frames",
-        info.width, info.height, info.codec, info.fps, duration, stats.frames
+        info.width,
+        info.height,
+        info.codec,
+        info.fps,
+        duration,
+        frames.len()
     );
     println!(
         "  orientation  rotated {} degrees to upright",
         info.rotation_applied
     );
+    let found = frames.iter().filter(|f| f.pose.is_some()).count();
     println!(
         "  lifter       found on {} of {} frames ({:.0}%), key-joint visibility {:.2}",
-        stats.frames_with_pose,
-        stats.frames,
-        100.0 * stats.frames_with_pose as f64 / stats.frames.max(1) as f64,
+        found,
+        frames.len(),
+        100.0 * found as f64 / frames.len().max(1) as f64,
         mean_visibility
     );
+    let Some(stats) = stats else {
+        println!("  time/frame   keypoints from the cache (no inference; --no-cache to rerun)");
+        return;
+    };
     println!(
         "  time/frame   decode {:.1} ms (overlapped), pose {:.1} ms (landmark model {:.1} ms x {} runs, detector {:.1} ms x {} runs), total {:.1} ms = {:.1}x real time",
         ms_per_frame(stats.decode, stats.frames),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use opencv::core::{self, Mat};
 use opencv::prelude::*;
 use opencv::videoio::{self, VideoCapture};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
@@ -37,7 +37,7 @@ pub enum VideoError {
 }
 
 /// What the container says about a clip, after orientation is applied.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VideoInfo {
     pub path: PathBuf,
     /// Upright (displayed) frame size.

@@ -40,7 +40,17 @@ pub enum PoseError {
 }
 
 /// Which BlazePose landmark model to run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum LandmarkModel {
     /// BlazePose GHUM full: the best speed/accuracy balance on real deadlift footage.

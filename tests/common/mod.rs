@@ -5,8 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The `liftcheck` binary built for these tests.
+/// Tests never read or write the user's keypoint cache.
 pub fn liftcheck() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_liftcheck"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_liftcheck"));
+    cmd.env(
+        "LIFTCHECK_CACHE",
+        std::env::temp_dir().join(format!("liftcheck-test-cache-{}", std::process::id())),
+    );
+    cmd
 }
 
 /// Runs liftcheck with `args` and returns its output.

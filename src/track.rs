@@ -1,0 +1,267 @@
+//! The pose stage's result for one clip (keypoints, back outline, plate per frame), and its
+//! on-disk cache: re-analysing a clip with other thresholds skips decoding and inference.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::output::{OutputError, write_atomically};
+use crate::pipeline::{self, PipelineError, RunStats};
+use crate::plate::{Plate, PlateFinder};
+use crate::pose::blazepose::{BlazePose, LandmarkModel};
+use crate::pose::geometry::Point;
+use crate::pose::silhouette;
+use crate::pose::{Pose, PoseFrame, landmark};
+use crate::video::{Frame, VideoInfo};
+
+/// Stations sampled along the back, shoulder to hip (every 10% of the torso).
+pub const BACK_OUTLINE_SAMPLES: usize = 11;
+/// A foot is taken as pointing left or right when toe and heel differ by more than this fraction
+/// of the shoulder-hip distance horizontally; less means the camera looks along the foot
+/// (front or rear view) and the back outline is not measured.
+const SIDE_VIEW_FOOT_FRACTION: f32 = 0.15;
+/// Bump when the cached layout or the pose stage's output changes.
+const CACHE_FORMAT_VERSION: u32 = 1;
+
+/// Everything the analysis needs from the video, frame by frame.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PoseTrack {
+    pub video: VideoInfo,
+    pub frames: Vec<PoseFrame>,
+    /// Dorsal edge of the silhouette from shoulder to hip (side views), frame pixels.
+    pub back: Vec<Option<Vec<Point>>>,
+    /// The near plate around the hands, where one was found.
+    pub plates: Vec<Option<Plate>>,
+}
+
+/// The near side's (shoulder, hip, wrist, heel, toe) indices: the side with the higher
+/// visibility on this frame.
+fn near_side(pose: &Pose) -> [usize; 5] {
+    use landmark::*;
+    let left = [
+        LEFT_SHOULDER,
+        LEFT_HIP,
+        LEFT_WRIST,
+        LEFT_HEEL,
+        LEFT_FOOT_INDEX,
+    ];
+    let right = [
+        RIGHT_SHOULDER,
+        RIGHT_HIP,
+        RIGHT_WRIST,
+        RIGHT_HEEL,
+        RIGHT_FOOT_INDEX,
+    ];
+    let score =
+        |side: &[usize; 5]| -> f32 { side.iter().map(|&i| pose.keypoints[i].visibility).sum() };
+    if score(&left) >= score(&right) {
+        left
+    } else {
+        right
+    }
+}
+
+fn point(pose: &Pose, i: usize) -> Point {
+    Point::new(pose.keypoints[i].x, pose.keypoints[i].y)
+}
+
+/// Back outline and plate for one frame.
+fn frame_extras(
+    frame: &Frame,
+    pose: &Pose,
+    estimator: &BlazePose,
+    plates: &mut PlateFinder,
+) -> (Option<Vec<Point>>, Option<Plate>) {
+    let [shoulder, hip, wrist, heel, toe] = near_side(pose);
+    let (shoulder, hip, wrist, heel, toe) = (
+        point(pose, shoulder),
+        point(pose, hip),
+        point(pose, wrist),
+        point(pose, heel),
+        point(pose, toe),
+    );
+    let torso = shoulder.distance(hip);
+    let foot_dx = toe.x - heel.x;
+    let back = if foot_dx.abs() > SIDE_VIEW_FOOT_FRACTION * torso {
+        estimator.crop_mask().and_then(|mask| {
+            silhouette::back_outline(&mask, shoulder, hip, foot_dx.signum(), BACK_OUTLINE_SAMPLES)
+        })
+    } else {
+        None
+    };
+    // A failed plate search is not worth failing the clip for: the wrists still give the bar.
+    let plate = plates.find(&frame.image, wrist, torso).ok().flatten();
+    (back, plate)
+}
+
+/// Runs the pose stage on a clip. `on_progress(done, total)` is called after every frame.
+pub fn track_clip(
+    path: &Path,
+    estimator: &mut BlazePose,
+    mut on_progress: impl FnMut(usize, usize),
+) -> Result<(PoseTrack, RunStats), PipelineError> {
+    let mut frames = Vec::new();
+    let mut back = Vec::new();
+    let mut plates = Vec::new();
+    let mut finder = PlateFinder::default();
+    let (video, stats) =
+        pipeline::run_pose(path, estimator, |info, frame, pose_frame, estimator| {
+            let (b, p) = match &pose_frame.pose {
+                Some(pose) => frame_extras(frame, pose, estimator, &mut finder),
+                None => (None, None),
+            };
+            frames.push(pose_frame.clone());
+            back.push(b);
+            plates.push(p);
+            on_progress(frames.len(), info.frame_count);
+            Ok(())
+        })?;
+    Ok((
+        PoseTrack {
+            video,
+            frames,
+            back,
+            plates,
+        },
+        stats,
+    ))
+}
+
+/// Where cached tracks live: `$LIFTCHECK_CACHE`, else `$XDG_CACHE_HOME/liftcheck`, else
+/// `~/.cache/liftcheck`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("LIFTCHECK_CACHE") {
+        return Some(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(dir).join("liftcheck"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/liftcheck"))
+}
+
+/// What makes two pose runs interchangeable: the video's bytes and the pose settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheKey {
+    pub video_sha256: String,
+    pub model: LandmarkModel,
+    pub lifter: String,
+    pub format: u32,
+    pub liftcheck_version: String,
+}
+
+impl CacheKey {
+    pub fn new(video: &Path, model: LandmarkModel, lifter: String) -> std::io::Result<Self> {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        let mut file = std::fs::File::open(video)?;
+        std::io::copy(&mut file, &mut hasher)?;
+        Ok(Self {
+            video_sha256: hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            model,
+            lifter,
+            format: CACHE_FORMAT_VERSION,
+            liftcheck_version: env!("CARGO_PKG_VERSION").to_string(),
+        })
+    }
+
+    /// File name for this key in the cache folder.
+    pub fn file_name(&self) -> String {
+        let settings = serde_json::to_string(self).unwrap_or_default();
+        let digest = crate::models::sha256_hex(settings.as_bytes());
+        format!("track-{}.json", &digest[..32])
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    key: CacheKey,
+    track: PoseTrack,
+}
+
+/// A cached track for `key`, if one exists and is intact; anything unreadable is ignored (and
+/// will be overwritten by the next store).
+pub fn load_cached(dir: &Path, key: &CacheKey) -> Option<PoseTrack> {
+    let bytes = std::fs::read(dir.join(key.file_name())).ok()?;
+    let file: CacheFile = serde_json::from_slice(&bytes).ok()?;
+    let consistent = file.key == *key
+        && file.track.frames.len() == file.track.back.len()
+        && file.track.frames.len() == file.track.plates.len();
+    consistent.then_some(file.track)
+}
+
+pub fn store_cached(dir: &Path, key: &CacheKey, track: &PoseTrack) -> Result<(), OutputError> {
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let file = CacheFile {
+        key: key.clone(),
+        track: track.clone(),
+    };
+    write_atomically(&dir.join(key.file_name()), |w| {
+        serde_json::to_writer(w, &file).map_err(std::io::Error::other)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> CacheKey {
+        CacheKey {
+            video_sha256: "ab".repeat(32),
+            model: LandmarkModel::Full,
+            lifter: "auto".into(),
+            format: CACHE_FORMAT_VERSION,
+            liftcheck_version: "0".into(),
+        }
+    }
+
+    fn track() -> PoseTrack {
+        PoseTrack {
+            video: VideoInfo {
+                path: "clip.mp4".into(),
+                width: 64,
+                height: 48,
+                fps: 30.0,
+                frame_count: 1,
+                rotation_applied: 0,
+                codec: "h264".into(),
+            },
+            frames: vec![PoseFrame {
+                index: 0,
+                time_s: 0.0,
+                pose: None,
+            }],
+            back: vec![None],
+            plates: vec![Some(Plate {
+                center: Point::new(1.0, 2.0),
+                radius: 3.0,
+            })],
+        }
+    }
+
+    #[test]
+    fn round_trip_and_key_mismatch() {
+        let dir = tempfile::tempdir().expect("dir");
+        store_cached(dir.path(), &key(), &track()).expect("store");
+        let loaded = load_cached(dir.path(), &key()).expect("cached");
+        assert_eq!(loaded.plates, track().plates);
+        let mut other = key();
+        other.model = LandmarkModel::Heavy;
+        assert!(load_cached(dir.path(), &other).is_none());
+    }
+
+    #[test]
+    fn corrupt_cache_files_are_ignored() {
+        let dir = tempfile::tempdir().expect("dir");
+        for garbage in [&b""[..], b"{", b"{\"key\": 1}", b"\xff\xfe"] {
+            std::fs::write(dir.path().join(key().file_name()), garbage).expect("write");
+            assert!(load_cached(dir.path(), &key()).is_none());
+        }
+    }
+}
