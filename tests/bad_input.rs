@@ -97,6 +97,7 @@ fn missing_or_unusable_onnx_runtime() {
             .args([
                 OsStr::new("analyze"),
                 OsStr::new("--quiet"),
+                OsStr::new("--no-cache"),
                 clip.as_os_str(),
             ])
             .output()
@@ -134,6 +135,7 @@ fn missing_or_corrupt_model_files() {
         let out = run(&[
             OsStr::new("analyze"),
             OsStr::new("--quiet"),
+            OsStr::new("--no-cache"),
             OsStr::new("--models"),
             copy.as_os_str(),
             clip.as_os_str(),
