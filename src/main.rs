@@ -89,12 +89,7 @@ fn parse_lifter(s: &str) -> Result<LifterHint, String> {
     if s.eq_ignore_ascii_case("auto") {
         return Ok(LifterHint::Auto);
     }
-    let parse = |v: &str| {
-        v.trim()
-            .parse::<f32>()
-            .ok()
-            .filter(|f| (0.0..=1.0).contains(f))
-    };
+    let parse = |v: &str| v.trim().parse::<f32>().ok().filter(|f| (0.0..=1.0).contains(f));
     match s.split_once(',') {
         Some((x, y)) => match (parse(x), parse(y)) {
             (Some(x), Some(y)) => Ok(LifterHint::Near { x, y }),
@@ -181,15 +176,10 @@ fn track_with_cache(
         LifterHint::Auto => "auto".to_string(),
         LifterHint::Near { x, y } => format!("{x},{y}"),
     };
-    let cache = if use_cache {
-        track::default_cache_dir()
-    } else {
-        None
-    };
+    let cache = if use_cache { track::default_cache_dir() } else { None };
     let key = match &cache {
         Some(_) => Some(
-            CacheKey::new(video, pose.model, lifter)
-                .with_context(|| format!("{}: cannot read", video.display()))?,
+            CacheKey::new(video, pose.model, lifter).with_context(|| format!("{}: cannot read", video.display()))?,
         ),
         None => None,
     };
@@ -233,8 +223,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     print_summary(&track.video, &track.frames, stats.as_ref());
     if let Some(out) = &args.keypoints {
-        output::write_keypoints(out, &track.video, &track.frames)
-            .with_context(|| "writing keypoints")?;
+        output::write_keypoints(out, &track.video, &track.frames).with_context(|| "writing keypoints")?;
         println!("keypoints written to {}", out.display());
     }
     Ok(0)
@@ -249,8 +238,7 @@ fn ms_per_frame(d: std::time::Duration, frames: usize) -> f64 {
 }
 
 fn print_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunStats>) {
-    let duration =
-        frames.last().map_or(0.0, |f| f.time_s) + if info.fps > 0.0 { 1.0 / info.fps } else { 0.0 };
+    let duration = frames.last().map_or(0.0, |f| f.time_s) + if info.fps > 0.0 { 1.0 / info.fps } else { 0.0 };
     let visibilities: Vec<f32> = frames
         .iter()
         .filter_map(|f| f.pose.as_ref())
@@ -267,10 +255,7 @@ fn print_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunStats
         duration,
         frames.len()
     );
-    println!(
-        "  orientation  rotated {} degrees to upright",
-        info.rotation_applied
-    );
+    println!("  orientation  rotated {} degrees to upright", info.rotation_applied);
     let found = frames.iter().filter(|f| f.pose.is_some()).count();
     println!(
         "  lifter       found on {} of {} frames ({:.0}%), key-joint visibility {:.2}",
@@ -283,15 +268,20 @@ fn print_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunStats
         println!("  time/frame   keypoints from the cache (no inference; --no-cache to rerun)");
         return;
     };
+    let n = stats.frames;
+    let model = ms_per_frame(stats.models.inference, n);
+    let wall = ms_per_frame(stats.wall, n);
     println!(
-        "  time/frame   decode {:.1} ms (overlapped), pose {:.1} ms (landmark model {:.1} ms x {} runs, detector {:.1} ms x {} runs), total {:.1} ms = {:.1}x real time",
-        ms_per_frame(stats.decode, stats.frames),
-        ms_per_frame(stats.pose, stats.frames),
-        ms_per_frame(stats.models.landmark, stats.models.landmark_runs),
+        "  time/frame   models {model:.1} ms (landmark x {}, detector x {}), pose stage {:.1} ms, \
+         back outline and plate {:.1} ms, decode {:.1} ms (own thread; waited for {:.1} ms), \
+         total {wall:.1} ms = {:.2}x model time, {:.1}x real time",
         stats.models.landmark_runs,
-        ms_per_frame(stats.models.detector, stats.models.detector_runs),
         stats.models.detector_runs,
-        ms_per_frame(stats.wall, stats.frames),
+        ms_per_frame(stats.pose, n),
+        ms_per_frame(stats.per_frame_consumer, n),
+        ms_per_frame(stats.decode, n),
+        ms_per_frame(stats.waiting_for_frames, n),
+        if model > 0.0 { wall / model } else { 0.0 },
         if stats.wall.as_secs_f64() > 0.0 {
             duration / stats.wall.as_secs_f64()
         } else {
@@ -313,8 +303,7 @@ fn doctor(args: DoctorArgs) -> u8 {
             "onnxruntime",
             format!(
                 "{} ({})",
-                runtime::version_from_file_name(&rt.library_path)
-                    .unwrap_or_else(|| "version unknown".into()),
+                runtime::version_from_file_name(&rt.library_path).unwrap_or_else(|| "version unknown".into()),
                 rt.library_path.display()
             ),
         ),
@@ -324,11 +313,7 @@ fn doctor(args: DoctorArgs) -> u8 {
         Ok(store) => {
             for entry in store.entries() {
                 match store.read_verified(&entry.name) {
-                    Ok((path, _)) => report(
-                        true,
-                        "model",
-                        format!("{} sha256 ok ({})", entry.name, path.display()),
-                    ),
+                    Ok((path, _)) => report(true, "model", format!("{} sha256 ok ({})", entry.name, path.display())),
                     Err(e) => report(false, "model", e.to_string()),
                 }
             }
@@ -345,15 +330,15 @@ fn doctor(args: DoctorArgs) -> u8 {
             .output()
             .ok()
             .filter(|o| o.status.success())
-            .and_then(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .next()
-                    .map(str::to_string)
-            });
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).lines().next().map(str::to_string));
         match found {
             Some(version) => report(true, tool, version),
-            None => report(false, tool, "not found (needed for tests and annotated clips); fix: run scripts/setup.sh or apt-get install ffmpeg".into()),
+            None => report(
+                false,
+                tool,
+                "not found (needed for tests and annotated clips); fix: run scripts/setup.sh or apt-get install ffmpeg"
+                    .into(),
+            ),
         }
     }
     if problems == 0 {

@@ -23,10 +23,7 @@ pub enum PipelineError {
         source: PoseError,
     },
     #[error("{}: stopped: {reason}", path.display())]
-    Stopped {
-        path: std::path::PathBuf,
-        reason: String,
-    },
+    Stopped { path: std::path::PathBuf, reason: String },
 }
 
 /// Where the time went, summed over the clip.
@@ -40,6 +37,8 @@ pub struct RunStats {
     pub pose: Duration,
     /// Time the inference thread waited for decoded frames.
     pub waiting_for_frames: Duration,
+    /// Time spent in the caller's per-frame callback (back outline, plate search, collection).
+    pub per_frame_consumer: Duration,
     pub wall: Duration,
     pub models: PoseTimings,
 }
@@ -122,7 +121,10 @@ where
                 time_s: frame.time_s,
                 pose,
             };
-            if let Err(reason) = on_frame(&info, &frame, &pose_frame, estimator) {
+            let t = Instant::now();
+            let consumed = on_frame(&info, &frame, &pose_frame, estimator);
+            stats.per_frame_consumer += t.elapsed();
+            if let Err(reason) = consumed {
                 result = Err(PipelineError::Stopped {
                     path: path.to_path_buf(),
                     reason,
@@ -143,6 +145,7 @@ where
 
     let models_after = estimator.timings();
     stats.models = PoseTimings {
+        inference: models_after.inference - models_before.inference,
         detector_runs: models_after.detector_runs - models_before.detector_runs,
         detector: models_after.detector - models_before.detector,
         landmark_runs: models_after.landmark_runs - models_before.landmark_runs,

@@ -15,7 +15,7 @@ const PLATE_RADIUS_PER_TORSO: (f32, f32) = (0.3, 0.65);
 /// Search window half-side around the hands, in maximum plate radii.
 const SEARCH_HALF_SIDE_RADII: f32 = 2.0;
 /// Search windows are scaled so the largest plate radius is at most this many pixels (speed).
-const WORK_MAX_RADIUS_PX: f32 = 60.0;
+const WORK_MAX_RADIUS_PX: f32 = 40.0;
 /// A circle whose centre is further than this from the hands (in plate radii) is not the bar's.
 const MAX_CENTRE_OFFSET_RADII: f32 = 0.6;
 /// Canny upper threshold and circle "perfectness" for `HOUGH_GRADIENT_ALT` (OpenCV's
@@ -42,19 +42,11 @@ pub struct PlateFinder {
 impl PlateFinder {
     /// Looks for a plate centred near `hands` on a BGR frame; `torso_px` is the shoulder-hip
     /// distance in pixels, which bounds the plate's size.
-    pub fn find(
-        &mut self,
-        frame: &Mat,
-        hands: Point,
-        torso_px: f32,
-    ) -> opencv::Result<Option<Plate>> {
+    pub fn find(&mut self, frame: &Mat, hands: Point, torso_px: f32) -> opencv::Result<Option<Plate>> {
         if !(torso_px.is_finite() && torso_px > 4.0) {
             return Ok(None);
         }
-        let (min_r, max_r) = (
-            PLATE_RADIUS_PER_TORSO.0 * torso_px,
-            PLATE_RADIUS_PER_TORSO.1 * torso_px,
-        );
+        let (min_r, max_r) = (PLATE_RADIUS_PER_TORSO.0 * torso_px, PLATE_RADIUS_PER_TORSO.1 * torso_px);
         let half = SEARCH_HALF_SIDE_RADII * max_r;
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
         let x0 = (hands.x - half).max(0.0).floor();
@@ -68,25 +60,12 @@ impl PlateFinder {
             frame,
             Rect::new(x0 as i32, y0 as i32, (x1 - x0) as i32, (y1 - y0) as i32),
         )?;
-        imgproc::cvt_color(&window, &mut self.gray, imgproc::COLOR_BGR2GRAY, 0)?;
+        // Shrink first (a plate is a large, smooth shape), then convert only the small image.
         let scale = (WORK_MAX_RADIUS_PX / max_r).min(1.0);
-        let work = if scale < 1.0 {
-            let size = Size::new(
-                ((x1 - x0) * scale).round() as i32,
-                ((y1 - y0) * scale).round() as i32,
-            );
-            imgproc::resize(
-                &self.gray,
-                &mut self.small,
-                size,
-                0.0,
-                0.0,
-                imgproc::INTER_AREA,
-            )?;
-            &self.small
-        } else {
-            &self.gray
-        };
+        let work_size = Size::new(((x1 - x0) * scale).round() as i32, ((y1 - y0) * scale).round() as i32);
+        imgproc::resize(&window, &mut self.small, work_size, 0.0, 0.0, imgproc::INTER_AREA)?;
+        imgproc::cvt_color(&self.small, &mut self.gray, imgproc::COLOR_BGR2GRAY, 0)?;
+        let work = &self.gray;
         imgproc::hough_circles(
             work,
             &mut self.circles,
@@ -106,11 +85,7 @@ impl PlateFinder {
                 radius: c[2] / scale,
             })
             .filter(|p| p.center.distance(hands) <= MAX_CENTRE_OFFSET_RADII * p.radius)
-            .min_by(|a, b| {
-                a.center
-                    .distance(hands)
-                    .total_cmp(&b.center.distance(hands))
-            });
+            .min_by(|a, b| a.center.distance(hands).total_cmp(&b.center.distance(hands)));
         Ok(best)
     }
 }
@@ -121,8 +96,7 @@ mod tests {
     use opencv::core::{self, Scalar};
 
     fn frame_with_plate(center: (i32, i32), radius: i32) -> Mat {
-        let mut frame = Mat::new_rows_cols_with_default(480, 640, core::CV_8UC3, Scalar::all(90.0))
-            .expect("frame");
+        let mut frame = Mat::new_rows_cols_with_default(480, 640, core::CV_8UC3, Scalar::all(90.0)).expect("frame");
         imgproc::circle(
             &mut frame,
             core::Point::new(center.0, center.1),
@@ -155,10 +129,7 @@ mod tests {
             .find(&frame, Point::new(305.0, 320.0), 150.0)
             .expect("runs")
             .expect("found");
-        assert!(
-            plate.center.distance(Point::new(300.0, 330.0)) < 4.0,
-            "{plate:?}"
-        );
+        assert!(plate.center.distance(Point::new(300.0, 330.0)) < 4.0, "{plate:?}");
         assert!((plate.radius - 70.0).abs() < 5.0, "{plate:?}");
     }
 
@@ -168,23 +139,17 @@ mod tests {
         let mut finder = PlateFinder::default();
         // Hands far from the plate.
         assert_eq!(
-            finder
-                .find(&frame, Point::new(520.0, 120.0), 150.0)
-                .expect("runs"),
+            finder.find(&frame, Point::new(520.0, 120.0), 150.0).expect("runs"),
             None
         );
         // A torso so large that a 70-px plate is implausibly small.
         assert_eq!(
-            finder
-                .find(&frame, Point::new(300.0, 330.0), 600.0)
-                .expect("runs"),
+            finder.find(&frame, Point::new(300.0, 330.0), 600.0).expect("runs"),
             None
         );
         // Degenerate torso.
         assert_eq!(
-            finder
-                .find(&frame, Point::new(300.0, 330.0), f32::NAN)
-                .expect("runs"),
+            finder.find(&frame, Point::new(300.0, 330.0), f32::NAN).expect("runs"),
             None
         );
     }

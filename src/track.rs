@@ -20,6 +20,10 @@ pub const BACK_OUTLINE_SAMPLES: usize = 11;
 /// of the shoulder-hip distance horizontally; less means the camera looks along the foot
 /// (front or rear view) and the back outline is not measured.
 const SIDE_VIEW_FOOT_FRACTION: f32 = 0.15;
+/// Plates are searched at most this often per second of video: the Hough search costs about as
+/// much as a fifth of the landmark model on 1080p frames, and the bar path is low-pass filtered
+/// well below this rate anyway.
+const PLATE_SEARCH_HZ: f64 = 15.0;
 /// Bump when the cached layout or the pose stage's output changes.
 const CACHE_FORMAT_VERSION: u32 = 1;
 
@@ -30,7 +34,8 @@ pub struct PoseTrack {
     pub frames: Vec<PoseFrame>,
     /// Dorsal edge of the silhouette from shoulder to hip (side views), frame pixels.
     pub back: Vec<Option<Vec<Point>>>,
-    /// The near plate around the hands, where one was found.
+    /// The near plate around the hands, where one was found (searched at about
+    /// `PLATE_SEARCH_HZ`; `None` on frames in between).
     pub plates: Vec<Option<Plate>>,
 }
 
@@ -38,27 +43,10 @@ pub struct PoseTrack {
 /// visibility on this frame.
 fn near_side(pose: &Pose) -> [usize; 5] {
     use landmark::*;
-    let left = [
-        LEFT_SHOULDER,
-        LEFT_HIP,
-        LEFT_WRIST,
-        LEFT_HEEL,
-        LEFT_FOOT_INDEX,
-    ];
-    let right = [
-        RIGHT_SHOULDER,
-        RIGHT_HIP,
-        RIGHT_WRIST,
-        RIGHT_HEEL,
-        RIGHT_FOOT_INDEX,
-    ];
-    let score =
-        |side: &[usize; 5]| -> f32 { side.iter().map(|&i| pose.keypoints[i].visibility).sum() };
-    if score(&left) >= score(&right) {
-        left
-    } else {
-        right
-    }
+    let left = [LEFT_SHOULDER, LEFT_HIP, LEFT_WRIST, LEFT_HEEL, LEFT_FOOT_INDEX];
+    let right = [RIGHT_SHOULDER, RIGHT_HIP, RIGHT_WRIST, RIGHT_HEEL, RIGHT_FOOT_INDEX];
+    let score = |side: &[usize; 5]| -> f32 { side.iter().map(|&i| pose.keypoints[i].visibility).sum() };
+    if score(&left) >= score(&right) { left } else { right }
 }
 
 fn point(pose: &Pose, i: usize) -> Point {
@@ -70,7 +58,7 @@ fn frame_extras(
     frame: &Frame,
     pose: &Pose,
     estimator: &BlazePose,
-    plates: &mut PlateFinder,
+    plates: Option<&mut PlateFinder>,
 ) -> (Option<Vec<Point>>, Option<Plate>) {
     let [shoulder, hip, wrist, heel, toe] = near_side(pose);
     let (shoulder, hip, wrist, heel, toe) = (
@@ -83,14 +71,14 @@ fn frame_extras(
     let torso = shoulder.distance(hip);
     let foot_dx = toe.x - heel.x;
     let back = if foot_dx.abs() > SIDE_VIEW_FOOT_FRACTION * torso {
-        estimator.crop_mask().and_then(|mask| {
-            silhouette::back_outline(&mask, shoulder, hip, foot_dx.signum(), BACK_OUTLINE_SAMPLES)
-        })
+        estimator
+            .crop_mask()
+            .and_then(|mask| silhouette::back_outline(&mask, shoulder, hip, foot_dx.signum(), BACK_OUTLINE_SAMPLES))
     } else {
         None
     };
     // A failed plate search is not worth failing the clip for: the wrists still give the bar.
-    let plate = plates.find(&frame.image, wrist, torso).ok().flatten();
+    let plate = plates.and_then(|finder| finder.find(&frame.image, wrist, torso).ok().flatten());
     (back, plate)
 }
 
@@ -104,18 +92,23 @@ pub fn track_clip(
     let mut back = Vec::new();
     let mut plates = Vec::new();
     let mut finder = PlateFinder::default();
-    let (video, stats) =
-        pipeline::run_pose(path, estimator, |info, frame, pose_frame, estimator| {
-            let (b, p) = match &pose_frame.pose {
-                Some(pose) => frame_extras(frame, pose, estimator, &mut finder),
-                None => (None, None),
-            };
-            frames.push(pose_frame.clone());
-            back.push(b);
-            plates.push(p);
-            on_progress(frames.len(), info.frame_count);
-            Ok(())
-        })?;
+    let (video, stats) = pipeline::run_pose(path, estimator, |info, frame, pose_frame, estimator| {
+        let plate_stride = if info.fps > 0.0 {
+            (info.fps / PLATE_SEARCH_HZ).round().max(1.0) as usize
+        } else {
+            1
+        };
+        let search_plate = frame.index % plate_stride == 0;
+        let (b, p) = match &pose_frame.pose {
+            Some(pose) => frame_extras(frame, pose, estimator, search_plate.then_some(&mut finder)),
+            None => (None, None),
+        };
+        frames.push(pose_frame.clone());
+        back.push(b);
+        plates.push(p);
+        on_progress(frames.len(), info.frame_count);
+        Ok(())
+    })?;
     Ok((
         PoseTrack {
             video,
@@ -156,11 +149,7 @@ impl CacheKey {
         let mut file = std::fs::File::open(video)?;
         std::io::copy(&mut file, &mut hasher)?;
         Ok(Self {
-            video_sha256: hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            video_sha256: hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(),
             model,
             lifter,
             format: CACHE_FORMAT_VERSION,

@@ -17,9 +17,7 @@ use ort::value::TensorRef;
 use super::Pose;
 use super::detector::{self, DETECTOR_INPUT_SIZE, Detection, LifterHint};
 use super::geometry::{Point, Roi};
-use super::landmarks::{
-    self, CropLandmark, LANDMARK_INPUT_SIZE, MIN_POSE_PRESENCE, NUM_MODEL_LANDMARKS,
-};
+use super::landmarks::{self, CropLandmark, LANDMARK_INPUT_SIZE, MIN_POSE_PRESENCE, NUM_MODEL_LANDMARKS};
 use super::silhouette::CropMask;
 use crate::models::{ModelError, ModelStore, SessionOptions};
 use crate::runtime::Runtime;
@@ -40,17 +38,7 @@ pub enum PoseError {
 }
 
 /// Which BlazePose landmark model to run.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LandmarkModel {
     /// BlazePose GHUM full: the best speed/accuracy balance on real deadlift footage.
@@ -92,6 +80,8 @@ impl Default for BlazePoseConfig {
 /// Time spent in each model since the estimator was created.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PoseTimings {
+    /// Time inside ONNX Runtime's `run` for both models: the models' own cost.
+    pub inference: Duration,
     pub detector_runs: usize,
     pub detector: Duration,
     pub landmark_runs: usize,
@@ -131,14 +121,7 @@ fn set_affine(m: &mut Mat, a: [[f64; 3]; 2]) -> opencv::Result<()> {
 }
 
 /// Cuts `roi` from `frame` into a square `size`-pixel crop with one bilinear warp.
-fn warp_roi(
-    frame: &Mat,
-    roi: &Roi,
-    size: u32,
-    border: i32,
-    affine: &mut Mat,
-    crop: &mut Mat,
-) -> opencv::Result<()> {
+fn warp_roi(frame: &Mat, roi: &Roi, size: u32, border: i32, affine: &mut Mat, crop: &mut Mat) -> opencv::Result<()> {
     set_affine(affine, roi.crop_to_frame_affine(size))?;
     imgproc::warp_affine(
         frame,
@@ -167,11 +150,7 @@ fn sigmoid(x: f32) -> f32 {
 }
 
 impl BlazePose {
-    pub fn new(
-        runtime: &Runtime,
-        models: &ModelStore,
-        config: BlazePoseConfig,
-    ) -> Result<Self, PoseError> {
+    pub fn new(runtime: &Runtime, models: &ModelStore, config: BlazePoseConfig) -> Result<Self, PoseError> {
         let detector = models.session(runtime, DETECTOR_MODEL, config.session)?;
         let landmark = models.session(runtime, config.model.manifest_name(), config.session)?;
         let det = DETECTOR_INPUT_SIZE as usize;
@@ -234,18 +213,15 @@ impl BlazePose {
             &mut self.detector_crop,
         )?;
         // Detector input range is [-1, 1]; the zero border becomes -1 as in MediaPipe.
-        fill_rgb_input(
-            &self.detector_crop,
-            1.0 / 127.5,
-            -1.0,
-            &mut self.detector_input,
-        )?;
+        fill_rgb_input(&self.detector_crop, 1.0 / 127.5, -1.0, &mut self.detector_input)?;
         let size = DETECTOR_INPUT_SIZE as usize;
-        let input = ArrayView4::from_shape((1, size, size, 3), &self.detector_input)
-            .map_err(|_| PoseError::Output("input"))?;
+        let input =
+            ArrayView4::from_shape((1, size, size, 3), &self.detector_input).map_err(|_| PoseError::Output("input"))?;
+        let run_started = Instant::now();
         let outputs = self
             .detector
             .run(ort::inputs!["input" => TensorRef::from_array_view(input)?])?;
+        self.timings.inference += run_started.elapsed();
         let (_, scores) = outputs
             .get("scores")
             .ok_or(PoseError::Output("scores"))?
@@ -254,28 +230,14 @@ impl BlazePose {
             .get("regressors")
             .ok_or(PoseError::Output("regressors"))?
             .try_extract_tensor::<f32>()?;
-        if scores.len() != detector::NUM_ANCHORS
-            || regressors.len() != detector::NUM_ANCHORS * detector::NUM_COORDS
-        {
+        if scores.len() != detector::NUM_ANCHORS || regressors.len() != detector::NUM_ANCHORS * detector::NUM_COORDS {
             return Err(PoseError::Output("scores/regressors"));
         }
-        detector::decode(
-            scores,
-            regressors,
-            &self.anchors,
-            &letterbox,
-            &mut self.detections,
-        );
+        detector::decode(scores, regressors, &self.anchors, &letterbox, &mut self.detections);
         drop(outputs);
         let people = detector::weighted_nms(std::mem::take(&mut self.detections));
-        let roi = detector::choose_lifter(
-            &people,
-            width,
-            height,
-            self.config.lifter,
-            self.last_hip_center,
-        )
-        .map(Detection::roi);
+        let roi = detector::choose_lifter(&people, width, height, self.config.lifter, self.last_hip_center)
+            .map(Detection::roi);
         self.detections = people;
         self.timings.detector_runs += 1;
         self.timings.detector += started.elapsed();
@@ -293,18 +255,15 @@ impl BlazePose {
             &mut self.affine,
             &mut self.landmark_crop,
         )?;
-        fill_rgb_input(
-            &self.landmark_crop,
-            1.0 / 255.0,
-            0.0,
-            &mut self.landmark_input,
-        )?;
+        fill_rgb_input(&self.landmark_crop, 1.0 / 255.0, 0.0, &mut self.landmark_input)?;
         let size = LANDMARK_INPUT_SIZE as usize;
-        let input = ArrayView4::from_shape((1, size, size, 3), &self.landmark_input)
-            .map_err(|_| PoseError::Output("input"))?;
+        let input =
+            ArrayView4::from_shape((1, size, size, 3), &self.landmark_input).map_err(|_| PoseError::Output("input"))?;
+        let run_started = Instant::now();
         let outputs = self
             .landmark
             .run(ort::inputs!["input" => TensorRef::from_array_view(input)?])?;
+        self.timings.inference += run_started.elapsed();
         let (_, flag) = outputs
             .get("pose_flag")
             .ok_or(PoseError::Output("pose_flag"))?
@@ -327,8 +286,7 @@ impl BlazePose {
             .get("heatmap")
             .ok_or(PoseError::Output("heatmap"))?
             .try_extract_tensor::<f32>()?;
-        if heatmap.len() != landmarks::HEATMAP_SIZE * landmarks::HEATMAP_SIZE * NUM_MODEL_LANDMARKS
-        {
+        if heatmap.len() != landmarks::HEATMAP_SIZE * landmarks::HEATMAP_SIZE * NUM_MODEL_LANDMARKS {
             return Err(PoseError::Output("heatmap"));
         }
         landmarks::refine_with_heatmap(heatmap, &mut self.crop_landmarks);
@@ -340,25 +298,22 @@ impl BlazePose {
             if seg.len() != self.segmentation.len() {
                 return Err(PoseError::Output("segmentation"));
             }
-            for (p, &logit) in self.segmentation.iter_mut().zip(seg) {
-                *p = sigmoid(logit);
-            }
+            self.segmentation.copy_from_slice(seg);
         }
         drop(outputs);
         let keypoints = landmarks::project(&self.crop_landmarks, &roi);
         self.tracking = Some(landmarks::next_roi(&self.crop_landmarks, &roi));
         self.last_roi = Some(roi);
-        self.last_hip_center =
-            Some(roi.project(self.crop_landmarks[33].u, self.crop_landmarks[33].v));
+        self.last_hip_center = Some(roi.project(self.crop_landmarks[33].u, self.crop_landmarks[33].v));
         self.timings.landmark += started.elapsed();
         Ok(Some(Pose { keypoints, score }))
     }
 
-    /// The last pose's segmentation mask in its crop (person probabilities). Needs `keep_mask`.
+    /// The last pose's segmentation mask in its crop (logits: > 0 is the person). Needs `keep_mask`.
     pub fn crop_mask(&self) -> Option<CropMask<'_>> {
         let roi = self.last_roi.filter(|_| self.config.keep_mask)?;
         Some(CropMask {
-            probabilities: &self.segmentation,
+            logits: &self.segmentation,
             size: LANDMARK_INPUT_SIZE as usize,
             roi,
         })
@@ -371,7 +326,8 @@ impl BlazePose {
             return Ok(false);
         };
         let size = LANDMARK_INPUT_SIZE as i32;
-        let crop = Mat::new_rows_cols_with_data(size, size, &self.segmentation)?;
+        let probabilities: Vec<f32> = self.segmentation.iter().map(|&v| sigmoid(v)).collect();
+        let crop = Mat::new_rows_cols_with_data(size, size, &probabilities)?;
         let mut affine = Mat::new_rows_cols_with_default(2, 3, core::CV_64F, Scalar::all(0.0))?;
         set_affine(&mut affine, roi.crop_to_frame_affine(LANDMARK_INPUT_SIZE))?;
         imgproc::warp_affine(

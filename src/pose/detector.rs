@@ -42,10 +42,7 @@ impl Detection {
     }
 
     fn center(&self) -> Point {
-        Point::new(
-            0.5 * (self.bbox[0] + self.bbox[2]),
-            0.5 * (self.bbox[1] + self.bbox[3]),
-        )
+        Point::new(0.5 * (self.bbox[0] + self.bbox[2]), 0.5 * (self.bbox[1] + self.bbox[3]))
     }
 }
 
@@ -63,10 +60,7 @@ pub fn anchors() -> Vec<Point> {
         let cells = DETECTOR_INPUT_SIZE.div_ceil(stride);
         for y in 0..cells {
             for x in 0..cells {
-                let centre = Point::new(
-                    (x as f32 + 0.5) / cells as f32,
-                    (y as f32 + 0.5) / cells as f32,
-                );
+                let centre = Point::new((x as f32 + 0.5) / cells as f32, (y as f32 + 0.5) / cells as f32);
                 for _ in 0..same * ANCHORS_PER_LAYER_CELL {
                     out.push(centre);
                 }
@@ -83,13 +77,7 @@ fn sigmoid(x: f32) -> f32 {
 
 /// Decodes raw detector outputs into detections in frame pixels (before suppression).
 /// `letterbox` is the square the detector input was cut from.
-pub fn decode(
-    scores: &[f32],
-    regressors: &[f32],
-    anchors: &[Point],
-    letterbox: &Roi,
-    out: &mut Vec<Detection>,
-) {
+pub fn decode(scores: &[f32], regressors: &[f32], anchors: &[Point], letterbox: &Roi, out: &mut Vec<Detection>) {
     out.clear();
     let size = DETECTOR_INPUT_SIZE as f32;
     for (a, anchor) in anchors.iter().enumerate() {
@@ -104,10 +92,7 @@ pub fn decode(
         let max = letterbox.project(cx + w / 2.0, cy + h / 2.0);
         let mut keypoints = [Point::default(); 4];
         for (k, kp) in keypoints.iter_mut().enumerate() {
-            *kp = letterbox.project(
-                r[4 + 2 * k] / size + anchor.x,
-                r[5 + 2 * k] / size + anchor.y,
-            );
+            *kp = letterbox.project(r[4 + 2 * k] / size + anchor.x, r[5 + 2 * k] / size + anchor.y);
         }
         out.push(Detection {
             score,
@@ -273,21 +258,9 @@ mod tests {
         let people = vec![small_corner.clone(), big_centre.clone()];
         let pick = choose_lifter(&people, 1920, 1080, LifterHint::Auto, None);
         assert_eq!(pick, Some(&big_centre));
-        let pick = choose_lifter(
-            &people,
-            1920,
-            1080,
-            LifterHint::Near { x: 0.0, y: 0.0 },
-            None,
-        );
+        let pick = choose_lifter(&people, 1920, 1080, LifterHint::Near { x: 0.0, y: 0.0 }, None);
         assert_eq!(pick, Some(&small_corner));
-        let pick = choose_lifter(
-            &people,
-            1920,
-            1080,
-            LifterHint::Auto,
-            Some(Point::new(10.0, 10.0)),
-        );
+        let pick = choose_lifter(&people, 1920, 1080, LifterHint::Auto, Some(Point::new(10.0, 10.0)));
         assert_eq!(pick, Some(&small_corner));
         assert_eq!(choose_lifter(&[], 1920, 1080, LifterHint::Auto, None), None);
     }

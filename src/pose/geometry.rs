@@ -52,14 +52,8 @@ impl Roi {
     /// its rotation). Side = 2 * distance * [`ROI_SCALE`].
     pub fn from_alignment(center: Point, scale: Point) -> Self {
         let side = 2.0 * center.distance(scale) * ROI_SCALE;
-        let rotation = normalize_radians(
-            ALIGNMENT_TARGET_ANGLE - (-(scale.y - center.y)).atan2(scale.x - center.x),
-        );
-        Self {
-            center,
-            side,
-            rotation,
-        }
+        let rotation = normalize_radians(ALIGNMENT_TARGET_ANGLE - (-(scale.y - center.y)).atan2(scale.x - center.x));
+        Self { center, side, rotation }
     }
 
     /// The unrotated square that letterboxes a whole `width` x `height` frame (the detector's input).
@@ -76,10 +70,7 @@ impl Roi {
         let (sin, cos) = self.rotation.sin_cos();
         let dx = (u - 0.5) * self.side;
         let dy = (v - 0.5) * self.side;
-        Point::new(
-            self.center.x + cos * dx - sin * dy,
-            self.center.y + sin * dx + cos * dy,
-        )
+        Point::new(self.center.x + cos * dx - sin * dy, self.center.y + sin * dx + cos * dy)
     }
 
     /// The 2x3 affine matrix (row-major) taking crop pixel `(j, i)` of an `crop_size`-pixel crop
@@ -117,9 +108,9 @@ mod tests {
     fn alignment_rotation_cases() {
         // (scale point offset from centre, expected rotation) with image y pointing down.
         let cases = [
-            ((80.0, 0.0), PI / 2.0), // body lying with head to the right: rotate clockwise
+            ((80.0, 0.0), PI / 2.0),   // body lying with head to the right: rotate clockwise
             ((-80.0, 0.0), -PI / 2.0), // head to the left
-            ((0.0, 80.0), -PI),      // upside down
+            ((0.0, 80.0), -PI),        // upside down
         ];
         for ((dx, dy), expected) in cases {
             let roi = Roi::from_alignment(Point::new(0.0, 0.0), Point::new(dx, dy));
@@ -143,10 +134,7 @@ mod tests {
         // Crop top-centre (u=0.5, v=0) is "up" in the crop; rotated 90 degrees clockwise it lies to
         // the right of the centre on screen.
         let top = roi.project(0.5, 0.0);
-        assert!(
-            close(top.x, 70.0, 1e-4) && close(top.y, 60.0, 1e-4),
-            "{top:?}"
-        );
+        assert!(close(top.x, 70.0, 1e-4) && close(top.y, 60.0, 1e-4), "{top:?}");
     }
 
     #[test]

@@ -63,8 +63,7 @@ pub fn refine_with_heatmap(heatmap: &[f32], landmarks: &mut [CropLandmark; NUM_M
         if col < 0 || col >= hm || row < 0 || row >= hm {
             continue;
         }
-        let (mut sum, mut weighted_col, mut weighted_row, mut max) =
-            (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+        let (mut sum, mut weighted_col, mut weighted_row, mut max) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
         for r in (row - offset).max(0)..(row + offset + 1).min(hm) {
             for c in (col - offset).max(0)..(col + offset + 1).min(hm) {
                 let confidence = sigmoid(heatmap[((r * hm + c) as usize) * channels + index]);
@@ -82,10 +81,7 @@ pub fn refine_with_heatmap(heatmap: &[f32], landmarks: &mut [CropLandmark; NUM_M
 }
 
 /// Projects the 33 body landmarks into frame pixels.
-pub fn project(
-    landmarks: &[CropLandmark; NUM_MODEL_LANDMARKS],
-    roi: &Roi,
-) -> [Keypoint; NUM_KEYPOINTS] {
+pub fn project(landmarks: &[CropLandmark; NUM_MODEL_LANDMARKS], roi: &Roi) -> [Keypoint; NUM_KEYPOINTS] {
     let mut out = [Keypoint::default(); NUM_KEYPOINTS];
     for (kp, lm) in out.iter_mut().zip(landmarks.iter()) {
         let p = roi.project(lm.u, lm.v);

@@ -112,10 +112,7 @@ pub struct Pose {
 impl Pose {
     /// Mean visibility over [`landmark::KEY_JOINTS`].
     pub fn key_joint_visibility(&self) -> f32 {
-        let sum: f32 = landmark::KEY_JOINTS
-            .iter()
-            .map(|&i| self.keypoints[i].visibility)
-            .sum();
+        let sum: f32 = landmark::KEY_JOINTS.iter().map(|&i| self.keypoints[i].visibility).sum();
         sum / landmark::KEY_JOINTS.len() as f32
     }
 }

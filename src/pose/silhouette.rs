@@ -3,32 +3,31 @@
 
 use super::geometry::{Point, Roi};
 
-/// Mask probability above which a pixel belongs to the person.
-pub const PERSON_PROBABILITY: f32 = 0.5;
+/// Mask logit above which a pixel belongs to the person (probability 0.5, MediaPipe's usual
+/// threshold); comparing logits saves a sigmoid per mask pixel.
+pub const PERSON_LOGIT: f32 = 0.0;
 /// How far from the shoulder-hip line the edge search goes, as a fraction of that line's
 /// length: a rounded back bulges well under half the torso length.
 const MAX_SEARCH_FRACTION: f32 = 0.6;
 /// Search step along the normal, in mask pixels.
 const SEARCH_STEP: f32 = 0.5;
 
-/// A square mask in a ROI crop (row-major probabilities, `size` x `size`).
+/// A square segmentation mask in a ROI crop (row-major logits, `size` x `size`).
 pub struct CropMask<'a> {
-    pub probabilities: &'a [f32],
+    pub logits: &'a [f32],
     pub size: usize,
     pub roi: Roi,
 }
 
 impl CropMask<'_> {
-    fn at(&self, u: f32, v: f32) -> f32 {
+    /// Whether the mask pixel under ROI-normalised `(u, v)` is the person (outside: no).
+    fn is_person(&self, u: f32, v: f32) -> bool {
         let (x, y) = (u * self.size as f32, v * self.size as f32);
         if x < 0.0 || y < 0.0 {
-            return 0.0;
+            return false;
         }
         let (col, row) = (x as usize, y as usize);
-        if col >= self.size || row >= self.size {
-            return 0.0;
-        }
-        self.probabilities[row * self.size + col]
+        col < self.size && row < self.size && self.logits[row * self.size + col] > PERSON_LOGIT
     }
 
     /// ROI-normalised coordinates of a frame point (inverse of [`Roi::project`]).
@@ -45,13 +44,7 @@ impl CropMask<'_> {
 /// the side pointing away from the facing direction and upwards (this holds from upright to a
 /// horizontal trunk). Returns frame-pixel points, or `None` where the edge is not found
 /// (mask missing there, or the edge runs past the search limit, e.g. into a plate).
-pub fn back_outline(
-    mask: &CropMask,
-    shoulder: Point,
-    hip: Point,
-    facing_x: f32,
-    samples: usize,
-) -> Option<Vec<Point>> {
+pub fn back_outline(mask: &CropMask, shoulder: Point, hip: Point, facing_x: f32, samples: usize) -> Option<Vec<Point>> {
     let (su, sv) = mask.unproject(shoulder);
     let (hu, hv) = mask.unproject(hip);
     let (cu, cv) = (hu - su, hv - sv);
@@ -75,14 +68,14 @@ pub fn back_outline(
     for s in 0..samples {
         let t = s as f32 / (samples - 1) as f32;
         let (u0, v0) = (su + t * cu, sv + t * cv);
-        if mask.at(u0, v0) < PERSON_PROBABILITY {
+        if !mask.is_person(u0, v0) {
             return None;
         }
         let mut last_inside = 0usize;
         let mut found_edge = false;
         for k in 1..=max_steps {
             let d = k as f32 * step;
-            if mask.at(u0 + d * nu, v0 + d * nv) >= PERSON_PROBABILITY {
+            if mask.is_person(u0 + d * nu, v0 + d * nv) {
                 last_inside = k;
             } else if k > last_inside + 2 {
                 // Two mask pixels of background past the last person pixel: the edge.
@@ -109,7 +102,7 @@ mod tests {
         (0..n * n)
             .map(|i| {
                 let (u, v) = ((i % n) as f32 / n as f32, (i / n) as f32 / n as f32);
-                if inside(u, v) { 1.0 } else { 0.0 }
+                if inside(u, v) { 10.0 } else { -10.0 }
             })
             .collect()
     }
@@ -127,7 +120,7 @@ mod tests {
         // A vertical band x in [100, 140) px: a torso seen from the side.
         let probabilities = mask_from(|u, _| (100.0..140.0).contains(&(u * 256.0)));
         let mask = CropMask {
-            probabilities: &probabilities,
+            logits: &probabilities,
             size: 256,
             roi: roi(),
         };
@@ -152,18 +145,11 @@ mod tests {
             (60.0..200.0).contains(&x) && y >= top && y < 160.0
         });
         let mask = CropMask {
-            probabilities: &probabilities,
+            logits: &probabilities,
             size: 256,
             roi: roi(),
         };
-        let pts = back_outline(
-            &mask,
-            Point::new(195.0, 135.0),
-            Point::new(65.0, 135.0),
-            1.0,
-            11,
-        )
-        .expect("edge");
+        let pts = back_outline(&mask, Point::new(195.0, 135.0), Point::new(65.0, 135.0), 1.0, 11).expect("edge");
         let middle = pts[5];
         assert!((middle.y - 95.0).abs() <= 1.5, "hump top {middle:?}");
         assert!(pts[0].y > middle.y + 15.0);
@@ -171,24 +157,15 @@ mod tests {
 
     #[test]
     fn unbounded_edges_and_missing_masks_give_none() {
-        let full = vec![1.0; 256 * 256];
-        let empty = vec![0.0; 256 * 256];
+        let full = vec![10.0; 256 * 256];
+        let empty = vec![-10.0; 256 * 256];
         for probabilities in [&full, &empty] {
             let mask = CropMask {
-                probabilities,
+                logits: probabilities,
                 size: 256,
                 roi: roi(),
             };
-            assert!(
-                back_outline(
-                    &mask,
-                    Point::new(128.0, 60.0),
-                    Point::new(128.0, 180.0),
-                    1.0,
-                    5
-                )
-                .is_none()
-            );
+            assert!(back_outline(&mask, Point::new(128.0, 60.0), Point::new(128.0, 180.0), 1.0, 5).is_none());
         }
     }
 }
