@@ -15,17 +15,15 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 /// Manifest layout this build understands.
 const MANIFEST_SCHEMA_VERSION: u32 = 1;
 /// How a user restores the committed models.
-const MODELS_FIX: &str = "restore models/ from the repository (git checkout -- models) or regenerate with scripts/convert_models.sh";
+const MODELS_FIX: &str =
+    "restore models/ from the repository (git checkout -- models) or regenerate with scripts/convert_models.sh";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("{}: model folder not found (set --models or LIFTCHECK_MODELS); fix: {MODELS_FIX}", .0.display())]
     FolderNotFound(PathBuf),
     #[error("{}: cannot read model manifest: {source}; fix: {MODELS_FIX}", path.display())]
-    ManifestUnreadable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    ManifestUnreadable { path: PathBuf, source: std::io::Error },
     #[error("{}: invalid model manifest: {reason}; fix: {MODELS_FIX}", path.display())]
     ManifestInvalid { path: PathBuf, reason: String },
     #[error("model `{0}` is not listed in the manifest")]
@@ -33,10 +31,7 @@ pub enum ModelError {
     #[error("{}: model file missing; fix: {MODELS_FIX}", .0.display())]
     FileMissing(PathBuf),
     #[error("{}: cannot read model file: {source}", path.display())]
-    FileUnreadable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    FileUnreadable { path: PathBuf, source: std::io::Error },
     #[error("{}: model file is corrupt (sha256 {actual}, manifest says {expected}); fix: {MODELS_FIX}", path.display())]
     HashMismatch {
         path: PathBuf,
@@ -128,10 +123,7 @@ pub fn default_dirs() -> Vec<PathBuf> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl ModelStore {
@@ -152,16 +144,14 @@ impl ModelStore {
             return Err(ModelError::FolderNotFound(dir));
         }
         let path = dir.join(MANIFEST_FILE);
-        let text =
-            std::fs::read_to_string(&path).map_err(|source| ModelError::ManifestUnreadable {
-                path: path.clone(),
-                source,
-            })?;
-        let manifest: Manifest =
-            serde_json::from_str(&text).map_err(|e| ModelError::ManifestInvalid {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ModelError::ManifestUnreadable {
+            path: path.clone(),
+            source,
+        })?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ModelError::ManifestInvalid {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         if manifest.schema_version != MANIFEST_SCHEMA_VERSION {
             return Err(ModelError::ManifestInvalid {
                 path,
@@ -213,12 +203,7 @@ impl ModelStore {
     }
 
     /// A verified model as a ready ONNX Runtime session.
-    pub fn session(
-        &self,
-        runtime: &Runtime,
-        name: &str,
-        options: SessionOptions,
-    ) -> Result<Session, ModelError> {
+    pub fn session(&self, runtime: &Runtime, name: &str, options: SessionOptions) -> Result<Session, ModelError> {
         let (path, bytes) = self.read_verified(name)?;
         let session_err = |source: ort::Error| ModelError::Session {
             path: path.clone(),
@@ -246,10 +231,7 @@ mod tests {
         );
     }
 
-    fn store_with(
-        files: &[(&str, &[u8])],
-        manifest: &str,
-    ) -> (tempfile::TempDir, Result<ModelStore, ModelError>) {
+    fn store_with(files: &[(&str, &[u8])], manifest: &str) -> (tempfile::TempDir, Result<ModelStore, ModelError>) {
         let dir = tempfile::tempdir().expect("temp dir");
         for (name, bytes) in files {
             std::fs::write(dir.path().join(name), bytes).expect("write");
@@ -269,39 +251,22 @@ mod tests {
             sha256_hex(b"model"),
             sha256_hex(b"model")
         );
-        let (_dir, store) = store_with(
-            &[("good.onnx", b"model"), ("bad.onnx", b"modem")],
-            &manifest,
-        );
+        let (_dir, store) = store_with(&[("good.onnx", b"model"), ("bad.onnx", b"modem")], &manifest);
         let store = store.expect("manifest parses");
         assert!(store.read_verified("good").is_ok());
         assert!(matches!(
             store.read_verified("bad"),
             Err(ModelError::HashMismatch { .. })
         ));
-        assert!(matches!(
-            store.read_verified("gone"),
-            Err(ModelError::FileMissing(_))
-        ));
-        assert!(matches!(
-            store.read_verified("other"),
-            Err(ModelError::UnknownModel(_))
-        ));
+        assert!(matches!(store.read_verified("gone"), Err(ModelError::FileMissing(_))));
+        assert!(matches!(store.read_verified("other"), Err(ModelError::UnknownModel(_))));
     }
 
     #[test]
     fn bad_manifests_are_reported() {
-        for text in [
-            "",
-            "{",
-            r#"{"schema_version": 2, "models": []}"#,
-            r#"{"models": 3}"#,
-        ] {
+        for text in ["", "{", r#"{"schema_version": 2, "models": []}"#, r#"{"models": 3}"#] {
             let (_dir, store) = store_with(&[], text);
-            assert!(
-                matches!(store, Err(ModelError::ManifestInvalid { .. })),
-                "{text:?}"
-            );
+            assert!(matches!(store, Err(ModelError::ManifestInvalid { .. })), "{text:?}");
         }
         assert!(matches!(
             ModelStore::open(Some(Path::new("/nonexistent/models"))),

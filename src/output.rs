@@ -12,10 +12,7 @@ use crate::video::VideoInfo;
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("{}: cannot write: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error("{}: unknown output format (use .json or .csv)", .0.display())]
     UnknownFormat(PathBuf),
     #[error("{}: refusing to overwrite the input video", .0.display())]
@@ -84,11 +81,7 @@ struct FrameRecord {
 }
 
 /// Writes per-frame keypoints as JSON or CSV, chosen by the file extension.
-pub fn write_keypoints(
-    path: &Path,
-    info: &VideoInfo,
-    frames: &[PoseFrame],
-) -> Result<(), OutputError> {
+pub fn write_keypoints(path: &Path, info: &VideoInfo, frames: &[PoseFrame]) -> Result<(), OutputError> {
     match path
         .extension()
         .and_then(|e| e.to_str())
@@ -125,10 +118,7 @@ pub fn write_keypoints(
 fn write_keypoints_csv(w: &mut dyn Write, frames: &[PoseFrame]) -> std::io::Result<()> {
     write!(w, "frame,time_s,score")?;
     for name in KEYPOINT_NAMES {
-        write!(
-            w,
-            ",{name}_x,{name}_y,{name}_z,{name}_visibility,{name}_presence"
-        )?;
+        write!(w, ",{name}_x,{name}_y,{name}_z,{name}_visibility,{name}_presence")?;
     }
     writeln!(w)?;
     for f in frames {

@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use ort::environment::Environment;
 
 /// The command that installs a compatible library.
-pub const SETUP_FIX: &str =
-    "run scripts/setup.sh, or set ORT_DYLIB_PATH to libonnxruntime.so (1.17 or newer)";
+pub const SETUP_FIX: &str = "run scripts/setup.sh, or set ORT_DYLIB_PATH to libonnxruntime.so (1.17 or newer)";
 /// The library file name `scripts/setup.sh` installs (SONAME `libonnxruntime.so.1`).
 const LIBRARY_NAME: &str = "libonnxruntime.so.1";
 
@@ -52,11 +51,7 @@ pub fn candidate_paths() -> Vec<PathBuf> {
         paths.push(exe_dir.join("../lib").join(LIBRARY_NAME));
         // target/{debug,release}/ -> the checkout's .deps folder
         paths.push(exe_dir.join("../../.deps/onnxruntime").join(LIBRARY_NAME));
-        paths.push(
-            exe_dir
-                .join("../../../.deps/onnxruntime")
-                .join(LIBRARY_NAME),
-        );
+        paths.push(exe_dir.join("../../../.deps/onnxruntime").join(LIBRARY_NAME));
     }
     paths.push(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -84,10 +79,7 @@ pub fn load() -> Result<Runtime, RuntimeError> {
         path: path.clone(),
         reason: e.to_string(),
     })?;
-    let environment = builder
-        .with_name("liftcheck")
-        .with_telemetry(false)
-        .build()?;
+    let environment = builder.with_name("liftcheck").with_telemetry(false).build()?;
     Ok(Runtime {
         environment,
         library_path: path,

@@ -21,19 +21,13 @@ pub enum VideoError {
     #[error("{}: empty file (0 bytes)", .0.display())]
     Empty(PathBuf),
     #[error("{}: cannot read: {source}", path.display())]
-    Unreadable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Unreadable { path: PathBuf, source: std::io::Error },
     #[error("{}: not a video OpenCV/FFmpeg can decode (no video stream, or corrupt container)", .0.display())]
     NotVideo(PathBuf),
     #[error("{}: the video has no decodable frames", .0.display())]
     NoFrames(PathBuf),
     #[error("{}: decoding failed: {source}", path.display())]
-    Decode {
-        path: PathBuf,
-        source: opencv::Error,
-    },
+    Decode { path: PathBuf, source: opencv::Error },
 }
 
 /// What the container says about a clip, after orientation is applied.
@@ -163,9 +157,7 @@ impl VideoReader {
         capture
             .set(videoio::CAP_PROP_ORIENTATION_AUTO, 0.0)
             .map_err(decode_err)?;
-        let meta_angle = capture
-            .get(videoio::CAP_PROP_ORIENTATION_META)
-            .map_err(decode_err)?;
+        let meta_angle = capture.get(videoio::CAP_PROP_ORIENTATION_META).map_err(decode_err)?;
         // The metadata angle is counter-clockwise display rotation.
         let (rotate_code, rotation_applied) = match (meta_angle.round() as i64).rem_euclid(360) {
             90 => (Some(core::ROTATE_90_COUNTERCLOCKWISE), 270),
@@ -173,12 +165,8 @@ impl VideoReader {
             270 => (Some(core::ROTATE_90_CLOCKWISE), 90),
             _ => (None, 0),
         };
-        let stored_w = capture
-            .get(videoio::CAP_PROP_FRAME_WIDTH)
-            .map_err(decode_err)? as u32;
-        let stored_h = capture
-            .get(videoio::CAP_PROP_FRAME_HEIGHT)
-            .map_err(decode_err)? as u32;
+        let stored_w = capture.get(videoio::CAP_PROP_FRAME_WIDTH).map_err(decode_err)? as u32;
+        let stored_h = capture.get(videoio::CAP_PROP_FRAME_HEIGHT).map_err(decode_err)? as u32;
         if stored_w == 0 || stored_h == 0 {
             return Err(VideoError::NotVideo(path.to_path_buf()));
         }
@@ -188,9 +176,7 @@ impl VideoReader {
             (stored_w, stored_h)
         };
         let fps = capture.get(videoio::CAP_PROP_FPS).map_err(decode_err)?;
-        let frame_count = capture
-            .get(videoio::CAP_PROP_FRAME_COUNT)
-            .map_err(decode_err)?;
+        let frame_count = capture.get(videoio::CAP_PROP_FRAME_COUNT).map_err(decode_err)?;
         let codec = fourcc_to_string(capture.get(videoio::CAP_PROP_FOURCC).map_err(decode_err)?);
         Ok(Self {
             capture,
@@ -198,11 +184,7 @@ impl VideoReader {
                 path: path.to_path_buf(),
                 width,
                 height,
-                fps: if fps.is_finite() && fps > 0.0 {
-                    fps
-                } else {
-                    0.0
-                },
+                fps: if fps.is_finite() && fps > 0.0 { fps } else { 0.0 },
                 frame_count: if frame_count.is_finite() && frame_count > 0.0 {
                     frame_count as usize
                 } else {
@@ -247,10 +229,7 @@ impl VideoReader {
         // Presentation timestamp of the frame just decoded. OpenCV 4.6 repeats the last value for
         // the frames it flushes out of the decoder at the end of the stream; those continue at the
         // last observed frame interval (or the nominal rate before two frames were seen).
-        let pos_ms = self
-            .capture
-            .get(videoio::CAP_PROP_POS_MSEC)
-            .map_err(decode_err)?;
+        let pos_ms = self.capture.get(videoio::CAP_PROP_POS_MSEC).map_err(decode_err)?;
         let reported = pos_ms / 1000.0;
         let time_s = if self.next_index == 0 {
             if reported.is_finite() && reported >= 0.0 {

@@ -8,11 +8,7 @@ use std::path::Path;
 use common::*;
 
 fn analyze(path: &Path) -> std::process::Output {
-    run(&[
-        OsStr::new("analyze"),
-        OsStr::new("--quiet"),
-        path.as_os_str(),
-    ])
+    run(&[OsStr::new("analyze"), OsStr::new("--quiet"), path.as_os_str()])
 }
 
 #[test]
@@ -102,11 +98,7 @@ fn missing_or_unusable_onnx_runtime() {
             ])
             .output()
             .expect("runs");
-        assert_clean_error(
-            &out,
-            &lib.file_name().expect("name").to_string_lossy(),
-            says,
-        );
+        assert_clean_error(&out, &lib.file_name().expect("name").to_string_lossy(), says);
         assert!(
             stderr(&out).contains("scripts/setup.sh"),
             "names the fix: {}",

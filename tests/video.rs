@@ -31,14 +31,8 @@ fn ffmpeg_frames(path: &Path) -> (Vec<Vec<u8>>, u32, u32) {
         stream["width"].as_u64().expect("width") as u32,
         stream["height"].as_u64().expect("height") as u32,
     );
-    let rotation = stream["side_data_list"][0]["rotation"]
-        .as_i64()
-        .unwrap_or(0);
-    let (w, h) = if rotation.rem_euclid(180) == 90 {
-        (h, w)
-    } else {
-        (w, h)
-    };
+    let rotation = stream["side_data_list"][0]["rotation"].as_i64().unwrap_or(0);
+    let (w, h) = if rotation.rem_euclid(180) == 90 { (h, w) } else { (w, h) };
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
@@ -47,14 +41,7 @@ fn ffmpeg_frames(path: &Path) -> (Vec<Vec<u8>>, u32, u32) {
         .expect("ffmpeg runs");
     assert!(out.status.success());
     let frame_bytes = (w * h * 3) as usize;
-    (
-        out.stdout
-            .chunks_exact(frame_bytes)
-            .map(<[u8]>::to_vec)
-            .collect(),
-        w,
-        h,
-    )
+    (out.stdout.chunks_exact(frame_bytes).map(<[u8]>::to_vec).collect(), w, h)
 }
 
 fn liftcheck_frames(path: &Path) -> (Vec<Vec<u8>>, Vec<f64>, u32, u32, u32) {
@@ -70,21 +57,11 @@ fn liftcheck_frames(path: &Path) -> (Vec<Vec<u8>>, Vec<f64>, u32, u32, u32) {
         frames.push(frame.image.data_bytes().expect("continuous").to_vec());
         times.push(frame.time_s);
     }
-    (
-        frames,
-        times,
-        info.width,
-        info.height,
-        info.rotation_applied,
-    )
+    (frames, times, info.width, info.height, info.rotation_applied)
 }
 
 fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| (x as f64 - y as f64).abs())
-        .sum::<f64>()
-        / a.len() as f64
+    a.iter().zip(b).map(|(&x, &y)| (x as f64 - y as f64).abs()).sum::<f64>() / a.len() as f64
 }
 
 #[test]
@@ -135,10 +112,7 @@ fn phone_rotation_metadata_gives_upright_frames() {
             );
         }
         for (i, t) in times.iter().enumerate() {
-            assert!(
-                (t - i as f64 / 30.0).abs() < 1e-3,
-                "rotate={rotate}: frame {i} at {t}"
-            );
+            assert!((t - i as f64 / 30.0).abs() < 1e-3, "rotate={rotate}: frame {i} at {t}");
         }
     }
 }
@@ -185,10 +159,7 @@ fn variable_frame_rate_timestamps_are_real() {
         .collect();
     assert_eq!(times.len(), truth.len(), "frame count");
     for (i, (t, want)) in times.iter().zip(&truth).enumerate() {
-        assert!(
-            (t - want).abs() < 1e-3,
-            "frame {i}: {t} s, container says {want} s"
-        );
+        assert!((t - want).abs() < 1e-3, "frame {i}: {t} s, container says {want} s");
     }
     // And the clip really is variable-rate: 30 fps first, 10 fps after frame 10.
     assert!((truth[5] - truth[4] - 1.0 / 30.0).abs() < 0.005);

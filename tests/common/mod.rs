@@ -57,14 +57,7 @@ pub fn assert_clean_error(out: &Output, names: &str, says: &str) {
     let err = stderr(out);
     assert_eq!(out.status.code(), Some(2), "exit code; stderr: {err}");
     assert!(!err.contains("panicked"), "panic: {err}");
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one line expected: {err}"
-    );
+    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
     assert!(err.contains(names), "error should name {names}: {err}");
-    assert!(
-        err.to_lowercase().contains(says),
-        "error should say {says:?}: {err}"
-    );
+    assert!(err.to_lowercase().contains(says), "error should say {says:?}: {err}");
 }
