@@ -15,8 +15,11 @@ pub const HEATMAP_SIZE: usize = 64;
 /// Auxiliary landmarks giving the next ROI: hip centre and scale point.
 const AUX_CENTER: usize = 33;
 const AUX_SCALE: usize = 34;
-/// Refinement window side (MediaPipe's `kernel_size`).
-const REFINE_KERNEL: usize = 7;
+/// Refinement window side. MediaPipe's graph sets `kernel_size: 7`, but its official build
+/// (PyPI `mediapipe` 0.10.21, same weights) behaves exactly as a 9x9 window: matched to under
+/// 0.01 heatmap cell on every keypoint tried, where 7x7 leaves 0.5-15 px differences
+/// (`scripts/models/compare_mediapipe.py`).
+const REFINE_KERNEL: usize = 9;
 /// A landmark is refined only when its window holds a heatmap value at least this confident
 /// (MediaPipe's `min_confidence_to_refine`).
 const REFINE_MIN_CONFIDENCE: f32 = 0.5;
@@ -53,7 +56,8 @@ pub fn decode(raw: &[f32], out: &mut [CropLandmark; NUM_MODEL_LANDMARKS]) {
 }
 
 /// MediaPipe's heatmap refinement: replaces each landmark's position by the sigmoid-weighted
-/// centroid of a 7x7 heatmap window around it, when that window is confident enough.
+/// centroid of a [`REFINE_KERNEL`]-sided heatmap window around it, when that window is
+/// confident enough.
 pub fn refine_with_heatmap(heatmap: &[f32], landmarks: &mut [CropLandmark; NUM_MODEL_LANDMARKS]) {
     let (hm, channels) = (HEATMAP_SIZE as i64, NUM_MODEL_LANDMARKS);
     let offset = (REFINE_KERNEL as i64 - 1) / 2;
