@@ -8,11 +8,14 @@
 //!   with OpenCV), [`pose::blazepose`] (running the models on frames), [`pipeline`] (decode and
 //!   inference overlapped), [`output`] (keypoint files, written atomically).
 
+pub mod analysis;
 pub mod models;
 pub mod output;
 pub mod pipeline;
 pub mod plate;
+pub mod render;
 pub mod pose;
+pub mod report;
 pub mod runtime;
 pub mod track;
 pub mod video;

@@ -1,0 +1,109 @@
+//! Spine rounding from the back outline (dorsal edge of the silhouette, shoulder end first).
+//!
+//! Each half of the outline (upper = thoracic, lower = lumbar) is treated as an arc: its sagitta
+//! `s` (largest deviation from the half's chord, positive when it bulges out on the back side) and
+//! chord `c` give the arc's bend `4 atan(2 s / c)`, exact for a circular arc. Keypoints have
+//! nothing between shoulders and hips, so this is the only place rounding comes from; checks use
+//! it relative to the rep's own set-up, so a lifter's natural curves and the mask's offsets from
+//! the bone cancel out.
+
+/// Fewest outline points for a measurement (two per half plus the shared middle).
+const MIN_POINTS: usize = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bend {
+    pub upper_deg: f64,
+    pub lower_deg: f64,
+}
+
+/// Bend of both halves of an outline given in canonical coordinates (forward, up); `trunk` is the
+/// hip-to-shoulder direction, which decides which side is the back.
+pub fn bend(points: &[(f64, f64)], trunk: (f64, f64)) -> Option<Bend> {
+    if points.len() < MIN_POINTS || points.iter().any(|p| !p.0.is_finite() || !p.1.is_finite()) {
+        return None;
+    }
+    let len = trunk.0.hypot(trunk.1);
+    if !(len > 0.0) {
+        return None;
+    }
+    // Back side: the trunk direction turned a quarter turn counter-clockwise (forward = +x, so
+    // for an upright trunk this points backwards).
+    let dorsal = (-trunk.1 / len, trunk.0 / len);
+    let mid = points.len() / 2;
+    Some(Bend {
+        upper_deg: half_bend(&points[..=mid], dorsal)?,
+        lower_deg: half_bend(&points[mid..], dorsal)?,
+    })
+}
+
+fn half_bend(points: &[(f64, f64)], dorsal: (f64, f64)) -> Option<f64> {
+    let (a, b) = (*points.first()?, *points.last()?);
+    let chord = (b.0 - a.0, b.1 - a.1);
+    let c = chord.0.hypot(chord.1);
+    if !(c > 0.0) {
+        return None;
+    }
+    let mut normal = (-chord.1 / c, chord.0 / c);
+    if normal.0 * dorsal.0 + normal.1 * dorsal.1 < 0.0 {
+        normal = (-normal.0, -normal.1);
+    }
+    let sagitta = points[1..points.len() - 1]
+        .iter()
+        .map(|p| (p.0 - a.0) * normal.0 + (p.1 - a.1) * normal.1)
+        .max_by(|x, y| x.abs().total_cmp(&y.abs()))?;
+    Some(4.0 * (2.0 * sagitta / c).atan().to_degrees())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Outline along an upright trunk (shoulder at y = 100, hip at y = 0) whose points bulge
+    /// backwards (-x) by `upper` and `lower` arcs of the given bends.
+    fn outline(upper_deg: f64, lower_deg: f64) -> Vec<(f64, f64)> {
+        let arc = |bend_deg: f64, y0: f64, y1: f64, n: usize| -> Vec<(f64, f64)> {
+            let c = (y1 - y0).abs();
+            let phi = bend_deg.to_radians();
+            (0..n)
+                .map(|i| {
+                    let t = i as f64 / (n - 1) as f64;
+                    // Parabola through the ends with sagitta c/2 tan(phi/4) at the middle.
+                    let s = c / 2.0 * (phi / 4.0).tan();
+                    (-4.0 * s * t * (1.0 - t), y0 + t * (y1 - y0))
+                })
+                .collect()
+        };
+        let mut pts = arc(upper_deg, 100.0, 50.0, 7);
+        pts.extend(arc(lower_deg, 50.0, 0.0, 7).into_iter().skip(1));
+        pts
+    }
+
+    #[test]
+    fn bend_cases() {
+        // (upper, lower) bends put into the outline, read back within a degree (parabola vs arc).
+        let cases = [(0.0, 0.0), (30.0, 0.0), (0.0, 25.0), (-15.0, 10.0), (40.0, 40.0)];
+        for (u, l) in cases {
+            let b = bend(&outline(u, l), (0.0, 100.0)).expect("valid outline");
+            assert!((b.upper_deg - u).abs() < 1.0, "upper {u}: {b:?}");
+            assert!((b.lower_deg - l).abs() < 1.0, "lower {l}: {b:?}");
+        }
+    }
+
+    #[test]
+    fn mirrored_outline_has_same_bend() {
+        // Mirroring flips x of the points and of the trunk direction's forward axis; in canonical
+        // coordinates that is the same outline, so the same numbers.
+        let pts = outline(20.0, -5.0);
+        let a = bend(&pts, (0.0, 100.0));
+        let flipped: Vec<(f64, f64)> = pts.iter().map(|p| (-p.0, p.1)).collect();
+        let b = bend(&flipped, (0.0, 100.0));
+        // Flipping without re-canonicalising turns a rounded back into an arched one.
+        assert!(a.zip(b).is_some_and(|(a, b)| (a.upper_deg + b.upper_deg).abs() < 1e-9));
+    }
+
+    #[test]
+    fn too_few_or_bad_points() {
+        assert!(bend(&[(0.0, 0.0); 3], (0.0, 1.0)).is_none());
+        assert!(bend(&[(0.0, 0.0), (0.0, 1.0), (f64::NAN, 2.0), (0.0, 3.0), (0.0, 4.0)], (0.0, 1.0)).is_none());
+    }
+}

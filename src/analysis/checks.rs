@@ -1,0 +1,999 @@
+//! Per-rep metrics and the fault rules.
+//!
+//! Every rule compares one measured value against one [`Config`] threshold (strictness applied
+//! around the rule's ideal value), declares the views and lift variants it is valid for, and says
+//! "not assessable" with a reason when its joints were hidden or out of frame, instead of guessing.
+//! Cues paraphrase the coaching article in our own words.
+
+use serde::Serialize;
+
+use super::config::Config;
+use super::kinematics::{Body, Series};
+use super::reps::{Detected, RawRep};
+use super::view::{View, ViewEstimate};
+use super::{
+    CheckSummary, Event, Finding, LiftVariant, NotAssessable, Rep, Severity, Tempo,
+};
+
+/// Ideal angle of the bar-to-shoulder line forward of vertical at lift-off (ref: ~7 degrees,
+/// Starting Strength model).
+const SHOULDER_BAR_IDEAL_DEG: f64 = 7.0;
+
+/// Ideal knee position ahead of mid-foot at lift-off, fraction of leg length (calibrate: shins
+/// touching a bar over mid-foot put the knee a little ahead of it).
+const KNEE_MIDFOOT_IDEAL: f64 = 0.1;
+
+/// In a neutral head position the ear sits slightly behind the shoulder-hip line, so the
+/// ear-shoulder-hip angle is a few degrees over 180 (calibrate; ref: peers flag 200).
+const NECK_NEUTRAL_EXTENSION_DEG: f64 = 8.0;
+
+/// Ideal knee angle at the bottom of a Romanian deadlift: soft, not locked (calibrate).
+const RDL_KNEE_IDEAL_DEG: f64 = 160.0;
+
+/// The hip-to-shoulder rise ratio is only meaningful once the hips have risen this much, fraction
+/// of leg length (calibrate: below it the ratio is noise over noise).
+const MIN_HIP_RISE_FOR_RATIO: f64 = 0.03;
+
+/// Smallest shoulder rise used as the ratio's denominator, fraction of leg length.
+const MIN_SHOULDER_RISE: f64 = 0.01;
+
+/// Without a knee pass, the early pull ends when the bar has covered this fraction of its travel
+/// (ref: "first ~30% of bar travel" proposal).
+const EARLY_PULL_TRAVEL_FRAC: f64 = 0.3;
+
+/// Set-up values are the median over this many seconds up to the set-up frame.
+const SETUP_WINDOW_S: f64 = 0.1;
+
+/// Window around an RDL bottom, and after an RDL lockout, seconds.
+const RDL_BOTTOM_HALF_WINDOW_S: f64 = 0.15;
+const RDL_LOCKOUT_WINDOW_S: f64 = 0.4;
+
+/// The rules, in report order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckId {
+    UpperBackRounding,
+    LowerBackRounding,
+    ShouldersOverBar,
+    BarOverMidfoot,
+    BarDrift,
+    KneesOverMidfoot,
+    HipsRiseFirst,
+    HeadPosition,
+    IncompleteLockout,
+    LeanBackAtLockout,
+    LeftRightImbalance,
+    RdlKneesLocked,
+    RdlBackRounding,
+}
+
+const SIDE: &[View] = &[View::Side];
+const FRONTAL: &[View] = &[View::Front, View::Rear];
+const SIDE_OR_FRONTAL: &[View] = &[View::Side, View::Front, View::Rear];
+const CONVENTIONAL: &[LiftVariant] = &[LiftVariant::Conventional];
+const ROMANIAN: &[LiftVariant] = &[LiftVariant::Romanian];
+const BOTH: &[LiftVariant] = &[LiftVariant::Conventional, LiftVariant::Romanian];
+
+impl CheckId {
+    pub const ALL: [CheckId; 13] = [
+        CheckId::UpperBackRounding,
+        CheckId::LowerBackRounding,
+        CheckId::ShouldersOverBar,
+        CheckId::BarOverMidfoot,
+        CheckId::BarDrift,
+        CheckId::KneesOverMidfoot,
+        CheckId::HipsRiseFirst,
+        CheckId::HeadPosition,
+        CheckId::IncompleteLockout,
+        CheckId::LeanBackAtLockout,
+        CheckId::LeftRightImbalance,
+        CheckId::RdlKneesLocked,
+        CheckId::RdlBackRounding,
+    ];
+
+    /// Stable machine name (as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckId::UpperBackRounding => "upper_back_rounding",
+            CheckId::LowerBackRounding => "lower_back_rounding",
+            CheckId::ShouldersOverBar => "shoulders_over_bar",
+            CheckId::BarOverMidfoot => "bar_over_midfoot",
+            CheckId::BarDrift => "bar_drift",
+            CheckId::KneesOverMidfoot => "knees_over_midfoot",
+            CheckId::HipsRiseFirst => "hips_rise_first",
+            CheckId::HeadPosition => "head_position",
+            CheckId::IncompleteLockout => "incomplete_lockout",
+            CheckId::LeanBackAtLockout => "lean_back_at_lockout",
+            CheckId::LeftRightImbalance => "left_right_imbalance",
+            CheckId::RdlKneesLocked => "rdl_knees_locked",
+            CheckId::RdlBackRounding => "rdl_back_rounding",
+        }
+    }
+
+    /// Short human title.
+    pub fn title(self) -> &'static str {
+        match self {
+            CheckId::UpperBackRounding => "Upper/mid back rounding",
+            CheckId::LowerBackRounding => "Lower back rounding",
+            CheckId::ShouldersOverBar => "Shoulders over the bar at set-up",
+            CheckId::BarOverMidfoot => "Bar over mid-foot at set-up",
+            CheckId::BarDrift => "Bar drifting away from the body",
+            CheckId::KneesOverMidfoot => "Knees over mid-foot",
+            CheckId::HipsRiseFirst => "Hips rising before the shoulders",
+            CheckId::HeadPosition => "Head position",
+            CheckId::IncompleteLockout => "Incomplete lockout",
+            CheckId::LeanBackAtLockout => "Leaning back at lockout",
+            CheckId::LeftRightImbalance => "Left/right imbalance",
+            CheckId::RdlKneesLocked => "RDL: knees locked straight",
+            CheckId::RdlBackRounding => "RDL: rounding at the bottom",
+        }
+    }
+
+    /// Views the rule can be judged from.
+    pub fn views(self) -> &'static [View] {
+        match self {
+            CheckId::LeftRightImbalance => FRONTAL,
+            CheckId::KneesOverMidfoot => SIDE_OR_FRONTAL,
+            _ => SIDE,
+        }
+    }
+
+    /// Lift variants the rule applies to.
+    pub fn variants(self) -> &'static [LiftVariant] {
+        match self {
+            CheckId::UpperBackRounding
+            | CheckId::LowerBackRounding
+            | CheckId::ShouldersOverBar
+            | CheckId::BarOverMidfoot
+            | CheckId::KneesOverMidfoot
+            | CheckId::HipsRiseFirst => CONVENTIONAL,
+            CheckId::RdlKneesLocked | CheckId::RdlBackRounding => ROMANIAN,
+            _ => BOTH,
+        }
+    }
+}
+
+/// Per-rep measurements (degrees, percent of leg length, seconds, m/s); `None` when not measured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RepMetrics {
+    pub setup_hip_deg: Option<f32>,
+    pub setup_knee_deg: Option<f32>,
+    pub setup_ankle_deg: Option<f32>,
+    pub setup_trunk_deg: Option<f32>,
+    pub setup_neck_deg: Option<f32>,
+    pub setup_shoulder_bar_deg: Option<f32>,
+    pub setup_bar_midfoot_pct_leg: Option<f32>,
+    pub setup_knee_midfoot_pct_leg: Option<f32>,
+    pub knee_pass_trunk_deg: Option<f32>,
+    /// Most the trunk tipped towards horizontal over the early pull.
+    pub early_trunk_change_deg: Option<f32>,
+    pub early_hip_rise_pct_leg: Option<f32>,
+    pub early_shoulder_rise_pct_leg: Option<f32>,
+    pub hip_shoulder_rise_ratio: Option<f32>,
+    pub max_neck_extension_deg: Option<f32>,
+    pub max_neck_flexion_deg: Option<f32>,
+    pub lockout_hip_deg: Option<f32>,
+    pub lockout_knee_deg: Option<f32>,
+    /// Most lean back past vertical at lockout (positive = leaning back).
+    pub lockout_lean_back_deg: Option<f32>,
+    pub bar_drift_pct_leg: Option<f32>,
+    pub bar_drift_cm: Option<f32>,
+    pub upper_back_change_deg: Option<f32>,
+    pub lower_back_change_deg: Option<f32>,
+    pub bottom_knee_deg: Option<f32>,
+    pub max_shoulder_tilt_change_deg: Option<f32>,
+    pub max_hip_tilt_change_deg: Option<f32>,
+    pub max_bar_tilt_change_deg: Option<f32>,
+    pub max_hip_shift_change_pct_leg: Option<f32>,
+    pub max_knee_inward_pct_leg: Option<f32>,
+    pub peak_bar_speed_mps: Option<f32>,
+    pub mean_bar_speed_mps: Option<f32>,
+}
+
+pub struct Evaluation {
+    pub reps: Vec<Rep>,
+    pub findings: Vec<Finding>,
+    pub not_assessable: Vec<NotAssessable>,
+    pub summaries: Vec<CheckSummary>,
+}
+
+/// Inclusive frame window.
+#[derive(Clone, Copy, Debug)]
+struct Win {
+    from: usize,
+    to: usize,
+}
+
+/// The windows of one rep.
+struct Windows {
+    setup: usize,
+    /// Conventional: lift-off to lockout; RDL: descent start to lockout.
+    pull: Win,
+    /// Conventional: lift-off to knee pass (or 30% of travel).
+    early: Option<Win>,
+    lockout: Option<Win>,
+    bottom: Option<Win>,
+    /// Conventional: lift-off to lockout; RDL: bottom to lockout (for speed).
+    concentric: Win,
+}
+
+/// A measured value, or why it could not be measured.
+type Measured<T> = Result<T, String>;
+
+struct Ctx<'a> {
+    s: &'a Series,
+    body: &'a Body,
+    cfg: &'a Config,
+}
+
+impl Ctx<'_> {
+    fn frames(&self, secs: f64) -> usize {
+        let n = self.s.n.max(2) as f64;
+        let span = (self.s.t(self.s.n - 1) - self.s.t(0)).max(1e-9);
+        ((secs * (n - 1.0) / span).round() as usize).max(1)
+    }
+
+    /// Fraction of the window with a value.
+    fn coverage(series: &[f64], w: Win) -> f64 {
+        let total = w.to + 1 - w.from;
+        let ok = series[w.from..=w.to].iter().filter(|v| !v.is_nan()).count();
+        ok as f64 / total as f64
+    }
+
+    fn need(&self, series: &[f64], w: Win, what: &str, phase: &str) -> Measured<()> {
+        let c = Self::coverage(series, w);
+        if 1.0 - c > self.cfg.max_missing_frac {
+            return Err(format!(
+                "{what} hidden or out of frame on {:.0}% of the {phase}",
+                100.0 * (1.0 - c)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Median over the set-up window ending at `f`.
+    fn setup_value(&self, series: &[f64], f: usize, what: &str) -> Measured<f64> {
+        let from = f.saturating_sub(self.frames(SETUP_WINDOW_S));
+        let v = super::signal::median(series[from..=f].iter().copied());
+        if v.is_nan() {
+            Err(format!("{what} hidden or out of frame at set-up"))
+        } else {
+            Ok(v)
+        }
+    }
+
+    /// Largest value in the window and where it is.
+    fn max_in(&self, series: &[f64], w: Win, what: &str, phase: &str) -> Measured<(f64, usize)> {
+        self.need(series, w, what, phase)?;
+        (w.from..=w.to)
+            .filter(|&f| !series[f].is_nan())
+            .map(|f| (series[f], f))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .ok_or_else(|| format!("{what} not visible during the {phase}"))
+    }
+
+    fn min_in(&self, series: &[f64], w: Win, what: &str, phase: &str) -> Measured<(f64, usize)> {
+        let neg: Vec<f64> = series.iter().map(|v| -v).collect();
+        self.max_in(&neg, w, what, phase).map(|(v, f)| (-v, f))
+    }
+
+    /// First and last frame of the window where `pred` holds (the finding's time range).
+    fn span(&self, w: Win, pred: impl Fn(usize) -> bool) -> (f64, f64) {
+        let mut first = None;
+        let mut last = None;
+        for f in w.from..=w.to {
+            if pred(f) {
+                first.get_or_insert(f);
+                last = Some(f);
+            }
+        }
+        let (a, b) = (first.unwrap_or(w.from), last.unwrap_or(w.to));
+        (self.s.t(a), self.s.t(b))
+    }
+}
+
+fn f32o(v: Measured<f64>) -> Option<f32> {
+    v.ok().filter(|x| x.is_finite()).map(|x| x as f32)
+}
+
+/// Builds the rep list, metrics and findings.
+pub fn evaluate(
+    s: &Series,
+    body: &Body,
+    view: &ViewEstimate,
+    det: &Detected,
+    cfg: &Config,
+) -> Evaluation {
+    let ctx = Ctx { s, body, cfg };
+    let mut reps = Vec::new();
+    let mut findings = Vec::new();
+    let mut not_assessable = Vec::new();
+    let applicable: Vec<CheckId> = CheckId::ALL
+        .into_iter()
+        .filter(|c| c.variants().contains(&det.variant))
+        .collect();
+    let mut summaries: Vec<CheckSummary> = applicable
+        .iter()
+        .map(|&check| CheckSummary {
+            check,
+            assessed_reps: 0,
+            faulted_reps: 0,
+        })
+        .collect();
+    for (k, raw) in det.reps.iter().enumerate() {
+        let next_start = det.reps.get(k + 1).map(|r| r.start);
+        let w = windows(&ctx, raw, next_start);
+        let metrics = measure(&ctx, raw, &w);
+        for (i, &check) in applicable.iter().enumerate() {
+            if !check.views().contains(&view.view) {
+                continue;
+            }
+            match judge(&ctx, check, raw, &w) {
+                Ok(None) => summaries[i].assessed_reps += 1,
+                Ok(Some(f)) => {
+                    summaries[i].assessed_reps += 1;
+                    summaries[i].faulted_reps += 1;
+                    findings.push(f);
+                }
+                Err(reason) => not_assessable.push(NotAssessable {
+                    check,
+                    rep: Some(raw.number),
+                    reason,
+                }),
+            }
+        }
+        reps.push(build_rep(s, raw, metrics));
+    }
+    for &check in &applicable {
+        if !check.views().contains(&view.view) {
+            let needs: Vec<&str> = check.views().iter().map(|v| v.name()).collect();
+            not_assessable.push(NotAssessable {
+                check,
+                rep: None,
+                reason: format!(
+                    "not assessable from a {} view (needs a {} view)",
+                    view.view.name(),
+                    needs.join(" or ")
+                ),
+            });
+        } else if let Some(reason) = &det.no_reps_reason {
+            not_assessable.push(NotAssessable {
+                check,
+                rep: None,
+                reason: format!("no reps found: {reason}"),
+            });
+        }
+    }
+    findings.sort_by(|a, b| a.rep.cmp(&b.rep).then(a.check.cmp(&b.check)));
+    Evaluation {
+        reps,
+        findings,
+        not_assessable,
+        summaries,
+    }
+}
+
+fn event(s: &Series, pos: Option<usize>) -> Option<Event> {
+    pos.map(|p| Event {
+        frame: s.index.get(p).copied().unwrap_or(p),
+        time_s: s.t(p),
+        pos: p,
+    })
+}
+
+fn build_rep(s: &Series, raw: &RawRep, metrics: RepMetrics) -> Rep {
+    let dt = |a: Option<usize>, b: Option<usize>| match (a, b) {
+        (Some(a), Some(b)) if b >= a => Some((s.t(b) - s.t(a)) as f32),
+        _ => None,
+    };
+    let pull_from = match raw.variant {
+        LiftVariant::Romanian => raw.bottom,
+        _ => raw.lift_off,
+    };
+    let lower_to = match raw.variant {
+        LiftVariant::Romanian => raw.bottom,
+        _ => raw.set_down,
+    };
+    let tempo = Tempo {
+        first_pull_s: dt(pull_from, raw.knee_pass),
+        second_pull_s: dt(raw.knee_pass, raw.lockout),
+        pull_s: dt(pull_from, raw.lockout),
+        lockout_hold_s: match raw.variant {
+            LiftVariant::Romanian => None,
+            _ => dt(raw.lockout, raw.descent_start),
+        },
+        lower_s: dt(raw.descent_start, lower_to),
+        rest_before_s: raw.rest_before_s.map(|v| v as f32),
+    };
+    Rep {
+        number: raw.number,
+        start_s: s.t(raw.start),
+        end_s: s.t(raw.end),
+        lift_off: event(s, raw.lift_off),
+        knee_pass: event(s, raw.knee_pass),
+        lockout: event(s, raw.lockout),
+        descent_start: event(s, raw.descent_start),
+        bottom: event(s, raw.bottom),
+        set_down: event(s, raw.set_down),
+        touch_and_go: raw.touch_and_go,
+        tempo,
+        metrics,
+    }
+}
+
+fn windows(ctx: &Ctx, raw: &RawRep, next_start: Option<usize>) -> Windows {
+    let s = ctx.s;
+    let last = s.n - 1;
+    let lockout = raw.lockout.unwrap_or(raw.end);
+    match raw.variant {
+        LiftVariant::Romanian => {
+            let bottom = raw.bottom.unwrap_or(raw.start);
+            let half = ctx.frames(RDL_BOTTOM_HALF_WINDOW_S);
+            let lock_end = (lockout + ctx.frames(RDL_LOCKOUT_WINDOW_S))
+                .min(next_start.unwrap_or(last))
+                .min(last);
+            Windows {
+                setup: raw.start,
+                pull: Win {
+                    from: raw.start,
+                    to: lockout,
+                },
+                early: None,
+                lockout: Some(Win {
+                    from: lockout,
+                    to: lock_end.max(lockout),
+                }),
+                bottom: Some(Win {
+                    from: bottom.saturating_sub(half).max(raw.start),
+                    to: (bottom + half).min(lockout),
+                }),
+                concentric: Win {
+                    from: bottom,
+                    to: lockout,
+                },
+            }
+        }
+        _ => {
+            let lift = raw.lift_off.unwrap_or(raw.start);
+            let early_end = raw.knee_pass.or_else(|| {
+                let (h0, h1) = (s.bar_h[lift], s.bar_h[lockout]);
+                let target = h0 + EARLY_PULL_TRAVEL_FRAC * (h1 - h0);
+                (lift..=lockout).find(|&f| s.bar_h[f] >= target)
+            });
+            Windows {
+                setup: lift,
+                pull: Win {
+                    from: lift,
+                    to: lockout,
+                },
+                early: early_end.filter(|&e| e > lift).map(|e| Win { from: lift, to: e }),
+                lockout: Some(Win {
+                    from: lockout,
+                    to: raw.descent_start.unwrap_or(lockout).max(lockout),
+                }),
+                bottom: None,
+                concentric: Win {
+                    from: lift,
+                    to: lockout,
+                },
+            }
+        }
+    }
+}
+
+/// Rise of `series` (heights) from the start to the end of the window, fraction of leg length.
+fn rise(ctx: &Ctx, series: &[f64], w: Win, what: &str) -> Measured<f64> {
+    let leg = ctx.body.leg_px.ok_or("leg length unknown")?;
+    let a = ctx.setup_value(series, w.from, what)?;
+    let b = series[w.to];
+    if b.is_nan() {
+        return Err(format!("{what} hidden at the end of the early pull"));
+    }
+    Ok((b - a) / leg)
+}
+
+/// Largest change of `series` from its set-up value over the window (`sign` +1: increase, -1:
+/// decrease, 0: either way).
+fn change(ctx: &Ctx, series: &[f64], setup: usize, w: Win, what: &str, sign: f64) -> Measured<(f64, usize)> {
+    let base = ctx.setup_value(series, setup, what)?;
+    let rel: Vec<f64> = series
+        .iter()
+        .map(|v| if sign == 0.0 { (v - base).abs() } else { sign * (v - base) })
+        .collect();
+    ctx.max_in(&rel, w, what, "rep")
+}
+
+fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
+    let s = ctx.s;
+    let su = w.setup;
+    let pct = |v: Measured<f64>| f32o(v.map(|x| 100.0 * x));
+    let early = w.early;
+    let hip_rise = early.map(|e| rise(ctx, &s.hip_h, e, "hip"));
+    let sh_rise = early.map(|e| rise(ctx, &s.shoulder_h, e, "shoulder"));
+    let ratio = match (&hip_rise, &sh_rise) {
+        (Some(Ok(h)), Some(Ok(sh))) if *h >= MIN_HIP_RISE_FOR_RATIO => {
+            Some((h / sh.max(MIN_SHOULDER_RISE)) as f32)
+        }
+        _ => None,
+    };
+    let drift = change(ctx, &s.bar_fwd, su, w.pull, "bar", 1.0).map(|v| v.0.max(0.0));
+    let bar_drift_cm = match (&drift, ctx.body.cm_per_px, ctx.body.leg_px) {
+        (Ok(d), Some(cm), Some(leg)) => Some((d * leg * cm) as f32),
+        _ => None,
+    };
+    let lock = w.lockout;
+    let concentric_speed = ctx.body.cm_per_px.and_then(|cm| {
+        let (a, b) = (w.concentric.from, w.concentric.to);
+        let dt = s.t(b) - s.t(a);
+        let dh = s.bar_h[b] - s.bar_h[a];
+        (dt > 0.0 && dh.is_finite()).then(|| (dh / dt * cm / 100.0) as f32)
+    });
+    let max_knee_in = [&s.knee_in_left, &s.knee_in_right]
+        .iter()
+        .filter_map(|k| change(ctx, k, su, w.pull, "knee", 1.0).ok().map(|v| v.0))
+        .fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))));
+    RepMetrics {
+        setup_hip_deg: f32o(ctx.setup_value(&s.hip, su, "hip")),
+        setup_knee_deg: f32o(ctx.setup_value(&s.knee, su, "knee")),
+        setup_ankle_deg: f32o(ctx.setup_value(&s.ankle, su, "ankle")),
+        setup_trunk_deg: f32o(ctx.setup_value(&s.trunk, su, "trunk")),
+        setup_neck_deg: f32o(ctx.setup_value(&s.neck, su, "neck")),
+        setup_shoulder_bar_deg: f32o(ctx.setup_value(&s.shoulder_bar_deg, su, "shoulder")),
+        setup_bar_midfoot_pct_leg: pct(ctx.setup_value(&s.bar_midfoot, su, "bar")),
+        setup_knee_midfoot_pct_leg: pct(ctx.setup_value(&s.knee_midfoot, su, "knee")),
+        knee_pass_trunk_deg: raw
+            .knee_pass
+            .and_then(|k| s.trunk.get(k).copied())
+            .filter(|v| v.is_finite())
+            .map(|v| v as f32),
+        early_trunk_change_deg: early
+            .and_then(|e| f32o(change(ctx, &s.trunk, su, e, "trunk", 1.0).map(|v| v.0))),
+        early_hip_rise_pct_leg: hip_rise.and_then(pct),
+        early_shoulder_rise_pct_leg: sh_rise.and_then(pct),
+        hip_shoulder_rise_ratio: ratio,
+        max_neck_extension_deg: f32o(
+            ctx.max_in(&s.neck, w.pull, "head", "rep").map(|v| v.0 - 180.0),
+        ),
+        max_neck_flexion_deg: f32o(
+            ctx.min_in(&s.neck, w.pull, "head", "rep").map(|v| 180.0 - v.0),
+        ),
+        lockout_hip_deg: lock.and_then(|l| f32o(ctx.max_in(&s.hip, l, "hip", "lockout").map(|v| v.0))),
+        lockout_knee_deg: lock
+            .and_then(|l| f32o(ctx.max_in(&s.knee, l, "knee", "lockout").map(|v| v.0))),
+        lockout_lean_back_deg: lock
+            .and_then(|l| f32o(ctx.min_in(&s.trunk, l, "trunk", "lockout").map(|v| -v.0))),
+        bar_drift_pct_leg: pct(drift),
+        bar_drift_cm,
+        upper_back_change_deg: f32o(
+            change(ctx, &s.upper_back, su, w.pull, "back outline", 1.0).map(|v| v.0),
+        ),
+        lower_back_change_deg: f32o(
+            change(ctx, &s.lower_back, su, w.pull, "back outline", 1.0).map(|v| v.0),
+        ),
+        bottom_knee_deg: w.bottom.and_then(|b| {
+            let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
+            v.is_finite().then_some(v as f32)
+        }),
+        max_shoulder_tilt_change_deg: f32o(
+            change(ctx, &s.shoulder_tilt, su, w.pull, "shoulders", 0.0).map(|v| v.0),
+        ),
+        max_hip_tilt_change_deg: f32o(
+            change(ctx, &s.hip_tilt, su, w.pull, "hips", 0.0).map(|v| v.0),
+        ),
+        max_bar_tilt_change_deg: f32o(
+            change(ctx, &s.bar_tilt, su, w.pull, "wrists", 0.0).map(|v| v.0),
+        ),
+        max_hip_shift_change_pct_leg: pct(
+            change(ctx, &s.hip_shift, su, w.pull, "hips", 0.0).map(|v| v.0),
+        ),
+        max_knee_inward_pct_leg: max_knee_in.map(|v| (100.0 * v) as f32),
+        peak_bar_speed_mps: ctx.body.cm_per_px.and_then(|_| {
+            f32o(ctx.max_in(&s.speed, w.concentric, "bar", "pull").map(|v| v.0))
+        }),
+        mean_bar_speed_mps: concentric_speed,
+    }
+}
+
+/// What a broken rule produced, before it becomes a [`Finding`].
+struct Fault {
+    measure: String,
+    measured: f64,
+    threshold: f64,
+    unit: &'static str,
+    /// How far past the threshold, in the measured unit (positive).
+    excess: f64,
+    /// Excess at which the fault is major (the rule's default allowance).
+    major: f64,
+    span: (f64, f64),
+    cue: &'static str,
+}
+
+fn finding(check: CheckId, rep: usize, f: Fault) -> Finding {
+    let score = (f.excess / f.major.max(1e-9)).clamp(0.0, 1.0);
+    let severity = if score < 1.0 / 3.0 {
+        Severity::Minor
+    } else if score < 2.0 / 3.0 {
+        Severity::Moderate
+    } else {
+        Severity::Major
+    };
+    Finding {
+        check,
+        rep,
+        start_s: f.span.0,
+        end_s: f.span.1,
+        measure: f.measure,
+        measured: f.measured as f32,
+        threshold: f.threshold as f32,
+        unit: f.unit,
+        severity,
+        score: score as f32,
+        cue: f.cue.to_string(),
+    }
+}
+
+const DEG: &str = "deg";
+const PCT_LEG: &str = "% leg length";
+const RATIO: &str = "ratio";
+
+/// Coaching cues, paraphrasing the article in our own words.
+mod cue {
+    pub const UPPER_BACK: &str = "Keep the upper back flat from the floor to the top: pull the shoulder blades together and down before the bar moves, and use a load your upper back can hold.";
+    pub const LOWER_BACK: &str = "Brace before you pull (breathe out, tighten your midsection) and keep your lower back in the same neutral shape all the way up; let the glutes and hamstrings do the lifting.";
+    pub const SHOULDERS_BEHIND: &str = "Set up with your shoulders right above the bar, or a touch in front of it: your hips are sitting too low, so raise them until the shoulders come over the bar.";
+    pub const SHOULDERS_AHEAD: &str = "Your shoulders are far out in front of the bar: bring the hips down a little and the chest up so the shoulders sit just over the bar.";
+    pub const BAR_MIDFOOT: &str = "Start with the bar over the middle of your foot, close to the shins, not out over the toes.";
+    pub const BAR_DRIFT: &str = "Keep the bar close the whole way, brushing your legs: don't let it swing out in front of you.";
+    pub const KNEES_FORWARD: &str = "As you reach for the bar, keep your knees roughly over the middle of your feet; pushing them far forward drops the hips and pushes the bar out ahead.";
+    pub const KNEES_INWARD: &str = "Keep your knees in line with your feet as you push the floor away; don't let them drift inward.";
+    pub const HIPS_FIRST: &str = "Raise your chest and hips together off the floor: keep your back angle until the bar passes the knees instead of straightening the legs first.";
+    pub const HEAD_UP: &str = "Keep your head in line with your back: eyes on the floor a little ahead of you, chin slightly tucked, rather than looking up.";
+    pub const HEAD_DOWN: &str = "Don't let your head drop towards your chest: keep it in line with your flat back.";
+    pub const LOCKOUT: &str = "Finish every rep standing tall: hips fully forward and knees straight, glutes squeezed at the top.";
+    pub const LEAN_BACK: &str = "At the top, stand straight with your ribs stacked over your hips; squeeze the glutes instead of leaning back.";
+    pub const IMBALANCE: &str = "Pull evenly with both sides, keeping the bar level and the hips square; lighten the load if one side keeps taking over.";
+    pub const RDL_KNEES: &str = "Keep a slight bend in your knees throughout the Romanian deadlift rather than locking them straight.";
+    pub const RDL_ROUNDING: &str = "Go only as low as your hamstrings allow with a flat back: stop the descent before your spine starts to round.";
+}
+
+/// Judges one rule on one rep: `Ok(None)` passes, `Ok(Some)` is a fault, `Err` not assessable.
+fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Option<Finding>> {
+    let s = ctx.s;
+    let cfg = ctx.cfg;
+    let su = w.setup;
+    let at_setup = (s.t(su), s.t(su));
+    let leg_known = || ctx.body.leg_px.ok_or_else(|| "leg length unknown".to_string());
+    let fault = match check {
+        CheckId::UpperBackRounding | CheckId::LowerBackRounding | CheckId::RdlBackRounding => {
+            if !s.has_back_outline {
+                return Err("no back outline (segmentation mask) for this clip; keypoints alone cannot show spine rounding".into());
+            }
+            let (limit, cue_text, regions): (f64, &str, Vec<(&[f64], &str)>) = match check {
+                CheckId::UpperBackRounding => (
+                    cfg.upper_back_rounding_max_deg,
+                    cue::UPPER_BACK,
+                    vec![(&s.upper_back, "upper/mid back")],
+                ),
+                CheckId::LowerBackRounding => (
+                    cfg.lower_back_rounding_max_deg,
+                    cue::LOWER_BACK,
+                    vec![(&s.lower_back, "lower back")],
+                ),
+                _ => (
+                    cfg.rdl_rounding_max_deg,
+                    cue::RDL_ROUNDING,
+                    vec![(&s.upper_back, "upper/mid back"), (&s.lower_back, "lower back")],
+                ),
+            };
+            let threshold = cfg.scaled(limit, 0.0);
+            let mut worst: Option<(f64, usize, &[f64], &str)> = None;
+            for (series, region) in regions {
+                let (v, f) = change(ctx, series, su, w.pull, "back outline", 1.0)?;
+                if worst.is_none_or(|x| v > x.0) {
+                    worst = Some((v, f, series, region));
+                }
+            }
+            let Some((v, _, series, region)) = worst else { return Ok(None) };
+            let base = ctx.setup_value(series, su, "back outline")?;
+            (v > threshold).then(|| Fault {
+                measure: format!("added bend of the {region} since set-up"),
+                measured: v,
+                threshold,
+                unit: DEG,
+                excess: v - threshold,
+                major: limit,
+                span: ctx.span(w.pull, |f| series[f] - base > threshold),
+                cue: cue_text,
+            })
+        }
+        CheckId::ShouldersOverBar => {
+            let v = ctx.setup_value(&s.shoulder_bar_deg, su, "shoulder or hands")?;
+            let lo = cfg.scaled(cfg.shoulder_bar_min_deg, SHOULDER_BAR_IDEAL_DEG);
+            let hi = cfg.scaled(cfg.shoulder_bar_max_deg, SHOULDER_BAR_IDEAL_DEG);
+            if v < lo {
+                Some(Fault {
+                    measure: "bar-to-shoulder line at lift-off, forward of vertical (shoulders behind the bar)".into(),
+                    measured: v,
+                    threshold: lo,
+                    unit: DEG,
+                    excess: lo - v,
+                    major: SHOULDER_BAR_IDEAL_DEG - cfg.shoulder_bar_min_deg,
+                    span: at_setup,
+                    cue: cue::SHOULDERS_BEHIND,
+                })
+            } else if v > hi {
+                Some(Fault {
+                    measure: "bar-to-shoulder line at lift-off, forward of vertical (shoulders far ahead of the bar)".into(),
+                    measured: v,
+                    threshold: hi,
+                    unit: DEG,
+                    excess: v - hi,
+                    major: cfg.shoulder_bar_max_deg - SHOULDER_BAR_IDEAL_DEG,
+                    span: at_setup,
+                    cue: cue::SHOULDERS_AHEAD,
+                })
+            } else {
+                None
+            }
+        }
+        CheckId::BarOverMidfoot => {
+            if ctx.body.midfoot.is_none() {
+                return Err("feet not visible: mid-foot unknown".into());
+            }
+            leg_known()?;
+            let v = ctx.setup_value(&s.bar_midfoot, su, "hands")?;
+            let threshold = cfg.scaled(cfg.bar_midfoot_max_leg_frac, 0.0);
+            (v.abs() > threshold).then(|| Fault {
+                measure: format!(
+                    "bar {} mid-foot at lift-off",
+                    if v > 0.0 { "ahead of" } else { "behind" }
+                ),
+                measured: 100.0 * v.abs(),
+                threshold: 100.0 * threshold,
+                unit: PCT_LEG,
+                excess: 100.0 * (v.abs() - threshold),
+                major: 100.0 * cfg.bar_midfoot_max_leg_frac,
+                span: at_setup,
+                cue: cue::BAR_MIDFOOT,
+            })
+        }
+        CheckId::BarDrift => {
+            leg_known()?;
+            let (v, _) = change(ctx, &s.bar_fwd, su, w.pull, "hands", 1.0)?;
+            let base = ctx.setup_value(&s.bar_fwd, su, "hands")?;
+            let threshold = cfg.scaled(cfg.bar_drift_max_leg_frac, 0.0);
+            (v > threshold).then(|| Fault {
+                measure: "forward travel of the bar from its start position during the rep".into(),
+                measured: 100.0 * v,
+                threshold: 100.0 * threshold,
+                unit: PCT_LEG,
+                excess: 100.0 * (v - threshold),
+                major: 100.0 * cfg.bar_drift_max_leg_frac,
+                span: ctx.span(w.pull, |f| s.bar_fwd[f] - base > threshold),
+                cue: cue::BAR_DRIFT,
+            })
+        }
+        CheckId::KneesOverMidfoot => {
+            leg_known()?;
+            match ctx.body.near {
+                Some(_) => {
+                    if ctx.body.midfoot.is_none() {
+                        return Err("feet not visible: mid-foot unknown".into());
+                    }
+                    let v = ctx.setup_value(&s.knee_midfoot, su, "knee")?;
+                    let threshold = cfg.scaled(cfg.knee_midfoot_max_leg_frac, KNEE_MIDFOOT_IDEAL);
+                    (v > threshold).then(|| Fault {
+                        measure: "knee ahead of mid-foot at lift-off".into(),
+                        measured: 100.0 * v,
+                        threshold: 100.0 * threshold,
+                        unit: PCT_LEG,
+                        excess: 100.0 * (v - threshold),
+                        major: 100.0 * (cfg.knee_midfoot_max_leg_frac - KNEE_MIDFOOT_IDEAL),
+                        span: at_setup,
+                        cue: cue::KNEES_FORWARD,
+                    })
+                }
+                None => {
+                    let threshold = cfg.scaled(cfg.knee_inward_max_leg_frac, 0.0);
+                    let mut worst: Option<(f64, &[f64])> = None;
+                    let mut reason = None;
+                    for k in [&s.knee_in_left, &s.knee_in_right] {
+                        match change(ctx, k, su, w.pull, "knee", 1.0) {
+                            Ok((v, _)) if worst.is_none_or(|x| v > x.0) => worst = Some((v, k)),
+                            Ok(_) => {}
+                            Err(e) => reason = Some(e),
+                        }
+                    }
+                    if let Some(e) = reason {
+                        return Err(e);
+                    }
+                    let Some((v, series)) = worst else { return Ok(None) };
+                    let base = ctx.setup_value(series, su, "knee")?;
+                    (v > threshold).then(|| Fault {
+                        measure: "inward travel of a knee from the hip-ankle line since set-up".into(),
+                        measured: 100.0 * v,
+                        threshold: 100.0 * threshold,
+                        unit: PCT_LEG,
+                        excess: 100.0 * (v - threshold),
+                        major: 100.0 * cfg.knee_inward_max_leg_frac,
+                        span: ctx.span(w.pull, |f| series[f] - base > threshold),
+                        cue: cue::KNEES_INWARD,
+                    })
+                }
+            }
+        }
+        CheckId::HipsRiseFirst => {
+            let e = w
+                .early
+                .ok_or_else(|| "no early pull (the bar never rose from below the knee)".to_string())?;
+            let (trunk_change, _) = change(ctx, &s.trunk, su, e, "hip or shoulder", 1.0)?;
+            let t_threshold = cfg.scaled(cfg.hip_rise_trunk_change_max_deg, 0.0);
+            let hip = rise(ctx, &s.hip_h, e, "hip")?;
+            let sh = rise(ctx, &s.shoulder_h, e, "shoulder")?;
+            let r_threshold = cfg.scaled(cfg.hip_shoulder_rise_ratio_max, 1.0);
+            let ratio = (hip >= MIN_HIP_RISE_FOR_RATIO).then(|| hip / sh.max(MIN_SHOULDER_RISE));
+            let trunk_score = (trunk_change - t_threshold) / cfg.hip_rise_trunk_change_max_deg;
+            let ratio_score = ratio.map_or(f64::NEG_INFINITY, |r| {
+                (r - r_threshold) / (cfg.hip_shoulder_rise_ratio_max - 1.0)
+            });
+            let base = ctx.setup_value(&s.trunk, su, "trunk")?;
+            let span = (s.t(e.from), s.t(e.to));
+            if trunk_score > 0.0 && trunk_score >= ratio_score {
+                Some(Fault {
+                    measure: "trunk tipping towards horizontal from lift-off to knee pass".into(),
+                    measured: trunk_change,
+                    threshold: t_threshold,
+                    unit: DEG,
+                    excess: trunk_change - t_threshold,
+                    major: cfg.hip_rise_trunk_change_max_deg,
+                    span: ctx.span(e, |f| s.trunk[f] - base > t_threshold),
+                    cue: cue::HIPS_FIRST,
+                })
+            } else if let Some(r) = ratio.filter(|_| ratio_score > 0.0) {
+                Some(Fault {
+                    measure: "hip rise over shoulder rise from lift-off to knee pass".into(),
+                    measured: r,
+                    threshold: r_threshold,
+                    unit: RATIO,
+                    excess: r - r_threshold,
+                    major: cfg.hip_shoulder_rise_ratio_max - 1.0,
+                    span,
+                    cue: cue::HIPS_FIRST,
+                })
+            } else {
+                None
+            }
+        }
+        CheckId::HeadPosition => {
+            let (max, _) = ctx.max_in(&s.neck, w.pull, "ear, shoulder or hip", "rep")?;
+            let (min, _) = ctx.min_in(&s.neck, w.pull, "ear, shoulder or hip", "rep")?;
+            let ext_limit = 180.0 + cfg.scaled(cfg.head_extension_max_deg, NECK_NEUTRAL_EXTENSION_DEG);
+            let flex_limit = 180.0 - cfg.scaled(cfg.head_flexion_max_deg, 0.0);
+            if max > ext_limit {
+                Some(Fault {
+                    measure: "ear-shoulder-hip angle (head extended, looking up)".into(),
+                    measured: max,
+                    threshold: ext_limit,
+                    unit: DEG,
+                    excess: max - ext_limit,
+                    major: cfg.head_extension_max_deg - NECK_NEUTRAL_EXTENSION_DEG,
+                    span: ctx.span(w.pull, |f| s.neck[f] > ext_limit),
+                    cue: cue::HEAD_UP,
+                })
+            } else if min < flex_limit {
+                Some(Fault {
+                    measure: "ear-shoulder-hip angle (head dropped towards the chest)".into(),
+                    measured: min,
+                    threshold: flex_limit,
+                    unit: DEG,
+                    excess: flex_limit - min,
+                    major: cfg.head_flexion_max_deg,
+                    span: ctx.span(w.pull, |f| s.neck[f] < flex_limit),
+                    cue: cue::HEAD_DOWN,
+                })
+            } else {
+                None
+            }
+        }
+        CheckId::IncompleteLockout => {
+            let l = w.lockout.ok_or("no lockout found")?;
+            let (hip, _) = ctx.max_in(&s.hip, l, "shoulder, hip or knee", "lockout")?;
+            let (knee, _) = ctx.max_in(&s.knee, l, "hip, knee or ankle", "lockout")?;
+            let hip_t = cfg.scaled(cfg.lockout_hip_min_deg, 180.0);
+            let knee_t = cfg.scaled(cfg.lockout_knee_min_deg, 180.0);
+            let hip_x = hip_t - hip;
+            let knee_x = knee_t - knee;
+            if hip_x <= 0.0 && knee_x <= 0.0 {
+                None
+            } else if hip_x >= knee_x {
+                Some(Fault {
+                    measure: "largest hip angle at lockout".into(),
+                    measured: hip,
+                    threshold: hip_t,
+                    unit: DEG,
+                    excess: hip_x,
+                    major: 180.0 - cfg.lockout_hip_min_deg,
+                    span: (s.t(l.from), s.t(l.to)),
+                    cue: cue::LOCKOUT,
+                })
+            } else {
+                Some(Fault {
+                    measure: "largest knee angle at lockout".into(),
+                    measured: knee,
+                    threshold: knee_t,
+                    unit: DEG,
+                    excess: knee_x,
+                    major: 180.0 - cfg.lockout_knee_min_deg,
+                    span: (s.t(l.from), s.t(l.to)),
+                    cue: cue::LOCKOUT,
+                })
+            }
+        }
+        CheckId::LeanBackAtLockout => {
+            let l = w.lockout.ok_or("no lockout found")?;
+            let (trunk, _) = ctx.min_in(&s.trunk, l, "shoulder or hip", "lockout")?;
+            let lean = -trunk;
+            let threshold = cfg.scaled(cfg.lockout_lean_back_max_deg, 0.0);
+            (lean > threshold).then(|| Fault {
+                measure: "trunk lean back past vertical at lockout".into(),
+                measured: lean,
+                threshold,
+                unit: DEG,
+                excess: lean - threshold,
+                major: cfg.lockout_lean_back_max_deg,
+                span: ctx.span(l, |f| -s.trunk[f] > threshold),
+                cue: cue::LEAN_BACK,
+            })
+        }
+        CheckId::LeftRightImbalance => {
+            let tilt_t = cfg.scaled(cfg.imbalance_tilt_max_deg, 0.0);
+            let shift_t = cfg.scaled(cfg.imbalance_shift_max_leg_frac, 0.0);
+            let mut worst: Option<(f64, Fault)> = None;
+            let parts: [(&[f64], &str, f64, f64, &'static str); 4] = [
+                (&s.shoulder_tilt, "shoulder line tilt change since set-up", tilt_t, cfg.imbalance_tilt_max_deg, DEG),
+                (&s.hip_tilt, "hip line tilt change since set-up", tilt_t, cfg.imbalance_tilt_max_deg, DEG),
+                (&s.bar_tilt, "bar (wrist line) tilt change since set-up", tilt_t, cfg.imbalance_tilt_max_deg, DEG),
+                (&s.hip_shift, "sideways hip shift over the feet since set-up", shift_t, cfg.imbalance_shift_max_leg_frac, PCT_LEG),
+            ];
+            for (series, what, t, major, unit) in parts {
+                let (v, _) = change(ctx, series, su, w.pull, "left or right joints", 0.0)?;
+                let base = ctx.setup_value(series, su, "left or right joints")?;
+                let score = (v - t) / major;
+                if v > t && worst.as_ref().is_none_or(|x| score > x.0) {
+                    let k = if unit == PCT_LEG { 100.0 } else { 1.0 };
+                    worst = Some((
+                        score,
+                        Fault {
+                            measure: what.into(),
+                            measured: k * v,
+                            threshold: k * t,
+                            unit,
+                            excess: k * (v - t),
+                            major: k * major,
+                            span: ctx.span(w.pull, |f| (series[f] - base).abs() > t),
+                            cue: cue::IMBALANCE,
+                        },
+                    ));
+                }
+            }
+            worst.map(|w| w.1)
+        }
+        CheckId::RdlKneesLocked => {
+            let b = w.bottom.ok_or("no bottom position found")?;
+            ctx.need(&s.knee, b, "hip, knee or ankle", "bottom of the rep")?;
+            let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
+            let threshold = cfg.scaled(cfg.rdl_knee_locked_min_deg, RDL_KNEE_IDEAL_DEG);
+            (v > threshold).then(|| Fault {
+                measure: "knee angle at the bottom".into(),
+                measured: v,
+                threshold,
+                unit: DEG,
+                excess: v - threshold,
+                major: 180.0 - cfg.rdl_knee_locked_min_deg,
+                span: (s.t(b.from), s.t(b.to)),
+                cue: cue::RDL_KNEES,
+            })
+        }
+    };
+    Ok(fault.map(|f| finding(check, raw.number, f)))
+}

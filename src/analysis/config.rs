@@ -1,0 +1,343 @@
+//! Thresholds and settings of the analysis, loadable from TOML.
+//!
+//! Every field has a default with its source: "ref" means `docs/deadlift-reference.md` (the
+//! source it cites is named), "calibrate" means a starting value to calibrate on the synthetic
+//! suite. Fault thresholds are tolerances around an ideal value; [`Config::strictness`] divides
+//! the tolerance, so 2.0 halves every allowance and 0.5 doubles it.
+
+use serde::{Deserialize, Serialize};
+
+use super::AnalysisError;
+
+/// All settings of [`super::analyze`]. Unknown keys in a TOML file are an error, missing keys take
+/// the defaults below.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Global strictness: 1.0 = defaults, above 1 = stricter (tolerances divided by it).
+    pub strictness: f64,
+
+    // --- Signal cleaning (ref: Sports2D / Pose2Sim / Kinovea defaults) ---
+    /// Keypoints below this visibility are treated as missing (ref: peers gate at 0.5).
+    pub min_visibility: f64,
+    /// Keypoints below this in-frame probability are treated as missing.
+    pub min_presence: f64,
+    /// Half-width of the Hampel window, seconds (calibrate: ~7 samples at 30 fps).
+    pub hampel_half_window_s: f64,
+    /// Hampel threshold in robust standard deviations (ref: the usual 3-sigma rule).
+    pub hampel_sigmas: f64,
+    /// Floor of the Hampel spread as a fraction of frame height, so still stretches keep their
+    /// jitter (calibrate).
+    pub hampel_min_sigma_frac: f64,
+    /// Longest gap filled by interpolation, seconds (calibrate); longer gaps stay missing.
+    pub max_gap_s: f64,
+    /// Low-pass cut-off of the zero-phase 4th-order Butterworth, Hz (ref: 6 Hz in Sports2D,
+    /// Pose2Sim, Kinovea).
+    pub cutoff_hz: f64,
+
+    // --- Camera view (calibrate; anthropometric ratios in `view.rs`) ---
+    /// Estimated body rotation away from side-on below which the view is a side view, degrees.
+    pub side_max_yaw_deg: f64,
+    /// Estimated body rotation away from side-on above which the view is a front or rear view.
+    pub frontal_min_yaw_deg: f64,
+
+    // --- Reps and events ---
+    /// Upper hysteresis level of the bar height, fraction of its range (ref: hysteresis in
+    /// mattiolato98/deadlift-visual-analyzer; level calibrate).
+    pub rep_high_frac: f64,
+    /// Lower hysteresis level of the bar height, fraction of its range (calibrate).
+    pub rep_low_frac: f64,
+    /// Least bar travel for any rep, as a fraction of leg length (calibrate: an RDL to mid-shin
+    /// moves the bar about 0.4 leg lengths).
+    pub min_bar_travel_leg_frac: f64,
+    /// Shortest rep, seconds (ref: 0.7 s in TBY66/Intelligent-Deadlift-Diagnosis-System).
+    pub min_rep_s: f64,
+    /// Tolerance for "at the floor" / "at the top" when placing events, fraction of the bar's
+    /// range (calibrate: above keypoint noise).
+    pub event_tolerance_frac: f64,
+    /// `Auto` variant: below this hip drop (fraction of leg length) from standing to the bottom the
+    /// lift is a Romanian deadlift (calibrate: soft knees drop the hips ~0.1 leg lengths, a
+    /// conventional start ~0.3).
+    pub rdl_max_hip_drop_leg_frac: f64,
+    /// A check is not assessable on a rep when more than this fraction of the frames it needs
+    /// lack the joints (calibrate).
+    pub max_missing_frac: f64,
+
+    // --- Fault thresholds ---
+    /// Upper-back rounding: most added bend of the upper half of the back outline relative to
+    /// the rep's set-up, degrees (calibrate; ref: 2D angle errors of 5-13 degrees, keep wide).
+    pub upper_back_rounding_max_deg: f64,
+    /// Lower-back rounding: as above for the lower half (calibrate; tighter than the upper back
+    /// since lumbar flexion under load is the bigger concern).
+    pub lower_back_rounding_max_deg: f64,
+    /// Shoulders over the bar at lift-off: least angle of the bar-to-shoulder line forward of
+    /// vertical, degrees (ref: ~7 degrees forward in the Starting Strength model; negative =
+    /// shoulders behind the bar; margin for 2D error).
+    pub shoulder_bar_min_deg: f64,
+    /// Most angle of the bar-to-shoulder line forward of vertical at lift-off, degrees
+    /// (calibrate; ref: ~7 degrees ideal).
+    pub shoulder_bar_max_deg: f64,
+    /// Bar over mid-foot at lift-off: most horizontal distance, fraction of leg length (calibrate;
+    /// ~6 cm for an 85 cm leg; ref: Starting Strength, bar over mid-foot).
+    pub bar_midfoot_max_leg_frac: f64,
+    /// Bar drifting away from the body: most forward travel of the bar from its lift-off position
+    /// during the pull (RDL: from standing, during the rep), fraction of leg length (calibrate;
+    /// ref: scribewire/barpath flags 5% of frame height).
+    pub bar_drift_max_leg_frac: f64,
+    /// Knees over mid-foot at lift-off (side view): most forward distance of the knee from
+    /// mid-foot, fraction of leg length (calibrate; ref: knees too far forward is the primary
+    /// start error in Starting Strength).
+    pub knee_midfoot_max_leg_frac: f64,
+    /// Knees over the feet (front/rear view): most inward travel of a knee from the hip-ankle
+    /// line relative to set-up, fraction of leg length (calibrate).
+    pub knee_inward_max_leg_frac: f64,
+    /// Hips rising first: most the trunk may tip towards horizontal from lift-off to knee pass,
+    /// degrees (ref: proposal of 10-15 degrees; Starting Strength figs 4-34/4-35).
+    pub hip_rise_trunk_change_max_deg: f64,
+    /// Hips rising first: most ratio of hip rise to shoulder rise over the same window (ref:
+    /// proposal ~1.5; StrongFirst "same rate").
+    pub hip_shoulder_rise_ratio_max: f64,
+    /// Head: most extension of the ear-shoulder line past the hip-shoulder line, degrees (ref:
+    /// ear-shoulder-hip > 200 degrees in BichraiX/AI-Deadlift-Analysis).
+    pub head_extension_max_deg: f64,
+    /// Head: most flexion (chin dropped to the chest) past the same line, degrees (calibrate; the
+    /// article's slightly tucked chin must pass).
+    pub head_flexion_max_deg: f64,
+    /// Lockout: least hip angle, degrees (ref: 165-170 in laffer-ryan and nghia17420).
+    pub lockout_hip_min_deg: f64,
+    /// Lockout: least knee angle, degrees (ref: 170 in BichraiX; lower end for 2D error).
+    pub lockout_knee_min_deg: f64,
+    /// Lockout: most lean of the trunk back past vertical, degrees (ref: "without leaning back
+    /// past vertical", Starting Strength; margin for 2D error).
+    pub lockout_lean_back_max_deg: f64,
+    /// Left/right: most change of shoulder, hip or bar tilt from set-up, degrees (calibrate).
+    pub imbalance_tilt_max_deg: f64,
+    /// Left/right: most sideways shift of the hips over the feet from set-up, fraction of leg
+    /// length (calibrate).
+    pub imbalance_shift_max_leg_frac: f64,
+    /// Romanian deadlift: knee angles above this at the bottom count as locked straight, degrees
+    /// (calibrate; the article asks for slightly bent knees).
+    pub rdl_knee_locked_min_deg: f64,
+    /// Romanian deadlift: most added bend of either half of the back outline at the bottom
+    /// relative to standing, degrees (calibrate, as the rounding checks).
+    pub rdl_rounding_max_deg: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            strictness: 1.0,
+            min_visibility: 0.5,
+            min_presence: 0.5,
+            hampel_half_window_s: 0.25,
+            hampel_sigmas: 3.0,
+            hampel_min_sigma_frac: 0.004,
+            max_gap_s: 0.3,
+            cutoff_hz: 6.0,
+            side_max_yaw_deg: 25.0,
+            frontal_min_yaw_deg: 60.0,
+            rep_high_frac: 0.7,
+            rep_low_frac: 0.3,
+            min_bar_travel_leg_frac: 0.2,
+            min_rep_s: 0.7,
+            event_tolerance_frac: 0.04,
+            rdl_max_hip_drop_leg_frac: 0.17,
+            max_missing_frac: 0.3,
+            upper_back_rounding_max_deg: 20.0,
+            lower_back_rounding_max_deg: 15.0,
+            shoulder_bar_min_deg: -3.0,
+            shoulder_bar_max_deg: 25.0,
+            bar_midfoot_max_leg_frac: 0.07,
+            bar_drift_max_leg_frac: 0.08,
+            knee_midfoot_max_leg_frac: 0.2,
+            knee_inward_max_leg_frac: 0.06,
+            hip_rise_trunk_change_max_deg: 12.0,
+            hip_shoulder_rise_ratio_max: 1.5,
+            head_extension_max_deg: 20.0,
+            head_flexion_max_deg: 45.0,
+            lockout_hip_min_deg: 165.0,
+            lockout_knee_min_deg: 165.0,
+            lockout_lean_back_max_deg: 10.0,
+            imbalance_tilt_max_deg: 8.0,
+            imbalance_shift_max_leg_frac: 0.06,
+            rdl_knee_locked_min_deg: 172.0,
+            rdl_rounding_max_deg: 20.0,
+        }
+    }
+}
+
+/// Field name and the condition it broke, for [`AnalysisError::Config`].
+fn bad(field: &'static str, message: impl Into<String>) -> AnalysisError {
+    AnalysisError::Config {
+        field,
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// Parses a TOML document (all keys optional) and validates it.
+    pub fn from_toml_str(s: &str) -> Result<Config, AnalysisError> {
+        let config: Config = toml::from_str(s).map_err(|e| AnalysisError::ConfigSyntax(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every field for a usable value; the error names the first bad field.
+    pub fn validate(&self) -> Result<(), AnalysisError> {
+        let finite: [(&'static str, f64); 36] = [
+            ("strictness", self.strictness),
+            ("min_visibility", self.min_visibility),
+            ("min_presence", self.min_presence),
+            ("hampel_half_window_s", self.hampel_half_window_s),
+            ("hampel_sigmas", self.hampel_sigmas),
+            ("hampel_min_sigma_frac", self.hampel_min_sigma_frac),
+            ("max_gap_s", self.max_gap_s),
+            ("cutoff_hz", self.cutoff_hz),
+            ("side_max_yaw_deg", self.side_max_yaw_deg),
+            ("frontal_min_yaw_deg", self.frontal_min_yaw_deg),
+            ("rep_high_frac", self.rep_high_frac),
+            ("rep_low_frac", self.rep_low_frac),
+            ("min_bar_travel_leg_frac", self.min_bar_travel_leg_frac),
+            ("min_rep_s", self.min_rep_s),
+            ("event_tolerance_frac", self.event_tolerance_frac),
+            ("rdl_max_hip_drop_leg_frac", self.rdl_max_hip_drop_leg_frac),
+            ("max_missing_frac", self.max_missing_frac),
+            ("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg),
+            ("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg),
+            ("shoulder_bar_min_deg", self.shoulder_bar_min_deg),
+            ("shoulder_bar_max_deg", self.shoulder_bar_max_deg),
+            ("bar_midfoot_max_leg_frac", self.bar_midfoot_max_leg_frac),
+            ("bar_drift_max_leg_frac", self.bar_drift_max_leg_frac),
+            ("knee_midfoot_max_leg_frac", self.knee_midfoot_max_leg_frac),
+            ("knee_inward_max_leg_frac", self.knee_inward_max_leg_frac),
+            ("hip_rise_trunk_change_max_deg", self.hip_rise_trunk_change_max_deg),
+            ("hip_shoulder_rise_ratio_max", self.hip_shoulder_rise_ratio_max),
+            ("head_extension_max_deg", self.head_extension_max_deg),
+            ("head_flexion_max_deg", self.head_flexion_max_deg),
+            ("lockout_hip_min_deg", self.lockout_hip_min_deg),
+            ("lockout_knee_min_deg", self.lockout_knee_min_deg),
+            ("lockout_lean_back_max_deg", self.lockout_lean_back_max_deg),
+            ("imbalance_tilt_max_deg", self.imbalance_tilt_max_deg),
+            ("imbalance_shift_max_leg_frac", self.imbalance_shift_max_leg_frac),
+            ("rdl_knee_locked_min_deg", self.rdl_knee_locked_min_deg),
+            ("rdl_rounding_max_deg", self.rdl_rounding_max_deg),
+        ];
+        for (field, v) in finite {
+            if !v.is_finite() {
+                return Err(bad(field, "must be a finite number"));
+            }
+        }
+        let in_range = |field: &'static str, v: f64, lo: f64, hi: f64| {
+            if v < lo || v > hi {
+                Err(bad(field, format!("must be between {lo} and {hi}, got {v}")))
+            } else {
+                Ok(())
+            }
+        };
+        let positive = |field: &'static str, v: f64| {
+            if v > 0.0 {
+                Ok(())
+            } else {
+                Err(bad(field, format!("must be greater than 0, got {v}")))
+            }
+        };
+        in_range("strictness", self.strictness, 0.25, 4.0)?;
+        in_range("min_visibility", self.min_visibility, 0.0, 1.0)?;
+        in_range("min_presence", self.min_presence, 0.0, 1.0)?;
+        positive("hampel_half_window_s", self.hampel_half_window_s)?;
+        positive("hampel_sigmas", self.hampel_sigmas)?;
+        in_range("hampel_min_sigma_frac", self.hampel_min_sigma_frac, 0.0, 0.1)?;
+        in_range("max_gap_s", self.max_gap_s, 0.0, 2.0)?;
+        in_range("cutoff_hz", self.cutoff_hz, 0.5, 30.0)?;
+        in_range("side_max_yaw_deg", self.side_max_yaw_deg, 0.0, 90.0)?;
+        in_range("frontal_min_yaw_deg", self.frontal_min_yaw_deg, 0.0, 90.0)?;
+        if self.frontal_min_yaw_deg <= self.side_max_yaw_deg {
+            return Err(bad(
+                "frontal_min_yaw_deg",
+                "must be greater than side_max_yaw_deg",
+            ));
+        }
+        in_range("rep_high_frac", self.rep_high_frac, 0.05, 0.95)?;
+        in_range("rep_low_frac", self.rep_low_frac, 0.05, 0.95)?;
+        if self.rep_low_frac >= self.rep_high_frac {
+            return Err(bad("rep_low_frac", "must be less than rep_high_frac"));
+        }
+        in_range("min_bar_travel_leg_frac", self.min_bar_travel_leg_frac, 0.01, 2.0)?;
+        in_range("min_rep_s", self.min_rep_s, 0.0, 30.0)?;
+        in_range("event_tolerance_frac", self.event_tolerance_frac, 0.0, 0.3)?;
+        in_range("rdl_max_hip_drop_leg_frac", self.rdl_max_hip_drop_leg_frac, 0.0, 1.0)?;
+        in_range("max_missing_frac", self.max_missing_frac, 0.0, 1.0)?;
+        positive("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg)?;
+        positive("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg)?;
+        in_range("shoulder_bar_min_deg", self.shoulder_bar_min_deg, -45.0, 45.0)?;
+        in_range("shoulder_bar_max_deg", self.shoulder_bar_max_deg, -45.0, 60.0)?;
+        if self.shoulder_bar_min_deg >= self.shoulder_bar_max_deg {
+            return Err(bad("shoulder_bar_min_deg", "must be less than shoulder_bar_max_deg"));
+        }
+        positive("bar_midfoot_max_leg_frac", self.bar_midfoot_max_leg_frac)?;
+        positive("bar_drift_max_leg_frac", self.bar_drift_max_leg_frac)?;
+        positive("knee_midfoot_max_leg_frac", self.knee_midfoot_max_leg_frac)?;
+        positive("knee_inward_max_leg_frac", self.knee_inward_max_leg_frac)?;
+        positive("hip_rise_trunk_change_max_deg", self.hip_rise_trunk_change_max_deg)?;
+        in_range("hip_shoulder_rise_ratio_max", self.hip_shoulder_rise_ratio_max, 1.0, 10.0)?;
+        positive("head_extension_max_deg", self.head_extension_max_deg)?;
+        positive("head_flexion_max_deg", self.head_flexion_max_deg)?;
+        in_range("lockout_hip_min_deg", self.lockout_hip_min_deg, 90.0, 180.0)?;
+        in_range("lockout_knee_min_deg", self.lockout_knee_min_deg, 90.0, 180.0)?;
+        positive("lockout_lean_back_max_deg", self.lockout_lean_back_max_deg)?;
+        positive("imbalance_tilt_max_deg", self.imbalance_tilt_max_deg)?;
+        positive("imbalance_shift_max_leg_frac", self.imbalance_shift_max_leg_frac)?;
+        in_range("rdl_knee_locked_min_deg", self.rdl_knee_locked_min_deg, 150.0, 185.0)?;
+        positive("rdl_rounding_max_deg", self.rdl_rounding_max_deg)?;
+        Ok(())
+    }
+
+    /// A "fault above" limit with strictness applied: the allowance beyond `ideal` is divided by
+    /// the strictness.
+    pub(crate) fn scaled(&self, limit: f64, ideal: f64) -> f64 {
+        ideal + (limit - ideal) / self.strictness
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_toml_gives_defaults() {
+        assert_eq!(Config::from_toml_str("").ok(), Some(Config::default()));
+    }
+
+    #[test]
+    fn toml_cases() {
+        // (document, Ok(strictness) or Err(field named in the message))
+        let cases: [(&str, Result<f64, &str>); 7] = [
+            ("strictness = 1.5", Ok(1.5)),
+            ("strictness = 1.5\ncutoff_hz = 8.0", Ok(1.5)),
+            ("strictness = 0.0", Err("strictness")),
+            ("cutoff_hz = -1.0", Err("cutoff_hz")),
+            ("rep_low_frac = 0.8", Err("rep_low_frac")),
+            ("no_such_key = 1", Err("no_such_key")),
+            ("strictness = \"high\"", Err("strictness")),
+        ];
+        for (doc, want) in cases {
+            match (Config::from_toml_str(doc), want) {
+                (Ok(c), Ok(s)) => assert_eq!(c.strictness, s, "{doc}"),
+                (Err(e), Err(field)) => {
+                    assert!(e.to_string().contains(field), "{doc}: {e}")
+                }
+                (got, want) => panic!("{doc}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn strictness_scales_allowance() {
+        let c = Config {
+            strictness: 2.0,
+            ..Config::default()
+        };
+        assert_eq!(c.scaled(165.0, 180.0), 172.5);
+        assert_eq!(c.scaled(12.0, 0.0), 6.0);
+    }
+}

@@ -1,0 +1,725 @@
+//! From keypoints to cleaned tracks and per-frame angles and offsets.
+//!
+//! Side-view quantities are computed in a canonical frame: `X` points the way the lifter faces,
+//! `Y` points up. A mirrored clip (x -> width - x, left and right swapped) has the opposite facing
+//! and the other near side, so it lands on the same canonical numbers.
+
+use crate::pose::landmark as lm;
+
+use super::back;
+use super::config::Config;
+use super::reps::Detected;
+use super::signal::{self, CleanParams};
+use super::view::{BodySide, View, ViewEstimate};
+use super::{AnalysisError, AnalysisInput, BarSource, FrameMetrics, Phase};
+
+/// Landmarks the analysis uses; the others are not cleaned.
+const USED: [usize; 21] = [
+    lm::NOSE,
+    lm::LEFT_EAR,
+    lm::RIGHT_EAR,
+    lm::LEFT_SHOULDER,
+    lm::RIGHT_SHOULDER,
+    lm::LEFT_ELBOW,
+    lm::RIGHT_ELBOW,
+    lm::LEFT_WRIST,
+    lm::RIGHT_WRIST,
+    lm::LEFT_HIP,
+    lm::RIGHT_HIP,
+    lm::LEFT_KNEE,
+    lm::RIGHT_KNEE,
+    lm::LEFT_ANKLE,
+    lm::RIGHT_ANKLE,
+    lm::LEFT_HEEL,
+    lm::RIGHT_HEEL,
+    lm::LEFT_FOOT_INDEX,
+    lm::RIGHT_FOOT_INDEX,
+    2, // left eye
+    5, // right eye
+];
+
+/// Fewest usable frames for any analysis.
+const MIN_USABLE_FRAMES: usize = 3;
+
+/// The filter cut-off is lowered to this fraction of the frame rate when the configured one is too
+/// close to the Nyquist frequency (half the frame rate).
+const MAX_CUTOFF_FPS_FRAC: f64 = 0.4;
+
+/// Below this frame rate the low-pass is skipped (too few samples per movement to filter).
+const MIN_FILTER_FPS: f64 = 4.0;
+
+/// Standard competition plate diameter, cm: the image scale when a plate is seen.
+pub const PLATE_DIAMETER_CM: f64 = 45.0;
+
+/// The plate centre becomes the bar position when a plate is seen on at least this fraction of
+/// the frames with a pose (calibrate): fewer sightings and the wrists are the steadier track.
+const PLATE_MIN_FRACTION: f64 = 0.3;
+
+/// Fewest plate sightings for a scale (a median over fewer is not robust).
+const PLATE_MIN_SIGHTINGS: usize = 5;
+
+/// Leg (hip-knee-ankle) length relative to the shoulder-hip distance, used when the legs are never
+/// visible (anthropometric segment proportions, Drillis & Contini: ~0.49 vs ~0.29 of stature).
+const LEG_PER_TRUNK: f64 = 1.7;
+
+/// Percentile of per-frame segment lengths taken as the true length: foreshortening only ever
+/// shortens a segment in the image, so a high percentile is close to its full length.
+const SEGMENT_LENGTH_PERCENTILE: f64 = 90.0;
+
+/// Cleaned keypoint tracks, frame pixels, `NaN` where missing.
+pub struct Tracks {
+    pub n: usize,
+    pub times: Vec<f64>,
+    pub fps: f64,
+    pub height: f64,
+    /// Cleaned coordinates per landmark (empty for unused landmarks).
+    pub x: Vec<Vec<f64>>,
+    pub y: Vec<Vec<f64>>,
+    /// Raw coordinates gated only by the presence of a pose and the landmark being in the frame
+    /// (the view estimate needs the far side, whose visibility is low in a side view).
+    pub raw_x: Vec<Vec<f64>>,
+    pub raw_y: Vec<Vec<f64>>,
+    /// Visibility per landmark and frame, 0 without a pose.
+    pub vis: Vec<Vec<f64>>,
+    pub params: CleanParams,
+}
+
+impl Tracks {
+    pub fn build(
+        input: &AnalysisInput,
+        cfg: &Config,
+        notes: &mut Vec<String>,
+    ) -> Result<Tracks, AnalysisError> {
+        let n = input.frames.len();
+        let fps = input.fps;
+        let (w, h) = (input.width as f64, input.height as f64);
+        let params = clean_params(fps, h, cfg, notes);
+        let k = crate::pose::NUM_KEYPOINTS;
+        let mut x = vec![Vec::new(); k];
+        let mut y = vec![Vec::new(); k];
+        let mut raw_x = vec![Vec::new(); k];
+        let mut raw_y = vec![Vec::new(); k];
+        let mut vis = vec![vec![0.0; n]; k];
+        for &i in &USED {
+            let mut gx = vec![f64::NAN; n];
+            let mut gy = vec![f64::NAN; n];
+            let mut rx = vec![f64::NAN; n];
+            let mut ry = vec![f64::NAN; n];
+            for (f, frame) in input.frames.iter().enumerate() {
+                let Some(pose) = &frame.pose else { continue };
+                let kp = pose.keypoints[i];
+                let (px, py) = (kp.x as f64, kp.y as f64);
+                let in_frame = px.is_finite()
+                    && py.is_finite()
+                    && (0.0..=w).contains(&px)
+                    && (0.0..=h).contains(&py);
+                vis[i][f] = kp.visibility as f64;
+                if !in_frame || (kp.presence as f64) < cfg.min_presence {
+                    continue;
+                }
+                rx[f] = px;
+                ry[f] = py;
+                if (kp.visibility as f64) >= cfg.min_visibility {
+                    gx[f] = px;
+                    gy[f] = py;
+                }
+            }
+            x[i] = signal::clean(&gx, &params);
+            y[i] = signal::clean(&gy, &params);
+            raw_x[i] = rx;
+            raw_y[i] = ry;
+        }
+        let usable = (0..n)
+            .filter(|&f| {
+                [lm::LEFT_SHOULDER, lm::RIGHT_SHOULDER]
+                    .iter()
+                    .any(|&s| !x[s][f].is_nan())
+                    && [lm::LEFT_HIP, lm::RIGHT_HIP].iter().any(|&s| !x[s][f].is_nan())
+            })
+            .count();
+        if usable < MIN_USABLE_FRAMES {
+            return Err(AnalysisError::NoLifter { usable, total: n });
+        }
+        let times = input.frames.iter().map(|f| f.time_s).collect();
+        Ok(Tracks {
+            n,
+            times,
+            fps,
+            height: h,
+            x,
+            y,
+            raw_x,
+            raw_y,
+            vis,
+            params,
+        })
+    }
+
+    /// Cleaned position of landmark `i` on frame `f`.
+    pub fn at(&self, i: usize, f: usize) -> Option<(f64, f64)> {
+        let (x, y) = (*self.x.get(i)?.get(f)?, *self.y.get(i)?.get(f)?);
+        (!x.is_nan() && !y.is_nan()).then_some((x, y))
+    }
+}
+
+fn clean_params(fps: f64, height: f64, cfg: &Config, notes: &mut Vec<String>) -> CleanParams {
+    let lowpass = if fps < MIN_FILTER_FPS {
+        notes.push(format!(
+            "frame rate {fps:.1} fps is too low to filter; keypoints used unfiltered"
+        ));
+        None
+    } else {
+        let max_cutoff = MAX_CUTOFF_FPS_FRAC * fps;
+        let cutoff = if cfg.cutoff_hz > max_cutoff {
+            notes.push(format!(
+                "filter cut-off lowered from {:.1} Hz to {max_cutoff:.1} Hz for {fps:.1} fps",
+                cfg.cutoff_hz
+            ));
+            max_cutoff
+        } else {
+            cfg.cutoff_hz
+        };
+        Some(signal::butterworth4_lowpass(cutoff, fps))
+    };
+    CleanParams {
+        hampel_half_window: ((cfg.hampel_half_window_s * fps).round() as usize).max(1),
+        hampel_sigmas: cfg.hampel_sigmas,
+        hampel_min_sigma: cfg.hampel_min_sigma_frac * height,
+        max_gap: (cfg.max_gap_s * fps).round() as usize,
+        lowpass,
+    }
+}
+
+/// A joint on one side of the body, resolved to a landmark index.
+#[derive(Clone, Copy, Debug)]
+pub enum Joint {
+    Ear,
+    Shoulder,
+    Wrist,
+    Hip,
+    Knee,
+    Ankle,
+    Heel,
+    Toe,
+}
+
+impl Joint {
+    pub fn index(self, side: BodySide) -> usize {
+        let (l, r) = match self {
+            Joint::Ear => (lm::LEFT_EAR, lm::RIGHT_EAR),
+            Joint::Shoulder => (lm::LEFT_SHOULDER, lm::RIGHT_SHOULDER),
+            Joint::Wrist => (lm::LEFT_WRIST, lm::RIGHT_WRIST),
+            Joint::Hip => (lm::LEFT_HIP, lm::RIGHT_HIP),
+            Joint::Knee => (lm::LEFT_KNEE, lm::RIGHT_KNEE),
+            Joint::Ankle => (lm::LEFT_ANKLE, lm::RIGHT_ANKLE),
+            Joint::Heel => (lm::LEFT_HEEL, lm::RIGHT_HEEL),
+            Joint::Toe => (lm::LEFT_FOOT_INDEX, lm::RIGHT_FOOT_INDEX),
+        };
+        match side {
+            BodySide::Left => l,
+            BodySide::Right => r,
+        }
+    }
+}
+
+/// Per-clip facts about the lifter: orientation, size, feet, bar.
+pub struct Body {
+    /// +1 when the lifter faces image right, -1 when left (only meaningful in side views).
+    pub facing: f64,
+    /// The side nearer the camera (side and oblique views), chosen once per clip.
+    pub near: Option<BodySide>,
+    pub leg_px: Option<f64>,
+    /// Mid-foot (between heel and toe of the near foot), frame pixels; robust over the clip.
+    pub midfoot: Option<(f64, f64)>,
+    pub bar_x: Vec<f64>,
+    pub bar_y: Vec<f64>,
+    pub bar_source: BarSource,
+    pub cm_per_px: Option<f64>,
+}
+
+impl Body {
+    pub fn build(
+        input: &AnalysisInput,
+        t: &Tracks,
+        view: &ViewEstimate,
+        cfg: &Config,
+        notes: &mut Vec<String>,
+    ) -> Body {
+        let facing = match view.facing {
+            Some(super::view::Facing::Left) => -1.0,
+            _ => 1.0,
+        };
+        let near = view.near_side;
+        let sides: Vec<BodySide> = match near {
+            Some(s) => vec![s],
+            None => vec![BodySide::Left, BodySide::Right],
+        };
+        let leg_px = leg_length(t, &sides).or_else(|| {
+            let trunk = signal::percentile(
+                (0..t.n).filter_map(|f| {
+                    let s = mean_point(t, Joint::Shoulder, &sides, f)?;
+                    let h = mean_point(t, Joint::Hip, &sides, f)?;
+                    Some(dist(s, h))
+                }),
+                SEGMENT_LENGTH_PERCENTILE,
+            );
+            (trunk.is_finite() && trunk > 0.0).then(|| {
+                notes.push("legs never visible: leg length estimated from the trunk".into());
+                trunk * LEG_PER_TRUNK
+            })
+        });
+        let midfoot = near.and_then(|s| {
+            let (hl, tl) = (Joint::Heel.index(s), Joint::Toe.index(s));
+            let pts: Vec<(f64, f64)> = (0..t.n)
+                .filter_map(|f| {
+                    let (hx, hy) = t.at(hl, f)?;
+                    let (tx, ty) = t.at(tl, f)?;
+                    Some((0.5 * (hx + tx), 0.5 * (hy + ty)))
+                })
+                .collect();
+            (pts.len() >= PLATE_MIN_SIGHTINGS).then(|| {
+                (
+                    signal::median(pts.iter().map(|p| p.0)),
+                    signal::median(pts.iter().map(|p| p.1)),
+                )
+            })
+        });
+        let wrist: Vec<Option<(f64, f64)>> = (0..t.n)
+            .map(|f| mean_point(t, Joint::Wrist, &sides, f))
+            .collect();
+        let (bar_x, bar_y, bar_source, cm_per_px) =
+            bar_track(input, t, &wrist, cfg, view.view == View::Side, notes);
+        Body {
+            facing,
+            near,
+            leg_px,
+            midfoot,
+            bar_x,
+            bar_y,
+            bar_source,
+            cm_per_px,
+        }
+    }
+
+    /// Canonical coordinates (forward, up) of a frame point.
+    pub fn canon(&self, p: (f64, f64)) -> (f64, f64) {
+        (p.0 * self.facing, -p.1)
+    }
+}
+
+fn dist(a: (f64, f64), b: (f64, f64)) -> f64 {
+    (a.0 - b.0).hypot(a.1 - b.1)
+}
+
+/// Mean position of `joint` over `sides` on frame `f` (missing if any side is missing, so the
+/// mean never jumps when one side drops out).
+pub fn mean_point(t: &Tracks, joint: Joint, sides: &[BodySide], f: usize) -> Option<(f64, f64)> {
+    let mut sx = 0.0;
+    let mut sy = 0.0;
+    for &s in sides {
+        let (x, y) = t.at(joint.index(s), f)?;
+        sx += x;
+        sy += y;
+    }
+    let k = sides.len() as f64;
+    Some((sx / k, sy / k))
+}
+
+fn leg_length(t: &Tracks, sides: &[BodySide]) -> Option<f64> {
+    let per_frame = (0..t.n).flat_map(|f| {
+        sides.iter().filter_map(move |&s| {
+            let h = t.at(Joint::Hip.index(s), f)?;
+            let k = t.at(Joint::Knee.index(s), f)?;
+            let a = t.at(Joint::Ankle.index(s), f)?;
+            Some(dist(h, k) + dist(k, a))
+        })
+    });
+    let v = signal::percentile(per_frame, SEGMENT_LENGTH_PERCENTILE);
+    (v.is_finite() && v > 0.0).then_some(v)
+}
+
+type BarTrack = (Vec<f64>, Vec<f64>, BarSource, Option<f64>);
+
+/// The bar: the wrists, or the plate centre when the plate is seen often enough (with the wrists
+/// shifted by their median offset to the plate filling the frames where it is not).
+fn bar_track(
+    input: &AnalysisInput,
+    t: &Tracks,
+    wrist: &[Option<(f64, f64)>],
+    cfg: &Config,
+    side_view: bool,
+    notes: &mut Vec<String>,
+) -> BarTrack {
+    let wx: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.0)).collect();
+    let wy: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.1)).collect();
+    let sightings: Vec<(usize, f64, f64, f64)> = input
+        .plates
+        .iter()
+        .enumerate()
+        .filter_map(|(f, p)| {
+            let p = p.as_ref()?;
+            let ok = p.radius.is_finite()
+                && p.radius > 0.0
+                && p.center.x.is_finite()
+                && p.center.y.is_finite();
+            ok.then_some((f, p.center.x as f64, p.center.y as f64, p.radius as f64))
+        })
+        .collect();
+    if sightings.len() < PLATE_MIN_SIGHTINGS {
+        return (wx, wy, BarSource::Wrists, None);
+    }
+    let radius = signal::median(sightings.iter().map(|s| s.3));
+    let cm_per_px = PLATE_DIAMETER_CM / (2.0 * radius);
+    let with_pose = input.frames.iter().filter(|f| f.pose.is_some()).count().max(1);
+    if !side_view || (sightings.len() as f64) < PLATE_MIN_FRACTION * with_pose as f64 {
+        return (wx, wy, BarSource::Wrists, Some(cm_per_px));
+    }
+    let mut px = vec![f64::NAN; t.n];
+    let mut py = vec![f64::NAN; t.n];
+    for &(f, x, y, _) in &sightings {
+        px[f] = x;
+        py[f] = y;
+    }
+    // Gate plate circles the way keypoints are gated, except visibility (none is given).
+    let _ = cfg;
+    let px = signal::clean(&px, &t.params);
+    let py = signal::clean(&py, &t.params);
+    let dx = signal::median((0..t.n).map(|f| px[f] - wx[f]));
+    let dy = signal::median((0..t.n).map(|f| py[f] - wy[f]));
+    if dx.is_nan() || dy.is_nan() {
+        notes.push("plate never seen together with the wrists: bar taken from the wrists".into());
+        return (wx, wy, BarSource::Wrists, Some(cm_per_px));
+    }
+    let bx = (0..t.n)
+        .map(|f| if px[f].is_nan() { wx[f] + dx } else { px[f] })
+        .collect();
+    let by = (0..t.n)
+        .map(|f| if py[f].is_nan() { wy[f] + dy } else { py[f] })
+        .collect();
+    (bx, by, BarSource::Plate, Some(cm_per_px))
+}
+
+/// Angle of a canonical vector, degrees in (-180, 180].
+fn heading(v: (f64, f64)) -> f64 {
+    v.1.atan2(v.0).to_degrees()
+}
+
+/// `a - b` wrapped into [0, 360).
+fn ccw(a: f64, b: f64) -> f64 {
+    (a - b).rem_euclid(360.0)
+}
+
+fn sub(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    (a.0 - b.0, a.1 - b.1)
+}
+
+/// Signed joint angle at `vertex` from the ray to `from` counter-clockwise to the ray to `to`, in
+/// canonical coordinates: 180 = straight.
+pub fn joint_angle(from: (f64, f64), vertex: (f64, f64), to: (f64, f64)) -> f64 {
+    ccw(heading(sub(to, vertex)), heading(sub(from, vertex)))
+}
+
+/// Hip-to-shoulder line from vertical, forward positive, canonical coordinates.
+pub fn trunk_angle(hip: (f64, f64), shoulder: (f64, f64)) -> f64 {
+    let v = sub(shoulder, hip);
+    v.0.atan2(v.1).to_degrees()
+}
+
+/// Per-frame series, `NaN` where missing. Angles in degrees, offsets as fractions of leg length.
+#[derive(Default)]
+pub struct Series {
+    pub n: usize,
+    pub times: Vec<f64>,
+    /// [`crate::pose::PoseFrame::index`] per position.
+    pub index: Vec<usize>,
+    pub hip: Vec<f64>,
+    pub knee: Vec<f64>,
+    pub ankle: Vec<f64>,
+    pub trunk: Vec<f64>,
+    pub neck: Vec<f64>,
+    pub bar_x: Vec<f64>,
+    pub bar_y: Vec<f64>,
+    /// Bar height, canonical (up positive), pixels.
+    pub bar_h: Vec<f64>,
+    pub shoulder_bar_deg: Vec<f64>,
+    pub shoulder_bar: Vec<f64>,
+    pub bar_fwd: Vec<f64>,
+    pub bar_midfoot: Vec<f64>,
+    pub knee_midfoot: Vec<f64>,
+    /// Heights (up positive, pixels) of the hip, shoulder and knee used for rise and knee pass.
+    pub hip_h: Vec<f64>,
+    pub shoulder_h: Vec<f64>,
+    pub knee_h: Vec<f64>,
+    pub speed: Vec<f64>,
+    pub upper_back: Vec<f64>,
+    pub lower_back: Vec<f64>,
+    pub shoulder_tilt: Vec<f64>,
+    pub hip_tilt: Vec<f64>,
+    pub bar_tilt: Vec<f64>,
+    pub hip_shift: Vec<f64>,
+    /// Inward travel of each knee from its hip-ankle line (front/rear), fraction of leg length.
+    pub knee_in_left: Vec<f64>,
+    pub knee_in_right: Vec<f64>,
+    /// Whether head, feet and back-outline data exist at all (for "not assessable" reasons).
+    pub has_back_outline: bool,
+}
+
+impl Series {
+    pub fn build(
+        input: &AnalysisInput,
+        t: &Tracks,
+        body: &Body,
+        view: &ViewEstimate,
+        cfg: &Config,
+    ) -> Series {
+        let n = t.n;
+        let nan = || vec![f64::NAN; n];
+        let leg = body.leg_px.unwrap_or(f64::NAN);
+        let mut s = Series {
+            n,
+            times: t.times.clone(),
+            index: input.frames.iter().map(|f| f.index).collect(),
+            hip: nan(),
+            knee: nan(),
+            ankle: nan(),
+            trunk: nan(),
+            neck: nan(),
+            bar_x: body.bar_x.clone(),
+            bar_y: body.bar_y.clone(),
+            bar_h: body.bar_y.iter().map(|y| -y).collect(),
+            shoulder_bar_deg: nan(),
+            shoulder_bar: nan(),
+            bar_fwd: body.bar_x.iter().map(|x| x * body.facing / leg).collect(),
+            bar_midfoot: nan(),
+            knee_midfoot: nan(),
+            hip_h: nan(),
+            shoulder_h: nan(),
+            knee_h: nan(),
+            speed: nan(),
+            upper_back: nan(),
+            lower_back: nan(),
+            shoulder_tilt: nan(),
+            hip_tilt: nan(),
+            bar_tilt: nan(),
+            hip_shift: nan(),
+            knee_in_left: nan(),
+            knee_in_right: nan(),
+            has_back_outline: false,
+        };
+        let sides: Vec<BodySide> = match body.near {
+            Some(side) => vec![side],
+            None => vec![BodySide::Left, BodySide::Right],
+        };
+        let sagittal = matches!(view.view, View::Side | View::Oblique);
+        let frontal = matches!(view.view, View::Front | View::Rear);
+        for f in 0..n {
+            let p = |j: Joint| mean_point(t, j, &sides, f);
+            let c = |j: Joint| p(j).map(|q| body.canon(q));
+            s.hip_h[f] = p(Joint::Hip).map_or(f64::NAN, |q| -q.1);
+            s.shoulder_h[f] = p(Joint::Shoulder).map_or(f64::NAN, |q| -q.1);
+            s.knee_h[f] = p(Joint::Knee).map_or(f64::NAN, |q| -q.1);
+            let bar = (!s.bar_x[f].is_nan() && !s.bar_y[f].is_nan())
+                .then(|| body.canon((s.bar_x[f], s.bar_y[f])));
+            if sagittal {
+                let (sh, hip, knee, ankle, toe, ear) = (
+                    c(Joint::Shoulder),
+                    c(Joint::Hip),
+                    c(Joint::Knee),
+                    c(Joint::Ankle),
+                    c(Joint::Toe),
+                    c(Joint::Ear),
+                );
+                if let (Some(a), Some(b), Some(d)) = (sh, hip, knee) {
+                    s.hip[f] = joint_angle(d, b, a);
+                }
+                if let (Some(a), Some(b), Some(d)) = (hip, knee, ankle) {
+                    s.knee[f] = joint_angle(a, b, d);
+                }
+                if let (Some(a), Some(b), Some(d)) = (knee, ankle, toe) {
+                    s.ankle[f] = joint_angle(d, b, a);
+                }
+                if let (Some(a), Some(b)) = (hip, sh) {
+                    s.trunk[f] = trunk_angle(a, b);
+                }
+                if let (Some(a), Some(b), Some(d)) = (ear, sh, hip) {
+                    s.neck[f] = joint_angle(d, b, a);
+                }
+                if let (Some(b), Some(a)) = (bar, sh) {
+                    s.shoulder_bar_deg[f] = trunk_angle(b, a);
+                    s.shoulder_bar[f] = (a.0 - b.0) / leg;
+                }
+                if let Some(mf) = body.midfoot.map(|m| body.canon(m)) {
+                    if let Some(b) = bar {
+                        s.bar_midfoot[f] = (b.0 - mf.0) / leg;
+                    }
+                    if let Some(k) = knee {
+                        s.knee_midfoot[f] = (k.0 - mf.0) / leg;
+                    }
+                }
+                if let (Some(outline), Some(hip), Some(sh)) =
+                    (input.back.get(f).and_then(|b| b.as_ref()), hip, sh)
+                {
+                    s.has_back_outline = true;
+                    let pts: Vec<(f64, f64)> = outline
+                        .points
+                        .iter()
+                        .map(|q| body.canon((q.x as f64, q.y as f64)))
+                        .collect();
+                    if let Some(b) = back::bend(&pts, sub(sh, hip)) {
+                        s.upper_back[f] = b.upper_deg;
+                        s.lower_back[f] = b.lower_deg;
+                    }
+                }
+            }
+            if frontal {
+                let l = |j: Joint| t.at(j.index(BodySide::Left), f);
+                let r = |j: Joint| t.at(j.index(BodySide::Right), f);
+                let tilt = |j: Joint| match (l(j), r(j)) {
+                    // Left higher = positive; |dx| keeps the angle away from +-180 on mirroring.
+                    (Some(a), Some(b)) => (b.1 - a.1).atan2((a.0 - b.0).abs()).to_degrees(),
+                    _ => f64::NAN,
+                };
+                s.shoulder_tilt[f] = tilt(Joint::Shoulder);
+                s.hip_tilt[f] = tilt(Joint::Hip);
+                s.bar_tilt[f] = tilt(Joint::Wrist);
+                if let (Some(hl), Some(hr), Some(al), Some(ar)) =
+                    (l(Joint::Hip), r(Joint::Hip), l(Joint::Ankle), r(Joint::Ankle))
+                {
+                    s.hip_shift[f] = (0.5 * (hl.0 + hr.0) - 0.5 * (al.0 + ar.0)) / leg;
+                    let centre = 0.5 * (hl.0 + hr.0);
+                    let inward = |hip: (f64, f64), knee: Option<(f64, f64)>, ankle: (f64, f64)| {
+                        let Some(k) = knee else { return f64::NAN };
+                        let dy = ankle.1 - hip.1;
+                        if dy.abs() < 1e-6 {
+                            return f64::NAN;
+                        }
+                        let line_x = hip.0 + (ankle.0 - hip.0) * (k.1 - hip.1) / dy;
+                        (k.0 - line_x) * (centre - line_x).signum() / leg
+                    };
+                    s.knee_in_left[f] = inward(hl, l(Joint::Knee), al);
+                    s.knee_in_right[f] = inward(hr, r(Joint::Knee), ar);
+                }
+            }
+        }
+        for a in [&mut s.hip, &mut s.knee, &mut s.ankle, &mut s.trunk, &mut s.neck] {
+            signal::unwrap_degrees(a);
+        }
+        if s.has_back_outline {
+            // The outline comes from a mask, which is as jittery as keypoints: clean it the same way.
+            s.upper_back = signal::clean(&s.upper_back, &t.params);
+            s.lower_back = signal::clean(&s.lower_back, &t.params);
+        }
+        if let Some(cm) = body.cm_per_px {
+            for f in 0..n {
+                let (a, b) = (f.saturating_sub(1), (f + 1).min(n - 1));
+                let dt = s.times[b] - s.times[a];
+                if b > a && dt > 0.0 {
+                    s.speed[f] = (s.bar_h[b] - s.bar_h[a]) / dt * cm / 100.0;
+                }
+            }
+        }
+        let _ = cfg;
+        s
+    }
+
+    /// Time of frame position `f`.
+    pub fn t(&self, f: usize) -> f64 {
+        self.times.get(f).copied().unwrap_or(f64::NAN)
+    }
+}
+
+fn opt(v: f64) -> Option<f32> {
+    v.is_finite().then_some(v as f32)
+}
+
+fn pct(v: f64) -> Option<f32> {
+    opt(100.0 * v)
+}
+
+/// The per-frame output rows.
+pub fn frame_metrics(input: &AnalysisInput, s: &Series, reps: &Detected) -> Vec<FrameMetrics> {
+    let mut rows: Vec<FrameMetrics> = input
+        .frames
+        .iter()
+        .enumerate()
+        .map(|(f, frame)| FrameMetrics {
+            index: frame.index,
+            time_s: frame.time_s,
+            rep: None,
+            phase: None,
+            hip_deg: opt(s.hip[f]),
+            knee_deg: opt(s.knee[f]),
+            ankle_deg: opt(s.ankle[f]),
+            trunk_deg: opt(s.trunk[f]),
+            neck_deg: opt(s.neck[f]),
+            bar_x_px: opt(s.bar_x[f]),
+            bar_y_px: opt(s.bar_y[f]),
+            shoulder_bar_deg: opt(s.shoulder_bar_deg[f]),
+            shoulder_bar_pct_leg: pct(s.shoulder_bar[f]),
+            bar_midfoot_pct_leg: pct(s.bar_midfoot[f]),
+            knee_midfoot_pct_leg: pct(s.knee_midfoot[f]),
+            bar_speed_mps: opt(s.speed[f]),
+            upper_back_deg: opt(s.upper_back[f]),
+            lower_back_deg: opt(s.lower_back[f]),
+            shoulder_tilt_deg: opt(s.shoulder_tilt[f]),
+            hip_tilt_deg: opt(s.hip_tilt[f]),
+            bar_tilt_deg: opt(s.bar_tilt[f]),
+            hip_shift_pct_leg: pct(s.hip_shift[f]),
+        })
+        .collect();
+    for rep in &reps.reps {
+        for (f, row) in rows.iter_mut().enumerate().take(rep.end + 1).skip(rep.start) {
+            row.rep = Some(rep.number);
+            row.phase = Some(rep.phase_at(f));
+        }
+    }
+    rows
+}
+
+/// Phase of frame `f` inside a rep.
+pub(crate) fn phase_between(
+    f: usize,
+    pull: (usize, usize),
+    lockout_end: usize,
+) -> Phase {
+    if f >= pull.0 && f < pull.1 {
+        Phase::Pull
+    } else if f >= pull.1 && f <= lockout_end {
+        Phase::Lockout
+    } else {
+        Phase::Lower
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joint_angle_cases() {
+        // (from, vertex, to, expected) in canonical coordinates (forward, up).
+        let cases = [
+            ((0.0, -1.0), (0.0, 0.0), (0.0, 1.0), 180.0), // straight
+            ((1.0, -1.0), (0.0, 0.0), (1.0, 1.0), 90.0),  // folded forward
+            ((0.0, -1.0), (0.0, 0.0), (-0.17, 1.0), 189.6), // past straight
+        ];
+        for (from, v, to, want) in cases {
+            let got = joint_angle(from, v, to);
+            assert!((got - want).abs() < 0.1, "{from:?} {to:?}: {got}");
+        }
+    }
+
+    #[test]
+    fn trunk_angle_cases() {
+        let cases = [
+            ((0.0, 0.0), (0.0, 1.0), 0.0),
+            ((0.0, 0.0), (1.0, 1.0), 45.0),
+            ((0.0, 0.0), (1.0, 0.0), 90.0),
+            ((0.0, 0.0), (-0.2, 1.0), -11.3),
+        ];
+        for (hip, sh, want) in cases {
+            let got = trunk_angle(hip, sh);
+            assert!((got - want).abs() < 0.1, "{sh:?}: {got}");
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The analysis engine: per-frame keypoints in, per-rep judgement out. Pure (no I/O), so it is
+//! tested on generated keypoint sequences.
+//!
+//! Steps, each in its own module:
+//! 1. [`signal`]: confidence gating, Hampel outliers, short-gap interpolation, zero-phase
+//!    Butterworth low-pass of every keypoint track;
+//! 2. [`view`]: camera view and, for side views, the facing direction and near side (once per
+//!    clip), which define a canonical frame where mirrored clips give the same numbers;
+//! 3. [`kinematics`]: per-frame angles and offsets;
+//! 4. [`reps`]: reps, their events (lift-off, knee pass, lockout, set-down) and tempo;
+//! 5. [`checks`]: per-rep metrics and fault rules with named thresholds ([`Config`]).
+
+pub mod back;
+pub mod checks;
+pub mod config;
+pub mod kinematics;
+pub mod reps;
+pub mod signal;
+pub mod view;
+
+#[cfg(test)]
+pub(crate) mod synth;
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+
+use crate::pose::PoseFrame;
+use crate::pose::geometry::Point;
+
+pub use checks::{CheckId, RepMetrics};
+pub use config::Config;
+pub use view::{BodySide, Facing, View, ViewEstimate};
+
+/// Errors of the analysis layer: bad configuration or input that cannot be analysed at all.
+/// Input that is only partly usable is not an error: it yields "not assessable" entries.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error("config: {field}: {message}")]
+    Config {
+        field: &'static str,
+        message: String,
+    },
+    #[error("config: {0}")]
+    ConfigSyntax(String),
+    #[error("input: {0}")]
+    InvalidInput(String),
+    #[error("no lifter found: a usable pose on {usable} of {total} frames")]
+    NoLifter { usable: usize, total: usize },
+}
+
+/// Everything the analysis reads: keypoints per frame plus optional image-derived extras.
+pub struct AnalysisInput<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub frames: &'a [PoseFrame],
+    /// Same length as frames or empty: back outline from the segmentation mask, when available.
+    pub back: &'a [Option<BackOutline>],
+    /// Same length as frames or empty: near-side plate circle found in the image, when visible.
+    pub plates: &'a [Option<PlateCircle>],
+}
+
+/// Dorsal edge of the silhouette, sampled from the shoulder end (first point) to the hip end
+/// (last point) at evenly spaced positions along the shoulder-hip line, frame pixels. Rounding is
+/// measured as the bend of each half of this outline (see [`back`]), relative to the rep's own
+/// set-up.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BackOutline {
+    pub points: Vec<Point>,
+}
+
+/// A plate seen in the image: its centre is the bar's end, its diameter (45 cm for standard
+/// plates) gives the scale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlateCircle {
+    pub center: Point,
+    pub radius: f32,
+}
+
+/// Which lift the clip shows. `Auto` infers it from the motion: a Romanian deadlift starts
+/// standing and the hips barely drop at the bottom (soft knees).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiftVariant {
+    Conventional,
+    Romanian,
+    Auto,
+}
+
+/// Where the bar position comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BarSource {
+    /// Near wrist (side view) or the midpoint of both wrists.
+    Wrists,
+    /// Plate centre where the plate is seen, wrists shifted onto it elsewhere.
+    Plate,
+}
+
+/// How bad a fault is, from how far the measurement lies past its threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Minor,
+    Moderate,
+    Major,
+}
+
+/// One fault on one rep.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub check: CheckId,
+    /// 1-based rep number.
+    pub rep: usize,
+    pub start_s: f64,
+    pub end_s: f64,
+    /// What was measured, in words (e.g. "trunk tip towards horizontal, lift-off to knee pass").
+    pub measure: String,
+    pub measured: f32,
+    pub threshold: f32,
+    pub unit: &'static str,
+    pub severity: Severity,
+    /// 0 at the threshold, 1 at the excess this check calls major.
+    pub score: f32,
+    pub cue: String,
+}
+
+/// A check that could not be made, on one rep or on the whole clip (`rep` = None), and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NotAssessable {
+    pub check: CheckId,
+    pub rep: Option<usize>,
+    pub reason: String,
+}
+
+/// How one check went over the clip.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckSummary {
+    pub check: CheckId,
+    pub assessed_reps: usize,
+    pub faulted_reps: usize,
+}
+
+/// A point in time of a rep: `frame` is the [`PoseFrame::index`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Event {
+    pub frame: usize,
+    pub time_s: f64,
+    /// Position in the input frame slice.
+    #[serde(skip)]
+    pub(crate) pos: usize,
+}
+
+/// Phase durations of a rep, seconds; missing when an event bounding it was not found.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Tempo {
+    /// Lift-off (RDL: bottom) to knee pass.
+    pub first_pull_s: Option<f32>,
+    /// Knee pass to lockout.
+    pub second_pull_s: Option<f32>,
+    /// Lift-off (RDL: bottom) to lockout.
+    pub pull_s: Option<f32>,
+    /// Lockout to the start of the descent.
+    pub lockout_hold_s: Option<f32>,
+    /// Start of the descent to set-down (RDL: to the bottom).
+    pub lower_s: Option<f32>,
+    /// Time the bar rested on the floor before this rep (conventional, not the first rep).
+    pub rest_before_s: Option<f32>,
+}
+
+/// One repetition with its events, tempo and metrics.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rep {
+    /// 1-based.
+    pub number: usize,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub lift_off: Option<Event>,
+    pub knee_pass: Option<Event>,
+    pub lockout: Option<Event>,
+    pub descent_start: Option<Event>,
+    /// Lowest bar position (RDL turnaround).
+    pub bottom: Option<Event>,
+    pub set_down: Option<Event>,
+    /// The bar only touched the floor between this rep and the previous one.
+    pub touch_and_go: bool,
+    pub tempo: Tempo,
+    pub metrics: RepMetrics,
+}
+
+/// What a frame belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Bar rising from the floor (RDL: from the bottom) to lockout.
+    Pull,
+    /// Standing at the top.
+    Lockout,
+    /// Bar going down.
+    Lower,
+}
+
+/// Cleaned per-frame values. Angles in degrees; offsets in percent of leg length, forward
+/// (the way the lifter faces) positive; all `None` where the joints were not usable or the view
+/// does not show them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FrameMetrics {
+    pub index: usize,
+    pub time_s: f64,
+    pub rep: Option<usize>,
+    pub phase: Option<Phase>,
+    /// Shoulder-hip-knee, 180 = straight, above 180 = hips past the shoulders (hyperextension).
+    pub hip_deg: Option<f32>,
+    /// Hip-knee-ankle, 180 = straight.
+    pub knee_deg: Option<f32>,
+    /// Knee-ankle-toe.
+    pub ankle_deg: Option<f32>,
+    /// Hip-to-shoulder line from vertical: 0 upright, 90 horizontal, negative = leaning back.
+    pub trunk_deg: Option<f32>,
+    /// Ear-shoulder-hip, 180 = head in line with the trunk, above = extended (looking up).
+    pub neck_deg: Option<f32>,
+    pub bar_x_px: Option<f32>,
+    pub bar_y_px: Option<f32>,
+    /// Bar-to-shoulder line from vertical, positive = shoulders ahead of the bar.
+    pub shoulder_bar_deg: Option<f32>,
+    pub shoulder_bar_pct_leg: Option<f32>,
+    pub bar_midfoot_pct_leg: Option<f32>,
+    pub knee_midfoot_pct_leg: Option<f32>,
+    /// Vertical bar speed, up positive (needs the plate scale).
+    pub bar_speed_mps: Option<f32>,
+    /// Bend of the upper / lower half of the back outline, positive = rounded.
+    pub upper_back_deg: Option<f32>,
+    pub lower_back_deg: Option<f32>,
+    /// Front/rear view: tilt of the shoulder, hip and wrist lines, positive = lifter's left higher.
+    pub shoulder_tilt_deg: Option<f32>,
+    pub hip_tilt_deg: Option<f32>,
+    pub bar_tilt_deg: Option<f32>,
+    /// Front/rear view: mid-hip sideways from mid-ankle.
+    pub hip_shift_pct_leg: Option<f32>,
+}
+
+/// The result of [`analyze`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Analysis {
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    pub view: ViewEstimate,
+    /// The lift analysed (never `Auto`).
+    pub variant: LiftVariant,
+    /// True when `variant` was inferred from the motion.
+    pub variant_inferred: bool,
+    pub strictness: f64,
+    pub bar_source: BarSource,
+    /// Hip-knee-ankle length of the lifter's leg in pixels: the unit of every offset.
+    pub leg_length_px: Option<f32>,
+    /// From the 45 cm plate diameter, when the plate was seen.
+    pub scale_cm_per_px: Option<f32>,
+    pub reps: Vec<Rep>,
+    pub findings: Vec<Finding>,
+    pub not_assessable: Vec<NotAssessable>,
+    pub checks: Vec<CheckSummary>,
+    /// Things about the input worth knowing (e.g. filter cut-off lowered for a low frame rate).
+    pub notes: Vec<String>,
+    pub frames: Vec<FrameMetrics>,
+}
+
+impl Analysis {
+    /// True when any rep has a fault: the CLI's exit code 1.
+    pub fn has_faults(&self) -> bool {
+        !self.findings.is_empty()
+    }
+}
+
+/// Analyses one clip. Fails only on unusable configuration or input (wrong lengths, no lifter);
+/// everything else is reported inside [`Analysis`].
+pub fn analyze(
+    input: &AnalysisInput,
+    variant: LiftVariant,
+    config: &Config,
+) -> Result<Analysis, AnalysisError> {
+    config.validate()?;
+    validate_input(input)?;
+    let mut notes = Vec::new();
+    let tracks = kinematics::Tracks::build(input, config, &mut notes)?;
+    let view = view::estimate(&tracks, config);
+    let body = kinematics::Body::build(input, &tracks, &view, config, &mut notes);
+    let series = kinematics::Series::build(input, &tracks, &body, &view, config);
+    let detected = reps::detect(&series, &body, variant, config, &mut notes);
+    let evaluation = checks::evaluate(&series, &body, &view, &detected, config);
+
+    let frames = kinematics::frame_metrics(input, &series, &detected);
+    Ok(Analysis {
+        width: input.width,
+        height: input.height,
+        fps: input.fps,
+        view,
+        variant: detected.variant,
+        variant_inferred: variant == LiftVariant::Auto,
+        strictness: config.strictness,
+        bar_source: body.bar_source,
+        leg_length_px: body.leg_px.map(|v| v as f32),
+        scale_cm_per_px: body.cm_per_px.map(|v| v as f32),
+        reps: evaluation.reps,
+        findings: evaluation.findings,
+        not_assessable: evaluation.not_assessable,
+        checks: evaluation.summaries,
+        notes,
+        frames,
+    })
+}
+
+fn validate_input(input: &AnalysisInput) -> Result<(), AnalysisError> {
+    if input.width == 0 || input.height == 0 {
+        return Err(AnalysisError::InvalidInput(format!(
+            "frame size {}x{} is empty",
+            input.width, input.height
+        )));
+    }
+    if !(input.fps.is_finite() && input.fps > 0.0) {
+        return Err(AnalysisError::InvalidInput(format!(
+            "frame rate {} is not a positive number",
+            input.fps
+        )));
+    }
+    let n = input.frames.len();
+    if !input.back.is_empty() && input.back.len() != n {
+        return Err(AnalysisError::InvalidInput(format!(
+            "{} back outlines for {n} frames (need one per frame or none)",
+            input.back.len()
+        )));
+    }
+    if !input.plates.is_empty() && input.plates.len() != n {
+        return Err(AnalysisError::InvalidInput(format!(
+            "{} plate circles for {n} frames (need one per frame or none)",
+            input.plates.len()
+        )));
+    }
+    Ok(())
+}

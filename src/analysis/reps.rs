@@ -1,0 +1,351 @@
+//! Reps and their events from the bar's height.
+//!
+//! The bar height is split into "low" and "high" zones with hysteresis (levels at fractions of its
+//! range), so jitter never toggles a state and a partial pull that never reaches the high level
+//! merges into the low zone around it. A conventional rep is a high zone with a low zone on both
+//! sides (floor, lockout, floor): the set-up hinge before the first rep and standing up after
+//! letting go of the bar are one-sided and never count. A Romanian deadlift rep is a low zone
+//! with a high zone on both sides (standing, bottom, standing).
+//!
+//! Known limit: without a plate track, a conventional clip that ends at lockout (before the bar is
+//! set down) loses its last rep, because releasing the bar and standing up looks the same to the
+//! wrists.
+
+use super::config::Config;
+use super::kinematics::{Body, Series, phase_between};
+use super::signal;
+use super::{LiftVariant, Phase};
+
+/// Percentiles of the bar height taken as its floor and top (robust to a stray sample).
+const RANGE_PERCENTILES: (f64, f64) = (1.0, 99.0);
+
+/// Rest on the floor shorter than this between two reps makes the second one touch-and-go
+/// (calibrate: a dead stop re-sets for half a second or more).
+const TOUCH_AND_GO_MAX_REST_S: f64 = 0.3;
+
+/// Percentile of hip height over the high zones taken as standing hip height.
+const STANDING_HIP_PERCENTILE: f64 = 95.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Low,
+    High,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Zone {
+    kind: Kind,
+    first: usize,
+    last: usize,
+}
+
+/// A rep as frame positions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawRep {
+    pub number: usize,
+    pub start: usize,
+    pub end: usize,
+    pub lift_off: Option<usize>,
+    pub knee_pass: Option<usize>,
+    pub lockout: Option<usize>,
+    pub descent_start: Option<usize>,
+    pub bottom: Option<usize>,
+    pub set_down: Option<usize>,
+    pub touch_and_go: bool,
+    pub rest_before_s: Option<f64>,
+    pub variant: LiftVariant,
+}
+
+impl RawRep {
+    pub fn phase_at(&self, f: usize) -> Phase {
+        match self.variant {
+            LiftVariant::Romanian => {
+                let bottom = self.bottom.unwrap_or(self.start);
+                if f < bottom {
+                    Phase::Lower
+                } else if f < self.end {
+                    Phase::Pull
+                } else {
+                    Phase::Lockout
+                }
+            }
+            _ => {
+                let lockout = self.lockout.unwrap_or(self.end);
+                let descent = self.descent_start.unwrap_or(lockout);
+                phase_between(f, (self.start, lockout), descent)
+            }
+        }
+    }
+}
+
+pub struct Detected {
+    /// Conventional or Romanian (resolved from `Auto`).
+    pub variant: LiftVariant,
+    pub reps: Vec<RawRep>,
+    /// Why there are no reps, when there are none.
+    pub no_reps_reason: Option<String>,
+}
+
+pub fn detect(
+    s: &Series,
+    body: &Body,
+    requested: LiftVariant,
+    cfg: &Config,
+    notes: &mut Vec<String>,
+) -> Detected {
+    let h = &s.bar_h;
+    let lo = signal::percentile(h.iter().copied(), RANGE_PERCENTILES.0);
+    let hi = signal::percentile(h.iter().copied(), RANGE_PERCENTILES.1);
+    let range = hi - lo;
+    let fallback = if requested == LiftVariant::Auto {
+        LiftVariant::Conventional
+    } else {
+        requested
+    };
+    let none = |reason: String| Detected {
+        variant: fallback,
+        reps: Vec::new(),
+        no_reps_reason: Some(reason),
+    };
+    let Some(leg) = body.leg_px else {
+        return none("the lifter's legs and trunk were never visible".into());
+    };
+    if !range.is_finite() {
+        return none("the hands (bar) were never visible".into());
+    }
+    if range < cfg.min_bar_travel_leg_frac * leg {
+        return none(format!(
+            "the bar moved only {:.0}% of leg length (a rep needs {:.0}%)",
+            100.0 * range / leg,
+            100.0 * cfg.min_bar_travel_leg_frac
+        ));
+    }
+    let low_level = lo + cfg.rep_low_frac * range;
+    let high_level = lo + cfg.rep_high_frac * range;
+    let mut zones: Vec<Zone> = Vec::new();
+    for (f, &v) in h.iter().enumerate() {
+        let kind = if v.is_nan() {
+            continue;
+        } else if v <= low_level {
+            Kind::Low
+        } else if v >= high_level {
+            Kind::High
+        } else {
+            continue;
+        };
+        match zones.last_mut() {
+            Some(z) if z.kind == kind => z.last = f,
+            _ => zones.push(Zone {
+                kind,
+                first: f,
+                last: f,
+            }),
+        }
+    }
+    let variant = match requested {
+        LiftVariant::Auto => infer_variant(s, &zones, leg, cfg, notes),
+        v => v,
+    };
+    let tol = cfg.event_tolerance_frac * range;
+    let mut reps = Vec::new();
+    for i in 1..zones.len().saturating_sub(1) {
+        let (prev, z, next) = (zones[i - 1], zones[i], zones[i + 1]);
+        let rep = match (variant, z.kind) {
+            (LiftVariant::Romanian, Kind::Low) => romanian_rep(s, prev, z, next, tol),
+            (LiftVariant::Conventional, Kind::High) => conventional_rep(s, prev, z, next, tol),
+            _ => None,
+        };
+        let Some(mut rep) = rep else { continue };
+        if s.t(rep.end) - s.t(rep.start) < cfg.min_rep_s {
+            continue;
+        }
+        if let Some(last) = reps.last() {
+            let last: &RawRep = last;
+            if let (Some(down), Some(up)) = (last.set_down, rep.lift_off) {
+                let rest = s.t(up) - s.t(down);
+                rep.rest_before_s = Some(rest.max(0.0));
+                rep.touch_and_go = rest < TOUCH_AND_GO_MAX_REST_S;
+            }
+        }
+        rep.number = reps.len() + 1;
+        reps.push(rep);
+    }
+    let no_reps_reason = reps.is_empty().then(|| match variant {
+        LiftVariant::Romanian => {
+            "no descent from standing and back up to lockout was found".to_string()
+        }
+        _ => "no pull from the floor to lockout and back down was found".to_string(),
+    });
+    Detected {
+        variant,
+        reps,
+        no_reps_reason,
+    }
+}
+
+/// Romanian when the hips barely drop at the bottoms between standing positions.
+fn infer_variant(
+    s: &Series,
+    zones: &[Zone],
+    leg: f64,
+    cfg: &Config,
+    notes: &mut Vec<String>,
+) -> LiftVariant {
+    let standing = signal::percentile(
+        zones
+            .iter()
+            .filter(|z| z.kind == Kind::High)
+            .flat_map(|z| s.hip_h[z.first..=z.last].iter().copied()),
+        STANDING_HIP_PERCENTILE,
+    );
+    let bracketed: Vec<&Zone> = zones
+        .iter()
+        .enumerate()
+        .filter(|(i, z)| z.kind == Kind::Low && *i > 0 && i + 1 < zones.len())
+        .map(|(_, z)| z)
+        .collect();
+    let lows: Vec<&Zone> = if bracketed.is_empty() {
+        zones.iter().filter(|z| z.kind == Kind::Low).collect()
+    } else {
+        bracketed
+    };
+    let drop = signal::median(lows.iter().map(|z| {
+        let lowest = s.hip_h[z.first..=z.last]
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .fold(f64::INFINITY, f64::min);
+        (standing - lowest) / leg
+    }));
+    if !drop.is_finite() {
+        notes.push("lift variant could not be inferred (hips not visible): conventional assumed".into());
+        return LiftVariant::Conventional;
+    }
+    if drop < cfg.rdl_max_hip_drop_leg_frac {
+        LiftVariant::Romanian
+    } else {
+        LiftVariant::Conventional
+    }
+}
+
+/// Walks from `from` towards `limit` (either direction) following the bar down (`sign` = -1, a
+/// trough) or up (`sign` = +1, a crest) and stops once it is `tol` past the extreme. Returns the
+/// extreme's position and value.
+fn extreme(h: &[f64], from: usize, limit: usize, sign: f64, tol: f64) -> Option<(usize, f64)> {
+    let mut best: Option<(usize, f64)> = None;
+    let step: isize = if limit >= from { 1 } else { -1 };
+    let mut j = from as isize;
+    loop {
+        let v = h[j as usize];
+        if !v.is_nan() {
+            match best {
+                None => best = Some((j as usize, v)),
+                Some((_, b)) if sign * v > sign * b => best = Some((j as usize, v)),
+                Some((_, b)) if sign * (b - v) > tol => break,
+                _ => {}
+            }
+        }
+        if j as usize == limit {
+            break;
+        }
+        j += step;
+    }
+    best
+}
+
+/// The frame nearest `from`, between `from` and the extreme at `at`, whose bar height is within
+/// `tol` of the extreme `value`.
+fn edge(h: &[f64], from: usize, at: usize, value: f64, tol: f64) -> usize {
+    let within = |f: usize| !h[f].is_nan() && (h[f] - value).abs() <= tol;
+    if from >= at {
+        (at..=from).rev().find(|&f| within(f)).unwrap_or(at)
+    } else {
+        (from..=at).find(|&f| within(f)).unwrap_or(at)
+    }
+}
+
+fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
+    let below = |f: usize| s.bar_h[f] < s.knee_h[f];
+    // Only a bar that starts below the knee can pass it.
+    if s.knee_h[from].is_nan() || !below(from) {
+        return None;
+    }
+    (from..=to).find(|&f| !s.knee_h[f].is_nan() && !s.bar_h[f].is_nan() && !below(f))
+}
+
+fn conventional_rep(s: &Series, prev: Zone, z: Zone, next: Zone, tol: f64) -> Option<RawRep> {
+    let h = &s.bar_h;
+    let (floor_at, floor) = extreme(h, z.first, prev.first, -1.0, tol)?;
+    let lift_off = edge(h, z.first, floor_at, floor, tol);
+    let (down_at, down) = extreme(h, z.last, next.last, -1.0, tol)?;
+    let set_down = edge(h, z.last, down_at, down, tol);
+    let (peak_at, peak) = (lift_off..=set_down)
+        .filter(|&f| !h[f].is_nan())
+        .map(|f| (f, h[f]))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let lockout = edge(h, lift_off, peak_at, peak, tol);
+    let descent_start = edge(h, set_down, peak_at, peak, tol);
+    Some(RawRep {
+        number: 0,
+        start: lift_off,
+        end: set_down,
+        lift_off: Some(lift_off),
+        knee_pass: knee_pass(s, lift_off, lockout),
+        lockout: Some(lockout),
+        descent_start: Some(descent_start),
+        bottom: None,
+        set_down: Some(set_down),
+        touch_and_go: false,
+        rest_before_s: None,
+        variant: LiftVariant::Conventional,
+    })
+}
+
+fn romanian_rep(s: &Series, prev: Zone, z: Zone, next: Zone, tol: f64) -> Option<RawRep> {
+    let h = &s.bar_h;
+    let (bottom, _) = (z.first..=z.last)
+        .filter(|&f| !h[f].is_nan())
+        .map(|f| (f, h[f]))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let (top_at, top) = extreme(h, z.first, prev.first, 1.0, tol)?;
+    let descent_start = edge(h, z.first, top_at, top, tol);
+    let (up_at, up) = extreme(h, z.last, next.last, 1.0, tol)?;
+    let lockout = edge(h, z.last, up_at, up, tol);
+    Some(RawRep {
+        number: 0,
+        start: descent_start,
+        end: lockout,
+        lift_off: None,
+        knee_pass: knee_pass(s, bottom, lockout),
+        lockout: Some(lockout),
+        descent_start: Some(descent_start),
+        bottom: Some(bottom),
+        set_down: None,
+        touch_and_go: false,
+        rest_before_s: None,
+        variant: LiftVariant::Romanian,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extreme_and_edge_find_the_trough_before_a_rise() {
+        // Rest at 0 (frames 0-4), rise from frame 5.
+        let h = [0.0, 0.1, 0.0, 0.05, 0.0, 2.0, 5.0, 9.0, 10.0];
+        let (at, v) = extreme(&h, 6, 0, -1.0, 0.5).expect("trough");
+        assert_eq!(v, 0.0);
+        // The last frame still on the floor is the lift-off.
+        assert_eq!(edge(&h, 6, at, v, 0.5), 4);
+    }
+
+    #[test]
+    fn extreme_stops_past_a_hump() {
+        // Walking back from frame 6: trough at 4, then a hump at 2 higher than tol: stop.
+        let h = [0.0, 5.0, 5.0, 1.0, 0.5, 3.0, 8.0];
+        let (at, _) = extreme(&h, 6, 0, -1.0, 1.0).expect("trough");
+        assert_eq!(at, 4);
+    }
+}

@@ -1,0 +1,1 @@
+//! Reports (terminal, JSON, CSV) from an analysis.
