@@ -1,0 +1,313 @@
+//! The annotated clip: every input frame, upright, with the skeleton, joint angles, the bar
+//! path, a rep counter and phase, each fault while it happens with its cue, and a summary card
+//! over the closing seconds. Same frame count and rate as the input.
+//!
+//! Encoding is done by an `ffmpeg` child process (libx264 `veryfast`, `+faststart` for web
+//! playback): OpenCV 4.6's own writer is stuck at x264's `medium` preset, about 2.6x the CPU,
+//! and puts the index at the end of the file. The child encodes on its own threads while this
+//! process decodes and draws the next frames.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use opencv::core::{Mat, Point as CvPoint};
+use opencv::prelude::*;
+
+use super::overlay::{self, Style};
+use crate::analysis::{Analysis, FrameMetrics, Phase};
+use crate::pose::geometry::Point;
+use crate::pose::{Pose, landmark};
+use crate::track::PoseTrack;
+use crate::video::{Frame, VideoError, VideoReader};
+
+/// x264 speed preset: `veryfast` costs about a third of `medium`'s CPU for a small size increase.
+pub const X264_PRESET: &str = "veryfast";
+/// x264 constant-quality factor: 23 is x264's default, visually clean for overlays.
+pub const X264_CRF: &str = "23";
+/// A fault's banner stays up this long after its time range ends, so it can be read.
+const FAULT_LINGER_S: f64 = 1.0;
+/// The summary card covers the last this-many seconds (at most a quarter of the clip).
+const SUMMARY_CARD_S: f64 = 2.5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Video(#[from] VideoError),
+    #[error("drawing failed: {0}")]
+    Draw(#[from] opencv::Error),
+    #[error("annotated clips need the ffmpeg command ({0}); fix: run scripts/setup.sh or apt-get install ffmpeg")]
+    FfmpegMissing(std::io::Error),
+    #[error("{}: video encoding failed: {message}", path.display())]
+    Encoder { path: PathBuf, message: String },
+    #[error("{}: the clip changed since it was analysed ({decoded} frames now, {analysed} analysed)", path.display())]
+    FrameMismatch { path: PathBuf, decoded: usize, analysed: usize },
+    #[error("{}: cannot write: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// Where the time went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnnotateStats {
+    pub frames: usize,
+    pub decode: Duration,
+    pub draw: Duration,
+    /// Time blocked writing frames to the encoder (encoding slower than drawing).
+    pub encode_wait: Duration,
+    pub wall: Duration,
+}
+
+/// An ffmpeg process taking raw BGR frames on stdin and writing an H.264 MP4.
+struct Encoder {
+    child: Child,
+    path: PathBuf,
+}
+
+impl Encoder {
+    fn start(path: &Path, width: i32, height: i32, fps: f64) -> Result<Self, RenderError> {
+        let child = Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24"])
+            .args(["-s", &format!("{width}x{height}"), "-r", &format!("{fps:.6}"), "-i", "-"])
+            // yuv420p needs even sizes; pad odd ones by a pixel.
+            .args(["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", X264_PRESET])
+            .args(["-crf", X264_CRF, "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4"])
+            .arg(path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(RenderError::FfmpegMissing)?;
+        Ok(Self {
+            child,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn write(&mut self, frame: &Mat) -> Result<(), RenderError> {
+        let bytes = frame.data_bytes()?;
+        let stdin = self.child.stdin.as_mut().ok_or_else(|| RenderError::Encoder {
+            path: self.path.clone(),
+            message: "encoder input closed".into(),
+        })?;
+        stdin.write_all(bytes).map_err(|e| RenderError::Encoder {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    fn finish(mut self) -> Result<(), RenderError> {
+        drop(self.child.stdin.take());
+        let out = self.child.wait_with_output().map_err(|e| RenderError::Encoder {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        if !out.status.success() {
+            return Err(RenderError::Encoder {
+                path: self.path,
+                message: String::from_utf8_lossy(&out.stderr).trim().lines().last().unwrap_or("ffmpeg failed").to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Per-clip drawing state.
+struct Painter<'a> {
+    analysis: &'a Analysis,
+    style: Style,
+    scratch: Mat,
+    summary_from_s: f64,
+}
+
+fn near_side_points(pose: &Pose) -> (Point, Point, Point) {
+    use landmark::*;
+    let k = &pose.keypoints;
+    let left = k[LEFT_HIP].visibility + k[LEFT_KNEE].visibility + k[LEFT_SHOULDER].visibility;
+    let right = k[RIGHT_HIP].visibility + k[RIGHT_KNEE].visibility + k[RIGHT_SHOULDER].visibility;
+    let (s, h, kn) = if left >= right {
+        (LEFT_SHOULDER, LEFT_HIP, LEFT_KNEE)
+    } else {
+        (RIGHT_SHOULDER, RIGHT_HIP, RIGHT_KNEE)
+    };
+    let p = |i: usize| Point::new(k[i].x, k[i].y);
+    (p(s), p(h), p(kn))
+}
+
+fn phase_label(m: &FrameMetrics) -> &'static str {
+    match m.phase {
+        Some(Phase::Pull) => "pull",
+        Some(Phase::Lockout) => "lockout",
+        Some(Phase::Lower) => "lowering",
+        None => "set-up",
+    }
+}
+
+impl Painter<'_> {
+    fn draw(&mut self, frame: &mut Mat, pose: Option<&Pose>, metrics: &FrameMetrics, bar_history: &[Point]) -> Result<(), RenderError> {
+        let style = self.style;
+        let t = metrics.time_s;
+        if let Some(pose) = pose {
+            overlay::draw_skeleton(frame, pose, &style)?;
+            let (shoulder, hip, knee) = near_side_points(pose);
+            if let Some(a) = metrics.hip_deg {
+                overlay::label_at(frame, &format!("hip {a:.0}"), hip, overlay::WHITE, &style)?;
+            }
+            if let Some(a) = metrics.knee_deg {
+                overlay::label_at(frame, &format!("knee {a:.0}"), knee, overlay::WHITE, &style)?;
+            }
+            if let Some(a) = metrics.trunk_deg {
+                overlay::label_at(frame, &format!("trunk {a:.0}"), shoulder, overlay::WHITE, &style)?;
+            }
+        }
+        overlay::path(frame, bar_history, overlay::CYAN, style.line)?;
+        if let Some(last) = bar_history.last() {
+            overlay::dot(frame, *last, style.radius + 2, overlay::CYAN)?;
+        }
+
+        // Rep counter and phase, top left.
+        let total = self.analysis.reps.len();
+        let done = self.analysis.reps.iter().filter(|r| r.lockout.is_some_and(|e| e.time_s <= t)).count();
+        let mut lines = vec![(format!("reps {done}/{total}  {}", phase_label(metrics)), overlay::WHITE)];
+        if let Some(speed) = metrics.bar_speed_mps.filter(|s| s.abs() > 0.05) {
+            lines.push((format!("bar {speed:+.2} m/s"), overlay::WHITE));
+        }
+        let top = overlay::panel(frame, &lines, CvPoint::new(style.margin, style.margin), &style, &mut self.scratch)?;
+
+        // Faults while they happen, below the counter.
+        let active: Vec<(String, opencv::core::Scalar)> = self
+            .analysis
+            .findings
+            .iter()
+            .filter(|f| f.start_s <= t && t <= f.end_s + FAULT_LINGER_S)
+            .flat_map(|f| {
+                [
+                    (format!("rep {}: {}", f.rep, f.check.title()), overlay::RED),
+                    (f.cue.clone(), overlay::WHITE),
+                ]
+            })
+            .collect();
+        if !active.is_empty() {
+            overlay::panel(frame, &active, CvPoint::new(style.margin, top.y + top.height + style.margin), &style, &mut self.scratch)?;
+        }
+
+        if t >= self.summary_from_s {
+            self.summary_card(frame)?;
+        }
+        Ok(())
+    }
+
+    fn summary_card(&mut self, frame: &mut Mat) -> Result<(), RenderError> {
+        let a = self.analysis;
+        let mut lines = vec![(format!("{} reps, {} finding(s)", a.reps.len(), a.findings.len()), overlay::WHITE)];
+        for f in a.findings.iter().take(6) {
+            lines.push((format!("rep {}: {}", f.rep, f.check.title()), overlay::RED));
+        }
+        if a.findings.len() > 6 {
+            lines.push((format!("... and {} more", a.findings.len() - 6), overlay::RED));
+        }
+        if a.findings.is_empty() && !a.reps.is_empty() {
+            lines.push(("no faults found".into(), overlay::GREEN));
+        }
+        lines.push(("coaching feedback, not medical advice".into(), overlay::GREY));
+        let height = lines.len() as i32 * self.style.text_height() + self.style.margin;
+        let y = (frame.rows() - height - self.style.margin).max(0);
+        overlay::panel(frame, &lines, CvPoint::new(self.style.margin, y), &self.style, &mut self.scratch)?;
+        Ok(())
+    }
+}
+
+/// Writes the annotated clip for `input` to `output` (atomically: a temporary file beside it,
+/// renamed when complete). `on_progress(done, total)` is called after every frame.
+pub fn annotate(
+    input: &Path,
+    track: &PoseTrack,
+    analysis: &Analysis,
+    output: &Path,
+    mut on_progress: impl FnMut(usize, usize),
+) -> Result<AnnotateStats, RenderError> {
+    let started = Instant::now();
+    let mut stats = AnnotateStats::default();
+    let mut reader = VideoReader::open(input)?;
+    let info = reader.info().clone();
+    let (width, height) = (info.width as i32, info.height as i32);
+    let duration = track.frames.last().map_or(0.0, |f| f.time_s);
+    // Average rate over the clip, so variable-rate clips keep their duration.
+    let fps = if track.frames.len() > 1 && duration > 0.0 {
+        (track.frames.len() - 1) as f64 / duration
+    } else if info.fps > 0.0 {
+        info.fps
+    } else {
+        30.0
+    };
+
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let write_err = |source| RenderError::Write {
+        path: output.to_path_buf(),
+        source,
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".liftcheck-")
+        .suffix(".mp4.part")
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    let mut encoder = Encoder::start(temp.path(), width, height, fps)?;
+
+    let mut painter = Painter {
+        analysis,
+        style: Style::for_frame(width, height),
+        scratch: Mat::default(),
+        summary_from_s: duration - SUMMARY_CARD_S.min(duration / 4.0),
+    };
+    let mut frame = Frame::default();
+    let mut bar_history: Vec<Point> = Vec::new();
+    let mut current_rep = None;
+    let total = track.frames.len();
+    loop {
+        let t = Instant::now();
+        let more = reader.read_into(&mut frame)?;
+        stats.decode += t.elapsed();
+        if !more {
+            break;
+        }
+        let i = stats.frames;
+        let (Some(pose_frame), Some(metrics)) = (track.frames.get(i), analysis.frames.get(i)) else {
+            return Err(RenderError::FrameMismatch {
+                path: input.to_path_buf(),
+                decoded: i + 1,
+                analysed: total,
+            });
+        };
+        let t = Instant::now();
+        if metrics.rep != current_rep {
+            current_rep = metrics.rep;
+            bar_history.clear();
+        }
+        if let (Some(x), Some(y)) = (metrics.bar_x_px, metrics.bar_y_px) {
+            bar_history.push(Point::new(x, y));
+        }
+        painter.draw(&mut frame.image, pose_frame.pose.as_ref(), metrics, &bar_history)?;
+        stats.draw += t.elapsed();
+        let t = Instant::now();
+        encoder.write(&frame.image)?;
+        stats.encode_wait += t.elapsed();
+        stats.frames += 1;
+        on_progress(stats.frames, total);
+    }
+    if stats.frames != total {
+        return Err(RenderError::FrameMismatch {
+            path: input.to_path_buf(),
+            decoded: stats.frames,
+            analysed: total,
+        });
+    }
+    let t = Instant::now();
+    encoder.finish()?;
+    stats.encode_wait += t.elapsed();
+    temp.persist(output).map_err(|e| write_err(e.error))?;
+    stats.wall = started.elapsed();
+    Ok(stats)
+}
