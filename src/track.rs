@@ -254,3 +254,38 @@ mod tests {
         }
     }
 }
+
+impl PoseTrack {
+    /// Runs the analysis engine on this track.
+    pub fn analyze(
+        &self,
+        variant: crate::analysis::LiftVariant,
+        config: &crate::analysis::Config,
+    ) -> Result<crate::analysis::Analysis, crate::analysis::AnalysisError> {
+        use crate::analysis::{AnalysisInput, BackOutline, PlateCircle};
+        let back: Vec<Option<BackOutline>> = self
+            .back
+            .iter()
+            .map(|b| b.as_ref().map(|points| BackOutline { points: points.clone() }))
+            .collect();
+        let plates: Vec<Option<PlateCircle>> = self
+            .plates
+            .iter()
+            .map(|p| {
+                p.map(|p| PlateCircle {
+                    center: p.center,
+                    radius: p.radius,
+                })
+            })
+            .collect();
+        let input = AnalysisInput {
+            width: self.video.width,
+            height: self.video.height,
+            fps: self.video.fps,
+            frames: &self.frames,
+            back: &back,
+            plates: &plates,
+        };
+        crate::analysis::analyze(&input, variant, config)
+    }
+}
