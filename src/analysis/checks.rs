@@ -19,9 +19,10 @@ use super::{
 /// Starting Strength model).
 const SHOULDER_BAR_IDEAL_DEG: f64 = 7.0;
 
-/// Ideal knee position ahead of mid-foot at lift-off, fraction of leg length (calibrate: shins
-/// touching a bar over mid-foot put the knee a little ahead of it).
-const KNEE_MIDFOOT_IDEAL: f64 = 0.1;
+/// Ideal knee position ahead of mid-foot at lift-off, fraction of leg length: with the bar over
+/// mid-foot touching the shins, the shins are near vertical and the knee about over mid-foot
+/// (geometry of a 45 cm plate and an average foot; calibrate).
+const KNEE_MIDFOOT_IDEAL: f64 = 0.0;
 
 /// In a neutral head position the ear sits slightly behind the shoulder-hip line, so the
 /// ear-shoulder-hip angle is a few degrees over 180 (calibrate; ref: peers flag 200).
@@ -40,6 +41,14 @@ const MIN_SHOULDER_RISE: f64 = 0.01;
 /// Without a knee pass, the early pull ends when the bar has covered this fraction of its travel
 /// (ref: "first ~30% of bar travel" proposal).
 const EARLY_PULL_TRAVEL_FRAC: f64 = 0.3;
+
+/// How far before lift-off the start of the hips' rise is looked for, seconds (calibrate: a
+/// set-up pause is rarely shorter, a hinge down to the bar rarely faster).
+const MAX_PRE_LIFT_S: f64 = 1.0;
+
+/// The hips count as still at their set-up height within this fraction of leg length (calibrate:
+/// above keypoint jitter, below the ref's 3-5% "hips rising while the bar has not moved").
+const HIP_STILL_LEG_FRAC: f64 = 0.02;
 
 /// Set-up values are the median over this many seconds up to the set-up frame.
 const SETUP_WINDOW_S: f64 = 0.1;
@@ -209,7 +218,8 @@ struct Windows {
     setup: usize,
     /// Conventional: lift-off to lockout; RDL: descent start to lockout.
     pull: Win,
-    /// Conventional: lift-off to knee pass (or 30% of travel).
+    /// Conventional: from where the hips start rising before lift-off, to knee pass (or 30% of
+    /// the bar's travel), so hips that shoot up while the bar is still on the floor count.
     early: Option<Win>,
     lockout: Option<Win>,
     bottom: Option<Win>,
@@ -322,7 +332,8 @@ pub fn evaluate(
         .collect();
     for (k, raw) in det.reps.iter().enumerate() {
         let next_start = det.reps.get(k + 1).map(|r| r.start);
-        let w = windows(&ctx, raw, next_start);
+        let prev_end = k.checked_sub(1).map(|p| det.reps[p].end);
+        let w = windows(&ctx, raw, prev_end, next_start);
         let metrics = measure(&ctx, raw, &w);
         for (i, &check) in applicable.iter().enumerate() {
             if !check.views().contains(&view.view) {
@@ -421,7 +432,7 @@ fn build_rep(s: &Series, raw: &RawRep, metrics: RepMetrics) -> Rep {
     }
 }
 
-fn windows(ctx: &Ctx, raw: &RawRep, next_start: Option<usize>) -> Windows {
+fn windows(ctx: &Ctx, raw: &RawRep, prev_end: Option<usize>, next_start: Option<usize>) -> Windows {
     let s = ctx.s;
     let last = s.n - 1;
     let lockout = raw.lockout.unwrap_or(raw.end);
@@ -460,13 +471,21 @@ fn windows(ctx: &Ctx, raw: &RawRep, next_start: Option<usize>) -> Windows {
                 let target = h0 + EARLY_PULL_TRAVEL_FRAC * (h1 - h0);
                 (lift..=lockout).find(|&f| s.bar_h[f] >= target)
             });
+            let limit = lift
+                .saturating_sub(ctx.frames(MAX_PRE_LIFT_S))
+                .max(prev_end.unwrap_or(0));
+            let still = ctx.body.leg_px.map_or(0.0, |l| HIP_STILL_LEG_FRAC * l);
+            let rise_start = super::reps::extreme(&s.hip_h, lift, limit, -1.0, still)
+                .map_or(lift, |(f, _)| f);
             Windows {
                 setup: lift,
                 pull: Win {
                     from: lift,
                     to: lockout,
                 },
-                early: early_end.filter(|&e| e > lift).map(|e| Win { from: lift, to: e }),
+                early: early_end
+                    .filter(|&e| e > rise_start)
+                    .map(|e| Win { from: rise_start, to: e }),
                 lockout: Some(Win {
                     from: lockout,
                     to: raw.descent_start.unwrap_or(lockout).max(lockout),
@@ -547,7 +566,7 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             .filter(|v| v.is_finite())
             .map(|v| v as f32),
         early_trunk_change_deg: early
-            .and_then(|e| f32o(change(ctx, &s.trunk, su, e, "trunk", 1.0).map(|v| v.0))),
+            .and_then(|e| f32o(change(ctx, &s.trunk, e.from, e, "trunk", 1.0).map(|v| v.0))),
         early_hip_rise_pct_leg: hip_rise.and_then(pct),
         early_shoulder_rise_pct_leg: sh_rise.and_then(pct),
         hip_shoulder_rise_ratio: ratio,
@@ -826,7 +845,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let e = w
                 .early
                 .ok_or_else(|| "no early pull (the bar never rose from below the knee)".to_string())?;
-            let (trunk_change, _) = change(ctx, &s.trunk, su, e, "hip or shoulder", 1.0)?;
+            let (trunk_change, _) = change(ctx, &s.trunk, e.from, e, "hip or shoulder", 1.0)?;
             let t_threshold = cfg.scaled(cfg.hip_rise_trunk_change_max_deg, 0.0);
             let hip = rise(ctx, &s.hip_h, e, "hip")?;
             let sh = rise(ctx, &s.shoulder_h, e, "shoulder")?;
@@ -836,11 +855,11 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let ratio_score = ratio.map_or(f64::NEG_INFINITY, |r| {
                 (r - r_threshold) / (cfg.hip_shoulder_rise_ratio_max - 1.0)
             });
-            let base = ctx.setup_value(&s.trunk, su, "trunk")?;
+            let base = ctx.setup_value(&s.trunk, e.from, "trunk")?;
             let span = (s.t(e.from), s.t(e.to));
             if trunk_score > 0.0 && trunk_score >= ratio_score {
                 Some(Fault {
-                    measure: "trunk tipping towards horizontal from lift-off to knee pass".into(),
+                    measure: "trunk tipping towards horizontal from the start of the pull to knee pass".into(),
                     measured: trunk_change,
                     threshold: t_threshold,
                     unit: DEG,
@@ -851,7 +870,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 })
             } else if let Some(r) = ratio.filter(|_| ratio_score > 0.0) {
                 Some(Fault {
-                    measure: "hip rise over shoulder rise from lift-off to knee pass".into(),
+                    measure: "hip rise over shoulder rise from the start of the pull to knee pass".into(),
                     measured: r,
                     threshold: r_threshold,
                     unit: RATIO,

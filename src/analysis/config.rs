@@ -85,8 +85,9 @@ pub struct Config {
     /// ref: scribewire/barpath flags 5% of frame height).
     pub bar_drift_max_leg_frac: f64,
     /// Knees over mid-foot at lift-off (side view): most forward distance of the knee from
-    /// mid-foot, fraction of leg length (calibrate; ref: knees too far forward is the primary
-    /// start error in Starting Strength).
+    /// mid-foot, fraction of leg length (calibrate: ~10 cm for an 85 cm leg; ref: knees too far
+    /// forward is the primary start error in Starting Strength; the article asks for knees over
+    /// the middle of the feet).
     pub knee_midfoot_max_leg_frac: f64,
     /// Knees over the feet (front/rear view): most inward travel of a knee from the hip-ankle
     /// line relative to set-up, fraction of leg length (calibrate).
@@ -149,7 +150,7 @@ impl Default for Config {
             shoulder_bar_max_deg: 25.0,
             bar_midfoot_max_leg_frac: 0.07,
             bar_drift_max_leg_frac: 0.08,
-            knee_midfoot_max_leg_frac: 0.2,
+            knee_midfoot_max_leg_frac: 0.12,
             knee_inward_max_leg_frac: 0.06,
             hip_rise_trunk_change_max_deg: 12.0,
             hip_shoulder_rise_ratio_max: 1.5,

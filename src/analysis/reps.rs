@@ -19,9 +19,10 @@ use super::{LiftVariant, Phase};
 /// Percentiles of the bar height taken as its floor and top (robust to a stray sample).
 const RANGE_PERCENTILES: (f64, f64) = (1.0, 99.0);
 
-/// Rest on the floor shorter than this between two reps makes the second one touch-and-go
-/// (calibrate: a dead stop re-sets for half a second or more).
-const TOUCH_AND_GO_MAX_REST_S: f64 = 0.3;
+/// Time near the floor (within the event tolerance) shorter than this between two reps makes the
+/// second one touch-and-go (calibrate: a bar slowing onto the floor and speeding off it spends
+/// ~0.4 s that close to it without any pause; a dead stop re-sets for a second or more).
+const TOUCH_AND_GO_MAX_REST_S: f64 = 0.6;
 
 /// Percentile of hip height over the high zones taken as standing hip height.
 const STANDING_HIP_PERCENTILE: f64 = 95.0;
@@ -231,7 +232,7 @@ fn infer_variant(
 /// Walks from `from` towards `limit` (either direction) following the bar down (`sign` = -1, a
 /// trough) or up (`sign` = +1, a crest) and stops once it is `tol` past the extreme. Returns the
 /// extreme's position and value.
-fn extreme(h: &[f64], from: usize, limit: usize, sign: f64, tol: f64) -> Option<(usize, f64)> {
+pub(crate) fn extreme(h: &[f64], from: usize, limit: usize, sign: f64, tol: f64) -> Option<(usize, f64)> {
     let mut best: Option<(usize, f64)> = None;
     let step: isize = if limit >= from { 1 } else { -1 };
     let mut j = from as isize;

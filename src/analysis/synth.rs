@@ -218,6 +218,27 @@ impl Clip {
     }
 }
 
+/// A set-up pose with its knee flexion solved so the bar rests at the same floor height as in
+/// [`Key::SETUP`] (the bar sits on the floor whatever the lifter's posture).
+fn on_floor(k: Key) -> Key {
+    let floor = solve(&Key::SETUP).wrist.1;
+    let (mut lo, mut hi) = (5.0, 150.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        let h = solve(&Key { knee_flex: mid, ..k }).wrist.1;
+        // More knee bend lowers the bar.
+        if h > floor {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Key {
+        knee_flex: 0.5 * (lo + hi),
+        ..k
+    }
+}
+
 /// Key poses with durations (seconds to reach this pose from the previous one).
 fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
     let fault = |i: usize| spec.faults.get(i).copied().flatten();
@@ -239,13 +260,12 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
                 plan.push((0.8, Key::SETUP));
             }
             for r in 0..spec.reps {
-                let (setup, kp, top) = conventional_keys(fault(r));
-                // Settle into this rep's set-up (a no-op for good reps).
-                plan.push((0.3, setup));
-                plan.push((0.55, kp));
-                plan.push((0.55, top));
+                // Settle into this rep's set-up (a no-op for good reps), pull, hold, lower.
+                let pull = conventional_pull(fault(r));
+                let top = pull[pull.len() - 1].1;
+                plan.extend(pull);
                 plan.push((0.5, top));
-                plan.push((0.5, Key { ..kp }));
+                plan.push((0.5, Key::KNEE_PASS));
                 plan.push((0.45, Key::SETUP));
                 let last = r + 1 == spec.reps;
                 let rest = if spec.touch_and_go && !last { 0.03 } else { 0.7 };
@@ -274,7 +294,6 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
                 plan.push((1.2, bottom));
                 plan.push((1.0, top));
                 plan.push((0.6, top));
-                plan.push((0.2, Key::STAND));
             }
             plan.push((0.6, Key::STAND));
         }
@@ -291,20 +310,31 @@ fn incomplete_top() -> Key {
     }
 }
 
-/// Set-up, knee-pass and top poses of a conventional rep with `fault`.
-fn conventional_keys(fault: Option<Fault>) -> (Key, Key, Key) {
+/// Key poses of a conventional pull with `fault`: set-up, (hips up), knee pass, top.
+fn conventional_pull(fault: Option<Fault>) -> Vec<(f64, Key)> {
     let mut setup = Key::SETUP;
     let mut kp = Key::KNEE_PASS;
     let mut top = Key::STAND;
     match fault {
         None => {}
         Some(Fault::HipsRiseFirst) => {
-            kp.knee_flex = 12.0;
-            kp.trunk = 76.0;
+            // The knees straighten and the trunk tips over while the bar stays on the floor.
+            let hips_up = on_floor(Key {
+                trunk: 74.0,
+                arm: 10.0,
+                ..Key::SETUP
+            });
+            kp.knee_flex = 15.0;
+            kp.trunk = 70.0;
+            return vec![
+                (0.3, on_floor(setup)),
+                (0.35, hips_up),
+                (0.45, kp),
+                (0.55, top),
+            ];
         }
         Some(Fault::ShouldersBehindBar) => {
-            setup.knee_flex = 95.0;
-            setup.trunk = 42.0;
+            setup.trunk = 45.0;
             setup.arm = -14.0;
         }
         Some(Fault::BarAheadOfMidfoot) => {
@@ -313,9 +343,8 @@ fn conventional_keys(fault: Option<Fault>) -> (Key, Key, Key) {
         }
         Some(Fault::BarDrift) => kp.bar_offset = 0.17,
         Some(Fault::KneesForward) => {
-            setup.knee_flex = 100.0;
-            setup.trunk = 50.0;
-            setup.arm = 2.0;
+            setup.trunk = 30.0;
+            setup.arm = 0.0;
         }
         Some(Fault::HeadUp) => {
             setup.head_ext = 40.0;
@@ -323,10 +352,7 @@ fn conventional_keys(fault: Option<Fault>) -> (Key, Key, Key) {
         }
         Some(Fault::IncompleteLockout) => top = incomplete_top(),
         Some(Fault::LeanBack) => top.trunk = -22.0,
-        Some(Fault::UpperRounding) => {
-            kp.upper_bend = 35.0;
-            top.upper_bend = 0.0;
-        }
+        Some(Fault::UpperRounding) => kp.upper_bend = 35.0,
         Some(Fault::LowerRounding) => kp.lower_bend = 30.0,
         Some(Fault::ShoulderTilt) => {
             kp.shoulder_tilt = 14.0;
@@ -335,7 +361,7 @@ fn conventional_keys(fault: Option<Fault>) -> (Key, Key, Key) {
         Some(Fault::KneesInward) => kp.knee_in = 0.06,
         Some(Fault::RdlKneesLocked) | Some(Fault::RdlRounding) => {}
     }
-    (setup, kp, top)
+    vec![(0.3, on_floor(setup)), (0.55, kp), (0.55, top)]
 }
 
 fn smoothstep(t: f64) -> f64 {
@@ -509,10 +535,16 @@ pub fn generate(spec: &Spec) -> Clip {
     let mut plates = Vec::with_capacity(n);
     let mut truth = Vec::with_capacity(n);
     let plate_radius = 22.5 * STATURE / 175.0;
+    let floor = solve(&Key::SETUP).wrist.1;
     for f in 0..n {
         let t = f as f64 / spec.fps;
         let key = key_at(&plan, t);
-        let sag = solve(&key);
+        // The bar cannot sink into the floor: a pose that would put it lower bends the knees
+        // just enough to leave it resting there (as when the hips rise before the bar moves).
+        let mut sag = solve(&key);
+        if sag.wrist.1 < floor - 1e-6 {
+            sag = solve(&on_floor(key));
+        }
         truth.push(sag.truth);
         let project = |p: (f64, f64), z: f64| -> (f64, f64) {
             (ANKLE_X + p.0 * cy + z * sy, FLOOR_Y - p.1)
@@ -670,3 +702,4 @@ mod tests {
         assert!(s.wrist.1 < s.knee.1, "{:?} {:?}", s.wrist, s.knee);
     }
 }
+
