@@ -23,7 +23,7 @@ pub fn bend(points: &[(f64, f64)], trunk: (f64, f64)) -> Option<Bend> {
         return None;
     }
     let len = trunk.0.hypot(trunk.1);
-    if !(len > 0.0) {
+    if len.is_nan() || len <= 0.0 {
         return None;
     }
     // Back side: the trunk direction turned a quarter turn counter-clockwise (forward = +x, so
@@ -40,7 +40,7 @@ fn half_bend(points: &[(f64, f64)], dorsal: (f64, f64)) -> Option<f64> {
     let (a, b) = (*points.first()?, *points.last()?);
     let chord = (b.0 - a.0, b.1 - a.1);
     let c = chord.0.hypot(chord.1);
-    if !(c > 0.0) {
+    if c.is_nan() || c <= 0.0 {
         return None;
     }
     let mut normal = (-chord.1 / c, chord.0 / c);
@@ -104,6 +104,12 @@ mod tests {
     #[test]
     fn too_few_or_bad_points() {
         assert!(bend(&[(0.0, 0.0); 3], (0.0, 1.0)).is_none());
-        assert!(bend(&[(0.0, 0.0), (0.0, 1.0), (f64::NAN, 2.0), (0.0, 3.0), (0.0, 4.0)], (0.0, 1.0)).is_none());
+        assert!(
+            bend(
+                &[(0.0, 0.0), (0.0, 1.0), (f64::NAN, 2.0), (0.0, 3.0), (0.0, 4.0)],
+                (0.0, 1.0)
+            )
+            .is_none()
+        );
     }
 }

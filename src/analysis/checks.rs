@@ -11,9 +11,7 @@ use super::config::Config;
 use super::kinematics::{Body, Series};
 use super::reps::{Detected, RawRep};
 use super::view::{View, ViewEstimate};
-use super::{
-    CheckSummary, Event, Finding, LiftVariant, NotAssessable, Rep, Severity, Tempo,
-};
+use super::{CheckSummary, Event, Finding, LiftVariant, NotAssessable, Rep, Severity, Tempo};
 
 /// Ideal angle of the bar-to-shoulder line forward of vertical at lift-off (ref: ~7 degrees,
 /// Starting Strength model).
@@ -307,13 +305,7 @@ fn f32o(v: Measured<f64>) -> Option<f32> {
 }
 
 /// Builds the rep list, metrics and findings.
-pub fn evaluate(
-    s: &Series,
-    body: &Body,
-    view: &ViewEstimate,
-    det: &Detected,
-    cfg: &Config,
-) -> Evaluation {
+pub fn evaluate(s: &Series, body: &Body, view: &ViewEstimate, det: &Detected, cfg: &Config) -> Evaluation {
     let ctx = Ctx { s, body, cfg };
     let mut reps = Vec::new();
     let mut findings = Vec::new();
@@ -475,17 +467,17 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_end: Option<usize>, next_start: Option<
                 .saturating_sub(ctx.frames(MAX_PRE_LIFT_S))
                 .max(prev_end.unwrap_or(0));
             let still = ctx.body.leg_px.map_or(0.0, |l| HIP_STILL_LEG_FRAC * l);
-            let rise_start = super::reps::extreme(&s.hip_h, lift, limit, -1.0, still)
-                .map_or(lift, |(f, _)| f);
+            let rise_start = super::reps::extreme(&s.hip_h, lift, limit, -1.0, still).map_or(lift, |(f, _)| f);
             Windows {
                 setup: lift,
                 pull: Win {
                     from: lift,
                     to: lockout,
                 },
-                early: early_end
-                    .filter(|&e| e > rise_start)
-                    .map(|e| Win { from: rise_start, to: e }),
+                early: early_end.filter(|&e| e > rise_start).map(|e| Win {
+                    from: rise_start,
+                    to: e,
+                }),
                 lockout: Some(Win {
                     from: lockout,
                     to: raw.descent_start.unwrap_or(lockout).max(lockout),
@@ -517,7 +509,13 @@ fn change(ctx: &Ctx, series: &[f64], setup: usize, w: Win, what: &str, sign: f64
     let base = ctx.setup_value(series, setup, what)?;
     let rel: Vec<f64> = series
         .iter()
-        .map(|v| if sign == 0.0 { (v - base).abs() } else { sign * (v - base) })
+        .map(|v| {
+            if sign == 0.0 {
+                (v - base).abs()
+            } else {
+                sign * (v - base)
+            }
+        })
         .collect();
     ctx.max_in(&rel, w, what, "rep")
 }
@@ -530,9 +528,7 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
     let hip_rise = early.map(|e| rise(ctx, &s.hip_h, e, "hip"));
     let sh_rise = early.map(|e| rise(ctx, &s.shoulder_h, e, "shoulder"));
     let ratio = match (&hip_rise, &sh_rise) {
-        (Some(Ok(h)), Some(Ok(sh))) if *h >= MIN_HIP_RISE_FOR_RATIO => {
-            Some((h / sh.max(MIN_SHOULDER_RISE)) as f32)
-        }
+        (Some(Ok(h)), Some(Ok(sh))) if *h >= MIN_HIP_RISE_FOR_RATIO => Some((h / sh.max(MIN_SHOULDER_RISE)) as f32),
         _ => None,
     };
     let drift = change(ctx, &s.bar_fwd, su, w.pull, "bar", 1.0).map(|v| v.0.max(0.0));
@@ -565,50 +561,32 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             .and_then(|k| s.trunk.get(k).copied())
             .filter(|v| v.is_finite())
             .map(|v| v as f32),
-        early_trunk_change_deg: early
-            .and_then(|e| f32o(change(ctx, &s.trunk, e.from, e, "trunk", 1.0).map(|v| v.0))),
+        early_trunk_change_deg: early.and_then(|e| f32o(change(ctx, &s.trunk, e.from, e, "trunk", 1.0).map(|v| v.0))),
         early_hip_rise_pct_leg: hip_rise.and_then(pct),
         early_shoulder_rise_pct_leg: sh_rise.and_then(pct),
         hip_shoulder_rise_ratio: ratio,
-        max_neck_extension_deg: f32o(
-            ctx.max_in(&s.neck, w.pull, "head", "rep").map(|v| v.0 - 180.0),
-        ),
-        max_neck_flexion_deg: f32o(
-            ctx.min_in(&s.neck, w.pull, "head", "rep").map(|v| 180.0 - v.0),
-        ),
+        max_neck_extension_deg: f32o(ctx.max_in(&s.neck, w.pull, "head", "rep").map(|v| v.0 - 180.0)),
+        max_neck_flexion_deg: f32o(ctx.min_in(&s.neck, w.pull, "head", "rep").map(|v| 180.0 - v.0)),
         lockout_hip_deg: lock.and_then(|l| f32o(ctx.max_in(&s.hip, l, "hip", "lockout").map(|v| v.0))),
-        lockout_knee_deg: lock
-            .and_then(|l| f32o(ctx.max_in(&s.knee, l, "knee", "lockout").map(|v| v.0))),
-        lockout_lean_back_deg: lock
-            .and_then(|l| f32o(ctx.min_in(&s.trunk, l, "trunk", "lockout").map(|v| -v.0))),
+        lockout_knee_deg: lock.and_then(|l| f32o(ctx.max_in(&s.knee, l, "knee", "lockout").map(|v| v.0))),
+        lockout_lean_back_deg: lock.and_then(|l| f32o(ctx.min_in(&s.trunk, l, "trunk", "lockout").map(|v| -v.0))),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
-        upper_back_change_deg: f32o(
-            change(ctx, &s.upper_back, su, w.pull, "back outline", 1.0).map(|v| v.0),
-        ),
-        lower_back_change_deg: f32o(
-            change(ctx, &s.lower_back, su, w.pull, "back outline", 1.0).map(|v| v.0),
-        ),
+        upper_back_change_deg: f32o(change(ctx, &s.upper_back, su, w.pull, "back outline", 1.0).map(|v| v.0)),
+        lower_back_change_deg: f32o(change(ctx, &s.lower_back, su, w.pull, "back outline", 1.0).map(|v| v.0)),
         bottom_knee_deg: w.bottom.and_then(|b| {
             let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
             v.is_finite().then_some(v as f32)
         }),
-        max_shoulder_tilt_change_deg: f32o(
-            change(ctx, &s.shoulder_tilt, su, w.pull, "shoulders", 0.0).map(|v| v.0),
-        ),
-        max_hip_tilt_change_deg: f32o(
-            change(ctx, &s.hip_tilt, su, w.pull, "hips", 0.0).map(|v| v.0),
-        ),
-        max_bar_tilt_change_deg: f32o(
-            change(ctx, &s.bar_tilt, su, w.pull, "wrists", 0.0).map(|v| v.0),
-        ),
-        max_hip_shift_change_pct_leg: pct(
-            change(ctx, &s.hip_shift, su, w.pull, "hips", 0.0).map(|v| v.0),
-        ),
+        max_shoulder_tilt_change_deg: f32o(change(ctx, &s.shoulder_tilt, su, w.pull, "shoulders", 0.0).map(|v| v.0)),
+        max_hip_tilt_change_deg: f32o(change(ctx, &s.hip_tilt, su, w.pull, "hips", 0.0).map(|v| v.0)),
+        max_bar_tilt_change_deg: f32o(change(ctx, &s.bar_tilt, su, w.pull, "wrists", 0.0).map(|v| v.0)),
+        max_hip_shift_change_pct_leg: pct(change(ctx, &s.hip_shift, su, w.pull, "hips", 0.0).map(|v| v.0)),
         max_knee_inward_pct_leg: max_knee_in.map(|v| (100.0 * v) as f32),
-        peak_bar_speed_mps: ctx.body.cm_per_px.and_then(|_| {
-            f32o(ctx.max_in(&s.speed, w.concentric, "bar", "pull").map(|v| v.0))
-        }),
+        peak_bar_speed_mps: ctx
+            .body
+            .cm_per_px
+            .and_then(|_| f32o(ctx.max_in(&s.speed, w.concentric, "bar", "pull").map(|v| v.0))),
         mean_bar_speed_mps: concentric_speed,
     }
 }
@@ -661,18 +639,25 @@ mod cue {
     pub const LOWER_BACK: &str = "Brace before you pull (breathe out, tighten your midsection) and keep your lower back in the same neutral shape all the way up; let the glutes and hamstrings do the lifting.";
     pub const SHOULDERS_BEHIND: &str = "Set up with your shoulders right above the bar, or a touch in front of it: your hips are sitting too low, so raise them until the shoulders come over the bar.";
     pub const SHOULDERS_AHEAD: &str = "Your shoulders are far out in front of the bar: bring the hips down a little and the chest up so the shoulders sit just over the bar.";
-    pub const BAR_MIDFOOT: &str = "Start with the bar over the middle of your foot, close to the shins, not out over the toes.";
-    pub const BAR_DRIFT: &str = "Keep the bar close the whole way, brushing your legs: don't let it swing out in front of you.";
+    pub const BAR_MIDFOOT: &str =
+        "Start with the bar over the middle of your foot, close to the shins, not out over the toes.";
+    pub const BAR_DRIFT: &str =
+        "Keep the bar close the whole way, brushing your legs: don't let it swing out in front of you.";
     pub const KNEES_FORWARD: &str = "As you reach for the bar, keep your knees roughly over the middle of your feet; pushing them far forward drops the hips and pushes the bar out ahead.";
-    pub const KNEES_INWARD: &str = "Keep your knees in line with your feet as you push the floor away; don't let them drift inward.";
+    pub const KNEES_INWARD: &str =
+        "Keep your knees in line with your feet as you push the floor away; don't let them drift inward.";
     pub const HIPS_FIRST: &str = "Raise your chest and hips together off the floor: keep your back angle until the bar passes the knees instead of straightening the legs first.";
     pub const HEAD_UP: &str = "Keep your head in line with your back: eyes on the floor a little ahead of you, chin slightly tucked, rather than looking up.";
     pub const HEAD_DOWN: &str = "Don't let your head drop towards your chest: keep it in line with your flat back.";
-    pub const LOCKOUT: &str = "Finish every rep standing tall: hips fully forward and knees straight, glutes squeezed at the top.";
-    pub const LEAN_BACK: &str = "At the top, stand straight with your ribs stacked over your hips; squeeze the glutes instead of leaning back.";
+    pub const LOCKOUT: &str =
+        "Finish every rep standing tall: hips fully forward and knees straight, glutes squeezed at the top.";
+    pub const LEAN_BACK: &str =
+        "At the top, stand straight with your ribs stacked over your hips; squeeze the glutes instead of leaning back.";
     pub const IMBALANCE: &str = "Pull evenly with both sides, keeping the bar level and the hips square; lighten the load if one side keeps taking over.";
-    pub const RDL_KNEES: &str = "Keep a slight bend in your knees throughout the Romanian deadlift rather than locking them straight.";
-    pub const RDL_ROUNDING: &str = "Go only as low as your hamstrings allow with a flat back: stop the descent before your spine starts to round.";
+    pub const RDL_KNEES: &str =
+        "Keep a slight bend in your knees throughout the Romanian deadlift rather than locking them straight.";
+    pub const RDL_ROUNDING: &str =
+        "Go only as low as your hamstrings allow with a flat back: stop the descent before your spine starts to round.";
 }
 
 /// Judges one rule on one rep: `Ok(None)` passes, `Ok(Some)` is a fault, `Err` not assessable.
@@ -685,7 +670,10 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
     let fault = match check {
         CheckId::UpperBackRounding | CheckId::LowerBackRounding | CheckId::RdlBackRounding => {
             if !s.has_back_outline {
-                return Err("no back outline (segmentation mask) for this clip; keypoints alone cannot show spine rounding".into());
+                return Err(
+                    "no back outline (segmentation mask) for this clip; keypoints alone cannot show spine rounding"
+                        .into(),
+                );
             }
             let (limit, cue_text, regions): (f64, &str, Vec<(&[f64], &str)>) = match check {
                 CheckId::UpperBackRounding => (
@@ -712,7 +700,9 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     worst = Some((v, f, series, region));
                 }
             }
-            let Some((v, _, series, region)) = worst else { return Ok(None) };
+            let Some((v, _, series, region)) = worst else {
+                return Ok(None);
+            };
             let base = ctx.setup_value(series, su, "back outline")?;
             (v > threshold).then(|| Fault {
                 measure: format!("added bend of the {region} since set-up"),
@@ -742,7 +732,8 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 })
             } else if v > hi {
                 Some(Fault {
-                    measure: "bar-to-shoulder line at lift-off, forward of vertical (shoulders far ahead of the bar)".into(),
+                    measure: "bar-to-shoulder line at lift-off, forward of vertical (shoulders far ahead of the bar)"
+                        .into(),
                     measured: v,
                     threshold: hi,
                     unit: DEG,
@@ -868,8 +859,8 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     span: ctx.span(e, |f| s.trunk[f] - base > t_threshold),
                     cue: cue::HIPS_FIRST,
                 })
-            } else if let Some(r) = ratio.filter(|_| ratio_score > 0.0) {
-                Some(Fault {
+            } else {
+                ratio.filter(|_| ratio_score > 0.0).map(|r| Fault {
                     measure: "hip rise over shoulder rise from the start of the pull to knee pass".into(),
                     measured: r,
                     threshold: r_threshold,
@@ -879,8 +870,6 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     span,
                     cue: cue::HIPS_FIRST,
                 })
-            } else {
-                None
             }
         }
         CheckId::HeadPosition => {
@@ -969,10 +958,34 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let shift_t = cfg.scaled(cfg.imbalance_shift_max_leg_frac, 0.0);
             let mut worst: Option<(f64, Fault)> = None;
             let parts: [(&[f64], &str, f64, f64, &'static str); 4] = [
-                (&s.shoulder_tilt, "shoulder line tilt change since set-up", tilt_t, cfg.imbalance_tilt_max_deg, DEG),
-                (&s.hip_tilt, "hip line tilt change since set-up", tilt_t, cfg.imbalance_tilt_max_deg, DEG),
-                (&s.bar_tilt, "bar (wrist line) tilt change since set-up", tilt_t, cfg.imbalance_tilt_max_deg, DEG),
-                (&s.hip_shift, "sideways hip shift over the feet since set-up", shift_t, cfg.imbalance_shift_max_leg_frac, PCT_LEG),
+                (
+                    &s.shoulder_tilt,
+                    "shoulder line tilt change since set-up",
+                    tilt_t,
+                    cfg.imbalance_tilt_max_deg,
+                    DEG,
+                ),
+                (
+                    &s.hip_tilt,
+                    "hip line tilt change since set-up",
+                    tilt_t,
+                    cfg.imbalance_tilt_max_deg,
+                    DEG,
+                ),
+                (
+                    &s.bar_tilt,
+                    "bar (wrist line) tilt change since set-up",
+                    tilt_t,
+                    cfg.imbalance_tilt_max_deg,
+                    DEG,
+                ),
+                (
+                    &s.hip_shift,
+                    "sideways hip shift over the feet since set-up",
+                    shift_t,
+                    cfg.imbalance_shift_max_leg_frac,
+                    PCT_LEG,
+                ),
             ];
             for (series, what, t, major, unit) in parts {
                 let (v, _) = change(ctx, series, su, w.pull, "left or right joints", 0.0)?;

@@ -253,10 +253,7 @@ impl Config {
         in_range("side_max_yaw_deg", self.side_max_yaw_deg, 0.0, 90.0)?;
         in_range("frontal_min_yaw_deg", self.frontal_min_yaw_deg, 0.0, 90.0)?;
         if self.frontal_min_yaw_deg <= self.side_max_yaw_deg {
-            return Err(bad(
-                "frontal_min_yaw_deg",
-                "must be greater than side_max_yaw_deg",
-            ));
+            return Err(bad("frontal_min_yaw_deg", "must be greater than side_max_yaw_deg"));
         }
         in_range("rep_high_frac", self.rep_high_frac, 0.05, 0.95)?;
         in_range("rep_low_frac", self.rep_low_frac, 0.05, 0.95)?;
@@ -280,7 +277,12 @@ impl Config {
         positive("knee_midfoot_max_leg_frac", self.knee_midfoot_max_leg_frac)?;
         positive("knee_inward_max_leg_frac", self.knee_inward_max_leg_frac)?;
         positive("hip_rise_trunk_change_max_deg", self.hip_rise_trunk_change_max_deg)?;
-        in_range("hip_shoulder_rise_ratio_max", self.hip_shoulder_rise_ratio_max, 1.0, 10.0)?;
+        in_range(
+            "hip_shoulder_rise_ratio_max",
+            self.hip_shoulder_rise_ratio_max,
+            1.0,
+            10.0,
+        )?;
         positive("head_extension_max_deg", self.head_extension_max_deg)?;
         positive("head_flexion_max_deg", self.head_flexion_max_deg)?;
         in_range("lockout_hip_min_deg", self.lockout_hip_min_deg, 90.0, 180.0)?;

@@ -85,11 +85,7 @@ pub struct Tracks {
 }
 
 impl Tracks {
-    pub fn build(
-        input: &AnalysisInput,
-        cfg: &Config,
-        notes: &mut Vec<String>,
-    ) -> Result<Tracks, AnalysisError> {
+    pub fn build(input: &AnalysisInput, cfg: &Config, notes: &mut Vec<String>) -> Result<Tracks, AnalysisError> {
         let n = input.frames.len();
         let fps = input.fps;
         let (w, h) = (input.width as f64, input.height as f64);
@@ -109,10 +105,7 @@ impl Tracks {
                 let Some(pose) = &frame.pose else { continue };
                 let kp = pose.keypoints[i];
                 let (px, py) = (kp.x as f64, kp.y as f64);
-                let in_frame = px.is_finite()
-                    && py.is_finite()
-                    && (0.0..=w).contains(&px)
-                    && (0.0..=h).contains(&py);
+                let in_frame = px.is_finite() && py.is_finite() && (0.0..=w).contains(&px) && (0.0..=h).contains(&py);
                 vis[i][f] = kp.visibility as f64;
                 if !in_frame || (kp.presence as f64) < cfg.min_presence {
                     continue;
@@ -284,11 +277,8 @@ impl Body {
                 )
             })
         });
-        let wrist: Vec<Option<(f64, f64)>> = (0..t.n)
-            .map(|f| mean_point(t, Joint::Wrist, &sides, f))
-            .collect();
-        let (bar_x, bar_y, bar_source, cm_per_px) =
-            bar_track(input, t, &wrist, cfg, view.view == View::Side, notes);
+        let wrist: Vec<Option<(f64, f64)>> = (0..t.n).map(|f| mean_point(t, Joint::Wrist, &sides, f)).collect();
+        let (bar_x, bar_y, bar_source, cm_per_px) = bar_track(input, t, &wrist, cfg, view.view == View::Side, notes);
         Body {
             facing,
             near,
@@ -358,10 +348,7 @@ fn bar_track(
         .enumerate()
         .filter_map(|(f, p)| {
             let p = p.as_ref()?;
-            let ok = p.radius.is_finite()
-                && p.radius > 0.0
-                && p.center.x.is_finite()
-                && p.center.y.is_finite();
+            let ok = p.radius.is_finite() && p.radius > 0.0 && p.center.x.is_finite() && p.center.y.is_finite();
             ok.then_some((f, p.center.x as f64, p.center.y as f64, p.radius as f64))
         })
         .collect();
@@ -465,13 +452,7 @@ pub struct Series {
 }
 
 impl Series {
-    pub fn build(
-        input: &AnalysisInput,
-        t: &Tracks,
-        body: &Body,
-        view: &ViewEstimate,
-        cfg: &Config,
-    ) -> Series {
+    pub fn build(input: &AnalysisInput, t: &Tracks, body: &Body, view: &ViewEstimate, cfg: &Config) -> Series {
         let n = t.n;
         let nan = || vec![f64::NAN; n];
         let leg = body.leg_px.unwrap_or(f64::NAN);
@@ -518,8 +499,7 @@ impl Series {
             s.hip_h[f] = p(Joint::Hip).map_or(f64::NAN, |q| -q.1);
             s.shoulder_h[f] = p(Joint::Shoulder).map_or(f64::NAN, |q| -q.1);
             s.knee_h[f] = p(Joint::Knee).map_or(f64::NAN, |q| -q.1);
-            let bar = (!s.bar_x[f].is_nan() && !s.bar_y[f].is_nan())
-                .then(|| body.canon((s.bar_x[f], s.bar_y[f])));
+            let bar = (!s.bar_x[f].is_nan() && !s.bar_y[f].is_nan()).then(|| body.canon((s.bar_x[f], s.bar_y[f])));
             if sagittal {
                 let (sh, hip, knee, ankle, toe, ear) = (
                     c(Joint::Shoulder),
@@ -556,9 +536,7 @@ impl Series {
                         s.knee_midfoot[f] = (k.0 - mf.0) / leg;
                     }
                 }
-                if let (Some(outline), Some(hip), Some(sh)) =
-                    (input.back.get(f).and_then(|b| b.as_ref()), hip, sh)
-                {
+                if let (Some(outline), Some(hip), Some(sh)) = (input.back.get(f).and_then(|b| b.as_ref()), hip, sh) {
                     s.has_back_outline = true;
                     let pts: Vec<(f64, f64)> = outline
                         .points
@@ -677,11 +655,7 @@ pub fn frame_metrics(input: &AnalysisInput, s: &Series, reps: &Detected) -> Vec<
 }
 
 /// Phase of frame `f` inside a rep.
-pub(crate) fn phase_between(
-    f: usize,
-    pull: (usize, usize),
-    lockout_end: usize,
-) -> Phase {
+pub(crate) fn phase_between(f: usize, pull: (usize, usize), lockout_end: usize) -> Phase {
     if f >= pull.0 && f < pull.1 {
         Phase::Pull
     } else if f >= pull.1 && f <= lockout_end {
@@ -699,8 +673,8 @@ mod tests {
     fn joint_angle_cases() {
         // (from, vertex, to, expected) in canonical coordinates (forward, up).
         let cases = [
-            ((0.0, -1.0), (0.0, 0.0), (0.0, 1.0), 180.0), // straight
-            ((1.0, -1.0), (0.0, 0.0), (1.0, 1.0), 90.0),  // folded forward
+            ((0.0, -1.0), (0.0, 0.0), (0.0, 1.0), 180.0),   // straight
+            ((1.0, -1.0), (0.0, 0.0), (1.0, 1.0), 90.0),    // folded forward
             ((0.0, -1.0), (0.0, 0.0), (-0.17, 1.0), 189.6), // past straight
         ];
         for (from, v, to, want) in cases {

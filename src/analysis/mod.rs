@@ -37,10 +37,7 @@ pub use view::{BodySide, Facing, View, ViewEstimate};
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
     #[error("config: {field}: {message}")]
-    Config {
-        field: &'static str,
-        message: String,
-    },
+    Config { field: &'static str, message: String },
     #[error("config: {0}")]
     ConfigSyntax(String),
     #[error("input: {0}")]
@@ -275,11 +272,7 @@ impl Analysis {
 
 /// Analyses one clip. Fails only on unusable configuration or input (wrong lengths, no lifter);
 /// everything else is reported inside [`Analysis`].
-pub fn analyze(
-    input: &AnalysisInput,
-    variant: LiftVariant,
-    config: &Config,
-) -> Result<Analysis, AnalysisError> {
+pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> Result<Analysis, AnalysisError> {
     config.validate()?;
     validate_input(input)?;
     let mut notes = Vec::new();

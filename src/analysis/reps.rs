@@ -87,13 +87,7 @@ pub struct Detected {
     pub no_reps_reason: Option<String>,
 }
 
-pub fn detect(
-    s: &Series,
-    body: &Body,
-    requested: LiftVariant,
-    cfg: &Config,
-    notes: &mut Vec<String>,
-) -> Detected {
+pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, notes: &mut Vec<String>) -> Detected {
     let h = &s.bar_h;
     let lo = signal::percentile(h.iter().copied(), RANGE_PERCENTILES.0);
     let hi = signal::percentile(h.iter().copied(), RANGE_PERCENTILES.1);
@@ -172,9 +166,7 @@ pub fn detect(
         reps.push(rep);
     }
     let no_reps_reason = reps.is_empty().then(|| match variant {
-        LiftVariant::Romanian => {
-            "no descent from standing and back up to lockout was found".to_string()
-        }
+        LiftVariant::Romanian => "no descent from standing and back up to lockout was found".to_string(),
         _ => "no pull from the floor to lockout and back down was found".to_string(),
     });
     Detected {
@@ -185,13 +177,7 @@ pub fn detect(
 }
 
 /// Romanian when the hips barely drop at the bottoms between standing positions.
-fn infer_variant(
-    s: &Series,
-    zones: &[Zone],
-    leg: f64,
-    cfg: &Config,
-    notes: &mut Vec<String>,
-) -> LiftVariant {
+fn infer_variant(s: &Series, zones: &[Zone], leg: f64, cfg: &Config, notes: &mut Vec<String>) -> LiftVariant {
     let standing = signal::percentile(
         zones
             .iter()

@@ -326,12 +326,7 @@ fn conventional_pull(fault: Option<Fault>) -> Vec<(f64, Key)> {
             });
             kp.knee_flex = 15.0;
             kp.trunk = 70.0;
-            return vec![
-                (0.3, on_floor(setup)),
-                (0.35, hips_up),
-                (0.45, kp),
-                (0.55, top),
-            ];
+            return vec![(0.3, on_floor(setup)), (0.35, hips_up), (0.45, kp), (0.55, top)];
         }
         Some(Fault::ShouldersBehindBar) => {
             setup.trunk = 45.0;
@@ -466,13 +461,14 @@ fn back_outline(hip: (f64, f64), shoulder: (f64, f64), k: &Key) -> Vec<(f64, f64
         .map(|i| {
             let u = i as f64 / 10.0; // 0 at the shoulder, 1 at the hip
             let base = (shoulder.0 - u * d.0, shoulder.1 - u * d.1);
-            let (bend, t) = if u <= 0.5 { (upper, u / 0.5) } else { (lower, (u - 0.5) / 0.5) };
+            let (bend, t) = if u <= 0.5 {
+                (upper, u / 0.5)
+            } else {
+                (lower, (u - 0.5) / 0.5)
+            };
             let sagitta = 0.5 * len / 2.0 * (bend.to_radians() / 4.0).tan();
             let bulge = 4.0 * sagitta * t * (1.0 - t);
-            (
-                base.0 + dorsal.0 * (off + bulge),
-                base.1 + dorsal.1 * (off + bulge),
-            )
+            (base.0 + dorsal.0 * (off + bulge), base.1 + dorsal.1 * (off + bulge))
         })
         .collect()
 }
@@ -546,9 +542,7 @@ pub fn generate(spec: &Spec) -> Clip {
             sag = solve(&on_floor(key));
         }
         truth.push(sag.truth);
-        let project = |p: (f64, f64), z: f64| -> (f64, f64) {
-            (ANKLE_X + p.0 * cy + z * sy, FLOOR_Y - p.1)
-        };
+        let project = |p: (f64, f64), z: f64| -> (f64, f64) { (ANKLE_X + p.0 * cy + z * sy, FLOOR_Y - p.1) };
         let mut kps = [Keypoint::default(); NUM_KEYPOINTS];
         let put = |kps: &mut [Keypoint; NUM_KEYPOINTS], i: usize, p: (f64, f64), z: f64| {
             let (x, y) = project(p, z);
@@ -599,7 +593,13 @@ pub fn generate(spec: &Spec) -> Clip {
         }
         put(&mut kps, lm::NOSE, sag.nose, 0.0);
         for (a, b) in [(1, 4), (3, 6), (9, 10), (17, 18), (19, 20), (21, 22)] {
-            let src = if a <= 6 { sag.eye } else if a <= 10 { sag.nose } else { sag.wrist };
+            let src = if a <= 6 {
+                sag.eye
+            } else if a <= 10 {
+                sag.nose
+            } else {
+                sag.wrist
+            };
             put(&mut kps, a, src, 0.02 * STATURE);
             put(&mut kps, b, src, -0.02 * STATURE);
         }
@@ -644,7 +644,7 @@ pub fn generate(spec: &Spec) -> Clip {
         if spec.drop_frac > 0.0 && rng.uniform() < spec.drop_frac {
             pose = None;
         }
-        let mut back = spec.back_outline.then(|| BackOutline { points: outline });
+        let mut back = spec.back_outline.then_some(BackOutline { points: outline });
         let mut plate = spec.plates.then_some(plate);
         if spec.mirror {
             if let Some(p) = pose.as_mut() {
@@ -702,4 +702,3 @@ mod tests {
         assert!(s.wrist.1 < s.knee.1, "{:?} {:?}", s.wrist, s.knee);
     }
 }
-

@@ -63,12 +63,24 @@ fn fault_cases() -> Vec<FaultCase> {
     };
     vec![
         side("hips rise first", Fault::HipsRiseFirst, CheckId::HipsRiseFirst),
-        side("shoulders behind bar", Fault::ShouldersBehindBar, CheckId::ShouldersOverBar),
-        side("bar ahead of mid-foot", Fault::BarAheadOfMidfoot, CheckId::BarOverMidfoot),
+        side(
+            "shoulders behind bar",
+            Fault::ShouldersBehindBar,
+            CheckId::ShouldersOverBar,
+        ),
+        side(
+            "bar ahead of mid-foot",
+            Fault::BarAheadOfMidfoot,
+            CheckId::BarOverMidfoot,
+        ),
         side("bar drifts forward", Fault::BarDrift, CheckId::BarDrift),
         side("knees forward", Fault::KneesForward, CheckId::KneesOverMidfoot),
         side("looking up", Fault::HeadUp, CheckId::HeadPosition),
-        side("incomplete lockout", Fault::IncompleteLockout, CheckId::IncompleteLockout),
+        side(
+            "incomplete lockout",
+            Fault::IncompleteLockout,
+            CheckId::IncompleteLockout,
+        ),
         side("leaning back", Fault::LeanBack, CheckId::LeanBackAtLockout),
         side("upper back rounds", Fault::UpperRounding, CheckId::UpperBackRounding),
         side("lower back rounds", Fault::LowerRounding, CheckId::LowerBackRounding),
@@ -76,7 +88,11 @@ fn fault_cases() -> Vec<FaultCase> {
         rdl("rdl rounding", Fault::RdlRounding, CheckId::RdlBackRounding),
         rdl("rdl bar drifts", Fault::BarDrift, CheckId::BarDrift),
         rdl("rdl looking up", Fault::HeadUp, CheckId::HeadPosition),
-        rdl("rdl incomplete lockout", Fault::IncompleteLockout, CheckId::IncompleteLockout),
+        rdl(
+            "rdl incomplete lockout",
+            Fault::IncompleteLockout,
+            CheckId::IncompleteLockout,
+        ),
         rdl("rdl leaning back", Fault::LeanBack, CheckId::LeanBackAtLockout),
         front("shoulder tilt", Fault::ShoulderTilt, CheckId::LeftRightImbalance),
         front("knees cave in", Fault::KneesInward, CheckId::KneesOverMidfoot),
@@ -97,7 +113,13 @@ fn each_fault_found_on_its_rep_only() {
         };
         let variants = [
             ("clean", base.clone()),
-            ("mirrored", Spec { mirror: true, ..base.clone() }),
+            (
+                "mirrored",
+                Spec {
+                    mirror: true,
+                    ..base.clone()
+                },
+            ),
             ("noisy", noisy(base.clone(), 7)),
         ];
         for (kind, spec) in variants {
@@ -106,9 +128,8 @@ fn each_fault_found_on_its_rep_only() {
                 (a.reps.len() != 3).then(|| format!("{} reps", a.reps.len())),
                 (!checks_of(&a, 2).contains(&case.want))
                     .then(|| format!("rep 2 lacks {:?}: {:?}", case.want, checks_of(&a, 2))),
-                (!checks_of(&a, 1).is_empty() || !checks_of(&a, 3).is_empty()).then(|| {
-                    format!("good reps flagged: {:?} / {:?}", checks_of(&a, 1), checks_of(&a, 3))
-                }),
+                (!checks_of(&a, 1).is_empty() || !checks_of(&a, 3).is_empty())
+                    .then(|| format!("good reps flagged: {:?} / {:?}", checks_of(&a, 1), checks_of(&a, 3))),
             ];
             for p in problems.into_iter().flatten() {
                 failures.push(format!("{} ({kind}): {p}", case.name));
@@ -134,29 +155,138 @@ fn good_cases() -> Vec<GoodCase> {
     };
     vec![
         conv("side view", Spec::default(), 3),
-        conv("mirrored", Spec { mirror: true, ..Spec::default() }, 3),
+        conv(
+            "mirrored",
+            Spec {
+                mirror: true,
+                ..Spec::default()
+            },
+            3,
+        ),
         conv("noisy", noisy(Spec::default(), 11), 3),
-        conv("noisy mirrored", noisy(Spec { mirror: true, ..Spec::default() }, 12), 3),
-        conv("touch and go", Spec { touch_and_go: true, reps: 5, ..Spec::default() }, 5),
-        conv("one rep", Spec { reps: 1, ..Spec::default() }, 1),
-        conv("starts at the bar", Spec { walk_in_out: false, ..Spec::default() }, 3),
-        conv("partial pull before", Spec { partial_pull: true, ..Spec::default() }, 3),
-        conv("60 fps", Spec { fps: 60.0, ..Spec::default() }, 3),
-        conv("15 fps", Spec { fps: 15.0, ..Spec::default() }, 3),
-        conv("with plate", Spec { plates: true, ..Spec::default() }, 3),
-        conv("no back outline", Spec { back_outline: false, ..Spec::default() }, 3),
-        conv("front view", Spec { yaw_deg: 90.0, ..Spec::default() }, 3),
-        conv("rear view", Spec { yaw_deg: -90.0, ..Spec::default() }, 3),
-        conv("noisy front view", noisy(Spec { yaw_deg: 90.0, ..Spec::default() }, 13), 3),
+        conv(
+            "noisy mirrored",
+            noisy(
+                Spec {
+                    mirror: true,
+                    ..Spec::default()
+                },
+                12,
+            ),
+            3,
+        ),
+        conv(
+            "touch and go",
+            Spec {
+                touch_and_go: true,
+                reps: 5,
+                ..Spec::default()
+            },
+            5,
+        ),
+        conv(
+            "one rep",
+            Spec {
+                reps: 1,
+                ..Spec::default()
+            },
+            1,
+        ),
+        conv(
+            "starts at the bar",
+            Spec {
+                walk_in_out: false,
+                ..Spec::default()
+            },
+            3,
+        ),
+        conv(
+            "partial pull before",
+            Spec {
+                partial_pull: true,
+                ..Spec::default()
+            },
+            3,
+        ),
+        conv(
+            "60 fps",
+            Spec {
+                fps: 60.0,
+                ..Spec::default()
+            },
+            3,
+        ),
+        conv(
+            "15 fps",
+            Spec {
+                fps: 15.0,
+                ..Spec::default()
+            },
+            3,
+        ),
+        conv(
+            "with plate",
+            Spec {
+                plates: true,
+                ..Spec::default()
+            },
+            3,
+        ),
+        conv(
+            "no back outline",
+            Spec {
+                back_outline: false,
+                ..Spec::default()
+            },
+            3,
+        ),
+        conv(
+            "front view",
+            Spec {
+                yaw_deg: 90.0,
+                ..Spec::default()
+            },
+            3,
+        ),
+        conv(
+            "rear view",
+            Spec {
+                yaw_deg: -90.0,
+                ..Spec::default()
+            },
+            3,
+        ),
+        conv(
+            "noisy front view",
+            noisy(
+                Spec {
+                    yaw_deg: 90.0,
+                    ..Spec::default()
+                },
+                13,
+            ),
+            3,
+        ),
         GoodCase {
             name: "romanian",
-            spec: Spec { lift: Lift::Romanian, reps: 4, ..Spec::default() },
+            spec: Spec {
+                lift: Lift::Romanian,
+                reps: 4,
+                ..Spec::default()
+            },
             reps: 4,
             variant: LiftVariant::Romanian,
         },
         GoodCase {
             name: "noisy mirrored romanian",
-            spec: noisy(Spec { lift: Lift::Romanian, mirror: true, ..Spec::default() }, 14),
+            spec: noisy(
+                Spec {
+                    lift: Lift::Romanian,
+                    mirror: true,
+                    ..Spec::default()
+                },
+                14,
+            ),
             reps: 3,
             variant: LiftVariant::Romanian,
         },
@@ -189,11 +319,21 @@ fn good_clips_count_reps_and_find_nothing() {
 
 #[test]
 fn events_are_in_order_and_touch_and_go_is_marked() {
-    let a = run(&Spec { touch_and_go: true, reps: 3, ..Spec::default() });
+    let a = run(&Spec {
+        touch_and_go: true,
+        reps: 3,
+        ..Spec::default()
+    });
     assert_eq!(a.reps.len(), 3);
     for r in &a.reps {
         let t = |e: Option<Event>| e.map(|e| e.time_s).unwrap_or(f64::NAN);
-        let order = [t(r.lift_off), t(r.knee_pass), t(r.lockout), t(r.descent_start), t(r.set_down)];
+        let order = [
+            t(r.lift_off),
+            t(r.knee_pass),
+            t(r.lockout),
+            t(r.descent_start),
+            t(r.set_down),
+        ];
         assert!(order.windows(2).all(|w| w[0] <= w[1]), "rep {}: {order:?}", r.number);
         assert!(r.tempo.pull_s.is_some_and(|p| (0.6..2.0).contains(&p)), "{:?}", r.tempo);
     }
@@ -204,9 +344,16 @@ fn events_are_in_order_and_touch_and_go_is_marked() {
 #[test]
 fn mirrored_clip_gives_same_numbers() {
     for lift in [Lift::Conventional, Lift::Romanian] {
-        let spec = Spec { lift, faults: vec![None, Some(Fault::HeadUp)], ..Spec::default() };
+        let spec = Spec {
+            lift,
+            faults: vec![None, Some(Fault::HeadUp)],
+            ..Spec::default()
+        };
         let a = run(&spec);
-        let b = run(&Spec { mirror: true, ..spec.clone() });
+        let b = run(&Spec {
+            mirror: true,
+            ..spec.clone()
+        });
         assert_eq!(a.view.facing, Some(Facing::Right));
         assert_eq!(b.view.facing, Some(Facing::Left));
         assert_eq!(a.reps.len(), b.reps.len());
@@ -238,7 +385,13 @@ fn mirrored_clip_gives_same_numbers() {
 #[test]
 fn angles_are_continuous() {
     for mirror in [false, true] {
-        let a = run(&noisy(Spec { mirror, ..Spec::default() }, 3));
+        let a = run(&noisy(
+            Spec {
+                mirror,
+                ..Spec::default()
+            },
+            3,
+        ));
         let series: [fn(&FrameMetrics) -> Option<f32>; 4] =
             [|f| f.hip_deg, |f| f.knee_deg, |f| f.trunk_deg, |f| f.neck_deg];
         for get in series {
@@ -252,12 +405,22 @@ fn angles_are_continuous() {
 #[test]
 fn angles_match_ground_truth() {
     for mirror in [false, true] {
-        let spec = noisy(Spec { mirror, ..Spec::default() }, 5);
+        let spec = noisy(
+            Spec {
+                mirror,
+                ..Spec::default()
+            },
+            5,
+        );
         let clip = synth::generate(&spec);
         let a = analyze(&clip.input(), LiftVariant::Auto, &Config::default()).expect("analysis");
         let mut err = [(0.0, 0usize); 3];
         for (f, truth) in a.frames.iter().zip(&clip.truth) {
-            let pairs = [(f.hip_deg, truth.hip), (f.knee_deg, truth.knee), (f.trunk_deg, truth.trunk)];
+            let pairs = [
+                (f.hip_deg, truth.hip),
+                (f.knee_deg, truth.knee),
+                (f.trunk_deg, truth.trunk),
+            ];
             for (k, (got, want)) in pairs.into_iter().enumerate() {
                 if let Some(g) = got {
                     err[k].0 += (g as f64 - want).abs();
@@ -282,8 +445,16 @@ fn view_cases() {
         (45.0, false, View::Oblique, Some(Facing::Right)),
     ];
     for (yaw_deg, mirror, view, facing) in cases {
-        let a = run(&Spec { yaw_deg, mirror, ..Spec::default() });
-        assert_eq!((a.view.view, a.view.facing), (view, facing), "yaw {yaw_deg} mirror {mirror}");
+        let a = run(&Spec {
+            yaw_deg,
+            mirror,
+            ..Spec::default()
+        });
+        assert_eq!(
+            (a.view.view, a.view.facing),
+            (view, facing),
+            "yaw {yaw_deg} mirror {mirror}"
+        );
         assert!(a.view.confidence > 0.5, "{:?}", a.view);
     }
 }
@@ -292,23 +463,35 @@ fn view_cases() {
 #[test]
 fn wrong_view_is_not_assessable() {
     for yaw_deg in [90.0, 45.0] {
-        let spec = Spec { yaw_deg, faults: vec![Some(Fault::HeadUp); 3], ..Spec::default() };
+        let spec = Spec {
+            yaw_deg,
+            faults: vec![Some(Fault::HeadUp); 3],
+            ..Spec::default()
+        };
         let a = run(&spec);
         assert!(!checks_of(&a, 1).contains(&CheckId::HeadPosition), "yaw {yaw_deg}");
         let na = a.not_assessable.iter().find(|n| n.check == CheckId::HeadPosition);
-        assert!(na.is_some_and(|n| n.rep.is_none() && n.reason.contains("view")), "{na:?}");
+        assert!(
+            na.is_some_and(|n| n.rep.is_none() && n.reason.contains("view")),
+            "{na:?}"
+        );
     }
     let side = run(&Spec::default());
-    assert!(side
-        .not_assessable
-        .iter()
-        .any(|n| n.check == CheckId::LeftRightImbalance && n.reason.contains("side view")));
+    assert!(
+        side.not_assessable
+            .iter()
+            .any(|n| n.check == CheckId::LeftRightImbalance && n.reason.contains("side view"))
+    );
 }
 
 /// Feet out of the bottom of the frame: mid-foot checks are not assessable, nothing is a fault.
 #[test]
 fn lower_body_out_of_frame_is_not_a_fault() {
-    let spec = Spec { height: 640, faults: vec![None, Some(Fault::BarAheadOfMidfoot)], ..Spec::default() };
+    let spec = Spec {
+        height: 640,
+        faults: vec![None, Some(Fault::BarAheadOfMidfoot)],
+        ..Spec::default()
+    };
     let a = run(&spec);
     assert_eq!(a.reps.len(), 3);
     assert!(!a.findings.iter().any(|f| f.check == CheckId::BarOverMidfoot));
@@ -320,17 +503,25 @@ fn lower_body_out_of_frame_is_not_a_fault() {
 
 #[test]
 fn missing_back_outline_is_not_assessable() {
-    let a = run(&Spec { back_outline: false, faults: vec![Some(Fault::UpperRounding)], ..Spec::default() });
+    let a = run(&Spec {
+        back_outline: false,
+        faults: vec![Some(Fault::UpperRounding)],
+        ..Spec::default()
+    });
     assert!(!a.findings.iter().any(|f| f.check == CheckId::UpperBackRounding));
-    assert!(a
-        .not_assessable
-        .iter()
-        .any(|n| n.check == CheckId::UpperBackRounding && n.reason.contains("back outline")));
+    assert!(
+        a.not_assessable
+            .iter()
+            .any(|n| n.check == CheckId::UpperBackRounding && n.reason.contains("back outline"))
+    );
 }
 
 #[test]
 fn plate_gives_scale_and_speed() {
-    let a = run(&Spec { plates: true, ..Spec::default() });
+    let a = run(&Spec {
+        plates: true,
+        ..Spec::default()
+    });
     assert_eq!(a.bar_source, BarSource::Plate);
     let scale = a.scale_cm_per_px.expect("scale");
     // Generated plate: 45 cm drawn at 440 px per 175 cm.
@@ -344,7 +535,10 @@ fn plate_gives_scale_and_speed() {
 fn explicit_variant_overrides_inference() {
     let a = run_with(&Spec::default(), LiftVariant::Conventional, &Config::default());
     assert_eq!((a.variant, a.variant_inferred), (LiftVariant::Conventional, false));
-    let r = run(&Spec { lift: Lift::Romanian, ..Spec::default() });
+    let r = run(&Spec {
+        lift: Lift::Romanian,
+        ..Spec::default()
+    });
     assert_eq!((r.variant, r.variant_inferred), (LiftVariant::Romanian, true));
 }
 
@@ -352,10 +546,16 @@ fn explicit_variant_overrides_inference() {
 /// keeps it.
 #[test]
 fn strictness_moves_thresholds() {
-    let spec = Spec { faults: vec![Some(Fault::HipsRiseFirst)], ..Spec::default() };
+    let spec = Spec {
+        faults: vec![Some(Fault::HipsRiseFirst)],
+        ..Spec::default()
+    };
     let cases = [(0.5, false), (1.0, true), (2.0, true)];
     for (strictness, want) in cases {
-        let cfg = Config { strictness, ..Config::default() };
+        let cfg = Config {
+            strictness,
+            ..Config::default()
+        };
         let a = run_with(&spec, LiftVariant::Auto, &cfg);
         let found = checks_of(&a, 1).contains(&CheckId::HipsRiseFirst);
         assert_eq!(found, want, "strictness {strictness}");
@@ -364,14 +564,43 @@ fn strictness_moves_thresholds() {
 
 #[test]
 fn bad_input_is_an_error() {
-    let clip = synth::generate(&Spec { reps: 1, ..Spec::default() });
+    let clip = synth::generate(&Spec {
+        reps: 1,
+        ..Spec::default()
+    });
     let cfg = Config::default();
     let short = [None];
     let cases: [(&str, AnalysisInput); 4] = [
-        ("fps", AnalysisInput { fps: 0.0, ..clip.input() }),
-        ("size", AnalysisInput { width: 0, ..clip.input() }),
-        ("back", AnalysisInput { back: &short, ..clip.input() }),
-        ("frames", AnalysisInput { frames: &[], back: &[], plates: &[], ..clip.input() }),
+        (
+            "fps",
+            AnalysisInput {
+                fps: 0.0,
+                ..clip.input()
+            },
+        ),
+        (
+            "size",
+            AnalysisInput {
+                width: 0,
+                ..clip.input()
+            },
+        ),
+        (
+            "back",
+            AnalysisInput {
+                back: &short,
+                ..clip.input()
+            },
+        ),
+        (
+            "frames",
+            AnalysisInput {
+                frames: &[],
+                back: &[],
+                plates: &[],
+                ..clip.input()
+            },
+        ),
     ];
     for (name, input) in cases {
         assert!(analyze(&input, LiftVariant::Auto, &cfg).is_err(), "{name}");

@@ -126,8 +126,7 @@ pub fn estimate(t: &Tracks, cfg: &Config) -> ViewEstimate {
             (yaw - cfg.side_max_yaw_deg).min(cfg.frontal_min_yaw_deg - yaw),
         )
     };
-    let confidence =
-        ((0.5 + 0.5 * (margin / FULL_CONFIDENCE_MARGIN_DEG).min(1.0)) * coverage.min(1.0)) as f32;
+    let confidence = ((0.5 + 0.5 * (margin / FULL_CONFIDENCE_MARGIN_DEG).min(1.0)) * coverage.min(1.0)) as f32;
     let (facing, near_side) = if matches!(view, View::Side | View::Oblique) {
         let near = near_side(t);
         (Some(facing(t, near)), Some(near))
@@ -162,11 +161,7 @@ fn near_side(t: &Tracks) -> BodySide {
         lm::RIGHT_WRIST,
         lm::RIGHT_EAR,
     ]);
-    if left >= right {
-        BodySide::Left
-    } else {
-        BodySide::Right
-    }
+    if left >= right { BodySide::Left } else { BodySide::Right }
 }
 
 /// Facing from the near foot (toe ahead of heel), else the nose ahead of the ears.
@@ -179,9 +174,9 @@ fn facing(t: &Tracks, near: BodySide) -> Facing {
     let sign = if foot.is_finite() && foot != 0.0 {
         foot
     } else {
-        signal::median((0..t.n).map(|f| {
-            t.raw_x[lm::NOSE][f] - 0.5 * (t.raw_x[lm::LEFT_EAR][f] + t.raw_x[lm::RIGHT_EAR][f])
-        }))
+        signal::median(
+            (0..t.n).map(|f| t.raw_x[lm::NOSE][f] - 0.5 * (t.raw_x[lm::LEFT_EAR][f] + t.raw_x[lm::RIGHT_EAR][f])),
+        )
     };
     if sign < 0.0 { Facing::Left } else { Facing::Right }
 }

@@ -1,1 +1,543 @@
-//! Reports (terminal, JSON, CSV) from an analysis.
+//! Reports from an [`Analysis`]: a terminal summary, a versioned JSON document and a per-frame CSV.
+//!
+//! Pure formatting: nothing here opens files; callers pass writers.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use serde_json::{Map, Value, json};
+
+use crate::analysis::{Analysis, CheckId, Finding, LiftVariant, Rep, View};
+
+/// Version of the JSON layout; bump on any breaking change to field names or meanings.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// Decimals kept for floating-point numbers in JSON (the measurements are not finer than this).
+const JSON_DECIMALS: i32 = 3;
+
+/// Width the terminal report wraps cues and reasons at.
+const WRAP_WIDTH: usize = 96;
+
+/// Printed with every report.
+pub const DISCLAIMER: &str =
+    "This is coaching feedback, not medical advice. If you are in pain, stop and see a qualified professional.";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write report: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot encode report: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// What the JSON report says about its source, beyond the analysis itself.
+#[derive(Clone, Debug)]
+pub struct ReportMeta<'a> {
+    /// The video's name as the user gave it.
+    pub video: &'a str,
+    /// Include the per-frame metrics (large; the CSV carries the same numbers).
+    pub include_frames: bool,
+}
+
+fn variant_name(v: LiftVariant) -> &'static str {
+    match v {
+        LiftVariant::Conventional => "conventional deadlift",
+        LiftVariant::Romanian => "Romanian deadlift",
+        LiftVariant::Auto => "deadlift",
+    }
+}
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |t| format!("{t:.2}"))
+}
+
+fn num(v: Option<f32>, decimals: usize) -> String {
+    v.map_or_else(|| "-".into(), |x| format!("{x:.decimals$}"))
+}
+
+/// Greedy word wrap with a hanging indent.
+fn wrap(text: &str, indent: usize, width: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent + line.len() + 1 + word.len() > width {
+            out.push_str(&pad);
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(&pad);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Left-aligned first column, right-aligned others, columns separated by two spaces.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut s = String::from("  ");
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            let n = cell.chars().count();
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else if i == 0 {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(w - n));
+            } else {
+                s.push_str(&" ".repeat(w - n));
+                s.push_str(cell);
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(|c| c.as_str()).collect()));
+    }
+    out
+}
+
+fn rep_faults(a: &Analysis, rep: usize) -> String {
+    let names: Vec<&str> = a
+        .findings
+        .iter()
+        .filter(|f| f.rep == rep)
+        .map(|f| f.check.name())
+        .collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn rep_rows(a: &Analysis) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let t = |e: Option<crate::analysis::Event>| secs(e.map(|e| e.time_s));
+    let sagittal = a.view.view == View::Side;
+    match a.variant {
+        LiftVariant::Romanian => {
+            let header = vec![
+                "Rep",
+                "Descent s",
+                "Bottom s",
+                "Lockout s",
+                "Lower s",
+                "Pull s",
+                "Bottom knee",
+                "Lockout hip/knee",
+                "Faults",
+            ];
+            let rows = a
+                .reps
+                .iter()
+                .map(|r: &Rep| {
+                    let m = &r.metrics;
+                    vec![
+                        r.number.to_string(),
+                        t(r.descent_start),
+                        t(r.bottom),
+                        t(r.lockout),
+                        num(r.tempo.lower_s, 2),
+                        num(r.tempo.pull_s, 2),
+                        if sagittal {
+                            num(m.bottom_knee_deg, 0)
+                        } else {
+                            "-".into()
+                        },
+                        lockout_cell(r, sagittal),
+                        rep_faults(a, r.number),
+                    ]
+                })
+                .collect();
+            (header, rows)
+        }
+        _ => {
+            let header = vec![
+                "Rep",
+                "Lift-off s",
+                "Knee pass s",
+                "Lockout s",
+                "Set-down s",
+                "Pull s",
+                "Hold s",
+                "Lower s",
+                "Setup hip/knee/trunk",
+                "Lockout hip/knee",
+                "Faults",
+            ];
+            let rows = a
+                .reps
+                .iter()
+                .map(|r| {
+                    let m = &r.metrics;
+                    let setup = if sagittal {
+                        format!(
+                            "{}/{}/{}",
+                            num(m.setup_hip_deg, 0),
+                            num(m.setup_knee_deg, 0),
+                            num(m.setup_trunk_deg, 0)
+                        )
+                    } else {
+                        "-".into()
+                    };
+                    let number = if r.touch_and_go {
+                        format!("{} (t&g)", r.number)
+                    } else {
+                        r.number.to_string()
+                    };
+                    vec![
+                        number,
+                        t(r.lift_off),
+                        t(r.knee_pass),
+                        t(r.lockout),
+                        t(r.set_down),
+                        num(r.tempo.pull_s, 2),
+                        num(r.tempo.lockout_hold_s, 2),
+                        num(r.tempo.lower_s, 2),
+                        setup,
+                        lockout_cell(r, sagittal),
+                        rep_faults(a, r.number),
+                    ]
+                })
+                .collect();
+            (header, rows)
+        }
+    }
+}
+
+fn lockout_cell(r: &Rep, sagittal: bool) -> String {
+    if !sagittal {
+        return "-".into();
+    }
+    format!(
+        "{}/{}",
+        num(r.metrics.lockout_hip_deg, 0),
+        num(r.metrics.lockout_knee_deg, 0)
+    )
+}
+
+/// A measured value with its unit as a reader would write it.
+fn with_unit(v: f32, unit: &str) -> String {
+    match unit {
+        "deg" => format!("{v:.1} deg"),
+        "ratio" => format!("{v:.2}"),
+        "% leg length" => format!("{v:.1}% of leg length"),
+        other => format!("{v:.1} {other}"),
+    }
+}
+
+fn severity_name(f: &Finding) -> &'static str {
+    match f.severity {
+        crate::analysis::Severity::Minor => "minor",
+        crate::analysis::Severity::Moderate => "moderate",
+        crate::analysis::Severity::Major => "major",
+    }
+}
+
+/// The report printed after a run: header, per-rep table, findings with cues, what could not be
+/// assessed and why, and the disclaimer.
+pub fn terminal(analysis: &Analysis, video_name: &str) -> String {
+    let a = analysis;
+    let mut out = String::new();
+    let _ = writeln!(out, "liftcheck report: {video_name}");
+    let facing = match (a.view.facing, a.view.near_side) {
+        (Some(f), Some(s)) if a.view.view != View::Front && a.view.view != View::Rear => {
+            format!(", facing {}, {} side nearer", facing_name(f), side_name(s))
+        }
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "View: {}{facing} (confidence {:.2})",
+        a.view.view.name(),
+        a.view.confidence
+    );
+    let _ = writeln!(
+        out,
+        "Lift: {}{}; strictness {:.2}",
+        variant_name(a.variant),
+        if a.variant_inferred {
+            " (inferred from the motion)"
+        } else {
+            ""
+        },
+        a.strictness
+    );
+    match a.scale_cm_per_px {
+        Some(s) => {
+            let _ = writeln!(
+                out,
+                "Scale: {s:.3} cm/px from the 45 cm plate; offsets in % of leg length"
+            );
+        }
+        None => {
+            let _ = writeln!(out, "Scale: unknown (no plate seen); offsets in % of leg length");
+        }
+    }
+    let _ = writeln!(out);
+    let faulty = a
+        .reps
+        .iter()
+        .filter(|r| a.findings.iter().any(|f| f.rep == r.number))
+        .count();
+    let _ = writeln!(out, "Reps: {} ({} with faults)", a.reps.len(), faulty);
+    if !a.reps.is_empty() {
+        let (header, rows) = rep_rows(a);
+        out.push_str(&table(&header, &rows));
+    }
+    let _ = writeln!(out);
+    if a.findings.is_empty() {
+        let _ = writeln!(out, "Findings: none");
+    } else {
+        let _ = writeln!(out, "Findings:");
+        for f in &a.findings {
+            let _ = writeln!(
+                out,
+                "  Rep {} [{}] {} ({:.2}-{:.2} s)",
+                f.rep,
+                severity_name(f),
+                f.check.title(),
+                f.start_s,
+                f.end_s
+            );
+            let measured = format!(
+                "{}: {} (limit {})",
+                f.measure,
+                with_unit(f.measured, f.unit),
+                with_unit(f.threshold, f.unit)
+            );
+            out.push_str(&wrap(&measured, 6, WRAP_WIDTH));
+            out.push_str(&wrap(&format!("Cue: {}", f.cue), 6, WRAP_WIDTH));
+        }
+    }
+    if !a.not_assessable.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Not assessed:");
+        for (check, rep, reason) in grouped_not_assessable(a) {
+            let line = match rep {
+                Some(reps) => format!("- {} (rep {reps}): {reason}", check.title()),
+                None => format!("- {}: {reason}", check.title()),
+            };
+            out.push_str(&wrap(&line, 2, WRAP_WIDTH));
+        }
+    }
+    if !a.notes.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Notes:");
+        for n in &a.notes {
+            out.push_str(&wrap(&format!("- {n}"), 2, WRAP_WIDTH));
+        }
+    }
+    let _ = writeln!(out);
+    out.push_str(&wrap(DISCLAIMER, 0, WRAP_WIDTH));
+    out
+}
+
+/// Not-assessable entries with the same check and reason merged over reps ("rep 1, 3").
+fn grouped_not_assessable(a: &Analysis) -> Vec<(CheckId, Option<String>, String)> {
+    let mut groups: Vec<(CheckId, Option<Vec<usize>>, String)> = Vec::new();
+    for n in &a.not_assessable {
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == n.check && g.2 == n.reason && g.1.is_some() == n.rep.is_some())
+        {
+            Some(g) => {
+                if let (Some(reps), Some(r)) = (g.1.as_mut(), n.rep) {
+                    reps.push(r);
+                }
+            }
+            None => groups.push((n.check, n.rep.map(|r| vec![r]), n.reason.clone())),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(c, reps, reason)| {
+            let reps = reps.map(|r| r.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "));
+            (c, reps, reason)
+        })
+        .collect()
+}
+
+fn facing_name(f: crate::analysis::Facing) -> &'static str {
+    match f {
+        crate::analysis::Facing::Left => "left",
+        crate::analysis::Facing::Right => "right",
+    }
+}
+
+fn side_name(s: crate::analysis::BodySide) -> &'static str {
+    match s {
+        crate::analysis::BodySide::Left => "left",
+        crate::analysis::BodySide::Right => "right",
+    }
+}
+
+/// Rounds every non-integer number to [`JSON_DECIMALS`] decimals, so reports are readable and
+/// stable.
+fn round_floats(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(x) = n.as_f64() {
+                let k = 10f64.powi(JSON_DECIMALS);
+                let r = (x * k).round() / k;
+                *v = serde_json::Number::from_f64(r).map_or(Value::Null, Value::Number);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(round_floats),
+        Value::Object(map) => map.values_mut().for_each(round_floats),
+        _ => {}
+    }
+}
+
+/// Header fields of the JSON report, in the order they are written.
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    tool: Value,
+    video: &'a str,
+    disclaimer: &'a str,
+    has_faults: bool,
+    #[serde(flatten)]
+    analysis: Map<String, Value>,
+}
+
+fn document<'a>(analysis: &Analysis, meta: &ReportMeta<'a>) -> Result<Document<'a>, ReportError> {
+    let mut body = serde_json::to_value(analysis)?;
+    if let Value::Object(map) = &mut body {
+        if !meta.include_frames {
+            map.remove("frames");
+        }
+        for key in ["findings", "checks", "not_assessable"] {
+            if let Some(Value::Array(items)) = map.get_mut(key) {
+                for item in items {
+                    add_title(item);
+                }
+            }
+        }
+    }
+    round_floats(&mut body);
+    let analysis_fields = match body {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    Ok(Document {
+        schema_version: JSON_SCHEMA_VERSION,
+        tool: json!({"name": "liftcheck", "version": env!("CARGO_PKG_VERSION")}),
+        video: meta.video,
+        disclaimer: DISCLAIMER,
+        has_faults: analysis.has_faults(),
+        analysis: analysis_fields,
+    })
+}
+
+/// The JSON report as a value: `schema_version`, the tool, the video, the disclaimer,
+/// `has_faults`, then every field of the analysis (check titles added to findings, summaries and
+/// not-assessable entries for readers without the code; numbers rounded to 3 decimals).
+pub fn json(analysis: &Analysis, meta: &ReportMeta) -> Result<Value, ReportError> {
+    Ok(serde_json::to_value(document(analysis, meta)?)?)
+}
+
+/// Writes the JSON report, pretty-printed with the header fields first, and a final newline.
+pub fn write_json(analysis: &Analysis, meta: &ReportMeta, w: &mut impl Write) -> Result<(), ReportError> {
+    serde_json::to_writer_pretty(&mut *w, &document(analysis, meta)?)?;
+    w.write_all(b"\n")?;
+    Ok(())
+}
+
+fn add_title(item: &mut Value) {
+    let Value::Object(m) = item else { return };
+    let title = m
+        .get("check")
+        .and_then(|c| c.as_str())
+        .and_then(|name| CheckId::ALL.into_iter().find(|c| c.name() == name))
+        .map(|c| c.title());
+    if let Some(t) = title {
+        m.insert("title".into(), json!(t));
+    }
+}
+
+/// Columns of [`frames_csv`], in order.
+pub const CSV_COLUMNS: [&str; 22] = [
+    "frame",
+    "time_s",
+    "rep",
+    "phase",
+    "hip_deg",
+    "knee_deg",
+    "ankle_deg",
+    "trunk_deg",
+    "neck_deg",
+    "bar_x_px",
+    "bar_y_px",
+    "shoulder_bar_deg",
+    "shoulder_bar_pct_leg",
+    "bar_midfoot_pct_leg",
+    "knee_midfoot_pct_leg",
+    "bar_speed_mps",
+    "upper_back_deg",
+    "lower_back_deg",
+    "shoulder_tilt_deg",
+    "hip_tilt_deg",
+    "bar_tilt_deg",
+    "hip_shift_pct_leg",
+];
+
+/// One row per frame of cleaned angles and metrics; empty cells where a value is missing.
+pub fn frames_csv(analysis: &Analysis, w: &mut impl Write) -> Result<(), ReportError> {
+    writeln!(w, "{}", CSV_COLUMNS.join(","))?;
+    let f3 = |v: Option<f32>| v.map_or_else(String::new, |x| format!("{x:.3}"));
+    for f in &analysis.frames {
+        let phase = match f.phase {
+            Some(crate::analysis::Phase::Pull) => "pull",
+            Some(crate::analysis::Phase::Lockout) => "lockout",
+            Some(crate::analysis::Phase::Lower) => "lower",
+            None => "",
+        };
+        let cells = [
+            f.index.to_string(),
+            format!("{:.4}", f.time_s),
+            f.rep.map_or_else(String::new, |r| r.to_string()),
+            phase.to_string(),
+            f3(f.hip_deg),
+            f3(f.knee_deg),
+            f3(f.ankle_deg),
+            f3(f.trunk_deg),
+            f3(f.neck_deg),
+            f3(f.bar_x_px),
+            f3(f.bar_y_px),
+            f3(f.shoulder_bar_deg),
+            f3(f.shoulder_bar_pct_leg),
+            f3(f.bar_midfoot_pct_leg),
+            f3(f.knee_midfoot_pct_leg),
+            f3(f.bar_speed_mps),
+            f3(f.upper_back_deg),
+            f3(f.lower_back_deg),
+            f3(f.shoulder_tilt_deg),
+            f3(f.hip_tilt_deg),
+            f3(f.bar_tilt_deg),
+            f3(f.hip_shift_pct_leg),
+        ];
+        writeln!(w, "{}", cells.join(","))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,166 @@
+//! Report tests: formatting units, and golden files for the terminal and JSON reports of a
+//! generated clip. Set `LIFTCHECK_BLESS=1` to accept new output after reviewing the diff.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::analysis::synth::{self, Fault, Spec};
+use crate::analysis::{Config, analyze};
+
+fn sample(spec: &Spec) -> Analysis {
+    let clip = synth::generate(spec);
+    match analyze(&clip.input(), LiftVariant::Auto, &Config::default()) {
+        Ok(a) => a,
+        Err(e) => panic!("analysis failed: {e}"),
+    }
+}
+
+fn faulty_side_clip() -> Analysis {
+    sample(&Spec {
+        faults: vec![None, Some(Fault::HipsRiseFirst), Some(Fault::LeanBack)],
+        ..Spec::default()
+    })
+}
+
+/// Compares `got` with the golden file, or rewrites it when blessing.
+fn golden(name: &str, got: &str) {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "golden", name].iter().collect();
+    if std::env::var_os("LIFTCHECK_BLESS").is_some() {
+        if let Err(e) = std::fs::write(&path, got) {
+            panic!("{}: {e}", path.display());
+        }
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with LIFTCHECK_BLESS=1 to create)", path.display()));
+    if want != got {
+        let diff: Vec<String> = want
+            .lines()
+            .zip(got.lines())
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .take(5)
+            .map(|(i, (a, b))| format!("line {}:\n  want: {a}\n  got:  {b}", i + 1))
+            .collect();
+        panic!(
+            "{} differs ({} vs {} lines):\n{}",
+            path.display(),
+            want.lines().count(),
+            got.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+#[test]
+fn terminal_report_golden() {
+    golden(
+        "terminal_side_faults.txt",
+        &terminal(&faulty_side_clip(), "generated-side.mp4"),
+    );
+}
+
+#[test]
+fn terminal_report_front_view_golden() {
+    let a = sample(&Spec {
+        yaw_deg: 90.0,
+        faults: vec![None, Some(Fault::ShoulderTilt)],
+        reps: 2,
+        ..Spec::default()
+    });
+    golden("terminal_front.txt", &terminal(&a, "generated-front.mp4"));
+}
+
+#[test]
+fn json_report_golden() {
+    let meta = ReportMeta {
+        video: "generated-side.mp4",
+        include_frames: false,
+    };
+    let mut buf = Vec::new();
+    write_json(&faulty_side_clip(), &meta, &mut buf).expect("json");
+    let text = String::from_utf8(buf).expect("utf8");
+    // The tool version changes with releases, not with the layout.
+    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    golden(
+        "report_side_faults.json",
+        &text.replacen(&version, "\"version\": \"test\"", 1),
+    );
+}
+
+#[test]
+fn json_has_schema_and_findings() {
+    let a = faulty_side_clip();
+    let meta = ReportMeta {
+        video: "x.mp4",
+        include_frames: true,
+    };
+    let doc = json(&a, &meta).expect("json");
+    assert_eq!(doc["schema_version"], json!(1));
+    assert_eq!(doc["has_faults"], json!(true));
+    assert_eq!(doc["frames"].as_array().map(|f| f.len()), Some(a.frames.len()));
+    let findings = doc["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["check"] == "hips_rise_first" && f["rep"] == 2)
+    );
+    assert!(findings.iter().all(|f| f["title"].is_string() && f["cue"].is_string()));
+    let mut buf = Vec::new();
+    write_json(&a, &meta, &mut buf).expect("write");
+    assert!(buf.ends_with(b"}\n"));
+}
+
+#[test]
+fn csv_has_one_row_per_frame() {
+    let a = faulty_side_clip();
+    let mut buf = Vec::new();
+    frames_csv(&a, &mut buf).expect("csv");
+    let text = String::from_utf8(buf).expect("utf8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), a.frames.len() + 1);
+    assert_eq!(lines[0], CSV_COLUMNS.join(","));
+    assert!(lines.iter().all(|l| l.split(',').count() == CSV_COLUMNS.len()));
+    // A frame inside rep 1's pull has its rep, phase and angles.
+    let pull = lines.iter().find(|l| l.contains(",1,pull,")).expect("a pull frame");
+    assert!(pull.split(',').nth(4).is_some_and(|hip| hip.parse::<f32>().is_ok()));
+}
+
+#[test]
+fn terminal_mentions_disclaimer_and_not_assessed() {
+    let a = sample(&Spec {
+        back_outline: false,
+        ..Spec::default()
+    });
+    let text = terminal(&a, "v.mp4");
+    assert!(text.contains("not medical advice"));
+    assert!(text.contains("Findings: none"));
+    assert!(
+        text.contains("Upper/mid back rounding (rep 1, 2, 3)") || text.contains("Upper/mid back rounding: "),
+        "{text}"
+    );
+}
+
+#[test]
+fn with_unit_cases() {
+    let cases = [
+        (12.34, "deg", "12.3 deg"),
+        (1.666, "ratio", "1.67"),
+        (7.0, "% leg length", "7.0% of leg length"),
+    ];
+    for (v, unit, want) in cases {
+        assert_eq!(with_unit(v, unit), want);
+    }
+}
+
+#[test]
+fn wrap_cases() {
+    let cases = [
+        ("short text", 2, 20, "  short text\n"),
+        ("one two three four", 4, 14, "    one two\n    three four\n"),
+        ("", 2, 10, ""),
+    ];
+    for (text, indent, width, want) in cases {
+        assert_eq!(wrap(text, indent, width), want, "{text:?}");
+    }
+}
