@@ -9,6 +9,7 @@
 //!   inference overlapped), [`output`] (keypoint files, written atomically).
 
 pub mod analysis;
+pub mod cancel;
 pub mod models;
 pub mod output;
 pub mod pipeline;

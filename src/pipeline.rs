@@ -103,6 +103,13 @@ where
                 }
             };
             let t = Instant::now();
+            if crate::cancel::requested() {
+                result = Err(PipelineError::Stopped {
+                    path: path.to_path_buf(),
+                    reason: crate::cancel::INTERRUPTED.into(),
+                });
+                break;
+            }
             let pose = match estimator.estimate(&frame.image) {
                 Ok(p) => p,
                 Err(source) => {
@@ -131,9 +138,9 @@ where
                 });
                 break;
             }
-            if empty_tx.send(frame).is_err() {
-                break;
-            }
+            // Recycle the buffer. The decoder may already have finished (it runs ahead): the
+            // frames it queued must still be drained, so a closed channel is not a reason to stop.
+            let _ = empty_tx.send(frame);
         }
         // Unblock and join the decoder whatever happened.
         drop(empty_tx);

@@ -145,3 +145,20 @@ fn a_clip_with_nobody_in_it() {
     assert_clean_error(&out, "pattern.mp4", "no person found");
     assert_eq!(file_hash(&clip), before);
 }
+
+/// Regression: the pose stage stopped as soon as the decoder thread finished, dropping the
+/// frames it had already queued (the last one or two of every clip).
+#[test]
+fn every_frame_reaches_the_pose_stage() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = dir.path().join("with audio.mp4");
+    ffmpeg(&[
+        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=2",
+        "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
+        "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        clip.to_str().expect("utf-8"),
+    ]);
+    let out = analyze(&clip);
+    // Nobody is in a test pattern, and the error says how many frames were searched.
+    assert_clean_error(&out, "with audio.mp4", "in any of its 60 frames");
+}
