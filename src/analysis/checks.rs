@@ -213,6 +213,8 @@ struct Win {
 
 /// The windows of one rep.
 struct Windows {
+    /// The set-up position: conventional, where the hips start rising before lift-off (so hips
+    /// shooting up before the bar moves do not change it); RDL, standing before the descent.
     setup: usize,
     /// Conventional: lift-off to lockout; RDL: descent start to lockout.
     pull: Win,
@@ -467,9 +469,12 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_end: Option<usize>, next_start: Option<
                 .saturating_sub(ctx.frames(MAX_PRE_LIFT_S))
                 .max(prev_end.unwrap_or(0));
             let still = ctx.body.leg_px.map_or(0.0, |l| HIP_STILL_LEG_FRAC * l);
-            let rise_start = super::reps::extreme(&s.hip_h, lift, limit, -1.0, still).map_or(lift, |(f, _)| f);
+            // The last frame before lift-off with the hips still at their lowest: where they start
+            // to rise.
+            let rise_start = super::reps::extreme(&s.hip_h, lift, limit, -1.0, still)
+                .map_or(lift, |(at, low)| super::reps::edge(&s.hip_h, lift, at, low, still));
             Windows {
-                setup: lift,
+                setup: rise_start,
                 pull: Win {
                     from: lift,
                     to: lockout,

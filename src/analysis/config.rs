@@ -18,7 +18,8 @@ pub struct Config {
     pub strictness: f64,
 
     // --- Signal cleaning (ref: Sports2D / Pose2Sim / Kinovea defaults) ---
-    /// Keypoints below this visibility are treated as missing (ref: peers gate at 0.5).
+    /// Keypoints below this visibility are treated as missing (calibrate: low enough to keep
+    /// joints the pose model still places well behind a plate or the bar, e.g. the near wrist).
     pub min_visibility: f64,
     /// Keypoints below this in-frame probability are treated as missing.
     pub min_presence: f64,
@@ -81,8 +82,8 @@ pub struct Config {
     /// ~6 cm for an 85 cm leg; ref: Starting Strength, bar over mid-foot).
     pub bar_midfoot_max_leg_frac: f64,
     /// Bar drifting away from the body: most forward travel of the bar from its lift-off position
-    /// during the pull (RDL: from standing, during the rep), fraction of leg length (calibrate;
-    /// ref: scribewire/barpath flags 5% of frame height).
+    /// during the pull (RDL: from standing, during the rep), fraction of leg length (calibrate:
+    /// ~5 cm for an 85 cm leg; ref: scribewire/barpath flags 5% of frame height).
     pub bar_drift_max_leg_frac: f64,
     /// Knees over mid-foot at lift-off (side view): most forward distance of the knee from
     /// mid-foot, fraction of leg length (calibrate: ~10 cm for an 85 cm leg; ref: knees too far
@@ -111,7 +112,8 @@ pub struct Config {
     /// Lockout: most lean of the trunk back past vertical, degrees (ref: "without leaning back
     /// past vertical", Starting Strength; margin for 2D error).
     pub lockout_lean_back_max_deg: f64,
-    /// Left/right: most change of shoulder, hip or bar tilt from set-up, degrees (calibrate).
+    /// Left/right: most change of shoulder, hip or bar tilt from set-up, degrees (calibrate:
+    /// above the ~2 degrees of keypoint jitter across a shoulder width).
     pub imbalance_tilt_max_deg: f64,
     /// Left/right: most sideways shift of the hips over the feet from set-up, fraction of leg
     /// length (calibrate).
@@ -128,7 +130,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             strictness: 1.0,
-            min_visibility: 0.5,
+            min_visibility: 0.3,
             min_presence: 0.5,
             hampel_half_window_s: 0.25,
             hampel_sigmas: 3.0,
@@ -141,7 +143,7 @@ impl Default for Config {
             rep_low_frac: 0.3,
             min_bar_travel_leg_frac: 0.2,
             min_rep_s: 0.7,
-            event_tolerance_frac: 0.04,
+            event_tolerance_frac: 0.02,
             rdl_max_hip_drop_leg_frac: 0.17,
             max_missing_frac: 0.3,
             upper_back_rounding_max_deg: 20.0,
@@ -149,7 +151,7 @@ impl Default for Config {
             shoulder_bar_min_deg: -3.0,
             shoulder_bar_max_deg: 25.0,
             bar_midfoot_max_leg_frac: 0.07,
-            bar_drift_max_leg_frac: 0.08,
+            bar_drift_max_leg_frac: 0.06,
             knee_midfoot_max_leg_frac: 0.12,
             knee_inward_max_leg_frac: 0.06,
             hip_rise_trunk_change_max_deg: 12.0,
@@ -159,10 +161,10 @@ impl Default for Config {
             lockout_hip_min_deg: 165.0,
             lockout_knee_min_deg: 165.0,
             lockout_lean_back_max_deg: 10.0,
-            imbalance_tilt_max_deg: 8.0,
+            imbalance_tilt_max_deg: 5.0,
             imbalance_shift_max_leg_frac: 0.06,
             rdl_knee_locked_min_deg: 172.0,
-            rdl_rounding_max_deg: 20.0,
+            rdl_rounding_max_deg: 15.0,
         }
     }
 }

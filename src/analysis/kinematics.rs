@@ -48,6 +48,10 @@ const MAX_CUTOFF_FPS_FRAC: f64 = 0.4;
 /// Below this frame rate the low-pass is skipped (too few samples per movement to filter).
 const MIN_FILTER_FPS: f64 = 4.0;
 
+/// Half-width of the running median over front/rear-view differences, seconds (calibrate: a
+/// real imbalance lasts a good part of the pull, a glitch a frame or two).
+const SUSTAIN_HALF_WINDOW_S: f64 = 0.1;
+
 /// Standard competition plate diameter, cm: the image scale when a plate is seen.
 pub const PLATE_DIAMETER_CM: f64 = 45.0;
 
@@ -277,7 +281,16 @@ impl Body {
                 )
             })
         });
-        let wrist: Vec<Option<(f64, f64)>> = (0..t.n).map(|f| mean_point(t, Joint::Wrist, &sides, f)).collect();
+        // Side views: the near hand, or the far one where the near one is hidden (both grip the
+        // bar, which points at the camera, so they project to nearly the same place).
+        let wrist: Vec<Option<(f64, f64)>> = (0..t.n)
+            .map(|f| match near {
+                Some(s) => t
+                    .at(Joint::Wrist.index(s), f)
+                    .or_else(|| t.at(Joint::Wrist.index(s.other()), f)),
+                None => mean_point(t, Joint::Wrist, &sides, f),
+            })
+            .collect();
         let (bar_x, bar_y, bar_source, cm_per_px) = bar_track(input, t, &wrist, cfg, view.view == View::Side, notes);
         Body {
             facing,
@@ -581,6 +594,21 @@ impl Series {
         }
         for a in [&mut s.hip, &mut s.knee, &mut s.ankle, &mut s.trunk, &mut s.neck] {
             signal::unwrap_degrees(a);
+        }
+        if frontal {
+            // Left/right differences matter when sustained: a running median drops the single-joint
+            // glitches that outlier removal lets through during fast motion.
+            let half = ((SUSTAIN_HALF_WINDOW_S * t.fps).round() as usize).max(1);
+            for v in [
+                &mut s.shoulder_tilt,
+                &mut s.hip_tilt,
+                &mut s.bar_tilt,
+                &mut s.hip_shift,
+                &mut s.knee_in_left,
+                &mut s.knee_in_right,
+            ] {
+                *v = signal::running_median(v, half);
+            }
         }
         if s.has_back_outline {
             // The outline comes from a mask, which is as jittery as keypoints: clean it the same way.

@@ -242,7 +242,7 @@ pub(crate) fn extreme(h: &[f64], from: usize, limit: usize, sign: f64, tol: f64)
 
 /// The frame nearest `from`, between `from` and the extreme at `at`, whose bar height is within
 /// `tol` of the extreme `value`.
-fn edge(h: &[f64], from: usize, at: usize, value: f64, tol: f64) -> usize {
+pub(crate) fn edge(h: &[f64], from: usize, at: usize, value: f64, tol: f64) -> usize {
     let within = |f: usize| !h[f].is_nan() && (h[f] - value).abs() <= tol;
     if from >= at {
         (at..=from).rev().find(|&f| within(f)).unwrap_or(at)

@@ -203,6 +203,23 @@ pub fn clean(series: &[f64], p: &CleanParams) -> Vec<f64> {
     }
 }
 
+/// Running median over `[i - half, i + half]` of the valid samples; missing samples stay missing.
+pub fn running_median(series: &[f64], half: usize) -> Vec<f64> {
+    let mut window = Vec::with_capacity(2 * half + 1);
+    (0..series.len())
+        .map(|i| {
+            if series[i].is_nan() {
+                return f64::NAN;
+            }
+            let lo = i.saturating_sub(half);
+            let hi = (i + half + 1).min(series.len());
+            window.clear();
+            window.extend(series[lo..hi].iter().copied().filter(|v| !v.is_nan()));
+            median_in_place(&mut window)
+        })
+        .collect()
+}
+
 /// Median of the values (reorders them); `NaN` for an empty slice.
 pub fn median_in_place(values: &mut [f64]) -> f64 {
     if values.is_empty() {
@@ -370,6 +387,13 @@ mod tests {
         let got = lowpass_runs(&x, &s);
         assert!(got[10].is_nan());
         assert!((got[5] - 2.0).abs() < 1e-9 && (got[20] - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn running_median_drops_short_glitches() {
+        let x = [0.0, 0.0, 5.0, 0.0, 0.0, NAN, 1.0];
+        let got = running_median(&x, 1);
+        assert!(same(&got, &[0.0, 0.0, 0.0, 0.0, 0.0, NAN, 1.0], 1e-12), "{got:?}");
     }
 
     #[test]

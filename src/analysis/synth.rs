@@ -261,7 +261,8 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
             }
             for r in 0..spec.reps {
                 // Settle into this rep's set-up (a no-op for good reps), pull, hold, lower.
-                let pull = conventional_pull(fault(r));
+                let pause = !(spec.touch_and_go && r > 0);
+                let pull = conventional_pull(fault(r), pause);
                 let top = pull[pull.len() - 1].1;
                 plan.extend(pull);
                 plan.push((0.5, top));
@@ -311,7 +312,8 @@ fn incomplete_top() -> Key {
 }
 
 /// Key poses of a conventional pull with `fault`: set-up, (hips up), knee pass, top.
-fn conventional_pull(fault: Option<Fault>) -> Vec<(f64, Key)> {
+fn conventional_pull(fault: Option<Fault>, pause: bool) -> Vec<(f64, Key)> {
+    let hold = if pause { 0.4 } else { 0.0 };
     let mut setup = Key::SETUP;
     let mut kp = Key::KNEE_PASS;
     let mut top = Key::STAND;
@@ -326,7 +328,13 @@ fn conventional_pull(fault: Option<Fault>) -> Vec<(f64, Key)> {
             });
             kp.knee_flex = 15.0;
             kp.trunk = 70.0;
-            return vec![(0.3, on_floor(setup)), (0.35, hips_up), (0.45, kp), (0.55, top)];
+            return vec![
+                (0.3, on_floor(setup)),
+                (hold, on_floor(setup)),
+                (0.35, hips_up),
+                (0.45, kp),
+                (0.55, top),
+            ];
         }
         Some(Fault::ShouldersBehindBar) => {
             setup.trunk = 45.0;
@@ -356,7 +364,7 @@ fn conventional_pull(fault: Option<Fault>) -> Vec<(f64, Key)> {
         Some(Fault::KneesInward) => kp.knee_in = 0.06,
         Some(Fault::RdlKneesLocked) | Some(Fault::RdlRounding) => {}
     }
-    vec![(0.3, on_floor(setup)), (0.55, kp), (0.55, top)]
+    vec![(0.3, on_floor(setup)), (hold, on_floor(setup)), (0.55, kp), (0.55, top)]
 }
 
 fn smoothstep(t: f64) -> f64 {

@@ -58,6 +58,15 @@ pub enum BodySide {
     Right,
 }
 
+impl BodySide {
+    pub fn other(self) -> BodySide {
+        match self {
+            BodySide::Left => BodySide::Right,
+            BodySide::Right => BodySide::Left,
+        }
+    }
+}
+
 /// The view with how sure it is (0..1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ViewEstimate {
