@@ -2,6 +2,9 @@
 //! path, a rep counter and phase, each fault while it happens with its cue, and a summary card
 //! over the closing seconds. Same frame count and rate as the input.
 //!
+//! The frame rate written is the clip's average (frames over duration), so variable-rate phone
+//! clips keep their duration; their frame timing becomes uniform.
+//!
 //! Encoding is done by an `ffmpeg` child process (libx264 `veryfast`, `+faststart` for web
 //! playback): OpenCV 4.6's own writer is stuck at x264's `medium` preset, about 2.6x the CPU,
 //! and puts the index at the end of the file. The child encodes on its own threads while this
@@ -42,9 +45,15 @@ pub enum RenderError {
     #[error("{}: video encoding failed: {message}", path.display())]
     Encoder { path: PathBuf, message: String },
     #[error("{}: the clip changed since it was analysed ({decoded} frames now, {analysed} analysed)", path.display())]
-    FrameMismatch { path: PathBuf, decoded: usize, analysed: usize },
+    FrameMismatch {
+        path: PathBuf,
+        decoded: usize,
+        analysed: usize,
+    },
     #[error("{}: cannot write: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Where the time went.
@@ -67,11 +76,43 @@ struct Encoder {
 impl Encoder {
     fn start(path: &Path, width: i32, height: i32, fps: f64) -> Result<Self, RenderError> {
         let child = Command::new("ffmpeg")
-            .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24"])
-            .args(["-s", &format!("{width}x{height}"), "-r", &format!("{fps:.6}"), "-i", "-"])
+            .args([
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "bgr24",
+            ])
+            .args([
+                "-s",
+                &format!("{width}x{height}"),
+                "-r",
+                &format!("{fps:.6}"),
+                "-i",
+                "-",
+            ])
             // yuv420p needs even sizes; pad odd ones by a pixel.
-            .args(["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", X264_PRESET])
-            .args(["-crf", X264_CRF, "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4"])
+            .args([
+                "-vf",
+                "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+                "-c:v",
+                "libx264",
+                "-preset",
+                X264_PRESET,
+            ])
+            .args([
+                "-crf",
+                X264_CRF,
+                "-pix_fmt",
+                "yuv420p",
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+            ])
             .arg(path)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -105,7 +146,12 @@ impl Encoder {
         if !out.status.success() {
             return Err(RenderError::Encoder {
                 path: self.path,
-                message: String::from_utf8_lossy(&out.stderr).trim().lines().last().unwrap_or("ffmpeg failed").to_string(),
+                message: String::from_utf8_lossy(&out.stderr)
+                    .trim()
+                    .lines()
+                    .last()
+                    .unwrap_or("ffmpeg failed")
+                    .to_string(),
             });
         }
         Ok(())
@@ -144,7 +190,13 @@ fn phase_label(m: &FrameMetrics) -> &'static str {
 }
 
 impl Painter<'_> {
-    fn draw(&mut self, frame: &mut Mat, pose: Option<&Pose>, metrics: &FrameMetrics, bar_history: &[Point]) -> Result<(), RenderError> {
+    fn draw(
+        &mut self,
+        frame: &mut Mat,
+        pose: Option<&Pose>,
+        metrics: &FrameMetrics,
+        bar_history: &[Point],
+    ) -> Result<(), RenderError> {
         let style = self.style;
         let t = metrics.time_s;
         if let Some(pose) = pose {
@@ -167,12 +219,23 @@ impl Painter<'_> {
 
         // Rep counter and phase, top left.
         let total = self.analysis.reps.len();
-        let done = self.analysis.reps.iter().filter(|r| r.lockout.is_some_and(|e| e.time_s <= t)).count();
+        let done = self
+            .analysis
+            .reps
+            .iter()
+            .filter(|r| r.lockout.is_some_and(|e| e.time_s <= t))
+            .count();
         let mut lines = vec![(format!("reps {done}/{total}  {}", phase_label(metrics)), overlay::WHITE)];
         if let Some(speed) = metrics.bar_speed_mps.filter(|s| s.abs() > 0.05) {
             lines.push((format!("bar {speed:+.2} m/s"), overlay::WHITE));
         }
-        let top = overlay::panel(frame, &lines, CvPoint::new(style.margin, style.margin), &style, &mut self.scratch)?;
+        let top = overlay::panel(
+            frame,
+            &lines,
+            CvPoint::new(style.margin, style.margin),
+            &style,
+            &mut self.scratch,
+        )?;
 
         // Faults while they happen, below the counter.
         let active: Vec<(String, opencv::core::Scalar)> = self
@@ -188,7 +251,13 @@ impl Painter<'_> {
             })
             .collect();
         if !active.is_empty() {
-            overlay::panel(frame, &active, CvPoint::new(style.margin, top.y + top.height + style.margin), &style, &mut self.scratch)?;
+            overlay::panel(
+                frame,
+                &active,
+                CvPoint::new(style.margin, top.y + top.height + style.margin),
+                &style,
+                &mut self.scratch,
+            )?;
         }
 
         if t >= self.summary_from_s {
@@ -199,7 +268,10 @@ impl Painter<'_> {
 
     fn summary_card(&mut self, frame: &mut Mat) -> Result<(), RenderError> {
         let a = self.analysis;
-        let mut lines = vec![(format!("{} reps, {} finding(s)", a.reps.len(), a.findings.len()), overlay::WHITE)];
+        let mut lines = vec![(
+            format!("{} reps, {} finding(s)", a.reps.len(), a.findings.len()),
+            overlay::WHITE,
+        )];
         for f in a.findings.iter().take(6) {
             lines.push((format!("rep {}: {}", f.rep, f.check.title()), overlay::RED));
         }
@@ -212,7 +284,13 @@ impl Painter<'_> {
         lines.push(("coaching feedback, not medical advice".into(), overlay::GREY));
         let height = lines.len() as i32 * self.style.text_height() + self.style.margin;
         let y = (frame.rows() - height - self.style.margin).max(0);
-        overlay::panel(frame, &lines, CvPoint::new(self.style.margin, y), &self.style, &mut self.scratch)?;
+        overlay::panel(
+            frame,
+            &lines,
+            CvPoint::new(self.style.margin, y),
+            &self.style,
+            &mut self.scratch,
+        )?;
         Ok(())
     }
 }
@@ -272,6 +350,9 @@ pub fn annotate(
         stats.decode += t.elapsed();
         if !more {
             break;
+        }
+        if crate::cancel::requested() {
+            return Err(RenderError::Interrupted);
         }
         let i = stats.frames;
         let (Some(pose_frame), Some(metrics)) = (track.frames.get(i), analysis.frames.get(i)) else {

@@ -1,0 +1,205 @@
+//! `liftcheck analyze` and `liftcheck annotate`: one clip, checked, with optional outputs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+
+use liftcheck::analysis::Analysis;
+use liftcheck::output;
+use liftcheck::pipeline::RunStats;
+use liftcheck::pose::PoseFrame;
+use liftcheck::render::annotate;
+use liftcheck::report;
+use liftcheck::track::PoseTrack;
+use liftcheck::video::{VideoInfo, VideoReader};
+
+use super::common::{CheckArgs, PoseArgs, check_clip, progress_bar};
+use crate::{EXIT_CLEAN, EXIT_FAULTS};
+
+#[derive(Args)]
+pub struct AnalyzeArgs {
+    /// The video file (mp4, mov, ...).
+    pub video: PathBuf,
+    /// Write the full report as JSON (versioned schema) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write cleaned per-frame angles and metrics as CSV to this file.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Write per-frame keypoints to this file (.json or .csv).
+    #[arg(long, value_name = "FILE")]
+    pub keypoints: Option<PathBuf>,
+    /// Also write an annotated clip (H.264 MP4) to this file.
+    #[arg(long, value_name = "OUT.mp4")]
+    pub annotate: Option<PathBuf>,
+    /// Print timings and pose details as well as the report.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Don't show progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub pose: PoseArgs,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Args)]
+pub struct AnnotateArgs {
+    /// The video file (mp4, mov, ...).
+    pub video: PathBuf,
+    /// The annotated clip to write (H.264 MP4).
+    #[arg(long, short, value_name = "OUT.mp4")]
+    pub output: PathBuf,
+    /// Don't show progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub pose: PoseArgs,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
+    for out in [&args.json, &args.csv, &args.keypoints, &args.annotate]
+        .into_iter()
+        .flatten()
+    {
+        output::ensure_not_input(out, &args.video)?;
+    }
+    let config = args.check.config()?;
+    // Bad input is reported before the models load.
+    VideoReader::open(&args.video)?;
+    let (track, stats, analysis) = check_clip(&args.video, &args.pose, &args.check, &config, args.quiet)?;
+    let name = args.video.display().to_string();
+    if args.verbose {
+        print_pose_summary(&track.video, &track.frames, stats.as_ref());
+    }
+    print!("{}", report::terminal(&analysis, &name));
+    if let Some(out) = &args.json {
+        output::write_atomically(out, |mut w| {
+            report::write_json(&analysis, &report_meta(&name), &mut w).map_err(std::io::Error::other)
+        })
+        .context("writing the JSON report")?;
+    }
+    if let Some(out) = &args.csv {
+        output::write_atomically(out, |mut w| {
+            report::frames_csv(&analysis, &mut w).map_err(std::io::Error::other)
+        })
+        .context("writing the CSV")?;
+    }
+    if let Some(out) = &args.keypoints {
+        output::write_keypoints(out, &track.video, &track.frames).context("writing keypoints")?;
+    }
+    if let Some(out) = &args.annotate {
+        write_annotated(&args.video, &track, &analysis, out, args.quiet)?;
+    }
+    Ok(exit_code(&analysis))
+}
+
+pub fn annotate(args: AnnotateArgs) -> anyhow::Result<u8> {
+    output::ensure_not_input(&args.output, &args.video)?;
+    let config = args.check.config()?;
+    VideoReader::open(&args.video)?;
+    let (track, _, analysis) = check_clip(&args.video, &args.pose, &args.check, &config, args.quiet)?;
+    write_annotated(&args.video, &track, &analysis, &args.output, args.quiet)?;
+    Ok(exit_code(&analysis))
+}
+
+pub fn exit_code(analysis: &Analysis) -> u8 {
+    if analysis.has_faults() { EXIT_FAULTS } else { EXIT_CLEAN }
+}
+
+/// Report metadata; per-frame metrics go to the CSV, not the JSON.
+pub fn report_meta(video_name: &str) -> report::ReportMeta<'_> {
+    report::ReportMeta {
+        video: video_name,
+        include_frames: false,
+    }
+}
+
+pub fn write_annotated(
+    video: &Path,
+    track: &PoseTrack,
+    analysis: &Analysis,
+    out: &Path,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let bar = progress_bar(quiet, out);
+    let stats = annotate::annotate(video, track, analysis, out, |done, total| {
+        bar.set_length(total.max(done) as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    if !quiet {
+        eprintln!(
+            "annotated clip written to {} ({} frames in {:.1} s)",
+            out.display(),
+            stats.frames,
+            stats.wall.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn ms_per_frame(d: std::time::Duration, frames: usize) -> f64 {
+    if frames == 0 {
+        0.0
+    } else {
+        d.as_secs_f64() * 1000.0 / frames as f64
+    }
+}
+
+pub fn print_pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunStats>) {
+    let duration = frames.last().map_or(0.0, |f| f.time_s) + if info.fps > 0.0 { 1.0 / info.fps } else { 0.0 };
+    let visibilities: Vec<f32> = frames
+        .iter()
+        .filter_map(|f| f.pose.as_ref())
+        .map(|p| p.key_joint_visibility())
+        .collect();
+    let mean_visibility = visibilities.iter().sum::<f32>() / visibilities.len().max(1) as f32;
+    println!("{}", info.path.display());
+    println!(
+        "  video        {}x{} {}, {:.2} fps, {:.2} s, {} frames",
+        info.width,
+        info.height,
+        info.codec,
+        info.fps,
+        duration,
+        frames.len()
+    );
+    println!("  orientation  rotated {} degrees to upright", info.rotation_applied);
+    let found = frames.iter().filter(|f| f.pose.is_some()).count();
+    println!(
+        "  lifter       found on {} of {} frames ({:.0}%), key-joint visibility {:.2}",
+        found,
+        frames.len(),
+        100.0 * found as f64 / frames.len().max(1) as f64,
+        mean_visibility
+    );
+    let Some(stats) = stats else {
+        println!("  time/frame   keypoints from the cache (no inference; --no-cache to rerun)");
+        return;
+    };
+    let n = stats.frames;
+    let model = ms_per_frame(stats.models.inference, n);
+    let wall = ms_per_frame(stats.wall, n);
+    println!(
+        "  time/frame   models {model:.1} ms (landmark x {}, detector x {}), pose stage {:.1} ms, \
+         back outline and plate {:.1} ms, decode {:.1} ms (own thread; waited for {:.1} ms), \
+         total {wall:.1} ms = {:.2}x model time, {:.1}x real time",
+        stats.models.landmark_runs,
+        stats.models.detector_runs,
+        ms_per_frame(stats.pose, n),
+        ms_per_frame(stats.per_frame_consumer, n),
+        ms_per_frame(stats.decode, n),
+        ms_per_frame(stats.waiting_for_frames, n),
+        if model > 0.0 { wall / model } else { 0.0 },
+        if stats.wall.as_secs_f64() > 0.0 {
+            duration / stats.wall.as_secs_f64()
+        } else {
+            0.0
+        },
+    );
+}

@@ -1,0 +1,450 @@
+//! `liftcheck batch`: every video under a folder, checked in parallel, with per-clip reports in
+//! an output folder that mirrors the input tree and a summary table, CSV and JSON.
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use liftcheck::analysis::Config;
+use liftcheck::output;
+use liftcheck::pose::blazepose::BlazePose;
+use liftcheck::report;
+use liftcheck::track::CacheKey;
+use liftcheck::video::VideoReader;
+
+use super::analyze::{report_meta, write_annotated};
+use super::common::{CheckArgs, PoseArgs, cached_track};
+use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
+
+/// File extensions taken as video even when their first bytes are not recognised, so a broken
+/// clip is reported rather than silently skipped.
+const VIDEO_EXTENSIONS: [&str; 8] = ["mp4", "mov", "m4v", "mkv", "webm", "avi", "3gp", "mts"];
+/// Bytes read from each file to recognise its type.
+const SNIFF_BYTES: usize = 8192;
+/// Version of the per-clip stamp that lets a rerun skip finished clips.
+const STAMP_VERSION: u32 = 1;
+
+#[derive(Args, Clone)]
+pub struct BatchArgs {
+    /// Folder to search (recursively) for videos.
+    pub dir: PathBuf,
+    /// Where reports go, mirroring the input tree [default: DIR/liftcheck-reports]
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Clips analysed at once [default: number of cores]. Each gets cores/jobs inference threads.
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Analyse clips again even when their reports are up to date.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write an annotated clip per video.
+    #[arg(long)]
+    pub annotate: bool,
+    /// Don't show progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub pose: PoseArgs,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// One line of the batch summary.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SummaryRow {
+    /// Path relative to the input folder.
+    pub file: String,
+    /// `clean`, `faults`, `error` or `skipped` (up to date from an earlier run).
+    pub status: String,
+    pub reps: Option<usize>,
+    pub faults: Option<usize>,
+    /// Distinct checks that flagged a fault.
+    pub fault_checks: Vec<String>,
+    pub error: Option<String>,
+    pub seconds: f64,
+    /// Per-clip report folder, relative to the output folder.
+    pub report: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stamp {
+    version: u32,
+    video_sha256: String,
+    settings: String,
+    row: SummaryRow,
+}
+
+/// Whether the file looks like a video: by its first bytes, or by its extension.
+fn is_video(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let sniffed = std::fs::File::open(path)
+        .and_then(|f| f.take(SNIFF_BYTES as u64).read_to_end(&mut head))
+        .is_ok();
+    if sniffed && infer::get(&head).is_some_and(|t| t.matcher_type() == infer::MatcherType::Video) {
+        return true;
+    }
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Videos under `dir`, sorted, skipping the output folder.
+fn find_videos(dir: &Path, output: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let output = output.canonicalize().unwrap_or_else(|_| output.to_path_buf());
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("{}: cannot list", dir.display()))?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let path = entry.path();
+        if path.canonicalize().is_ok_and(|p| p.starts_with(&output)) {
+            continue;
+        }
+        if entry.file_type().is_file() && is_video(path) {
+            found.push(path.to_path_buf());
+        }
+    }
+    Ok(found)
+}
+
+/// The settings a report depends on, as one string.
+fn settings_digest(pose: &PoseArgs, check: &CheckArgs, config: &Config, annotate: bool) -> String {
+    let text = format!(
+        "{:?}|{:?}|{:?}|{}|{}|{}",
+        pose.model,
+        pose.lifter,
+        check.variant,
+        serde_json::to_string(config).unwrap_or_default(),
+        annotate,
+        env!("CARGO_PKG_VERSION")
+    );
+    liftcheck::models::sha256_hex(text.as_bytes())
+}
+
+struct Job<'a> {
+    args: &'a BatchArgs,
+    config: &'a Config,
+    settings: String,
+    output: PathBuf,
+}
+
+impl Job<'_> {
+    /// Output paths for a clip: `<output>/<relative dir>/<stem>.<suffix>`.
+    fn out_path(&self, rel: &Path, suffix: &str) -> PathBuf {
+        let stem = rel
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = rel
+            .parent()
+            .map(|p| self.output.join(p))
+            .unwrap_or_else(|| self.output.clone());
+        dir.join(format!("{stem}.{suffix}"))
+    }
+
+    fn run_one(&self, video: &Path, rel: &Path, estimator: &mut Option<BlazePose>, bar: &ProgressBar) -> SummaryRow {
+        let started = Instant::now();
+        let file = rel.display().to_string();
+        let mut row = match self.check_one(video, rel, estimator, bar) {
+            Ok(row) => row,
+            Err(e) => SummaryRow {
+                file: file.clone(),
+                status: "error".into(),
+                reps: None,
+                faults: None,
+                fault_checks: Vec::new(),
+                error: Some(format!("{e:#}")),
+                seconds: 0.0,
+                report: None,
+            },
+        };
+        if row.status != "skipped" {
+            row.seconds = started.elapsed().as_secs_f64();
+        }
+        row
+    }
+
+    fn check_one(
+        &self,
+        video: &Path,
+        rel: &Path,
+        estimator: &mut Option<BlazePose>,
+        bar: &ProgressBar,
+    ) -> anyhow::Result<SummaryRow> {
+        VideoReader::open(video)?;
+        let stamp_path = self.out_path(rel, "stamp.json");
+        let key = CacheKey::new(video, self.args.pose.model, String::new())
+            .with_context(|| format!("{}: cannot read", video.display()))?;
+        if !self.args.force {
+            if let Some(row) = std::fs::read(&stamp_path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
+                .filter(|s| {
+                    s.version == STAMP_VERSION && s.video_sha256 == key.video_sha256 && s.settings == self.settings
+                })
+                .map(|s| s.row)
+            {
+                return Ok(SummaryRow {
+                    status: "skipped".into(),
+                    ..row
+                });
+            }
+        }
+        if let Some(parent) = stamp_path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
+        }
+        let (track, _) = cached_track(video, &self.args.pose, estimator, |done, total| {
+            bar.set_length(total.max(done) as u64);
+            bar.set_position(done as u64);
+        })?;
+        if track.frames.iter().all(|f| f.pose.is_none()) {
+            anyhow::bail!(
+                "{}: no person found in any of its {} frames",
+                video.display(),
+                track.frames.len()
+            );
+        }
+        let analysis = track
+            .analyze(self.args.check.variant.into(), self.config)
+            .with_context(|| format!("{}: cannot analyse", video.display()))?;
+        let name = rel.display().to_string();
+        output::write_atomically(&self.out_path(rel, "report.txt"), |w| {
+            w.write_all(report::terminal(&analysis, &name).as_bytes())
+        })?;
+        output::write_atomically(&self.out_path(rel, "report.json"), |mut w| {
+            report::write_json(&analysis, &report_meta(&name), &mut w).map_err(std::io::Error::other)
+        })?;
+        output::write_atomically(&self.out_path(rel, "frames.csv"), |mut w| {
+            report::frames_csv(&analysis, &mut w).map_err(std::io::Error::other)
+        })?;
+        if self.args.annotate {
+            write_annotated(video, &track, &analysis, &self.out_path(rel, "annotated.mp4"), true)?;
+        }
+        let mut checks: Vec<String> = analysis.findings.iter().map(|f| f.check.name().to_string()).collect();
+        checks.sort();
+        checks.dedup();
+        let row = SummaryRow {
+            file: rel.display().to_string(),
+            status: if analysis.has_faults() { "faults" } else { "clean" }.into(),
+            reps: Some(analysis.reps.len()),
+            faults: Some(analysis.findings.len()),
+            fault_checks: checks,
+            error: None,
+            seconds: 0.0,
+            report: Some(
+                self.out_path(rel, "report.txt")
+                    .strip_prefix(&self.output)
+                    .unwrap_or(rel)
+                    .display()
+                    .to_string(),
+            ),
+        };
+        let stamp = Stamp {
+            version: STAMP_VERSION,
+            video_sha256: key.video_sha256,
+            settings: self.settings.clone(),
+            row: row.clone(),
+        };
+        output::write_atomically(&stamp_path, |w| {
+            serde_json::to_writer_pretty(w, &stamp).map_err(std::io::Error::other)
+        })?;
+        Ok(row)
+    }
+}
+
+fn bar_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
+    let config = args.check.config()?;
+    let meta = std::fs::metadata(&args.dir).with_context(|| format!("{}: cannot read", args.dir.display()))?;
+    if !meta.is_dir() {
+        anyhow::bail!(
+            "{}: not a folder (use `liftcheck analyze` for one file)",
+            args.dir.display()
+        );
+    }
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| args.dir.join("liftcheck-reports"));
+    std::fs::create_dir_all(&output).with_context(|| format!("{}: cannot create", output.display()))?;
+    let videos = find_videos(&args.dir, &output)?;
+    if videos.is_empty() {
+        anyhow::bail!("{}: no video files found", args.dir.display());
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = args.jobs.unwrap_or(cores).clamp(1, videos.len());
+    // Split the cores between workers so inference threads never outnumber them.
+    let mut pose = args.pose.clone();
+    pose.threads = Some(pose.threads.unwrap_or((cores / jobs).max(1)));
+    let settings = settings_digest(&pose, &args.check, &config, args.annotate);
+    let mut worker_args = args.clone();
+    worker_args.pose = pose;
+    let job = Job {
+        args: &worker_args,
+        config: &config,
+        settings,
+        output: output.clone(),
+    };
+
+    let progress = if args.quiet {
+        MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::hidden())
+    } else {
+        MultiProgress::new()
+    };
+    let overall = progress.add(ProgressBar::new(videos.len() as u64));
+    overall.set_style(bar_style("clips [{bar:30}] {pos}/{len}, eta {eta}"));
+    let queue: Mutex<VecDeque<PathBuf>> = Mutex::new(videos.iter().cloned().collect());
+    let rows: Mutex<Vec<SummaryRow>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let bar = progress.add(ProgressBar::new(0));
+            bar.set_style(bar_style("  {msg:30!} [{bar:20}] {pos}/{len} frames"));
+            let (job, queue, rows, overall) = (&job, &queue, &rows, &overall);
+            let dir = &args.dir;
+            scope.spawn(move || {
+                let mut estimator = None;
+                loop {
+                    if liftcheck::cancel::requested() {
+                        break;
+                    }
+                    let Some(video) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                        break;
+                    };
+                    let rel = video.strip_prefix(dir).unwrap_or(&video).to_path_buf();
+                    bar.set_message(rel.display().to_string());
+                    bar.set_position(0);
+                    let row = job.run_one(&video, &rel, &mut estimator, &bar);
+                    if let Ok(mut r) = rows.lock() {
+                        r.push(row);
+                    }
+                    overall.inc(1);
+                }
+                bar.finish_and_clear();
+            });
+        }
+    });
+    overall.finish_and_clear();
+    let mut rows = rows.into_inner().unwrap_or_default();
+    rows.sort_by(|a, b| a.file.cmp(&b.file));
+    if liftcheck::cancel::requested() {
+        anyhow::bail!(
+            "interrupted after {} of {} clips; finished reports are kept",
+            rows.len(),
+            videos.len()
+        );
+    }
+    write_summary(&output, &rows)?;
+    print!("{}", summary_table(&rows));
+    println!("reports in {}", output.display());
+    let failed: Vec<&SummaryRow> = rows.iter().filter(|r| r.status == "error").collect();
+    if !failed.is_empty() {
+        eprintln!("{} of {} clips failed:", failed.len(), rows.len());
+        for r in &failed {
+            eprintln!("  {}: {}", r.file, r.error.as_deref().unwrap_or("error"));
+        }
+        return Ok(EXIT_ERROR);
+    }
+    let faulty = rows.iter().any(|r| r.faults.unwrap_or(0) > 0);
+    Ok(if faulty { EXIT_FAULTS } else { EXIT_CLEAN })
+}
+
+/// The summary as a plain-text table.
+pub fn summary_table(rows: &[SummaryRow]) -> String {
+    let width = rows
+        .iter()
+        .map(|r| r.file.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 60);
+    let mut out = format!(
+        "{:<width$}  {:>4}  {:>6}  {:<8}  {}\n",
+        "file", "reps", "faults", "status", "details"
+    );
+    for r in rows {
+        let details = match (&r.error, r.fault_checks.is_empty()) {
+            (Some(e), _) => e.clone(),
+            (None, false) => r.fault_checks.join(", "),
+            (None, true) => String::new(),
+        };
+        let opt = |v: Option<usize>| v.map_or("-".to_string(), |v| v.to_string());
+        out.push_str(&format!(
+            "{:<width$}  {:>4}  {:>6}  {:<8}  {}\n",
+            r.file,
+            opt(r.reps),
+            opt(r.faults),
+            r.status,
+            details
+        ));
+    }
+    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
+    out.push_str(&format!(
+        "{} clips: {} clean, {} with faults, {} failed, {} up to date (skipped)\n",
+        rows.len(),
+        count("clean"),
+        count("faults"),
+        count("error"),
+        count("skipped")
+    ));
+    out
+}
+
+fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct SummaryFile<'a> {
+        schema_version: u32,
+        liftcheck_version: &'a str,
+        clips: &'a [SummaryRow],
+    }
+    output::write_atomically(&output.join("summary.json"), |w| {
+        serde_json::to_writer_pretty(
+            w,
+            &SummaryFile {
+                schema_version: 1,
+                liftcheck_version: env!("CARGO_PKG_VERSION"),
+                clips: rows,
+            },
+        )
+        .map_err(std::io::Error::other)
+    })?;
+    output::write_atomically(&output.join("summary.csv"), |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record([
+            "file",
+            "status",
+            "reps",
+            "faults",
+            "fault_checks",
+            "error",
+            "seconds",
+            "report",
+        ])?;
+        for r in rows {
+            let opt = |v: Option<usize>| v.map_or(String::new(), |v| v.to_string());
+            csv.write_record([
+                r.file.clone(),
+                r.status.clone(),
+                opt(r.reps),
+                opt(r.faults),
+                r.fault_checks.join(";"),
+                r.error.clone().unwrap_or_default(),
+                format!("{:.2}", r.seconds),
+                r.report.clone().unwrap_or_default(),
+            ])?;
+        }
+        csv.flush()
+    })?;
+    Ok(())
+}

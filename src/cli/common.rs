@@ -1,0 +1,215 @@
+//! Arguments and steps shared by the subcommands: loading models, the cached pose stage,
+//! analysis settings, progress bars.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use liftcheck::analysis::{Analysis, Config, LiftVariant};
+use liftcheck::models::{ModelStore, SessionOptions};
+use liftcheck::pipeline::RunStats;
+use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, LandmarkModel};
+use liftcheck::pose::detector::LifterHint;
+use liftcheck::runtime;
+use liftcheck::track::{self, CacheKey, PoseTrack};
+
+#[derive(Args, Clone)]
+pub struct PoseArgs {
+    /// Folder with the model files and manifest.json [default: the installed or checkout models/]
+    #[arg(long, value_name = "DIR", env = "LIFTCHECK_MODELS")]
+    pub models: Option<PathBuf>,
+    /// Landmark model.
+    #[arg(long, value_enum, default_value_t = LandmarkModel::Full)]
+    pub model: LandmarkModel,
+    /// ONNX Runtime threads per inference [default: number of cores]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Who to follow when several people are in frame: `auto` (largest, most central person) or
+    /// `X,Y`, the lifter's position as fractions of frame width and height (e.g. `0.3,0.6`).
+    #[arg(long, default_value = "auto", value_parser = parse_lifter)]
+    pub lifter: LifterHint,
+    /// Run pose estimation even if this clip's keypoints are cached (cache: $LIFTCHECK_CACHE,
+    /// else ~/.cache/liftcheck).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// Which lift and how strictly to judge it.
+#[derive(Args, Clone)]
+pub struct CheckArgs {
+    /// The lift in the clip; `auto` tells a Romanian deadlift (starts standing, bar never
+    /// returns to the floor) from a conventional one.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub variant: VariantArg,
+    /// Thresholds file (TOML); see `liftcheck config` for every field and its default.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Global strictness: 1 = defaults, 1.5 = stricter, 0.7 = more lenient (overrides the file).
+    #[arg(long, value_name = "X")]
+    pub strictness: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum VariantArg {
+    Auto,
+    Conventional,
+    Romanian,
+}
+
+impl From<VariantArg> for LiftVariant {
+    fn from(v: VariantArg) -> Self {
+        match v {
+            VariantArg::Auto => LiftVariant::Auto,
+            VariantArg::Conventional => LiftVariant::Conventional,
+            VariantArg::Romanian => LiftVariant::Romanian,
+        }
+    }
+}
+
+impl CheckArgs {
+    /// The validated analysis configuration these arguments describe.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+                Config::from_toml_str(&text).with_context(|| format!("{}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Some(s) = self.strictness {
+            config.strictness = s;
+        }
+        config.validate().context("thresholds")?;
+        Ok(config)
+    }
+}
+
+/// The pose stage and the analysis of one clip.
+pub fn check_clip(
+    video: &Path,
+    pose: &PoseArgs,
+    check: &CheckArgs,
+    config: &Config,
+    quiet: bool,
+) -> anyhow::Result<(PoseTrack, Option<RunStats>, Analysis)> {
+    let (track, stats) = track_with_cache(video, pose, quiet)?;
+    let found = track.frames.iter().filter(|f| f.pose.is_some()).count();
+    if found == 0 {
+        bail!(
+            "{}: no person found in any of its {} frames",
+            video.display(),
+            track.frames.len()
+        );
+    }
+    let analysis = track
+        .analyze(check.variant.into(), config)
+        .with_context(|| format!("{}: cannot analyse", video.display()))?;
+    Ok((track, stats, analysis))
+}
+
+pub fn parse_lifter(s: &str) -> Result<LifterHint, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok(LifterHint::Auto);
+    }
+    let parse = |v: &str| v.trim().parse::<f32>().ok().filter(|f| (0.0..=1.0).contains(f));
+    match s.split_once(',') {
+        Some((x, y)) => match (parse(x), parse(y)) {
+            (Some(x), Some(y)) => Ok(LifterHint::Near { x, y }),
+            _ => Err("X and Y must be fractions between 0 and 1, e.g. 0.3,0.6".into()),
+        },
+        None => Err("expected `auto` or `X,Y`, e.g. 0.3,0.6".into()),
+    }
+}
+
+pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
+    let runtime = runtime::load()?;
+    let models = ModelStore::open(args.models.as_deref())?;
+    let mut session = SessionOptions::default();
+    if let Some(n) = args.threads {
+        if n == 0 {
+            bail!("--threads must be at least 1");
+        }
+        session.intra_threads = n;
+    }
+    let config = BlazePoseConfig {
+        model: args.model,
+        lifter: args.lifter,
+        session,
+        keep_mask: true,
+    };
+    Ok(BlazePose::new(&runtime, &models, config)?)
+}
+
+pub fn progress_bar(quiet: bool, path: &Path) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} frames, {per_sec}, eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    bar
+}
+
+/// The pose stage for one clip, from the cache when the same clip was tracked with the same
+/// settings before. `estimator` is created on first need and kept for the next clip.
+/// Returns the run's statistics when inference ran.
+pub fn cached_track(
+    video: &Path,
+    pose: &PoseArgs,
+    estimator: &mut Option<BlazePose>,
+    on_progress: impl FnMut(usize, usize),
+) -> anyhow::Result<(PoseTrack, Option<RunStats>)> {
+    let lifter = match pose.lifter {
+        LifterHint::Auto => "auto".to_string(),
+        LifterHint::Near { x, y } => format!("{x},{y}"),
+    };
+    let cache = if pose.no_cache {
+        None
+    } else {
+        track::default_cache_dir()
+    };
+    let key = match &cache {
+        Some(_) => Some(
+            CacheKey::new(video, pose.model, lifter).with_context(|| format!("{}: cannot read", video.display()))?,
+        ),
+        None => None,
+    };
+    if let (Some(dir), Some(key)) = (&cache, &key) {
+        if let Some(mut track) = track::load_cached(dir, key) {
+            track.video.path = video.to_path_buf();
+            return Ok((track, None));
+        }
+    }
+    if estimator.is_none() {
+        *estimator = Some(build_estimator(pose)?);
+    }
+    let est = estimator.as_mut().context("pose estimator")?;
+    let (track, stats) = track::track_clip(video, est, on_progress)?;
+    if let (Some(dir), Some(key)) = (&cache, &key) {
+        if let Err(e) = track::store_cached(dir, key, &track) {
+            eprintln!("liftcheck: warning: keypoint cache not written: {e}");
+        }
+    }
+    Ok((track, Some(stats)))
+}
+
+/// [`cached_track`] for one clip, with its own progress bar.
+pub fn track_with_cache(video: &Path, pose: &PoseArgs, quiet: bool) -> anyhow::Result<(PoseTrack, Option<RunStats>)> {
+    let bar = progress_bar(quiet, video);
+    let result = cached_track(video, pose, &mut None, |done, total| {
+        bar.set_length(total.max(done) as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    result
+}

@@ -1,0 +1,6 @@
+//! The subcommands of the `liftcheck` binary.
+
+pub mod analyze;
+pub mod batch;
+pub mod common;
+pub mod doctor;

@@ -1,0 +1,180 @@
+//! The three ways people use liftcheck, end to end on a rendered clip with the real models:
+//! `analyze` (terminal, JSON, CSV), `annotate` (H.264 clip), `batch` (a folder).
+
+mod common;
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+const CLIP: &str = "tests/fixtures/side_good_2reps.mp4";
+
+fn ffprobe_json(path: &Path) -> Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=codec_name,pix_fmt,width,height,nb_read_frames:format=duration"])
+        .args(["-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    serde_json::from_slice(&out.stdout).expect("ffprobe json")
+}
+
+#[test]
+fn analyze_writes_terminal_json_and_csv_reports() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (json, csv) = (dir.path().join("report.json"), dir.path().join("frames.csv"));
+    let clip = repo_path(CLIP);
+    let before = file_hash(&clip);
+    let out = run(&[
+        OsStr::new("analyze"),
+        OsStr::new("--quiet"),
+        clip.as_os_str(),
+        OsStr::new("--json"),
+        json.as_os_str(),
+        OsStr::new("--csv"),
+        csv.as_os_str(),
+    ]);
+    let code = out.status.code();
+    assert!(matches!(code, Some(0) | Some(1)), "exit {code:?}: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Reps: 2"), "{text}");
+    assert!(text.contains("not medical advice"), "{text}");
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["reps"].as_array().map(Vec::len), Some(2));
+    // Exit code 1 exactly when the report lists findings.
+    let findings = report["findings"].as_array().map_or(0, Vec::len);
+    assert_eq!(code, Some(if findings > 0 { 1 } else { 0 }));
+    let rows = std::fs::read_to_string(&csv).expect("csv written").lines().count();
+    assert_eq!(rows, 227 + 1, "one CSV row per frame plus the header");
+    assert_eq!(file_hash(&clip), before, "input untouched");
+}
+
+#[test]
+fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = repo_path(CLIP);
+    let (annotated, keypoints) = (dir.path().join("annotated.mp4"), dir.path().join("kp.json"));
+    let out = run(&[
+        OsStr::new("analyze"),
+        OsStr::new("--quiet"),
+        clip.as_os_str(),
+        OsStr::new("--annotate"),
+        annotated.as_os_str(),
+        OsStr::new("--keypoints"),
+        keypoints.as_os_str(),
+    ]);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
+    let probe = ffprobe_json(&annotated);
+    let input = ffprobe_json(&clip);
+    let stream = &probe["streams"][0];
+    assert_eq!(stream["codec_name"], "h264");
+    assert_eq!(stream["pix_fmt"], "yuv420p");
+    assert_eq!(stream["nb_read_frames"], input["streams"][0]["nb_read_frames"], "same frame count");
+    let duration = |v: &Value| v["format"]["duration"].as_str().and_then(|d| d.parse::<f64>().ok()).expect("duration");
+    assert!((duration(&probe) - duration(&input)).abs() < 0.1, "same duration");
+    // `+faststart`: the index (moov) comes before the media data (mdat).
+    let bytes = std::fs::read(&annotated).expect("read");
+    let find = |tag: &[u8]| bytes.windows(4).position(|w| w == tag).expect("box present");
+    assert!(find(b"moov") < find(b"mdat"), "moov before mdat");
+
+    // Pixel check on a lockout frame: the overlay is drawn at the keypoints, not elsewhere.
+    let frame_index = 88;
+    let raw = |path: &Path| -> Vec<u8> {
+        let out = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(path)
+            .args(["-vf", &format!("select=eq(n\\,{frame_index})"), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .output()
+            .expect("ffmpeg runs");
+        out.stdout
+    };
+    let (a, b) = (raw(&clip), raw(&annotated));
+    assert_eq!(a.len(), 640 * 360 * 3);
+    assert_eq!(a.len(), b.len());
+    let kp: Value = serde_json::from_slice(&std::fs::read(&keypoints).expect("kp")).expect("json");
+    let pose = &kp["frames"][frame_index]["keypoints"];
+    let changed_near = |x: f64, y: f64| -> bool {
+        let (x, y) = (x as i64, y as i64);
+        (-3..=3).any(|dy| {
+            (-3..=3).any(|dx| {
+                let (px, py) = (x + dx, y + dy);
+                if !(0..640).contains(&px) || !(0..360).contains(&py) {
+                    return false;
+                }
+                let i = ((py * 640 + px) * 3) as usize;
+                (0..3).map(|c| (a[i + c] as i32 - b[i + c] as i32).abs()).max().unwrap_or(0) > 60
+            })
+        })
+    };
+    for joint in [11usize, 23, 25, 27] {
+        let (x, y) = (pose[joint][0].as_f64().expect("x"), pose[joint][1].as_f64().expect("y"));
+        assert!(changed_near(x, y), "nothing drawn at keypoint {joint} ({x:.0}, {y:.0})");
+    }
+    // A corner far from the lifter and the panels stays as it was.
+    assert!(!changed_near(600.0, 200.0), "overlay drawn away from the lifter");
+}
+
+#[test]
+fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() {
+    let dir = tempfile::tempdir().expect("dir");
+    let videos = dir.path().join("videos");
+    std::fs::create_dir_all(videos.join("monday")).expect("mkdir");
+    std::fs::copy(repo_path(CLIP), videos.join("monday/set 1.mp4")).expect("copy");
+    std::fs::write(videos.join("broken.mp4"), b"not a video at all").expect("write");
+    std::fs::write(videos.join("notes.txt"), b"ignored: not a video").expect("write");
+    let reports = dir.path().join("reports");
+    let batch = || {
+        run(&[
+            OsStr::new("batch"),
+            OsStr::new("--quiet"),
+            videos.as_os_str(),
+            OsStr::new("--output"),
+            reports.as_os_str(),
+        ])
+    };
+    let out = batch();
+    assert_eq!(out.status.code(), Some(2), "a failed clip makes the run fail: {}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+    assert!(stderr(&out).contains("broken.mp4"), "failures listed: {}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let clips = summary["clips"].as_array().expect("clips");
+    assert_eq!(clips.len(), 2, "the text file is not a video: {clips:?}");
+    let by_name = |name: &str| clips.iter().find(|c| c["file"].as_str().is_some_and(|f| f.ends_with(name))).expect(name);
+    assert_eq!(by_name("broken.mp4")["status"], "error");
+    let good = by_name("set 1.mp4");
+    assert!(matches!(good["status"].as_str(), Some("clean") | Some("faults")));
+    assert_eq!(good["reps"], 2);
+    for suffix in ["report.txt", "report.json", "frames.csv"] {
+        assert!(reports.join(format!("monday/set 1.{suffix}")).is_file(), "{suffix} mirrors the input tree");
+    }
+    assert!(std::fs::read_to_string(reports.join("summary.csv")).expect("csv").lines().count() == 3);
+
+    // A second run finds the good clip up to date.
+    let again = batch();
+    assert_eq!(again.status.code(), Some(2));
+    let summary: Value = serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let status: Vec<&str> = summary["clips"].as_array().expect("clips").iter().filter_map(|c| c["status"].as_str()).collect();
+    assert!(status.contains(&"skipped"), "{status:?}");
+    // No temporary files are left anywhere.
+    for entry in walk(&reports) {
+        assert!(!entry.to_string_lossy().contains(".part"), "left over: {}", entry.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("ls").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
