@@ -390,8 +390,11 @@ fn bar_track(
         notes.push("plate never seen together with the wrists: bar taken from the wrists".into());
         return (wx, wy, BarSource::Wrists, Some(cm_per_px));
     }
+    // Horizontally the hands stay the bar: the plate sits further from the body's plane, so
+    // perspective shifts it sideways against the feet and shins. Vertically the plate centre is the
+    // bar itself (the wrists ride a few centimetres above it).
     let bx = (0..t.n)
-        .map(|f| if px[f].is_nan() { wx[f] + dx } else { px[f] })
+        .map(|f| if wx[f].is_nan() { px[f] - dx } else { wx[f] })
         .collect();
     let by = (0..t.n)
         .map(|f| if py[f].is_nan() { wy[f] + dy } else { py[f] })
@@ -417,6 +420,12 @@ fn sub(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
 /// canonical coordinates: 180 = straight.
 pub fn joint_angle(from: (f64, f64), vertex: (f64, f64), to: (f64, f64)) -> f64 {
     ccw(heading(sub(to, vertex)), heading(sub(from, vertex)))
+}
+
+/// The interior angle (0..=180) of a signed joint angle: hip, knee and ankle are reported the
+/// usual way, so a knee a few degrees past straight reads 177, not 183.
+fn interior(a: f64) -> f64 {
+    if a > 180.0 { 360.0 - a } else { a }
 }
 
 /// Hip-to-shoulder line from vertical, forward positive, canonical coordinates.
@@ -523,13 +532,13 @@ impl Series {
                     c(Joint::Ear),
                 );
                 if let (Some(a), Some(b), Some(d)) = (sh, hip, knee) {
-                    s.hip[f] = joint_angle(d, b, a);
+                    s.hip[f] = interior(joint_angle(d, b, a));
                 }
                 if let (Some(a), Some(b), Some(d)) = (hip, knee, ankle) {
-                    s.knee[f] = joint_angle(a, b, d);
+                    s.knee[f] = interior(joint_angle(a, b, d));
                 }
                 if let (Some(a), Some(b), Some(d)) = (knee, ankle, toe) {
-                    s.ankle[f] = joint_angle(d, b, a);
+                    s.ankle[f] = interior(joint_angle(d, b, a));
                 }
                 if let (Some(a), Some(b)) = (hip, sh) {
                     s.trunk[f] = trunk_angle(a, b);

@@ -91,7 +91,8 @@ pub enum LiftVariant {
 pub enum BarSource {
     /// Near wrist (side view) or the midpoint of both wrists.
     Wrists,
-    /// Plate centre where the plate is seen, wrists shifted onto it elsewhere.
+    /// Height from the plate centre where the plate is seen (wrists shifted onto it elsewhere);
+    /// horizontal position from the wrists, which share the body's plane.
     Plate,
 }
 
@@ -207,9 +208,9 @@ pub struct FrameMetrics {
     pub time_s: f64,
     pub rep: Option<usize>,
     pub phase: Option<Phase>,
-    /// Shoulder-hip-knee, 180 = straight, above 180 = hips past the shoulders (hyperextension).
+    /// Shoulder-hip-knee interior angle, 180 = straight.
     pub hip_deg: Option<f32>,
-    /// Hip-knee-ankle, 180 = straight.
+    /// Hip-knee-ankle interior angle, 180 = straight.
     pub knee_deg: Option<f32>,
     /// Knee-ankle-toe.
     pub ankle_deg: Option<f32>,

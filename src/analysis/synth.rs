@@ -322,7 +322,7 @@ fn conventional_pull(fault: Option<Fault>, pause: bool) -> Vec<(f64, Key)> {
         Some(Fault::HipsRiseFirst) => {
             // The knees straighten and the trunk tips over while the bar stays on the floor.
             let hips_up = on_floor(Key {
-                trunk: 74.0,
+                trunk: 80.0,
                 arm: 10.0,
                 ..Key::SETUP
             });
