@@ -1,7 +1,7 @@
 //! Drawing on frames with OpenCV: skeleton, angles, bar path, panels and text, sized from the
 //! frame height so text stays readable on phone screens in portrait and landscape.
 
-use opencv::core::{self, Mat, Point as CvPoint, Rect, Scalar};
+use opencv::core::{Mat, Point as CvPoint, Rect, Scalar};
 use opencv::imgproc;
 use opencv::prelude::*;
 
@@ -125,6 +125,25 @@ pub fn text_width(s: &str, style: &Style) -> i32 {
         .map_or(0, |size| size.width)
 }
 
+/// Splits `text` into lines no wider than `max_width` pixels in this style (at word breaks;
+/// a single over-long word gets a line of its own).
+pub fn wrap(text: &str, max_width: i32, style: &Style) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        if !line.is_empty() && text_width(&candidate, style) > max_width {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// A label next to a joint (e.g. an angle), nudged to stay inside the frame.
 pub fn label_at(frame: &mut Mat, s: &str, at: Point, colour: Scalar, style: &Style) -> opencv::Result<()> {
     let w = text_width(s, style);
@@ -173,7 +192,18 @@ pub fn dot(frame: &mut Mat, at: Point, radius: i32, colour: Scalar) -> opencv::R
     imgproc::circle(frame, cv(at), radius, colour, -1, imgproc::LINE_AA, 0)
 }
 
-/// Keeps `core` in scope for callers that build colours.
-pub fn blank(width: i32, height: i32) -> opencv::Result<Mat> {
-    Mat::new_rows_cols_with_default(height, width, core::CV_8UC3, Scalar::all(0.0))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_lines_inside_the_width() {
+        let style = Style::for_frame(640, 360);
+        let text = "Raise your chest and hips together off the floor: keep your back angle until the bar passes the knees.";
+        let lines = wrap(text, 300, &style);
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert!(lines.iter().all(|l| text_width(l, &style) <= 300), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert!(wrap("", 300, &style).is_empty());
+    }
 }
