@@ -25,7 +25,7 @@ const SIDE_VIEW_FOOT_FRACTION: f32 = 0.15;
 /// well below this rate anyway.
 const PLATE_SEARCH_HZ: f64 = 15.0;
 /// Bump when the cached layout or the pose stage's output changes.
-const CACHE_FORMAT_VERSION: u32 = 2;
+const CACHE_FORMAT_VERSION: u32 = 3;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -109,6 +109,7 @@ pub fn track_clip(
         on_progress(frames.len(), info.frame_count);
         Ok(())
     })?;
+    keep_consistent_plates(&frames, &mut plates);
     Ok((
         PoseTrack {
             video,
@@ -118,6 +119,54 @@ pub fn track_clip(
         },
         stats,
     ))
+}
+
+/// A found plate must keep this offset from the wrist (within this fraction of its radius) and
+/// this radius (within this fraction) to count: the plate moves rigidly with the hands and does
+/// not change size, whereas stray circles (knees, background discs) stay put or vary.
+const PLATE_OFFSET_TOLERANCE_RADII: f32 = 0.3;
+const PLATE_RADIUS_TOLERANCE: f32 = 0.15;
+/// Unless this share of the found plates agree with each other, none is trusted.
+const PLATE_MIN_AGREEMENT: f32 = 0.6;
+
+fn median(mut values: Vec<f32>) -> Option<f32> {
+    values.sort_by(f32::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
+/// Drops plate detections that don't move with the hands: each is compared with the clip's
+/// median wrist-to-plate offset and median radius (a plate does neither move on the bar nor
+/// change size); if most detections disagree, the circles were not the plate and all are dropped.
+pub fn keep_consistent_plates(frames: &[PoseFrame], plates: &mut [Option<Plate>]) {
+    let offsets: Vec<(usize, Point, f32)> = frames
+        .iter()
+        .zip(plates.iter())
+        .enumerate()
+        .filter_map(|(i, (f, p))| {
+            let (pose, plate) = (f.pose.as_ref()?, p.as_ref()?);
+            let wrist = point(pose, near_side(pose)[2]);
+            Some((i, Point::new(plate.center.x - wrist.x, plate.center.y - wrist.y), plate.radius))
+        })
+        .collect();
+    let (Some(dx), Some(dy), Some(radius)) = (
+        median(offsets.iter().map(|o| o.1.x).collect()),
+        median(offsets.iter().map(|o| o.1.y).collect()),
+        median(offsets.iter().map(|o| o.2).collect()),
+    ) else {
+        return;
+    };
+    let typical = Point::new(dx, dy);
+    let agrees = |o: &(usize, Point, f32)| {
+        o.1.distance(typical) <= PLATE_OFFSET_TOLERANCE_RADII * radius
+            && (o.2 - radius).abs() <= PLATE_RADIUS_TOLERANCE * radius
+    };
+    let agreeing = offsets.iter().filter(|o| agrees(o)).count();
+    let trusted = agreeing as f32 >= PLATE_MIN_AGREEMENT * offsets.len() as f32;
+    for o in &offsets {
+        if !trusted || !agrees(o) {
+            plates[o.0] = None;
+        }
+    }
 }
 
 /// Where cached tracks live: `$LIFTCHECK_CACHE`, else `$XDG_CACHE_HOME/liftcheck`, else
@@ -243,6 +292,49 @@ mod tests {
         let mut other = key();
         other.model = LandmarkModel::Heavy;
         assert!(load_cached(dir.path(), &other).is_none());
+    }
+
+    fn pose_with_wrist(x: f32, y: f32) -> PoseFrame {
+        let mut keypoints = [crate::pose::Keypoint::default(); crate::pose::NUM_KEYPOINTS];
+        keypoints[landmark::LEFT_WRIST] = crate::pose::Keypoint {
+            x,
+            y,
+            z: 0.0,
+            visibility: 1.0,
+            presence: 1.0,
+        };
+        PoseFrame {
+            index: 0,
+            time_s: 0.0,
+            pose: Some(Pose { keypoints, score: 1.0 }),
+        }
+    }
+
+    fn plate(x: f32, y: f32, radius: f32) -> Option<Plate> {
+        Some(Plate {
+            center: Point::new(x, y),
+            radius,
+        })
+    }
+
+    #[test]
+    fn plates_that_move_with_the_hands_are_kept_and_strays_dropped() {
+        // The bar rises 100 px; the plate follows the wrist 20 px lower; one stray circle.
+        let frames: Vec<PoseFrame> = (0..5).map(|i| pose_with_wrist(300.0, 400.0 - 25.0 * i as f32)).collect();
+        let mut plates: Vec<Option<Plate>> = (0..5).map(|i| plate(302.0, 420.0 - 25.0 * i as f32, 60.0)).collect();
+        plates[3] = plate(250.0, 300.0, 60.0);
+        keep_consistent_plates(&frames, &mut plates);
+        assert_eq!(plates.iter().filter(|p| p.is_some()).count(), 4);
+        assert!(plates[3].is_none());
+    }
+
+    #[test]
+    fn circles_that_stay_put_while_the_hands_move_are_all_dropped() {
+        // A knee-sized circle fixed in place while the wrist travels 200 px.
+        let frames: Vec<PoseFrame> = (0..6).map(|i| pose_with_wrist(300.0, 500.0 - 40.0 * i as f32)).collect();
+        let mut plates: Vec<Option<Plate>> = (0..6).map(|_| plate(310.0, 420.0, 50.0)).collect();
+        keep_consistent_plates(&frames, &mut plates);
+        assert!(plates.iter().all(Option::is_none), "{plates:?}");
     }
 
     #[test]

@@ -121,7 +121,7 @@ fn rotated_phone_clips_give_the_same_keypoints() {
             &format!("rotate={rotate}"),
             tagged.to_str().expect("utf-8"),
         ]);
-        let info = run(&[OsStr::new("analyze"), OsStr::new("--quiet"), OsStr::new("--no-cache"), tagged.as_os_str()]);
+        let info = run(&[OsStr::new("analyze"), OsStr::new("--quiet"), OsStr::new("--verbose"), tagged.as_os_str()]);
         let text = stdout(&info);
         let applied: u32 = text
             .split("rotated ")
