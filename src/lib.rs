@@ -10,6 +10,7 @@
 
 pub mod analysis;
 pub mod cancel;
+pub mod eval;
 pub mod models;
 pub mod output;
 pub mod pipeline;
