@@ -41,6 +41,8 @@ enum Command {
     Annotate(AnnotateArgs),
     /// Check every video under a folder, in parallel, with a report per clip and a summary.
     Batch(BatchArgs),
+    /// Print the default thresholds as a TOML file to edit and pass with `--config`.
+    Config,
     /// Check the set-up: ONNX Runtime, model files and hashes, OpenCV, ffmpeg.
     Doctor(DoctorArgs),
 }
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cli::analyze::analyze(args),
         Command::Annotate(args) => cli::analyze::annotate(args),
         Command::Batch(args) => cli::batch::batch(args),
+        Command::Config => cli::common::print_default_config(),
         Command::Doctor(args) => Ok(cli::doctor::doctor(args)),
     };
     match result {

@@ -86,6 +86,15 @@ impl CheckArgs {
     }
 }
 
+/// `liftcheck config`: every threshold with its default value.
+pub fn print_default_config() -> anyhow::Result<u8> {
+    let text = toml::to_string_pretty(&Config::default()).context("encoding the default configuration")?;
+    println!("# liftcheck thresholds (defaults). Edit, then pass with --config FILE.");
+    println!("# Each field is documented, with its source, in src/analysis/config.rs.");
+    print!("{text}");
+    Ok(crate::EXIT_CLEAN)
+}
+
 /// The pose stage and the analysis of one clip.
 pub fn check_clip(
     video: &Path,
