@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use cli::analyze::{AnalyzeArgs, AnnotateArgs};
 use cli::batch::BatchArgs;
 use cli::doctor::DoctorArgs;
+use cli::eval::EvalArgs;
 
 /// No fault found.
 pub const EXIT_CLEAN: u8 = 0;
@@ -41,6 +42,8 @@ enum Command {
     Annotate(AnnotateArgs),
     /// Check every video under a folder, in parallel, with a report per clip and a summary.
     Batch(BatchArgs),
+    /// Score liftcheck against labelled synthetic clips (clip.mp4 + clip.json, see scripts/synth).
+    Eval(EvalArgs),
     /// Print the default thresholds as a TOML file to edit and pass with `--config`.
     Config,
     /// Check the set-up: ONNX Runtime, model files and hashes, OpenCV, ffmpeg.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cli::analyze::analyze(args),
         Command::Annotate(args) => cli::analyze::annotate(args),
         Command::Batch(args) => cli::batch::batch(args),
+        Command::Eval(args) => cli::eval::eval(args),
         Command::Config => cli::common::print_default_config(),
         Command::Doctor(args) => Ok(cli::doctor::doctor(args)),
     };

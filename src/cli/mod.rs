@@ -4,3 +4,4 @@ pub mod analyze;
 pub mod batch;
 pub mod common;
 pub mod doctor;
+pub mod eval;

@@ -1,0 +1,60 @@
+//! `liftcheck eval`: score liftcheck against labelled synthetic clips (see scripts/synth).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+use liftcheck::eval::{self, GroundTruth, Summary};
+use liftcheck::output;
+
+use super::common::{CheckArgs, PoseArgs, cached_track};
+use crate::EXIT_CLEAN;
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Folder of clips, each with its ground truth beside it (`clip.mp4` + `clip.json`).
+    pub dir: PathBuf,
+    /// Also write the summary as JSON (schema_version 1) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Don't show progress.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub pose: PoseArgs,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
+    let config = args.check.config()?;
+    let clips = eval::find_clips(&args.dir)?;
+    if clips.is_empty() {
+        anyhow::bail!("{}: no clip with ground truth (clip.mp4 + clip.json) found", args.dir.display());
+    }
+    let mut estimator = None;
+    let mut scores = Vec::with_capacity(clips.len());
+    for (n, clip) in clips.iter().enumerate() {
+        let truth = GroundTruth::load(&clip.truth)?;
+        if !args.quiet {
+            eprintln!("[{}/{}] {}", n + 1, clips.len(), clip.video.display());
+        }
+        let tracked = cached_track(&clip.video, &args.pose, &mut estimator, |_, _| {});
+        let score = match tracked {
+            Err(e) => eval::score_failed_clip(&truth, None, &format!("{e:#}")),
+            Ok((track, _)) => match track.analyze(args.check.variant.into(), &config) {
+                Ok(analysis) => eval::score_clip(&truth, &track, &analysis),
+                Err(e) => eval::score_failed_clip(&truth, Some(&track), &e.to_string()),
+            },
+        };
+        scores.push(score);
+    }
+    let summary = Summary::new(&scores);
+    print!("{}", summary.table());
+    if let Some(out) = &args.json {
+        output::write_atomically(out, |w| serde_json::to_writer_pretty(w, &summary).map_err(std::io::Error::other))
+            .context("writing the evaluation JSON")?;
+    }
+    Ok(EXIT_CLEAN)
+}
