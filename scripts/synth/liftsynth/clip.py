@@ -21,6 +21,11 @@ PIXEL_CONVENTION = ("continuous pixel coordinates of the upright (displayed) fra
                     "(col + 0.5, row + 0.5) as in OpenCV/MediaPipe")
 
 _BODY_DATA = None
+RIG_JOINTS = {"pelvis": "spine05", "lumbar_mid": "spine04", "lumbar_top": "spine03", "thoracic_mid": "spine02",
+              "thoracic_top": "spine01", "neck_base": "neck01", "head": "head",
+              "hip_L": "upperleg01.L", "hip_R": "upperleg01.R", "knee_L": "lowerleg01.L", "knee_R": "lowerleg01.R",
+              "ankle_L": "foot.L", "ankle_R": "foot.R", "shoulder_L": "upperarm01.L", "shoulder_R": "upperarm01.R",
+              "elbow_L": "lowerarm01.L", "elbow_R": "lowerarm01.R", "wrist_L": "wrist.L", "wrist_R": "wrist.R"}
 
 
 def body_data():
@@ -84,25 +89,48 @@ def light_pose(pos, target=(0, 0.8, 0)):
     return M @ np.diag([1, -1, -1, 1.0])
 
 
-def camera_setup(cfg, body_height):
+def camera_setup(cfg, body_height, plate_x=0.8):
+    """Camera from the config: view azimuth, height, lateral offset; the distance is the
+    smallest that keeps the whole scene of the lift (standing lifter, plates on the floor, bent
+    set-up) inside the frame with a 4% margin, times the near/far factor (>= 1)."""
     cam = cfg["camera"]
     W, H = cfg["video"]["width"], cfg["video"]["height"]
     vfov = cam["vfov_deg"]
     K = S.intrinsics(W, H, vfov)
     yaw = np.radians(cam["yaw_deg"])
-    # frame the standing lifter (plus plates) with some margin, then near/far factor
-    half_h = 0.5 * body_height * 1.12 + 0.05
-    hfov = 2 * np.degrees(np.arctan(np.tan(np.radians(vfov) / 2) * W / H))
-    need_v = half_h / np.tan(np.radians(vfov) / 2)
-    need_h = 1.25 / np.tan(np.radians(hfov) / 2)
-    dist = max(need_v, need_h) * cam["near_far"]
-    cam.setdefault("distance_m", round(float(dist), 3))
-    dist = cam["distance_m"]
-    target = np.array([0.0, 0.5 * body_height * 0.95, 0.0])
     fwd = np.array([np.sin(yaw), 0.0, np.cos(yaw)])
     side = np.array([np.cos(yaw), 0.0, -np.sin(yaw)])
-    pos = np.array([0.0, cam["height_m"], 0.0]) + fwd * dist + side * cam["lateral_m"]
-    R, t = S.look_at(pos, target + side * cam["lateral_m"] * 0.5)
+    bh = body_height
+    pr = S.PLATE_R
+    pts = [[0, bh + 0.04, 0], [0.25, bh * 0.55, -0.1], [-0.25, bh * 0.55, -0.1],
+           [0, 0.42 * bh, -0.30 * bh], [0, 0.68 * bh, 0.22 * bh],         # hips back / head forward at set-up
+           [0.2, 0, 0.27], [-0.2, 0, 0.27], [0.2, 0, -0.12], [-0.2, 0, -0.12]]
+    for sx in (plate_x, -plate_x):
+        for a in np.linspace(0, 2 * np.pi, 12, endpoint=False):
+            pts.append([sx, 0.225 + pr * np.sin(a), pr * np.cos(a)])            # plates on the floor
+            pts.append([sx, 0.42 * bh + pr * np.sin(a), pr * np.cos(a)])        # plates at lockout height
+    pts = np.array(pts)
+    target = np.array([0.0, 0.5 * (pts[:, 1].min() + pts[:, 1].max()), 0.0]) + side * cam["lateral_m"] * 0.5
+    margin = 0.04
+
+    def fits(dist):
+        pos = np.array([0.0, cam["height_m"], 0.0]) + fwd * dist + side * cam["lateral_m"]
+        R, t = S.look_at(pos, target)
+        uv, z = S.project(K, R, t, pts)
+        ok = (z > 0.2).all() and (uv[:, 0] > margin * W).all() and (uv[:, 0] < (1 - margin) * W).all() \
+            and (uv[:, 1] > margin * H).all() and (uv[:, 1] < (1 - margin) * H).all()
+        return ok, pos, R, t
+
+    if "distance_m" not in cam:
+        lo, hi = 1.0, 30.0
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            if fits(mid)[0]:
+                hi = mid
+            else:
+                lo = mid
+        cam["distance_m"] = round(float(hi * cam["near_far"]), 3)
+    _, pos, R, t = fits(cam["distance_m"])
     return K, R, t, pos
 
 
@@ -160,7 +188,9 @@ def render_clip(cfg_in, out_mp4, log=print, max_frames=None):
     log(f"planned {len(frames)} frames in {time.time() - t_start:.1f}s")
     W, H = cfg["video"]["width"], cfg["video"]["height"]
     fps = cfg["video"]["fps"]
-    K, R, t, cam_pos = camera_setup(cfg, body.height)
+    app = cfg["appearance"]
+    x_outer = S.SHAFT_HALF + 0.03 + app["plate_thick"] * app["n_plates"]
+    K, R, t, cam_pos = camera_setup(cfg, body.height, plate_x=x_outer)
     sc = cfg["scene"]
     az, el = np.radians(sc["light_az"]), np.radians(sc["light_el"])
     lpos = np.array([np.cos(el) * np.sin(az), np.sin(el), np.cos(el) * np.cos(az)]) * 6 + [0, 0.8, 0]
@@ -266,6 +296,14 @@ def render_clip(cfg_in, out_mp4, log=print, max_frames=None):
             "bar": {"center": _r(bcuv[0]), "center3d": _r(bc3, 4), "tilt_deg": round(tilt, 2), "in_hands": bool(hands_on),
                     **plates_out},
             "midfoot": _r(mf[0]),
+            "rig": {"trunk_pitch_deg": round(float(q2["pitch"]), 2), "arm_angle_deg": round(float(q2["alpha"]), 2),
+                    "lumbar_deg": round(float(q2["lumbar"]), 2), "thoracic_deg": round(float(q2["thoracic"]), 2),
+                    "neck_flexion_deg": round(float(q2["neck"]), 2), "pelvis_roll_deg": round(float(q2.get("roll", 0.0)), 2),
+                    "spine_side_bend_deg": round(float(q2.get("side_bend", 0.0)), 2),
+                    "hip_shift_m": round(float(q2.get("shift", 0.0)), 4),
+                    "knee_flexion_L_deg": round(float(info["legs"]["L"]["knee_flex"]), 2),
+                    "knee_flexion_R_deg": round(float(info["legs"]["R"]["knee_flex"]), 2),
+                    "joints3d": {k: _r(P[body.d.bi[b]], 4) for k, b in RIG_JOINTS.items()}},
             "_h": meta["h"], "_q": q2, "_knee_y": float(0.5 * (kp23[d.kp_names.index("left_knee"), 1] + kp23[d.kp_names.index("right_knee"), 1])),
         })
         img = color
@@ -288,8 +326,18 @@ def render_clip(cfg_in, out_mp4, log=print, max_frames=None):
         raise RuntimeError("ffmpeg failed")
     rend.close()
     if rot:
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", raw_mp4, "-c", "copy", "-metadata:s:v:0", f"rotate={rot}",
-                        "-movflags", "+faststart", "-fflags", "+bitexact", "-map_metadata", "-1", out_mp4], check=True)
+        # rotation_meta follows the legacy "rotate" tag meaning (what phones write and OpenCV's
+        # CAP_PROP_ORIENTATION_META reports): rotate the stored frame that many degrees clockwise to
+        # display it. ffmpeg 5.1's -metadata rotate=X writes a display matrix of X degrees
+        # counter-clockwise, so it is given 360 - rotation_meta; checked with ffprobe below.
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", raw_mp4, "-c", "copy", "-metadata:s:v:0",
+                        f"rotate={(360 - rot) % 360}", "-movflags", "+faststart", "-fflags", "+bitexact",
+                        "-map_metadata", "-1", out_mp4], check=True)
+        pr = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                             "stream_side_data=rotation", "-of", "csv=p=0", out_mp4], capture_output=True, text=True).stdout
+        got = int(float(pr.strip().split("\n")[0].strip(",") or 0))
+        if (got + rot) % 360 != 0:
+            raise RuntimeError(f"display matrix rotation {got} does not match rotation_meta {rot}")
     else:
         os.replace(raw_mp4, out_mp4)
     if os.path.exists(raw_mp4):
@@ -297,11 +345,11 @@ def render_clip(cfg_in, out_mp4, log=print, max_frames=None):
     os.rmdir(tmpdir)
     render_s = time.time() - t_start
     gt = ground_truth(cfg, planner, body, out_frames, K, R, t, cam_pos, out_mp4, W, H, fps, rot, x_plate)
-    gt["render_seconds"] = round(render_s, 1)
     js = os.path.splitext(out_mp4)[0] + ".json"
     with open(js, "w") as f:
         json.dump(gt, f, separators=(",", ":"))
     log(f"wrote {out_mp4} ({os.path.getsize(out_mp4) / 1e6:.2f} MB) and {js} ({os.path.getsize(js) / 1e6:.2f} MB) in {render_s:.0f}s")
+    gt["_render_seconds"] = round(render_s, 1)  # not in the file: timings are not reproducible
     return gt
 
 
@@ -408,6 +456,7 @@ def ground_truth(cfg, planner, body, frames, K, R, t, cam_pos, out_mp4, W, H, fp
         "seed": cfg["seed"],
         "video": {"file": os.path.basename(out_mp4), "width": W, "height": H, "fps": fps,
                   "frame_count": len(frames), "rotation_meta": rot,
+                  "display_matrix_rotation": (-rot + 180) % 360 - 180 if rot else 0,
                   "stored_width": W if rot in (0, 180) else H, "stored_height": H if rot in (0, 180) else W,
                   "pixel_convention": PIXEL_CONVENTION, "codec": "h264 yuv420p", "crf": cfg["video"]["crf"],
                   "noise_sigma": cfg["video"]["noise"], "blur_radius": cfg["video"]["blur"]},

@@ -41,7 +41,7 @@ def complete(cfg):
     draws["view"] = _pick(rng, list(VIEWS))
     draws["yaw_jitter"] = _u(rng, -6, 6)
     draws["cam_height"] = _u(rng, 0.45, 1.5)
-    draws["cam_near_far"] = _u(rng, 1.0, 1.7)
+    draws["cam_near_far"] = _u(rng, 1.0, 1.6)
     draws["vfov_land"] = _u(rng, 38, 52)
     draws["vfov_port"] = _u(rng, 58, 70)
     draws["lateral"] = _u(rng, -0.25, 0.25)

@@ -34,8 +34,8 @@ FAULT_MAX = {
     "head_up": dict(neck_extension_deg=40.0),
     "incomplete_lockout": dict(knee_flexion_deg=24.0, trunk_pitch_deg=22.0),
     "lean_back": dict(lean_back_deg=16.0),
-    "hip_shift": dict(shift_m=0.07, roll_deg=4.0),
-    "uneven_bar": dict(roll_deg=8.0),
+    "hip_shift": dict(shift_m=0.07, pelvis_roll_deg=-3.0),
+    "uneven_bar": dict(side_bend_deg=6.0),
     "rdl_locked_knees": dict(knee_flexion_deg=2.0),
     "rdl_rounding": dict(lumbar_deg=22.0, thoracic_deg=25.0),
 }
@@ -102,6 +102,10 @@ class Lifter:
         front = bar[2] - np.sqrt(BAR_R ** 2 - dy[m] ** 2)
         return float(np.min(front - v[m, 2]))
 
+    def _kmin(self, q):
+        legs = self.ps.pose(q)[2]["legs"]
+        return min(legs["L"]["knee_flex"], legs["R"]["knee_flex"])
+
     def knee_flex(self, q):
         return self.ps.pose(q)[2]["knee_flex"]
 
@@ -116,7 +120,7 @@ class Lifter:
         """Bar height and arm angle at the top: knees at knee_flex_target, bar touching thighs."""
         def y_for_alpha(a):
             qa = {**q, "alpha": a}
-            return bisect(lambda y: self.knee_flex({**qa, "bar": [qa["bar"][0], y, qa["bar"][2]]}),
+            return bisect(lambda y: self._kmin({**qa, "bar": [qa["bar"][0], y, qa["bar"][2]]}),
                           0.3, 1.4, knee_flex_target, increasing=False, iters=26, tol=1e-4)
 
         def clr(a):
@@ -160,9 +164,11 @@ class Lifter:
         D, P, info = self.ps.pose(q)
         if q.get("hang", 0.0) > 0.0:
             return q, D, P, info
-        if info["reach"] > 0.9999 or info["knee_flex"] < 0.8:
-            q["pitch"] = self.solve_pitch_for_knee(q, 1.0, lo=max(q["pitch"] - 40.0, min(q["pitch"], 0.0) - 5.0),
-                                                   hi=q["pitch"])
+        kmin = min(info["legs"]["L"]["knee_flex"], info["legs"]["R"]["knee_flex"])
+        if info["reach"] > 0.9999 or kmin < 0.8:
+            lo = max(q["pitch"] - 40.0, min(q["pitch"], 0.0) - 5.0)
+            q["pitch"] = bisect(lambda p: self._kmin({**q, "pitch": p}), lo, q["pitch"], 1.0,
+                                increasing=False, iters=24, tol=0.02)
             D, P, info = self.ps.pose(q)
         for _ in range(max_iter):
             c, part = self.clearance_part(q, D, P)

@@ -12,9 +12,10 @@ ADDITIVE = {
     "lumbar_rounding": [("lumbar", 30.0, "early")],
     "head_up": [("neck", -40.0, "whole")],
     "bar_drift": [("bar_z", 0.08, "mid"), ("alpha", 8.0, "mid")],
-    "hip_shift": [("shift", 0.07, "mid"), ("roll", 4.0, "mid")],
-    "uneven_bar": [("roll", 8.0, "mid")],
+    "hip_shift": [("shift", 0.07, "mid"), ("roll", -3.0, "mid")],
+    "uneven_bar": [("side_bend", 6.0, "mid")],
     "bar_forward_of_midfoot": [("bar_z", 0.09, "whole")],
+    "knees_forward": [("bar_z", 0.05, "early0")],
     "rdl_rounding": [("lumbar", 22.0, "bottom"), ("thoracic", 25.0, "bottom")],
 }
 
@@ -26,6 +27,8 @@ def shape(name, h, h_kp):
         return 1.0
     if name == "early":
         return 1.0 if h <= h_kp else 1.0 - 0.75 * smooth((h - h_kp) / max(1e-6, 1 - h_kp))
+    if name == "early0":
+        return 1.0 if h <= h_kp else 1.0 - smooth((h - h_kp) / max(1e-6, 1 - h_kp))
     if name == "mid":
         if h <= h_kp:
             return 0.2 + 0.8 * smooth(h / max(h_kp, 1e-6))
@@ -66,7 +69,7 @@ class Planner:
 
     # ------------------------------------------------------------------ additive faults
     def additive(self, rep, h, h_kp, weight=1.0):
-        add = dict(thoracic=0.0, lumbar=0.0, neck=0.0, bar_z=0.0, alpha=0.0, shift=0.0, roll=0.0)
+        add = dict(thoracic=0.0, lumbar=0.0, neck=0.0, bar_z=0.0, alpha=0.0, shift=0.0, roll=0.0, side_bend=0.0)
         for kind, sev in rep.faults.items():
             for par, mx, shp in ADDITIVE.get(kind, []):
                 add[par] += weight * sev * mx * shape(shp, h, h_kp)
@@ -77,7 +80,7 @@ class Planner:
         add = self.additive(rep, h, h_kp)
         return dict(bar=[0.0, y, z + add["bar_z"]], alpha=alpha + add["alpha"], pitch=pitch,
                     lumbar=b["lumbar"] + add["lumbar"], thoracic=b["thoracic"] + add["thoracic"],
-                    neck=b["neck"] + add["neck"], roll=add["roll"], shift=add["shift"])
+                    neck=b["neck"] + add["neck"], roll=add["roll"], side_bend=add["side_bend"], shift=add["shift"])
 
     # ------------------------------------------------------------------ key poses
     def solve_rep_keys(self, rep):
@@ -88,7 +91,7 @@ class Planner:
         k["y0"] = y0
         alpha0 = b["alpha0"] + s("shoulders_behind_bar") * (FAULT_MAX["shoulders_behind_bar"]["arm_angle_deg"] - b["alpha0"])
         alpha0 -= s("knees_forward") * 4.0
-        z0 = s("knees_forward") * FAULT_MAX["knees_forward"]["bar_ahead_m"]
+        z0 = 0.0  # bar offsets of faults are additive (ADDITIVE)
         knee0 = b["knee0"] + s("knees_forward") * FAULT_MAX["knees_forward"]["knee_extra_deg"] \
             + s("shoulders_behind_bar") * 15.0
         h_kp = (L.knee_y - y0) / 0.5  # provisional, refined below
@@ -216,12 +219,13 @@ class Planner:
             add0 = self.additive(r1, 0.0, k1["h_kp"], weight=w)
             q.update(pitch=w * k1["p0"], alpha=k1["alpha0"], lumbar=self.base["lumbar"] * w + add0["lumbar"],
                      thoracic=self.base["thoracic"] * w + add0["thoracic"], neck=self.base["neck"] * w + add0["neck"],
-                     roll=add0["roll"], shift=add0["shift"], hang=hang,
+                     roll=add0["roll"], side_bend=add0["side_bend"], shift=add0["shift"], hang=hang,
                      root=list((1 - w) * stand_root + w * root_setup))
             return q, dict(phase="approach", h=0.0)
 
         qstand = dict(qs)
-        qstand.update(pitch=0.0, lumbar=0.0, thoracic=0.0, neck=0.0, roll=0.0, shift=0.0, hang=1.0, root=list(stand_root))
+        qstand.update(pitch=0.0, lumbar=0.0, thoracic=0.0, neck=0.0, roll=0.0, side_bend=0.0, shift=0.0, hang=1.0,
+                      root=list(stand_root))
         segs.append((T["stand"], hold_fn(qstand, "stand", 0.0), None))
         segs.append((T["approach"], approach_fn, 0))
         for i, (rep, k) in enumerate(zip(self.reps, keys)):

@@ -7,7 +7,8 @@ Frame parameters (a dict, see PoseParams defaults):
   lumbar   lumbar flexion, deg, spread over spine05..spine03 (+ = rounding)
   thoracic thoracic flexion, deg, spread over spine02..spine01 (+ = rounding)
   neck     neck flexion, deg, spread over neck01..03 + head (+ = chin to chest, - = looking up)
-  roll     lateral trunk bend about the forward axis, deg (+ = left shoulder down)
+  roll     lateral tilt of the pelvis (and everything above) about the forward axis, deg (+ = left side down)
+  side_bend lateral flexion of the spine over spine03..spine01, deg (+ = left shoulder down)
   shift    lateral shift of the pelvis, m (+ = to the lifter's left)
   hang     0 = hands on the bar, 1 = arms hanging free (approach); in between blends
   root     (3,) root position used when hang == 1 (free stance); blended likewise
@@ -17,7 +18,7 @@ import numpy as np
 
 from .body import rot_align, rot_axis, rot_x, rot_y
 
-DEFAULTS = dict(alpha=7.0, pitch=0.0, lumbar=0.0, thoracic=0.0, neck=0.0, roll=0.0, shift=0.0,
+DEFAULTS = dict(alpha=7.0, pitch=0.0, lumbar=0.0, thoracic=0.0, neck=0.0, roll=0.0, side_bend=0.0, shift=0.0,
                 hang=0.0, curl=1.0)
 
 LUMBAR = ["spine05", "spine04", "spine03"]
@@ -59,11 +60,21 @@ class Poser:
             palm = np.cross(hand_dir, lat) * sg
             palm /= np.linalg.norm(palm)
             d = dict(sg=sg, hip=hip, knee=knee, ank=ank, Lt=np.linalg.norm(knee - hip), Ls=np.linalg.norm(ank - knee),
-                     sh=sh, el=el, wr=wr, lat=lat / np.linalg.norm(lat), palm=palm)
-            # grip point: in the curled fist, a little past the middle knuckle toward the palm
-            d["grip"] = f3 + 0.45 * (f3b - f3) + palm * 0.012 + np.array(grip_offset)
-            d["La"] = np.linalg.norm(el - sh) + np.linalg.norm(wr - el) + np.linalg.norm(d["grip"] - wr)
+                     sh=sh, el=el, wr=wr, lat=lat / np.linalg.norm(lat), palm=palm, grip=f3)
             s[side] = d
+        self.s = s
+        # grip point: centre of the curled middle finger (MCP, PIP and DIP joints of the fist),
+        # measured on the rest hand with the fingers curled
+        _, loc = self._arm_rots({k: np.array([0, -1.0, 0]) for k in s}, curl=1.0)
+        Dc, Pc = body.fk(body.rest_heads[0], local=loc)
+        bi = body.d.bi
+        for side, d in s.items():
+            pts = [Pc[bi[f"finger3-{j}.{side}"]] for j in (1, 2, 3)]
+            g = np.mean(pts, axis=0)
+            tip_dir = pts[2] - pts[0]
+            d["curl_check"] = float(np.dot(tip_dir, d["palm"]))
+            d["grip"] = g + np.array(grip_offset)
+            d["La"] = np.linalg.norm(d["el"] - d["sh"]) + np.linalg.norm(d["wr"] - d["el"]) + np.linalg.norm(d["grip"] - d["wr"])
         self.s = s
         # decide the palm sign empirically: curling the fingers must bring the tip toward the palm
         self.stance_half = stance_half
@@ -90,11 +101,15 @@ class Poser:
 
     # -------------------------------------------------------------------------------
     def _spine_local(self, q):
+        from .body import rot_z
         loc = {}
+        sb = ["spine03", "spine02", "spine01"]
         for n in LUMBAR:
             loc[n] = rot_x(q["lumbar"] / len(LUMBAR))
         for n in THORACIC:
             loc[n] = rot_x(q["thoracic"] / len(THORACIC))
+        for n in sb:
+            loc[n] = loc.get(n, np.eye(3)) @ rot_z(-q["side_bend"] / len(sb))
         for n in NECK:
             loc[n] = rot_x(q["neck"] / len(NECK))
         return loc
