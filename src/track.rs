@@ -145,7 +145,11 @@ pub fn keep_consistent_plates(frames: &[PoseFrame], plates: &mut [Option<Plate>]
         .filter_map(|(i, (f, p))| {
             let (pose, plate) = (f.pose.as_ref()?, p.as_ref()?);
             let wrist = point(pose, near_side(pose)[2]);
-            Some((i, Point::new(plate.center.x - wrist.x, plate.center.y - wrist.y), plate.radius))
+            Some((
+                i,
+                Point::new(plate.center.x - wrist.x, plate.center.y - wrist.y),
+                plate.radius,
+            ))
         })
         .collect();
     let (Some(dx), Some(dy), Some(radius)) = (
@@ -245,6 +249,41 @@ pub fn store_cached(dir: &Path, key: &CacheKey, track: &PoseTrack) -> Result<(),
     })
 }
 
+impl PoseTrack {
+    /// Runs the analysis engine on this track.
+    pub fn analyze(
+        &self,
+        variant: crate::analysis::LiftVariant,
+        config: &crate::analysis::Config,
+    ) -> Result<crate::analysis::Analysis, crate::analysis::AnalysisError> {
+        use crate::analysis::{AnalysisInput, BackOutline, PlateCircle};
+        let back: Vec<Option<BackOutline>> = self
+            .back
+            .iter()
+            .map(|b| b.as_ref().map(|points| BackOutline { points: points.clone() }))
+            .collect();
+        let plates: Vec<Option<PlateCircle>> = self
+            .plates
+            .iter()
+            .map(|p| {
+                p.map(|p| PlateCircle {
+                    center: p.center,
+                    radius: p.radius,
+                })
+            })
+            .collect();
+        let input = AnalysisInput {
+            width: self.video.width,
+            height: self.video.height,
+            fps: self.video.fps,
+            frames: &self.frames,
+            back: &back,
+            plates: &plates,
+        };
+        crate::analysis::analyze(&input, variant, config)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,7 +359,9 @@ mod tests {
     #[test]
     fn plates_that_move_with_the_hands_are_kept_and_strays_dropped() {
         // The bar rises 100 px; the plate follows the wrist 20 px lower; one stray circle.
-        let frames: Vec<PoseFrame> = (0..5).map(|i| pose_with_wrist(300.0, 400.0 - 25.0 * i as f32)).collect();
+        let frames: Vec<PoseFrame> = (0..5)
+            .map(|i| pose_with_wrist(300.0, 400.0 - 25.0 * i as f32))
+            .collect();
         let mut plates: Vec<Option<Plate>> = (0..5).map(|i| plate(302.0, 420.0 - 25.0 * i as f32, 60.0)).collect();
         plates[3] = plate(250.0, 300.0, 60.0);
         keep_consistent_plates(&frames, &mut plates);
@@ -331,7 +372,9 @@ mod tests {
     #[test]
     fn circles_that_stay_put_while_the_hands_move_are_all_dropped() {
         // A knee-sized circle fixed in place while the wrist travels 200 px.
-        let frames: Vec<PoseFrame> = (0..6).map(|i| pose_with_wrist(300.0, 500.0 - 40.0 * i as f32)).collect();
+        let frames: Vec<PoseFrame> = (0..6)
+            .map(|i| pose_with_wrist(300.0, 500.0 - 40.0 * i as f32))
+            .collect();
         let mut plates: Vec<Option<Plate>> = (0..6).map(|_| plate(310.0, 420.0, 50.0)).collect();
         keep_consistent_plates(&frames, &mut plates);
         assert!(plates.iter().all(Option::is_none), "{plates:?}");
@@ -344,40 +387,5 @@ mod tests {
             std::fs::write(dir.path().join(key().file_name()), garbage).expect("write");
             assert!(load_cached(dir.path(), &key()).is_none());
         }
-    }
-}
-
-impl PoseTrack {
-    /// Runs the analysis engine on this track.
-    pub fn analyze(
-        &self,
-        variant: crate::analysis::LiftVariant,
-        config: &crate::analysis::Config,
-    ) -> Result<crate::analysis::Analysis, crate::analysis::AnalysisError> {
-        use crate::analysis::{AnalysisInput, BackOutline, PlateCircle};
-        let back: Vec<Option<BackOutline>> = self
-            .back
-            .iter()
-            .map(|b| b.as_ref().map(|points| BackOutline { points: points.clone() }))
-            .collect();
-        let plates: Vec<Option<PlateCircle>> = self
-            .plates
-            .iter()
-            .map(|p| {
-                p.map(|p| PlateCircle {
-                    center: p.center,
-                    radius: p.radius,
-                })
-            })
-            .collect();
-        let input = AnalysisInput {
-            width: self.video.width,
-            height: self.video.height,
-            fps: self.video.fps,
-            frames: &self.frames,
-            back: &back,
-            plates: &plates,
-        };
-        crate::analysis::analyze(&input, variant, config)
     }
 }

@@ -183,20 +183,19 @@ impl Job<'_> {
         let stamp_path = self.out_path(rel, "stamp.json");
         let key = CacheKey::new(video, self.args.pose.model, String::new())
             .with_context(|| format!("{}: cannot read", video.display()))?;
-        if !self.args.force {
-            if let Some(row) = std::fs::read(&stamp_path)
+        if !self.args.force
+            && let Some(row) = std::fs::read(&stamp_path)
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
                 .filter(|s| {
                     s.version == STAMP_VERSION && s.video_sha256 == key.video_sha256 && s.settings == self.settings
                 })
                 .map(|s| s.row)
-            {
-                return Ok(SummaryRow {
-                    status: "skipped".into(),
-                    ..row
-                });
-            }
+        {
+            return Ok(SummaryRow {
+                status: "skipped".into(),
+                ..row
+            });
         }
         if let Some(parent) = stamp_path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;

@@ -193,21 +193,21 @@ pub fn cached_track(
         ),
         None => None,
     };
-    if let (Some(dir), Some(key)) = (&cache, &key) {
-        if let Some(mut track) = track::load_cached(dir, key) {
-            track.video.path = video.to_path_buf();
-            return Ok((track, None));
-        }
+    if let (Some(dir), Some(key)) = (&cache, &key)
+        && let Some(mut track) = track::load_cached(dir, key)
+    {
+        track.video.path = video.to_path_buf();
+        return Ok((track, None));
     }
     if estimator.is_none() {
         *estimator = Some(build_estimator(pose)?);
     }
     let est = estimator.as_mut().context("pose estimator")?;
     let (track, stats) = track::track_clip(video, est, on_progress)?;
-    if let (Some(dir), Some(key)) = (&cache, &key) {
-        if let Err(e) = track::store_cached(dir, key, &track) {
-            eprintln!("liftcheck: warning: keypoint cache not written: {e}");
-        }
+    if let (Some(dir), Some(key)) = (&cache, &key)
+        && let Err(e) = track::store_cached(dir, key, &track)
+    {
+        eprintln!("liftcheck: warning: keypoint cache not written: {e}");
     }
     Ok((track, Some(stats)))
 }

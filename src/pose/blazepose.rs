@@ -188,10 +188,10 @@ impl BlazePose {
 
     /// The lifter's pose on `frame` (BGR, upright), or `None` when nobody is found.
     pub fn estimate(&mut self, frame: &Mat) -> Result<Option<Pose>, PoseError> {
-        if let Some(roi) = self.tracking.take() {
-            if let Some(pose) = self.run_landmarks(frame, roi)? {
-                return Ok(Some(pose));
-            }
+        if let Some(roi) = self.tracking.take()
+            && let Some(pose) = self.run_landmarks(frame, roi)?
+        {
+            return Ok(Some(pose));
         }
         match self.detect(frame)? {
             Some(roi) => self.run_landmarks(frame, roi),

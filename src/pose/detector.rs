@@ -151,13 +151,13 @@ pub enum LifterHint {
 
 /// Picks the lifter among detections. With a previous position (tracking was lost mid-clip) the
 /// detection nearest to it wins, so a bystander does not take over; otherwise `hint` decides.
-pub fn choose_lifter<'a>(
-    detections: &'a [Detection],
+pub fn choose_lifter(
+    detections: &[Detection],
     frame_width: u32,
     frame_height: u32,
     hint: LifterHint,
     previous_center: Option<Point>,
-) -> Option<&'a Detection> {
+) -> Option<&Detection> {
     let (w, h) = (frame_width as f32, frame_height as f32);
     let diagonal = w.hypot(h);
     let rank = |d: &Detection| -> f32 {

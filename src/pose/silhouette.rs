@@ -55,7 +55,7 @@ pub fn back_outline(mask: &CropMask, shoulder: Point, hip: Point, facing_x: f32,
     // Dorsal direction in frame space, then in crop space.
     let chord_frame = (hip.x - shoulder.x, hip.y - shoulder.y);
     let mut normal_frame = (-chord_frame.1, chord_frame.0);
-    if normal_frame.0 * -facing_x + normal_frame.1 * -1.0 < 0.0 {
+    if normal_frame.0 * -facing_x + -normal_frame.1 < 0.0 {
         normal_frame = (-normal_frame.0, -normal_frame.1);
     }
     let norm = normal_frame.0.hypot(normal_frame.1);
