@@ -38,6 +38,24 @@ const USED: [usize; 21] = [
     5, // right eye
 ];
 
+/// Landmarks a plate in front of the lifter can hide in a side view.
+const PLATE_HIDES: [usize; 10] = [
+    lm::LEFT_HIP,
+    lm::RIGHT_HIP,
+    lm::LEFT_KNEE,
+    lm::RIGHT_KNEE,
+    lm::LEFT_ANKLE,
+    lm::RIGHT_ANKLE,
+    lm::LEFT_HEEL,
+    lm::RIGHT_HEEL,
+    lm::LEFT_FOOT_INDEX,
+    lm::RIGHT_FOOT_INDEX,
+];
+
+/// A found plate stands for the frames within this time of it (the plate search runs at ~15 Hz
+/// and misses some frames), moved with the hands in between, seconds.
+const PLATE_HOLD_S: f64 = 0.25;
+
 /// Fewest usable frames for any analysis.
 const MIN_USABLE_FRAMES: usize = 3;
 
@@ -85,6 +103,9 @@ pub struct Tracks {
     pub raw_y: Vec<Vec<f64>>,
     /// Visibility per landmark and frame, 0 without a pose.
     pub vis: Vec<Vec<f64>>,
+    /// Visibility-gated coordinates before cleaning (what [`Tracks::hide_behind_plate`] edits).
+    pre_x: Vec<Vec<f64>>,
+    pre_y: Vec<Vec<f64>>,
     pub params: CleanParams,
 }
 
@@ -100,6 +121,8 @@ impl Tracks {
         let mut raw_x = vec![Vec::new(); k];
         let mut raw_y = vec![Vec::new(); k];
         let mut vis = vec![vec![0.0; n]; k];
+        let mut pre_x = vec![Vec::new(); k];
+        let mut pre_y = vec![Vec::new(); k];
         for &i in &USED {
             let mut gx = vec![f64::NAN; n];
             let mut gy = vec![f64::NAN; n];
@@ -123,6 +146,8 @@ impl Tracks {
             }
             x[i] = signal::clean(&gx, &params);
             y[i] = signal::clean(&gy, &params);
+            pre_x[i] = gx;
+            pre_y[i] = gy;
             raw_x[i] = rx;
             raw_y[i] = ry;
         }
@@ -148,8 +173,39 @@ impl Tracks {
             raw_x,
             raw_y,
             vis,
+            pre_x,
+            pre_y,
             params,
         })
+    }
+
+    /// Side views: drops hip, knee, ankle, heel and toe samples that lie inside the plate's disc
+    /// (a plate in front of a joint hides it whatever visibility the pose model reports; BlazePose
+    /// then guesses the joint, typically pulled towards the plate hub) and re-cleans those tracks.
+    /// Returns how many samples were dropped.
+    pub fn hide_behind_plate(&mut self, discs: &[Option<Disc>]) -> usize {
+        let mut dropped = 0;
+        for &i in &PLATE_HIDES {
+            let mut changed = false;
+            for (f, disc) in discs.iter().enumerate().take(self.n) {
+                let Some(d) = disc else { continue };
+                let (x, y) = (self.pre_x[i][f], self.pre_y[i][f]);
+                if x.is_nan() || y.is_nan() {
+                    continue;
+                }
+                if (x - d.x).hypot(y - d.y) < d.r {
+                    self.pre_x[i][f] = f64::NAN;
+                    self.pre_y[i][f] = f64::NAN;
+                    changed = true;
+                    dropped += 1;
+                }
+            }
+            if changed {
+                self.x[i] = signal::clean(&self.pre_x[i], &self.params);
+                self.y[i] = signal::clean(&self.pre_y[i], &self.params);
+            }
+        }
+        dropped
     }
 
     /// Cleaned position of landmark `i` on frame `f`.
@@ -339,6 +395,86 @@ fn leg_length(t: &Tracks, sides: &[BodySide]) -> Option<f64> {
     });
     let v = signal::percentile(per_frame, SEGMENT_LENGTH_PERCENTILE);
     (v.is_finite() && v > 0.0).then_some(v)
+}
+
+/// A plate's disc in frame pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Disc {
+    pub x: f64,
+    pub y: f64,
+    pub r: f64,
+}
+
+/// The near plate's disc on every frame where it can be placed: a found circle (held for
+/// [`PLATE_HOLD_S`] around each sighting and moved with the hands), else the hands shifted by the
+/// clip's median hand-to-plate offset with the median radius; none when no plate was found.
+pub fn plate_discs(input: &AnalysisInput, t: &Tracks, near: BodySide) -> Vec<Option<Disc>> {
+    let wrist: Vec<Option<(f64, f64)>> = (0..t.n)
+        .map(|f| {
+            t.at(Joint::Wrist.index(near), f)
+                .or_else(|| t.at(Joint::Wrist.index(near.other()), f))
+        })
+        .collect();
+    let sightings: Vec<(usize, Disc)> = input
+        .plates
+        .iter()
+        .enumerate()
+        .filter_map(|(f, p)| {
+            let p = p.as_ref()?;
+            let ok = p.radius.is_finite() && p.radius > 0.0 && p.center.x.is_finite() && p.center.y.is_finite();
+            ok.then_some((
+                f,
+                Disc {
+                    x: p.center.x as f64,
+                    y: p.center.y as f64,
+                    r: p.radius as f64,
+                },
+            ))
+        })
+        .collect();
+    let hold = t.times.len().max(2) as f64 / (t.times.last().unwrap_or(&1.0) - t.times[0]).max(1e-9) * PLATE_HOLD_S;
+    let hold = hold.round().max(1.0) as usize;
+    if sightings.is_empty() {
+        // No plate found: nothing to gate on. A standard plate could be assumed around the hands,
+        // but the lift may use smaller discs or none in that spot (trap bar, synthetic clips), and
+        // a wrong guess would hide visible knees.
+        return vec![None; t.n];
+    }
+    let off_x = signal::median(sightings.iter().filter_map(|(f, d)| wrist[*f].map(|w| d.x - w.0)));
+    let off_y = signal::median(sightings.iter().filter_map(|(f, d)| wrist[*f].map(|w| d.y - w.1)));
+    let radius = signal::median(sightings.iter().map(|(_, d)| d.r));
+    let mut out: Vec<Option<Disc>> = (0..t.n)
+        .map(|f| {
+            let w = wrist[f]?;
+            (!off_x.is_nan() && !off_y.is_nan()).then_some(Disc {
+                x: w.0 + off_x,
+                y: w.1 + off_y,
+                r: radius,
+            })
+        })
+        .collect();
+    for &(f, d) in &sightings {
+        for g in f.saturating_sub(hold)..=(f + hold).min(t.n - 1) {
+            let moved = match (wrist[f], wrist[g]) {
+                (Some(a), Some(b)) => Disc {
+                    x: d.x + b.0 - a.0,
+                    y: d.y + b.1 - a.1,
+                    r: d.r,
+                },
+                _ => d,
+            };
+            // The nearest sighting wins.
+            let nearer = sightings
+                .iter()
+                .filter(|(h, _)| h.abs_diff(g) < f.abs_diff(g))
+                .count()
+                == 0;
+            if nearer {
+                out[g] = Some(moved);
+            }
+        }
+    }
+    out
 }
 
 type BarTrack = (Vec<f64>, Vec<f64>, BarSource, Option<f64>);
@@ -601,9 +737,11 @@ impl Series {
                 }
             }
         }
-        for a in [&mut s.hip, &mut s.knee, &mut s.ankle, &mut s.trunk, &mut s.neck] {
-            signal::unwrap_degrees(a);
-        }
+        // No unwrapping: hip, knee and ankle are interior angles (0-180), the trunk angle only
+        // reaches +-180 with the shoulders straight below the hips, and the ear-shoulder-hip angle
+        // only reaches 0/360 with the ear on the hips: none wraps in a real pose. Unwrapping turned
+        // a single garbled frame into a 360-degree offset for the rest of the clip (real clip 12:
+        // set-up trunk read -268 instead of 92 after a walk-in frame at -91).
         if frontal {
             // Left/right differences matter when sustained: a running median drops the single-joint
             // glitches that outlier removal lets through during fast motion.

@@ -277,8 +277,17 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     config.validate()?;
     validate_input(input)?;
     let mut notes = Vec::new();
-    let tracks = kinematics::Tracks::build(input, config, &mut notes)?;
+    let mut tracks = kinematics::Tracks::build(input, config, &mut notes)?;
     let view = view::estimate(&tracks, config);
+    if let (View::Side, Some(near)) = (view.view, view.near_side) {
+        let discs = kinematics::plate_discs(input, &tracks, near);
+        let dropped = tracks.hide_behind_plate(&discs);
+        if dropped > 0 {
+            notes.push(format!(
+                "{dropped} hip, knee or foot keypoints inside the plate's outline treated as hidden"
+            ));
+        }
+    }
     let body = kinematics::Body::build(input, &tracks, &view, config, &mut notes);
     let series = kinematics::Series::build(input, &tracks, &body, &view, config);
     let detected = reps::detect(&series, &body, variant, config, &mut notes);

@@ -254,6 +254,7 @@ pub fn median(values: impl IntoIterator<Item = f64>) -> f64 {
 
 /// Removes jumps of more than 180 degrees between consecutive valid samples so an angle series is
 /// continuous (a guard: the canonical side-view frame already keeps angles away from the wrap).
+#[allow(dead_code)] // kept for series that do wrap (e.g. headings); see kinematics
 pub fn unwrap_degrees(series: &mut [f64]) {
     let mut prev: Option<f64> = None;
     for v in series.iter_mut() {
