@@ -486,7 +486,7 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_end: Option<usize>, next_start: Option<
                 }),
                 lockout: Some(Win {
                     from: lockout,
-                    to: raw.descent_start.unwrap_or(lockout).max(lockout),
+                    to: raw.descent_start.unwrap_or(raw.end).max(lockout),
                 }),
                 bottom: None,
                 concentric: Win {
@@ -524,6 +524,48 @@ fn change(ctx: &Ctx, series: &[f64], setup: usize, w: Win, what: &str, sign: f64
         })
         .collect();
     ctx.max_in(&rel, w, what, "rep")
+}
+
+/// The back outline's reference frame for a rep and which frames of the pull are comparable to
+/// it. Conventional: the set-up, with the trunk inclined at least
+/// [`Config::back_outline_min_trunk_deg`]; comparable frames keep the trunk within
+/// [`Config::back_outline_max_trunk_change_deg`] of it (so in practice the early pull). RDL: the
+/// standing start and every frame of the rep, as before (known limit: standing and the bottom are
+/// different postures, so the RDL check compares outlines that are not strictly comparable).
+fn back_reference(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(usize, Vec<bool>)> {
+    let s = ctx.s;
+    let cfg = ctx.cfg;
+    if raw.variant == LiftVariant::Romanian {
+        return Ok((w.setup, vec![true; s.n]));
+    }
+    let min_trunk = cfg.back_outline_min_trunk_deg;
+    let base = ctx.setup_value(&s.trunk, w.setup, "shoulder or hip")?;
+    if base < min_trunk {
+        return Err(format!(
+            "trunk {base:.0} degrees from vertical at set-up (needs {min_trunk:.0}): too upright for the \
+             mask's dorsal edge to be the back"
+        ));
+    }
+    let comparable = (0..s.n)
+        .map(|f| {
+            let t = s.trunk[f];
+            t >= min_trunk && (t - base).abs() <= cfg.back_outline_max_trunk_change_deg
+        })
+        .collect();
+    Ok((w.setup, comparable))
+}
+
+/// Largest added bend of a half of the back outline over its reference, on comparable frames of
+/// the pull.
+fn back_change(ctx: &Ctx, series: &[f64], raw: &RawRep, w: &Windows) -> Measured<(f64, usize)> {
+    let (reference, comparable) = back_reference(ctx, raw, w)?;
+    let base = ctx.setup_value(series, reference, "back outline")?;
+    let from = w.pull.from.min(reference);
+    let best = (from..=w.pull.to)
+        .filter(|&f| comparable[f] && !series[f].is_nan())
+        .map(|f| (series[f] - base, f))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    best.ok_or_else(|| "back outline missing at every trunk angle comparable to set-up".to_string())
 }
 
 fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
@@ -578,8 +620,8 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         lockout_lean_back_deg: lock.and_then(|l| f32o(ctx.min_in(&s.trunk, l, "trunk", "lockout").map(|v| -v.0))),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
-        upper_back_change_deg: f32o(change(ctx, &s.upper_back, su, w.pull, "back outline", 1.0).map(|v| v.0)),
-        lower_back_change_deg: f32o(change(ctx, &s.lower_back, su, w.pull, "back outline", 1.0).map(|v| v.0)),
+        upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, raw, w).map(|v| v.0)),
+        lower_back_change_deg: f32o(back_change(ctx, &s.lower_back, raw, w).map(|v| v.0)),
         bottom_knee_deg: w.bottom.and_then(|b| {
             let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
             v.is_finite().then_some(v as f32)
@@ -701,7 +743,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let threshold = cfg.scaled(limit, 0.0);
             let mut worst: Option<(f64, usize, &[f64], &str)> = None;
             for (series, region) in regions {
-                let (v, f) = change(ctx, series, su, w.pull, "back outline", 1.0)?;
+                let (v, f) = back_change(ctx, series, raw, w)?;
                 if worst.is_none_or(|x| v > x.0) {
                     worst = Some((v, f, series, region));
                 }
@@ -709,15 +751,16 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let Some((v, _, series, region)) = worst else {
                 return Ok(None);
             };
+            let (su, comparable) = back_reference(ctx, raw, w)?;
             let base = ctx.setup_value(series, su, "back outline")?;
             (v > threshold).then(|| Fault {
-                measure: format!("added bend of the {region} since set-up"),
+                measure: format!("added bend of the {region} since set-up, at a comparable trunk angle"),
                 measured: v,
                 threshold,
                 unit: DEG,
                 excess: v - threshold,
                 major: limit,
-                span: ctx.span(w.pull, |f| series[f] - base > threshold),
+                span: ctx.span(w.pull, |f| comparable[f] && series[f] - base > threshold),
                 cue: cue_text,
             })
         }

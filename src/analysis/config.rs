@@ -71,6 +71,18 @@ pub struct Config {
     /// Lower-back rounding: as above for the lower half (calibrate; tighter than the upper back
     /// since lumbar flexion under load is the bigger concern).
     pub lower_back_rounding_max_deg: f64,
+    /// The back outline is read only while the trunk is inclined at least this far from vertical,
+    /// degrees: the mask's dorsal edge is searched across the shoulder-hip line, and near upright
+    /// that search runs into the buttocks at the hip end and the plate and hands in front of the
+    /// hips, so the outline stops being the back (measured: real clip 02 read 41 degrees of
+    /// "lower-back bend" at lockout on a neutral back; at set-up its trunk is ~69 degrees).
+    pub back_outline_min_trunk_deg: f64,
+    /// Rounding is the outline's added bend over the set-up only on frames whose trunk angle is
+    /// within this many degrees of the set-up's, degrees: the hip crease and the shoulder blades
+    /// change the outline's shape with posture alone, so bends at other postures are not
+    /// comparable (real clips 02 and 13: good backs read 38-60 degrees once the trunk rose 30-50
+    /// degrees from set-up; the ref's early pull keeps the back angle within ~10-15 degrees).
+    pub back_outline_max_trunk_change_deg: f64,
     /// Shoulders over the bar at lift-off: least angle of the bar-to-shoulder line forward of
     /// vertical, degrees (ref: ~7 degrees forward in the Starting Strength model; negative =
     /// shoulders behind the bar; margin for 2D error).
@@ -151,6 +163,8 @@ impl Default for Config {
             max_missing_frac: 0.3,
             upper_back_rounding_max_deg: 20.0,
             lower_back_rounding_max_deg: 15.0,
+            back_outline_min_trunk_deg: 30.0,
+            back_outline_max_trunk_change_deg: 15.0,
             shoulder_bar_min_deg: -3.0,
             shoulder_bar_max_deg: 25.0,
             bar_midfoot_max_leg_frac: 0.07,
@@ -190,7 +204,7 @@ impl Config {
 
     /// Checks every field for a usable value; the error names the first bad field.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        let finite: [(&'static str, f64); 36] = [
+        let finite: [(&'static str, f64); 38] = [
             ("strictness", self.strictness),
             ("min_visibility", self.min_visibility),
             ("min_presence", self.min_presence),
@@ -210,6 +224,8 @@ impl Config {
             ("max_missing_frac", self.max_missing_frac),
             ("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg),
             ("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg),
+            ("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg),
+            ("back_outline_max_trunk_change_deg", self.back_outline_max_trunk_change_deg),
             ("shoulder_bar_min_deg", self.shoulder_bar_min_deg),
             ("shoulder_bar_max_deg", self.shoulder_bar_max_deg),
             ("bar_midfoot_max_leg_frac", self.bar_midfoot_max_leg_frac),
@@ -272,6 +288,8 @@ impl Config {
         in_range("max_missing_frac", self.max_missing_frac, 0.0, 1.0)?;
         positive("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg)?;
         positive("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg)?;
+        in_range("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg, 0.0, 90.0)?;
+        positive("back_outline_max_trunk_change_deg", self.back_outline_max_trunk_change_deg)?;
         in_range("shoulder_bar_min_deg", self.shoulder_bar_min_deg, -45.0, 45.0)?;
         in_range("shoulder_bar_max_deg", self.shoulder_bar_max_deg, -45.0, 60.0)?;
         if self.shoulder_bar_min_deg >= self.shoulder_bar_max_deg {

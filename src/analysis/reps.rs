@@ -7,9 +7,9 @@
 //! letting go of the bar are one-sided and never count. A Romanian deadlift rep is a low zone
 //! with a high zone on both sides (standing, bottom, standing).
 //!
-//! Known limit: without a plate track, a conventional clip that ends at lockout (before the bar is
-//! set down) loses its last rep, because releasing the bar and standing up looks the same to the
-//! wrists.
+//! A clip that starts at the floor and ends at lockout counts its pull when it is the clip's only
+//! one. Known limit: after a complete rep, a clip that ends at lockout loses that last rep, because
+//! releasing the bar and standing up looks the same to the wrists.
 
 use super::config::Config;
 use super::kinematics::{Body, Series, phase_between};
@@ -72,7 +72,7 @@ impl RawRep {
             }
             _ => {
                 let lockout = self.lockout.unwrap_or(self.end);
-                let descent = self.descent_start.unwrap_or(lockout);
+                let descent = self.descent_start.unwrap_or(self.end);
                 phase_between(f, (self.start, lockout), descent)
             }
         }
@@ -164,6 +164,31 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         }
         rep.number = reps.len() + 1;
         reps.push(rep);
+    }
+    // A clip that starts at the floor and ends at lockout (concentric only, as trimmed clips
+    // often are) has a trailing low-high pair and no complete rep. With a complete rep before it,
+    // the same pair is far more often the lifter letting go of the bar and standing up, which the
+    // wrists cannot tell apart, so it is only counted when it is the clip's only pull.
+    if variant == LiftVariant::Conventional && zones.len() >= 2 {
+        let (prev, last) = (zones[zones.len() - 2], zones[zones.len() - 1]);
+        let to_end = h[last.last + 1..].iter().all(|v| v.is_nan());
+        if prev.kind == Kind::Low && last.kind == Kind::High && to_end {
+            if reps.is_empty() {
+                if let Some(mut rep) = trailing_rep(s, prev, last, tol)
+                    && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
+                {
+                    rep.number = 1;
+                    notes.push("the clip ends at lockout: its last pull is counted without a set-down".into());
+                    reps.push(rep);
+                }
+            } else {
+                notes.push(
+                    "the clip ends standing after the bar was set down: taken as standing up without the bar \
+                     (the hands alone cannot tell it from a last rep that ends the clip at lockout)"
+                        .into(),
+                );
+            }
+        }
     }
     let no_reps_reason = reps.is_empty().then(|| match variant {
         LiftVariant::Romanian => "no descent from standing and back up to lockout was found".to_string(),
@@ -282,6 +307,32 @@ fn conventional_rep(s: &Series, prev: Zone, z: Zone, next: Zone, tol: f64) -> Op
         descent_start: Some(descent_start),
         bottom: None,
         set_down: Some(set_down),
+        touch_and_go: false,
+        rest_before_s: None,
+        variant: LiftVariant::Conventional,
+    })
+}
+
+/// A pull from the floor that ends the clip at lockout: no descent or set-down.
+fn trailing_rep(s: &Series, prev: Zone, z: Zone, tol: f64) -> Option<RawRep> {
+    let h = &s.bar_h;
+    let (floor_at, floor) = extreme(h, z.first, prev.first, -1.0, tol)?;
+    let lift_off = edge(h, z.first, floor_at, floor, tol);
+    let (peak_at, peak) = (lift_off..=z.last)
+        .filter(|&f| !h[f].is_nan())
+        .map(|f| (f, h[f]))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let lockout = edge(h, lift_off, peak_at, peak, tol);
+    Some(RawRep {
+        number: 0,
+        start: lift_off,
+        end: z.last,
+        lift_off: Some(lift_off),
+        knee_pass: knee_pass(s, lift_off, lockout),
+        lockout: Some(lockout),
+        descent_start: None,
+        bottom: None,
+        set_down: None,
         touch_and_go: false,
         rest_before_s: None,
         variant: LiftVariant::Conventional,
