@@ -1,0 +1,837 @@
+//! Self-contained HTML reports: one page per clip (disclaimer, per-rep table, findings with
+//! cues, plots, key frames with the skeleton) and an index page for a batch. Everything is
+//! inline (CSS, SVG, base64 JPEG): a report opens anywhere, offline, without JavaScript.
+//!
+//! [`clip_report`] and [`batch_index`] are pure; [`write_clip_report`] and
+//! [`write_batch_index`] add the key frames and the atomic write.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::annotate::RenderError;
+use super::keyframes;
+use super::plots;
+use crate::analysis::{Analysis, CheckId, Event, Facing, Finding, LiftVariant, Rep, Severity, View};
+use crate::output::{OutputError, write_atomically};
+use crate::report::DISCLAIMER;
+use crate::track::PoseTrack;
+
+/// A still from the clip for the report, JPEG-encoded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyFrame {
+    /// Caption, e.g. "Rep 1 lift-off".
+    pub label: String,
+    pub time_s: f64,
+    pub jpeg: Vec<u8>,
+}
+
+/// One clip in a batch index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IndexRow {
+    /// The clip as shown, e.g. its path relative to the batch folder.
+    pub file: String,
+    /// `clean`, `faults`, `error` or `skipped` (up to date from an earlier run).
+    pub status: String,
+    pub reps: Option<usize>,
+    pub faults: Option<usize>,
+    /// Machine names of the checks that flagged a fault (`CheckId::name`).
+    pub fault_checks: Vec<String>,
+    /// The clip's HTML report relative to the index page, `/`-separated; `None` = no link.
+    pub report: Option<String>,
+    pub error: Option<String>,
+}
+
+const CSS: &str = r#"
+:root { color-scheme: light; }
+body { margin: 0; background: #f4f5f7; color: #1d1f23; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1060px; margin: 0 auto; padding: 24px 20px 40px; }
+h1 { font-size: 26px; margin: 0 0 2px; }
+h2 { font-size: 19px; margin: 0 0 10px; }
+.file { margin: 0 0 14px; color: #555; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
+section { background: #fff; border: 1px solid #dde0e5; border-radius: 8px; padding: 16px 18px; margin: 0 0 16px; }
+.disclaimer { background: #fff8e1; border: 1px solid #f0d68a; border-radius: 8px; padding: 10px 14px; margin: 0 0 16px; }
+.verdict { font-size: 18px; font-weight: 600; margin: 0 0 10px; }
+.verdict:last-child { margin: 0; }
+.verdict.clean { color: #1b7a3a; } .verdict.faults { color: #b3261e; } .verdict.none { color: #555; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; margin: 0; }
+dl.facts dt { color: #666; } dl.facts dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { border-bottom: 1px solid #e3e5e9; padding: 6px 8px; text-align: right; vertical-align: top; }
+th { background: #f0f2f5; font-weight: 600; vertical-align: bottom; }
+th:first-child, td:first-child, td.text, th.text { text-align: left; }
+td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
+td.faults { min-width: 8em; } td.faults .tag { margin: 0 2px 2px 0; }
+.unit { color: #777; font-weight: normal; }
+ol.findings { list-style: none; padding: 0; margin: 0; }
+ol.findings li { border-left: 4px solid #b3261e; padding: 6px 12px; margin: 0 0 10px; background: #fdf3f2; border-radius: 0 6px 6px 0; }
+ol.findings li.minor { border-color: #e0a100; background: #fffaf0; }
+ol.findings li.moderate { border-color: #e0662b; background: #fff5ef; }
+a.tag { text-decoration: none; }
+.tag { display: inline-block; min-width: 26px; padding: 0 5px; border-radius: 4px; background: #b3261e; color: #fff; font-size: 12px; font-weight: 700; text-align: center; margin-right: 6px; }
+.sev { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #666; margin-left: 6px; }
+.measure { margin: 2px 0; color: #333; }
+.cue { margin: 2px 0; font-weight: 600; }
+.muted { color: #666; }
+figure { margin: 0; }
+figure.plot svg { display: block; width: 100%; height: auto; }
+figure.plot.bar { max-width: 620px; }
+.frames { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
+.frames img { display: block; width: 100%; height: auto; border-radius: 6px; background: #222; }
+.frames figcaption { font-size: 13px; color: #444; margin-top: 4px; }
+.status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600; }
+.status.clean { background: #e3f4e8; color: #1b7a3a; } .status.faults { background: #fbe4e2; color: #b3261e; }
+.status.error { background: #eee; color: #555; } .status.skipped { background: #e8eef8; color: #2f5597; }
+footer { color: #777; font-size: 12px; text-align: center; }
+"#;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a relative `/`-separated path for an `href` (spaces, `#`, `?`, `%` and
+/// non-ASCII bytes would otherwise change or break the link).
+pub fn href(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (RFC 4648), for `data:` URIs.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// An SVG document as an inline element: the XML namespace is implied in HTML (and dropping it
+/// keeps the page free of URLs).
+fn inline_svg(svg: &str) -> &str {
+    let svg = svg.trim();
+    svg.strip_prefix("<?xml")
+        .and_then(|rest| rest.find("?>").map(|i| rest[i + 2..].trim_start()))
+        .unwrap_or(svg)
+}
+
+fn inline_svg_owned(svg: &str) -> String {
+    inline_svg(svg).replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+}
+
+fn head(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        escape(title)
+    );
+}
+
+fn tail(out: &mut String) {
+    let _ = write!(
+        out,
+        "<footer>liftcheck {}</footer>\n</main>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+fn secs(e: Option<Event>) -> String {
+    e.map_or_else(|| "–".into(), |e| format!("{:.2}", e.time_s))
+}
+
+fn num(v: Option<f32>, decimals: usize) -> String {
+    v.filter(|x| x.is_finite())
+        .map_or_else(|| "–".into(), |x| format!("{x:.decimals$}"))
+}
+
+fn variant_name(v: LiftVariant) -> &'static str {
+    match v {
+        LiftVariant::Conventional => "conventional deadlift",
+        LiftVariant::Romanian => "Romanian deadlift",
+        LiftVariant::Auto => "deadlift",
+    }
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Minor => "minor",
+        Severity::Moderate => "moderate",
+        Severity::Major => "major",
+    }
+}
+
+/// A measured value with its unit as a reader would write it.
+fn with_unit(v: f32, unit: &str) -> String {
+    match unit {
+        "deg" => format!("{v:.1}°"),
+        "ratio" => format!("{v:.2}"),
+        "% leg length" => format!("{v:.1}% of leg length"),
+        other => format!("{v:.1} {other}"),
+    }
+}
+
+fn check_title(name: &str) -> &str {
+    CheckId::ALL
+        .iter()
+        .find(|c| c.name() == name)
+        .map_or(name, |c| c.title())
+}
+
+/// The summary line: how many reps, and how many of them had faults.
+fn verdict(a: &Analysis) -> (&'static str, String) {
+    let reps = a.reps.len();
+    if reps == 0 {
+        return ("none", "No reps found".into());
+    }
+    let faulty = a
+        .reps
+        .iter()
+        .filter(|r| a.findings.iter().any(|f| f.rep == r.number))
+        .count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if a.findings.is_empty() {
+        ("clean", format!("{}, no faults found", plural(reps, "rep")))
+    } else {
+        (
+            "faults",
+            format!(
+                "{}: {} on {} of them",
+                plural(reps, "rep"),
+                plural(a.findings.len(), "finding"),
+                faulty
+            ),
+        )
+    }
+}
+
+fn facts(out: &mut String, a: &Analysis) {
+    let mut view = a.view.view.name().to_string();
+    match (a.view.view, a.view.facing) {
+        (View::Side | View::Oblique, Some(Facing::Left)) => view.push_str(", facing left"),
+        (View::Side | View::Oblique, Some(Facing::Right)) => view.push_str(", facing right"),
+        _ => {}
+    }
+    let _ = write!(view, " (confidence {:.2})", a.view.confidence);
+    let lift = format!(
+        "{}{}; strictness {:.2}",
+        variant_name(a.variant),
+        if a.variant_inferred {
+            " (inferred from the motion)"
+        } else {
+            ""
+        },
+        a.strictness
+    );
+    let scale = match a.scale_cm_per_px {
+        Some(s) => format!("{s:.3} cm per pixel, from the 45 cm plate; offsets in % of leg length"),
+        None => "unknown (no plate seen): offsets in % of leg length".into(),
+    };
+    let duration = a.frames.last().map_or(0.0, |m| m.time_s);
+    let clip = format!(
+        "{}×{} px, {:.1} fps, {:.1} s, {} frames",
+        a.width,
+        a.height,
+        a.fps,
+        duration,
+        a.frames.len()
+    );
+    out.push_str("<dl class=\"facts\">\n");
+    for (k, v) in [("View", view), ("Lift", lift), ("Scale", scale), ("Clip", clip)] {
+        let _ = writeln!(out, "<dt>{k}</dt><dd>{}</dd>", escape(&v));
+    }
+    out.push_str("</dl>\n");
+}
+
+/// The findings on `rep` as tags linking to their entries in the findings list.
+fn rep_fault_tags(a: &Analysis, rep: usize) -> String {
+    let tags: Vec<String> = a
+        .findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.rep == rep)
+        .map(|(i, f)| {
+            let label = plots::finding_label(i);
+            format!(
+                "<a class=\"tag\" href=\"#{}\" title=\"{}\">{}</a>",
+                escape(&label.to_lowercase()),
+                escape(f.check.title()),
+                escape(&label)
+            )
+        })
+        .collect();
+    if tags.is_empty() { "none".into() } else { tags.join(" ") }
+}
+
+/// Header cells (text, unit) and rows of the per-rep table, without the faults column.
+fn rep_table(a: &Analysis) -> (Vec<(&'static str, &'static str)>, Vec<Vec<String>>) {
+    let sagittal = a.view.view == View::Side;
+    let side = |s: String| if sagittal { s } else { "–".into() };
+    let lockout = |r: &Rep| {
+        side(format!(
+            "{}/{}",
+            num(r.metrics.lockout_hip_deg, 0),
+            num(r.metrics.lockout_knee_deg, 0)
+        ))
+    };
+    let drift = |r: &Rep| match (r.metrics.bar_drift_cm, r.metrics.bar_drift_pct_leg) {
+        (Some(cm), _) => format!("{cm:.1} cm"),
+        (None, Some(p)) => format!("{p:.1}% leg"),
+        _ => "–".into(),
+    };
+    let speed = |r: &Rep| num(r.metrics.peak_bar_speed_mps, 2);
+    match a.variant {
+        LiftVariant::Romanian => {
+            let header = vec![
+                ("Rep", ""),
+                ("Descent", "s"),
+                ("Bottom", "s"),
+                ("Lockout", "s"),
+                ("Lower", "s"),
+                ("Pull", "s"),
+                ("Bottom knee", "°"),
+                ("Lockout hip/knee", "°"),
+                ("Bar drift", ""),
+                ("Peak bar speed", "m/s"),
+            ];
+            let rows = a
+                .reps
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.number.to_string(),
+                        secs(r.descent_start),
+                        secs(r.bottom),
+                        secs(r.lockout),
+                        num(r.tempo.lower_s, 2),
+                        num(r.tempo.pull_s, 2),
+                        side(num(r.metrics.bottom_knee_deg, 0)),
+                        lockout(r),
+                        drift(r),
+                        speed(r),
+                    ]
+                })
+                .collect();
+            (header, rows)
+        }
+        _ => {
+            let header = vec![
+                ("Rep", ""),
+                ("Lift-off", "s"),
+                ("Knee pass", "s"),
+                ("Lockout", "s"),
+                ("Set-down", "s"),
+                ("Pull", "s"),
+                ("Hold", "s"),
+                ("Lower", "s"),
+                ("Set-up hip/knee/trunk", "°"),
+                ("Lockout hip/knee", "°"),
+                ("Bar drift", ""),
+                ("Peak bar speed", "m/s"),
+            ];
+            let rows = a
+                .reps
+                .iter()
+                .map(|r| {
+                    let m = &r.metrics;
+                    let number = if r.touch_and_go {
+                        format!("{} (touch and go)", r.number)
+                    } else {
+                        r.number.to_string()
+                    };
+                    vec![
+                        number,
+                        secs(r.lift_off),
+                        secs(r.knee_pass),
+                        secs(r.lockout),
+                        secs(r.set_down),
+                        num(r.tempo.pull_s, 2),
+                        num(r.tempo.lockout_hold_s, 2),
+                        num(r.tempo.lower_s, 2),
+                        side(format!(
+                            "{}/{}/{}",
+                            num(m.setup_hip_deg, 0),
+                            num(m.setup_knee_deg, 0),
+                            num(m.setup_trunk_deg, 0)
+                        )),
+                        lockout(r),
+                        drift(r),
+                        speed(r),
+                    ]
+                })
+                .collect();
+            (header, rows)
+        }
+    }
+}
+
+fn reps_section(out: &mut String, a: &Analysis) {
+    out.push_str("<section id=\"reps\">\n<h2>Reps</h2>\n");
+    if a.reps.is_empty() {
+        out.push_str("<p class=\"muted\">No reps were found in this clip.</p>\n</section>\n");
+        return;
+    }
+    let (header, rows) = rep_table(a);
+    out.push_str("<div class=\"table-wrap\"><table class=\"reps\">\n<thead><tr>");
+    for (name, unit) in &header {
+        let unit = if unit.is_empty() {
+            String::new()
+        } else {
+            format!(" <span class=\"unit\">{}</span>", escape(unit))
+        };
+        // Non-breaking hyphens: "Lift-off" wraps as a whole.
+        let _ = write!(out, "<th>{}{unit}</th>", escape(name).replace('-', "\u{2011}"));
+    }
+    out.push_str("<th class=\"text faults\">Faults</th></tr></thead>\n<tbody>\n");
+    for (rep, row) in a.reps.iter().zip(rows) {
+        out.push_str("<tr>");
+        for cell in &row {
+            let _ = write!(out, "<td class=\"num\">{}</td>", escape(cell));
+        }
+        let _ = writeln!(
+            out,
+            "<td class=\"text faults\">{}</td></tr>",
+            rep_fault_tags(a, rep.number)
+        );
+    }
+    out.push_str("</tbody></table></div>\n</section>\n");
+}
+
+fn finding_item(out: &mut String, i: usize, f: &Finding) {
+    let sev = severity_name(f.severity);
+    let when = if f.end_s - f.start_s < 0.005 {
+        format!("at {:.2} s", f.start_s)
+    } else {
+        format!("{:.2}–{:.2} s", f.start_s, f.end_s)
+    };
+    let _ = writeln!(
+        out,
+        "<li class=\"{sev}\" id=\"{}\"><div><span class=\"tag\">{}</span><strong>Rep {}: {}</strong>\
+         <span class=\"sev\">{sev}</span> <span class=\"muted\">{when}</span></div>",
+        escape(&plots::finding_label(i).to_lowercase()),
+        escape(&plots::finding_label(i)),
+        f.rep,
+        escape(f.check.title()),
+    );
+    let _ = write!(
+        out,
+        "<p class=\"measure\">{}: <strong>{}</strong> (limit {})</p>\n<p class=\"cue\">Cue: {}</p></li>\n",
+        escape(&f.measure),
+        escape(&with_unit(f.measured, f.unit)),
+        escape(&with_unit(f.threshold, f.unit)),
+        escape(&f.cue)
+    );
+}
+
+fn findings_section(out: &mut String, a: &Analysis) {
+    out.push_str("<section id=\"findings\">\n<h2>Findings</h2>\n");
+    if a.findings.is_empty() {
+        out.push_str("<p class=\"muted\">None: every check that could be made was passed.</p>\n");
+    } else {
+        out.push_str("<ol class=\"findings\">\n");
+        for (i, f) in a.findings.iter().enumerate() {
+            finding_item(out, i, f);
+        }
+        out.push_str("</ol>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// Not-assessable entries with the same check and reason merged over reps ("reps 1, 3").
+fn grouped_not_assessable(a: &Analysis) -> Vec<String> {
+    let mut groups: Vec<(CheckId, Option<Vec<usize>>, &str)> = Vec::new();
+    for n in &a.not_assessable {
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == n.check && g.2 == n.reason && g.1.is_some() == n.rep.is_some())
+        {
+            Some(g) => {
+                if let (Some(reps), Some(r)) = (g.1.as_mut(), n.rep) {
+                    reps.push(r);
+                }
+            }
+            None => groups.push((n.check, n.rep.map(|r| vec![r]), &n.reason)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(check, reps, reason)| match reps {
+            Some(reps) => {
+                let list: Vec<String> = reps.iter().map(ToString::to_string).collect();
+                let word = if reps.len() == 1 { "rep" } else { "reps" };
+                format!("{} ({word} {}): {reason}", check.title(), list.join(", "))
+            }
+            None => format!("{}: {reason}", check.title()),
+        })
+        .collect()
+}
+
+fn list_section(out: &mut String, id: &str, title: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = write!(out, "<section id=\"{id}\">\n<h2>{}</h2>\n<ul>\n", escape(title));
+    for item in items {
+        let _ = writeln!(out, "<li>{}</li>", escape(item));
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
+fn key_frames_section(out: &mut String, video_name: &str, keyframes: &[KeyFrame]) {
+    if keyframes.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"key-frames\">\n<h2>Key frames</h2>\n<div class=\"frames\">\n");
+    for k in keyframes {
+        let caption = format!("{} ({:.2} s)", k.label, k.time_s);
+        let _ = writeln!(
+            out,
+            "<figure><img alt=\"{}\" src=\"data:image/jpeg;base64,{}\"><figcaption>{}</figcaption></figure>",
+            escape(&format!("{video_name}: {caption}")),
+            base64(&k.jpeg),
+            escape(&caption)
+        );
+    }
+    out.push_str("</div>\n</section>\n");
+}
+
+/// The report for one clip as a single self-contained HTML document.
+pub fn clip_report(analysis: &Analysis, video_name: &str, keyframes: &[KeyFrame]) -> String {
+    let a = analysis;
+    let mut out = String::new();
+    head(&mut out, &format!("liftcheck: {video_name}"));
+    let _ = write!(
+        out,
+        "<h1>Deadlift form report</h1>\n<p class=\"file\">{}</p>\n<p class=\"disclaimer\">{}</p>\n",
+        escape(video_name),
+        escape(DISCLAIMER)
+    );
+    let (class, text) = verdict(a);
+    let _ = write!(
+        out,
+        "<section id=\"summary\">\n<p class=\"verdict {class}\">{}</p>\n",
+        escape(&text)
+    );
+    facts(&mut out, a);
+    out.push_str("</section>\n");
+    reps_section(&mut out, a);
+    findings_section(&mut out, a);
+    list_section(&mut out, "not-assessed", "Not assessed", &grouped_not_assessable(a));
+    list_section(&mut out, "notes", "Notes", &a.notes);
+    key_frames_section(&mut out, video_name, keyframes);
+    let _ = write!(
+        out,
+        "<section id=\"angles\">\n<h2>Angles over time</h2>\n<figure class=\"plot\">{}</figure>\n\
+         <p class=\"muted\">Hip and knee: 180° = straight. Trunk: 0° = upright, 90° = horizontal. \
+         Neck: 180° = head in line with the trunk. Dashed lines mark rep events; shaded spans are \
+         the findings above.</p>\n</section>\n",
+        inline_svg_owned(&plots::angles_svg(a))
+    );
+    let _ = write!(
+        out,
+        "<section id=\"bar-path\">\n<h2>Bar path</h2>\n<figure class=\"plot bar\">{}</figure>\n\
+         <p class=\"muted\">Seen from the side, a good pull keeps the bar close to a vertical line \
+         over the mid-foot. The dot marks where each rep starts.</p>\n</section>\n",
+        inline_svg_owned(&plots::bar_path_svg(a))
+    );
+    tail(&mut out);
+    out
+}
+
+/// The index page of a batch: a table of the clips linking to their reports.
+pub fn batch_index(rows: &[IndexRow]) -> String {
+    let mut out = String::new();
+    head(&mut out, "liftcheck: batch report");
+    let _ = write!(
+        out,
+        "<h1>Deadlift form reports</h1>\n<p class=\"disclaimer\">{}</p>\n",
+        escape(DISCLAIMER)
+    );
+    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut summary = format!(
+        "{}: {} clean, {} with faults, {}",
+        plural(rows.len(), "clip", "clips"),
+        count("clean"),
+        count("faults"),
+        plural(count("error"), "error", "errors")
+    );
+    if count("skipped") > 0 {
+        let _ = write!(summary, ", {} unchanged since the last run", count("skipped"));
+    }
+    let _ = write!(
+        out,
+        "<section id=\"summary\">\n<p class=\"verdict none\">{}</p>\n</section>\n",
+        escape(&summary)
+    );
+    out.push_str(
+        "<section id=\"clips\">\n<h2>Clips</h2>\n<div class=\"table-wrap\"><table>\n<thead><tr>\
+         <th>Clip</th><th class=\"text\">Status</th><th>Reps</th><th>Faults</th>\
+         <th class=\"text\">Checks that flagged</th></tr></thead>\n<tbody>\n",
+    );
+    for row in rows {
+        let file = escape(&row.file);
+        let name = match &row.report {
+            Some(link) => format!("<a href=\"{}\">{file}</a>", escape(&href(link))),
+            None => file,
+        };
+        let status_class = match row.status.as_str() {
+            s @ ("clean" | "faults" | "error" | "skipped") => s,
+            _ => "error",
+        };
+        let opt = |v: Option<usize>| v.map_or_else(|| "–".into(), |n| n.to_string());
+        let checks = match &row.error {
+            Some(e) => format!("<span class=\"muted\">{}</span>", escape(e)),
+            None if row.fault_checks.is_empty() => String::new(),
+            None => escape(
+                &row.fault_checks
+                    .iter()
+                    .map(|c| check_title(c))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"text\">{name}</td><td class=\"text\"><span class=\"status {status_class}\">{}</span></td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"text\">{checks}</td></tr>",
+            escape(&row.status),
+            opt(row.reps),
+            opt(row.faults)
+        );
+    }
+    out.push_str("</tbody></table></div>\n</section>\n");
+    tail(&mut out);
+    out
+}
+
+fn write_error(e: OutputError, out: &Path) -> RenderError {
+    match e {
+        OutputError::Write { path, source } => RenderError::Write { path, source },
+        other => RenderError::Write {
+            path: out.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    }
+}
+
+/// Computes the key frames of `video` (decoding it up to the last one) and writes the clip's
+/// HTML report to `out` atomically. `video_name` is the name shown in the report.
+pub fn write_clip_report(
+    video: &Path,
+    video_name: &str,
+    track: &PoseTrack,
+    analysis: &Analysis,
+    out: &Path,
+) -> Result<(), RenderError> {
+    let frames = keyframes::key_frames(video, track, analysis)?;
+    let html = clip_report(analysis, video_name, &frames);
+    write_atomically(out, |w| w.write_all(html.as_bytes())).map_err(|e| write_error(e, out))
+}
+
+/// Writes a batch index page to `out` atomically.
+pub fn write_batch_index(rows: &[IndexRow], out: &Path) -> Result<(), RenderError> {
+    let html = batch_index(rows);
+    write_atomically(out, |w| w.write_all(html.as_bytes())).map_err(|e| write_error(e, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::plots::tests::sample;
+
+    fn frame() -> KeyFrame {
+        KeyFrame {
+            label: "Rep 1 lift-off".into(),
+            time_s: 1.25,
+            jpeg: vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3],
+        }
+    }
+
+    /// No URL of any kind, so the page loads nothing from anywhere.
+    fn assert_self_contained(html: &str) {
+        for bad in [
+            "http:",
+            "https:",
+            "src=\"//",
+            "href=\"//",
+            "<script",
+            "<link",
+            "@import",
+            "url(",
+        ] {
+            assert!(!html.contains(bad), "found {bad:?}");
+        }
+    }
+
+    #[test]
+    fn clip_report_has_disclaimer_table_findings_plots_and_frames() {
+        let a = sample();
+        let html = clip_report(&a, "clip.mp4", &[frame()]);
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.trim_end().ends_with("</html>"));
+        assert!(html.contains(&escape(DISCLAIMER)), "disclaimer");
+        assert!(html.contains("<table class=\"reps\">"), "per-rep table");
+        assert_eq!(html.matches("<tr><td class=\"num\">").count(), 2, "one row per rep");
+        assert!(html.contains("<th>Lift\u{2011}off <span class=\"unit\">s</span></th>"));
+        let tag = format!(
+            "<a class=\"tag\" href=\"#f1\" title=\"{}\">F1</a>",
+            escape(a.findings[0].check.title())
+        );
+        assert!(html.contains(&tag), "faults column links to the findings");
+        assert!(html.contains("id=\"f1\""), "finding anchor");
+        let f = &a.findings[0];
+        assert!(html.contains(&escape(&f.cue)), "cue");
+        assert!(html.contains(&escape(f.check.title())), "finding title");
+        assert!(html.contains("(limit "), "measured vs threshold");
+        assert_eq!(html.matches("<svg").count(), 2, "two inline plots");
+        assert!(
+            html.contains("src=\"data:image/jpeg;base64,/9j/4AECAw==\""),
+            "key frame inline"
+        );
+        assert!(html.contains("Rep 1 lift-off (1.25 s)"));
+        assert_self_contained(&html);
+    }
+
+    #[test]
+    fn text_from_the_outside_is_escaped() {
+        let mut a = sample();
+        a.notes.push("note <b>&</b>".into());
+        a.findings[0].cue = "keep \"it\" <close>".into();
+        let name = "<script>alert(1)</script> & 'x'.mp4";
+        let mut k = frame();
+        k.label = "<img>".into();
+        let html = clip_report(&a, name, &[k]);
+        assert!(!html.contains("<script"), "name not escaped");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#39;x&#39;.mp4"));
+        assert!(html.contains("note &lt;b&gt;&amp;&lt;/b&gt;"));
+        assert!(html.contains("keep &quot;it&quot; &lt;close&gt;"));
+        assert!(html.contains("&lt;img&gt; (1.25 s)"));
+        assert!(!html.contains("<img>"));
+    }
+
+    #[test]
+    fn romanian_and_front_view_reports_use_their_own_columns() {
+        use crate::analysis::synth::{self, Lift, Spec};
+        use crate::analysis::{Config, analyze};
+        let run = |spec: Spec| {
+            let clip = synth::generate(&spec);
+            analyze(&clip.input(), LiftVariant::Auto, &Config::default()).expect("analysis")
+        };
+        let rdl = run(Spec {
+            lift: Lift::Romanian,
+            reps: 2,
+            ..Spec::default()
+        });
+        let html = clip_report(&rdl, "rdl.mp4", &[]);
+        assert!(html.contains("<th>Bottom <span class=\"unit\">s</span></th>"));
+        assert!(!html.contains("<th>Lift\u{2011}off"));
+        assert!(html.contains("Romanian deadlift"));
+        let front = run(Spec {
+            yaw_deg: 90.0,
+            reps: 1,
+            ..Spec::default()
+        });
+        assert_eq!(front.view.view, View::Front);
+        let html = clip_report(&front, "front.mp4", &[]);
+        assert!(html.contains("sideways ("), "bar path axis for a front view");
+        assert!(!html.contains("mid-foot ("), "no mid-foot from the front");
+        assert_self_contained(&html);
+    }
+
+    #[test]
+    fn clip_without_reps_or_frames_still_reports() {
+        let mut a = sample();
+        a.reps.clear();
+        a.findings.clear();
+        a.frames.clear();
+        let html = clip_report(&a, "empty.mp4", &[]);
+        assert!(html.contains("No reps found"));
+        assert!(!html.contains("id=\"key-frames\""));
+        assert!(html.contains(&escape(DISCLAIMER)));
+        assert_self_contained(&html);
+    }
+
+    #[test]
+    fn batch_index_links_reports_and_escapes() {
+        let rows = vec![
+            IndexRow {
+                file: "a&b/<set 1>.mp4".into(),
+                status: "faults".into(),
+                reps: Some(3),
+                faults: Some(2),
+                fault_checks: vec!["bar_drift".into(), "made_up".into()],
+                report: Some("a&b/<set 1>#2.report.html".into()),
+                error: None,
+            },
+            IndexRow {
+                file: "broken.mp4".into(),
+                status: "error".into(),
+                error: Some("broken.mp4: not a video <x>".into()),
+                ..IndexRow::default()
+            },
+        ];
+        let html = batch_index(&rows);
+        assert!(html.contains("<a href=\"a%26b/%3Cset%201%3E%232.report.html\">a&amp;b/&lt;set 1&gt;.mp4</a>"));
+        assert!(html.contains(CheckId::BarDrift.title()), "check names as titles");
+        assert!(html.contains("made_up"), "unknown names kept");
+        assert!(html.contains("not a video &lt;x&gt;"));
+        assert!(html.contains("2 clips: 0 clean, 1 with faults, 1 error<"));
+        assert!(html.contains(&escape(DISCLAIMER)));
+        assert_self_contained(&html);
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (raw, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(raw.as_bytes()), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn writes_atomically_and_reports_the_path_on_failure() {
+        let dir = tempfile::tempdir().expect("dir");
+        let out = dir.path().join("index.html");
+        write_batch_index(&[], &out).expect("write");
+        assert!(std::fs::read_to_string(&out).expect("read").contains("0 clips"));
+        let missing = dir.path().join("no/such/dir/index.html");
+        let err = write_batch_index(&[], &missing).expect_err("no folder");
+        assert!(err.to_string().contains("no/such/dir"), "{err}");
+    }
+}
