@@ -43,8 +43,16 @@ where
         writer.flush().map_err(err)?;
     }
     tmp.as_file().sync_all().map_err(err)?;
+    make_shareable(tmp.as_file()).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+/// Temporary files are created private (0600); a finished output gets the usual 0644 so reports
+/// can be shared or served.
+pub fn make_shareable(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
 }
 
 /// Refuses an output path that is the input file itself.

@@ -149,7 +149,8 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     let good = by_name("set 1.mp4");
     assert!(matches!(good["status"].as_str(), Some("clean") | Some("faults")));
     assert_eq!(good["reps"], 2);
-    for suffix in ["report.txt", "report.json", "frames.csv"] {
+    assert!(reports.join("index.html").is_file(), "batch index page");
+    for suffix in ["report.txt", "report.json", "report.html", "frames.csv"] {
         assert!(reports.join(format!("monday/set 1.{suffix}")).is_file(), "{suffix} mirrors the input tree");
     }
     assert!(std::fs::read_to_string(reports.join("summary.csv")).expect("csv").lines().count() == 3);

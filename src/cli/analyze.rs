@@ -9,7 +9,7 @@ use liftcheck::analysis::Analysis;
 use liftcheck::output;
 use liftcheck::pipeline::RunStats;
 use liftcheck::pose::PoseFrame;
-use liftcheck::render::annotate;
+use liftcheck::render::{annotate, html};
 use liftcheck::report;
 use liftcheck::track::PoseTrack;
 use liftcheck::video::{VideoInfo, VideoReader};
@@ -33,6 +33,9 @@ pub struct AnalyzeArgs {
     /// Also write an annotated clip (H.264 MP4) to this file.
     #[arg(long, value_name = "OUT.mp4")]
     pub annotate: Option<PathBuf>,
+    /// Write a self-contained HTML report (tables, plots, key frames) to this file.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
     /// Print timings and pose details as well as the report.
     #[arg(long, short)]
     pub verbose: bool,
@@ -91,6 +94,9 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     if let Some(out) = &args.keypoints {
         output::write_keypoints(out, &track.video, &track.frames).context("writing keypoints")?;
+    }
+    if let Some(out) = &args.html {
+        html::write_clip_report(&args.video, &name, &track, &analysis, out).context("writing the HTML report")?;
     }
     if let Some(out) = &args.annotate {
         write_annotated(&args.video, &track, &analysis, out, args.quiet)?;

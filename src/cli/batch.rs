@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use liftcheck::analysis::Config;
 use liftcheck::output;
 use liftcheck::pose::blazepose::BlazePose;
+use liftcheck::render::html;
 use liftcheck::report;
 use liftcheck::track::CacheKey;
 use liftcheck::video::VideoReader;
@@ -69,7 +70,7 @@ pub struct SummaryRow {
     pub fault_checks: Vec<String>,
     pub error: Option<String>,
     pub seconds: f64,
-    /// Per-clip report folder, relative to the output folder.
+    /// The clip's HTML report, relative to the output folder.
     pub report: Option<String>,
 }
 
@@ -118,7 +119,7 @@ fn find_videos(dir: &Path, output: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// The settings a report depends on, as one string.
 fn settings_digest(pose: &PoseArgs, check: &CheckArgs, config: &Config, annotate: bool) -> String {
     let text = format!(
-        "{:?}|{:?}|{:?}|{}|{}|{}",
+        "html|{:?}|{:?}|{:?}|{}|{}|{}",
         pose.model,
         pose.lifter,
         check.variant,
@@ -221,6 +222,7 @@ impl Job<'_> {
         output::write_atomically(&self.out_path(rel, "report.json"), |mut w| {
             report::write_json(&analysis, &report_meta(&name), &mut w).map_err(std::io::Error::other)
         })?;
+        html::write_clip_report(video, &name, &track, &analysis, &self.out_path(rel, "report.html"))?;
         output::write_atomically(&self.out_path(rel, "frames.csv"), |mut w| {
             report::frames_csv(&analysis, &mut w).map_err(std::io::Error::other)
         })?;
@@ -418,6 +420,19 @@ fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
         )
         .map_err(std::io::Error::other)
     })?;
+    let index: Vec<html::IndexRow> = rows
+        .iter()
+        .map(|r| html::IndexRow {
+            file: r.file.clone(),
+            status: r.status.clone(),
+            reps: r.reps,
+            faults: r.faults,
+            fault_checks: r.fault_checks.clone(),
+            report: r.report.clone(),
+            error: r.error.clone(),
+        })
+        .collect();
+    html::write_batch_index(&index, &output.join("index.html"))?;
     output::write_atomically(&output.join("summary.csv"), |w| {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record([

@@ -382,6 +382,7 @@ pub fn annotate(
     let t = Instant::now();
     encoder.finish()?;
     stats.encode_wait += t.elapsed();
+    crate::output::make_shareable(temp.as_file()).map_err(write_err)?;
     temp.persist(output).map_err(|e| write_err(e.error))?;
     stats.wall = started.elapsed();
     Ok(stats)
