@@ -83,6 +83,30 @@ pub struct Config {
     /// comparable (real clips 02 and 13: good backs read 38-60 degrees once the trunk rose 30-50
     /// degrees from set-up; the ref's early pull keeps the back angle within ~10-15 degrees).
     pub back_outline_max_trunk_change_deg: f64,
+    /// Hampel floor of the back-outline bend series, degrees (the keypoint floor is in pixels and
+    /// does not apply to an angle; calibrate: below the 10-15 degree swings it must catch).
+    pub back_hampel_min_sigma_deg: f64,
+    /// Low-pass cut-off of the back-outline bend series, Hz (calibrate: the keypoints' 6 Hz left
+    /// +-15 degree swings at a still set-up on real clips 02, 04 and 13; the bend of a rounding
+    /// back changes over a pull of ~1 s, far below this).
+    pub back_cutoff_hz: f64,
+    /// The set-up reference of the back outline is the median of the cleaned bend over this long
+    /// up to the set-up frame (frames at a comparable trunk angle only), seconds (calibrate).
+    pub back_reference_window_s: f64,
+    /// Most spread (robust standard deviation, 1.4826 MAD) of the uncleaned per-frame bend over
+    /// the set-up reference window, degrees; above it the rep's back rounding is "not assessable:
+    /// back outline unsteady". Measured (upper / lower half, 0.5 s window): good real clips 02
+    /// 4.9 / 14.3, 04 15.9 / 4.2, 12 second half 10.0 / 45.7, 13 rep 2 14.9 / 15.8, 17 10.1 /
+    /// 30.3; rounded real clip 12 first half 6.8 / 8.8 (06 has no conventional set-up); 07 (hips
+    /// too low) 6.4 / 9.0; the rendered fixtures (`liftcheck eval tests/fixtures` + the sample)
+    /// 0.3-11.1. 12 keeps every fixture and both rounded halves assessable and drops the
+    /// references whose noise alone is near the 15-20 degree rounding limits.
+    pub back_reference_max_spread_deg: f64,
+    /// A rounding change must also clear this many standard deviations of the outline's noise
+    /// left after the low-pass (spread above times sqrt(2 cut-off / frame rate)), added to the
+    /// rounding limits (calibrate: 2, a usual one-sided noise margin; real clip 07 read 19.4
+    /// degrees of lower-back change from a 9.0 degree spread, margin 6.6).
+    pub back_noise_sigmas: f64,
     /// Shoulders over the bar at lift-off: least angle of the bar-to-shoulder line forward of
     /// vertical, degrees (ref: ~7 degrees forward in the Starting Strength model; negative =
     /// shoulders behind the bar; margin for 2D error).
@@ -165,6 +189,11 @@ impl Default for Config {
             lower_back_rounding_max_deg: 15.0,
             back_outline_min_trunk_deg: 30.0,
             back_outline_max_trunk_change_deg: 15.0,
+            back_hampel_min_sigma_deg: 3.0,
+            back_cutoff_hz: 2.0,
+            back_reference_window_s: 0.5,
+            back_reference_max_spread_deg: 12.0,
+            back_noise_sigmas: 2.0,
             shoulder_bar_min_deg: -3.0,
             shoulder_bar_max_deg: 25.0,
             bar_midfoot_max_leg_frac: 0.07,
@@ -204,7 +233,7 @@ impl Config {
 
     /// Checks every field for a usable value; the error names the first bad field.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        let finite: [(&'static str, f64); 38] = [
+        let finite: [(&'static str, f64); 43] = [
             ("strictness", self.strictness),
             ("min_visibility", self.min_visibility),
             ("min_presence", self.min_presence),
@@ -226,6 +255,11 @@ impl Config {
             ("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg),
             ("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg),
             ("back_outline_max_trunk_change_deg", self.back_outline_max_trunk_change_deg),
+            ("back_hampel_min_sigma_deg", self.back_hampel_min_sigma_deg),
+            ("back_cutoff_hz", self.back_cutoff_hz),
+            ("back_reference_window_s", self.back_reference_window_s),
+            ("back_reference_max_spread_deg", self.back_reference_max_spread_deg),
+            ("back_noise_sigmas", self.back_noise_sigmas),
             ("shoulder_bar_min_deg", self.shoulder_bar_min_deg),
             ("shoulder_bar_max_deg", self.shoulder_bar_max_deg),
             ("bar_midfoot_max_leg_frac", self.bar_midfoot_max_leg_frac),
@@ -290,6 +324,11 @@ impl Config {
         positive("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg)?;
         in_range("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg, 0.0, 90.0)?;
         positive("back_outline_max_trunk_change_deg", self.back_outline_max_trunk_change_deg)?;
+        positive("back_hampel_min_sigma_deg", self.back_hampel_min_sigma_deg)?;
+        in_range("back_cutoff_hz", self.back_cutoff_hz, 0.2, 30.0)?;
+        in_range("back_reference_window_s", self.back_reference_window_s, 0.0, 5.0)?;
+        positive("back_reference_max_spread_deg", self.back_reference_max_spread_deg)?;
+        in_range("back_noise_sigmas", self.back_noise_sigmas, 0.0, 10.0)?;
         in_range("shoulder_bar_min_deg", self.shoulder_bar_min_deg, -45.0, 45.0)?;
         in_range("shoulder_bar_max_deg", self.shoulder_bar_max_deg, -45.0, 60.0)?;
         if self.shoulder_bar_min_deg >= self.shoulder_bar_max_deg {

@@ -596,8 +596,13 @@ pub struct Series {
     pub shoulder_h: Vec<f64>,
     pub knee_h: Vec<f64>,
     pub speed: Vec<f64>,
+    /// Cleaned bends of the back outline's halves (Hampel, gap fill, zero-phase low-pass at
+    /// [`Config::back_cutoff_hz`]).
     pub upper_back: Vec<f64>,
     pub lower_back: Vec<f64>,
+    /// The same bends per frame before cleaning (for the steadiness of the set-up reference).
+    pub upper_back_raw: Vec<f64>,
+    pub lower_back_raw: Vec<f64>,
     pub shoulder_tilt: Vec<f64>,
     pub hip_tilt: Vec<f64>,
     pub bar_tilt: Vec<f64>,
@@ -637,6 +642,8 @@ impl Series {
             speed: nan(),
             upper_back: nan(),
             lower_back: nan(),
+            upper_back_raw: nan(),
+            lower_back_raw: nan(),
             shoulder_tilt: nan(),
             hip_tilt: nan(),
             bar_tilt: nan(),
@@ -758,9 +765,19 @@ impl Series {
             }
         }
         if s.has_back_outline {
-            // The outline comes from a mask, which is as jittery as keypoints: clean it the same way.
-            s.upper_back = signal::clean(&s.upper_back, &t.params);
-            s.lower_back = signal::clean(&s.lower_back, &t.params);
+            // The outline comes from a mask and swings far more than keypoints (+-15 degrees frame
+            // to frame at a still set-up on real clips): the same chain, with the outlier floor in
+            // degrees and a lower cut-off (see the config fields).
+            let mut p = t.params;
+            p.hampel_min_sigma = cfg.back_hampel_min_sigma_deg;
+            if p.lowpass.is_some() {
+                let cutoff = cfg.back_cutoff_hz.min(MAX_CUTOFF_FPS_FRAC * t.fps);
+                p.lowpass = Some(signal::butterworth4_lowpass(cutoff, t.fps));
+            }
+            s.upper_back_raw = s.upper_back.clone();
+            s.lower_back_raw = s.lower_back.clone();
+            s.upper_back = signal::clean(&s.upper_back, &p);
+            s.lower_back = signal::clean(&s.lower_back, &p);
         }
         if let Some(cm) = body.cm_per_px {
             for f in 0..n {
@@ -771,7 +788,6 @@ impl Series {
                 }
             }
         }
-        let _ = cfg;
         s
     }
 
