@@ -109,7 +109,11 @@ fn rotated_phone_clips_give_the_same_keypoints() {
     let dir = tempfile::tempdir().expect("dir");
     let upright = repo_path("tests/fixtures/side_good_2reps.mp4");
     let base = keypoints_of(&upright, dir.path());
-    let (w, h) = (640.0, 360.0);
+    let gt = ground_truth("side_good_2reps");
+    let (w, h) = (
+        gt["video"]["width"].as_f64().expect("width"),
+        gt["video"]["height"].as_f64().expect("height"),
+    );
     for rotate in [90, 180, 270] {
         let tagged = dir.path().join(format!("rotate{rotate}.mp4"));
         ffmpeg(&[
