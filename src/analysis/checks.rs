@@ -852,7 +852,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
         }
         CheckId::BarOverMidfoot => {
             if ctx.body.midfoot.is_none() {
-                return Err("feet not visible: mid-foot unknown".into());
+                return Err("feet not confidently visible outside the plate: mid-foot unknown".into());
             }
             leg_known()?;
             let v = ctx.setup_value(&s.bar_midfoot, su, "hands")?;
@@ -892,7 +892,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             match ctx.body.near {
                 Some(_) => {
                     if ctx.body.midfoot.is_none() {
-                        return Err("feet not visible: mid-foot unknown".into());
+                        return Err("feet not confidently visible outside the plate: mid-foot unknown".into());
                     }
                     let v = ctx.setup_value(&s.knee_midfoot, su, "knee")?;
                     let threshold = cfg.scaled(cfg.knee_midfoot_max_leg_frac, KNEE_MIDFOOT_IDEAL);

@@ -77,6 +77,11 @@ pub const PLATE_DIAMETER_CM: f64 = 45.0;
 /// the frames with a pose (calibrate): fewer sightings and the wrists are the steadier track.
 const PLATE_MIN_FRACTION: f64 = 0.3;
 
+/// Fewest frames with the near heel and toe confidently visible for a mid-foot (calibrate: a
+/// third of a second at 30 fps; the feet do not move during a set, so a median over these is the
+/// mid-foot).
+const MIDFOOT_MIN_FRAMES: usize = 10;
+
 /// Fewest plate sightings for a scale (a median over fewer is not robust).
 const PLATE_MIN_SIGHTINGS: usize = 5;
 
@@ -208,6 +213,12 @@ impl Tracks {
         dropped
     }
 
+    /// Uncleaned position of landmark `i` on frame `f` (visibility-gated, plate-hidden dropped).
+    pub fn pre_at(&self, i: usize, f: usize) -> Option<(f64, f64)> {
+        let (x, y) = (*self.pre_x.get(i)?.get(f)?, *self.pre_y.get(i)?.get(f)?);
+        (!x.is_nan() && !y.is_nan()).then_some((x, y))
+    }
+
     /// Cleaned position of landmark `i` on frame `f`.
     pub fn at(&self, i: usize, f: usize) -> Option<(f64, f64)> {
         let (x, y) = (*self.x.get(i)?.get(f)?, *self.y.get(i)?.get(f)?);
@@ -321,21 +332,31 @@ impl Body {
                 trunk * LEG_PER_TRUNK
             })
         });
+        // Mid-foot only from frames where the near heel and toe are confidently visible and
+        // outside the plate's disc (hide_behind_plate has already dropped those inside it from
+        // the uncleaned tracks): elsewhere BlazePose guesses them, pulled towards the plate hub.
         let midfoot = near.and_then(|s| {
             let (hl, tl) = (Joint::Heel.index(s), Joint::Toe.index(s));
             let pts: Vec<(f64, f64)> = (0..t.n)
+                .filter(|&f| t.vis[hl][f] >= cfg.midfoot_min_visibility && t.vis[tl][f] >= cfg.midfoot_min_visibility)
                 .filter_map(|f| {
-                    let (hx, hy) = t.at(hl, f)?;
-                    let (tx, ty) = t.at(tl, f)?;
+                    let (hx, hy) = t.pre_at(hl, f)?;
+                    let (tx, ty) = t.pre_at(tl, f)?;
                     Some((0.5 * (hx + tx), 0.5 * (hy + ty)))
                 })
                 .collect();
-            (pts.len() >= PLATE_MIN_SIGHTINGS).then(|| {
-                (
-                    signal::median(pts.iter().map(|p| p.0)),
-                    signal::median(pts.iter().map(|p| p.1)),
-                )
-            })
+            if pts.len() < MIDFOOT_MIN_FRAMES {
+                notes.push(format!(
+                    "near heel and toe confidently visible outside the plate on {} frames (mid-foot needs \
+                     {MIDFOOT_MIN_FRAMES})",
+                    pts.len()
+                ));
+                return None;
+            }
+            Some((
+                signal::median(pts.iter().map(|p| p.0)),
+                signal::median(pts.iter().map(|p| p.1)),
+            ))
         });
         // Side views: the near hand, or the far one where the near one is hidden (both grip the
         // bar, which points at the camera, so they project to nearly the same place).

@@ -606,3 +606,4 @@ fn bad_input_is_an_error() {
         assert!(analyze(&input, LiftVariant::Auto, &cfg).is_err(), "{name}");
     }
 }
+
