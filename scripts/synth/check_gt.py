@@ -60,7 +60,8 @@ def check(path):
     worst = 0.0
     for f in gt["frames"]:
         X = np.array(f["joints3d"]["blazepose33"])
-        c = X @ R.T + t
+        Rf, tf = (np.array(f["camera"]["R"]), np.array(f["camera"]["t"])) if "camera" in f else (R, t)
+        c = X @ Rf.T + tf
         uv = c[:, :2] / c[:, 2:3] @ K[:2, :2].T + K[:2, 2]
         kp = np.array([p[:2] for p in f["blazepose33"]])
         worst = max(worst, float(np.abs(uv - kp).max()))

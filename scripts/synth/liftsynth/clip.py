@@ -134,6 +134,30 @@ def camera_setup(cfg, body_height, plate_x=0.8):
     return K, R, t, pos
 
 
+def camera_shake(cfg, n, fps, seed):
+    """Hand-held camera: smooth small rotations (about all three axes) and translations, as sums
+    of a few sinusoids of 0.2-2.5 Hz; None for a fixed camera."""
+    cam = cfg["camera"]
+    if not cam.get("handheld"):
+        return None
+    rng = np.random.default_rng(seed + 424242)
+    t = np.arange(n) / fps
+    def smooth_noise(amp):
+        out = np.zeros(n)
+        for _ in range(4):
+            f = rng.uniform(0.2, 2.5)
+            out += rng.normal() * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) / (1 + f)
+        return amp * out / 1.5
+    from .body import rot_x as _rx, rot_y as _ry, rot_z as _rz
+    ang = [smooth_noise(cam["shake_deg"]) for _ in range(3)]
+    pos = [smooth_noise(cam["shake_m"]) for _ in range(3)]
+    res = []
+    for i in range(n):
+        dR = _rz(ang[2][i]) @ _ry(ang[1][i]) @ _rx(ang[0][i])  # rotation in camera axes
+        res.append((dR, np.array([pos[0][i], pos[1][i], pos[2][i]])))
+    return res
+
+
 def gym(rend, cfg, rng):
     sc = cfg["scene"]
     fl = np.array(sc["floor"] + [255])
@@ -179,7 +203,8 @@ def render_clip(cfg_in, out_mp4, log=print, max_frames=None):
     d = body_data()
     body = d.body(cfg["body"])
     st = cfg["stance"]
-    poser = Poser(body, stance_half=st["stance_half"], toe_out=st["toe_out"], knee_out=st["knee_out"])
+    poser = Poser(body, stance_half=st["stance_half"], toe_out=st["toe_out"], knee_out=st["knee_out"],
+                  grip_half=st.get("grip_half"))
     lifter = Lifter(body, poser)
     planner = Planner(lifter, cfg, rng)
     frames = planner.build()
@@ -234,9 +259,17 @@ def render_clip(cfg_in, out_mp4, log=print, max_frames=None):
                            "-flags:v", "+bitexact", "-map_metadata", "-1", raw_mp4], stdin=subprocess.PIPE)
     out_frames = []
     noise_rng = np.random.default_rng(seed + 99)
-    prev_q = None
+    prev_img = None
     t_r = time.time()
+    shake = camera_shake(cfg, len(frames), fps, seed)
+    R0, t0, C0 = R, t, cam_pos
     for fi, (q, meta) in enumerate(frames):
+        if shake is not None:
+            dR, dC = shake[fi]
+            R = dR @ R0
+            cam_pos = C0 + dC
+            t = -R @ cam_pos
+            rend.set_camera(R, t)
         q2, D, P, info = lifter.fix_frame(q)
         verts = body.skin(D, P)
         items = [(verts, faces, cols, ids, "body", True)]
@@ -296,6 +329,7 @@ def render_clip(cfg_in, out_mp4, log=print, max_frames=None):
             "bar": {"center": _r(bcuv[0]), "center3d": _r(bc3, 4), "tilt_deg": round(tilt, 2), "in_hands": bool(hands_on),
                     **plates_out},
             "midfoot": _r(mf[0]),
+            **({"camera": {"R": [_r(r, 6) for r in R], "t": _r(t, 6)}} if shake is not None else {}),
             "rig": {"trunk_pitch_deg": round(float(q2["pitch"]), 2), "arm_angle_deg": round(float(q2["alpha"]), 2),
                     "lumbar_deg": round(float(q2["lumbar"]), 2), "thoracic_deg": round(float(q2["thoracic"]), 2),
                     "neck_flexion_deg": round(float(q2["neck"]), 2), "pelvis_roll_deg": round(float(q2.get("roll", 0.0)), 2),
@@ -303,10 +337,22 @@ def render_clip(cfg_in, out_mp4, log=print, max_frames=None):
                     "hip_shift_m": round(float(q2.get("shift", 0.0)), 4),
                     "knee_flexion_L_deg": round(float(info["legs"]["L"]["knee_flex"]), 2),
                     "knee_flexion_R_deg": round(float(info["legs"]["R"]["knee_flex"]), 2),
-                    "joints3d": {k: _r(P[body.d.bi[b]], 4) for k, b in RIG_JOINTS.items()}},
+                    "joints3d": {k: _r(P[body.d.bi[b]], 3) for k, b in RIG_JOINTS.items()}},
             "_h": meta["h"], "_q": q2, "_knee_y": float(0.5 * (kp23[d.kp_names.index("left_knee"), 1] + kp23[d.kp_names.index("right_knee"), 1])),
         })
         img = color
+        vcfg = cfg["video"]
+        # camera response: exposure, white balance, gamma; then a short-shutter motion blur
+        # approximated by blending with the previous rendered frame
+        gain = np.array(vcfg["tint"], np.float32) * vcfg["exposure"]
+        img = 255.0 * np.clip(img.astype(np.float32) * gain / 255.0, 0, 1) ** (1.0 / vcfg["gamma"])
+        if vcfg["motion_blur"] > 0 and prev_img is not None:
+            cur = img
+            img = (1 - vcfg["motion_blur"]) * img + vcfg["motion_blur"] * prev_img
+            prev_img = cur
+        else:
+            prev_img = img
+        img = np.clip(np.rint(img), 0, 255).astype(np.uint8)
         if cfg["video"]["blur"] > 0.05:
             from PIL import Image, ImageFilter
             img = np.asarray(Image.fromarray(img).filter(ImageFilter.GaussianBlur(cfg["video"]["blur"])))
@@ -325,6 +371,7 @@ def render_clip(cfg_in, out_mp4, log=print, max_frames=None):
     if ff.wait() != 0:
         raise RuntimeError("ffmpeg failed")
     rend.close()
+    R, t, cam_pos = R0, t0, C0
     if rot:
         # rotation_meta follows the legacy "rotate" tag meaning (what phones write and OpenCV's
         # CAP_PROP_ORIENTATION_META reports): rotate the stored frame that many degrees clockwise to
@@ -459,12 +506,16 @@ def ground_truth(cfg, planner, body, frames, K, R, t, cam_pos, out_mp4, W, H, fp
                   "display_matrix_rotation": (-rot + 180) % 360 - 180 if rot else 0,
                   "stored_width": W if rot in (0, 180) else H, "stored_height": H if rot in (0, 180) else W,
                   "pixel_convention": PIXEL_CONVENTION, "codec": "h264 yuv420p", "crf": cfg["video"]["crf"],
-                  "noise_sigma": cfg["video"]["noise"], "blur_radius": cfg["video"]["blur"]},
+                  "noise_sigma": cfg["video"]["noise"], "blur_radius": cfg["video"]["blur"],
+                  "motion_blur": cfg["video"]["motion_blur"], "exposure": cfg["video"]["exposure"],
+                  "gamma": cfg["video"]["gamma"], "tint": cfg["video"]["tint"]},
         "camera": {"view": view, "yaw_deg": round(cam["yaw_deg"], 3), "height_m": round(float(cam_pos[1]), 4),
                    "distance_m": round(float(np.linalg.norm(cam_pos[[0, 2]])), 4), "fov_deg": round(cam["vfov_deg"], 3),
                    "fov_axis": "vertical", "position": _r(cam_pos, 4),
                    "K": [_r(r, 4) for r in K], "R": [_r(r, 6) for r in R], "t": _r(t, 6),
-                   "model": "pinhole, no distortion; x_cam = R X_world + t; u = K x_cam / z (pixel_convention)"},
+                   "model": "pinhole, no distortion; x_cam = R X_world + t; u = K x_cam / z (pixel_convention)",
+                   "handheld": bool(cam.get("handheld", False)),
+                   **({"shake_deg": cam["shake_deg"], "shake_m": cam["shake_m"]} if cam.get("handheld") else {})},
         "world": "metres; origin on the floor at the mid-foot (midpoint of both feet's heel-to-big-toe midpoints); "
                  "Y up, Z the lifter's forward, X the lifter's left",
         "subject": {"body_id": body.id, "sex": body.sex, "height_m": round(body.height, 3),

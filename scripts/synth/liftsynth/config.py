@@ -76,6 +76,15 @@ def complete(cfg):
                 neck=_u(rng, -10, 0), p_top=_u(rng, -2, 2), knee_kp=_u(rng, 16, 26),
                 lower_hinge=_u(rng, 5, 10), lower_knee_kp=_u(rng, 10, 18), rdl_knee=_u(rng, 14, 22), rdl_pitch=_u(rng, 65, 78))
     stance = dict(stance_half=_u(rng, 0.12, 0.17), toe_out=_u(rng, 5, 20), knee_out=_u(rng, 3, 10))
+    sumo = dict(stance_half=_u(rng, 0.33, 0.42), toe_out=_u(rng, 28, 42), knee_extra=_u(rng, 12, 20),
+                grip_half=_u(rng, 0.17, 0.21))
+    draws["motion_blur"] = _u(rng, 0.0, 0.35) if rng.random() < 0.5 else 0.0
+    draws["exposure"] = _u(rng, 0.8, 1.15)
+    draws["gamma"] = _u(rng, 0.88, 1.12)
+    draws["tint"] = [_u(rng, 0.94, 1.06) for _ in range(3)]
+    draws["handheld"] = bool(rng.random() < 0.25)
+    draws["shake_deg"] = _u(rng, 0.2, 0.8)
+    draws["shake_m"] = _u(rng, 0.003, 0.015)
     # ------------------------------------------------------------------------------------
     cfg["seed"] = seed
     cfg.setdefault("body", draws["body"])
@@ -95,6 +104,10 @@ def complete(cfg):
     video.setdefault("noise", round(draws["noise"], 2))
     video.setdefault("blur", round(draws["blur"], 2))
     video.setdefault("crf", draws["crf"])
+    video.setdefault("motion_blur", round(draws["motion_blur"], 3))
+    video.setdefault("exposure", round(draws["exposure"], 3))
+    video.setdefault("gamma", round(draws["gamma"], 3))
+    video.setdefault("tint", [round(x, 3) for x in draws["tint"]])
     cam = cfg.setdefault("camera", {})
     cam.setdefault("view", draws["view"])
     portrait = video["height"] > video["width"]
@@ -103,6 +116,9 @@ def complete(cfg):
     cam.setdefault("vfov_deg", round(draws["vfov_port"] if portrait else draws["vfov_land"], 2))
     cam.setdefault("near_far", round(draws["cam_near_far"], 3))
     cam.setdefault("lateral_m", round(draws["lateral"], 3))
+    cam.setdefault("handheld", draws["handheld"])
+    cam.setdefault("shake_deg", round(draws["shake_deg"], 3))
+    cam.setdefault("shake_m", round(draws["shake_m"], 4))
     app = cfg.setdefault("appearance", {})
     for k in ("skin", "shirt", "shorts", "shoes", "hair", "long_pants", "sleeves", "plates", "plate_thick", "n_plates"):
         app.setdefault(k, draws[k])
@@ -120,10 +136,16 @@ def complete(cfg):
     t = cfg.setdefault("tempo", {})
     for k, v in tempo.items():
         t.setdefault(k, round(v, 3))
+    if lift["variant"] == "sumo":
+        form["knee0"] += sumo["knee_extra"]
     fm = cfg.setdefault("form", {})
     for k, v in form.items():
         fm.setdefault(k, round(v, 3))
     st = cfg.setdefault("stance", {})
+    if lift["variant"] == "sumo":
+        # wide stance, toes out, knees over the toes, hands inside the knees, deeper knees
+        stance = dict(stance_half=sumo["stance_half"], toe_out=sumo["toe_out"], knee_out=sumo["toe_out"] * 0.5,
+                      grip_half=sumo["grip_half"])
     for k, v in stance.items():
         st.setdefault(k, round(v, 4))
     return cfg

@@ -75,18 +75,25 @@ def blazepose33_world(body, verts, P):
 
 
 def visibility(uv, depth, lab, W, H):
-    """2 visible, 1 occluded by the bar/plates/other objects, 0 hidden by the body or out of frame."""
+    """2 visible, 1 occluded by the bar/plates/other objects, 0 hidden by the body or out of frame.
+
+    Where the whole-scene label render shows a body part (or nothing) at a point's pixel, the
+    body-only render would show the same; only where an object is in front is the body-only
+    render consulted (lab renders it on demand)."""
     vis = np.zeros(len(uv), np.int32)
     for i, ((x, y), z) in enumerate(zip(uv, depth)):
         if not (0 <= x < W and 0 <= y < H) or z <= 0:
             continue
         xi, yi = int(np.floor(x)), int(np.floor(y))
-        bid = lab["body_ids"][yi, xi]
-        bd = lab["body_depth"][yi, xi]
-        if bid not in OWNERS[i] or bd < z - TOLS[i]:
-            continue
         sid = lab["ids"][yi, xi]
         sd = lab["depth"][yi, xi]
+        if sid >= 40:
+            bid = lab["body_ids"][yi, xi]
+            bd = lab["body_depth"][yi, xi]
+        else:
+            bid, bd = sid, sd
+        if bid not in OWNERS[i] or bd < z - TOLS[i]:
+            continue
         if sid >= 40 and sd < bd - 0.005:
             vis[i] = 1
         else:

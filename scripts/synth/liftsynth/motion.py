@@ -103,11 +103,11 @@ class Lifter:
         return float(np.min(front - v[m, 2]))
 
     def _kmin(self, q):
-        legs = self.ps.pose(q)[2]["legs"]
+        legs = self.ps.pose(q, legs_only=True)[2]["legs"]
         return min(legs["L"]["knee_flex"], legs["R"]["knee_flex"])
 
     def knee_flex(self, q):
-        return self.ps.pose(q)[2]["knee_flex"]
+        return self.ps.pose(q, legs_only=True)[2]["knee_flex"]
 
     def solve_setup(self, q, gap=0.005):
         """Trunk pitch at set-up so that the shins clear the bar by `gap`."""

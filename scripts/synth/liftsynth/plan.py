@@ -255,7 +255,7 @@ class Planner:
 
         def kf(y):
             q = dict(bar=[0, BAR_Y0, 0], hang=1.0, root=[0.0, y, z])
-            return L.ps.pose(q)[2]["knee_flex"]
+            return L.ps.pose(q, legs_only=True)[2]["knee_flex"]
         y = bisect(kf, r[1] - 0.2, r[1] + 0.1, 4.0, increasing=False, iters=30, tol=1e-4)
         return np.array([0.0, y, z])
 

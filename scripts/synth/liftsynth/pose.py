@@ -156,16 +156,27 @@ class Poser:
             ab[f"upperarm01.{side}"] = Ru
             ab[f"lowerarm01.{side}"] = Rf
             ab[f"wrist.{side}"] = Rh
-            # finger curl about the rest lateral axis (sign: tips toward the palm)
-            ax = d["lat"] * (-sg)
-            for n in FINGERS:
-                j = int(n[-1])
-                ang = curl * np.radians([0, 55, 70, 50][j])
-                loc[f"{n}.{side}"] = rot_axis(ax, ang)
-            for n in THUMB:
-                j = int(n[-1])
-                loc[f"{n}.{side}"] = rot_axis(ax, curl * np.radians([0, 10, 25, 25][j]))
+        loc.update(self._finger_locals(curl))
         return ab, loc
+
+    def _finger_locals(self, curl):
+        """Finger curl about each hand's rest lateral axis (tips toward the palm); cached."""
+        cache = self.__dict__.setdefault("_curl_cache", {})
+        key = round(float(curl), 9)
+        if key not in cache:
+            loc = {}
+            for side, d in self.s.items():
+                ax = d["lat"] * (-d["sg"])
+                for n in FINGERS:
+                    j = int(n[-1])
+                    loc[f"{n}.{side}"] = rot_axis(ax, curl * np.radians([0, 55, 70, 50][j]))
+                for n in THUMB:
+                    j = int(n[-1])
+                    loc[f"{n}.{side}"] = rot_axis(ax, curl * np.radians([0, 10, 25, 25][j]))
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = loc
+        return cache[key]
 
     def _leg_rots(self, P_hip, q):
         ab = {}
@@ -196,8 +207,9 @@ class Poser:
         return ab, info
 
     # -------------------------------------------------------------------------------
-    def pose(self, q):
-        """Returns (D, P, info). info: grips, bar centre, knee flexion, reach."""
+    def pose(self, q, legs_only=False):
+        """Returns (D, P, info). info: grips, bar centre, knee flexion, reach.
+        legs_only: stop after the leg IK (info has root, knee_flex, reach, legs; D, P None)."""
         q = {**DEFAULTS, **q}
         b = self.b
         loc = self._spine_local(q)
@@ -228,11 +240,14 @@ class Poser:
             root = (1 - hang) * root_bar + hang * root_free
             dirs = {k: (1 - hang) * dirs[k] + hang * hd[k] for k in dirs}
             dirs = {k: v / np.linalg.norm(v) for k, v in dirs.items()}
+        P_hip = {side: root + P[bi[f"upperleg01.{side}"]] for side in ("L", "R")}
+        leg_ab, leg_info = self._leg_rots(P_hip, q)
+        if legs_only:
+            return None, None, dict(root=root, knee_flex=0.5 * (leg_info["L"]["knee_flex"] + leg_info["R"]["knee_flex"]),
+                                    reach=max(leg_info["L"]["reach"], leg_info["R"]["reach"]), legs=leg_info)
         arm_ab, finger_loc = self._arm_rots(dirs, curl=q["curl"] * (1 - hang) + 0.25 * hang, hang=hang)
         ab.update(arm_ab)
         loc.update(finger_loc)
-        P_hip = {side: root + P[bi[f"upperleg01.{side}"]] for side in ("L", "R")}
-        leg_ab, leg_info = self._leg_rots(P_hip, q)
         ab.update(leg_ab)
         D, P = b.fk(root, local=loc, absolute=ab)
         grips = {}

@@ -14,7 +14,46 @@ import numpy as np
 if "infty" not in np.__dict__:  # pyrender 0.1.45 still uses the alias removed in NumPy 2
     np.infty = np.inf
 import pyrender
+import pyrender.renderer as _pr
 import trimesh
+
+# Label renders must not blend ids at edges: their renderer gets single-sample buffers (pyrender
+# hard-codes 4x MSAA; the colour render keeps it).
+_SINGLE_SAMPLE = [False]
+_orig_storage_ms = _pr.glRenderbufferStorageMultisample
+
+
+def _storage_ms(target, samples, fmt, w, h):
+    return _orig_storage_ms(target, 0 if _SINGLE_SAMPLE[0] else samples, fmt, w, h)
+
+
+_pr.glRenderbufferStorageMultisample = _storage_ms
+
+# pyrender draws opaque meshes sorted by node distance with ties left in the order of a Python
+# set (memory addresses), which changes which of two coplanar surfaces wins from run to run.
+# Number nodes as they are added and break ties by that number: identical frames every run.
+import itertools as _it
+
+_SEQ = _it.count()
+_orig_add_node = pyrender.Scene.add_node
+
+
+def _add_node(self, node, parent_node=None):
+    node._liftsynth_seq = next(_SEQ)
+    return _orig_add_node(self, node, parent_node=parent_node)
+
+
+def _sorted_mesh_nodes(self, scene):
+    cam_loc = scene.get_pose(scene.main_camera_node)[:3, 3]
+    nodes = sorted(scene.mesh_nodes, key=lambda n: getattr(n, "_liftsynth_seq", 0))
+    solid = [n for n in nodes if not n.mesh.is_transparent]
+    trans = [n for n in nodes if n.mesh.is_transparent]
+    key = lambda n: -np.linalg.norm(scene.get_pose(n)[:3, 3] - cam_loc)
+    return sorted(solid, key=key) + sorted(trans, key=key)
+
+
+pyrender.Scene.add_node = _add_node
+_pr.Renderer._sorted_mesh_nodes = _sorted_mesh_nodes
 
 from .body import PARTS
 
@@ -121,18 +160,16 @@ class Renderer:
         self.W, self.H = width, height
         self.K, self.R, self.t = K, R, t
         self.r = pyrender.OffscreenRenderer(width, height)
+        self.rid = pyrender.OffscreenRenderer(width, height)
         self.scene = pyrender.Scene(bg_color=np.array(gym["bg"] + [255]) / 255.0,
                                     ambient_light=np.array(gym.get("ambient", [0.25, 0.25, 0.25])))
         cam = pyrender.IntrinsicsCamera(fx=K[0, 0], fy=K[1, 1], cx=K[0, 2], cy=K[1, 2], znear=0.05, zfar=60.0)
-        pose = np.eye(4)
-        pose[:3, :3] = R.T
-        pose[:3, 3] = -R.T @ t
-        pose = pose @ np.diag([1, -1, -1, 1.0])  # OpenCV -> OpenGL camera axes
+        pose = self._gl_pose(R, t)
         self.cam_node = self.scene.add(cam, pose=pose)
         self.id_scene = pyrender.Scene(bg_color=np.zeros(4), ambient_light=np.ones(3))
-        self.id_scene.add(cam, pose=pose)
+        self.id_cam_node = self.id_scene.add(cam, pose=pose)
         self.body_id_scene = pyrender.Scene(bg_color=np.zeros(4), ambient_light=np.ones(3))
-        self.body_id_scene.add(cam, pose=pose)
+        self.body_cam_node = self.body_id_scene.add(cam, pose=pose)
         for L in gym["lights"]:
             if L["type"] == "dir":
                 light = pyrender.DirectionalLight(color=np.ones(3), intensity=L["intensity"])
@@ -140,6 +177,20 @@ class Renderer:
                 light = pyrender.PointLight(color=np.ones(3), intensity=L["intensity"])
             self.scene.add(light, pose=L["pose"])
         self.dynamic = []
+
+    @staticmethod
+    def _gl_pose(R, t):
+        pose = np.eye(4)
+        pose[:3, :3] = R.T
+        pose[:3, 3] = -R.T @ t
+        return pose @ np.diag([1, -1, -1, 1.0])  # OpenCV -> OpenGL camera axes
+
+    def set_camera(self, R, t):
+        pose = self._gl_pose(R, t)
+        self.scene.set_pose(self.cam_node, pose)
+        self.id_scene.set_pose(self.id_cam_node, pose)
+        self.body_id_scene.set_pose(self.body_cam_node, pose)
+        self.R, self.t = R, t
 
     def add_static(self, mesh, rgba, kind="other", id_value=None, smooth=False):
         """Static geometry in the colour scene and (unless floor/background) in the id scene."""
@@ -197,6 +248,9 @@ class Renderer:
                 self.dynamic.append((self.body_id_scene, self.body_id_scene.add(mi)))
 
     def render(self, labels=True, shadows=True):
+        """Colour image and label buffers: ids/depth of the whole scene, and (computed on first
+        access, since it is only needed where an object covers a keypoint) ids/depth of the
+        body alone."""
         flags = pyrender.RenderFlags.NONE
         if shadows:
             flags |= pyrender.RenderFlags.SHADOWS_DIRECTIONAL
@@ -204,12 +258,33 @@ class Renderer:
         if not labels:
             return color, None
         fl = pyrender.RenderFlags.FLAT | pyrender.RenderFlags.SKIP_CULL_FACES
-        idc, depth = self.r.render(self.id_scene, flags=fl)
-        bidc, bdepth = self.r.render(self.body_id_scene, flags=fl)
-        return color, dict(ids=decode_ids(idc), depth=depth, body_ids=decode_ids(bidc), body_depth=bdepth)
+        idc, depth = self.render_ids(self.id_scene, fl)
+        return color, LabelBuffers(self, decode_ids(idc), depth, fl)
+
+    def render_ids(self, scene, flags):
+        _SINGLE_SAMPLE[0] = True
+        try:
+            return self.rid.render(scene, flags=flags)
+        finally:
+            _SINGLE_SAMPLE[0] = False
 
     def close(self):
+        # both renderers share EGL's default display, which pyrender's delete() terminates:
+        # free the label renderer's context by hand first, then delete the colour renderer
+        from OpenGL.EGL import EGL_NO_CONTEXT, EGL_NO_SURFACE, eglDestroyContext, eglMakeCurrent
+        p = self.rid._platform
+        p.make_current()
+        self.rid._renderer.delete()
+        eglMakeCurrent(p._egl_display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT)
+        eglDestroyContext(p._egl_display, p._egl_context)
+        p._egl_context = None
+        p._egl_display = None
+        # neuter its __del__ (which would terminate the display other renderers use)
+        self.rid._renderer = None
+        self.rid._platform = None
+        self.rid.delete = lambda: None
         self.r.delete()
+        self.r.delete = lambda: None
 
 
 def _face_majority(ids, faces):
@@ -217,3 +292,19 @@ def _face_majority(ids, faces):
     out = a.copy()
     out[(b == c)] = b[(b == c)]
     return out
+
+
+class LabelBuffers(dict):
+    """ids/depth of the whole scene; body_ids/body_depth rendered lazily."""
+
+    def __init__(self, rend, ids, depth, flags):
+        super().__init__(ids=ids, depth=depth)
+        self._rend = rend
+        self._flags = flags
+
+    def __getitem__(self, key):
+        if key in ("body_ids", "body_depth") and not dict.__contains__(self, key):
+            bidc, bdepth = self._rend.render_ids(self._rend.body_id_scene, self._flags)
+            dict.__setitem__(self, "body_ids", decode_ids(bidc))
+            dict.__setitem__(self, "body_depth", bdepth)
+        return dict.__getitem__(self, key)
