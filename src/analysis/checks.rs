@@ -911,8 +911,12 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     let threshold = cfg.scaled(cfg.knee_inward_max_leg_frac, 0.0);
                     let mut worst: Option<(f64, &[f64])> = None;
                     let mut reason = None;
+                    // Valgus is the knee crossing inside the hip-ankle line, not its travel since
+                    // set-up: knees pushed out over turned-out toes at the start come back to
+                    // the line as the lifter stands (a symmetric lifter, real clip 14 and the
+                    // synthetic front_good_1rep fixture, travelled 7-11% of leg length that way).
                     for k in [&s.knee_in_left, &s.knee_in_right] {
-                        match change(ctx, k, su, w.pull, "knee", 1.0) {
+                        match ctx.max_in(k, w.pull, "knee", "rep") {
                             Ok((v, _)) if worst.is_none_or(|x| v > x.0) => worst = Some((v, k)),
                             Ok(_) => {}
                             Err(e) => reason = Some(e),
@@ -922,15 +926,14 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                         return Err(e);
                     }
                     let Some((v, series)) = worst else { return Ok(None) };
-                    let base = ctx.setup_value(series, su, "knee")?;
                     (v > threshold).then(|| Fault {
-                        measure: "inward travel of a knee from the hip-ankle line since set-up".into(),
+                        measure: "knee inside the hip-ankle line during the pull".into(),
                         measured: 100.0 * v,
                         threshold: 100.0 * threshold,
                         unit: PCT_LEG,
                         excess: 100.0 * (v - threshold),
                         major: 100.0 * cfg.knee_inward_max_leg_frac,
-                        span: ctx.span(w.pull, |f| series[f] - base > threshold),
+                        span: ctx.span(w.pull, |f| series[f] > threshold),
                         cue: cue::KNEES_INWARD,
                     })
                 }

@@ -141,8 +141,11 @@ pub struct Config {
     /// an 85 cm leg; ref: knees too far forward is the primary start error in Starting Strength)
     /// = 27%. Real good clips read 14.1 (02), 17.6 (04), 17.6 and 19.7 (13).
     pub knee_midfoot_max_leg_frac: f64,
-    /// Knees over the feet (front/rear view): most inward travel of a knee from the hip-ankle
-    /// line relative to set-up, fraction of leg length (calibrate).
+    /// Knees over the feet (front/rear view): how far a knee may come inside the hip-ankle line
+    /// during the pull (knee valgus), fraction of leg length. Measured against the line itself,
+    /// not against set-up: knees pushed out over turned-out toes at set-up return to the line as
+    /// the lifter stands, which read as 7-11% "inward travel" on symmetric lifters (real clip 14,
+    /// synthetic front_good_1rep). 6% (~5 cm for an 85 cm leg) is a starting value to calibrate.
     pub knee_inward_max_leg_frac: f64,
     /// Hips rising first: most the trunk may tip towards horizontal from where the hips start to
     /// rise to knee pass, degrees (ref: proposal of 10-15 degrees, Starting Strength figs
