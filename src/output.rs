@@ -11,8 +11,9 @@ use crate::video::VideoInfo;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{}: cannot write: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    // The cause is part of the message, not a `source`: error chains would print it twice.
+    #[error("{}: cannot write: {error}", path.display())]
+    Write { path: PathBuf, error: std::io::Error },
     #[error("{}: unknown output format (use .json or .csv)", .0.display())]
     UnknownFormat(PathBuf),
     #[error("{}: refusing to overwrite the input video", .0.display())]
@@ -24,9 +25,9 @@ pub fn write_atomically<F>(path: &Path, fill: F) -> Result<(), OutputError>
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
-    let err = |source| OutputError::Write {
+    let err = |error| OutputError::Write {
         path: path.to_path_buf(),
-        source,
+        error: plain_io_error(error),
     };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -53,6 +54,30 @@ where
 pub fn make_shareable(file: &std::fs::File) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+/// The operating-system error under `e`: tempfile's errors name the random temporary path, and
+/// writers wrap I/O errors in their own; the user named the final path and needs the reason.
+pub fn plain_io_error(e: std::io::Error) -> std::io::Error {
+    if e.raw_os_error().is_some() {
+        return e;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|c| c as _);
+    while let Some(c) = cause {
+        if let Some(code) = c
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error)
+        {
+            return std::io::Error::from_raw_os_error(code);
+        }
+        cause = c.source();
+    }
+    // tempfile's own wrapper hides the OS error and ends its message with the temporary path.
+    let text = e.to_string();
+    match text.find(" at path \"") {
+        Some(end) => std::io::Error::new(e.kind(), &text[..end]),
+        None => e,
+    }
 }
 
 /// Refuses an output path that is the input file itself.

@@ -17,11 +17,9 @@ const FRAMES_IN_FLIGHT: usize = 3;
 pub enum PipelineError {
     #[error(transparent)]
     Video(#[from] VideoError),
-    #[error("{}: {source}", path.display())]
-    Pose {
-        path: std::path::PathBuf,
-        source: PoseError,
-    },
+    // The cause is part of the message, not a `source`: error chains would print it twice.
+    #[error("{}: {error}", path.display())]
+    Pose { path: std::path::PathBuf, error: PoseError },
     #[error("{}: stopped: {reason}", path.display())]
     Stopped { path: std::path::PathBuf, reason: String },
 }
@@ -112,10 +110,10 @@ where
             }
             let pose = match estimator.estimate(&frame.image) {
                 Ok(p) => p,
-                Err(source) => {
+                Err(error) => {
                     result = Err(PipelineError::Pose {
                         path: path.to_path_buf(),
-                        source,
+                        error,
                     });
                     break;
                 }

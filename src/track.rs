@@ -259,9 +259,9 @@ pub fn load_cached(dir: &Path, key: &CacheKey) -> Option<PoseTrack> {
 }
 
 pub fn store_cached(dir: &Path, key: &CacheKey, track: &PoseTrack) -> Result<(), OutputError> {
-    std::fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+    std::fs::create_dir_all(dir).map_err(|error| OutputError::Write {
         path: dir.to_path_buf(),
-        source,
+        error,
     })?;
     let file = CacheFile {
         key: key.clone(),

@@ -20,14 +20,15 @@ pub enum VideoError {
     IsDirectory(PathBuf),
     #[error("{}: empty file (0 bytes)", .0.display())]
     Empty(PathBuf),
-    #[error("{}: cannot read: {source}", path.display())]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    // The cause is part of the message, not a `source`: error chains would print it twice.
+    #[error("{}: cannot read: {error}", path.display())]
+    Unreadable { path: PathBuf, error: std::io::Error },
     #[error("{}: not a video OpenCV/FFmpeg can decode (no video stream, or corrupt container)", .0.display())]
     NotVideo(PathBuf),
     #[error("{}: the video has no decodable frames", .0.display())]
     NoFrames(PathBuf),
-    #[error("{}: decoding failed: {source}", path.display())]
-    Decode { path: PathBuf, source: opencv::Error },
+    #[error("{}: decoding failed: {error}", path.display())]
+    Decode { path: PathBuf, error: opencv::Error },
 }
 
 /// What the container says about a clip, after orientation is applied.
@@ -94,7 +95,7 @@ fn check_input_file(path: &Path) -> Result<(), VideoError> {
         std::io::ErrorKind::NotFound => VideoError::NotFound(path.to_path_buf()),
         _ => VideoError::Unreadable {
             path: path.to_path_buf(),
-            source: e,
+            error: e,
         },
     })?;
     if meta.is_dir() {
@@ -106,7 +107,7 @@ fn check_input_file(path: &Path) -> Result<(), VideoError> {
     // Opening for reading is the only reliable permission check (root bypasses mode bits).
     std::fs::File::open(path).map_err(|e| VideoError::Unreadable {
         path: path.to_path_buf(),
-        source: e,
+        error: e,
     })?;
     Ok(())
 }
@@ -144,9 +145,9 @@ impl VideoReader {
     pub fn open(path: &Path) -> Result<Self, VideoError> {
         check_input_file(path)?;
         quiet_opencv_logging();
-        let decode_err = |source| VideoError::Decode {
+        let decode_err = |error| VideoError::Decode {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let mut capture = VideoCapture::from_file(path.as_os_str(), videoio::CAP_FFMPEG)
             .map_err(|_| VideoError::NotVideo(path.to_path_buf()))?;
@@ -208,9 +209,9 @@ impl VideoReader {
     /// Decodes the next frame into `frame`, reusing its buffer. Returns `false` at the end.
     pub fn read_into(&mut self, frame: &mut Frame) -> Result<bool, VideoError> {
         let path = &self.info.path;
-        let decode_err = |source| VideoError::Decode {
+        let decode_err = |error| VideoError::Decode {
             path: path.clone(),
-            source,
+            error,
         };
         let target = if self.rotate_code.is_some() {
             &mut self.stored

@@ -132,9 +132,15 @@ pub fn parse_lifter(s: &str) -> Result<LifterHint, String> {
     }
 }
 
+/// Set-up errors (library, models, sessions) already carry their cause in the message: as one
+/// line, without the error chain that would repeat it.
+fn flat(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
 pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
-    let runtime = runtime::load()?;
-    let models = ModelStore::open(args.models.as_deref())?;
+    let runtime = runtime::load().map_err(flat)?;
+    let models = ModelStore::open(args.models.as_deref()).map_err(flat)?;
     let mut session = SessionOptions::default();
     if let Some(n) = args.threads {
         if n == 0 {
@@ -148,7 +154,7 @@ pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
         session,
         keep_mask: true,
     };
-    Ok(BlazePose::new(&runtime, &models, config)?)
+    BlazePose::new(&runtime, &models, config).map_err(flat)
 }
 
 pub fn progress_bar(quiet: bool, path: &Path) -> ProgressBar {

@@ -50,8 +50,9 @@ pub enum RenderError {
         decoded: usize,
         analysed: usize,
     },
-    #[error("{}: cannot write: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    // The cause is part of the message, not a `source`: error chains would print it twice.
+    #[error("{}: cannot write: {error}", path.display())]
+    Write { path: PathBuf, error: std::io::Error },
     #[error("interrupted")]
     Interrupted,
 }
@@ -317,9 +318,9 @@ pub fn annotate(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let write_err = |source| RenderError::Write {
+    let write_err = |error| RenderError::Write {
         path: output.to_path_buf(),
-        source,
+        error: crate::output::plain_io_error(error),
     };
     let temp = tempfile::Builder::new()
         .prefix(".liftcheck-")

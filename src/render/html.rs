@@ -635,10 +635,10 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
 
 fn write_error(e: OutputError, out: &Path) -> RenderError {
     match e {
-        OutputError::Write { path, source } => RenderError::Write { path, source },
+        OutputError::Write { path, error } => RenderError::Write { path, error },
         other => RenderError::Write {
             path: out.to_path_buf(),
-            source: std::io::Error::other(other.to_string()),
+            error: std::io::Error::other(other.to_string()),
         },
     }
 }
