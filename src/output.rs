@@ -29,14 +29,11 @@ where
         path: path.to_path_buf(),
         error: plain_io_error(error),
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let destination = Destination::of(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".liftcheck-")
         .suffix(".part")
-        .tempfile_in(dir)
+        .tempfile_in(destination.temp_dir())
         .map_err(err)?;
     {
         let mut writer = std::io::BufWriter::new(tmp.as_file_mut());
@@ -45,7 +42,7 @@ where
     }
     tmp.as_file().sync_all().map_err(err)?;
     make_shareable(tmp.as_file()).map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    destination.place(tmp).map_err(err)?;
     Ok(())
 }
 
@@ -54,6 +51,51 @@ where
 pub fn make_shareable(file: &std::fs::File) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+/// Where the finished temporary file for an output path goes.
+pub struct Destination {
+    target: PathBuf,
+    /// A device or pipe (/dev/null, /dev/full, /dev/stdout on a terminal or pipe, a FIFO): the
+    /// bytes are copied into it, since renaming a file over it would replace the device node (as
+    /// root) instead of writing to it.
+    stream: bool,
+}
+
+impl Destination {
+    /// A symlink is followed, so the link stays and its target is replaced.
+    pub fn of(path: &Path) -> Self {
+        let stream = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let target = match (link && !stream).then(|| std::fs::canonicalize(path)) {
+            Some(Ok(target)) => target,
+            _ => path.to_path_buf(),
+        };
+        Self { target, stream }
+    }
+
+    /// Folder for the temporary file: beside the target, so the rename is atomic, or the
+    /// system's temporary folder for a device or pipe.
+    pub fn temp_dir(&self) -> PathBuf {
+        if self.stream {
+            return std::env::temp_dir();
+        }
+        match self.target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// Puts the finished temporary file in place.
+    pub fn place(&self, tmp: tempfile::NamedTempFile) -> std::io::Result<()> {
+        if self.stream {
+            let mut from = tmp.reopen()?;
+            let mut to = std::fs::OpenOptions::new().write(true).open(&self.target)?;
+            std::io::copy(&mut from, &mut to)?;
+            return to.flush();
+        }
+        tmp.persist(&self.target).map(drop).map_err(|e| e.error)
+    }
 }
 
 /// The operating-system error under `e`: tempfile's errors name the random temporary path, and

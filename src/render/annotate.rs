@@ -314,10 +314,7 @@ pub fn annotate(
         30.0
     };
 
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let destination = crate::output::Destination::of(output);
     let write_err = |error| RenderError::Write {
         path: output.to_path_buf(),
         error: crate::output::plain_io_error(error),
@@ -325,7 +322,7 @@ pub fn annotate(
     let temp = tempfile::Builder::new()
         .prefix(".liftcheck-")
         .suffix(".mp4.part")
-        .tempfile_in(dir)
+        .tempfile_in(destination.temp_dir())
         .map_err(write_err)?;
     let mut encoder = Encoder::start(temp.path(), width, height, fps)?;
 
@@ -384,7 +381,7 @@ pub fn annotate(
     encoder.finish()?;
     stats.encode_wait += t.elapsed();
     crate::output::make_shareable(temp.as_file()).map_err(write_err)?;
-    temp.persist(output).map_err(|e| write_err(e.error))?;
+    destination.place(temp).map_err(write_err)?;
     stats.wall = started.elapsed();
     Ok(stats)
 }
