@@ -70,12 +70,61 @@ pub struct AnnotateStats {
 
 /// An ffmpeg process taking raw BGR frames on stdin and writing an H.264 MP4.
 struct Encoder {
-    child: Child,
+    /// `None` once finished.
+    child: Option<Child>,
+    /// The output named in errors (ffmpeg writes a temporary file).
     path: PathBuf,
+    temp: PathBuf,
+    _sigpipe: SigpipeBlocked,
+}
+
+/// Blocks SIGPIPE on this thread while frames are written to ffmpeg: when ffmpeg dies (a full
+/// disk, say) the write then fails with EPIPE and ffmpeg's error is reported, instead of the
+/// signal's default action (restored by `main` for `| head`) killing liftcheck silently and
+/// leaving the temporary file behind.
+struct SigpipeBlocked {
+    previous: libc::sigset_t,
+}
+
+fn sigpipe_set() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set before sigaddset uses it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        set
+    }
+}
+
+impl SigpipeBlocked {
+    fn new() -> Self {
+        let set = sigpipe_set();
+        // SAFETY: changes only this thread's signal mask; `previous` is restored on drop.
+        unsafe {
+            let mut previous: libc::sigset_t = std::mem::zeroed();
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous);
+            Self { previous }
+        }
+    }
+}
+
+impl Drop for SigpipeBlocked {
+    fn drop(&mut self) {
+        let set = sigpipe_set();
+        let no_wait = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: takes this thread's pending SIGPIPEs (from writes to a dead encoder) before
+        // restoring the previous mask, so they are not delivered then.
+        unsafe {
+            while libc::sigtimedwait(&set, std::ptr::null_mut(), &no_wait) == libc::SIGPIPE {}
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.previous, std::ptr::null_mut());
+        }
+    }
 }
 
 impl Encoder {
-    fn start(path: &Path, width: i32, height: i32, fps: f64) -> Result<Self, RenderError> {
+    /// Starts ffmpeg writing to `temp`; errors name `output`.
+    fn start(temp: &Path, output: &Path, width: i32, height: i32, fps: f64) -> Result<Self, RenderError> {
+        let sigpipe = SigpipeBlocked::new();
         let child = Command::new("ffmpeg")
             .args([
                 "-hide_banner",
@@ -114,45 +163,60 @@ impl Encoder {
                 "-f",
                 "mp4",
             ])
-            .arg(path)
+            .arg(temp)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(RenderError::FfmpegMissing)?;
         Ok(Self {
-            child,
-            path: path.to_path_buf(),
+            child: Some(child),
+            path: output.to_path_buf(),
+            temp: temp.to_path_buf(),
+            _sigpipe: sigpipe,
         })
     }
 
     fn write(&mut self, frame: &Mat) -> Result<(), RenderError> {
         let bytes = frame.data_bytes()?;
-        let stdin = self.child.stdin.as_mut().ok_or_else(|| RenderError::Encoder {
-            path: self.path.clone(),
-            message: "encoder input closed".into(),
-        })?;
-        stdin.write_all(bytes).map_err(|e| RenderError::Encoder {
-            path: self.path.clone(),
-            message: e.to_string(),
-        })
+        let written = match self.child.as_mut().and_then(|c| c.stdin.as_mut()) {
+            Some(stdin) => stdin.write_all(bytes),
+            None => Err(std::io::Error::other("encoder input closed")),
+        };
+        match written {
+            Ok(()) => Ok(()),
+            // ffmpeg stopped reading: its own error says why.
+            Err(e) => match self.finish() {
+                Err(failed) => Err(failed),
+                Ok(()) => Err(RenderError::Encoder {
+                    path: self.path.clone(),
+                    message: e.to_string(),
+                }),
+            },
+        }
     }
 
-    fn finish(mut self) -> Result<(), RenderError> {
-        drop(self.child.stdin.take());
-        let out = self.child.wait_with_output().map_err(|e| RenderError::Encoder {
+    fn finish(&mut self) -> Result<(), RenderError> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        drop(child.stdin.take());
+        let out = child.wait_with_output().map_err(|e| RenderError::Encoder {
             path: self.path.clone(),
             message: e.to_string(),
         })?;
-        if !out.status.success() {
+        // At `-loglevel error` ffmpeg prints only errors, and 5.1 exits with 0 after some (e.g.
+        // "Error writing trailer of ...: No space left on device", the file cut short).
+        let errors = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() || !errors.trim().is_empty() {
             return Err(RenderError::Encoder {
-                path: self.path,
-                message: String::from_utf8_lossy(&out.stderr)
+                path: self.path.clone(),
+                message: errors
                     .trim()
                     .lines()
                     .last()
                     .unwrap_or("ffmpeg failed")
-                    .to_string(),
+                    .replace(&*self.temp.to_string_lossy(), &self.path.to_string_lossy()),
             });
         }
         Ok(())
@@ -324,7 +388,7 @@ pub fn annotate(
         .suffix(".mp4.part")
         .tempfile_in(destination.temp_dir())
         .map_err(write_err)?;
-    let mut encoder = Encoder::start(temp.path(), width, height, fps)?;
+    let mut encoder = Encoder::start(temp.path(), output, width, height, fps)?;
 
     let mut painter = Painter {
         analysis,
