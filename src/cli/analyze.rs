@@ -136,6 +136,12 @@ pub fn write_annotated(
     let stats = annotate::annotate(video, track, analysis, out, |done, total| {
         bar.set_length(total.max(done) as u64);
         bar.set_position(done as u64);
+    })
+    .map_err(|e| match e {
+        annotate::RenderError::Interrupted => {
+            anyhow::anyhow!("{}: interrupted; the annotated clip was not written", out.display())
+        }
+        e => e.into(),
     })?;
     bar.finish_and_clear();
     if !quiet {

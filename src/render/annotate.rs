@@ -70,7 +70,8 @@ pub struct AnnotateStats {
 
 /// An ffmpeg process taking raw BGR frames on stdin and writing an H.264 MP4.
 struct Encoder {
-    /// `None` once finished.
+    /// `None` once finished. An unfinished encoder (interrupt, error) is killed when dropped, so
+    /// it cannot create its output file after the temporary file has been removed.
     child: Option<Child>,
     /// The output named in errors (ffmpeg writes a temporary file).
     path: PathBuf,
@@ -117,6 +118,15 @@ impl Drop for SigpipeBlocked {
         unsafe {
             while libc::sigtimedwait(&set, std::ptr::null_mut(), &no_wait) == libc::SIGPIPE {}
             libc::pthread_sigmask(libc::SIG_SETMASK, &self.previous, std::ptr::null_mut());
+        }
+    }
+}
+
+impl Drop for Encoder {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }
