@@ -203,6 +203,7 @@ pub fn cached_track(
         && let Some(mut track) = track::load_cached(dir, key)
     {
         track.video.path = video.to_path_buf();
+        warn_if_cut_short(video, &track);
         return Ok((track, None));
     }
     if estimator.is_none() {
@@ -210,12 +211,33 @@ pub fn cached_track(
     }
     let est = estimator.as_mut().context("pose estimator")?;
     let (track, stats) = track::track_clip(video, est, on_progress)?;
+    warn_if_cut_short(video, &track);
     if let (Some(dir), Some(key)) = (&cache, &key)
         && let Err(e) = track::store_cached(dir, key, &track)
     {
         eprintln!("liftcheck: warning: keypoint cache not written: {e}");
     }
     Ok((track, Some(stats)))
+}
+
+/// Warns when decoding ended well before the container's frame count and duration: FFmpeg stops
+/// at the first packet it cannot decode (a damaged or truncated file) as if the clip had ended.
+/// Both must fall short, as the count is estimated for some containers and the nominal duration
+/// is off for variable-rate MP4s.
+fn warn_if_cut_short(video: &Path, track: &PoseTrack) {
+    let info = &track.video;
+    let decoded = track.frames.len();
+    let covered_s = track.frames.last().map_or(0.0, |f| f.time_s);
+    let frame_s = if info.fps > 0.0 { 1.0 / info.fps } else { 0.0 };
+    if decoded + 2 < info.frame_count && covered_s + 3.0 * frame_s < info.nominal_duration_s() {
+        eprintln!(
+            "liftcheck: warning: {}: decoding stopped at frame {decoded} of {} ({covered_s:.1} s of {:.1} s; \
+             the file is damaged or cut short): only those frames are analysed",
+            video.display(),
+            info.frame_count,
+            info.nominal_duration_s()
+        );
+    }
 }
 
 /// [`cached_track`] for one clip, with its own progress bar.
