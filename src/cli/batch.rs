@@ -21,7 +21,7 @@ use liftcheck::track::CacheKey;
 use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
-use super::common::{CheckArgs, PoseArgs, cached_track};
+use super::common::{CheckArgs, PoseArgs, cached_track, warn_if_lifter_missing};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
@@ -212,6 +212,7 @@ impl Job<'_> {
                 track.frames.len()
             );
         }
+        warn_if_lifter_missing(video, &track, self.config);
         let analysis = track
             .analyze(self.args.check.variant.into(), self.config)
             .with_context(|| format!("{}: cannot analyse", video.display()))?;

@@ -112,10 +112,55 @@ pub fn check_clip(
             track.frames.len()
         );
     }
+    warn_if_lifter_missing(video, &track, config);
     let analysis = track
         .analyze(check.variant.into(), config)
         .with_context(|| format!("{}: cannot analyse", video.display()))?;
     Ok((track, stats, analysis))
+}
+
+/// Warns about stretches without the lifter (out of frame, hidden) longer than the analysis
+/// bridges (`max_gap_s`): the report covers only the rest of the clip.
+pub fn warn_if_lifter_missing(video: &Path, track: &PoseTrack, config: &Config) {
+    let frame_s = if track.video.fps > 0.0 {
+        1.0 / track.video.fps
+    } else {
+        1.0 / 30.0
+    };
+    let mut gaps: Vec<(f64, f64)> = Vec::new();
+    let mut start = None;
+    for (i, f) in track.frames.iter().enumerate() {
+        match (&f.pose, start) {
+            (None, None) => start = Some(f.time_s),
+            (Some(_), Some(from)) => {
+                gaps.push((from, track.frames[i - 1].time_s + frame_s));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let (Some(from), Some(last)) = (start, track.frames.last()) {
+        gaps.push((from, last.time_s + frame_s));
+    }
+    let long: Vec<String> = gaps
+        .iter()
+        .filter(|(from, to)| to - from > config.max_gap_s)
+        .map(|(from, to)| format!("{from:.1}-{to:.1} s"))
+        .collect();
+    if long.is_empty() {
+        return;
+    }
+    let missing = track.frames.iter().filter(|f| f.pose.is_none()).count();
+    let shown = if long.len() > 3 {
+        format!("{}, ...", long[..3].join(", "))
+    } else {
+        long.join(", ")
+    };
+    eprintln!(
+        "liftcheck: warning: {}: no lifter found on {missing} of {} frames ({shown}): those stretches are not analysed",
+        video.display(),
+        track.frames.len()
+    );
 }
 
 pub fn parse_lifter(s: &str) -> Result<LifterHint, String> {
