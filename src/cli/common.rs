@@ -74,7 +74,7 @@ impl CheckArgs {
         let mut config = match &self.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-                Config::from_toml_str(&text).with_context(|| format!("{}", path.display()))?
+                Config::from_toml_str(&text).map_err(|e| toml_error_line(path, &text, e))?
             }
             None => Config::default(),
         };
@@ -93,6 +93,36 @@ pub fn print_default_config() -> anyhow::Result<u8> {
     println!("# Each field is documented, with its source, in src/analysis/config.rs.");
     print!("{text}");
     Ok(crate::EXIT_CLEAN)
+}
+
+/// A thresholds-file error as one line. TOML syntax and type errors come as a source snippet over
+/// several lines; this keeps the line number, the offending line (it names the key) and the
+/// message.
+fn toml_error_line(path: &Path, text: &str, e: liftcheck::analysis::AnalysisError) -> anyhow::Error {
+    use liftcheck::analysis::AnalysisError;
+    if !matches!(e, AnalysisError::ConfigSyntax(_)) {
+        return anyhow::anyhow!("{}: {e}", path.display());
+    }
+    match toml::from_str::<Config>(text) {
+        Err(syntax) => {
+            let start = syntax.span().map_or(0, |s| s.start).min(text.len());
+            let line = text.as_bytes()[..start].iter().filter(|&&b| b == b'\n').count() + 1;
+            let mut source: String = text
+                .lines()
+                .nth(line - 1)
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(60)
+                .collect();
+            if source.chars().count() == 60 {
+                source.push_str("...");
+            }
+            let message = syntax.message().split_whitespace().collect::<Vec<_>>().join(" ");
+            anyhow::anyhow!("{}: config: line {line} `{source}`: {message}", path.display())
+        }
+        Ok(_) => anyhow::anyhow!("{}: {}", path.display(), e.to_string().replace('\n', " ")),
+    }
 }
 
 /// The pose stage and the analysis of one clip.
