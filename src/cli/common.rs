@@ -24,7 +24,7 @@ pub struct PoseArgs {
     #[arg(long, value_enum, default_value_t = LandmarkModel::Full)]
     pub model: LandmarkModel,
     /// ONNX Runtime threads per inference [default: number of cores]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Who to follow when several people are in frame: `auto` (largest, most central person) or
     /// `X,Y`, the lifter's position as fractions of frame width and height (e.g. `0.3,0.6`).
@@ -47,7 +47,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Global strictness: 1 = defaults, 1.5 = stricter, 0.7 = more lenient (overrides the file).
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub strictness: Option<f64>,
 }
 
@@ -81,7 +81,8 @@ impl CheckArgs {
         if let Some(s) = self.strictness {
             config.strictness = s;
         }
-        config.validate().context("thresholds")?;
+        // The file was validated as it was read: what fails here is the option.
+        config.validate().context("--strictness")?;
         Ok(config)
     }
 }
@@ -191,6 +192,15 @@ pub fn warn_if_lifter_missing(video: &Path, track: &PoseTrack, config: &Config) 
         video.display(),
         track.frames.len()
     );
+}
+
+/// `--threads`: checked as the arguments are read, so a run served from the keypoint cache
+/// (which never starts ONNX Runtime) rejects it too.
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a whole number, at least 1".into()),
+    }
 }
 
 pub fn parse_lifter(s: &str) -> Result<LifterHint, String> {
