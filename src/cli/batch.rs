@@ -342,9 +342,11 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     let mut rows = rows.into_inner().unwrap_or_default();
     rows.sort_by(|a, b| a.file.cmp(&b.file));
     if liftcheck::cancel::requested() {
+        // Clips stopped mid-way are error rows: count only those whose reports were written.
+        let finished = rows.iter().filter(|r| r.status != "error").count();
         anyhow::bail!(
-            "interrupted after {} of {} clips; finished reports are kept",
-            rows.len(),
+            "{}: interrupted; {finished} of {} clips have finished reports (kept), no summary written",
+            args.dir.display(),
             videos.len()
         );
     }
