@@ -139,16 +139,17 @@ struct Job<'a> {
 
 impl Job<'_> {
     /// Output paths for a clip: `<output>/<relative dir>/<stem>.<suffix>`.
+    /// Built from the raw file name: a lossy (UTF-8) name would give clips whose names differ
+    /// only in non-UTF-8 bytes the same reports, each overwriting the other's.
     fn out_path(&self, rel: &Path, suffix: &str) -> PathBuf {
-        let stem = rel
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let mut name = rel.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
+        name.push(".");
+        name.push(suffix);
         let dir = rel
             .parent()
             .map(|p| self.output.join(p))
             .unwrap_or_else(|| self.output.clone());
-        dir.join(format!("{stem}.{suffix}"))
+        dir.join(name)
     }
 
     fn run_one(&self, video: &Path, rel: &Path, estimator: &mut Option<BlazePose>, bar: &ProgressBar) -> SummaryRow {
