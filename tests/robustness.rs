@@ -1,0 +1,739 @@
+//! Robustness: broken and unusual inputs, failures mid-run, interrupts. Every input is made here
+//! (ffmpeg and plain file writes), from lavfi sources or the rendered fixture clip.
+//!
+//! The contract, case by case: exit 2 with one line naming the file and the problem, or, where
+//! usable frames exist, a report (exit 0/1) and a warning naming the file that says what was
+//! skipped. Never "panicked", inputs byte-for-byte unchanged, no temporary (`.part`) file left
+//! and no half-written output under its final name.
+//!
+//! Cases already covered elsewhere: zero-byte, text renamed `.mp4`, audio-only, missing file and
+//! directory (`bad_input.rs`); missing/corrupt model, missing ONNX Runtime, nobody in frame
+//! (`bad_input.rs`); a batch with a broken file (`cli.rs`).
+
+mod common;
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const CLIP: &str = "tests/fixtures/side_good_2reps.mp4";
+const X264: [&str; 6] = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"];
+
+fn utf8(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// `dir/name` made by ffmpeg with `args` (inputs and filters), encoded as H.264.
+fn make_clip(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let mut all = args.to_vec();
+    all.extend(X264);
+    all.push(utf8(&out));
+    ffmpeg(&all);
+    out
+}
+
+fn analyze(path: &Path, extra: &[&OsStr]) -> Output {
+    let mut args = vec![OsStr::new("analyze"), OsStr::new("--quiet"), path.as_os_str()];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn assert_no_panic(out: &Output) {
+    assert!(!stderr(out).contains("panicked"), "panic: {}", stderr(out));
+}
+
+/// A report was produced (exit 0 = clean or 1 = faults).
+fn assert_report(out: &Output) {
+    assert_no_panic(out);
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "exit {:?}: {}",
+        out.status.code(),
+        stderr(out)
+    );
+    assert!(stdout(out).contains("liftcheck report"), "{}", stdout(out));
+}
+
+/// A partial analysis: a report, and one warning line naming the file and what was skipped.
+fn assert_partial(out: &Output, names: &str, says: &str) {
+    assert_report(out);
+    let err = stderr(out);
+    let warning = err
+        .lines()
+        .find(|l| l.contains("warning") && l.contains(says))
+        .unwrap_or_else(|| panic!("a warning saying {says:?} expected: {err}"));
+    assert!(warning.contains(names), "the warning names {names}: {warning}");
+}
+
+/// Runs `f` and checks that `input` has the same bytes afterwards.
+fn unchanged<T>(input: &Path, f: impl FnOnce() -> T) -> T {
+    let before = file_hash(input);
+    let result = f();
+    assert_eq!(file_hash(input), before, "{} was modified", input.display());
+    result
+}
+
+/// Temporary files (`.liftcheck-*`, `*.part`) under `dir`.
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            found.extend(leftovers(&path));
+        } else if name.starts_with(".liftcheck-") || name.ends_with(".part") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The fixture's keypoints in this test process's cache (see `common::liftcheck`), computed once,
+/// so the tests about outputs and interrupts skip the pose stage.
+fn cached_fixture() -> PathBuf {
+    static ONCE: Once = Once::new();
+    let clip = repo_path(CLIP);
+    ONCE.call_once(|| assert_report(&analyze(&clip, &[])));
+    clip
+}
+
+fn find(bytes: &[u8], tag: &[u8]) -> usize {
+    bytes.windows(tag.len()).position(|w| w == tag).expect("box present")
+}
+
+#[test]
+fn truncated_and_damaged_mp4s() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = repo_path(CLIP);
+
+    // Written without faststart, the index (moov) follows the media data: cut in half, it is
+    // gone and nothing can be decoded. Exit 2.
+    let index_last = dir.path().join("index last.mp4");
+    ffmpeg(&["-i", utf8(&clip), "-c", "copy", utf8(&index_last)]);
+    let bytes = std::fs::read(&index_last).expect("read");
+    assert!(find(&bytes, b"moov") > find(&bytes, b"mdat"), "moov after mdat");
+    let no_index = dir.path().join("no index.mp4");
+    std::fs::write(&no_index, &bytes[..bytes.len() / 2]).expect("write");
+    let out = unchanged(&no_index, || analyze(&no_index, &[]));
+    assert_clean_error(&out, "no index.mp4", "not a video");
+
+    // The fixture has its index first (faststart): cut in the middle of the media data, the
+    // first half of the frames decode. Partial analysis, with a warning saying where decoding
+    // stopped (it used to end there silently, as if the clip were that short).
+    let bytes = std::fs::read(&clip).expect("read");
+    let (moov, mdat) = (find(&bytes, b"moov"), find(&bytes, b"mdat"));
+    assert!(moov < mdat, "moov before mdat");
+    let cut = dir.path().join("cut short.mp4");
+    std::fs::write(&cut, &bytes[..mdat + (bytes.len() - mdat) / 2]).expect("write");
+    let out = unchanged(&cut, || analyze(&cut, &[]));
+    assert_partial(&out, "cut short.mp4", "decoding stopped at frame");
+
+    // Garbage over 3 kB in the middle of the media data. FFmpeg's H.264 decoder rejects the
+    // damaged packets and OpenCV stops there: a partial analysis with the same warning (or, if
+    // a decoder conceals the damage instead, a full one).
+    let mut damaged = bytes.clone();
+    let middle = mdat + (bytes.len() - mdat) / 2;
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for b in &mut damaged[middle..middle + 3000] {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        *b = seed as u8;
+    }
+    let corrupt = dir.path().join("corrupt frames.mp4");
+    std::fs::write(&corrupt, &damaged).expect("write");
+    let out = unchanged(&corrupt, || analyze(&corrupt, &[OsStr::new("--verbose")]));
+    assert_report(&out);
+    if !stdout(&out).contains(" 227 frames") {
+        assert_partial(&out, "corrupt frames.mp4", "decoding stopped at frame");
+    }
+}
+
+#[test]
+fn clips_of_unusual_shape() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = repo_path(CLIP);
+    let src = utf8(&clip);
+
+    // One frame (with the lifter in it): too short for any analysis (the engine needs three
+    // frames with a pose). Exit 2, one line.
+    let one = make_clip(dir.path(), "one frame.mp4", &["-ss", "1", "-i", src, "-frames:v", "1"]);
+    let out = unchanged(&one, || analyze(&one, &[]));
+    assert_clean_error(&out, "one frame.mp4", "frames");
+
+    // 8K (7680x4320), three frames: decodes (about 100 MB per frame) and the lifter is found;
+    // too short for a rep, so the report says none. Exit 0.
+    let huge = make_clip(
+        dir.path(),
+        "8k.mp4",
+        &["-ss", "1", "-i", src, "-frames:v", "3", "-vf", "scale=7680:4320"],
+    );
+    let out = unchanged(&huge, || analyze(&huge, &[]));
+    assert_report(&out);
+    assert!(stdout(&out).contains("Reps: 0"), "{}", stdout(&out));
+
+    // Variable frame rate: every third frame dropped, timestamps kept. Both reps are found and
+    // nothing is reported missing.
+    let vfr = make_clip(
+        dir.path(),
+        "vfr.mp4",
+        &["-i", src, "-vf", "select='not(eq(mod(n\\,3)\\,2))'", "-fps_mode", "vfr"],
+    );
+    let out = unchanged(&vfr, || analyze(&vfr, &[]));
+    assert_report(&out);
+    assert!(stdout(&out).contains("Reps: 2"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("decoding stopped"), "{}", stderr(&out));
+
+    // A long static clip: one frame of the lifter held for 2.5 minutes (320x180 at 2 fps to keep
+    // the test short). Nobody moves, so no reps: a report saying so, exit 0.
+    let still = dir.path().join("still.png");
+    ffmpeg(&[
+        "-ss",
+        "1",
+        "-i",
+        src,
+        "-frames:v",
+        "1",
+        "-vf",
+        "scale=320:180",
+        utf8(&still),
+    ]);
+    let long = make_clip(
+        dir.path(),
+        "long static.mp4",
+        &["-loop", "1", "-framerate", "2", "-i", utf8(&still), "-t", "150"],
+    );
+    let out = unchanged(&long, || analyze(&long, &[]));
+    assert_report(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Reps: 0"), "{}", stdout(&out));
+}
+
+#[test]
+fn people_in_and_out_of_frame() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = repo_path(CLIP);
+    let src = utf8(&clip);
+
+    // Two people: the lifter's part of the frame twice, side by side, the second mirrored.
+    // liftcheck follows one of them: a full report.
+    let two = make_clip(
+        dir.path(),
+        "two people.mp4",
+        &[
+            "-i",
+            src,
+            "-filter_complex",
+            "[0]split[a][b];[a]crop=400:360:120:0[l];[b]crop=400:360:120:0,hflip[r];[l][r]hstack",
+        ],
+    );
+    let out = unchanged(&two, || analyze(&two, &[]));
+    assert_report(&out);
+    assert!(stdout(&out).contains("Reps: 2"), "{}", stdout(&out));
+
+    // The lifter leaves the frame after the first rep (the view slides away): the first rep is
+    // analysed, and a warning says when the lifter was missing.
+    let leaving = make_clip(
+        dir.path(),
+        "leaving.mp4",
+        &[
+            "-i",
+            src,
+            "-vf",
+            "pad=1280:360:0:0,crop=640:360:'min(640,max(0,(t-3.8)*400))':0",
+        ],
+    );
+    let out = unchanged(&leaving, || analyze(&leaving, &[]));
+    assert_partial(&out, "leaving.mp4", "no lifter found on");
+
+    // Half out of frame: the bottom half of the picture (legs, bar, feet) cut off. A report
+    // either way: where the half lifter is not found, the same warning; where BlazePose places
+    // the legs outside the picture, the analysis ignores those keypoints, cannot measure a rep
+    // and says so under "Not assessed" (exit 0: nothing was found wrong).
+    let half = make_clip(dir.path(), "half out.mp4", &["-i", src, "-vf", "crop=640:180:0:0"]);
+    let out = unchanged(&half, || analyze(&half, &[]));
+    assert_report(&out);
+    if !stderr(&out).contains("no lifter found on") {
+        assert!(stdout(&out).contains("no reps found"), "{}", stdout(&out));
+    } else {
+        assert_partial(&out, "half out.mp4", "no lifter found on");
+    }
+}
+
+#[test]
+fn unreadable_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let locked = make_clip(
+        dir.path(),
+        "locked.mp4",
+        &["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10:duration=1"],
+    );
+    let mut cmd = liftcheck();
+    cmd.args([OsStr::new("analyze"), OsStr::new("--quiet"), locked.as_os_str()]);
+    if is_root() {
+        // Mode bits don't stop root: run liftcheck as `nobody`, who can reach the file but not
+        // read it.
+        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::process::CommandExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        cmd.uid(65534).gid(65534);
+    }
+    let before = file_hash(&locked);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    }
+    let out = match cmd.output() {
+        Ok(out) => out,
+        Err(e) => {
+            println!("note: unreadable-file case skipped: cannot run liftcheck as another user ({e})");
+            return;
+        }
+    };
+    assert_clean_error(&out, "locked.mp4", "permission denied");
+    assert_eq!(
+        stderr(&out).matches("ermission denied").count(),
+        1,
+        "the reason once: {}",
+        stderr(&out)
+    );
+    assert_eq!(file_hash(&locked), before);
+}
+
+#[test]
+fn names_with_spaces_and_non_utf8_bytes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = cached_fixture();
+    // "set \xff\xfe 1.mp4": not UTF-8, with spaces. The same bytes as the fixture, so the pose
+    // stage comes from the cache; the annotated clip decodes every frame of it again.
+    let input = dir.path().join(OsStr::from_bytes(b"set \xff\xfe 1.mp4"));
+    std::fs::copy(&clip, &input).expect("copy");
+    let annotated = dir.path().join(OsStr::from_bytes(b"annotated \xff.mp4"));
+    let json = dir.path().join(OsStr::from_bytes(b"report \xfe.json"));
+    let out = unchanged(&input, || {
+        analyze(
+            &input,
+            &[
+                OsStr::new("--annotate"),
+                annotated.as_os_str(),
+                OsStr::new("--json"),
+                json.as_os_str(),
+            ],
+        )
+    });
+    assert_report(&out);
+    assert!(stdout(&out).contains("set \u{fffd}\u{fffd} 1.mp4"), "{}", stdout(&out));
+    assert!(annotated.is_file() && json.is_file(), "outputs under their raw names");
+    assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+
+    // Errors name such a file too (lossily).
+    let missing = dir.path().join(OsStr::from_bytes(b"gone \xff.mp4"));
+    assert_clean_error(&analyze(&missing, &[]), "gone \u{fffd}.mp4", "no such file");
+}
+
+#[test]
+fn bad_config_values() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = make_clip(
+        dir.path(),
+        "pattern.mp4",
+        &["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10:duration=1"],
+    );
+    // (file contents, what the one-line error must say besides the file name)
+    let files: [(&str, &str, &str); 5] = [
+        ("negative.toml", "cutoff_hz = -1.0\n", "cutoff_hz"),
+        ("unknown.toml", "strictness = 1.0\nno_such_key = 3\n", "no_such_key"),
+        (
+            "wrong type.toml",
+            "# thresholds\n\nstrictness = \"high\"\n",
+            "line 3 `strictness",
+        ),
+        ("syntax.toml", "strictness = [1\n", "line 1"),
+        ("binary.toml", "\u{0}\u{1}\u{2}", "line 1"),
+    ];
+    for (name, text, says) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let out = unchanged(&clip, || analyze(&clip, &[OsStr::new("--config"), path.as_os_str()]));
+        assert_clean_error(&out, name, says);
+    }
+    let out = analyze(
+        &clip,
+        &[OsStr::new("--config"), dir.path().join("none.toml").as_os_str()],
+    );
+    assert_clean_error(&out, "none.toml", "no such file");
+
+    // Out-of-range options: `--strictness -1` reaches validation (it used to be taken for an
+    // unknown flag) and the error names the option.
+    for value in ["-1", "0", "nan", "9"] {
+        let out = analyze(&clip, &[OsStr::new("--strictness"), OsStr::new(value)]);
+        assert_clean_error(&out, "--strictness", "strictness");
+    }
+    // `--threads 0` is rejected as the arguments are read: before, a clip whose keypoints were
+    // cached never started ONNX Runtime and the option passed silently. Usage errors are clap's
+    // (the line naming the option, then a pointer to --help).
+    let cached = cached_fixture();
+    for value in ["0", "-1", "many"] {
+        let out = analyze(&cached, &[OsStr::new("--threads"), OsStr::new(value)]);
+        assert_eq!(out.status.code(), Some(2), "--threads {value}: {}", stderr(&out));
+        assert_no_panic(&out);
+        let first = stderr(&out).lines().next().unwrap_or("").to_string();
+        assert!(first.contains("--threads") && first.contains("at least 1"), "{first}");
+    }
+}
+
+#[test]
+fn corrupt_model_manifest() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = make_clip(
+        dir.path(),
+        "pattern.mp4",
+        &["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10:duration=1"],
+    );
+    let models = dir.path().join("models");
+    std::fs::create_dir(&models).expect("mkdir");
+    std::fs::write(
+        models.join("manifest.json"),
+        b"{\"schema_version\": 1, \"models\": [{\"na",
+    )
+    .expect("write");
+    let out = analyze(
+        &clip,
+        &[OsStr::new("--no-cache"), OsStr::new("--models"), models.as_os_str()],
+    );
+    assert_clean_error(&out, "manifest.json", "invalid model manifest");
+}
+
+#[test]
+fn unwritable_output_paths() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = cached_fixture();
+    let file = dir.path().join("a file");
+    std::fs::write(&file, b"not a folder").expect("write");
+    // (option, output path, what the error says). Paths in a missing folder, under /proc (no new
+    // files there, even for root) and under a file where a folder is expected.
+    let cases: [(&str, PathBuf, &str); 5] = [
+        (
+            "--json",
+            PathBuf::from("/nonexistent-liftcheck-dir/report.json"),
+            "no such file",
+        ),
+        ("--csv", PathBuf::from("/proc/frames.csv"), "cannot write"),
+        ("--keypoints", file.join("keypoints.json"), "not a directory"),
+        ("--annotate", file.join("annotated.mp4"), "not a directory"),
+        ("--annotate", PathBuf::from("/proc/annotated.mp4"), "cannot write"),
+    ];
+    for (option, path, says) in cases {
+        let out = unchanged(&clip, || analyze(&clip, &[OsStr::new(option), path.as_os_str()]));
+        assert_clean_error(&out, &path.display().to_string(), says);
+        // The reason once, and no temporary file name in it.
+        let err = stderr(&out);
+        assert!(!err.contains(".part") && !err.contains(".liftcheck-"), "{err}");
+        assert_eq!(err.matches("os error").count(), 1, "{err}");
+    }
+    assert_eq!(std::fs::read(&file).expect("read"), b"not a folder");
+}
+
+/// Outputs to devices: written into, never renamed over (as root, a rename replaced the device
+/// node with a regular file). A copy of /dev/full fails mid-write: exit 2, one line.
+#[test]
+fn outputs_to_devices() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = cached_fixture();
+    let (full, null) = (dir.path().join("full"), dir.path().join("null"));
+    let mknod = |path: &Path, minor: u32| -> bool {
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("path");
+        // SAFETY: a valid C string; makes a character device node (1, minor) like /dev/null.
+        unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, minor)) == 0 }
+    };
+    let (full, null) = if mknod(&full, 7) && mknod(&null, 3) {
+        (full, null)
+    } else if !is_root() {
+        // Not root: renaming over /dev's nodes is refused anyway, so the real ones are safe.
+        (PathBuf::from("/dev/full"), PathBuf::from("/dev/null"))
+    } else {
+        println!("note: device outputs skipped: cannot make device nodes");
+        return;
+    };
+    let out = analyze(&clip, &[OsStr::new("--json"), full.as_os_str()]);
+    assert_clean_error(&out, &full.display().to_string(), "no space left on device");
+    let out = analyze(
+        &clip,
+        &[
+            OsStr::new("--json"),
+            null.as_os_str(),
+            OsStr::new("--keypoints"),
+            dir.path().join("kp.csv").as_os_str(),
+            OsStr::new("--annotate"),
+            null.as_os_str(),
+        ],
+    );
+    assert_report(&out);
+    for device in [&full, &null] {
+        let meta = std::fs::metadata(device).expect("still there");
+        assert!(meta.file_type().is_char_device(), "{} was replaced", device.display());
+    }
+    assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+}
+
+/// Unmounts a tmpfs mounted for a test, whatever happens.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A disk that fills up mid-write: a 16 kB tmpfs (root only; skipped otherwise). The old file
+/// stays, nothing half-written appears, no temporary file is left, exit 2 with one line. For the
+/// annotated clip, ffmpeg fails: before, writing to it raised SIGPIPE, which killed liftcheck
+/// silently (exit 141) and left ffmpeg's temporary file behind.
+#[test]
+fn write_fails_midway_on_a_full_disk() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = cached_fixture();
+    let mount = dir.path().join("tiny");
+    std::fs::create_dir(&mount).expect("mkdir");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"])
+        .arg(&mount)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        println!("note: full-disk case skipped: cannot mount a tmpfs (needs root)");
+        return;
+    }
+    let _guard = Mounted(mount.clone());
+    let keypoints = mount.join("keypoints.json");
+    std::fs::write(&keypoints, b"old keypoints").expect("write");
+    let out = analyze(&clip, &[OsStr::new("--keypoints"), keypoints.as_os_str()]);
+    assert_clean_error(&out, "keypoints.json", "no space left on device");
+    assert_eq!(
+        std::fs::read(&keypoints).expect("read"),
+        b"old keypoints",
+        "old file kept"
+    );
+
+    let annotated = mount.join("annotated.mp4");
+    let out = analyze(&clip, &[OsStr::new("--annotate"), annotated.as_os_str()]);
+    assert_clean_error(&out, "annotated.mp4", "no space left on device");
+    assert!(!annotated.exists());
+    assert!(leftovers(&mount).is_empty(), "{:?}", leftovers(&mount));
+}
+
+/// Spawns `cmd`, waits until `ready` (at most a minute), then sends `signal`.
+fn interrupt(cmd: &mut Command, ready: impl Fn() -> bool, signal: i32) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("liftcheck starts");
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) && !ready() {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: signalling our own child by its id.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    child.wait_with_output().expect("liftcheck exits")
+}
+
+/// Ctrl-C or SIGTERM while the annotated clip is being written: exit 2 naming the clip, no
+/// annotated clip, no temporary file. Before, ffmpeg outlived liftcheck and, when interrupted
+/// before the first frame reached it, created its temporary output after liftcheck had removed
+/// it, leaving a `.part` file.
+#[test]
+fn interrupted_annotation_leaves_nothing() {
+    let clip = cached_fixture();
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let dir = tempfile::tempdir().expect("dir");
+        let annotated = dir.path().join("annotated.mp4");
+        let mut cmd = liftcheck();
+        cmd.args([OsStr::new("analyze"), OsStr::new("--quiet"), clip.as_os_str()])
+            .args([OsStr::new("--annotate"), annotated.as_os_str()]);
+        // As soon as the annotated clip's temporary file exists.
+        let out = unchanged(&clip, || {
+            interrupt(&mut cmd, || !leftovers(dir.path()).is_empty(), signal)
+        });
+        assert_clean_error(&out, "annotated.mp4", "interrupted");
+        // ffmpeg must be gone with liftcheck: give a straggler time to write.
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!annotated.exists(), "signal {signal}: annotated clip written");
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "signal {signal}: {:?}",
+            leftovers(dir.path())
+        );
+    }
+}
+
+#[test]
+fn interrupted_batch_keeps_only_finished_reports() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = repo_path(CLIP);
+    let videos = dir.path().join("videos");
+    std::fs::create_dir(&videos).expect("mkdir");
+    for (name, crop) in [("a.mp4", "crop=600:360:20:0"), ("b.mp4", "crop=600:360:0:0")] {
+        make_clip(&videos, name, &["-i", utf8(&clip), "-vf", crop]);
+    }
+    let reports = dir.path().join("reports");
+    let mut cmd = liftcheck();
+    cmd.args([OsStr::new("batch"), OsStr::new("--quiet"), OsStr::new("--no-cache")])
+        .args([
+            OsStr::new("--annotate"),
+            videos.as_os_str(),
+            OsStr::new("-o"),
+            reports.as_os_str(),
+        ]);
+    // In the pose stage of the first clips: the report folder exists (the signal handler is in
+    // place by then), and the models have had time to load.
+    let since: std::cell::Cell<Option<Instant>> = std::cell::Cell::new(None);
+    let ready = || {
+        if since.get().is_none() && reports.is_dir() {
+            since.set(Some(Instant::now()));
+        }
+        since.get().is_some_and(|t| t.elapsed() > Duration::from_millis(800))
+    };
+    let out = interrupt(&mut cmd, ready, libc::SIGTERM);
+    assert_clean_error(&out, "videos", "interrupted");
+    assert!(
+        !reports.join("summary.json").exists(),
+        "no summary of an interrupted run"
+    );
+    assert!(leftovers(&reports).is_empty(), "{:?}", leftovers(&reports));
+    for entry in walkdir::WalkDir::new(&reports).into_iter().flatten() {
+        if entry.path().extension().is_some_and(|e| e == "json") {
+            let bytes = std::fs::read(entry.path()).expect("read");
+            serde_json::from_slice::<serde_json::Value>(&bytes).expect("only complete reports");
+        }
+    }
+}
+
+#[test]
+fn batch_carries_on_and_lists_every_failure() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = cached_fixture();
+    let videos = dir.path().join("videos");
+    std::fs::create_dir_all(videos.join("week 1")).expect("mkdir");
+    std::fs::copy(&clip, videos.join("week 1/good set.mp4")).expect("copy");
+    // Two names that differ only in non-UTF-8 bytes: shown alike, but their reports must not
+    // overwrite each other (they did: report names were made from the lossy name).
+    let odd: Vec<PathBuf> = [&b"odd \xff.mp4"[..], b"odd \xfe.mp4"]
+        .iter()
+        .map(|n| videos.join(OsString::from_vec(n.to_vec())))
+        .collect();
+    for path in &odd {
+        std::fs::copy(&clip, path).expect("copy");
+    }
+    std::fs::write(videos.join("empty.mp4"), b"").expect("write");
+    std::fs::write(videos.join("notes.mov"), b"text, not a video\n").expect("write");
+    let bytes = std::fs::read(&clip).expect("read");
+    std::fs::write(videos.join("week 1/cut.mp4"), &bytes[..bytes.len() / 3]).expect("write");
+    ffmpeg(&["-i", utf8(&clip), "-c", "copy", utf8(&videos.join("index last.mp4"))]);
+    let last = std::fs::read(videos.join("index last.mp4")).expect("read");
+    std::fs::write(videos.join("index last.mp4"), &last[..last.len() / 2]).expect("write");
+    let broken = ["empty.mp4", "notes.mov", "index last.mp4"];
+
+    let inputs: Vec<PathBuf> = walkdir::WalkDir::new(&videos)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    let hashes: Vec<String> = inputs.iter().map(|p| file_hash(p)).collect();
+    let reports = dir.path().join("reports");
+    let out = run(&[
+        OsStr::new("batch"),
+        OsStr::new("--quiet"),
+        videos.as_os_str(),
+        OsStr::new("-o"),
+        reports.as_os_str(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_no_panic(&out);
+    for name in broken {
+        assert!(
+            err.lines().any(|l| l.contains(name) && l.contains(':')),
+            "{name} listed: {err}"
+        );
+    }
+    // The cut clip still has its first part: a report, with a warning.
+    assert!(reports.join("week 1/cut.report.json").is_file(), "{err}");
+    assert!(err.contains("decoding stopped at frame"), "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let clips = summary["clips"].as_array().expect("clips");
+    assert_eq!(clips.len(), inputs.len(), "{clips:?}");
+    let errors = clips.iter().filter(|c| c["status"] == "error").count();
+    assert_eq!(errors, broken.len(), "{clips:?}");
+    assert!(reports.join("week 1/good set.report.json").is_file());
+    for name in [&b"odd \xff.report.json"[..], b"odd \xfe.report.json"] {
+        assert!(
+            reports.join(OsStr::from_bytes(name)).is_file(),
+            "reports of both odd names"
+        );
+    }
+    assert!(leftovers(&reports).is_empty(), "{:?}", leftovers(&reports));
+    let after: Vec<String> = inputs.iter().map(|p| file_hash(p)).collect();
+    assert_eq!(hashes, after, "inputs unchanged");
+}
+
+#[test]
+fn doctor_checks_the_setup() {
+    let out = run(&[OsStr::new("doctor")]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("all checks passed"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("FAIL"));
+
+    let dir = tempfile::tempdir().expect("dir");
+    let out = liftcheck()
+        .env("ORT_DYLIB_PATH", dir.path().join("libonnxruntime.so.missing"))
+        .arg("doctor")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("onnxruntime")),
+        "{}",
+        stdout(&out)
+    );
+    assert_no_panic(&out);
+
+    let out = run(&[
+        OsStr::new("doctor"),
+        OsStr::new("--models"),
+        dir.path().join("no models").as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("models") && l.contains("no models")),
+        "{}",
+        stdout(&out)
+    );
+    assert_no_panic(&out);
+}
