@@ -150,8 +150,13 @@ pub fn check_clip(
     Ok((track, stats, analysis))
 }
 
+/// A stretch without the lifter at the start or end of a clip shorter than this is walking in or
+/// out of view, or the camera starting: not worth a warning.
+const EDGE_GAP_S: f64 = 1.0;
+
 /// Warns about stretches without the lifter (out of frame, hidden) longer than the analysis
-/// bridges (`max_gap_s`): the report covers only the rest of the clip.
+/// bridges (`max_gap_s`; at the ends of the clip, [`EDGE_GAP_S`]): the report covers only the
+/// rest of the clip.
 pub fn warn_if_lifter_missing(video: &Path, track: &PoseTrack, config: &Config) {
     let frame_s = if track.video.fps > 0.0 {
         1.0 / track.video.fps
@@ -173,9 +178,16 @@ pub fn warn_if_lifter_missing(video: &Path, track: &PoseTrack, config: &Config) 
     if let (Some(from), Some(last)) = (start, track.frames.last()) {
         gaps.push((from, last.time_s + frame_s));
     }
+    let (first, end) = match (track.frames.first(), track.frames.last()) {
+        (Some(first), Some(last)) => (first.time_s, last.time_s + frame_s),
+        _ => return,
+    };
     let long: Vec<String> = gaps
         .iter()
-        .filter(|(from, to)| to - from > config.max_gap_s)
+        .filter(|&&(from, to)| {
+            let at_edge = from <= first || to >= end;
+            to - from > if at_edge { EDGE_GAP_S } else { config.max_gap_s }
+        })
         .map(|(from, to)| format!("{from:.1}-{to:.1} s"))
         .collect();
     if long.is_empty() {
