@@ -61,8 +61,19 @@ pub fn candidate_paths() -> Vec<PathBuf> {
     paths
 }
 
-/// Loads ONNX Runtime once per process and creates the environment sessions are built from.
+/// The process's ONNX Runtime: ONNX Runtime allows one environment per process, so every caller
+/// (e.g. each batch worker) shares the first one created.
+static RUNTIME: std::sync::Mutex<Option<(Environment, PathBuf)>> = std::sync::Mutex::new(None);
+
+/// Loads ONNX Runtime once per process and returns the environment sessions are built from.
 pub fn load() -> Result<Runtime, RuntimeError> {
+    let mut shared = RUNTIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((environment, library_path)) = shared.as_ref() {
+        return Ok(Runtime {
+            environment: environment.clone(),
+            library_path: library_path.clone(),
+        });
+    }
     let candidates = candidate_paths();
     let path = candidates
         .iter()
@@ -80,6 +91,7 @@ pub fn load() -> Result<Runtime, RuntimeError> {
         reason: e.to_string(),
     })?;
     let environment = builder.with_name("liftcheck").with_telemetry(false).build()?;
+    *shared = Some((environment.clone(), path.clone()));
     Ok(Runtime {
         environment,
         library_path: path,

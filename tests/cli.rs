@@ -189,3 +189,31 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Regression: each batch worker created its own ONNX Runtime environment, and the second one
+/// failed ("only one environment is allowed per process") as soon as two clips ran at once.
+#[test]
+fn batch_runs_clips_in_parallel_workers() {
+    let dir = tempfile::tempdir().expect("dir");
+    let videos = dir.path().join("videos");
+    std::fs::create_dir_all(&videos).expect("mkdir");
+    for name in ["side_good_2reps", "front_good_1rep"] {
+        std::fs::copy(repo_path(&format!("tests/fixtures/{name}.mp4")), videos.join(format!("{name}.mp4"))).expect("copy");
+    }
+    let reports = dir.path().join("reports");
+    let out = run(&[
+        OsStr::new("batch"),
+        OsStr::new("--quiet"),
+        OsStr::new("--no-cache"),
+        OsStr::new("--jobs"),
+        OsStr::new("2"),
+        videos.as_os_str(),
+        OsStr::new("--output"),
+        reports.as_os_str(),
+    ]);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    for clip in summary["clips"].as_array().expect("clips") {
+        assert_ne!(clip["status"], "error", "{clip}");
+    }
+}
