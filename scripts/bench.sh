@@ -205,6 +205,20 @@ else
     say "model benchmark failed (see $results/criterion-model.txt); continuing without it"
 fi
 
+# The same model benchmark, a few seconds each, right before every `analyze` run: on a shared
+# machine the model's own time moves with the load, so each run is compared with a model time
+# measured under the same conditions (report: "model alone").
+pose_exe="$(cargo bench --bench pose --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "pose":
+        print(m["executable"])' | tail -1)" || pose_exe=""
+model_check() { # threads output-file
+    [[ -n "$pose_exe" ]] || return 0
+    "$pose_exe" --bench --noplot --quick "^model/landmark_full/${1}t\$" > "$2" 2>&1 || true
+}
+
 # --- 6. timed runs --------------------------------------------------------------------------------
 timed() { # kind label run prefix command...
     local kind="$1" label="$2" run="$3" prefix="$4"
@@ -220,6 +234,7 @@ for ((i = 1; i <= runs; i++)); do
     for clip in landscape_1080p30 portrait_1080x1920; do
         path="$clips_dir/$clip.mp4"
         say "run $i/$runs: analyze $clip"
+        model_check "$cores" "$results/model-analyze-$clip-$i.txt"
         timed analyze "$clip" "$i" "analyze-$clip-$i" "$bin" analyze "$path" --no-cache -v -q
         if ((baseline)); then
             say "run $i/$runs: baseline $clip"
@@ -232,6 +247,7 @@ done
 if ((levers)); then
     for ((i = 1; i <= runs; i++)); do
         say "run $i/$runs: analyze landscape_1080p30 --threads 1"
+        model_check 1 "$results/model-lever-threads1-landscape_1080p30-$i.txt"
         timed lever-threads1 landscape_1080p30 "$i" "lever-threads1-landscape_1080p30-$i" \
             "$bin" analyze "$landscape" --no-cache -v -q --threads 1
     done

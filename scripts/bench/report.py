@@ -131,6 +131,20 @@ def load(results):
     return runs, clips, model
 
 
+def same_time_model_ms(results, kind, label):
+    """Median of the quick model benchmarks run right before each `kind` run on `label`."""
+    units = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}
+    values = []
+    for name in sorted(os.listdir(results)):
+        if not (name.startswith(f"model-{kind}-{label}-") and name.endswith(".txt")):
+            continue
+        text = open(os.path.join(results, name), encoding="utf-8", errors="replace").read()
+        m = re.search(r"time:\s+\[\S+ \S+ ([\d.]+) (\S+) \S+ \S+\]", text)
+        if m and m.group(2) in units:
+            values.append(float(m.group(1)) * units[m.group(2)])
+    return med(values)
+
+
 def succeeded(r, allowed=(0, 1)):
     return r.get("rc") in allowed and "wall" in r
 
@@ -153,7 +167,7 @@ def main():
         w("|---|---|---|---|---|---|")
         for name, c in clips.items():
             w(f"| {name} | {c.get('width', '?')}x{c.get('height', '?')} | {c.get('frames', '?')} | "
-              f"{fmt(c.get('duration'))} s | {c.get('codec', '?')} {fmt(c.get('mbps'))} Mbit/s | {c.get('about', '')} |")
+              f"{fmt(c.get('duration'))} s | {c.get('codec', '?')} {fmt(c.get('mbps'), 2)} Mbit/s | {c.get('about', '')} |")
         w("")
 
     threads = model.get("threads")
@@ -211,6 +225,9 @@ def main():
 
         w("### `analyze` per stage (liftcheck's own timings, ms per frame, medians)")
         w("")
+        w("*model alone*: the landmark model through ONNX Runtime at the run's thread count, benchmarked for a few "
+          "seconds right before each run (median), plus the detector's share; without those, the `model/` group above.")
+        w("")
         w("| clip | real-time factor | CPU | decode (own thread) | waited for frames | pose stage | models in run | "
           "back outline + plate | pipeline total | process wall | model alone | wall / model alone |")
         w("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -228,9 +245,11 @@ def main():
             frames = g("frames") or clips[label].get("frames")
             wall_ms = 1000 * med([r["wall"] for r in rs]) / frames if frames else None
             alone = None
-            if lm_model is not None and frames:
+            lm_now = same_time_model_ms(results, kind, label)
+            lm_ms = lm_now if lm_now is not None else lm_model
+            if lm_ms is not None and frames:
                 det_runs = g("detector_runs") or 1
-                alone = lm_model + (det_model or 0) * det_runs / frames
+                alone = lm_ms + (det_model or 0) * det_runs / frames
             ratio = wall_ms / alone if wall_ms and alone else None
             pipe_ratio = g("pipeline") / alone if g("pipeline") and alone else None
             seconds = clips.get(label, {}).get("duration")
