@@ -173,7 +173,11 @@ pub fn keep_consistent_plates(frames: &[PoseFrame], plates: &mut [Option<Plate>]
         .filter_map(|(i, (f, p))| {
             let (pose, plate) = (f.pose.as_ref()?, p.as_ref()?);
             let wrist = point(pose, near_side(pose)[2]);
-            Some((i, Point::new(plate.center.x - wrist.x, plate.center.y - wrist.y), plate.radius))
+            Some((
+                i,
+                Point::new(plate.center.x - wrist.x, plate.center.y - wrist.y),
+                plate.radius,
+            ))
         })
         .collect();
     let (Some(dx), Some(dy), Some(radius)) = (
@@ -400,7 +404,9 @@ mod tests {
 
     #[test]
     fn plates_are_not_trusted_in_frontal_views() {
-        let mut frames: Vec<PoseFrame> = (0..5).map(|i| pose_with_wrist(300.0, 400.0 - 25.0 * i as f32)).collect();
+        let mut frames: Vec<PoseFrame> = (0..5)
+            .map(|i| pose_with_wrist(300.0, 400.0 - 25.0 * i as f32))
+            .collect();
         for f in &mut frames {
             if let Some(p) = f.pose.as_mut() {
                 p.keypoints[landmark::RIGHT_SHOULDER].x = 400.0; // shoulders 100 px apart, torso 150

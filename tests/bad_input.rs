@@ -153,9 +153,21 @@ fn every_frame_reaches_the_pose_stage() {
     let dir = tempfile::tempdir().expect("dir");
     let clip = dir.path().join("with audio.mp4");
     ffmpeg(&[
-        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=2",
-        "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
-        "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=30:duration=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=2",
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
         clip.to_str().expect("utf-8"),
     ]);
     let out = analyze(&clip);

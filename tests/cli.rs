@@ -15,7 +15,10 @@ const CLIP: &str = "tests/fixtures/side_good_2reps.mp4";
 fn ffprobe_json(path: &Path) -> Value {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args(["-show_entries", "stream=codec_name,pix_fmt,width,height,nb_read_frames:format=duration"])
+        .args([
+            "-show_entries",
+            "stream=codec_name,pix_fmt,width,height,nb_read_frames:format=duration",
+        ])
         .args(["-of", "json"])
         .arg(path)
         .output()
@@ -78,8 +81,16 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
     let stream = &probe["streams"][0];
     assert_eq!(stream["codec_name"], "h264");
     assert_eq!(stream["pix_fmt"], "yuv420p");
-    assert_eq!(stream["nb_read_frames"], input["streams"][0]["nb_read_frames"], "same frame count");
-    let duration = |v: &Value| v["format"]["duration"].as_str().and_then(|d| d.parse::<f64>().ok()).expect("duration");
+    assert_eq!(
+        stream["nb_read_frames"], input["streams"][0]["nb_read_frames"],
+        "same frame count"
+    );
+    let duration = |v: &Value| {
+        v["format"]["duration"]
+            .as_str()
+            .and_then(|d| d.parse::<f64>().ok())
+            .expect("duration")
+    };
     assert!((duration(&probe) - duration(&input)).abs() < 0.1, "same duration");
     // `+faststart`: the index (moov) comes before the media data (mdat).
     let bytes = std::fs::read(&annotated).expect("read");
@@ -87,14 +98,25 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
     assert!(find(b"moov") < find(b"mdat"), "moov before mdat");
 
     // Pixel check on the first lockout frame: the overlay is drawn at the keypoints, not elsewhere.
-    let gt: Value = serde_json::from_slice(&std::fs::read(repo_path("tests/fixtures/side_good_2reps.json")).expect("gt"))
-        .expect("json");
+    let gt: Value =
+        serde_json::from_slice(&std::fs::read(repo_path("tests/fixtures/side_good_2reps.json")).expect("gt"))
+            .expect("json");
     let frame_index = gt["reps"][0]["lockout_frame"].as_u64().expect("lockout frame") as usize;
     let raw = |path: &Path| -> Vec<u8> {
         let out = Command::new("ffmpeg")
             .args(["-v", "error", "-i"])
             .arg(path)
-            .args(["-vf", &format!("select=eq(n\\,{frame_index})"), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .args([
+                "-vf",
+                &format!("select=eq(n\\,{frame_index})"),
+                "-frames:v",
+                "1",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                "-",
+            ])
             .output()
             .expect("ffmpeg runs");
         out.stdout
@@ -117,7 +139,11 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
                     return false;
                 }
                 let i = ((py * w + px) * 3) as usize;
-                (0..3).map(|c| (a[i + c] as i32 - b[i + c] as i32).abs()).max().unwrap_or(0) > 60
+                (0..3)
+                    .map(|c| (a[i + c] as i32 - b[i + c] as i32).abs())
+                    .max()
+                    .unwrap_or(0)
+                    > 60
             })
         })
     };
@@ -126,7 +152,10 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
         assert!(changed_near(x, y), "nothing drawn at keypoint {joint} ({x:.0}, {y:.0})");
     }
     // A corner far from the lifter and the panels stays as it was.
-    assert!(!changed_near(w as f64 - 40.0, h as f64 * 0.55), "overlay drawn away from the lifter");
+    assert!(
+        !changed_near(w as f64 - 40.0, h as f64 * 0.55),
+        "overlay drawn away from the lifter"
+    );
 }
 
 #[test]
@@ -148,32 +177,62 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
         ])
     };
     let out = batch();
-    assert_eq!(out.status.code(), Some(2), "a failed clip makes the run fail: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a failed clip makes the run fail: {}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("panicked"));
     assert!(stderr(&out).contains("broken.mp4"), "failures listed: {}", stderr(&out));
-    let summary: Value = serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
     let clips = summary["clips"].as_array().expect("clips");
     assert_eq!(clips.len(), 2, "the text file is not a video: {clips:?}");
-    let by_name = |name: &str| clips.iter().find(|c| c["file"].as_str().is_some_and(|f| f.ends_with(name))).expect(name);
+    let by_name = |name: &str| {
+        clips
+            .iter()
+            .find(|c| c["file"].as_str().is_some_and(|f| f.ends_with(name)))
+            .expect(name)
+    };
     assert_eq!(by_name("broken.mp4")["status"], "error");
     let good = by_name("set 1.mp4");
     assert!(matches!(good["status"].as_str(), Some("clean") | Some("faults")));
     assert_eq!(good["reps"], 2);
     assert!(reports.join("index.html").is_file(), "batch index page");
     for suffix in ["report.txt", "report.json", "report.html", "frames.csv"] {
-        assert!(reports.join(format!("monday/set 1.{suffix}")).is_file(), "{suffix} mirrors the input tree");
+        assert!(
+            reports.join(format!("monday/set 1.{suffix}")).is_file(),
+            "{suffix} mirrors the input tree"
+        );
     }
-    assert!(std::fs::read_to_string(reports.join("summary.csv")).expect("csv").lines().count() == 3);
+    assert!(
+        std::fs::read_to_string(reports.join("summary.csv"))
+            .expect("csv")
+            .lines()
+            .count()
+            == 3
+    );
 
     // A second run finds the good clip up to date.
     let again = batch();
     assert_eq!(again.status.code(), Some(2));
-    let summary: Value = serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
-    let status: Vec<&str> = summary["clips"].as_array().expect("clips").iter().filter_map(|c| c["status"].as_str()).collect();
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let status: Vec<&str> = summary["clips"]
+        .as_array()
+        .expect("clips")
+        .iter()
+        .filter_map(|c| c["status"].as_str())
+        .collect();
     assert!(status.contains(&"skipped"), "{status:?}");
     // No temporary files are left anywhere.
     for entry in walk(&reports) {
-        assert!(!entry.to_string_lossy().contains(".part"), "left over: {}", entry.display());
+        assert!(
+            !entry.to_string_lossy().contains(".part"),
+            "left over: {}",
+            entry.display()
+        );
     }
 }
 
@@ -198,7 +257,11 @@ fn batch_runs_clips_in_parallel_workers() {
     let videos = dir.path().join("videos");
     std::fs::create_dir_all(&videos).expect("mkdir");
     for name in ["side_good_2reps", "front_good_1rep"] {
-        std::fs::copy(repo_path(&format!("tests/fixtures/{name}.mp4")), videos.join(format!("{name}.mp4"))).expect("copy");
+        std::fs::copy(
+            repo_path(&format!("tests/fixtures/{name}.mp4")),
+            videos.join(format!("{name}.mp4")),
+        )
+        .expect("copy");
     }
     let reports = dir.path().join("reports");
     let out = run(&[
@@ -212,7 +275,8 @@ fn batch_runs_clips_in_parallel_workers() {
         reports.as_os_str(),
     ]);
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
-    let summary: Value = serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
     for clip in summary["clips"].as_array().expect("clips") {
         assert_ne!(clip["status"], "error", "{clip}");
     }

@@ -86,9 +86,15 @@ fn keypoints_land_on_the_rendered_body() {
     let reps = gt["reps"].as_array().expect("reps");
     let first = reps[0]["setup_frame"].as_u64().expect("setup") as usize;
     let last = reps[reps.len() - 1]["setdown_frame"].as_u64().expect("setdown") as usize;
-    let missing: Vec<usize> = (first..=last.min(ours.len() - 1)).filter(|&i| ours[i].is_none()).collect();
+    let missing: Vec<usize> = (first..=last.min(ours.len() - 1))
+        .filter(|&i| ours[i].is_none())
+        .collect();
     assert!(missing.is_empty(), "no pose during the set on frames {missing:?}");
-    assert!(found * 10 >= ours.len() * 9, "lifter found on {found} of {} frames", ours.len());
+    assert!(
+        found * 10 >= ours.len() * 9,
+        "lifter found on {found} of {} frames",
+        ours.len()
+    );
     assert!(errors.len() > 500, "{} visible keypoints compared", errors.len());
     // Stated tolerance, in torso lengths (shoulder centre to hip centre): the median visible
     // body keypoint within 10% of the torso and 90% of them within 25%. Published BlazePose
@@ -132,7 +138,12 @@ fn rotated_phone_clips_give_the_same_keypoints() {
             &format!("rotate={rotate}"),
             tagged.to_str().expect("utf-8"),
         ]);
-        let info = run(&[OsStr::new("analyze"), OsStr::new("--quiet"), OsStr::new("--verbose"), tagged.as_os_str()]);
+        let info = run(&[
+            OsStr::new("analyze"),
+            OsStr::new("--quiet"),
+            OsStr::new("--verbose"),
+            tagged.as_os_str(),
+        ]);
         let text = stdout(&info);
         let applied: u32 = text
             .split("rotated ")
@@ -158,7 +169,10 @@ fn rotated_phone_clips_give_the_same_keypoints() {
         // ambiguous and a small input difference can move a whole frame's pose for a few
         // frames, so the test bounds the typical error (median, 75th percentile), not the
         // worst; a wrong rotation is off by hundreds of pixels everywhere.
-        assert!(median <= 3.0 && p75 <= 8.0, "rotate={rotate}: median {median:.2} px, p75 {p75:.2} px");
+        assert!(
+            median <= 3.0 && p75 <= 8.0,
+            "rotate={rotate}: median {median:.2} px, p75 {p75:.2} px"
+        );
     }
 }
 

@@ -273,7 +273,10 @@ impl Config {
             ("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg),
             ("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg),
             ("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg),
-            ("back_outline_max_trunk_change_deg", self.back_outline_max_trunk_change_deg),
+            (
+                "back_outline_max_trunk_change_deg",
+                self.back_outline_max_trunk_change_deg,
+            ),
             ("back_hampel_min_sigma_deg", self.back_hampel_min_sigma_deg),
             ("back_cutoff_hz", self.back_cutoff_hz),
             ("back_reference_window_s", self.back_reference_window_s),
@@ -343,7 +346,10 @@ impl Config {
         positive("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg)?;
         positive("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg)?;
         in_range("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg, 0.0, 90.0)?;
-        positive("back_outline_max_trunk_change_deg", self.back_outline_max_trunk_change_deg)?;
+        positive(
+            "back_outline_max_trunk_change_deg",
+            self.back_outline_max_trunk_change_deg,
+        )?;
         positive("back_hampel_min_sigma_deg", self.back_hampel_min_sigma_deg)?;
         in_range("back_cutoff_hz", self.back_cutoff_hz, 0.2, 30.0)?;
         in_range("back_reference_window_s", self.back_reference_window_s, 0.0, 5.0)?;

@@ -485,11 +485,7 @@ pub fn plate_discs(input: &AnalysisInput, t: &Tracks, near: BodySide) -> Vec<Opt
                 _ => d,
             };
             // The nearest sighting wins.
-            let nearer = sightings
-                .iter()
-                .filter(|(h, _)| h.abs_diff(g) < f.abs_diff(g))
-                .count()
-                == 0;
+            let nearer = sightings.iter().filter(|(h, _)| h.abs_diff(g) < f.abs_diff(g)).count() == 0;
             if nearer {
                 out[g] = Some(moved);
             }

@@ -606,4 +606,3 @@ fn bad_input_is_an_error() {
         assert!(analyze(&input, LiftVariant::Auto, &cfg).is_err(), "{name}");
     }
 }
-

@@ -31,7 +31,10 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
     let config = args.check.config()?;
     let clips = eval::find_clips(&args.dir)?;
     if clips.is_empty() {
-        anyhow::bail!("{}: no clip with ground truth (clip.mp4 + clip.json) found", args.dir.display());
+        anyhow::bail!(
+            "{}: no clip with ground truth (clip.mp4 + clip.json) found",
+            args.dir.display()
+        );
     }
     let mut estimator = None;
     let mut scores = Vec::with_capacity(clips.len());
@@ -53,8 +56,10 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
     let summary = Summary::new(&scores);
     print!("{}", summary.table());
     if let Some(out) = &args.json {
-        output::write_atomically(out, |w| serde_json::to_writer_pretty(w, &summary).map_err(std::io::Error::other))
-            .context("writing the evaluation JSON")?;
+        output::write_atomically(out, |w| {
+            serde_json::to_writer_pretty(w, &summary).map_err(std::io::Error::other)
+        })
+        .context("writing the evaluation JSON")?;
     }
     Ok(EXIT_CLEAN)
 }

@@ -315,9 +315,18 @@ impl Painter<'_> {
         // Faults while they happen, below the counter, cues wrapped to the frame.
         let max_width = frame.cols() - 4 * style.margin;
         let mut active: Vec<(String, opencv::core::Scalar)> = Vec::new();
-        for f in self.analysis.findings.iter().filter(|f| f.start_s <= t && t <= f.end_s + FAULT_LINGER_S) {
+        for f in self
+            .analysis
+            .findings
+            .iter()
+            .filter(|f| f.start_s <= t && t <= f.end_s + FAULT_LINGER_S)
+        {
             active.push((format!("rep {}: {}", f.rep, f.check.title()), overlay::RED));
-            active.extend(overlay::wrap(&f.cue, max_width, &style).into_iter().map(|l| (l, overlay::WHITE)));
+            active.extend(
+                overlay::wrap(&f.cue, max_width, &style)
+                    .into_iter()
+                    .map(|l| (l, overlay::WHITE)),
+            );
         }
         if !active.is_empty() {
             overlay::panel(

@@ -93,7 +93,11 @@ fn visibility_colour(k: &Keypoint) -> Scalar {
 pub fn draw_skeleton(frame: &mut Mat, pose: &Pose, style: &Style) -> opencv::Result<()> {
     let kp = &pose.keypoints;
     for &(a, b) in &SKELETON {
-        let weaker = if kp[a].visibility < kp[b].visibility { &kp[a] } else { &kp[b] };
+        let weaker = if kp[a].visibility < kp[b].visibility {
+            &kp[a]
+        } else {
+            &kp[b]
+        };
         imgproc::line(
             frame,
             cv(Point::new(kp[a].x, kp[a].y)),
@@ -105,7 +109,15 @@ pub fn draw_skeleton(frame: &mut Mat, pose: &Pose, style: &Style) -> opencv::Res
         )?;
     }
     for k in kp.iter().skip(7) {
-        imgproc::circle(frame, cv(Point::new(k.x, k.y)), style.radius, visibility_colour(k), -1, imgproc::LINE_AA, 0)?;
+        imgproc::circle(
+            frame,
+            cv(Point::new(k.x, k.y)),
+            style.radius,
+            visibility_colour(k),
+            -1,
+            imgproc::LINE_AA,
+            0,
+        )?;
     }
     Ok(())
 }
@@ -113,7 +125,17 @@ pub fn draw_skeleton(frame: &mut Mat, pose: &Pose, style: &Style) -> opencv::Res
 /// Text with a dark outline, readable on any background. `origin` is the baseline start.
 pub fn text(frame: &mut Mat, s: &str, origin: CvPoint, colour: Scalar, style: &Style) -> opencv::Result<()> {
     for (c, t) in [(Scalar::all(0.0), style.thickness + 2), (colour, style.thickness)] {
-        imgproc::put_text(frame, s, origin, imgproc::FONT_HERSHEY_SIMPLEX, style.font_scale, c, t, imgproc::LINE_AA, false)?;
+        imgproc::put_text(
+            frame,
+            s,
+            origin,
+            imgproc::FONT_HERSHEY_SIMPLEX,
+            style.font_scale,
+            c,
+            t,
+            imgproc::LINE_AA,
+            false,
+        )?;
     }
     Ok(())
 }
@@ -121,8 +143,14 @@ pub fn text(frame: &mut Mat, s: &str, origin: CvPoint, colour: Scalar, style: &S
 /// Width in pixels of `s` in this style.
 pub fn text_width(s: &str, style: &Style) -> i32 {
     let mut baseline = 0;
-    imgproc::get_text_size(s, imgproc::FONT_HERSHEY_SIMPLEX, style.font_scale, style.thickness + 2, &mut baseline)
-        .map_or(0, |size| size.width)
+    imgproc::get_text_size(
+        s,
+        imgproc::FONT_HERSHEY_SIMPLEX,
+        style.font_scale,
+        style.thickness + 2,
+        &mut baseline,
+    )
+    .map_or(0, |size| size.width)
 }
 
 /// Splits `text` into lines no wider than `max_width` pixels in this style (at word breaks;
@@ -131,7 +159,11 @@ pub fn wrap(text: &str, max_width: i32, style: &Style) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
         if !line.is_empty() && text_width(&candidate, style) > max_width {
             lines.push(std::mem::replace(&mut line, word.to_string()));
         } else {
@@ -166,7 +198,13 @@ pub fn shade(frame: &mut Mat, rect: Rect, scratch: &mut Mat) -> opencv::Result<(
 }
 
 /// Lines of text on a shaded panel at `top_left`; returns the panel's rectangle.
-pub fn panel(frame: &mut Mat, lines: &[(String, Scalar)], top_left: CvPoint, style: &Style, scratch: &mut Mat) -> opencv::Result<Rect> {
+pub fn panel(
+    frame: &mut Mat,
+    lines: &[(String, Scalar)],
+    top_left: CvPoint,
+    style: &Style,
+    scratch: &mut Mat,
+) -> opencv::Result<Rect> {
     let width = lines.iter().map(|(s, _)| text_width(s, style)).max().unwrap_or(0) + 2 * style.margin;
     let height = lines.len() as i32 * style.text_height() + style.margin;
     let width = width.min(frame.cols() - top_left.x);
@@ -199,7 +237,8 @@ mod tests {
     #[test]
     fn wrap_keeps_lines_inside_the_width() {
         let style = Style::for_frame(640, 360);
-        let text = "Raise your chest and hips together off the floor: keep your back angle until the bar passes the knees.";
+        let text =
+            "Raise your chest and hips together off the floor: keep your back angle until the bar passes the knees.";
         let lines = wrap(text, 300, &style);
         assert!(lines.len() >= 3, "{lines:?}");
         assert!(lines.iter().all(|l| text_width(l, &style) <= 300), "{lines:?}");
