@@ -45,9 +45,14 @@ const EARLY_PULL_TRAVEL_FRAC: f64 = 0.3;
 /// set-up pause is rarely shorter, a hinge down to the bar rarely faster).
 const MAX_PRE_LIFT_S: f64 = 1.0;
 
-/// The hips count as still at their set-up height within this fraction of leg length (calibrate:
-/// above keypoint jitter, below the ref's 3-5% "hips rising while the bar has not moved").
-const HIP_STILL_LEG_FRAC: f64 = 0.02;
+/// Hips and shoulders count as paused while they stay within this speed times the pause length
+/// of where the pause began, leg lengths per second (calibrate: the ref's "hips rising 3-5% of leg
+/// length while the bar has not moved" happens over a few tenths of a second, 0.1-0.25 leg
+/// lengths per second, and filtered keypoint jitter on a held set-up stays well under this).
+const STILL_MAX_SPEED_LEG_PER_S: f64 = 0.1;
+/// Shortest pause that counts as the set-up before a pull, seconds (a brief slow-down at the end
+/// of a movement is not a pause).
+const MIN_PAUSE_S: f64 = 0.3;
 
 /// Set-up values are the median over this many seconds up to the set-up frame.
 const SETUP_WINDOW_S: f64 = 0.1;
@@ -334,8 +339,12 @@ pub fn evaluate(s: &Series, body: &Body, view: &ViewEstimate, det: &Detected, cf
         .collect();
     for (k, raw) in det.reps.iter().enumerate() {
         let next_start = det.reps.get(k + 1).map(|r| r.start);
-        let prev_end = k.checked_sub(1).map(|p| det.reps[p].end);
-        let w = windows(&ctx, raw, prev_end, next_start);
+        // The set-up search may reach back past the previous rep's set-down, which comes late
+        // when the wrists sag as the hips rise before the next pull; not past its descent.
+        let prev_descent = k
+            .checked_sub(1)
+            .map(|p| det.reps[p].descent_start.unwrap_or(det.reps[p].end));
+        let w = windows(&ctx, raw, prev_descent, next_start);
         let metrics = measure(&ctx, raw, &w);
         for (i, &check) in applicable.iter().enumerate() {
             if !check.views().contains(&view.view) {
@@ -434,7 +443,7 @@ fn build_rep(s: &Series, raw: &RawRep, metrics: RepMetrics) -> Rep {
     }
 }
 
-fn windows(ctx: &Ctx, raw: &RawRep, prev_end: Option<usize>, next_start: Option<usize>) -> Windows {
+fn windows(ctx: &Ctx, raw: &RawRep, prev_descent: Option<usize>, next_start: Option<usize>) -> Windows {
     let s = ctx.s;
     let last = s.n - 1;
     let lockout = raw.lockout.unwrap_or(raw.end);
@@ -475,22 +484,15 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_end: Option<usize>, next_start: Option<
             });
             let limit = lift
                 .saturating_sub(ctx.frames(MAX_PRE_LIFT_S))
-                .max(prev_end.unwrap_or(0));
-            let still = ctx.body.leg_px.map_or(0.0, |l| HIP_STILL_LEG_FRAC * l);
-            // The last frame before lift-off with the hips still at their lowest: where they start
-            // to rise.
-            let rise_start = super::reps::extreme(&s.hip_h, lift, limit, -1.0, still)
-                .map_or(lift, |(at, low)| super::reps::edge(&s.hip_h, lift, at, low, still));
+                .max(prev_descent.unwrap_or(0));
+            let setup = settled_before(ctx, lift, limit);
             Windows {
-                setup: rise_start,
+                setup,
                 pull: Win {
                     from: lift,
                     to: lockout,
                 },
-                early: early_end.filter(|&e| e > rise_start).map(|e| Win {
-                    from: rise_start,
-                    to: e,
-                }),
+                early: early_end.filter(|&e| e > setup).map(|e| Win { from: setup, to: e }),
                 lockout: Some(Win {
                     from: lockout,
                     to: raw.descent_start.unwrap_or(raw.end).max(lockout),
@@ -503,6 +505,41 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_end: Option<usize>, next_start: Option<
             }
         }
     }
+}
+
+/// The set-up a pull starts from: the last frame at or before lift-off (back to `limit`) that
+/// ends a pause with the bar down, the hips and shoulders having moved less than [`STILL_MAX_SPEED_LEG_PER_S`] over
+/// the [`MIN_PAUSE_S`] before it. Hips rising while the bar is still on the floor (the knees
+/// straightening before the bar moves) are then part of the early pull, whereas settling into
+/// position before the pause is not. Without a pause (touch-and-go, or pulling straight from the
+/// approach) it is lift-off itself.
+fn settled_before(ctx: &Ctx, lift: usize, limit: usize) -> usize {
+    let s = ctx.s;
+    let Some(leg) = ctx.body.leg_px else { return lift };
+    let span = ctx.frames(MIN_PAUSE_S);
+    let max_speed = STILL_MAX_SPEED_LEG_PER_S * leg;
+    let bar_down = super::reps::bar_low_level(s, ctx.cfg);
+    // A height hidden on more than half the span is left out; the pause needs at least one.
+    let paused_until = |f: usize| {
+        let a = f.saturating_sub(span);
+        let dt = s.t(f) - s.t(a);
+        let ranges: Vec<f64> = [&s.hip_h, &s.shoulder_h]
+            .iter()
+            .filter_map(|h| {
+                let seen: Vec<f64> = h[a..=f].iter().copied().filter(|v| v.is_finite()).collect();
+                (2 * seen.len() > f + 1 - a).then(|| {
+                    let (lo, hi) = seen.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                        (lo.min(v), hi.max(v))
+                    });
+                    hi - lo
+                })
+            })
+            .collect();
+        // The pause is with the bar down: a pause standing at the top is not a set-up.
+        let bar_on_floor = s.bar_h[a..=f].iter().all(|&h| !(h > bar_down));
+        dt > 0.0 && bar_on_floor && !ranges.is_empty() && ranges.iter().all(|&r| r <= max_speed * dt)
+    };
+    (limit..=lift).rev().find(|&f| paused_until(f)).unwrap_or(lift)
 }
 
 /// Rise of `series` (heights) from the start to the end of the window, fraction of leg length.

@@ -115,7 +115,7 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
             100.0 * cfg.min_bar_travel_leg_frac
         ));
     }
-    let low_level = lo + cfg.rep_low_frac * range;
+    let low_level = low_level(lo, range, cfg);
     let high_level = lo + cfg.rep_high_frac * range;
     let mut zones: Vec<Zone> = Vec::new();
     for (f, &v) in h.iter().enumerate() {
@@ -199,6 +199,18 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         reps,
         no_reps_reason,
     }
+}
+
+/// Bar height below which the bar counts as down (at the floor, or an RDL's bottom).
+fn low_level(lo: f64, range: f64, cfg: &Config) -> f64 {
+    lo + cfg.rep_low_frac * range
+}
+
+/// [`low_level`] of a clip's bar height, NaN when the bar was never seen.
+pub fn bar_low_level(s: &Series, cfg: &Config) -> f64 {
+    let lo = signal::percentile(s.bar_h.iter().copied(), RANGE_PERCENTILES.0);
+    let hi = signal::percentile(s.bar_h.iter().copied(), RANGE_PERCENTILES.1);
+    low_level(lo, hi - lo, cfg)
 }
 
 /// Romanian when the hips barely drop at the bottoms between standing positions.

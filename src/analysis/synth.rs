@@ -158,6 +158,9 @@ pub struct Spec {
     pub height: u32,
     /// Partial pull (bar rises to this fraction of the knee-pass pose and back) before rep 1.
     pub partial_pull: bool,
+    /// With `walk_in_out`: sink into a squat at the bar, then raise the hips into the set-up
+    /// (the trunk tipping forward as in hips rising first) and pause before the pull.
+    pub settle_from_below: bool,
 }
 
 impl Default for Spec {
@@ -179,6 +182,7 @@ impl Default for Spec {
             walk_in_out: true,
             height: 720,
             partial_pull: false,
+            settle_from_below: false,
         }
     }
 }
@@ -248,11 +252,23 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
             if spec.walk_in_out {
                 plan.push((0.0, Key::STAND));
                 plan.push((0.6, Key::STAND));
-                plan.push((1.0, Key::SETUP));
+                if spec.settle_from_below {
+                    let squat = Key {
+                        knee_flex: 105.0,
+                        trunk: 30.0,
+                        ..Key::SETUP
+                    };
+                    plan.push((1.0, on_floor(squat)));
+                    plan.push((0.5, Key::SETUP));
+                } else {
+                    plan.push((1.0, Key::SETUP));
+                }
             } else {
                 plan.push((0.0, Key::SETUP));
             }
-            plan.push((0.8, Key::SETUP));
+            // Settling from below ends in a shorter pause (0.7 s with the pull's own hold), as on
+            // the rendered fixtures: the hips' low point is then within a second of lift-off.
+            plan.push((if spec.settle_from_below { 0.01 } else { 0.8 }, Key::SETUP));
             if spec.partial_pull {
                 let part = Key::lerp(&Key::SETUP, &Key::KNEE_PASS, 0.6);
                 plan.push((0.4, part));

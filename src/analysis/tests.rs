@@ -164,6 +164,18 @@ fn good_cases() -> Vec<GoodCase> {
             3,
         ),
         conv("noisy", noisy(Spec::default(), 11), 3),
+        // Hips rising into the set-up before the pause are getting set, not the pull.
+        conv(
+            "settles into the set-up from below",
+            noisy(
+                Spec {
+                    settle_from_below: true,
+                    ..Spec::default()
+                },
+                14,
+            ),
+            3,
+        ),
         conv(
             "noisy mirrored",
             noisy(
@@ -604,5 +616,45 @@ fn bad_input_is_an_error() {
     ];
     for (name, input) in cases {
         assert!(analyze(&input, LiftVariant::Auto, &cfg).is_err(), "{name}");
+    }
+}
+
+/// Signal cleaning keeps a momentary glitch of the back outline from reading as rounding: the
+/// outline of a rounding rep spliced into a good clip for a few frames is no fault, over the
+/// whole pull it is.
+#[test]
+fn brief_back_shape_glitch_is_not_rounding() {
+    let good = synth::generate(&Spec::default());
+    let rounded = synth::generate(&Spec {
+        faults: vec![None, Some(Fault::UpperRounding), None],
+        ..Spec::default()
+    });
+    assert_eq!(good.frames.len(), rounded.frames.len(), "same timing");
+    let rep2 = match analyze(&rounded.input(), LiftVariant::Auto, &Config::default()) {
+        Ok(a) => a.reps[1].clone(),
+        Err(e) => panic!("analysis failed: {e}"),
+    };
+    let (lift, lockout) = (
+        rep2.lift_off.map(|e| e.frame).unwrap_or_default(),
+        rep2.lockout.map(|e| e.frame).unwrap_or_default(),
+    );
+    let cases = [
+        ("one frame", 1, false),
+        ("a tenth of a second", 3, false),
+        ("whole pull", lockout - lift, true),
+    ];
+    for (name, frames, want_fault) in cases {
+        let mut clip = synth::generate(&Spec::default());
+        let middle = (lift + lockout) / 2;
+        let from = middle - frames / 2;
+        for f in from..from + frames {
+            clip.back[f] = rounded.back[f].clone();
+        }
+        let a = match analyze(&clip.input(), LiftVariant::Auto, &Config::default()) {
+            Ok(a) => a,
+            Err(e) => panic!("analysis failed: {e}"),
+        };
+        let found = checks_of(&a, 2).contains(&CheckId::UpperBackRounding);
+        assert_eq!(found, want_fault, "{name}: {:?}", a.findings);
     }
 }
