@@ -547,6 +547,15 @@ fn swap_lr(i: usize) -> usize {
     }
 }
 
+/// Drawn plates sit below the wrists by this much (the hand holds the bar above its centre).
+const PLATE_BELOW_WRIST: f64 = 0.02 * STATURE;
+
+/// Radius of the generated plates: they rest on the floor at set-up, so the plate's centre is
+/// one radius above the floor line there (45 cm at this radius sets the clip's scale).
+pub fn plate_radius_px() -> f64 {
+    solve(&Key::SETUP).wrist.1 - PLATE_BELOW_WRIST
+}
+
 pub fn generate(spec: &Spec) -> Clip {
     let plan = schedule(spec);
     let n = (total(&plan) * spec.fps).ceil() as usize + 1;
@@ -557,7 +566,7 @@ pub fn generate(spec: &Spec) -> Clip {
     let mut backs = Vec::with_capacity(n);
     let mut plates = Vec::with_capacity(n);
     let mut truth = Vec::with_capacity(n);
-    let plate_radius = 22.5 * STATURE / 175.0;
+    let plate_radius = plate_radius_px();
     let floor = solve(&Key::SETUP).wrist.1;
     for f in 0..n {
         let t = f as f64 / spec.fps;
@@ -640,7 +649,7 @@ pub fn generate(spec: &Spec) -> Clip {
             .collect();
         let (bx, by) = project(sag.wrist, half(lm::LEFT_WRIST) + 0.03 * STATURE);
         let mut plate = PlateCircle {
-            center: Point::new(bx as f32, (by + 0.02 * STATURE) as f32),
+            center: Point::new(bx as f32, (by + PLATE_BELOW_WRIST) as f32),
             radius: plate_radius as f32,
         };
         // Noise, dropped frames, outliers.

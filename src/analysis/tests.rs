@@ -536,8 +536,9 @@ fn plate_gives_scale_and_speed() {
     });
     assert_eq!(a.bar_source, BarSource::Plate);
     let scale = a.scale_cm_per_px.expect("scale");
-    // Generated plate: 45 cm drawn at 440 px per 175 cm.
-    assert!((scale - 175.0 / 440.0).abs() < 1e-3, "{scale}");
+    // Generated plate: 45 cm across, resting on the floor at set-up.
+    let want = (45.0 / (2.0 * synth::plate_radius_px())) as f32;
+    assert!((scale - want).abs() < 1e-3, "{scale} vs {want}");
     let speed = a.reps[0].metrics.peak_bar_speed_mps.expect("speed");
     assert!((0.3..3.0).contains(&speed), "{speed}");
     assert!(run(&Spec::default()).reps[0].metrics.peak_bar_speed_mps.is_none());
@@ -656,5 +657,42 @@ fn brief_back_shape_glitch_is_not_rounding() {
         };
         let found = checks_of(&a, 2).contains(&CheckId::UpperBackRounding);
         assert_eq!(found, want_fault, "{name}: {:?}", a.findings);
+    }
+}
+
+/// Hips that barely drop fit both a Romanian deadlift and a stiff-legged pull from the floor:
+/// where the plate gives the scale, plates reaching the floor decide for conventional. The hip
+/// rule is made to say "Romanian" for every clip here, so only the plate can overrule it.
+#[test]
+fn plates_on_the_floor_mean_conventional() {
+    let cfg = Config {
+        rdl_max_hip_drop_leg_frac: 0.95,
+        ..Config::default()
+    };
+    let cases = [
+        (
+            "conventional with plates",
+            Lift::Conventional,
+            true,
+            LiftVariant::Conventional,
+        ),
+        (
+            "conventional, no plate scale",
+            Lift::Conventional,
+            false,
+            LiftVariant::Romanian,
+        ),
+    ];
+    for (name, lift, plates, want) in cases {
+        let a = run_with(
+            &Spec {
+                lift,
+                plates,
+                ..Spec::default()
+            },
+            LiftVariant::Auto,
+            &cfg,
+        );
+        assert_eq!(a.variant, want, "{name}: notes {:?}", a.notes);
     }
 }
