@@ -36,21 +36,37 @@ pub struct Plate {
     pub radius: f32,
 }
 
-/// Reusable buffers for plate finding.
+/// A torso length more than this factor above the longest seen so far is taken as a keypoint
+/// error and not remembered (after [`TORSO_SETTLE_SAMPLES`] samples).
+const TORSO_JUMP_FACTOR: f32 = 1.3;
+const TORSO_SETTLE_SAMPLES: usize = 10;
+
+/// Reusable buffers for plate finding, and the clip's longest torso so far. Create one per clip.
 #[derive(Default)]
 pub struct PlateFinder {
     gray: Mat,
     small: Mat,
     circles: Vector<Vec3f>,
+    longest_torso: f32,
+    torso_samples: usize,
 }
 
 impl PlateFinder {
     /// Looks for a plate centred near `hands` on a BGR frame; `torso_px` is the shoulder-hip
     /// distance in pixels, which bounds the plate's size.
+    ///
+    /// The size bounds use the longest torso seen in the clip so far: at the bottom of a pull the
+    /// near plate hides the hip, the hip keypoint drifts and the torso reads up to a third short,
+    /// which would shrink the search window below the plate and let smaller circles through.
     pub fn find(&mut self, frame: &Mat, hands: Point, torso_px: f32) -> opencv::Result<Option<Plate>> {
         if !(torso_px.is_finite() && torso_px > 4.0) {
             return Ok(None);
         }
+        if self.torso_samples < TORSO_SETTLE_SAMPLES || torso_px <= TORSO_JUMP_FACTOR * self.longest_torso {
+            self.longest_torso = self.longest_torso.max(torso_px);
+        }
+        self.torso_samples += 1;
+        let torso_px = torso_px.max(self.longest_torso);
         let (min_r, max_r) = (PLATE_RADIUS_PER_TORSO.0 * torso_px, PLATE_RADIUS_PER_TORSO.1 * torso_px);
         let half = SEARCH_HALF_SIDE_RADII * max_r;
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
@@ -135,6 +151,20 @@ mod tests {
             .expect("runs")
             .expect("found");
         assert!(plate.center.distance(Point::new(300.0, 330.0)) < 4.0, "{plate:?}");
+        assert!((plate.radius - 70.0).abs() < 5.0, "{plate:?}");
+    }
+
+    #[test]
+    fn a_torso_read_short_does_not_lose_the_plate() {
+        // A 70-px plate fits a 150-px torso (0.3-0.65 of it) but not a 90-px one (at most 58):
+        // once the full torso has been seen, a short reading (hip hidden behind the plate) keeps
+        // the bounds of the longest torso.
+        let frame = frame_with_plate((300, 330), 70);
+        let hands = Point::new(305.0, 320.0);
+        assert_eq!(PlateFinder::default().find(&frame, hands, 90.0).expect("runs"), None);
+        let mut finder = PlateFinder::default();
+        assert!(finder.find(&frame, hands, 150.0).expect("runs").is_some());
+        let plate = finder.find(&frame, hands, 90.0).expect("runs").expect("found");
         assert!((plate.radius - 70.0).abs() < 5.0, "{plate:?}");
     }
 
