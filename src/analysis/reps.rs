@@ -240,14 +240,7 @@ fn infer_variant(
     } else {
         bracketed
     };
-    let drop = signal::median(lows.iter().map(|z| {
-        let lowest = s.hip_h[z.first..=z.last]
-            .iter()
-            .copied()
-            .filter(|v| !v.is_nan())
-            .fold(f64::INFINITY, f64::min);
-        (standing - lowest) / leg
-    }));
+    let drop = signal::median(lows.iter().map(|z| (standing - lowest_in(&s.hip_h, z)) / leg));
     if !drop.is_finite() {
         notes.push("lift variant could not be inferred (hips not visible): conventional assumed".into());
         return LiftVariant::Conventional;
@@ -282,15 +275,17 @@ const FLOOR_CONTACT_MAX_RADII: f64 = 1.35;
 fn plate_clearance(s: &Series, body: &Body, lows: &[&Zone]) -> Option<f64> {
     let radius_px = super::kinematics::PLATE_DIAMETER_CM / 2.0 / body.cm_per_px?;
     let floor_h = -body.midfoot?.1;
-    let clearance = signal::median(lows.iter().map(|z| {
-        let lowest = s.bar_h[z.first..=z.last]
-            .iter()
-            .copied()
-            .filter(|v| !v.is_nan())
-            .fold(f64::INFINITY, f64::min);
-        (lowest - floor_h) / radius_px
-    }));
+    let clearance = signal::median(lows.iter().map(|z| (lowest_in(&s.bar_h, z) - floor_h) / radius_px));
     clearance.is_finite().then_some(clearance)
+}
+
+/// Lowest seen value of a height series over a zone (infinity when never seen).
+fn lowest_in(series: &[f64], z: &Zone) -> f64 {
+    series[z.first..=z.last]
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan())
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Walks from `from` towards `limit` (either direction) following the bar down (`sign` = -1, a
