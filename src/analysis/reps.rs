@@ -265,8 +265,8 @@ fn infer_variant(
 /// Bar height at the bottom of a rep, in plate radii above the floor (mid-foot level), at or
 /// below which the plates rest on the floor. Measured (`liftcheck analyze` with
 /// `rdl_max_hip_drop_leg_frac = 0.95` so the note is printed): conventional pulls read 0.96,
-/// 1.05 and 1.24 on the rendered fixtures and sample, 0.79-1.03 on four real side-view clips;
-/// a rendered Romanian deadlift (synthetic suite seed 11, clip 000) bottoms out at 1.44 by its
+/// 1.05 and 1.24 on the rendered fixtures and sample, 0.79-1.03 on four real side-view clips
+/// and 0.12 on a fifth (its plate scale looks off); a rendered Romanian deadlift (synthetic suite seed 11, clip 000) bottoms out at 1.44 by its
 /// ground truth. The limit sits between 1.24 and 1.44; few clips, so a thin calibration.
 const FLOOR_CONTACT_MAX_RADII: f64 = 1.35;
 
