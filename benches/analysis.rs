@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
-use liftcheck::analysis::kinematics::Tracks;
-use liftcheck::analysis::signal::{self, CleanParams};
-use liftcheck::analysis::{self, AnalysisInput, BackOutline, Config, LiftVariant, PlateCircle};
+use liftcheck::analysis::kinematics::{self, Tracks};
+use liftcheck::analysis::signal;
+use liftcheck::analysis::{self, Config, LiftVariant};
 use liftcheck::models::ModelStore;
 use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
 use liftcheck::pose::{PoseFrame, landmark};
@@ -66,54 +66,6 @@ fn ping_pong(source: &PoseTrack, frames: usize) -> PoseTrack {
     out
 }
 
-/// The analysis input for a track (what `PoseTrack::analyze` builds).
-struct Owned {
-    back: Vec<Option<BackOutline>>,
-    plates: Vec<Option<PlateCircle>>,
-}
-
-fn owned(track: &PoseTrack) -> Owned {
-    Owned {
-        back: track
-            .back
-            .iter()
-            .map(|b| b.as_ref().map(|points| BackOutline { points: points.clone() }))
-            .collect(),
-        plates: track
-            .plates
-            .iter()
-            .map(|p| {
-                p.map(|p| PlateCircle {
-                    center: p.center,
-                    radius: p.radius,
-                })
-            })
-            .collect(),
-    }
-}
-
-fn input<'a>(track: &'a PoseTrack, extras: &'a Owned) -> AnalysisInput<'a> {
-    AnalysisInput {
-        width: track.video.width,
-        height: track.video.height,
-        fps: track.video.fps,
-        frames: &track.frames,
-        back: &extras.back,
-        plates: &extras.plates,
-    }
-}
-
-/// The cleaning parameters `analysis::kinematics` derives from the config (there privately).
-fn clean_params(cfg: &Config, fps: f64, height: f64) -> CleanParams {
-    CleanParams {
-        hampel_half_window: ((cfg.hampel_half_window_s * fps).round() as usize).max(1),
-        hampel_sigmas: cfg.hampel_sigmas,
-        hampel_min_sigma: cfg.hampel_min_sigma_frac * height,
-        max_gap: (cfg.max_gap_s * fps).round() as usize,
-        lowpass: Some(signal::butterworth4_lowpass(cfg.cutoff_hz.min(0.4 * fps), fps)),
-    }
-}
-
 fn benches(c: &mut Criterion) {
     liftcheck::video::quiet_opencv_logging();
     let source = fixture_track();
@@ -123,8 +75,8 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("analysis");
     for (name, seconds) in [("10s", 10.0), ("10min", 600.0)] {
         let track = ping_pong(&source, (seconds * fps) as usize);
-        let extras = owned(&track);
-        let inp = input(&track, &extras);
+        let extras = track.analysis_extras();
+        let inp = track.input(&extras);
         analysis::analyze(&inp, LiftVariant::Auto, &config).expect("the fixture's track analyses");
         if seconds > 60.0 {
             g.sample_size(10).measurement_time(Duration::from_secs(10));
@@ -140,8 +92,8 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let track = ping_pong(&source, (10.0 * fps) as usize);
-    let extras = owned(&track);
-    let inp = input(&track, &extras);
+    let extras = track.analysis_extras();
+    let inp = track.input(&extras);
     let mut g = c.benchmark_group("signal");
     g.bench_function("tracks_build_10s (all used keypoints cleaned)", |b| {
         b.iter(|| {
@@ -149,7 +101,7 @@ fn benches(c: &mut Criterion) {
             Tracks::build(black_box(&inp), &config, &mut notes).expect("tracks")
         })
     });
-    let params = clean_params(&config, fps, track.video.height as f64);
+    let params = kinematics::clean_params(fps, track.video.height as f64, &config, &mut Vec::new());
     let hip_y: Vec<f64> = track
         .frames
         .iter()

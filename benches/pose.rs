@@ -25,7 +25,7 @@ use ort::value::TensorRef;
 
 use liftcheck::models::{ModelStore, SessionOptions};
 use liftcheck::plate::PlateFinder;
-use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, DETECTOR_MODEL, LandmarkModel};
+use liftcheck::pose::blazepose::{self, BlazePose, BlazePoseConfig, DETECTOR_MODEL, LandmarkModel};
 use liftcheck::pose::detector::{self, DETECTOR_INPUT_SIZE, LifterHint};
 use liftcheck::pose::geometry::{Point, Roi};
 use liftcheck::pose::landmarks::{self, CropLandmark, LANDMARK_INPUT_SIZE, NUM_MODEL_LANDMARKS};
@@ -71,37 +71,14 @@ fn fixture_frame(index: usize, width: i32, height: i32) -> Mat {
     out
 }
 
-// --- Copies of the private pre-processing in src/pose/blazepose.rs -----------------------------
-
-fn set_affine(m: &mut Mat, a: [[f64; 3]; 2]) {
-    for (r, row) in a.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            *m.at_2d_mut::<f64>(r as i32, c as i32).expect("affine") = *v;
-        }
-    }
-}
+// --- The pre-processing of src/pose/blazepose.rs, panicking on error -------------------------
 
 fn warp_roi(frame: &Mat, roi: &Roi, size: u32, border: i32, affine: &mut Mat, crop: &mut Mat) {
-    set_affine(affine, roi.crop_to_frame_affine(size));
-    imgproc::warp_affine(
-        frame,
-        crop,
-        affine,
-        Size::new(size as i32, size as i32),
-        imgproc::INTER_LINEAR | imgproc::WARP_INVERSE_MAP,
-        border,
-        Scalar::all(0.0),
-    )
-    .expect("warp");
+    blazepose::warp_roi(frame, roi, size, border, affine, crop).expect("warp");
 }
 
 fn fill_rgb_input(crop: &Mat, scale: f32, offset: f32, out: &mut [f32]) {
-    let bytes = crop.data_bytes().expect("continuous crop");
-    for (dst, bgr) in out.chunks_exact_mut(3).zip(bytes.chunks_exact(3)) {
-        dst[0] = bgr[2] as f32 * scale + offset;
-        dst[1] = bgr[1] as f32 * scale + offset;
-        dst[2] = bgr[0] as f32 * scale + offset;
-    }
+    blazepose::fill_rgb_input(crop, scale, offset, out).expect("continuous crop");
 }
 
 fn new_affine() -> Mat {

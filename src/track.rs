@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::{Analysis, AnalysisError, AnalysisInput, BackOutline, Config, LiftVariant, PlateCircle};
 use crate::output::{OutputError, write_atomically};
 use crate::pipeline::{self, PipelineError, RunStats};
 use crate::plate::{Plate, PlateFinder};
@@ -277,38 +278,51 @@ pub fn store_cached(dir: &Path, key: &CacheKey, track: &PoseTrack) -> Result<(),
 }
 
 impl PoseTrack {
-    /// Runs the analysis engine on this track.
-    pub fn analyze(
-        &self,
-        variant: crate::analysis::LiftVariant,
-        config: &crate::analysis::Config,
-    ) -> Result<crate::analysis::Analysis, crate::analysis::AnalysisError> {
-        use crate::analysis::{AnalysisInput, BackOutline, PlateCircle};
-        let back: Vec<Option<BackOutline>> = self
-            .back
-            .iter()
-            .map(|b| b.as_ref().map(|points| BackOutline { points: points.clone() }))
-            .collect();
-        let plates: Vec<Option<PlateCircle>> = self
-            .plates
-            .iter()
-            .map(|p| {
-                p.map(|p| PlateCircle {
-                    center: p.center,
-                    radius: p.radius,
+    /// The back outlines and plates in the analysis engine's types, for [`PoseTrack::input`].
+    pub fn analysis_extras(&self) -> AnalysisExtras {
+        AnalysisExtras {
+            back: self
+                .back
+                .iter()
+                .map(|b| b.as_ref().map(|points| BackOutline { points: points.clone() }))
+                .collect(),
+            plates: self
+                .plates
+                .iter()
+                .map(|p| {
+                    p.map(|p| PlateCircle {
+                        center: p.center,
+                        radius: p.radius,
+                    })
                 })
-            })
-            .collect();
-        let input = AnalysisInput {
+                .collect(),
+        }
+    }
+
+    /// The analysis engine's input: this track's frames with `extras` from
+    /// [`PoseTrack::analysis_extras`].
+    pub fn input<'a>(&'a self, extras: &'a AnalysisExtras) -> AnalysisInput<'a> {
+        AnalysisInput {
             width: self.video.width,
             height: self.video.height,
             fps: self.video.fps,
             frames: &self.frames,
-            back: &back,
-            plates: &plates,
-        };
-        crate::analysis::analyze(&input, variant, config)
+            back: &extras.back,
+            plates: &extras.plates,
+        }
     }
+
+    /// Runs the analysis engine on this track.
+    pub fn analyze(&self, variant: LiftVariant, config: &Config) -> Result<Analysis, AnalysisError> {
+        let extras = self.analysis_extras();
+        crate::analysis::analyze(&self.input(&extras), variant, config)
+    }
+}
+
+/// Per-frame back outlines and plates converted for the analysis engine, which borrows them.
+pub struct AnalysisExtras {
+    pub back: Vec<Option<BackOutline>>,
+    pub plates: Vec<Option<PlateCircle>>,
 }
 
 #[cfg(test)]

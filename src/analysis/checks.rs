@@ -240,6 +240,8 @@ struct Ctx<'a> {
     s: &'a Series,
     body: &'a Body,
     cfg: &'a Config,
+    /// Bar height below which the bar is down (at the floor), for the whole clip.
+    bar_down: f64,
 }
 
 impl Ctx<'_> {
@@ -321,7 +323,12 @@ fn f32o(v: Measured<f64>) -> Option<f32> {
 
 /// Builds the rep list, metrics and findings.
 pub fn evaluate(s: &Series, body: &Body, view: &ViewEstimate, det: &Detected, cfg: &Config) -> Evaluation {
-    let ctx = Ctx { s, body, cfg };
+    let ctx = Ctx {
+        s,
+        body,
+        cfg,
+        bar_down: super::reps::bar_low_level(s, cfg),
+    };
     let mut reps = Vec::new();
     let mut findings = Vec::new();
     let mut not_assessable = Vec::new();
@@ -518,26 +525,26 @@ fn settled_before(ctx: &Ctx, lift: usize, limit: usize) -> usize {
     let Some(leg) = ctx.body.leg_px else { return lift };
     let span = ctx.frames(MIN_PAUSE_S);
     let max_speed = STILL_MAX_SPEED_LEG_PER_S * leg;
-    let bar_down = super::reps::bar_low_level(s, ctx.cfg);
-    // A height hidden on more than half the span is left out; the pause needs at least one.
+    // Spread (max - min) of a height over the span; `None` when hidden on half of it or more.
+    let spread = |h: &[f64], a: usize, f: usize| {
+        let (n, lo, hi) = h[a..=f]
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((0, f64::INFINITY, f64::NEG_INFINITY), |(n, lo, hi), &v| {
+                (n + 1, lo.min(v), hi.max(v))
+            });
+        (2 * n > f + 1 - a).then_some(hi - lo)
+    };
     let paused_until = |f: usize| {
         let a = f.saturating_sub(span);
         let dt = s.t(f) - s.t(a);
-        let ranges: Vec<f64> = [&s.hip_h, &s.shoulder_h]
-            .iter()
-            .filter_map(|h| {
-                let seen: Vec<f64> = h[a..=f].iter().copied().filter(|v| v.is_finite()).collect();
-                (2 * seen.len() > f + 1 - a).then(|| {
-                    let (lo, hi) = seen.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                        (lo.min(v), hi.max(v))
-                    });
-                    hi - lo
-                })
-            })
-            .collect();
+        // A height hidden on most of the span is left out; the pause needs at least one.
+        let spreads = [spread(&s.hip_h, a, f), spread(&s.shoulder_h, a, f)];
+        let seen = spreads.iter().flatten().count() > 0;
+        let still = spreads.iter().flatten().all(|&r| r <= max_speed * dt);
         // The pause is with the bar down: a pause standing at the top is not a set-up.
-        let bar_on_floor = s.bar_h[a..=f].iter().all(|&h| !(h > bar_down));
-        dt > 0.0 && bar_on_floor && !ranges.is_empty() && ranges.iter().all(|&r| r <= max_speed * dt)
+        let bar_on_floor = s.bar_h[a..=f].iter().all(|&h| !(h > ctx.bar_down));
+        dt > 0.0 && bar_on_floor && seen && still
     };
     (limit..=lift).rev().find(|&f| paused_until(f)).unwrap_or(lift)
 }

@@ -226,7 +226,9 @@ impl Tracks {
     }
 }
 
-fn clean_params(fps: f64, height: f64, cfg: &Config, notes: &mut Vec<String>) -> CleanParams {
+/// Signal-cleaning parameters for a clip's frame rate and height, from the config; a note says
+/// when the frame rate forces a lower cut-off or no filter.
+pub fn clean_params(fps: f64, height: f64, cfg: &Config, notes: &mut Vec<String>) -> CleanParams {
     let lowpass = if fps < MIN_FILTER_FPS {
         notes.push(format!(
             "frame rate {fps:.1} fps is too low to filter; keypoints used unfiltered"

@@ -120,8 +120,16 @@ fn set_affine(m: &mut Mat, a: [[f64; 3]; 2]) -> opencv::Result<()> {
     Ok(())
 }
 
-/// Cuts `roi` from `frame` into a square `size`-pixel crop with one bilinear warp.
-fn warp_roi(frame: &Mat, roi: &Roi, size: u32, border: i32, affine: &mut Mat, crop: &mut Mat) -> opencv::Result<()> {
+/// Cuts `roi` from `frame` into a square `size`-pixel crop with one bilinear warp (public for
+/// the benchmarks).
+pub fn warp_roi(
+    frame: &Mat,
+    roi: &Roi,
+    size: u32,
+    border: i32,
+    affine: &mut Mat,
+    crop: &mut Mat,
+) -> opencv::Result<()> {
     set_affine(affine, roi.crop_to_frame_affine(size))?;
     imgproc::warp_affine(
         frame,
@@ -135,7 +143,7 @@ fn warp_roi(frame: &Mat, roi: &Roi, size: u32, border: i32, affine: &mut Mat, cr
 }
 
 /// Writes a BGR u8 crop into an RGB f32 NHWC buffer as `pixel * scale + offset`.
-fn fill_rgb_input(crop: &Mat, scale: f32, offset: f32, out: &mut [f32]) -> opencv::Result<()> {
+pub fn fill_rgb_input(crop: &Mat, scale: f32, offset: f32, out: &mut [f32]) -> opencv::Result<()> {
     let bytes = crop.data_bytes()?;
     for (dst, bgr) in out.chunks_exact_mut(3).zip(bytes.chunks_exact(3)) {
         dst[0] = bgr[2] as f32 * scale + offset;
