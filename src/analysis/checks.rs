@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::config::Config;
+use super::config::{BODY_LEAN_NEUTRAL_BACK_DEG, Config};
 use super::kinematics::{Body, Series};
 use super::reps::{Detected, RawRep};
 use super::view::{View, ViewEstimate};
@@ -189,6 +189,9 @@ pub struct RepMetrics {
     pub lockout_knee_deg: Option<f32>,
     /// Most lean back past vertical at lockout (positive = leaning back).
     pub lockout_lean_back_deg: Option<f32>,
+    /// Most lean of the mid-foot-to-shoulder line back past vertical at lockout (positive =
+    /// shoulders behind the mid-foot); judges the lean-back where the plate hides the hip.
+    pub lockout_body_lean_back_deg: Option<f32>,
     pub bar_drift_pct_leg: Option<f32>,
     pub bar_drift_cm: Option<f32>,
     pub upper_back_change_deg: Option<f32>,
@@ -706,6 +709,8 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         lockout_hip_deg: lock.and_then(|l| f32o(ctx.max_in(&s.hip, l, "hip", "lockout").map(|v| v.0))),
         lockout_knee_deg: lock.and_then(|l| f32o(ctx.max_in(&s.knee, l, "knee", "lockout").map(|v| v.0))),
         lockout_lean_back_deg: lock.and_then(|l| f32o(ctx.min_in(&s.trunk, l, "trunk", "lockout").map(|v| -v.0))),
+        lockout_body_lean_back_deg: lock
+            .and_then(|l| f32o(ctx.min_in(&s.body_lean, l, "shoulder", "lockout").map(|v| -v.0))),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
         upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|v| v.0)),
@@ -917,8 +922,15 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
         }
         CheckId::BarDrift => {
             leg_known()?;
-            let (v, _) = change(ctx, &s.bar_fwd, su, w.pull, "hands", 1.0)?;
-            let base = ctx.setup_value(&s.bar_fwd, su, "hands")?;
+            let on_plate = |e: String| {
+                if ctx.body.plate_x.is_some() {
+                    "the plate hides the hands and was found too rarely to follow the bar".to_string()
+                } else {
+                    e
+                }
+            };
+            let (v, _) = change(ctx, &s.bar_fwd, su, w.pull, "hands", 1.0).map_err(on_plate)?;
+            let base = ctx.setup_value(&s.bar_fwd, su, "hands").map_err(on_plate)?;
             let threshold = cfg.scaled(cfg.bar_drift_max_leg_frac, 0.0);
             (v > threshold).then(|| Fault {
                 measure: "forward travel of the bar from its start position during the rep".into(),
@@ -1090,19 +1102,41 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
         }
         CheckId::LeanBackAtLockout => {
             let l = w.lockout.ok_or("no lockout found")?;
-            let (trunk, _) = ctx.min_in(&s.trunk, l, "shoulder or hip", "lockout")?;
-            let lean = -trunk;
-            let threshold = cfg.scaled(cfg.lockout_lean_back_max_deg, 0.0);
-            (lean > threshold).then(|| Fault {
-                measure: "trunk lean back past vertical at lockout".into(),
-                measured: lean,
-                threshold,
-                unit: DEG,
-                excess: lean - threshold,
-                major: cfg.lockout_lean_back_max_deg,
-                span: ctx.span(l, |f| -s.trunk[f] > threshold),
-                cue: cue::LEAN_BACK,
-            })
+            match ctx.min_in(&s.trunk, l, "shoulder or hip", "lockout") {
+                Ok((trunk, _)) => {
+                    let lean = -trunk;
+                    let threshold = cfg.scaled(cfg.lockout_lean_back_max_deg, 0.0);
+                    (lean > threshold).then(|| Fault {
+                        measure: "trunk lean back past vertical at lockout".into(),
+                        measured: lean,
+                        threshold,
+                        unit: DEG,
+                        excess: lean - threshold,
+                        major: cfg.lockout_lean_back_max_deg,
+                        span: ctx.span(l, |f| -s.trunk[f] > threshold),
+                        cue: cue::LEAN_BACK,
+                    })
+                }
+                // In most side views the near plate hides the hip at lockout; the whole body's
+                // lean, mid-foot to shoulder, shows a lean-back as well (about 0.6 of the trunk's).
+                Err(hip_hidden) => {
+                    let (body, _) = ctx
+                        .min_in(&s.body_lean, l, "shoulder", "lockout")
+                        .map_err(|_| hip_hidden)?;
+                    let lean = -body;
+                    let threshold = cfg.scaled(cfg.lockout_body_lean_back_max_deg, BODY_LEAN_NEUTRAL_BACK_DEG);
+                    (lean > threshold).then(|| Fault {
+                        measure: "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)".into(),
+                        measured: lean,
+                        threshold,
+                        unit: DEG,
+                        excess: lean - threshold,
+                        major: cfg.lockout_body_lean_back_max_deg - BODY_LEAN_NEUTRAL_BACK_DEG,
+                        span: ctx.span(l, |f| -s.body_lean[f] > threshold),
+                        cue: cue::LEAN_BACK,
+                    })
+                }
+            }
         }
         CheckId::LeftRightImbalance => {
             let tilt_t = cfg.scaled(cfg.imbalance_tilt_max_deg, 0.0);

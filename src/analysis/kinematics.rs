@@ -301,6 +301,8 @@ pub struct Body {
     pub bar_y: Vec<f64>,
     pub bar_source: BarSource,
     pub cm_per_px: Option<f64>,
+    /// Side views with a plate seen: the plate centre's x per frame (see [`BarTrack::plate_x`]).
+    pub plate_x: Option<Vec<f64>>,
 }
 
 impl Body {
@@ -362,7 +364,7 @@ impl Body {
         });
         // Side views: the near hand, or the far one where the near one is hidden (both grip the
         // bar, which points at the camera, so they project to nearly the same place).
-        let wrist: Vec<Option<(f64, f64)>> = (0..t.n)
+        let mut wrist: Vec<Option<(f64, f64)>> = (0..t.n)
             .map(|f| match near {
                 Some(s) => t
                     .at(Joint::Wrist.index(s), f)
@@ -370,16 +372,20 @@ impl Body {
                 None => mean_point(t, Joint::Wrist, &sides, f),
             })
             .collect();
-        let (bar_x, bar_y, bar_source, cm_per_px) = bar_track(input, t, &wrist, cfg, view.view == View::Side, notes);
+        if matches!(view.view, View::Front | View::Rear) {
+            fill_hidden_hands(t, &sides, &mut wrist, notes);
+        }
+        let bar = bar_track(input, t, &wrist, view.view == View::Side, notes);
         Body {
             facing,
             near,
             leg_px,
             midfoot,
-            bar_x,
-            bar_y,
-            bar_source,
-            cm_per_px,
+            bar_x: bar.x,
+            bar_y: bar.y,
+            bar_source: bar.source,
+            cm_per_px: bar.cm_per_px,
+            plate_x: bar.plate_x,
         }
     }
 
@@ -391,6 +397,42 @@ impl Body {
 
 fn dist(a: (f64, f64), b: (f64, f64)) -> f64 {
     (a.0 - b.0).hypot(a.1 - b.1)
+}
+
+/// Fewest frames with both hands and shoulders seen for [`fill_hidden_hands`] to trust their
+/// offset.
+const MIN_HAND_OFFSETS: usize = 5;
+
+/// Front and rear views: the body hides the hands on many frames (from behind, most of the pull:
+/// on rendered rear views BlazePose gives the wrists a visibility of 0.02-0.2 from set-up to
+/// lockout, so they are gated out and no rep can be found). The arms hang straight in a deadlift,
+/// so the hands stay about an arm's length below the shoulders (rendered rear view: 64 px
+/// standing, 58 px at the floor); frames without hands take the shoulders' midpoint moved by the
+/// median hand-to-shoulder offset of the frames with both.
+fn fill_hidden_hands(t: &Tracks, sides: &[BodySide], wrist: &mut [Option<(f64, f64)>], notes: &mut Vec<String>) {
+    let shoulder = |f: usize| mean_point(t, Joint::Shoulder, sides, f);
+    let offsets: Vec<(f64, f64)> = (0..t.n).filter_map(|f| Some(sub(wrist[f]?, shoulder(f)?))).collect();
+    if offsets.len() < MIN_HAND_OFFSETS {
+        return;
+    }
+    let dx = signal::median(offsets.iter().map(|o| o.0));
+    let dy = signal::median(offsets.iter().map(|o| o.1));
+    let mut filled = 0;
+    for (f, hand) in wrist.iter_mut().enumerate() {
+        if hand.is_none()
+            && let Some(s) = shoulder(f)
+        {
+            *hand = Some((s.0 + dx, s.1 + dy));
+            filled += 1;
+        }
+    }
+    // A frame or two is the gap filling's business; only say so when it matters.
+    if filled * 20 >= t.n {
+        notes.push(format!(
+            "hands hidden on {filled} of {} frames: the bar is taken an arm's length below the shoulders there",
+            t.n
+        ));
+    }
 }
 
 /// Mean position of `joint` over `sides` on frame `f` (missing if any side is missing, so the
@@ -496,7 +538,19 @@ pub fn plate_discs(input: &AnalysisInput, t: &Tracks, near: BodySide) -> Vec<Opt
     out
 }
 
-type BarTrack = (Vec<f64>, Vec<f64>, BarSource, Option<f64>);
+/// Where the bar is on each frame, and how that is known.
+struct BarTrack {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    source: BarSource,
+    cm_per_px: Option<f64>,
+    /// Side views where a plate was seen: its cleaned centre's x, `NaN` where it went unseen for
+    /// longer than the gap fill. The near hand grips the bar behind that plate, so its keypoint is
+    /// the pose model's guess (rendered clips: up to 17 px forward of the true bar near lockout
+    /// while the true wrist stayed within 2 px of it); the bar's forward travel is followed on
+    /// the plate instead.
+    plate_x: Option<Vec<f64>>,
+}
 
 /// The bar: the wrists, or the plate centre when the plate is seen often enough (with the wrists
 /// shifted by their median offset to the plate filling the frames where it is not).
@@ -504,12 +558,18 @@ fn bar_track(
     input: &AnalysisInput,
     t: &Tracks,
     wrist: &[Option<(f64, f64)>],
-    cfg: &Config,
     side_view: bool,
     notes: &mut Vec<String>,
 ) -> BarTrack {
     let wx: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.0)).collect();
     let wy: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.1)).collect();
+    let wrists_only = |wx: Vec<f64>, wy: Vec<f64>, cm_per_px: Option<f64>, plate_x: Option<Vec<f64>>| BarTrack {
+        x: wx,
+        y: wy,
+        source: BarSource::Wrists,
+        cm_per_px,
+        plate_x,
+    };
     let sightings: Vec<(usize, f64, f64, f64)> = input
         .plates
         .iter()
@@ -521,13 +581,12 @@ fn bar_track(
         })
         .collect();
     if sightings.len() < PLATE_MIN_SIGHTINGS {
-        return (wx, wy, BarSource::Wrists, None);
+        return wrists_only(wx, wy, None, None);
     }
     let radius = signal::median(sightings.iter().map(|s| s.3));
     let cm_per_px = PLATE_DIAMETER_CM / (2.0 * radius);
-    let with_pose = input.frames.iter().filter(|f| f.pose.is_some()).count().max(1);
-    if !side_view || (sightings.len() as f64) < PLATE_MIN_FRACTION * with_pose as f64 {
-        return (wx, wy, BarSource::Wrists, Some(cm_per_px));
+    if !side_view {
+        return wrists_only(wx, wy, Some(cm_per_px), None);
     }
     let mut px = vec![f64::NAN; t.n];
     let mut py = vec![f64::NAN; t.n];
@@ -535,15 +594,18 @@ fn bar_track(
         px[f] = x;
         py[f] = y;
     }
-    // Gate plate circles the way keypoints are gated, except visibility (none is given).
-    let _ = cfg;
+    // Plate circles are cleaned the way keypoints are.
     let px = signal::clean(&px, &t.params);
     let py = signal::clean(&py, &t.params);
+    let with_pose = input.frames.iter().filter(|f| f.pose.is_some()).count().max(1);
+    if (sightings.len() as f64) < PLATE_MIN_FRACTION * with_pose as f64 {
+        return wrists_only(wx, wy, Some(cm_per_px), Some(px));
+    }
     let dx = signal::median((0..t.n).map(|f| px[f] - wx[f]));
     let dy = signal::median((0..t.n).map(|f| py[f] - wy[f]));
     if dx.is_nan() || dy.is_nan() {
         notes.push("plate never seen together with the wrists: bar taken from the wrists".into());
-        return (wx, wy, BarSource::Wrists, Some(cm_per_px));
+        return wrists_only(wx, wy, Some(cm_per_px), Some(px));
     }
     // Horizontally the hands stay the bar: the plate sits further from the body's plane, so
     // perspective shifts it sideways against the feet and shins. Vertically the plate centre is the
@@ -554,7 +616,13 @@ fn bar_track(
     let by = (0..t.n)
         .map(|f| if py[f].is_nan() { wy[f] + dy } else { py[f] })
         .collect();
-    (bx, by, BarSource::Plate, Some(cm_per_px))
+    BarTrack {
+        x: bx,
+        y: by,
+        source: BarSource::Plate,
+        cm_per_px: Some(cm_per_px),
+        plate_x: Some(px),
+    }
 }
 
 /// Angle of a canonical vector, degrees in (-180, 180].
@@ -606,7 +674,12 @@ pub struct Series {
     /// Bar height, canonical (up positive), pixels.
     pub bar_h: Vec<f64>,
     pub shoulder_bar_deg: Vec<f64>,
+    /// Whole-body lean: angle of the mid-foot-to-shoulder line from vertical, degrees, forward
+    /// positive (side views). Stands in for the trunk angle where the plate hides the hip.
+    pub body_lean: Vec<f64>,
     pub shoulder_bar: Vec<f64>,
+    /// Bar position forward, fraction of leg length: the plate centre where a plate hides the
+    /// hands (side views), else the hands; for the bar's travel, not its place over the feet.
     pub bar_fwd: Vec<f64>,
     pub bar_midfoot: Vec<f64>,
     pub knee_midfoot: Vec<f64>,
@@ -652,8 +725,15 @@ impl Series {
             bar_h: body.bar_y.iter().map(|y| -y).collect(),
             shoulder_bar_deg: nan(),
             shoulder_bar: nan(),
-            bar_fwd: body.bar_x.iter().map(|x| x * body.facing / leg).collect(),
+            bar_fwd: body
+                .plate_x
+                .as_ref()
+                .unwrap_or(&body.bar_x)
+                .iter()
+                .map(|x| x * body.facing / leg)
+                .collect(),
             bar_midfoot: nan(),
+            body_lean: nan(),
             knee_midfoot: nan(),
             hip_h: nan(),
             shoulder_h: nan(),
@@ -713,6 +793,9 @@ impl Series {
                     s.shoulder_bar[f] = (a.0 - b.0) / leg;
                 }
                 if let Some(mf) = body.midfoot.map(|m| body.canon(m)) {
+                    if let Some(a) = sh {
+                        s.body_lean[f] = trunk_angle(mf, a);
+                    }
                     if let Some(b) = bar {
                         s.bar_midfoot[f] = (b.0 - mf.0) / leg;
                     }
@@ -839,6 +922,7 @@ pub fn frame_metrics(input: &AnalysisInput, s: &Series, reps: &Detected) -> Vec<
             knee_deg: opt(s.knee[f]),
             ankle_deg: opt(s.ankle[f]),
             trunk_deg: opt(s.trunk[f]),
+            body_lean_deg: opt(s.body_lean[f]),
             neck_deg: opt(s.neck[f]),
             bar_x_px: opt(s.bar_x[f]),
             bar_y_px: opt(s.bar_y[f]),

@@ -216,6 +216,9 @@ pub struct FrameMetrics {
     pub ankle_deg: Option<f32>,
     /// Hip-to-shoulder line from vertical: 0 upright, 90 horizontal, negative = leaning back.
     pub trunk_deg: Option<f32>,
+    /// Mid-foot-to-shoulder line from vertical, negative = shoulders behind the mid-foot (side
+    /// views, needs the mid-foot).
+    pub body_lean_deg: Option<f32>,
     /// Ear-shoulder-hip, 180 = head in line with the trunk, above = extended (looking up).
     pub neck_deg: Option<f32>,
     pub bar_x_px: Option<f32>,

@@ -142,12 +142,13 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         v => v,
     };
     let tol = cfg.event_tolerance_frac * range;
+    let top = despiked(s);
     let mut reps = Vec::new();
     for i in 1..zones.len().saturating_sub(1) {
         let (prev, z, next) = (zones[i - 1], zones[i], zones[i + 1]);
         let rep = match (variant, z.kind) {
             (LiftVariant::Romanian, Kind::Low) => romanian_rep(s, prev, z, next, tol),
-            (LiftVariant::Conventional, Kind::High) => conventional_rep(s, prev, z, next, tol),
+            (LiftVariant::Conventional, Kind::High) => conventional_rep(s, &top, prev, z, next, tol),
             _ => None,
         };
         let Some(mut rep) = rep else { continue };
@@ -174,7 +175,7 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         let to_end = h[last.last + 1..].iter().all(|v| v.is_nan());
         if prev.kind == Kind::Low && last.kind == Kind::High && to_end {
             if reps.is_empty() {
-                if let Some(mut rep) = trailing_rep(s, prev, last, tol)
+                if let Some(mut rep) = trailing_rep(s, &top, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
                 {
                     rep.number = 1;
@@ -324,6 +325,27 @@ pub(crate) fn edge(h: &[f64], from: usize, at: usize, value: f64, tol: f64) -> u
     }
 }
 
+/// Bar-height spikes up to about this long (a wrist keypoint or a wrong plate circle for a frame
+/// or two; seen on a rendered lean-back, where a 55-pixel, two-frame wrist jump set the lockout
+/// 25 frames late) are ignored when finding the top of a pull, seconds.
+const TOP_SPIKE_S: f64 = 0.15;
+
+/// The bar height through a running median [`TOP_SPIKE_S`] wide on each side.
+fn despiked(s: &Series) -> Vec<f64> {
+    let span = (s.t(s.n.saturating_sub(1)) - s.t(0)).max(1e-9);
+    let fps = s.n.saturating_sub(1) as f64 / span;
+    let half = ((TOP_SPIKE_S * fps).round() as usize).max(1);
+    signal::running_median(&s.bar_h, half)
+}
+
+/// Highest valid value of `h` over `from..=to` and where it is.
+fn highest(h: &[f64], from: usize, to: usize) -> Option<(usize, f64)> {
+    (from..=to)
+        .filter(|&f| !h[f].is_nan())
+        .map(|f| (f, h[f]))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
 fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
     let below = |f: usize| s.bar_h[f] < s.knee_h[f];
     // Only a bar that starts below the knee can pass it.
@@ -333,18 +355,17 @@ fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
     (from..=to).find(|&f| !s.knee_h[f].is_nan() && !s.bar_h[f].is_nan() && !below(f))
 }
 
-fn conventional_rep(s: &Series, prev: Zone, z: Zone, next: Zone, tol: f64) -> Option<RawRep> {
+/// `top` is the bar height with short spikes removed ([`despiked`]): the top of the pull is
+/// found on it, so a keypoint that jumps up for a frame or two does not move the lockout.
+fn conventional_rep(s: &Series, top: &[f64], prev: Zone, z: Zone, next: Zone, tol: f64) -> Option<RawRep> {
     let h = &s.bar_h;
     let (floor_at, floor) = extreme(h, z.first, prev.first, -1.0, tol)?;
     let lift_off = edge(h, z.first, floor_at, floor, tol);
     let (down_at, down) = extreme(h, z.last, next.last, -1.0, tol)?;
     let set_down = edge(h, z.last, down_at, down, tol);
-    let (peak_at, peak) = (lift_off..=set_down)
-        .filter(|&f| !h[f].is_nan())
-        .map(|f| (f, h[f]))
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
-    let lockout = edge(h, lift_off, peak_at, peak, tol);
-    let descent_start = edge(h, set_down, peak_at, peak, tol);
+    let (peak_at, peak) = highest(top, lift_off, set_down)?;
+    let lockout = edge(top, lift_off, peak_at, peak, tol);
+    let descent_start = edge(top, set_down, peak_at, peak, tol);
     Some(RawRep {
         number: 0,
         start: lift_off,
@@ -362,15 +383,12 @@ fn conventional_rep(s: &Series, prev: Zone, z: Zone, next: Zone, tol: f64) -> Op
 }
 
 /// A pull from the floor that ends the clip at lockout: no descent or set-down.
-fn trailing_rep(s: &Series, prev: Zone, z: Zone, tol: f64) -> Option<RawRep> {
+fn trailing_rep(s: &Series, top: &[f64], prev: Zone, z: Zone, tol: f64) -> Option<RawRep> {
     let h = &s.bar_h;
     let (floor_at, floor) = extreme(h, z.first, prev.first, -1.0, tol)?;
     let lift_off = edge(h, z.first, floor_at, floor, tol);
-    let (peak_at, peak) = (lift_off..=z.last)
-        .filter(|&f| !h[f].is_nan())
-        .map(|f| (f, h[f]))
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
-    let lockout = edge(h, lift_off, peak_at, peak, tol);
+    let (peak_at, peak) = highest(top, lift_off, z.last)?;
+    let lockout = edge(top, lift_off, peak_at, peak, tol);
     Some(RawRep {
         number: 0,
         start: lift_off,

@@ -305,7 +305,7 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
                     Some(Fault::BarDrift) => bottom.bar_offset = 0.16,
                     Some(Fault::HeadUp) => bottom.head_ext = 40.0,
                     Some(Fault::IncompleteLockout) => top = incomplete_top(),
-                    Some(Fault::LeanBack) => top.trunk = -22.0,
+                    Some(Fault::LeanBack) => top = lean_back_top(),
                     _ => {}
                 }
                 plan.push((1.2, bottom));
@@ -316,6 +316,18 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
         }
     }
     plan
+}
+
+/// Leaning back at the top: the trunk tips 22 degrees back past vertical and the arms tip with
+/// it, since the hands hold the bar against the thighs (as `scripts/synth` poses it); the bar
+/// staying over the mid-foot then pushes the hips forward and the shoulders behind the feet.
+fn lean_back_top() -> Key {
+    let trunk = -22.0;
+    Key {
+        trunk,
+        arm: Key::STAND.arm + trunk,
+        ..Key::STAND
+    }
 }
 
 fn incomplete_top() -> Key {
@@ -373,7 +385,7 @@ fn conventional_pull(fault: Option<Fault>, pause: bool) -> Vec<(f64, Key)> {
             kp.head_ext = 40.0;
         }
         Some(Fault::IncompleteLockout) => top = incomplete_top(),
-        Some(Fault::LeanBack) => top.trunk = -22.0,
+        Some(Fault::LeanBack) => top = lean_back_top(),
         Some(Fault::UpperRounding) => kp.upper_bend = 35.0,
         Some(Fault::LowerRounding) => kp.lower_bend = 30.0,
         Some(Fault::ShoulderTilt) => {

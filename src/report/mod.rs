@@ -474,7 +474,7 @@ fn add_title(item: &mut Value) {
 }
 
 /// Columns of [`frames_csv`], in order.
-pub const CSV_COLUMNS: [&str; 22] = [
+pub const CSV_COLUMNS: [&str; 23] = [
     "frame",
     "time_s",
     "rep",
@@ -483,6 +483,7 @@ pub const CSV_COLUMNS: [&str; 22] = [
     "knee_deg",
     "ankle_deg",
     "trunk_deg",
+    "body_lean_deg",
     "neck_deg",
     "bar_x_px",
     "bar_y_px",
@@ -519,6 +520,7 @@ pub fn frames_csv(analysis: &Analysis, w: &mut impl Write) -> Result<(), ReportE
             f3(f.knee_deg),
             f3(f.ankle_deg),
             f3(f.trunk_deg),
+            f3(f.body_lean_deg),
             f3(f.neck_deg),
             f3(f.bar_x_px),
             f3(f.bar_y_px),
