@@ -10,7 +10,11 @@ fn run(spec: &Spec) -> Analysis {
 }
 
 fn run_with(spec: &Spec, variant: LiftVariant, cfg: &Config) -> Analysis {
-    let clip = synth::generate(spec);
+    analyze_clip(&synth::generate(spec), variant, cfg)
+}
+
+/// Analysis of a generated clip, for tests that edit the clip first.
+fn analyze_clip(clip: &synth::Clip, variant: LiftVariant, cfg: &Config) -> Analysis {
     match analyze(&clip.input(), variant, cfg) {
         Ok(a) => a,
         Err(e) => panic!("analysis failed: {e}"),
@@ -632,10 +636,7 @@ fn brief_back_shape_glitch_is_not_rounding() {
         ..Spec::default()
     });
     assert_eq!(good.frames.len(), rounded.frames.len(), "same timing");
-    let rep2 = match analyze(&rounded.input(), LiftVariant::Auto, &Config::default()) {
-        Ok(a) => a.reps[1].clone(),
-        Err(e) => panic!("analysis failed: {e}"),
-    };
+    let rep2 = analyze_clip(&rounded, LiftVariant::Auto, &Config::default()).reps[1].clone();
     let (lift, lockout) = (
         rep2.lift_off.map(|e| e.frame).unwrap_or_default(),
         rep2.lockout.map(|e| e.frame).unwrap_or_default(),
@@ -652,10 +653,7 @@ fn brief_back_shape_glitch_is_not_rounding() {
         for f in from..from + frames {
             clip.back[f] = rounded.back[f].clone();
         }
-        let a = match analyze(&clip.input(), LiftVariant::Auto, &Config::default()) {
-            Ok(a) => a,
-            Err(e) => panic!("analysis failed: {e}"),
-        };
+        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
         let found = checks_of(&a, 2).contains(&CheckId::UpperBackRounding);
         assert_eq!(found, want_fault, "{name}: {:?}", a.findings);
     }
@@ -760,10 +758,7 @@ fn bar_drift_followed_on_the_plate() {
             *plate = None;
         }
     }
-    let a = match analyze(&clip.input(), LiftVariant::Auto, &Config::default()) {
-        Ok(a) => a,
-        Err(e) => panic!("analysis failed: {e}"),
-    };
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert!(!a.findings.iter().any(|f| f.check == CheckId::BarDrift));
     let reasons: Vec<&str> = a
         .not_assessable
@@ -796,10 +791,7 @@ fn reps_counted_when_the_body_hides_the_hands() {
             }
         }
     }
-    let a = match analyze(&clip.input(), LiftVariant::Auto, &Config::default()) {
-        Ok(a) => a,
-        Err(e) => panic!("analysis failed: {e}"),
-    };
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
     assert!(a.notes.iter().any(|n| n.contains("hands hidden")), "{:?}", a.notes);
 }
