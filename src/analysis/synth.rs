@@ -161,6 +161,8 @@ pub struct Spec {
     /// With `walk_in_out`: sink into a squat at the bar, then raise the hips into the set-up
     /// (the trunk tipping forward as in hips rising first) and pause before the pull.
     pub settle_from_below: bool,
+    /// Romanian deadlift: knee bend at the bottom, degrees (deeper lifts bend them more).
+    pub rdl_knee_flex: f64,
 }
 
 impl Default for Spec {
@@ -183,6 +185,7 @@ impl Default for Spec {
             height: 720,
             partial_pull: false,
             settle_from_below: false,
+            rdl_knee_flex: Key::RDL_BOTTOM.knee_flex,
         }
     }
 }
@@ -297,7 +300,10 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
             plan.push((0.0, Key::STAND));
             plan.push((0.8, Key::STAND));
             for r in 0..spec.reps {
-                let mut bottom = Key::RDL_BOTTOM;
+                let mut bottom = Key {
+                    knee_flex: spec.rdl_knee_flex,
+                    ..Key::RDL_BOTTOM
+                };
                 let mut top = Key::STAND;
                 match fault(r) {
                     Some(Fault::RdlKneesLocked) => bottom.knee_flex = 0.0,

@@ -795,3 +795,29 @@ fn reps_counted_when_the_body_hides_the_hands() {
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
     assert!(a.notes.iter().any(|n| n.contains("hands hidden")), "{:?}", a.notes);
 }
+
+/// A deeper Romanian deadlift (knees bent 40 degrees at the bottom, hips dropping ~0.18 leg
+/// lengths) is still told from a conventional pull (~0.3), side and front.
+#[test]
+fn deep_romanian_deadlift_is_still_romanian() {
+    let cases = [
+        ("side", 0.0, Lift::Romanian, LiftVariant::Romanian),
+        ("front", 90.0, Lift::Romanian, LiftVariant::Romanian),
+        ("conventional, side", 0.0, Lift::Conventional, LiftVariant::Conventional),
+        (
+            "conventional, front",
+            90.0,
+            Lift::Conventional,
+            LiftVariant::Conventional,
+        ),
+    ];
+    for (name, yaw_deg, lift, want) in cases {
+        let a = run(&Spec {
+            lift,
+            yaw_deg,
+            rdl_knee_flex: 40.0,
+            ..Spec::default()
+        });
+        assert_eq!(a.variant, want, "{name}");
+    }
+}
