@@ -106,32 +106,35 @@ fn keypoints_land_on_the_rendered_body() {
     assert!(p90 <= 0.25, "90th percentile error {p90:.3} torso lengths");
 }
 
-/// Rotates a point of the displayed (rotated) frame back into the stored frame's coordinates.
-/// `applied` is liftcheck's clockwise rotation; `w`, `h` the stored frame's size.
-fn unrotate(p: (f64, f64), applied: u32, w: f64, h: f64) -> (f64, f64) {
-    match applied {
-        90 => (p.1, h - p.0),
-        180 => (w - p.0, h - p.1),
-        270 => (w - p.1, p.0),
-        _ => p,
-    }
-}
-
+/// A phone held sideways or upside down stores its frames turned and tags the stream with the
+/// turn that makes them upright: liftcheck must apply the tag and see the same upright frames,
+/// hence the same keypoints. The copies are encoded losslessly, so the frames liftcheck turns
+/// back are the base clip's decoded pixels exactly.
 #[test]
 fn rotated_phone_clips_give_the_same_keypoints() {
     let dir = tempfile::tempdir().expect("dir");
     let upright = repo_path("tests/fixtures/side_good_2reps.mp4");
     let base = keypoints_of(&upright, dir.path());
-    let gt = ground_truth("side_good_2reps");
-    let (w, h) = (
-        gt["video"]["width"].as_f64().expect("width"),
-        gt["video"]["height"].as_f64().expect("height"),
-    );
-    for rotate in [90, 180, 270] {
-        let tagged = dir.path().join(format!("rotate{rotate}.mp4"));
+    // (rotation tag: counter-clockwise turn for display, as ffmpeg writes it; filter storing the
+    // upright frame turned the other way)
+    for (rotate, store_turned) in [(90, "transpose=1"), (180, "hflip,vflip"), (270, "transpose=2")] {
+        let turned = dir.path().join(format!("turned{rotate}.mp4"));
         ffmpeg(&[
             "-i",
             upright.to_str().expect("utf-8"),
+            "-vf",
+            store_turned,
+            "-c:v",
+            "libx264",
+            "-qp",
+            "0",
+            turned.to_str().expect("utf-8"),
+        ]);
+        // Tagging is a stream copy (ffmpeg drops the tag when it encodes).
+        let tagged = dir.path().join(format!("rotate{rotate}.mp4"));
+        ffmpeg(&[
+            "-i",
+            turned.to_str().expect("utf-8"),
             "-c",
             "copy",
             "-metadata:s:v:0",
@@ -158,17 +161,13 @@ fn rotated_phone_clips_give_the_same_keypoints() {
         for (a, b) in base.iter().zip(&rotated) {
             let (Some(a), Some(b)) = (a, b) else { continue };
             for &j in &BODY {
-                let back = unrotate(b[j], applied, w, h);
-                errors.push((back.0 - a[j].0).hypot(back.1 - a[j].1));
+                errors.push((b[j].0 - a[j].0).hypot(b[j].1 - a[j].1));
             }
         }
         let median = percentile(&mut errors, 0.5);
         let p75 = percentile(&mut errors, 0.75);
-        // The landmark crop follows the body's own rotation, so only resampling differs: a few
-        // pixels. Where the near plate hides the hips (lockout in this view) the model is
-        // ambiguous and a small input difference can move a whole frame's pose for a few
-        // frames, so the test bounds the typical error (median, 75th percentile), not the
-        // worst; a wrong rotation is off by hundreds of pixels everywhere.
+        // Same pixels, same keypoints, up to floating-point differences in the resampling of
+        // the crops; a wrong or missing rotation is off by hundreds of pixels everywhere.
         assert!(
             median <= 3.0 && p75 <= 8.0,
             "rotate={rotate}: median {median:.2} px, p75 {p75:.2} px"
@@ -204,4 +203,33 @@ fn the_plate_gives_the_scale() {
         (scale - true_scale).abs() / true_scale < 0.08,
         "scale {scale:.3} cm/px, true {true_scale:.3} cm/px"
     );
+}
+
+/// The lifter never stands on their head: on the rendered fixtures the detector turns the
+/// region over while the lifter walks up to the bar (tests/fixtures/side_faults_3reps.mp4, first
+/// second), and the landmark model's upright skeleton then lands upside down in the frame unless
+/// the region is turned back. Every pose found has its ankles below its hips.
+#[test]
+fn no_skeleton_is_upside_down() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in ["side_faults_3reps", "side_good_2reps"] {
+        let frames = keypoints_of(&repo_path(&format!("tests/fixtures/{name}.mp4")), dir.path());
+        let upside_down: Vec<usize> = frames
+            .iter()
+            .enumerate()
+            .filter_map(|(i, kps)| {
+                let k = kps.as_ref()?;
+                let hips = (k[23].1 + k[24].1) / 2.0;
+                let ankles = (k[27].1 + k[28].1) / 2.0;
+                (ankles < hips).then_some(i)
+            })
+            .collect();
+        assert!(upside_down.is_empty(), "{name}: upside down on frames {upside_down:?}");
+        let found = frames.iter().filter(|f| f.is_some()).count();
+        assert!(
+            found * 10 >= frames.len() * 9,
+            "{name}: pose on only {found} of {} frames",
+            frames.len()
+        );
+    }
 }

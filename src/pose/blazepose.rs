@@ -102,6 +102,8 @@ pub struct BlazePose {
     detections: Vec<Detection>,
     crop_landmarks: [CropLandmark; NUM_MODEL_LANDMARKS],
     segmentation: Vec<f32>,
+    /// The mask of the first try while a turned-over region is tried ([`BlazePose::upright_landmarks`]).
+    segmentation_before_turn: Vec<f32>,
     /// ROI the landmark model ran on for the last pose found.
     last_roi: Option<Roi>,
     /// ROI to try on the next frame (from the last pose's auxiliary landmarks).
@@ -153,6 +155,26 @@ pub fn fill_rgb_input(crop: &Mat, scale: f32, offset: f32, out: &mut [f32]) -> o
     Ok(())
 }
 
+/// How far above the hips the ankles must be, in torso lengths, for a skeleton to count as upside
+/// down (a margin for keypoint error; in a deadlift the ankles are always below the hips).
+const UPSIDE_DOWN_MARGIN_TORSOS: f32 = 0.5;
+
+/// Whether the skeleton stands on its head in the frame: both ankles well above both hips.
+fn upside_down(pose: &Pose) -> bool {
+    use super::landmark as lm;
+    let y = |i: usize| pose.keypoints[i].y;
+    let mid = |a: usize, b: usize| {
+        let (p, q) = (&pose.keypoints[a], &pose.keypoints[b]);
+        ((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
+    };
+    let hips = mid(lm::LEFT_HIP, lm::RIGHT_HIP);
+    let shoulders = mid(lm::LEFT_SHOULDER, lm::RIGHT_SHOULDER);
+    let torso = (shoulders.0 - hips.0).hypot(shoulders.1 - hips.1);
+    let lowest_ankle_y = y(lm::LEFT_ANKLE).max(y(lm::RIGHT_ANKLE));
+    let highest_hip_y = y(lm::LEFT_HIP).min(y(lm::RIGHT_HIP));
+    torso > 0.0 && lowest_ankle_y < highest_hip_y - UPSIDE_DOWN_MARGIN_TORSOS * torso
+}
+
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -176,6 +198,7 @@ impl BlazePose {
             detections: Vec::new(),
             crop_landmarks: [CropLandmark::default(); NUM_MODEL_LANDMARKS],
             segmentation: vec![0.0; lm * lm],
+            segmentation_before_turn: vec![0.0; lm * lm],
             last_roi: None,
             tracking: None,
             last_hip_center: None,
@@ -197,14 +220,45 @@ impl BlazePose {
     /// The lifter's pose on `frame` (BGR, upright), or `None` when nobody is found.
     pub fn estimate(&mut self, frame: &Mat) -> Result<Option<Pose>, PoseError> {
         if let Some(roi) = self.tracking.take()
-            && let Some(pose) = self.run_landmarks(frame, roi)?
+            && let Some(pose) = self.upright_landmarks(frame, roi)?
         {
             return Ok(Some(pose));
         }
         match self.detect(frame)? {
-            Some(roi) => self.run_landmarks(frame, roi),
+            Some(roi) => self.upright_landmarks(frame, roi),
             None => Ok(None),
         }
+    }
+
+    /// [`Self::run_landmarks`], with the region turned half a turn and tried again when the person
+    /// comes out upside down. The detector sometimes turns the region over (seen on a small,
+    /// distant lifter walking up to the bar); the landmark model then still draws an upright
+    /// skeleton in its crop, which lands upside down in the frame, and tracking keeps it so for
+    /// the rest of the clip. Frames are upright (rotation metadata is applied), and in a deadlift
+    /// the feet are always below the hips, so an upside-down skeleton is wrong. When the turned
+    /// region does no better (an upside-down video without rotation metadata), the first answer
+    /// stands.
+    fn upright_landmarks(&mut self, frame: &Mat, roi: Roi) -> Result<Option<Pose>, PoseError> {
+        let Some(pose) = self.run_landmarks(frame, roi)? else {
+            return Ok(None);
+        };
+        if !upside_down(&pose) {
+            return Ok(Some(pose));
+        }
+        let first = (self.tracking, self.last_roi, self.last_hip_center);
+        self.segmentation_before_turn.copy_from_slice(&self.segmentation);
+        let turned = Roi {
+            rotation: roi.rotation + std::f32::consts::PI,
+            ..roi
+        };
+        if let Some(upright) = self.run_landmarks(frame, turned)?
+            && !upside_down(&upright)
+        {
+            return Ok(Some(upright));
+        }
+        (self.tracking, self.last_roi, self.last_hip_center) = first;
+        std::mem::swap(&mut self.segmentation, &mut self.segmentation_before_turn);
+        Ok(Some(pose))
     }
 
     /// Runs the detector and returns the chosen lifter's ROI.
