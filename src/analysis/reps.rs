@@ -142,13 +142,13 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         v => v,
     };
     let tol = cfg.event_tolerance_frac * range;
-    let top = despiked(s);
+    let steady = despiked(s);
     let mut reps = Vec::new();
     for i in 1..zones.len().saturating_sub(1) {
         let (prev, z, next) = (zones[i - 1], zones[i], zones[i + 1]);
         let rep = match (variant, z.kind) {
             (LiftVariant::Romanian, Kind::Low) => romanian_rep(s, prev, z, next, tol),
-            (LiftVariant::Conventional, Kind::High) => conventional_rep(s, &top, prev, z, next, tol),
+            (LiftVariant::Conventional, Kind::High) => conventional_rep(s, &steady, prev, z, next, tol),
             _ => None,
         };
         let Some(mut rep) = rep else { continue };
@@ -175,7 +175,7 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         let to_end = h[last.last + 1..].iter().all(|v| v.is_nan());
         if prev.kind == Kind::Low && last.kind == Kind::High && to_end {
             if reps.is_empty() {
-                if let Some(mut rep) = trailing_rep(s, &top, prev, last, tol)
+                if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
                 {
                     rep.number = 1;
@@ -264,12 +264,15 @@ fn infer_variant(
 }
 
 /// Bar height at the bottom of a rep, in plate radii above the floor (mid-foot level), at or
-/// below which the plates rest on the floor. Measured (`liftcheck analyze` with
-/// `rdl_max_hip_drop_leg_frac = 0.95` so the note is printed): conventional pulls read 0.96,
-/// 1.05 and 1.24 on the rendered fixtures and sample, 0.79-1.03 on four real side-view clips
-/// and 0.12 on a fifth (its plate scale looks off); a rendered Romanian deadlift (synthetic suite seed 11, clip 000) bottoms out at 1.44 by its
-/// ground truth. The limit sits between 1.24 and 1.44; few clips, so a thin calibration.
-const FLOOR_CONTACT_MAX_RADII: f64 = 1.35;
+/// below which the plates rest on the floor (1.0 when measured exactly). Only consulted when the
+/// hips barely drop. Measured with `liftcheck analyze` (a temporary debug line printed it):
+/// conventional pulls read 0.42-1.25 on 19 rendered side-view clips and 0.12-1.12 on six real
+/// ones (a stiff-legged pull from the floor 0.86); Romanian deadlifts 1.26-1.98 on five rendered
+/// clips (the deep ones bring the plates within 4 cm of the floor: 1.17 by their ground truth),
+/// and 0.25 or less on three where BlazePose pulled the feet up towards the plate hub, which no
+/// limit can fix. A mid-shin Romanian deadlift is about 1.3. The limit keeps some margin above
+/// resting plates for keypoint error without reaching the deep Romanian deadlifts.
+const FLOOR_CONTACT_MAX_RADII: f64 = 1.1;
 
 /// Median over the low zones of the lowest bar height above mid-foot level, in plate radii;
 /// `None` without a plate scale or mid-foot.
@@ -325,9 +328,11 @@ pub(crate) fn edge(h: &[f64], from: usize, at: usize, value: f64, tol: f64) -> u
     }
 }
 
-/// Bar-height spikes up to about this long (a wrist keypoint or a wrong plate circle for a frame
-/// or two; seen on a rendered lean-back, where a 55-pixel, two-frame wrist jump set the lockout
-/// 25 frames late) are ignored when finding the top of a pull, seconds.
+/// Bar-height spikes up to about this long are ignored when finding the floor and the top of a
+/// pull, seconds: a wrist keypoint or a wrong plate circle for a frame or two (on a rendered
+/// lean-back a 55-pixel, two-frame wrist jump set the lockout 25 frames late), or the hands
+/// first seen below the bar as they reach down to grip it (on a rendered fixture that set the
+/// floor 3.5 px low and lift-off 0.8 s early, during the walk-in).
 const TOP_SPIKE_S: f64 = 0.15;
 
 /// The bar height through a running median [`TOP_SPIKE_S`] wide on each side.
@@ -355,17 +360,20 @@ fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
     (from..=to).find(|&f| !s.knee_h[f].is_nan() && !s.bar_h[f].is_nan() && !below(f))
 }
 
-/// `top` is the bar height with short spikes removed ([`despiked`]): the top of the pull is
-/// found on it, so a keypoint that jumps up for a frame or two does not move the lockout.
-fn conventional_rep(s: &Series, top: &[f64], prev: Zone, z: Zone, next: Zone, tol: f64) -> Option<RawRep> {
+/// `steady` is the bar height with short spikes removed ([`despiked`]): the floor level before
+/// the pull and the top of the pull are found on it, so a keypoint that jumps for a frame or
+/// two, or the hands first seen below the bar as they come down to grip it, do not move
+/// lift-off or lockout. Lift-off and set-down are then placed on the raw height (its first and
+/// last frames at that level).
+fn conventional_rep(s: &Series, steady: &[f64], prev: Zone, z: Zone, next: Zone, tol: f64) -> Option<RawRep> {
     let h = &s.bar_h;
-    let (floor_at, floor) = extreme(h, z.first, prev.first, -1.0, tol)?;
+    let (floor_at, floor) = extreme(steady, z.first, prev.first, -1.0, tol)?;
     let lift_off = edge(h, z.first, floor_at, floor, tol);
     let (down_at, down) = extreme(h, z.last, next.last, -1.0, tol)?;
     let set_down = edge(h, z.last, down_at, down, tol);
-    let (peak_at, peak) = highest(top, lift_off, set_down)?;
-    let lockout = edge(top, lift_off, peak_at, peak, tol);
-    let descent_start = edge(top, set_down, peak_at, peak, tol);
+    let (peak_at, peak) = highest(steady, lift_off, set_down)?;
+    let lockout = edge(steady, lift_off, peak_at, peak, tol);
+    let descent_start = edge(steady, set_down, peak_at, peak, tol);
     Some(RawRep {
         number: 0,
         start: lift_off,
@@ -383,12 +391,11 @@ fn conventional_rep(s: &Series, top: &[f64], prev: Zone, z: Zone, next: Zone, to
 }
 
 /// A pull from the floor that ends the clip at lockout: no descent or set-down.
-fn trailing_rep(s: &Series, top: &[f64], prev: Zone, z: Zone, tol: f64) -> Option<RawRep> {
-    let h = &s.bar_h;
-    let (floor_at, floor) = extreme(h, z.first, prev.first, -1.0, tol)?;
-    let lift_off = edge(h, z.first, floor_at, floor, tol);
-    let (peak_at, peak) = highest(top, lift_off, z.last)?;
-    let lockout = edge(top, lift_off, peak_at, peak, tol);
+fn trailing_rep(s: &Series, steady: &[f64], prev: Zone, z: Zone, tol: f64) -> Option<RawRep> {
+    let (floor_at, floor) = extreme(steady, z.first, prev.first, -1.0, tol)?;
+    let lift_off = edge(&s.bar_h, z.first, floor_at, floor, tol);
+    let (peak_at, peak) = highest(steady, lift_off, z.last)?;
+    let lockout = edge(steady, lift_off, peak_at, peak, tol);
     Some(RawRep {
         number: 0,
         start: lift_off,

@@ -661,36 +661,44 @@ fn brief_back_shape_glitch_is_not_rounding() {
 
 /// Hips that barely drop fit both a Romanian deadlift and a stiff-legged pull from the floor:
 /// where the plate gives the scale, plates reaching the floor decide for conventional. The hip
-/// rule is made to say "Romanian" for every clip here, so only the plate can overrule it.
+/// rule is made to say "Romanian" for every clip here, so only the plate can overrule it. The
+/// generated plates are drawn two radii ahead of the bar: at their true place (too large for the
+/// generated body) they would hide the hips at the top, and the hip rule could not run at all.
 #[test]
 fn plates_on_the_floor_mean_conventional() {
     let cfg = Config {
         rdl_max_hip_drop_leg_frac: 0.95,
         ..Config::default()
     };
+    // (name, plates, plate centre raised by / radius scaled by, want)
     let cases = [
+        ("plates resting on the floor", true, 0.0, 1.0, LiftVariant::Conventional),
+        // Lowest point a fifth of a radius above the floor (a deep Romanian deadlift: bar 1.22
+        // radii up at the bottom), within keypoint error of resting on it, but above.
         (
-            "conventional with plates",
-            Lift::Conventional,
+            "plates stopping short of the floor",
             true,
-            LiftVariant::Conventional,
-        ),
-        (
-            "conventional, no plate scale",
-            Lift::Conventional,
-            false,
+            0.1,
+            0.9,
             LiftVariant::Romanian,
         ),
+        ("no plate scale", false, 0.0, 1.0, LiftVariant::Romanian),
     ];
-    for (name, lift, plates, want) in cases {
-        let a = run_with(
-            &Spec {
-                lift,
-                plates,
-                ..Spec::default()
-            },
-            LiftVariant::Auto,
-            &cfg,
+    for (name, plates, raise, scale, want) in cases {
+        let mut clip = synth::generate(&Spec {
+            plates,
+            ..Spec::default()
+        });
+        for plate in clip.plates.iter_mut().flatten() {
+            plate.center.x += 2.0 * plate.radius;
+            plate.center.y -= raise * plate.radius;
+            plate.radius *= scale;
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &cfg);
+        assert!(
+            !a.notes.iter().any(|n| n.contains("could not be inferred")),
+            "{name}: {:?}",
+            a.notes
         );
         assert_eq!(a.variant, want, "{name}: notes {:?}", a.notes);
     }
@@ -820,4 +828,28 @@ fn deep_romanian_deadlift_is_still_romanian() {
         });
         assert_eq!(a.variant, want, "{name}");
     }
+}
+
+/// The hands are often first seen as they reach down for the bar, a few pixels below where they
+/// grip it. That dip must not become the floor level: lift-off is where the bar leaves its
+/// resting level, not the moment the hands were first seen.
+#[test]
+fn hands_first_seen_below_the_bar_do_not_move_lift_off() {
+    let spec = Spec::default();
+    let want = run(&spec).reps[0].lift_off.map(|e| e.frame).unwrap_or_default();
+    let mut clip = synth::generate(&spec);
+    let first_seen = want - 30;
+    for (f, frame) in clip.frames.iter_mut().enumerate() {
+        let Some(pose) = frame.pose.as_mut() else { continue };
+        for wrist in [lm::LEFT_WRIST, lm::RIGHT_WRIST] {
+            if f < first_seen {
+                pose.keypoints[wrist].visibility = 0.0;
+            } else if f < first_seen + 2 {
+                pose.keypoints[wrist].y += 4.0;
+            }
+        }
+    }
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let got = a.reps[0].lift_off.map(|e| e.frame).unwrap_or_default();
+    assert!(got.abs_diff(want) <= 2, "lift-off at frame {got}, want {want}");
 }
