@@ -1140,6 +1140,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
         }
         CheckId::LeftRightImbalance => {
             let tilt_t = cfg.scaled(cfg.imbalance_tilt_max_deg, 0.0);
+            let bar_tilt_t = cfg.scaled(cfg.imbalance_bar_tilt_max_deg, 0.0);
             let shift_t = cfg.scaled(cfg.imbalance_shift_max_leg_frac, 0.0);
             let mut worst: Option<(f64, Fault)> = None;
             let parts: [(&[f64], &str, f64, f64, &'static str); 4] = [
@@ -1160,8 +1161,8 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 (
                     &s.bar_tilt,
                     "bar (wrist line) tilt change since set-up",
-                    tilt_t,
-                    cfg.imbalance_tilt_max_deg,
+                    bar_tilt_t,
+                    cfg.imbalance_bar_tilt_max_deg,
                     DEG,
                 ),
                 (
