@@ -546,7 +546,10 @@ fn settled_before(ctx: &Ctx, lift: usize, limit: usize) -> usize {
         let seen = spreads.iter().flatten().count() > 0;
         let still = spreads.iter().flatten().all(|&r| r <= max_speed * dt);
         // The pause is with the bar down: a pause standing at the top is not a set-up.
-        let bar_on_floor = s.bar_h[a..=f].iter().all(|&h| !(h > ctx.bar_down));
+        // A missing height (or level) does not break the pause.
+        let bar_on_floor = s.bar_h[a..=f]
+            .iter()
+            .all(|h| h.partial_cmp(&ctx.bar_down) != Some(std::cmp::Ordering::Greater));
         dt > 0.0 && bar_on_floor && seen && still
     };
     (limit..=lift).rev().find(|&f| paused_until(f)).unwrap_or(lift)
@@ -648,6 +651,28 @@ fn back_base(ctx: &Ctx, clean: &[f64], raw: &[f64], reference: usize, comparable
 
 /// Largest added bend of a half of the back outline over its reference, on comparable frames of
 /// the pull.
+/// One half of the back outline as the rounding rules read it.
+struct BackRegion<'a> {
+    clean: &'a [f64],
+    raw: &'a [f64],
+    name: &'static str,
+}
+
+/// A back region's added bend against its limit (which includes a margin for the outline's
+/// noise at set-up) and the set-up bend it is measured from.
+struct BackJudged {
+    bend: f64,
+    threshold: f64,
+    base: f64,
+    margin: f64,
+}
+
+impl BackJudged {
+    fn excess(&self) -> f64 {
+        self.bend - self.threshold
+    }
+}
+
 fn back_change(ctx: &Ctx, series: &[f64], raw_series: &[f64], raw: &RawRep, w: &Windows) -> Measured<(f64, usize)> {
     let (reference, comparable) = back_reference(ctx, raw, w)?;
     let (base, _) = back_base(ctx, series, raw_series, reference, &comparable)?;
@@ -816,39 +841,54 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                         .into(),
                 );
             }
-            let (limit, cue_text, regions): (f64, &str, Vec<(&[f64], &[f64], &str)>) = match check {
-                CheckId::UpperBackRounding => (
-                    cfg.upper_back_rounding_max_deg,
-                    cue::UPPER_BACK,
-                    vec![(&s.upper_back, &s.upper_back_raw, "upper/mid back")],
-                ),
-                CheckId::LowerBackRounding => (
-                    cfg.lower_back_rounding_max_deg,
-                    cue::LOWER_BACK,
-                    vec![(&s.lower_back, &s.lower_back_raw, "lower back")],
-                ),
-                _ => (
-                    cfg.rdl_rounding_max_deg,
-                    cue::RDL_ROUNDING,
-                    vec![
-                        (&s.upper_back, &s.upper_back_raw, "upper/mid back"),
-                        (&s.lower_back, &s.lower_back_raw, "lower back"),
-                    ],
-                ),
+            let upper = BackRegion {
+                clean: &s.upper_back,
+                raw: &s.upper_back_raw,
+                name: "upper/mid back",
             };
-            let mut worst: Option<(f64, f64, &[f64], &str, f64, f64)> = None;
-            for (series, raw_series, region) in regions {
-                let (v, _) = back_change(ctx, series, raw_series, raw, w)?;
+            let lower = BackRegion {
+                clean: &s.lower_back,
+                raw: &s.lower_back_raw,
+                name: "lower back",
+            };
+            let (limit, cue_text, regions) = match check {
+                CheckId::UpperBackRounding => (cfg.upper_back_rounding_max_deg, cue::UPPER_BACK, vec![upper]),
+                CheckId::LowerBackRounding => (cfg.lower_back_rounding_max_deg, cue::LOWER_BACK, vec![lower]),
+                _ => (cfg.rdl_rounding_max_deg, cue::RDL_ROUNDING, vec![upper, lower]),
+            };
+            // The region whose added bend goes furthest past its limit.
+            let mut worst: Option<(BackRegion, BackJudged)> = None;
+            for region in regions {
+                let (bend, _) = back_change(ctx, region.clean, region.raw, raw, w)?;
                 let (su, comparable) = back_reference(ctx, raw, w)?;
-                let (base, margin) = back_base(ctx, series, raw_series, su, &comparable)?;
-                let threshold = cfg.scaled(limit, 0.0) + margin;
-                if worst.is_none_or(|x| v - threshold > x.0 - x.1) {
-                    worst = Some((v, threshold, series, region, base, margin));
+                let (base, margin) = back_base(ctx, region.clean, region.raw, su, &comparable)?;
+                let judged = BackJudged {
+                    bend,
+                    threshold: cfg.scaled(limit, 0.0) + margin,
+                    base,
+                    margin,
+                };
+                if worst.as_ref().is_none_or(|(_, x)| judged.excess() > x.excess()) {
+                    worst = Some((region, judged));
                 }
             }
-            let Some((v, threshold, series, region, base, margin)) = worst else {
+            let Some((
+                BackRegion {
+                    clean: series,
+                    name: region,
+                    ..
+                },
+                judged,
+            )) = worst
+            else {
                 return Ok(None);
             };
+            let BackJudged {
+                bend: v,
+                threshold,
+                base,
+                margin,
+            } = judged;
             let (_, comparable) = back_reference(ctx, raw, w)?;
             (v > threshold).then(|| Fault {
                 measure: if margin > 0.05 {
