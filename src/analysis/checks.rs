@@ -27,6 +27,13 @@ const KNEE_MIDFOOT_IDEAL: f64 = 0.0;
 /// ref: peers flag 200).
 const NECK_NEUTRAL_EXTENSION_DEG: f64 = 0.0;
 
+/// At lockout a knee angle below this is not a lockout attempt but a keypoint error, degrees:
+/// incomplete lockouts leave the knees 7-24 degrees short of straight (the rendered suites'
+/// labels; peers call under 170 incomplete), whereas the lockout knee readings under 150 on the
+/// rendered suites (108-149, on good or lean-back lockouts) came from a knee keypoint pulled
+/// towards the plate hub, and their hip angles (which use the knee) were off with them.
+const LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG: f64 = 150.0;
+
 /// Ideal knee angle at the bottom of a Romanian deadlift: soft, not locked (calibrate).
 const RDL_KNEE_IDEAL_DEG: f64 = 160.0;
 
@@ -1110,6 +1117,12 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let l = w.lockout.ok_or("no lockout found")?;
             let (hip, _) = ctx.max_in(&s.hip, l, "shoulder, hip or knee", "lockout")?;
             let (knee, _) = ctx.max_in(&s.knee, l, "hip, knee or ankle", "lockout")?;
+            if knee < LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG {
+                return Err(format!(
+                    "knee reads {knee:.0} degrees at lockout, a squat's bend: its keypoint is likely a guess behind \
+                     the plate"
+                ));
+            }
             let hip_t = cfg.scaled(cfg.lockout_hip_min_deg, 180.0);
             let knee_t = cfg.scaled(cfg.lockout_knee_min_deg, 180.0);
             let hip_x = hip_t - hip;

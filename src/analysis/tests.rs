@@ -883,3 +883,49 @@ fn a_tilted_wrist_line_needs_more_than_keypoint_noise() {
         assert_eq!(found, want, "tilt {tilt_deg} (measured {measured:?}): {:?}", a.findings);
     }
 }
+
+/// A knee keypoint dragged forward at lockout (as BlazePose does when the plate hides the knee)
+/// reads a squat's bend at the top: no incomplete-lockout finding, but "not assessable" with the
+/// reason. A genuinely soft lockout (knees 28 degrees short) is still found.
+#[test]
+fn a_squat_bend_at_lockout_is_a_keypoint_error() {
+    let spec = Spec::default();
+    let clean = run(&spec);
+    let rep2 = &clean.reps[1];
+    let (from, to) = (
+        rep2.lockout.map(|e| e.frame).unwrap_or_default(),
+        rep2.set_down.map(|e| e.frame).unwrap_or_default(),
+    );
+    let mut clip = synth::generate(&spec);
+    for frame in &mut clip.frames[from..=to] {
+        let Some(pose) = frame.pose.as_mut() else { continue };
+        for (knee, hip) in [(lm::LEFT_KNEE, lm::LEFT_HIP), (lm::RIGHT_KNEE, lm::RIGHT_HIP)] {
+            // Nearly half the thigh's length forward of the leg line: the knee reads about 140.
+            let thigh = (pose.keypoints[knee].y - pose.keypoints[hip].y).abs();
+            let forward = if pose.keypoints[lm::LEFT_FOOT_INDEX].x > pose.keypoints[lm::LEFT_HEEL].x {
+                1.0
+            } else {
+                -1.0
+            };
+            pose.keypoints[knee].x += forward * 0.45 * thigh;
+        }
+    }
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert!(
+        !checks_of(&a, 2).contains(&CheckId::IncompleteLockout),
+        "{:?}",
+        a.findings
+    );
+    assert!(
+        a.not_assessable
+            .iter()
+            .any(|n| n.check == CheckId::IncompleteLockout && n.rep == Some(2) && n.reason.contains("squat")),
+        "{:?}",
+        a.not_assessable
+    );
+    let soft = run(&Spec {
+        faults: vec![None, Some(Fault::IncompleteLockout), None],
+        ..Spec::default()
+    });
+    assert!(checks_of(&soft, 2).contains(&CheckId::IncompleteLockout));
+}
