@@ -259,6 +259,9 @@ pub struct Analysis {
     /// From the 45 cm plate diameter, when the plate was seen.
     pub scale_cm_per_px: Option<f32>,
     pub reps: Vec<Rep>,
+    /// Why no rep was found, when none was: nothing was judged, which is not a clean lift.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_reps_reason: Option<String>,
     pub findings: Vec<Finding>,
     pub not_assessable: Vec<NotAssessable>,
     pub checks: Vec<CheckSummary>,
@@ -297,6 +300,12 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     let evaluation = checks::evaluate(&series, &body, &view, &detected, config);
 
     let frames = kinematics::frame_metrics(input, &series, &detected);
+    let no_reps_reason = evaluation.reps.is_empty().then(|| {
+        detected
+            .no_reps_reason
+            .clone()
+            .unwrap_or_else(|| "no complete rep was found".into())
+    });
     Ok(Analysis {
         width: input.width,
         height: input.height,
@@ -309,6 +318,7 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
         leg_length_px: body.leg_px.map(|v| v as f32),
         scale_cm_per_px: body.cm_per_px.map(|v| v as f32),
         reps: evaluation.reps,
+        no_reps_reason,
         findings: evaluation.findings,
         not_assessable: evaluation.not_assessable,
         checks: evaluation.summaries,

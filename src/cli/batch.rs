@@ -62,13 +62,17 @@ pub struct BatchArgs {
 pub struct SummaryRow {
     /// Path relative to the input folder.
     pub file: String,
-    /// `clean`, `faults`, `error` or `skipped` (up to date from an earlier run).
+    /// `clean`, `faults`, `no reps` (nothing could be judged), `error` or `skipped` (up to date
+    /// from an earlier run).
     pub status: String,
     pub reps: Option<usize>,
     pub faults: Option<usize>,
     /// Distinct checks that flagged a fault.
     pub fault_checks: Vec<String>,
     pub error: Option<String>,
+    /// Why no rep was found (status `no reps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_reps_reason: Option<String>,
     pub seconds: f64,
     /// The clip's HTML report, relative to the output folder.
     pub report: Option<String>,
@@ -164,6 +168,7 @@ impl Job<'_> {
                 faults: None,
                 fault_checks: Vec::new(),
                 error: Some(format!("{e:#}")),
+                no_reps_reason: None,
                 seconds: 0.0,
                 report: None,
             },
@@ -236,11 +241,19 @@ impl Job<'_> {
         checks.dedup();
         let row = SummaryRow {
             file: rel.display().to_string(),
-            status: if analysis.has_faults() { "faults" } else { "clean" }.into(),
+            status: if analysis.has_faults() {
+                "faults"
+            } else if analysis.no_reps_reason.is_some() {
+                "no reps"
+            } else {
+                "clean"
+            }
+            .into(),
             reps: Some(analysis.reps.len()),
             faults: Some(analysis.findings.len()),
             fault_checks: checks,
             error: None,
+            no_reps_reason: analysis.no_reps_reason.clone(),
             seconds: 0.0,
             report: Some(
                 self.out_path(rel, "report.txt")
@@ -379,10 +392,11 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
         "file", "reps", "faults", "status", "details"
     );
     for r in rows {
-        let details = match (&r.error, r.fault_checks.is_empty()) {
-            (Some(e), _) => e.clone(),
-            (None, false) => r.fault_checks.join(", "),
-            (None, true) => String::new(),
+        let details = match (&r.error, &r.no_reps_reason, r.fault_checks.is_empty()) {
+            (Some(e), _, _) => e.clone(),
+            (None, _, false) => r.fault_checks.join(", "),
+            (None, Some(why), true) => why.clone(),
+            (None, None, true) => String::new(),
         };
         let opt = |v: Option<usize>| v.map_or("-".to_string(), |v| v.to_string());
         out.push_str(&format!(
@@ -396,10 +410,11 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
     }
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
     out.push_str(&format!(
-        "{} clips: {} clean, {} with faults, {} failed, {} up to date (skipped)\n",
+        "{} clips: {} clean, {} with faults, {} without a rep, {} failed, {} up to date (skipped)\n",
         rows.len(),
         count("clean"),
         count("faults"),
+        count("no reps"),
         count("error"),
         count("skipped")
     ));
@@ -434,6 +449,7 @@ fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
             fault_checks: r.fault_checks.clone(),
             report: r.report.clone(),
             error: r.error.clone(),
+            no_reps_reason: r.no_reps_reason.clone(),
         })
         .collect();
     html::write_batch_index(&index, &output.join("index.html"))?;
@@ -448,6 +464,7 @@ fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
             "error",
             "seconds",
             "report",
+            "no_reps_reason",
         ])?;
         for r in rows {
             let opt = |v: Option<usize>| v.map_or(String::new(), |v| v.to_string());
@@ -460,9 +477,50 @@ fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
                 r.error.clone().unwrap_or_default(),
                 format!("{:.2}", r.seconds),
                 r.report.clone().unwrap_or_default(),
+                r.no_reps_reason.clone().unwrap_or_default(),
             ])?;
         }
         csv.flush()
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(file: &str, status: &str) -> SummaryRow {
+        SummaryRow {
+            file: file.into(),
+            status: status.into(),
+            reps: Some(0),
+            faults: Some(0),
+            fault_checks: Vec::new(),
+            error: None,
+            no_reps_reason: None,
+            seconds: 0.0,
+            report: None,
+        }
+    }
+
+    /// A clip where no rep was found is counted apart from the clean ones, with its reason.
+    #[test]
+    fn summary_counts_clips_without_a_rep_apart() {
+        let rows = [
+            SummaryRow {
+                reps: Some(2),
+                ..row("good.mp4", "clean")
+            },
+            SummaryRow {
+                no_reps_reason: Some("the bar moved only 5% of leg length".into()),
+                ..row("warm-up.mp4", "no reps")
+            },
+        ];
+        let table = summary_table(&rows);
+        assert!(
+            table.contains("2 clips: 1 clean, 0 with faults, 1 without a rep, 0 failed"),
+            "{table}"
+        );
+        assert!(table.contains("the bar moved only 5% of leg length"), "{table}");
+    }
 }

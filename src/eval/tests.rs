@@ -235,6 +235,7 @@ fn analysis(gt: &GroundTruth) -> Analysis {
             .iter()
             .map(|r| rep(r.index, (r.index - 1) * REP_FRAMES))
             .collect(),
+        no_reps_reason: None,
         findings,
         not_assessable: Vec::new(),
         checks: Vec::new(),

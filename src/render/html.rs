@@ -30,7 +30,7 @@ pub struct KeyFrame {
 pub struct IndexRow {
     /// The clip as shown, e.g. its path relative to the batch folder.
     pub file: String,
-    /// `clean`, `faults`, `error` or `skipped` (up to date from an earlier run).
+    /// `clean`, `faults`, `no reps`, `error` or `skipped` (up to date from an earlier run).
     pub status: String,
     pub reps: Option<usize>,
     pub faults: Option<usize>,
@@ -39,6 +39,8 @@ pub struct IndexRow {
     /// The clip's HTML report relative to the index page, `/`-separated; `None` = no link.
     pub report: Option<String>,
     pub error: Option<String>,
+    /// Why no rep was found (status `no reps`).
+    pub no_reps_reason: Option<String>,
 }
 
 const CSS: &str = r#"
@@ -82,6 +84,7 @@ figure.plot.bar { max-width: 620px; }
 .status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600; }
 .status.clean { background: #e3f4e8; color: #1b7a3a; } .status.faults { background: #fbe4e2; color: #b3261e; }
 .status.error { background: #eee; color: #555; } .status.skipped { background: #e8eef8; color: #2f5597; }
+.status.no-reps { background: #fdf3dc; color: #7a5b00; }
 footer { color: #777; font-size: 12px; text-align: center; }
 "#;
 
@@ -210,7 +213,8 @@ fn check_title(name: &str) -> &str {
 fn verdict(a: &Analysis) -> (&'static str, String) {
     let reps = a.reps.len();
     if reps == 0 {
-        return ("none", "No reps found".into());
+        let reason = a.no_reps_reason.as_deref().unwrap_or("no complete rep was found");
+        return ("none", format!("No reps found, so nothing was judged: {reason}"));
     }
     let faulty = a
         .reps
@@ -584,6 +588,9 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
         count("faults"),
         plural(count("error"), "error", "errors")
     );
+    if count("no reps") > 0 {
+        let _ = write!(summary, ", {} without a rep (nothing judged)", count("no reps"));
+    }
     if count("skipped") > 0 {
         let _ = write!(summary, ", {} unchanged since the last run", count("skipped"));
     }
@@ -605,13 +612,17 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
         };
         let status_class = match row.status.as_str() {
             s @ ("clean" | "faults" | "error" | "skipped") => s,
+            "no reps" => "no-reps",
             _ => "error",
         };
         let opt = |v: Option<usize>| v.map_or_else(|| "–".into(), |n| n.to_string());
-        let checks = match &row.error {
-            Some(e) => format!("<span class=\"muted\">{}</span>", escape(e)),
-            None if row.fault_checks.is_empty() => String::new(),
-            None => escape(
+        let checks = match (&row.error, &row.no_reps_reason) {
+            (Some(e), _) => format!("<span class=\"muted\">{}</span>", escape(e)),
+            (None, Some(why)) if row.fault_checks.is_empty() => {
+                format!("<span class=\"muted\">no rep: {}</span>", escape(why))
+            }
+            (None, _) if row.fault_checks.is_empty() => String::new(),
+            (None, _) => escape(
                 &row.fault_checks
                     .iter()
                     .map(|c| check_title(c))
@@ -773,8 +784,9 @@ mod tests {
         a.reps.clear();
         a.findings.clear();
         a.frames.clear();
+        a.no_reps_reason = Some("the bar moved only 5% of leg length".into());
         let html = clip_report(&a, "empty.mp4", &[]);
-        assert!(html.contains("No reps found"));
+        assert!(html.contains("No reps found, so nothing was judged: the bar moved only 5% of leg length"));
         assert!(!html.contains("id=\"key-frames\""));
         assert!(html.contains(&escape(DISCLAIMER)));
         assert_self_contained(&html);
@@ -791,11 +803,20 @@ mod tests {
                 fault_checks: vec!["bar_drift".into(), "made_up".into()],
                 report: Some("a&b/<set 1>#2.report.html".into()),
                 error: None,
+                no_reps_reason: None,
             },
             IndexRow {
                 file: "broken.mp4".into(),
                 status: "error".into(),
                 error: Some("broken.mp4: not a video <x>".into()),
+                ..IndexRow::default()
+            },
+            IndexRow {
+                file: "warm-up.mp4".into(),
+                status: "no reps".into(),
+                reps: Some(0),
+                faults: Some(0),
+                no_reps_reason: Some("the bar moved only 5% of leg length".into()),
                 ..IndexRow::default()
             },
         ];
@@ -804,7 +825,12 @@ mod tests {
         assert!(html.contains(CheckId::BarDrift.title()), "check names as titles");
         assert!(html.contains("made_up"), "unknown names kept");
         assert!(html.contains("not a video &lt;x&gt;"));
-        assert!(html.contains("2 clips: 0 clean, 1 with faults, 1 error<"));
+        assert!(html.contains("3 clips: 0 clean, 1 with faults, 1 error, 1 without a rep (nothing judged)<"));
+        assert!(
+            html.contains("class=\"status no-reps\""),
+            "no reps is not shown as clean"
+        );
+        assert!(html.contains("no rep: the bar moved only 5% of leg length"));
         assert!(html.contains(&escape(DISCLAIMER)));
         assert_self_contained(&html);
     }
