@@ -255,18 +255,6 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn frames(&self, secs: f64) -> usize {
-        let n = self.s.n.max(2) as f64;
-        let span = (self.s.t(self.s.n - 1) - self.s.t(0)).max(1e-9);
-        ((secs * (n - 1.0) / span).round() as usize).max(1)
-    }
-
-    /// Mean frame rate of the clip.
-    fn fps(&self) -> f64 {
-        let span = (self.s.t(self.s.n - 1) - self.s.t(0)).max(1e-9);
-        (self.s.n.max(2) - 1) as f64 / span
-    }
-
     /// Fraction of the window with a value.
     fn coverage(series: &[f64], w: Win) -> f64 {
         let total = w.to + 1 - w.from;
@@ -287,7 +275,7 @@ impl Ctx<'_> {
 
     /// Median over the set-up window ending at `f`.
     fn setup_value(&self, series: &[f64], f: usize, what: &str) -> Measured<f64> {
-        let from = f.saturating_sub(self.frames(SETUP_WINDOW_S));
+        let from = f.saturating_sub(self.s.frames(SETUP_WINDOW_S));
         let v = super::signal::median(series[from..=f].iter().copied());
         if v.is_nan() {
             Err(format!("{what} hidden or out of frame at set-up"))
@@ -337,7 +325,7 @@ pub fn evaluate(s: &Series, body: &Body, view: &ViewEstimate, det: &Detected, cf
         s,
         body,
         cfg,
-        bar_down: super::reps::bar_low_level(s, cfg),
+        bar_down: det.bar_down,
     };
     let mut reps = Vec::new();
     let mut findings = Vec::new();
@@ -467,8 +455,8 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_descent: Option<usize>, next_start: Opt
     match raw.variant {
         LiftVariant::Romanian => {
             let bottom = raw.bottom.unwrap_or(raw.start);
-            let half = ctx.frames(RDL_BOTTOM_HALF_WINDOW_S);
-            let lock_end = (lockout + ctx.frames(RDL_LOCKOUT_WINDOW_S))
+            let half = ctx.s.frames(RDL_BOTTOM_HALF_WINDOW_S);
+            let lock_end = (lockout + ctx.s.frames(RDL_LOCKOUT_WINDOW_S))
                 .min(next_start.unwrap_or(last))
                 .min(last);
             Windows {
@@ -500,7 +488,7 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_descent: Option<usize>, next_start: Opt
                 (lift..=lockout).find(|&f| s.bar_h[f] >= target)
             });
             let limit = lift
-                .saturating_sub(ctx.frames(MAX_PRE_LIFT_S))
+                .saturating_sub(ctx.s.frames(MAX_PRE_LIFT_S))
                 .max(prev_descent.unwrap_or(0));
             let setup = settled_before(ctx, lift, limit);
             Windows {
@@ -533,7 +521,7 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_descent: Option<usize>, next_start: Opt
 fn settled_before(ctx: &Ctx, lift: usize, limit: usize) -> usize {
     let s = ctx.s;
     let Some(leg) = ctx.body.leg_px else { return lift };
-    let span = ctx.frames(MIN_PAUSE_S);
+    let span = ctx.s.frames(MIN_PAUSE_S);
     let max_speed = STILL_MAX_SPEED_LEG_PER_S * leg;
     // Spread (max - min) of a height over the span; `None` when hidden on half of it or more.
     let spread = |h: &[f64], a: usize, f: usize| {
@@ -633,7 +621,7 @@ const MIN_BACK_REFERENCE_FRAMES: usize = 5;
 /// spread `sd` keeps `sd * sqrt(2 fc / fps)` through a low-pass at `fc`.
 fn back_base(ctx: &Ctx, clean: &[f64], raw: &[f64], reference: usize, comparable: &[bool]) -> Measured<(f64, f64)> {
     let cfg = ctx.cfg;
-    let from = reference.saturating_sub(ctx.frames(cfg.back_reference_window_s));
+    let from = reference.saturating_sub(ctx.s.frames(cfg.back_reference_window_s));
     let frames: Vec<usize> = (from..=reference).filter(|&f| comparable[f]).collect();
     let base = super::signal::median(frames.iter().map(|&f| clean[f]).filter(|v| !v.is_nan()));
     let vals: Vec<f64> = frames.iter().map(|&f| raw[f]).filter(|v| !v.is_nan()).collect();
@@ -651,7 +639,7 @@ fn back_base(ctx: &Ctx, clean: &[f64], raw: &[f64], reference: usize, comparable
             "back outline unsteady at set-up (per-frame bend spread {spread:.0} degrees, limit {limit:.0})"
         ));
     }
-    let fps = ctx.fps();
+    let fps = ctx.s.fps();
     let pass = (2.0 * cfg.back_cutoff_hz / fps).min(1.0).sqrt();
     Ok((base, cfg.back_noise_sigmas * spread * pass))
 }
@@ -1155,41 +1143,39 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
         }
         CheckId::LeanBackAtLockout => {
             let l = w.lockout.ok_or("no lockout found")?;
-            match ctx.min_in(&s.trunk, l, "shoulder or hip", "lockout") {
-                Ok((trunk, _)) => {
-                    let lean = -trunk;
-                    let threshold = cfg.scaled(cfg.lockout_lean_back_max_deg, 0.0);
-                    (lean > threshold).then(|| Fault {
-                        measure: "trunk lean back past vertical at lockout".into(),
-                        measured: lean,
-                        threshold,
-                        unit: DEG,
-                        excess: lean - threshold,
-                        major: cfg.lockout_lean_back_max_deg,
-                        span: ctx.span(l, |f| -s.trunk[f] > threshold),
-                        cue: cue::LEAN_BACK,
-                    })
-                }
-                // In most side views the near plate hides the hip at lockout; the whole body's
-                // lean, mid-foot to shoulder, shows a lean-back as well (about 0.6 of the trunk's).
-                Err(hip_hidden) => {
-                    let (body, _) = ctx
-                        .min_in(&s.body_lean, l, "shoulder", "lockout")
-                        .map_err(|_| hip_hidden)?;
-                    let lean = -body;
-                    let threshold = cfg.scaled(cfg.lockout_body_lean_back_max_deg, BODY_LEAN_NEUTRAL_BACK_DEG);
-                    (lean > threshold).then(|| Fault {
-                        measure: "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)".into(),
-                        measured: lean,
-                        threshold,
-                        unit: DEG,
-                        excess: lean - threshold,
-                        major: cfg.lockout_body_lean_back_max_deg - BODY_LEAN_NEUTRAL_BACK_DEG,
-                        span: ctx.span(l, |f| -s.body_lean[f] > threshold),
-                        cue: cue::LEAN_BACK,
-                    })
-                }
-            }
+            // In most side views the near plate hides the hip at lockout; the whole body's lean,
+            // mid-foot to shoulder, shows a lean-back as well (about 0.6 of the trunk's).
+            let (most_back, series, measure, limit, ideal) = match ctx.min_in(&s.trunk, l, "shoulder or hip", "lockout")
+            {
+                Ok((trunk, _)) => (
+                    trunk,
+                    &s.trunk,
+                    "trunk lean back past vertical at lockout",
+                    cfg.lockout_lean_back_max_deg,
+                    0.0,
+                ),
+                Err(hip_hidden) => (
+                    ctx.min_in(&s.body_lean, l, "shoulder", "lockout")
+                        .map_err(|_| hip_hidden)?
+                        .0,
+                    &s.body_lean,
+                    "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)",
+                    cfg.lockout_body_lean_back_max_deg,
+                    BODY_LEAN_NEUTRAL_BACK_DEG,
+                ),
+            };
+            let lean = -most_back;
+            let threshold = cfg.scaled(limit, ideal);
+            (lean > threshold).then(|| Fault {
+                measure: measure.into(),
+                measured: lean,
+                threshold,
+                unit: DEG,
+                excess: lean - threshold,
+                major: limit - ideal,
+                span: ctx.span(l, |f| -series[f] > threshold),
+                cue: cue::LEAN_BACK,
+            })
         }
         CheckId::LeftRightImbalance => {
             let tilt_t = cfg.scaled(cfg.imbalance_tilt_max_deg, 0.0);

@@ -897,6 +897,17 @@ impl Series {
     pub fn t(&self, f: usize) -> f64 {
         self.times.get(f).copied().unwrap_or(f64::NAN)
     }
+
+    /// Mean frame rate of the clip.
+    pub fn fps(&self) -> f64 {
+        let span = (self.t(self.n.saturating_sub(1)) - self.t(0)).max(1e-9);
+        (self.n.max(2) - 1) as f64 / span
+    }
+
+    /// Frames in `secs` at the clip's mean frame rate, at least one.
+    pub fn frames(&self, secs: f64) -> usize {
+        ((secs * self.fps()).round() as usize).max(1)
+    }
 }
 
 fn opt(v: f64) -> Option<f32> {

@@ -85,6 +85,9 @@ pub struct Detected {
     pub reps: Vec<RawRep>,
     /// Why there are no reps, when there are none.
     pub no_reps_reason: Option<String>,
+    /// Bar height (canonical, pixels) below which the bar is down for the whole clip: at the
+    /// floor, or at a Romanian deadlift's bottom. `NaN` when the bar was never seen.
+    pub bar_down: f64,
 }
 
 pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, notes: &mut Vec<String>) -> Detected {
@@ -92,6 +95,7 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
     let lo = signal::percentile(h.iter().copied(), RANGE_PERCENTILES.0);
     let hi = signal::percentile(h.iter().copied(), RANGE_PERCENTILES.1);
     let range = hi - lo;
+    let bar_down = lo + cfg.rep_low_frac * range;
     let fallback = if requested == LiftVariant::Auto {
         LiftVariant::Conventional
     } else {
@@ -101,6 +105,7 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         variant: fallback,
         reps: Vec::new(),
         no_reps_reason: Some(reason),
+        bar_down,
     };
     let Some(leg) = body.leg_px else {
         return none("the lifter's legs and trunk were never visible".into());
@@ -115,13 +120,12 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
             100.0 * cfg.min_bar_travel_leg_frac
         ));
     }
-    let low_level = low_level(lo, range, cfg);
     let high_level = lo + cfg.rep_high_frac * range;
     let mut zones: Vec<Zone> = Vec::new();
     for (f, &v) in h.iter().enumerate() {
         let kind = if v.is_nan() {
             continue;
-        } else if v <= low_level {
+        } else if v <= bar_down {
             Kind::Low
         } else if v >= high_level {
             Kind::High
@@ -199,19 +203,8 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         variant,
         reps,
         no_reps_reason,
+        bar_down,
     }
-}
-
-/// Bar height below which the bar counts as down (at the floor, or an RDL's bottom).
-fn low_level(lo: f64, range: f64, cfg: &Config) -> f64 {
-    lo + cfg.rep_low_frac * range
-}
-
-/// [`low_level`] of a clip's bar height, NaN when the bar was never seen.
-pub fn bar_low_level(s: &Series, cfg: &Config) -> f64 {
-    let lo = signal::percentile(s.bar_h.iter().copied(), RANGE_PERCENTILES.0);
-    let hi = signal::percentile(s.bar_h.iter().copied(), RANGE_PERCENTILES.1);
-    low_level(lo, hi - lo, cfg)
 }
 
 /// Romanian when the hips barely drop at the bottoms between standing positions.
@@ -337,10 +330,7 @@ const TOP_SPIKE_S: f64 = 0.15;
 
 /// The bar height through a running median [`TOP_SPIKE_S`] wide on each side.
 fn despiked(s: &Series) -> Vec<f64> {
-    let span = (s.t(s.n.saturating_sub(1)) - s.t(0)).max(1e-9);
-    let fps = s.n.saturating_sub(1) as f64 / span;
-    let half = ((TOP_SPIKE_S * fps).round() as usize).max(1);
-    signal::running_median(&s.bar_h, half)
+    signal::running_median(&s.bar_h, s.frames(TOP_SPIKE_S))
 }
 
 /// Highest valid value of `h` over `from..=to` and where it is.

@@ -36,6 +36,22 @@ fn noisy(spec: Spec, seed: u64) -> Spec {
     }
 }
 
+/// The clip as generated, mirrored, and with pose-model noise: a rule must give the same verdict
+/// on all three.
+fn clean_mirrored_noisy(base: Spec) -> [(&'static str, Spec); 3] {
+    [
+        ("clean", base.clone()),
+        (
+            "mirrored",
+            Spec {
+                mirror: true,
+                ..base.clone()
+            },
+        ),
+        ("noisy", noisy(base, 7)),
+    ]
+}
+
 struct FaultCase {
     name: &'static str,
     lift: Lift,
@@ -116,18 +132,7 @@ fn each_fault_found_on_its_rep_only() {
             faults: vec![None, Some(case.fault), None],
             ..Spec::default()
         };
-        let variants = [
-            ("clean", base.clone()),
-            (
-                "mirrored",
-                Spec {
-                    mirror: true,
-                    ..base.clone()
-                },
-            ),
-            ("noisy", noisy(base.clone(), 7)),
-        ];
-        for (kind, spec) in variants {
+        for (kind, spec) in clean_mirrored_noisy(base) {
             let a = run(&spec);
             let problems = [
                 (a.reps.len() != 3).then(|| format!("{} reps", a.reps.len())),
@@ -714,18 +719,7 @@ fn lean_back_judged_from_the_whole_body_when_the_plate_hides_the_hip() {
         faults: vec![None, Some(Fault::LeanBack), None],
         ..Spec::default()
     };
-    let variants = [
-        ("clean", base.clone()),
-        (
-            "mirrored",
-            Spec {
-                mirror: true,
-                ..base.clone()
-            },
-        ),
-        ("noisy", noisy(base, 7)),
-    ];
-    for (kind, spec) in variants {
+    for (kind, spec) in clean_mirrored_noisy(base) {
         let a = run(&spec);
         assert_eq!(a.reps.len(), 3, "{kind}");
         let rep2 = &a.reps[1].metrics;
