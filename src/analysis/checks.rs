@@ -31,7 +31,8 @@ const NECK_NEUTRAL_EXTENSION_DEG: f64 = 0.0;
 /// incomplete lockouts leave the knees 7-24 degrees short of straight (the rendered suites'
 /// labels; peers call under 170 incomplete), whereas the lockout knee readings under 150 on the
 /// rendered suites (108-149, on good or lean-back lockouts) came from a knee keypoint pulled
-/// towards the plate hub, and their hip angles (which use the knee) were off with them.
+/// towards the plate hub, and their hip angles (which use the knee) were off with them
+/// (`liftcheck analyze --json`, rep metric `lockout_knee_deg`).
 const LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG: f64 = 150.0;
 
 /// Ideal knee angle at the bottom of a Romanian deadlift: soft, not locked (calibrate).

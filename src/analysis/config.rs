@@ -63,8 +63,8 @@ pub struct Config {
     pub event_tolerance_frac: f64,
     /// `Auto` variant: below this hip drop (fraction of leg length) from standing to the bottom the
     /// lift is a Romanian deadlift: midway between soft knees (~0.1 leg lengths) and a
-    /// conventional start (~0.3). Measured (`liftcheck analyze` on 56 rendered clips of
-    /// `scripts/synth` suites): Romanian deadlifts 0.05-0.26 (median 0.14; the deep ones take
+    /// conventional start (~0.3). Measured (`scripts/synth/measure.py variant`, which reads
+    /// `liftcheck analyze`'s note, on 56 rendered clips): Romanian deadlifts 0.05-0.26 (median 0.14; the deep ones take
     /// the plates to within a few centimetres of the floor), conventional and sumo 0.26-0.68;
     /// six real conventional clips 0.33-0.62, a trap-bar clip 0.22 and a stiff-legged pull from
     /// the floor 0.00. The two groups touch, so the plate rule in `reps.rs` decides the low ones
@@ -184,8 +184,8 @@ pub struct Config {
     /// mid-foot: 3.5-6.1 degrees on 27 good lockouts of the rendered suites' ground truth (8
     /// bodies), 9.0-11.1 on their 6 lean-backs (trunk 10.6-16.3 degrees back); the limit sits
     /// between the groups, nearer the faults for keypoint error near the plate (predicted good
-    /// lockouts read up to 7.7). Measured with the keypoints and ground truth of
-    /// `scripts/synth` suites; see the README's "Judgement".
+    /// lockouts read up to 7.7). Measured with `scripts/synth/measure.py lockout` on the
+    /// rendered suites (see the README's "Judgement").
     pub lockout_body_lean_back_max_deg: f64,
     /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate:
     /// above the ~2 degrees of keypoint jitter across a shoulder width; good rendered front-view
@@ -195,7 +195,8 @@ pub struct Config {
     /// in front of the thighs are the least precise keypoints of a front view: 21 good rendered
     /// front-view reps read up to 7.7 (and gave all three imbalance findings on the development
     /// suites' good reps at the shared 5-degree limit), so an uneven bar shows mostly through
-    /// the shoulders and this limit sits above that noise.
+    /// the shoulders and this limit sits above that noise (`liftcheck analyze --json`, rep metric
+    /// `max_bar_tilt_change_deg`).
     pub imbalance_bar_tilt_max_deg: f64,
     /// Left/right: most sideways shift of the hips over the feet from set-up, fraction of leg
     /// length (calibrate).

@@ -546,9 +546,9 @@ struct BarTrack {
     cm_per_px: Option<f64>,
     /// Side views where a plate was seen: its cleaned centre's x, `NaN` where it went unseen for
     /// longer than the gap fill. The near hand grips the bar behind that plate, so its keypoint is
-    /// the pose model's guess (rendered clips: up to 17 px forward of the true bar near lockout
-    /// while the true wrist stayed within 2 px of it); the bar's forward travel is followed on
-    /// the plate instead.
+    /// the pose model's guess (rendered suite 23 clip 003: up to 17 px off the true bar, where the
+    /// true wrist stays within 2 px of it; `scripts/synth/measure.py wrists`); the bar's forward
+    /// travel is followed on the plate instead.
     plate_x: Option<Vec<f64>>,
 }
 

@@ -239,6 +239,10 @@ fn infer_variant(
         notes.push("lift variant could not be inferred (hips not visible): conventional assumed".into());
         return LiftVariant::Conventional;
     }
+    notes.push(format!(
+        "hips drop {drop:.2} leg lengths from standing to the bottom (a Romanian deadlift drops less than {})",
+        cfg.rdl_max_hip_drop_leg_frac
+    ));
     if drop >= cfg.rdl_max_hip_drop_leg_frac {
         return LiftVariant::Conventional;
     }
@@ -258,7 +262,9 @@ fn infer_variant(
 
 /// Bar height at the bottom of a rep, in plate radii above the floor (mid-foot level), at or
 /// below which the plates rest on the floor (1.0 when measured exactly). Only consulted when the
-/// hips barely drop. Measured with `liftcheck analyze` (a temporary debug line printed it):
+/// hips barely drop. Measured with `scripts/synth/measure.py variant` (from `liftcheck
+/// analyze`'s note; the plate rule is consulted only below the hip-drop limit, so raise
+/// `rdl_max_hip_drop_leg_frac` in a `--config` file to read it on every clip):
 /// conventional pulls read 0.42-1.25 on 19 rendered side-view clips and 0.12-1.12 on six real
 /// ones (a stiff-legged pull from the floor 0.86); Romanian deadlifts 1.26-1.98 on five rendered
 /// clips (the deep ones bring the plates within 4 cm of the floor: 1.17 by their ground truth),

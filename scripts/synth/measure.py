@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Measurements behind the analysis' calibrated limits, on rendered clips with ground truth.
+
+Runs `liftcheck analyze` on each clip (keypoints are cached, so a second run is quick) and
+compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard library only.
+
+  measure.py lockout DIR...  side views, per conventional rep over the first 0.4 s of
+                             lockout: trunk lean (hip to shoulder) and whole-body lean
+                             (mid-foot to shoulder), degrees, negative = leaning back
+                             (limits `lockout_lean_back_max_deg`,
+                             `lockout_body_lean_back_max_deg`)
+  measure.py wrists DIR...   side views, per rep from set-up to lockout: the largest
+                             horizontal distance of the near wrist from the true bar, px
+                             (why bar drift follows the plate)
+  measure.py head DIR...     side views, per rep from set-up to knee pass: the face direction
+                             (ear to nose) and the neck (shoulder to ear) against the trunk
+                             line, degrees (why the head rule cannot be calibrated on 360p renders)
+  measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
+                             it infers the variant (`rdl_max_hip_drop_leg_frac`,
+                             FLOOR_CONTACT_MAX_RADII)
+
+DIR holds clips as rendered by make_suite.py (NNN.mp4 + NNN.json). The liftcheck binary is
+target/release/liftcheck unless $LIFTCHECK is set; run through scripts/run.sh once first so the
+models and ONNX Runtime are in place.
+"""
+import glob
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("LIFTCHECK", os.path.join(ROOT, "target", "release", "liftcheck"))
+
+
+def liftcheck(mp4, *args):
+    env = dict(os.environ)
+    ort = os.path.join(ROOT, ".deps", "onnxruntime", "libonnxruntime.so")
+    if "ORT_DYLIB_PATH" not in env and os.path.exists(ort):
+        env["ORT_DYLIB_PATH"] = ort
+    subprocess.run([BIN, "analyze", mp4, "-q", *args], env=env, capture_output=True, check=False)
+
+
+def clips(dirs):
+    for d in dirs:
+        for gt_path in sorted(glob.glob(os.path.join(d, "*.json"))):
+            mp4 = gt_path[:-5] + ".mp4"
+            if not os.path.exists(mp4):
+                continue
+            gt = json.load(open(gt_path))
+            if "frames" in gt and "camera" in gt:
+                yield mp4, gt
+
+
+def predicted(mp4):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "k.json")
+        liftcheck(mp4, "--keypoints", out)
+        return json.load(open(out))["frames"]
+
+
+def analysis(mp4):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "a.json")
+        liftcheck(mp4, "--json", out)
+        return json.load(open(out))
+
+
+class Side:
+    """A side-view clip's keypoints in canonical coordinates (x forward, y up)."""
+
+    def __init__(self, gt):
+        self.names = {n: i for i, n in enumerate(gt["keypoint_names"]["blazepose33"])}
+        self.near = "left" if gt["camera"]["view"] == "side_left" else "right"
+        first = gt["frames"][0]["blazepose33"]
+        toe, heel = first[self.names[self.near + "_foot_index"]], first[self.names[self.near + "_heel"]]
+        self.forward = 1.0 if toe[0] > heel[0] else -1.0
+
+    def point(self, kps, name):
+        i = self.names[name if name == "nose" else self.near + "_" + name]
+        return (kps[i][0] * self.forward, -kps[i][1])
+
+    def midfoot(self, frames, confident):
+        """Median over the clip of the near heel-toe midpoint (pred: both visible >= 0.5)."""
+        xs, ys = [], []
+        for kps in frames:
+            if not kps:
+                continue
+            h, t = kps[self.names[self.near + "_heel"]], kps[self.names[self.near + "_foot_index"]]
+            if confident and (h[3] < 0.5 or t[3] < 0.5):
+                continue
+            xs.append((h[0] + t[0]) / 2 * self.forward)
+            ys.append(-(h[1] + t[1]) / 2)
+        return (median(xs), median(ys)) if xs else None
+
+
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else float("nan")
+
+
+def from_vertical(low, high):
+    """Angle of the line low -> high from vertical, degrees, forward positive."""
+    return math.degrees(math.atan2(high[0] - low[0], high[1] - low[1]))
+
+
+def between(u, v):
+    """Signed angle from direction u to direction v, degrees."""
+    return math.degrees(math.atan2(u[0] * v[1] - u[1] * v[0], u[0] * v[0] + u[1] * v[1]))
+
+
+def side_clips(dirs):
+    for mp4, gt in clips(dirs):
+        if gt["camera"]["view"].startswith("side"):
+            yield mp4, gt, Side(gt)
+
+
+def lockout(dirs):
+    print("clip rep source trunk_most_back body_most_back labels")
+    for mp4, gt, side in side_clips(dirs):
+        if gt["lift"]["variant"] == "romanian":
+            continue
+        pred = [f["keypoints"] for f in predicted(mp4)]
+        truth = [f["blazepose33"] for f in gt["frames"]]
+        fps = gt["video"]["fps"]
+        for rep in gt["reps"]:
+            start = rep["lockout_frame"]
+            end = min(start + int(0.4 * fps), rep["setdown_frame"] or len(truth) - 1, len(truth) - 1)
+            for source, frames, confident in (("gt", truth, False), ("pred", pred, True)):
+                mid = side.midfoot(frames, confident)
+                trunk, body = [], []
+                for f in range(start, end + 1):
+                    if not frames[f]:
+                        continue
+                    shoulder = side.point(frames[f], "shoulder")
+                    trunk.append(from_vertical(side.point(frames[f], "hip"), shoulder))
+                    if mid:
+                        body.append(from_vertical(mid, shoulder))
+                labels = ",".join(x["kind"] for x in rep["faults"]) or "-"
+                print(f"{mp4} {rep['index']} {source} {min(trunk, default=float('nan')):.1f} "
+                      f"{min(body, default=float('nan')):.1f} {labels}")
+
+
+def wrists(dirs):
+    print("clip rep largest_pred_wrist_off_bar_px largest_gt_wrist_off_bar_px")
+    for mp4, gt, side in side_clips(dirs):
+        pred = predicted(mp4)
+        wrist = side.names[side.near + "_wrist"]
+        for rep in gt["reps"]:
+            a = rep["setup_frame"] or 0
+            b = rep["lockout_frame"]
+            off_pred, off_gt = [], []
+            for f in range(a, b + 1):
+                bar = gt["frames"][f].get("bar")
+                if not bar:
+                    continue
+                off_gt.append(abs(gt["frames"][f]["blazepose33"][wrist][0] - bar["center"][0]))
+                if pred[f]["keypoints"]:
+                    off_pred.append(abs(pred[f]["keypoints"][wrist][0] - bar["center"][0]))
+            print(f"{mp4} {rep['index']} {max(off_pred, default=float('nan')):.1f} "
+                  f"{max(off_gt, default=float('nan')):.1f}")
+
+
+def head(dirs):
+    print("clip rep face_gt face_pred neck_gt neck_pred labels")
+    for mp4, gt, side in side_clips(dirs):
+        pred = [f["keypoints"] for f in predicted(mp4)]
+        for rep in gt["reps"]:
+            if rep.get("liftoff_frame") is None:
+                continue
+            a, b = rep["setup_frame"], rep["knee_pass_frame"] or rep["lockout_frame"]
+            out = {}
+            for source, frames in (("gt", [f["blazepose33"] for f in gt["frames"]]), ("pred", pred)):
+                face, neck = [], []
+                for f in range(a, b + 1):
+                    if not frames[f]:
+                        continue
+                    p = lambda n: side.point(frames[f], n)  # noqa: E731
+                    trunk = (p("shoulder")[0] - p("hip")[0], p("shoulder")[1] - p("hip")[1])
+                    face.append(between(trunk, (p("nose")[0] - p("ear")[0], p("nose")[1] - p("ear")[1])))
+                    neck.append(between(trunk, (p("ear")[0] - p("shoulder")[0], p("ear")[1] - p("shoulder")[1])))
+                out[source] = (median(face), median(neck))
+            labels = ",".join(x["kind"] for x in rep["faults"]) or "-"
+            print(f"{mp4} {rep['index']} {out['gt'][0]:.1f} {out['pred'][0]:.1f} "
+                  f"{out['gt'][1]:.1f} {out['pred'][1]:.1f} {labels}")
+
+
+def variant(dirs):
+    print("clip view true_variant hip_drop plate_clearance read_as")
+    for mp4, gt in clips(dirs):
+        a = analysis(mp4)
+        notes = " ".join(a.get("notes", []))
+        drop = re.search(r"hips drop ([-\d.]+) leg lengths", notes)
+        clear = re.search(r"lowest bar ([-\d.]+) plate radii", notes)
+        print(f"{mp4} {gt['camera']['view']} {gt['lift']['variant']} "
+              f"{drop.group(1) if drop else '-'} {clear.group(1) if clear else '-'} {a['variant']}")
+
+
+def main():
+    modes = {"lockout": lockout, "wrists": wrists, "head": head, "variant": variant}
+    if len(sys.argv) < 3 or sys.argv[1] not in modes:
+        sys.exit(__doc__)
+    modes[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
