@@ -102,33 +102,49 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
         serde_json::from_slice(&std::fs::read(repo_path("tests/fixtures/side_good_2reps.json")).expect("gt"))
             .expect("json");
     let frame_index = gt["reps"][0]["lockout_frame"].as_u64().expect("lockout frame") as usize;
-    let raw = |path: &Path| -> Vec<u8> {
-        let out = Command::new("ffmpeg")
-            .args(["-v", "error", "-i"])
-            .arg(path)
-            .args([
-                "-vf",
-                &format!("select=eq(n\\,{frame_index})"),
-                "-frames:v",
-                "1",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "rgb24",
-                "-",
-            ])
-            .output()
-            .expect("ffmpeg runs");
-        out.stdout
-    };
-    let (w, h) = (
+    let size = (
         gt["video"]["width"].as_i64().expect("width"),
         gt["video"]["height"].as_i64().expect("height"),
     );
-    let (a, b) = (raw(&clip), raw(&annotated));
-    assert_eq!(a.len() as i64, w * h * 3);
-    assert_eq!(a.len(), b.len());
-    let kp: Value = serde_json::from_slice(&std::fs::read(&keypoints).expect("kp")).expect("json");
+    assert_overlay_on_lifter(&clip, &annotated, &keypoints, frame_index, size, size);
+}
+
+/// One frame of `path` as RGB bytes, scaled to `w` x `h`.
+fn frame_rgb(path: &Path, frame_index: usize, (w, h): (i64, i64)) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args([
+            "-vf",
+            &format!("select=eq(n\\,{frame_index}),scale={w}:{h}"),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg runs");
+    assert_eq!(out.stdout.len() as i64, w * h * 3, "frame {frame_index} of {}", path.display());
+    out.stdout
+}
+
+/// On frame `frame_index`, the annotated clip (`out_size`) differs from the input (`in_size`,
+/// keypoints in its pixels) at the lifter's shoulder, hip, knee and ankle, and not at a point
+/// far from the lifter and the panels.
+fn assert_overlay_on_lifter(
+    clip: &Path,
+    annotated: &Path,
+    keypoints: &Path,
+    frame_index: usize,
+    in_size: (i64, i64),
+    out_size: (i64, i64),
+) {
+    let (w, h) = out_size;
+    let (a, b) = (frame_rgb(clip, frame_index, out_size), frame_rgb(annotated, frame_index, out_size));
+    let kp: Value = serde_json::from_slice(&std::fs::read(keypoints).expect("kp")).expect("json");
     let pose = &kp["frames"][frame_index]["keypoints"];
     let changed_near = |x: f64, y: f64| -> bool {
         let (x, y) = (x as i64, y as i64);
@@ -147,8 +163,9 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
             })
         })
     };
+    let (sx, sy) = (w as f64 / in_size.0 as f64, h as f64 / in_size.1 as f64);
     for joint in [11usize, 23, 25, 27] {
-        let (x, y) = (pose[joint][0].as_f64().expect("x"), pose[joint][1].as_f64().expect("y"));
+        let (x, y) = (pose[joint][0].as_f64().expect("x") * sx, pose[joint][1].as_f64().expect("y") * sy);
         assert!(changed_near(x, y), "nothing drawn at keypoint {joint} ({x:.0}, {y:.0})");
     }
     // A corner far from the lifter and the panels stays as it was.
@@ -156,6 +173,48 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
         !changed_near(w as f64 - 40.0, h as f64 * 0.55),
         "overlay drawn away from the lifter"
     );
+}
+
+/// Large inputs are annotated at 720p unless asked otherwise (never enlarged: the fixture above
+/// keeps its 640x360), with the overlay scaled along.
+#[test]
+fn annotated_clip_is_720p_by_default_and_source_size_on_request() {
+    let dir = tempfile::tempdir().expect("dir");
+    // The fixture's first two seconds at 1440x810 (short side above 720).
+    let clip = dir.path().join("large.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(repo_path(CLIP))
+        .args(["-t", "2", "-vf", "scale=1440:810", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"])
+        .arg(&clip)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(made.success());
+    let keypoints = dir.path().join("kp.json");
+    for (resolution, size) in [(None, (1280, 720)), (Some("source"), (1440, 810)), (Some("1080p"), (1440, 810))] {
+        let annotated = dir.path().join(format!("annotated-{}.mp4", resolution.unwrap_or("default")));
+        let mut args = vec![
+            OsStr::new("analyze"),
+            OsStr::new("--quiet"),
+            clip.as_os_str(),
+            OsStr::new("--annotate"),
+            annotated.as_os_str(),
+            OsStr::new("--keypoints"),
+            keypoints.as_os_str(),
+        ];
+        if let Some(r) = resolution {
+            args.extend([OsStr::new("--resolution"), OsStr::new(r)]);
+        }
+        let out = run(&args);
+        assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
+        let stream = &ffprobe_json(&annotated)["streams"][0];
+        assert_eq!(
+            (stream["width"].as_i64(), stream["height"].as_i64()),
+            (Some(size.0), Some(size.1)),
+            "{resolution:?}"
+        );
+        assert_overlay_on_lifter(&clip, &annotated, &keypoints, 45, (1440, 810), size);
+    }
 }
 
 #[test]

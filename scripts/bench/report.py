@@ -265,16 +265,17 @@ def main():
         verdicts = []
 
     # --- annotate ---------------------------------------------------------------------------------
-    ann = [r for r in runs if r["kind"] == "annotate"]
+    ann = [r for r in runs if r["kind"] in ("annotate", "annotate-source")]
     if ann:
         w("### `annotate` (pose stage, analysis and rendering, medians)")
         w("")
-        w("| clip | runs | wall s | fps | real-time factor | render pass s | CPU % | peak RSS MB |")
-        w("|---|---|---|---|---|---|---|---|")
-        for label in dict.fromkeys(r["label"] for r in ann):
-            rs = [r for r in ann if r["label"] == label and succeeded(r)]
+        w("| clip | output | runs | wall s | fps | real-time factor | render pass s | CPU % | peak RSS MB |")
+        w("|---|---|---|---|---|---|---|---|---|")
+        for kind, label in dict.fromkeys((r["kind"], r["label"]) for r in ann):
+            output = "input size (`--resolution source`)" if kind == "annotate-source" else "default (720p)"
+            rs = [r for r in ann if r["label"] == label and r["kind"] == kind and succeeded(r)]
             if not rs:
-                w(f"| {label} | failed (exit {ann[0].get('rc')}) | | | | | | |")
+                w(f"| {label} | {output} | failed | | | | | | |")
                 continue
             clip = clips.get(label, {})
             wall = med([r["wall"] for r in rs])
@@ -282,9 +283,9 @@ def main():
                           for m in [re.search(r"frames in ([\d.]+) s", r["stderr"])] if m])
             frames, seconds = clip.get("frames"), clip.get("duration")
             rtf = seconds / wall if seconds else None
-            w(f"| {label} | {len(rs)} | {fmt(wall, 2)} | {fmt(frames / wall if frames else None)} | {fmt(rtf, 2)}x | "
+            w(f"| {label} | {output} | {len(rs)} | {fmt(wall, 2)} | {fmt(frames / wall if frames else None)} | {fmt(rtf, 2)}x | "
               f"{fmt(render)} | {fmt(med([r.get('cpu_pct') for r in rs]), 0)} | {fmt(med([r.get('rss_mb') for r in rs]), 0)} |")
-            if rtf is not None and min(clip.get("width", 0), clip.get("height", 0)) >= 1080:
+            if rtf is not None and kind == "annotate" and min(clip.get("width", 0), clip.get("height", 0)) >= 1080:
                 verdicts.append((label, "annotate >= 1x real time", rtf >= TARGET_ANNOTATE_RTF, f"{rtf:.2f}x"))
         w("")
 

@@ -15,6 +15,10 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
   measure.py head DIR...     side views, per rep from set-up to knee pass: the face direction
                              (ear to nose) and the neck (shoulder to ear) against the trunk
                              line, degrees (why the head rule cannot be calibrated on 360p renders)
+  measure.py back DIR...     side views, per rep: the ground truth's added thoracic and lumbar
+                             flexion (most over set-up to lockout, less set-up) beside
+                             liftcheck's added bend of the upper and lower back outline
+                             (`upper_back_rounding_max_deg`, `lower_back_rounding_max_deg`)
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
                              it infers the variant (`rdl_max_hip_drop_leg_frac`,
                              FLOOR_CONTACT_MAX_RADII)
@@ -188,6 +192,29 @@ def head(dirs):
                   f"{out['gt'][1]:.1f} {out['pred'][1]:.1f} {labels}")
 
 
+def back(dirs):
+    print("clip rep variant thoracic_gt upper_pred lumbar_gt lower_pred labels")
+    for mp4, gt, side in side_clips(dirs):
+        a = analysis(mp4)
+        for rep in gt["reps"]:
+            if rep.get("liftoff_frame") is None:
+                continue
+            frames = gt["frames"][rep["setup_frame"]:rep["lockout_frame"] + 1]
+            added = {k: max(f["angles"][k] for f in frames) - frames[0]["angles"][k]
+                     for k in ("thoracic_flexion", "lumbar_flexion")}
+            lift_off = gt["frames"][rep["liftoff_frame"]]["t"]
+            found = [r for r in a["reps"] if r.get("lift_off") is not None]
+            pred = min(found, key=lambda r: abs(r["lift_off"]["time_s"] - lift_off), default=None)
+            if pred is not None and abs(pred["lift_off"]["time_s"] - lift_off) > 1.0:
+                pred = None
+            m = pred["metrics"] if pred else {}
+            fmt = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
+            labels = ",".join(x["kind"] for x in rep["faults"]) or "-"
+            print(f"{mp4} {rep['index']} {gt['lift']['variant']} {added['thoracic_flexion']:.1f} "
+                  f"{fmt(m.get('upper_back_change_deg'))} {added['lumbar_flexion']:.1f} "
+                  f"{fmt(m.get('lower_back_change_deg'))} {labels}")
+
+
 def variant(dirs):
     print("clip view true_variant hip_drop plate_clearance read_as")
     for mp4, gt in clips(dirs):
@@ -200,7 +227,7 @@ def variant(dirs):
 
 
 def main():
-    modes = {"lockout": lockout, "wrists": wrists, "head": head, "variant": variant}
+    modes = {"lockout": lockout, "wrists": wrists, "head": head, "back": back, "variant": variant}
     if len(sys.argv) < 3 or sys.argv[1] not in modes:
         sys.exit(__doc__)
     modes[sys.argv[1]](sys.argv[2:])

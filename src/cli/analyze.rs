@@ -14,7 +14,7 @@ use liftcheck::report;
 use liftcheck::track::PoseTrack;
 use liftcheck::video::{VideoInfo, VideoReader};
 
-use super::common::{CheckArgs, PoseArgs, check_clip, progress_bar};
+use super::common::{CheckArgs, PoseArgs, RenderArgs, check_clip, progress_bar};
 use crate::{EXIT_CLEAN, EXIT_FAULTS};
 
 #[derive(Args)]
@@ -46,6 +46,8 @@ pub struct AnalyzeArgs {
     pub pose: PoseArgs,
     #[command(flatten)]
     pub check: CheckArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
 }
 
 #[derive(Args)]
@@ -62,6 +64,8 @@ pub struct AnnotateArgs {
     pub pose: PoseArgs,
     #[command(flatten)]
     pub check: CheckArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
 }
 
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
@@ -99,7 +103,7 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         html::write_clip_report(&args.video, &name, &track, &analysis, out).context("writing the HTML report")?;
     }
     if let Some(out) = &args.annotate {
-        write_annotated(&args.video, &track, &analysis, out, args.quiet)?;
+        write_annotated(&args.video, &track, &analysis, out, args.render, args.quiet)?;
     }
     Ok(exit_code(&analysis))
 }
@@ -109,7 +113,7 @@ pub fn annotate(args: AnnotateArgs) -> anyhow::Result<u8> {
     let config = args.check.config()?;
     VideoReader::open(&args.video)?;
     let (track, _, analysis) = check_clip(&args.video, &args.pose, &args.check, &config, args.quiet)?;
-    write_annotated(&args.video, &track, &analysis, &args.output, args.quiet)?;
+    write_annotated(&args.video, &track, &analysis, &args.output, args.render, args.quiet)?;
     Ok(exit_code(&analysis))
 }
 
@@ -130,10 +134,12 @@ pub fn write_annotated(
     track: &PoseTrack,
     analysis: &Analysis,
     out: &Path,
+    render: RenderArgs,
     quiet: bool,
 ) -> anyhow::Result<()> {
     let bar = progress_bar(quiet, out);
-    let stats = annotate::annotate(video, track, analysis, out, |done, total| {
+    let max_short_side = render.resolution.max_short_side();
+    let stats = annotate::annotate(video, track, analysis, out, max_short_side, |done, total| {
         bar.set_length(total.max(done) as u64);
         bar.set_position(done as u64);
     })

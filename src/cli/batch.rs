@@ -21,7 +21,7 @@ use liftcheck::track::CacheKey;
 use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
-use super::common::{CheckArgs, PoseArgs, cached_track, warn_if_lifter_missing};
+use super::common::{CheckArgs, PoseArgs, RenderArgs, Resolution, cached_track, warn_if_lifter_missing};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
@@ -55,6 +55,8 @@ pub struct BatchArgs {
     pub pose: PoseArgs,
     #[command(flatten)]
     pub check: CheckArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
 }
 
 /// One line of the batch summary.
@@ -121,9 +123,10 @@ fn find_videos(dir: &Path, output: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// The settings a report depends on, as one string.
-fn settings_digest(pose: &PoseArgs, check: &CheckArgs, config: &Config, annotate: bool) -> String {
+/// `annotate` is the annotated clips' size, `None` when none are written.
+fn settings_digest(pose: &PoseArgs, check: &CheckArgs, config: &Config, annotate: Option<Resolution>) -> String {
     let text = format!(
-        "html|{:?}|{:?}|{:?}|{}|{}|{}",
+        "html|{:?}|{:?}|{:?}|{}|{:?}|{}",
         pose.model,
         pose.lifter,
         check.variant,
@@ -234,7 +237,14 @@ impl Job<'_> {
             report::frames_csv(&analysis, &mut w).map_err(std::io::Error::other)
         })?;
         if self.args.annotate {
-            write_annotated(video, &track, &analysis, &self.out_path(rel, "annotated.mp4"), true)?;
+            write_annotated(
+                video,
+                &track,
+                &analysis,
+                &self.out_path(rel, "annotated.mp4"),
+                self.args.render,
+                true,
+            )?;
         }
         let mut checks: Vec<String> = analysis.findings.iter().map(|f| f.check.name().to_string()).collect();
         checks.sort();
@@ -305,7 +315,12 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     // Split the cores between workers so inference threads never outnumber them.
     let mut pose = args.pose.clone();
     pose.threads = Some(pose.threads.unwrap_or((cores / jobs).max(1)));
-    let settings = settings_digest(&pose, &args.check, &config, args.annotate);
+    let settings = settings_digest(
+        &pose,
+        &args.check,
+        &config,
+        args.annotate.then_some(args.render.resolution),
+    );
     let mut worker_args = args.clone();
     worker_args.pose = pose;
     let job = Job {

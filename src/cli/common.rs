@@ -36,6 +36,35 @@ pub struct PoseArgs {
     pub no_cache: bool,
 }
 
+/// How annotated clips are written.
+#[derive(Args, Clone, Copy)]
+pub struct RenderArgs {
+    /// Size of annotated clips: `720p` and `1080p` scale larger inputs down to that short side
+    /// (smaller ones are kept), `source` keeps the input's size (slower to encode, larger files).
+    #[arg(long, value_enum, default_value = "720p")]
+    pub resolution: Resolution,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Resolution {
+    #[value(name = "720p")]
+    P720,
+    #[value(name = "1080p")]
+    P1080,
+    Source,
+}
+
+impl Resolution {
+    /// The most pixels on the short side, `None` for the input's size.
+    pub fn max_short_side(self) -> Option<u32> {
+        match self {
+            Resolution::P720 => Some(liftcheck::render::annotate::DEFAULT_MAX_SHORT_SIDE),
+            Resolution::P1080 => Some(1080),
+            Resolution::Source => None,
+        }
+    }
+}
+
 /// Which lift and how strictly to judge it.
 #[derive(Args, Clone)]
 pub struct CheckArgs {

@@ -8,14 +8,19 @@
 //! Encoding is done by an `ffmpeg` child process (libx264 `veryfast`, `+faststart` for web
 //! playback): OpenCV 4.6's own writer is stuck at x264's `medium` preset, about 2.6x the CPU,
 //! and puts the index at the end of the file. The child encodes on its own threads while this
-//! process decodes and draws the next frames.
+//! process decodes and draws the next frames. Frames go to it already in YUV 4:2:0 (converted
+//! here by OpenCV): ffmpeg's own conversion from BGR runs on one thread and costs more.
+//!
+//! By default the clip is written at 720p (short side 720, never enlarged): see
+//! [`DEFAULT_MAX_SHORT_SIDE`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use opencv::core::{Mat, Point as CvPoint};
+use opencv::core::{Mat, Point as CvPoint, Size};
+use opencv::imgproc;
 use opencv::prelude::*;
 
 use super::overlay::{self, Style};
@@ -29,6 +34,13 @@ use crate::video::{Frame, VideoError, VideoReader};
 pub const X264_PRESET: &str = "veryfast";
 /// x264 constant-quality factor: 23 is x264's default, visually clean for overlays.
 pub const X264_CRF: &str = "23";
+/// Short side of the annotated clip unless asked otherwise, pixels (larger clips are scaled
+/// down, smaller ones kept). The overlay's text and lines are sized for a 720-px short side (see
+/// [`Style::for_frame`]), and x264 `veryfast` costs about a third of the CPU at 720p that it
+/// does at 1080p (200 frames of the 1080p benchmark clip: 8.5 vs 24.6 CPU ms per frame,
+/// `scripts/bench.sh` notes the command), which is what lets `annotate` keep up with real time
+/// on two cores; `--resolution source` keeps the input's size.
+pub const DEFAULT_MAX_SHORT_SIDE: u32 = 720;
 /// A fault's banner stays up this long after its time range ends, so it can be read.
 const FAULT_LINGER_S: f64 = 1.0;
 /// The summary card covers the last this-many seconds (at most a quarter of the clip).
@@ -68,7 +80,7 @@ pub struct AnnotateStats {
     pub wall: Duration,
 }
 
-/// An ffmpeg process taking raw BGR frames on stdin and writing an H.264 MP4.
+/// An ffmpeg process taking raw YUV 4:2:0 frames (even sizes) on stdin and writing an H.264 MP4.
 struct Encoder {
     /// `None` once finished. An unfinished encoder (interrupt, error) is killed when dropped, so
     /// it cannot create its output file after the temporary file has been removed.
@@ -144,7 +156,7 @@ impl Encoder {
                 "-f",
                 "rawvideo",
                 "-pix_fmt",
-                "bgr24",
+                "yuv420p",
             ])
             .args([
                 "-s",
@@ -154,10 +166,7 @@ impl Encoder {
                 "-i",
                 "-",
             ])
-            // yuv420p needs even sizes; pad odd ones by a pixel.
             .args([
-                "-vf",
-                "pad=ceil(iw/2)*2:ceil(ih/2)*2",
                 "-c:v",
                 "libx264",
                 "-preset",
@@ -373,20 +382,51 @@ impl Painter<'_> {
     }
 }
 
+/// Size of the annotated clip for an upright input of `width` x `height`: scaled down (aspect
+/// kept) so the short side is at most `max_short_side` (`None`: the input's size), and rounded
+/// down to even numbers, which YUV 4:2:0 needs.
+pub fn output_size(width: i32, height: i32, max_short_side: Option<u32>) -> (i32, i32) {
+    let short = width.min(height).max(1);
+    let scale = match max_short_side {
+        Some(limit) if (limit as i32) < short => f64::from(limit) / f64::from(short),
+        _ => 1.0,
+    };
+    let even = |v: i32| (((f64::from(v) * scale).round() as i32) / 2 * 2).max(2);
+    (even(width), even(height))
+}
+
+/// A pose moved into the annotated clip's pixels.
+fn scaled_pose(pose: &Pose, sx: f32, sy: f32) -> Pose {
+    let mut out = pose.clone();
+    for k in &mut out.keypoints {
+        k.x *= sx;
+        k.y *= sy;
+    }
+    out
+}
+
 /// Writes the annotated clip for `input` to `output` (atomically: a temporary file beside it,
-/// renamed when complete). `on_progress(done, total)` is called after every frame.
+/// renamed when complete), its short side at most `max_short_side` pixels (`None`: the input's
+/// size). `on_progress(done, total)` is called after every frame.
 pub fn annotate(
     input: &Path,
     track: &PoseTrack,
     analysis: &Analysis,
     output: &Path,
+    max_short_side: Option<u32>,
     mut on_progress: impl FnMut(usize, usize),
 ) -> Result<AnnotateStats, RenderError> {
     let started = Instant::now();
     let mut stats = AnnotateStats::default();
     let mut reader = VideoReader::open(input)?;
     let info = reader.info().clone();
-    let (width, height) = (info.width as i32, info.height as i32);
+    let (in_width, in_height) = (info.width as i32, info.height as i32);
+    let (width, height) = output_size(in_width, in_height, max_short_side);
+    let resize = (width, height) != (in_width, in_height);
+    let (sx, sy) = (
+        width as f32 / in_width.max(1) as f32,
+        height as f32 / in_height.max(1) as f32,
+    );
     let duration = track.frames.last().map_or(0.0, |f| f.time_s);
     // Average rate over the clip, so variable-rate clips keep their duration.
     let fps = if track.frames.len() > 1 && duration > 0.0 {
@@ -416,6 +456,9 @@ pub fn annotate(
         summary_from_s: duration - SUMMARY_CARD_S.min(duration / 4.0),
     };
     let mut frame = Frame::default();
+    // Reused across frames: the frame at the output size, and its YUV 4:2:0 copy for ffmpeg.
+    let mut resized = Mat::default();
+    let mut yuv = Mat::default();
     let mut bar_history: Vec<Point> = Vec::new();
     let mut current_rep = None;
     let total = track.frames.len();
@@ -443,12 +486,29 @@ pub fn annotate(
             bar_history.clear();
         }
         if let (Some(x), Some(y)) = (metrics.bar_x_px, metrics.bar_y_px) {
-            bar_history.push(Point::new(x, y));
+            bar_history.push(Point::new(x * sx, y * sy));
         }
-        painter.draw(&mut frame.image, pose_frame.pose.as_ref(), metrics, &bar_history)?;
+        let canvas = if resize {
+            // Bilinear: area averaging at 1080p -> 720p (a 1.5 ratio) cost about 9 CPU ms per
+            // frame more (render pass of the benchmark clip: 23.1 vs 17.0 CPU s).
+            imgproc::resize(
+                &frame.image,
+                &mut resized,
+                Size::new(width, height),
+                0.0,
+                0.0,
+                imgproc::INTER_LINEAR,
+            )?;
+            &mut resized
+        } else {
+            &mut frame.image
+        };
+        let pose = pose_frame.pose.as_ref().map(|p| scaled_pose(p, sx, sy));
+        painter.draw(canvas, pose.as_ref(), metrics, &bar_history)?;
+        imgproc::cvt_color_def(canvas, &mut yuv, imgproc::COLOR_BGR2YUV_I420)?;
         stats.draw += t.elapsed();
         let t = Instant::now();
-        encoder.write(&frame.image)?;
+        encoder.write(&yuv)?;
         stats.encode_wait += t.elapsed();
         stats.frames += 1;
         on_progress(stats.frames, total);
@@ -467,4 +527,29 @@ pub fn annotate(
     destination.place(temp).map_err(write_err)?;
     stats.wall = started.elapsed();
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_size_cases() {
+        // (input, largest short side, output): scaled down keeping the aspect, never enlarged,
+        // always even (YUV 4:2:0).
+        let cases = [
+            ((1920, 1080), Some(720), (1280, 720)),
+            ((1080, 1920), Some(720), (720, 1280)),
+            ((3840, 2160), Some(1080), (1920, 1080)),
+            ((1920, 1080), Some(1080), (1920, 1080)),
+            ((640, 360), Some(720), (640, 360)),
+            ((1920, 1080), None, (1920, 1080)),
+            ((641, 361), None, (640, 360)),
+            ((1440, 1080), Some(720), (960, 720)),
+            ((1, 1), Some(720), (2, 2)),
+        ];
+        for ((w, h), limit, expected) in cases {
+            assert_eq!(output_size(w, h, limit), expected, "{w}x{h} at {limit:?}");
+        }
+    }
 }
