@@ -187,10 +187,11 @@ fn clips_of_unusual_shape() {
     let src = utf8(&clip);
 
     // One frame (with the lifter in it): too short for any analysis (the engine needs three
-    // frames with a pose). Exit 2, one line.
+    // frames with a pose). Exit 2, one line that says so, not that nobody was found.
     let one = make_clip(dir.path(), "one frame.mp4", &["-ss", "1", "-i", src, "-frames:v", "1"]);
     let out = unchanged(&one, || analyze(&one, &[]));
-    assert_clean_error(&out, "one frame.mp4", "frames");
+    assert_clean_error(&out, "one frame.mp4", "too short: 1 frame(s)");
+    assert!(!stderr(&out).contains("no lifter"), "{}", stderr(&out));
 
     // 8K (7680x4320), three frames: decodes (about 100 MB per frame) and the lifter is found;
     // too short for a rep, so the report says none. Exit 0.

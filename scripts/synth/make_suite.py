@@ -35,8 +35,10 @@ def clip_spec(suite_seed, i, args):
     r = rng.random()
     variant = "romanian" if r < args.rdl_fraction else "sumo" if r < args.rdl_fraction + args.sumo_fraction else "conventional"
     reps = int(rng.integers(1, args.max_reps + 1))
-    views = list(VIEW_P)
-    view = views[int(rng.choice(len(views), p=np.array(list(VIEW_P.values()))))]
+    view_p = {v: p for v, p in VIEW_P.items() if not args.views or v in args.views}
+    views = list(view_p)
+    p = np.array(list(view_p.values()))
+    view = views[int(rng.choice(len(views), p=p / p.sum()))]
     portrait = rng.random() < args.portrait_fraction
     fps = 60 if rng.random() < args.fps60_fraction else 30
     rot = 0
@@ -53,12 +55,17 @@ def clip_spec(suite_seed, i, args):
             pool = FRONTAL + ["head_up", "incomplete_lockout", "lean_back", "thoracic_rounding"]
         else:
             pool = SAGITTAL + (FRONTAL if view.startswith("oblique") else [])
+        if args.kinds:
+            pool = [k for k in pool if k in args.kinds]
         nf = 1 if rng.random() < 0.8 else 2
-        kinds = list(rng.choice(pool, size=min(nf, len(pool)), replace=False))
+        kinds = list(rng.choice(pool, size=min(nf, len(pool)), replace=False)) if pool else []
         for k in kinds:
             sev = round(float(rng.uniform(0.3, 1.0)), 2)
             which = sorted(set(int(x) for x in rng.choice(np.arange(1, reps + 1), size=int(rng.integers(1, reps + 1)), replace=False)))
-            faults.append({"kind": str(k), "severity": sev, "reps": which})
+            fault = {"kind": str(k), "severity": sev, "reps": which}
+            if args.rounding_onset != "setup" and k in ("thoracic_rounding", "lumbar_rounding"):
+                fault["onset"] = args.rounding_onset
+            faults.append(fault)
     cfg = {"seed": seed, "lift": {"variant": variant, "reps": reps},
            "faults": faults, "camera": {"view": view},
            "video": {"width": w, "height": h, "fps": fps, "rotation_meta": rot}}
@@ -77,6 +84,12 @@ def main():
     ap.add_argument("--sumo-fraction", type=float, default=0.15)
     ap.add_argument("--portrait-fraction", type=float, default=0.3)
     ap.add_argument("--fps60-fraction", type=float, default=0.2)
+    ap.add_argument("--views", type=lambda v: v.split(","), default=None,
+                    help=f"comma-separated views to draw from (default all: {','.join(VIEW_P)})")
+    ap.add_argument("--kinds", type=lambda v: v.split(","), default=None,
+                    help="comma-separated fault kinds to draw from (default all that suit the lift and view)")
+    ap.add_argument("--rounding-onset", choices=["setup", "pull"], default="setup",
+                    help="spine rounding already there at set-up (default) or appearing as the bar leaves the floor")
     args = ap.parse_args()
     from liftsynth import SCHEMA_VERSION, __version__
     from liftsynth.clip import render_clip

@@ -164,8 +164,18 @@ impl Tracks {
                     && [lm::LEFT_HIP, lm::RIGHT_HIP].iter().any(|&s| !x[s][f].is_nan())
             })
             .count();
+        if n < MIN_USABLE_FRAMES {
+            return Err(AnalysisError::TooShort {
+                frames: n,
+                needed: MIN_USABLE_FRAMES,
+            });
+        }
         if usable < MIN_USABLE_FRAMES {
-            return Err(AnalysisError::NoLifter { usable, total: n });
+            return Err(AnalysisError::NoLifter {
+                usable,
+                total: n,
+                needed: MIN_USABLE_FRAMES,
+            });
         }
         let times = input.frames.iter().map(|f| f.time_s).collect();
         Ok(Tracks {

@@ -42,8 +42,10 @@ pub enum AnalysisError {
     ConfigSyntax(String),
     #[error("input: {0}")]
     InvalidInput(String),
-    #[error("no lifter found: a usable pose on {usable} of {total} frames")]
-    NoLifter { usable: usize, total: usize },
+    #[error("no lifter found: shoulders and hips seen on only {usable} of {total} frames (needs {needed})")]
+    NoLifter { usable: usize, total: usize, needed: usize },
+    #[error("too short: {frames} frame(s) with a picture, needs at least {needed}")]
+    TooShort { frames: usize, needed: usize },
 }
 
 /// Everything the analysis reads: keypoints per frame plus optional image-derived extras.

@@ -13,7 +13,7 @@ from . import scene as S
 from .body import PARTS, BodyData, rot_align, rot_y
 from .config import PLATES, complete
 from .motion import BAR_Y0, FAULT_MAX, Lifter
-from .plan import ADDITIVE, Planner, shape
+from .plan import ADDITIVE, Planner, fault_shapes, shape
 from .pose import Poser
 
 PIXEL_CONVENTION = ("continuous pixel coordinates of the upright (displayed) frame: origin at the top-left "
@@ -416,7 +416,8 @@ def _fault_ranges(cfg, planner, frames, rep_events):
                     continue
                 ph, h = f["phase"], f["_h"]
                 if kind in ADDITIVE:
-                    a = max(shape(s, h, planner.keys[rep.index - 1]["h_kp"]) for _, _, s in ADDITIVE[kind])
+                    a = max(shape(s, h, planner.keys[rep.index - 1]["h_kp"])
+                            for _, _, s in fault_shapes(kind, rep.onsets[kind]))
                     if ph in ("approach", "stand"):
                         a = 0.0
                 elif kind == "hips_shoot_up":
@@ -433,7 +434,10 @@ def _fault_ranges(cfg, planner, frames, rep_events):
             on = [i for i, a in act if a >= 0.5]
             rng = [min(on), max(on)] if on else None
             param = {k: round(v * sev, 4) for k, v in FAULT_MAX[kind].items()}
-            lst.append({"kind": kind, "severity": round(sev, 3), "frames": rng, "param": param})
+            entry = {"kind": kind, "severity": round(sev, 3), "frames": rng, "param": param}
+            if rep.onsets[kind] != "setup":
+                entry["onset"] = rep.onsets[kind]
+            lst.append(entry)
         out[rep.index] = lst
     return out
 

@@ -4,6 +4,7 @@ import copy
 import numpy as np
 
 from .motion import FAULT_KINDS
+from .plan import ROUNDING_ONSETS
 
 VIEWS = {"side_left": 90.0, "side_right": -90.0, "front": 0.0, "rear": 180.0,
          "oblique_front": 45.0, "oblique_rear": 135.0}
@@ -95,6 +96,8 @@ def complete(cfg):
     cfg.setdefault("faults", [])
     for f in cfg["faults"]:
         assert f["kind"] in FAULT_KINDS, f["kind"]
+        assert f.get("onset", "setup") in ROUNDING_ONSETS, f["onset"]
+        assert "onset" not in f or f["kind"] in ("thoracic_rounding", "lumbar_rounding"), f
         f.setdefault("reps", list(range(1, lift["reps"] + 1)))
     video = cfg.setdefault("video", {})
     video.setdefault("fps", 30)

@@ -6,7 +6,8 @@ from .motion import BAR_Y0, FAULT_KINDS, FAULT_MAX, minjerk, smooth
 
 # additive fault deviations: parameter -> value at severity 1, and the shape over the rep
 # shape names: "whole" (whole rep), "early" (set-up to knee pass, easing at the top),
-# "mid" (grows from the floor to a peak at knee pass, partly kept at the top)
+# "mid" (grows from the floor to a peak at knee pass, partly kept at the top), "develops" (none
+# on the floor, full by halfway to knee pass, easing at the top like "early")
 ADDITIVE = {
     "thoracic_rounding": [("thoracic", 40.0, "early")],
     "lumbar_rounding": [("lumbar", 30.0, "early")],
@@ -27,6 +28,10 @@ def shape(name, h, h_kp):
         return 1.0
     if name == "early":
         return 1.0 if h <= h_kp else 1.0 - 0.75 * smooth((h - h_kp) / max(1e-6, 1 - h_kp))
+    if name == "develops":
+        if h <= h_kp:
+            return float(smooth(h / max(0.5 * h_kp, 1e-6)))
+        return 1.0 - 0.75 * smooth((h - h_kp) / max(1e-6, 1 - h_kp))
     if name == "early0":
         return 1.0 if h <= h_kp else 1.0 - smooth((h - h_kp) / max(1e-6, 1 - h_kp))
     if name == "mid":
@@ -38,10 +43,24 @@ def shape(name, h, h_kp):
     raise ValueError(name)
 
 
+# Spine rounding can be there from the set-up ("setup", the default: a lifter who sets up
+# rounded) or appear under load as the bar leaves the floor ("pull").
+ROUNDING_ONSETS = ("setup", "pull")
+
+
+def fault_shapes(kind, onset="setup"):
+    """(parameter, value at severity 1, shape) of an additive fault, for its onset."""
+    shapes = ADDITIVE.get(kind, [])
+    if onset == "pull":
+        shapes = [(par, mx, "develops" if shp == "early" else shp) for par, mx, shp in shapes]
+    return shapes
+
+
 class Rep:
     def __init__(self, index, faults):
         self.index = index
         self.faults = {f["kind"]: float(f["severity"]) for f in faults}
+        self.onsets = {f["kind"]: f.get("onset", "setup") for f in faults}
 
     def sev(self, kind):
         return self.faults.get(kind, 0.0)
@@ -71,7 +90,7 @@ class Planner:
     def additive(self, rep, h, h_kp, weight=1.0):
         add = dict(thoracic=0.0, lumbar=0.0, neck=0.0, bar_z=0.0, alpha=0.0, shift=0.0, roll=0.0, side_bend=0.0)
         for kind, sev in rep.faults.items():
-            for par, mx, shp in ADDITIVE.get(kind, []):
+            for par, mx, shp in fault_shapes(kind, rep.onsets[kind]):
                 add[par] += weight * sev * mx * shape(shp, h, h_kp)
         return add
 
