@@ -44,7 +44,7 @@ pub enum AnalysisError {
     InvalidInput(String),
     #[error("no lifter found: shoulders and hips seen on only {usable} of {total} frames (needs {needed})")]
     NoLifter { usable: usize, total: usize, needed: usize },
-    #[error("too short: {frames} frame(s) with a picture, needs at least {needed}")]
+    #[error("too short: {frames} frame(s), needs at least {needed}")]
     TooShort { frames: usize, needed: usize },
 }
 
