@@ -26,7 +26,7 @@ const SIDE_VIEW_FOOT_FRACTION: f32 = 0.15;
 /// well below this rate anyway.
 const PLATE_SEARCH_HZ: f64 = 15.0;
 /// Bump when the cached layout or the pose stage's output changes.
-const CACHE_FORMAT_VERSION: u32 = 6;
+const CACHE_FORMAT_VERSION: u32 = 7;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -15,13 +15,17 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
   measure.py head DIR...     side views, per rep from set-up to knee pass: the face direction
                              (ear to nose) and the neck (shoulder to ear) against the trunk
                              line, degrees (why the head rule cannot be calibrated on 360p renders)
-  measure.py back DIR...     side views, per rep: the ground truth's added thoracic and lumbar
-                             flexion (most over set-up to lockout, less set-up) beside
-                             liftcheck's added bend of the upper and lower back outline
-                             (`upper_back_rounding_max_deg`, `lower_back_rounding_max_deg`)
+  measure.py back DIR...     side views, conventional and sumo reps: the ground truth's thoracic
+                             and lumbar flexion at set-up over the lifter's neutral, and added
+                             from set-up to lockout, beside liftcheck's added bend of the upper
+                             and lower back outline (`upper_back_rounding_max_deg`,
+                             `lower_back_rounding_max_deg`)
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
                              it infers the variant (`rdl_max_hip_drop_leg_frac`,
                              FLOOR_CONTACT_MAX_RADII)
+
+`measure.py --config FILE MODE DIR...` passes a thresholds file (from `liftcheck config`) to
+liftcheck, e.g. to compare a setting's values.
 
 DIR holds clips as rendered by make_suite.py (NNN.mp4 + NNN.json). The liftcheck binary is
 target/release/liftcheck unless $LIFTCHECK is set; run through scripts/run.sh once first so the
@@ -40,12 +44,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.environ.get("LIFTCHECK", os.path.join(ROOT, "target", "release", "liftcheck"))
 
 
+EXTRA_ARGS = []  # e.g. ["--config", FILE] from the command line
+
+
 def liftcheck(mp4, *args):
     env = dict(os.environ)
     ort = os.path.join(ROOT, ".deps", "onnxruntime", "libonnxruntime.so")
     if "ORT_DYLIB_PATH" not in env and os.path.exists(ort):
         env["ORT_DYLIB_PATH"] = ort
-    subprocess.run([BIN, "analyze", mp4, "-q", *args], env=env, capture_output=True, check=False)
+    subprocess.run([BIN, "analyze", mp4, "-q", *EXTRA_ARGS, *args], env=env, capture_output=True, check=False)
 
 
 def clips(dirs):
@@ -193,15 +200,20 @@ def head(dirs):
 
 
 def back(dirs):
-    print("clip rep variant thoracic_gt upper_pred lumbar_gt lower_pred labels")
+    print("clip rep thoracic_setup thoracic_added upper_pred lumbar_setup lumbar_added lower_pred labels")
     for mp4, gt, side in side_clips(dirs):
+        if gt["lift"]["variant"] == "romanian":
+            continue
         a = analysis(mp4)
+        form = gt["config"]["form"]
         for rep in gt["reps"]:
             if rep.get("liftoff_frame") is None:
                 continue
             frames = gt["frames"][rep["setup_frame"]:rep["lockout_frame"] + 1]
-            added = {k: max(f["angles"][k] for f in frames) - frames[0]["angles"][k]
-                     for k in ("thoracic_flexion", "lumbar_flexion")}
+            # Rounded at set-up: flexion over the lifter's neutral; added: most over set-up later.
+            setup = {k: frames[0]["angles"][k + "_flexion"] - form[k] for k in ("thoracic", "lumbar")}
+            added = {k: max(f["angles"][k + "_flexion"] for f in frames) - frames[0]["angles"][k + "_flexion"]
+                     for k in ("thoracic", "lumbar")}
             lift_off = gt["frames"][rep["liftoff_frame"]]["t"]
             found = [r for r in a["reps"] if r.get("lift_off") is not None]
             pred = min(found, key=lambda r: abs(r["lift_off"]["time_s"] - lift_off), default=None)
@@ -209,9 +221,10 @@ def back(dirs):
                 pred = None
             m = pred["metrics"] if pred else {}
             fmt = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
-            labels = ",".join(x["kind"] for x in rep["faults"]) or "-"
-            print(f"{mp4} {rep['index']} {gt['lift']['variant']} {added['thoracic_flexion']:.1f} "
-                  f"{fmt(m.get('upper_back_change_deg'))} {added['lumbar_flexion']:.1f} "
+            labels = ",".join(x["kind"] + ("@" + x.get("onset", "setup") if "rounding" in x["kind"] else "")
+                              for x in rep["faults"]) or "-"
+            print(f"{mp4} {rep['index']} {setup['thoracic']:.1f} {added['thoracic']:.1f} "
+                  f"{fmt(m.get('upper_back_change_deg'))} {setup['lumbar']:.1f} {added['lumbar']:.1f} "
                   f"{fmt(m.get('lower_back_change_deg'))} {labels}")
 
 
@@ -228,9 +241,13 @@ def variant(dirs):
 
 def main():
     modes = {"lockout": lockout, "wrists": wrists, "head": head, "back": back, "variant": variant}
-    if len(sys.argv) < 3 or sys.argv[1] not in modes:
+    args = sys.argv[1:]
+    if len(args) >= 3 and args[0] == "--config":
+        EXTRA_ARGS.extend(args[:2])
+        args = args[2:]
+    if len(args) < 2 or args[0] not in modes:
         sys.exit(__doc__)
-    modes[sys.argv[1]](sys.argv[2:])
+    modes[args[0]](args[1:])
 
 
 if __name__ == "__main__":

@@ -163,6 +163,10 @@ pub struct Spec {
     pub settle_from_below: bool,
     /// Romanian deadlift: knee bend at the bottom, degrees (deeper lifts bend them more).
     pub rdl_knee_flex: f64,
+    /// The lower half of the back outline bends this many degrees further per degree the trunk
+    /// is more upright than at [`Key::SETUP`], with no change in the spine: the opening hip
+    /// crease as rendered bodies show it (0: an ideal outline).
+    pub hip_crease_bend_per_deg: f64,
 }
 
 impl Default for Spec {
@@ -186,6 +190,7 @@ impl Default for Spec {
             partial_pull: false,
             settle_from_below: false,
             rdl_knee_flex: Key::RDL_BOTTOM.knee_flex,
+            hip_crease_bend_per_deg: 0.0,
         }
     }
 }
@@ -588,7 +593,8 @@ pub fn generate(spec: &Spec) -> Clip {
     let floor = solve(&Key::SETUP).wrist.1;
     for f in 0..n {
         let t = f as f64 / spec.fps;
-        let key = key_at(&plan, t);
+        let mut key = key_at(&plan, t);
+        key.lower_bend += spec.hip_crease_bend_per_deg * (Key::SETUP.trunk - key.trunk).max(0.0);
         // The bar cannot sink into the floor: a pose that would put it lower bends the knees
         // just enough to leave it resting there (as when the hips rise before the bar moves).
         let mut sag = solve(&key);

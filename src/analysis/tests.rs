@@ -923,3 +923,38 @@ fn a_squat_bend_at_lockout_is_a_keypoint_error() {
     });
     assert!(checks_of(&soft, 2).contains(&CheckId::IncompleteLockout));
 }
+
+/// The lower half of the back outline bends further as the hips open, with no change in the
+/// spine (rendered good reps: about 1.3 degrees per degree of trunk rise). Only frames within
+/// `back_outline_max_trunk_change_deg` of the set-up's trunk angle are compared with it, so that
+/// climb is no rounding; with 15 degrees it was (1.3 x 15 = 19.5 against a 15-degree limit).
+#[test]
+fn outline_bending_as_the_hips_open_is_not_rounding() {
+    for (name, spec) in clean_mirrored_noisy(Spec {
+        hip_crease_bend_per_deg: 1.3,
+        ..Spec::default()
+    }) {
+        let a = run(&spec);
+        assert_eq!(a.reps.len(), 3, "{name}");
+        let rounding: Vec<_> = a
+            .findings
+            .iter()
+            .filter(|f| f.check == CheckId::LowerBackRounding)
+            .collect();
+        assert!(rounding.is_empty(), "{name}: {rounding:?}");
+    }
+    // The same clip at the old 15 degrees: the climb reads as rounding.
+    let wide = Config {
+        back_outline_max_trunk_change_deg: 15.0,
+        ..Config::default()
+    };
+    let a = run_with(
+        &Spec {
+            hip_crease_bend_per_deg: 1.3,
+            ..Spec::default()
+        },
+        LiftVariant::Auto,
+        &wide,
+    );
+    assert!(a.findings.iter().any(|f| f.check == CheckId::LowerBackRounding));
+}

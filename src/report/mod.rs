@@ -396,7 +396,8 @@ fn round_floats(v: &mut Value) {
         Value::Number(n) if n.is_f64() => {
             if let Some(x) = n.as_f64() {
                 let k = 10f64.powi(JSON_DECIMALS);
-                let r = (x * k).round() / k;
+                // `+ 0.0` turns a tiny negative value rounded to zero into 0.0, not -0.0.
+                let r = (x * k).round() / k + 0.0;
                 *v = serde_json::Number::from_f64(r).map_or(Value::Null, Value::Number);
             }
         }
