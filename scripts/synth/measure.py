@@ -20,6 +20,12 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              from set-up to lockout, beside liftcheck's added bend of the upper
                              and lower back outline (`upper_back_rounding_max_deg`,
                              `lower_back_rounding_max_deg`)
+  measure.py outline [--format N] [--sagitta fit|max] DIR...
+                             every clip: the frame-to-frame change of the back outline's
+                             bend (upper and lower half), robust spread and 95th percentile,
+                             from liftcheck's cached tracks (cache format N, default the
+                             newest; `max` = the sagitta as the largest deviation, as before
+                             cache format 7) - the outline's noise
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
                              it infers the variant (`rdl_max_hip_drop_leg_frac`,
                              FLOOR_CONTACT_MAX_RADII)
@@ -228,6 +234,91 @@ def back(dirs):
                   f"{fmt(m.get('lower_back_change_deg'))} {labels}")
 
 
+def cached_track(mp4, fmt=None):
+    """The newest (or format `fmt`) cached pose track of `mp4` with the full model."""
+    import hashlib
+    sha = hashlib.sha256(open(mp4, "rb").read()).hexdigest()
+    cache = os.environ.get("LIFTCHECK_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "liftcheck")
+    best = None
+    for path in glob.glob(os.path.join(cache, "track-*.json")):
+        with open(path) as f:
+            head = f.read(400)
+        m = re.search(r'"video_sha256":"([0-9a-f]+)","model":"full","lifter":"auto","format":(\d+)', head)
+        if not m or m.group(1) != sha or (fmt is not None and int(m.group(2)) != fmt):
+            continue
+        if best is None or int(m.group(2)) > best[0]:
+            best = (int(m.group(2)), path)
+    return json.load(open(best[1]))["track"] if best else None
+
+
+def outline_bends(points, shoulder, hip, facing, sagitta):
+    """(upper, lower) bend of an outline as src/analysis/back.rs reads it, degrees."""
+    pts = [(p["x"] * facing, -p["y"]) for p in points]
+    trunk = ((shoulder[0] - hip[0]) * facing, -(shoulder[1] - hip[1]))
+    length = math.hypot(*trunk)
+    dorsal = (-trunk[1] / length, trunk[0] / length)
+
+    def half(h):
+        a, b = h[0], h[-1]
+        cx, cy = b[0] - a[0], b[1] - a[1]
+        c = math.hypot(cx, cy)
+        nx, ny = -cy / c, cx / c
+        if nx * dorsal[0] + ny * dorsal[1] < 0:
+            nx, ny = -nx, -ny
+        dev = [((p[0] - a[0]) * nx + (p[1] - a[1]) * ny, ((p[0] - a[0]) * cx + (p[1] - a[1]) * cy) / (c * c))
+               for p in h[1:-1]]
+        if sagitta == "max":
+            s = max((d for d, _ in dev), key=abs)
+        else:
+            g = [(d, 4 * t * (1 - t)) for d, t in dev]
+            s = sum(d * w for d, w in g) / sum(w * w for _, w in g)
+        return 4 * math.degrees(math.atan(2 * s / c))
+
+    mid = len(pts) // 2
+    return half(pts[:mid + 1]), half(pts[mid:])
+
+
+def outline(args):
+    fmt, sagitta, dirs = None, "fit", []
+    it = iter(args)
+    for a in it:
+        if a == "--format":
+            fmt = int(next(it))
+        elif a == "--sagitta":
+            sagitta = next(it)
+        else:
+            dirs.append(a)
+    jumps = ([], [])
+    clips_read = 0
+    for mp4, gt in clips(dirs):
+        track = cached_track(mp4, fmt)
+        if track is None:
+            print(f"{mp4}: no cached track (run liftcheck analyze on it first)", file=sys.stderr)
+            continue
+        clips_read += 1
+        prev = None
+        for frame, back in zip(track["frames"], track["back"]):
+            pose = frame.get("pose")
+            if not back or not pose:
+                prev = None
+                continue
+            k = pose["keypoints"]
+            mid = lambda a, b: ((k[a]["x"] + k[b]["x"]) / 2, (k[a]["y"] + k[b]["y"]) / 2)  # noqa: E731
+            facing = 1.0 if k[31]["x"] > k[29]["x"] else -1.0  # left toe ahead of left heel
+            bends = outline_bends(back, mid(11, 12), mid(23, 24), facing, sagitta)
+            if prev:
+                for i in (0, 1):
+                    jumps[i].append(bends[i] - prev[i])
+            prev = bends
+    print(f"{clips_read} clips, {len(jumps[0])} frame pairs (cache format {fmt or 'newest'}, sagitta {sagitta})")
+    for name, values in zip(("upper", "lower"), jumps):
+        m = median(values)
+        spread = 1.4826 * median([abs(v - m) for v in values])
+        p95 = sorted(abs(v) for v in values)[int(0.95 * len(values))]
+        print(f"{name}: frame-to-frame robust spread {spread:.1f} deg, 95th percentile of |change| {p95:.1f} deg")
+
+
 def variant(dirs):
     print("clip view true_variant hip_drop plate_clearance read_as")
     for mp4, gt in clips(dirs):
@@ -240,7 +331,7 @@ def variant(dirs):
 
 
 def main():
-    modes = {"lockout": lockout, "wrists": wrists, "head": head, "back": back, "variant": variant}
+    modes = {"lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

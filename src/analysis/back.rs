@@ -6,7 +6,8 @@
 //! fit of a parabola through the chord's ends to every point of the half, not the single largest
 //! deviation: over the rendered suites and fixtures (98 clips, 16,000 frames of outline) that cut
 //! the frame-to-frame jumps of the bend at the 95th percentile from 20.6 to 16.1 degrees (upper
-//! half) and 39.5 to 20.8 (lower), the robust spread a little (5.5 to 5.2, 6.3 to 5.8). Keypoints have
+//! half) and 39.5 to 20.8 (lower), the robust spread a little (5.5 to 5.2, 6.3 to 5.8):
+//! `python3 scripts/synth/measure.py outline --sagitta max|fit DIR...`. Keypoints have
 //! nothing between shoulders and hips, so this is the only place rounding comes from; checks use
 //! it relative to the rep's own set-up, so a lifter's natural curves and the mask's offsets from
 //! the bone cancel out.
