@@ -18,7 +18,8 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
   measure.py back DIR...     side views, conventional and sumo reps: the ground truth's thoracic
                              and lumbar flexion at set-up over the lifter's neutral, and added
                              from set-up to lockout, beside liftcheck's added bend of the upper
-                             and lower back outline (`upper_back_rounding_max_deg`,
+                             and lower back outline and of its fold at mid-trunk
+                             (`upper_back_rounding_max_deg`, `mid_back_fold_max_deg`,
                              `lower_back_rounding_max_deg`)
   measure.py outline [--format N] [--sagitta fit|max] DIR...
                              every clip: the frame-to-frame change of the back outline's
@@ -206,7 +207,7 @@ def head(dirs):
 
 
 def back(dirs):
-    print("clip rep thoracic_setup thoracic_added upper_pred lumbar_setup lumbar_added lower_pred labels")
+    print("clip rep thoracic_setup thoracic_added upper_pred fold_pred lumbar_setup lumbar_added lower_pred labels")
     for mp4, gt, side in side_clips(dirs):
         if gt["lift"]["variant"] == "romanian":
             continue
@@ -230,7 +231,8 @@ def back(dirs):
             labels = ",".join(x["kind"] + ("@" + x.get("onset", "setup") if "rounding" in x["kind"] else "")
                               for x in rep["faults"]) or "-"
             print(f"{mp4} {rep['index']} {setup['thoracic']:.1f} {added['thoracic']:.1f} "
-                  f"{fmt(m.get('upper_back_change_deg'))} {setup['lumbar']:.1f} {added['lumbar']:.1f} "
+                  f"{fmt(m.get('upper_back_change_deg'))} {fmt(m.get('mid_back_fold_change_deg'))} "
+                  f"{setup['lumbar']:.1f} {added['lumbar']:.1f} "
                   f"{fmt(m.get('lower_back_change_deg'))} {labels}")
 
 

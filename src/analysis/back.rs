@@ -19,6 +19,11 @@ const MIN_POINTS: usize = 5;
 pub struct Bend {
     pub upper_deg: f64,
     pub lower_deg: f64,
+    /// How far the two halves' chords turn against each other at the middle of the back,
+    /// positive when the middle bulges out on the back side: a back folding forward between
+    /// shoulders and hips. Each half's own bend is measured from its chord, so a rounding that
+    /// bends the back at mid-trunk shows here rather than in either half.
+    pub fold_deg: f64,
 }
 
 /// Bend of both halves of an outline given in canonical coordinates (forward, up); `trunk` is the
@@ -38,7 +43,24 @@ pub fn bend(points: &[(f64, f64)], trunk: (f64, f64)) -> Option<Bend> {
     Some(Bend {
         upper_deg: half_bend(&points[..=mid], dorsal)?,
         lower_deg: half_bend(&points[mid..], dorsal)?,
+        fold_deg: fold(points[0], points[mid], points[points.len() - 1], dorsal)?,
     })
+}
+
+/// The turn between the chords `a -> m` and `m -> b`: the middle point `d` off the whole chord
+/// (positive on the back side) tilts each half-chord by `atan(2 d / c)`.
+fn fold(a: (f64, f64), m: (f64, f64), b: (f64, f64), dorsal: (f64, f64)) -> Option<f64> {
+    let chord = (b.0 - a.0, b.1 - a.1);
+    let c = chord.0.hypot(chord.1);
+    if c.is_nan() || c <= 0.0 {
+        return None;
+    }
+    let mut normal = (-chord.1 / c, chord.0 / c);
+    if normal.0 * dorsal.0 + normal.1 * dorsal.1 < 0.0 {
+        normal = (-normal.0, -normal.1);
+    }
+    let d = (m.0 - a.0) * normal.0 + (m.1 - a.1) * normal.1;
+    Some(2.0 * (2.0 * d / c).atan().to_degrees())
 }
 
 fn half_bend(points: &[(f64, f64)], dorsal: (f64, f64)) -> Option<f64> {
@@ -100,6 +122,24 @@ mod tests {
             let b = bend(&outline(u, l), (0.0, 100.0)).expect("valid outline");
             assert!((b.upper_deg - u).abs() < 1.0, "upper {u}: {b:?}");
             assert!((b.lower_deg - l).abs() < 1.0, "lower {l}: {b:?}");
+        }
+    }
+
+    #[test]
+    fn fold_between_straight_halves() {
+        // Two straight halves meeting at the middle, the middle pushed back (-x) by `d`: no bend
+        // in either half, a fold of 2 atan(2 d / c); pushed forward, a negative fold.
+        for (d, want) in [(0.0, 0.0), (5.0, 2.0 * (0.1f64).atan().to_degrees()), (-5.0, -11.42)] {
+            let pts: Vec<(f64, f64)> = (0..=10)
+                .map(|i| {
+                    let y = 100.0 - 10.0 * i as f64;
+                    let t = if i <= 5 { i as f64 / 5.0 } else { (10 - i) as f64 / 5.0 };
+                    (-d * t, y)
+                })
+                .collect();
+            let b = bend(&pts, (0.0, 100.0)).expect("valid outline");
+            assert!(b.upper_deg.abs() < 1e-9 && b.lower_deg.abs() < 1e-9, "{b:?}");
+            assert!((b.fold_deg - want).abs() < 0.01, "d {d}: {b:?}");
         }
     }
 

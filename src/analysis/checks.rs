@@ -204,6 +204,8 @@ pub struct RepMetrics {
     pub bar_drift_cm: Option<f32>,
     pub upper_back_change_deg: Option<f32>,
     pub lower_back_change_deg: Option<f32>,
+    /// Most added fold of the back outline at mid-trunk since set-up (comparable frames).
+    pub mid_back_fold_change_deg: Option<f32>,
     pub bottom_knee_deg: Option<f32>,
     pub max_shoulder_tilt_change_deg: Option<f32>,
     pub max_hip_tilt_change_deg: Option<f32>,
@@ -652,6 +654,8 @@ struct BackRegion<'a> {
     clean: &'a [f64],
     raw: &'a [f64],
     name: &'static str,
+    /// Most added bend before the noise margin, degrees (before strictness).
+    limit: f64,
 }
 
 /// A back region's added bend against its limit (which includes a margin for the outline's
@@ -736,6 +740,7 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         bar_drift_cm,
         upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|v| v.0)),
         lower_back_change_deg: f32o(back_change(ctx, &s.lower_back, &s.lower_back_raw, raw, w).map(|v| v.0)),
+        mid_back_fold_change_deg: f32o(back_change(ctx, &s.mid_back, &s.mid_back_raw, raw, w).map(|v| v.0)),
         bottom_knee_deg: w.bottom.and_then(|b| {
             let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
             v.is_finite().then_some(v as f32)
@@ -837,20 +842,20 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                         .into(),
                 );
             }
-            let upper = BackRegion {
-                clean: &s.upper_back,
-                raw: &s.upper_back_raw,
-                name: "upper/mid back",
-            };
-            let lower = BackRegion {
-                clean: &s.lower_back,
-                raw: &s.lower_back_raw,
-                name: "lower back",
-            };
-            let (limit, cue_text, regions) = match check {
-                CheckId::UpperBackRounding => (cfg.upper_back_rounding_max_deg, cue::UPPER_BACK, vec![upper]),
-                CheckId::LowerBackRounding => (cfg.lower_back_rounding_max_deg, cue::LOWER_BACK, vec![lower]),
-                _ => (cfg.rdl_rounding_max_deg, cue::RDL_ROUNDING, vec![upper, lower]),
+            let region = |clean, raw, name, limit| BackRegion { clean, raw, name, limit };
+            let upper = |limit| region(&s.upper_back, &s.upper_back_raw, "bend of the upper back", limit);
+            let lower = |limit| region(&s.lower_back, &s.lower_back_raw, "bend of the lower back", limit);
+            let mid = |limit| region(&s.mid_back, &s.mid_back_raw, "fold of the back at mid-trunk", limit);
+            let (cue_text, regions) = match check {
+                CheckId::UpperBackRounding => (
+                    cue::UPPER_BACK,
+                    vec![upper(cfg.upper_back_rounding_max_deg), mid(cfg.mid_back_fold_max_deg)],
+                ),
+                CheckId::LowerBackRounding => (cue::LOWER_BACK, vec![lower(cfg.lower_back_rounding_max_deg)]),
+                _ => (
+                    cue::RDL_ROUNDING,
+                    vec![upper(cfg.rdl_rounding_max_deg), lower(cfg.rdl_rounding_max_deg)],
+                ),
             };
             // The region whose added bend goes furthest past its limit.
             let mut worst: Option<(BackRegion, BackJudged)> = None;
@@ -860,7 +865,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 let (base, margin) = back_base(ctx, region.clean, region.raw, su, &comparable)?;
                 let judged = BackJudged {
                     bend,
-                    threshold: cfg.scaled(limit, 0.0) + margin,
+                    threshold: cfg.scaled(region.limit, 0.0) + margin,
                     base,
                     margin,
                 };
@@ -872,6 +877,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 BackRegion {
                     clean: series,
                     name: region,
+                    limit,
                     ..
                 },
                 judged,
@@ -887,13 +893,13 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             } = judged;
             let (_, comparable) = back_reference(ctx, raw, w)?;
             (v > threshold).then(|| Fault {
-                measure: if margin > 0.05 {
+                measure: if margin >= 0.5 {
                     format!(
-                        "added bend of the {region} since set-up, at a comparable trunk angle (limit includes \
+                        "added {region} since set-up, at a comparable trunk angle (limit includes \
                          {margin:.0} degrees for the outline's noise)"
                     )
                 } else {
-                    format!("added bend of the {region} since set-up, at a comparable trunk angle")
+                    format!("added {region} since set-up, at a comparable trunk angle")
                 },
                 measured: v,
                 threshold,

@@ -78,6 +78,15 @@ pub struct Config {
     /// Upper-back rounding: most added bend of the upper half of the back outline relative to
     /// the rep's set-up, degrees (calibrate; ref: 2D angle errors of 5-13 degrees, keep wide).
     pub upper_back_rounding_max_deg: f64,
+    /// Upper/mid back rounding, second measure: most added fold of the back outline at mid-trunk
+    /// (the turn between the chords of its two halves) since the rep's set-up, degrees. Rendered
+    /// thoracic rounding folds the outline more than it bends the upper half. Calibrated with
+    /// `scripts/synth/measure.py back` (`fold_pred`) on the development suites: the five reps of
+    /// the rounding-under-load suite (seed 97) whose upper back rounds read 8.4-20.6 (their
+    /// upper-half bend: -0.4-28.1), the 29 other side-view reps (good, lower-back rounding or
+    /// other faults) of seeds 23, 41 and 97 at most 5.7; 6 sits between, and the set-up noise
+    /// margin is added to it.
+    pub mid_back_fold_max_deg: f64,
     /// Lower-back rounding: as above for the lower half (calibrate; tighter than the upper back
     /// since lumbar flexion under load is the bigger concern).
     pub lower_back_rounding_max_deg: f64,
@@ -237,6 +246,7 @@ impl Default for Config {
             max_missing_frac: 0.3,
             upper_back_rounding_max_deg: 20.0,
             lower_back_rounding_max_deg: 15.0,
+            mid_back_fold_max_deg: 6.0,
             back_outline_min_trunk_deg: 30.0,
             back_outline_max_trunk_change_deg: 10.0,
             back_hampel_min_sigma_deg: 3.0,
@@ -286,7 +296,7 @@ impl Config {
 
     /// Checks every field for a usable value; the error names the first bad field.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        let finite: [(&'static str, f64); 46] = [
+        let finite: [(&'static str, f64); 47] = [
             ("strictness", self.strictness),
             ("min_visibility", self.min_visibility),
             ("min_presence", self.min_presence),
@@ -306,6 +316,7 @@ impl Config {
             ("max_missing_frac", self.max_missing_frac),
             ("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg),
             ("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg),
+            ("mid_back_fold_max_deg", self.mid_back_fold_max_deg),
             ("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg),
             (
                 "back_outline_max_trunk_change_deg",
@@ -381,6 +392,7 @@ impl Config {
         in_range("max_missing_frac", self.max_missing_frac, 0.0, 1.0)?;
         positive("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg)?;
         positive("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg)?;
+        positive("mid_back_fold_max_deg", self.mid_back_fold_max_deg)?;
         in_range("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg, 0.0, 90.0)?;
         positive(
             "back_outline_max_trunk_change_deg",

@@ -702,9 +702,12 @@ pub struct Series {
     /// [`Config::back_cutoff_hz`]).
     pub upper_back: Vec<f64>,
     pub lower_back: Vec<f64>,
-    /// The same bends per frame before cleaning (for the steadiness of the set-up reference).
+    /// Cleaned fold of the back outline at mid-trunk ([`back::Bend::fold_deg`]).
+    pub mid_back: Vec<f64>,
+    /// The same per frame before cleaning (for the steadiness of the set-up reference).
     pub upper_back_raw: Vec<f64>,
     pub lower_back_raw: Vec<f64>,
+    pub mid_back_raw: Vec<f64>,
     pub shoulder_tilt: Vec<f64>,
     pub hip_tilt: Vec<f64>,
     pub bar_tilt: Vec<f64>,
@@ -751,8 +754,10 @@ impl Series {
             speed: nan(),
             upper_back: nan(),
             lower_back: nan(),
+            mid_back: nan(),
             upper_back_raw: nan(),
             lower_back_raw: nan(),
+            mid_back_raw: nan(),
             shoulder_tilt: nan(),
             hip_tilt: nan(),
             bar_tilt: nan(),
@@ -823,6 +828,7 @@ impl Series {
                     if let Some(b) = back::bend(&pts, sub(sh, hip)) {
                         s.upper_back[f] = b.upper_deg;
                         s.lower_back[f] = b.lower_deg;
+                        s.mid_back[f] = b.fold_deg;
                     }
                 }
             }
@@ -888,8 +894,10 @@ impl Series {
             }
             s.upper_back_raw = s.upper_back.clone();
             s.lower_back_raw = s.lower_back.clone();
+            s.mid_back_raw = s.mid_back.clone();
             s.upper_back = signal::clean(&s.upper_back, &p);
             s.lower_back = signal::clean(&s.lower_back, &p);
+            s.mid_back = signal::clean(&s.mid_back, &p);
         }
         if let Some(cm) = body.cm_per_px {
             for f in 0..n {
@@ -954,6 +962,7 @@ pub fn frame_metrics(input: &AnalysisInput, s: &Series, reps: &Detected) -> Vec<
             bar_speed_mps: opt(s.speed[f]),
             upper_back_deg: opt(s.upper_back[f]),
             lower_back_deg: opt(s.lower_back[f]),
+            mid_back_fold_deg: opt(s.mid_back[f]),
             shoulder_tilt_deg: opt(s.shoulder_tilt[f]),
             hip_tilt_deg: opt(s.hip_tilt[f]),
             bar_tilt_deg: opt(s.bar_tilt[f]),

@@ -235,6 +235,8 @@ pub struct FrameMetrics {
     /// Bend of the upper / lower half of the back outline, positive = rounded.
     pub upper_back_deg: Option<f32>,
     pub lower_back_deg: Option<f32>,
+    /// Fold of the back outline at mid-trunk, degrees (positive: folding forward).
+    pub mid_back_fold_deg: Option<f32>,
     /// Front/rear view: tilt of the shoulder, hip and wrist lines, positive = lifter's left higher.
     pub shoulder_tilt_deg: Option<f32>,
     pub hip_tilt_deg: Option<f32>,

@@ -56,6 +56,8 @@ pub struct Key {
     /// Added back bends relative to neutral.
     pub upper_bend: f64,
     pub lower_bend: f64,
+    /// Added fold of the back at mid-trunk (the two halves' chords turning against each other).
+    pub mid_fold: f64,
     /// Bar ahead of mid-foot, fraction of leg length.
     pub bar_offset: f64,
     /// Front-view asymmetries: shoulder line tilt (deg, left up), inward knee travel (fraction of
@@ -72,6 +74,7 @@ impl Key {
         head_ext: 0.0,
         upper_bend: 0.0,
         lower_bend: 0.0,
+        mid_fold: 0.0,
         bar_offset: 0.0,
         shoulder_tilt: 0.0,
         knee_in: 0.0,
@@ -104,6 +107,7 @@ impl Key {
             head_ext: l(a.head_ext, b.head_ext),
             upper_bend: l(a.upper_bend, b.upper_bend),
             lower_bend: l(a.lower_bend, b.lower_bend),
+            mid_fold: l(a.mid_fold, b.mid_fold),
             bar_offset: l(a.bar_offset, b.bar_offset),
             shoulder_tilt: l(a.shoulder_tilt, b.shoulder_tilt),
             knee_in: l(a.knee_in, b.knee_in),
@@ -123,6 +127,9 @@ pub enum Fault {
     IncompleteLockout,
     LeanBack,
     UpperRounding,
+    /// The back folds forward at mid-trunk, each half staying straight (as rendered thoracic
+    /// rounding mostly shows in the outline).
+    MidBackFold,
     LowerRounding,
     ShoulderTilt,
     KneesInward,
@@ -399,6 +406,7 @@ fn conventional_pull(fault: Option<Fault>, pause: bool) -> Vec<(f64, Key)> {
         Some(Fault::LeanBack) => top = lean_back_top(),
         Some(Fault::UpperRounding) => kp.upper_bend = 35.0,
         Some(Fault::LowerRounding) => kp.lower_bend = 30.0,
+        Some(Fault::MidBackFold) => kp.mid_fold = 15.0,
         Some(Fault::ShoulderTilt) => {
             kp.shoulder_tilt = 14.0;
             top.shoulder_tilt = 10.0;
@@ -507,6 +515,8 @@ fn back_outline(hip: (f64, f64), shoulder: (f64, f64), k: &Key) -> Vec<(f64, f64
     let off = TRUNK_HALF_THICKNESS * STATURE;
     let upper = NATURAL_UPPER + k.upper_bend;
     let lower = NATURAL_LOWER + k.lower_bend;
+    // A fold puts the middle `len / 2 tan(fold / 2)` further back, tapering to the ends.
+    let fold_offset = len / 2.0 * (k.mid_fold.to_radians() / 2.0).tan();
     (0..11)
         .map(|i| {
             let u = i as f64 / 10.0; // 0 at the shoulder, 1 at the hip
@@ -517,7 +527,7 @@ fn back_outline(hip: (f64, f64), shoulder: (f64, f64), k: &Key) -> Vec<(f64, f64
                 (lower, (u - 0.5) / 0.5)
             };
             let sagitta = 0.5 * len / 2.0 * (bend.to_radians() / 4.0).tan();
-            let bulge = 4.0 * sagitta * t * (1.0 - t);
+            let bulge = 4.0 * sagitta * t * (1.0 - t) + fold_offset * (1.0 - (2.0 * u - 1.0).abs());
             (base.0 + dorsal.0 * (off + bulge), base.1 + dorsal.1 * (off + bulge))
         })
         .collect()

@@ -475,7 +475,7 @@ fn add_title(item: &mut Value) {
 }
 
 /// Columns of [`frames_csv`], in order.
-pub const CSV_COLUMNS: [&str; 23] = [
+pub const CSV_COLUMNS: [&str; 24] = [
     "frame",
     "time_s",
     "rep",
@@ -495,6 +495,7 @@ pub const CSV_COLUMNS: [&str; 23] = [
     "bar_speed_mps",
     "upper_back_deg",
     "lower_back_deg",
+    "mid_back_fold_deg",
     "shoulder_tilt_deg",
     "hip_tilt_deg",
     "bar_tilt_deg",
@@ -532,6 +533,7 @@ pub fn frames_csv(analysis: &Analysis, w: &mut impl Write) -> Result<(), ReportE
             f3(f.bar_speed_mps),
             f3(f.upper_back_deg),
             f3(f.lower_back_deg),
+            f3(f.mid_back_fold_deg),
             f3(f.shoulder_tilt_deg),
             f3(f.hip_tilt_deg),
             f3(f.bar_tilt_deg),
