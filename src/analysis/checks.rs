@@ -317,6 +317,12 @@ impl Ctx<'_> {
     }
 }
 
+/// "a side", "an oblique".
+fn with_article(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {word}")
+}
+
 fn f32o(v: Measured<f64>) -> Option<f32> {
     // `+ 0.0` turns a negative zero into zero (reports print "-0.0" otherwise).
     v.ok().filter(|x| x.is_finite()).map(|x| (x + 0.0) as f32)
@@ -381,8 +387,8 @@ pub fn evaluate(s: &Series, body: &Body, view: &ViewEstimate, det: &Detected, cf
                 check,
                 rep: None,
                 reason: format!(
-                    "not assessable from a {} view (needs a {} view)",
-                    view.view.name(),
+                    "not assessable from {} view (needs a {} view)",
+                    with_article(view.view.name()),
                     needs.join(" or ")
                 ),
             });
