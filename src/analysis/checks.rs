@@ -687,8 +687,22 @@ fn back_change(ctx: &Ctx, series: &[f64], raw_series: &[f64], raw: &RawRep, w: &
         .filter(|&f| comparable[f] && !series[f].is_nan())
         .map(|f| (series[f] - base, f))
         .max_by(|a, b| a.0.total_cmp(&b.0));
-    best.ok_or_else(|| "back outline missing at every trunk angle comparable to set-up".to_string())
+    let (change, frame) =
+        best.ok_or_else(|| "back outline missing at every trunk angle comparable to set-up".to_string())?;
+    if change > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
+        return Err(format!(
+            "back outline implausible: {change:.0} degrees added since set-up (more than \
+             {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it no longer follows the back"
+        ));
+    }
+    Ok((change, frame))
 }
+
+/// An added bend or fold of the back outline beyond this, degrees, is not the spine: the
+/// renderer's strongest rounding (40 degrees of thoracic flexion) reads at most 29 on the
+/// rounding-under-load suite (seed 97), while the outline of a lifter whom the pose model is
+/// about to lose read 46-53 (seed 41 clip 043; `scripts/synth/measure.py back`).
+const MAX_PLAUSIBLE_BACK_CHANGE_DEG: f64 = 45.0;
 
 fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
     let s = ctx.s;

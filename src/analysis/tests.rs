@@ -959,3 +959,26 @@ fn outline_bending_as_the_hips_open_is_not_rounding() {
     );
     assert!(a.findings.iter().any(|f| f.check == CheckId::LowerBackRounding));
 }
+
+/// An outline that bends further than a spine can (here the lower half, by about 80 degrees
+/// within the frames comparable to set-up) has stopped following the back: not assessable, with
+/// the reason, rather than a rounding fault.
+#[test]
+fn implausible_back_outline_is_not_assessable() {
+    let a = run(&Spec {
+        hip_crease_bend_per_deg: 8.0,
+        ..Spec::default()
+    });
+    assert!(
+        !a.findings.iter().any(|f| f.check == CheckId::LowerBackRounding),
+        "{:?}",
+        a.findings
+    );
+    assert!(
+        a.not_assessable
+            .iter()
+            .any(|n| n.check == CheckId::LowerBackRounding && n.reason.contains("implausible")),
+        "{:?}",
+        a.not_assessable
+    );
+}
