@@ -9,7 +9,8 @@
 //! playback): OpenCV 4.6's own writer is stuck at x264's `medium` preset, about 2.6x the CPU,
 //! and puts the index at the end of the file. The child encodes on its own threads while this
 //! process decodes and draws the next frames. Frames go to it already in YUV 4:2:0 (converted
-//! here by OpenCV): ffmpeg's own conversion from BGR runs on one thread and costs more.
+//! here by OpenCV): with BGR input, ffmpeg's own conversion made encoding a 1080p frame cost
+//! 30.4 instead of 24.6 CPU ms (`scripts/bench/README.md`).
 //!
 //! By default the clip is written at 720p (short side 720, never enlarged): see
 //! [`DEFAULT_MAX_SHORT_SIDE`].
@@ -37,9 +38,9 @@ pub const X264_CRF: &str = "23";
 /// Short side of the annotated clip unless asked otherwise, pixels (larger clips are scaled
 /// down, smaller ones kept). The overlay's text and lines are sized for a 720-px short side (see
 /// [`Style::for_frame`]), and x264 `veryfast` costs about a third of the CPU at 720p that it
-/// does at 1080p (200 frames of the 1080p benchmark clip: 8.5 vs 24.6 CPU ms per frame,
-/// `scripts/bench.sh` notes the command), which is what lets `annotate` keep up with real time
-/// on two cores; `--resolution source` keeps the input's size.
+/// does at 1080p (200 frames of the 1080p benchmark clip: 8.5 vs 24.6 CPU ms per frame; the
+/// command is in `scripts/bench/README.md`), which takes `annotate` on a 1080p clip from 0.76x
+/// to 0.92x real time on two cores; `--resolution source` keeps the input's size.
 pub const DEFAULT_MAX_SHORT_SIDE: u32 = 720;
 /// A fault's banner stays up this long after its time range ends, so it can be read.
 const FAULT_LINGER_S: f64 = 1.0;
