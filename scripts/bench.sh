@@ -260,10 +260,12 @@ if "$bin" annotate --help >/dev/null 2>&1; then
         timed annotate landscape_1080p30 "$i" "annotate-landscape_1080p30-$i" \
             "$bin" annotate "$landscape" -o "$out_clip" --no-cache
         rm -f "$out_clip"
-        say "run $i/$runs: annotate landscape_1080p30 --resolution source"
-        timed annotate-source landscape_1080p30 "$i" "annotate-source-landscape_1080p30-$i" \
-            "$bin" annotate "$landscape" -o "$out_clip" --no-cache --resolution source
-        rm -f "$out_clip"
+        if "$bin" annotate --help | grep -q -- --resolution; then
+            say "run $i/$runs: annotate landscape_1080p30 --resolution source"
+            timed annotate-source landscape_1080p30 "$i" "annotate-source-landscape_1080p30-$i" \
+                "$bin" annotate "$landscape" -o "$out_clip" --no-cache --resolution source
+            rm -f "$out_clip"
+        fi
     done
     if ((!quick)); then
         say "annotate portrait_1080x1920 (one run)"

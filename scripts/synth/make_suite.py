@@ -91,6 +91,11 @@ def main():
     ap.add_argument("--rounding-onset", choices=["setup", "pull"], default="setup",
                     help="spine rounding already there at set-up (default) or appearing as the bar leaves the floor")
     args = ap.parse_args()
+    from liftsynth.motion import FAULT_KINDS
+    for name, given, known in (("--views", args.views, list(VIEW_P)), ("--kinds", args.kinds, FAULT_KINDS)):
+        unknown = [v for v in given or [] if v not in known]
+        if unknown:
+            ap.error(f"{name}: unknown {', '.join(unknown)} (known: {', '.join(known)})")
     from liftsynth import SCHEMA_VERSION, __version__
     from liftsynth.clip import render_clip
     os.makedirs(os.path.join(args.out, "configs"), exist_ok=True)

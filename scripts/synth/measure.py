@@ -214,7 +214,7 @@ def back(dirs):
         a = analysis(mp4)
         form = gt["config"]["form"]
         for rep in gt["reps"]:
-            if rep.get("liftoff_frame") is None:
+            if None in (rep.get("liftoff_frame"), rep.get("setup_frame"), rep.get("lockout_frame")):
                 continue
             frames = gt["frames"][rep["setup_frame"]:rep["lockout_frame"] + 1]
             # Rounded at set-up: flexion over the lifter's neutral; added: most over set-up later.
@@ -265,6 +265,8 @@ def outline_bends(points, shoulder, hip, facing, sagitta):
         a, b = h[0], h[-1]
         cx, cy = b[0] - a[0], b[1] - a[1]
         c = math.hypot(cx, cy)
+        if c <= 0:
+            return float("nan")
         nx, ny = -cy / c, cx / c
         if nx * dorsal[0] + ny * dorsal[1] < 0:
             nx, ny = -nx, -ny
@@ -274,7 +276,10 @@ def outline_bends(points, shoulder, hip, facing, sagitta):
             s = max((d for d, _ in dev), key=abs)
         else:
             g = [(d, 4 * t * (1 - t)) for d, t in dev]
-            s = sum(d * w for d, w in g) / sum(w * w for _, w in g)
+            den = sum(w * w for _, w in g)
+            if den <= 0:
+                return float("nan")
+            s = sum(d * w for d, w in g) / den
         return 4 * math.degrees(math.atan(2 * s / c))
 
     mid = len(pts) // 2
@@ -311,10 +316,14 @@ def outline(args):
             bends = outline_bends(back, mid(11, 12), mid(23, 24), facing, sagitta)
             if prev:
                 for i in (0, 1):
-                    jumps[i].append(bends[i] - prev[i])
+                    if math.isfinite(bends[i]) and math.isfinite(prev[i]):
+                        jumps[i].append(bends[i] - prev[i])
             prev = bends
     print(f"{clips_read} clips, {len(jumps[0])} frame pairs (cache format {fmt or 'newest'}, sagitta {sagitta})")
     for name, values in zip(("upper", "lower"), jumps):
+        if not values:
+            print(f"{name}: no outline on consecutive frames")
+            continue
         m = median(values)
         spread = 1.4826 * median([abs(v - m) for v in values])
         p95 = sorted(abs(v) for v in values)[int(0.95 * len(values))]

@@ -691,7 +691,7 @@ fn back_change(ctx: &Ctx, series: &[f64], raw_series: &[f64], raw: &RawRep, w: &
         best.ok_or_else(|| "back outline missing at every trunk angle comparable to set-up".to_string())?;
     if change > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
         return Err(format!(
-            "back outline implausible: {change:.0} degrees added since set-up (more than \
+            "{IMPLAUSIBLE_OUTLINE}: {change:.0} degrees added since set-up (more than \
              {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it no longer follows the back"
         ));
     }
@@ -703,6 +703,9 @@ fn back_change(ctx: &Ctx, series: &[f64], raw_series: &[f64], raw: &RawRep, w: &
 /// rounding-under-load suite (seed 97), while the outline of a lifter whom the pose model is
 /// about to lose read 46-53 (seed 41 clip 043; `scripts/synth/measure.py back`).
 const MAX_PLAUSIBLE_BACK_CHANGE_DEG: f64 = 45.0;
+/// How the reason for an implausible outline starts (it makes the whole rounding check not
+/// assessable, not just one region of the back).
+const IMPLAUSIBLE_OUTLINE: &str = "back outline implausible";
 
 fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
     let s = ctx.s;
@@ -878,20 +881,39 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 ),
             };
             // The region whose added bend goes furthest past its limit.
+            // Each region is judged on its own: one that cannot be measured (an unsteady set-up,
+            // say) leaves the others to decide, except an implausible outline, which none can
+            // be trusted on.
             let mut worst: Option<(BackRegion, BackJudged)> = None;
+            let mut first_error = None;
             for region in regions {
-                let (bend, _) = back_change(ctx, region.clean, region.raw, raw, w)?;
-                let (su, comparable) = back_reference(ctx, raw, w)?;
-                let (base, margin) = back_base(ctx, region.clean, region.raw, su, &comparable)?;
-                let judged = BackJudged {
-                    bend,
-                    threshold: cfg.scaled(region.limit, 0.0) + margin,
-                    base,
-                    margin,
+                let judged = (|| -> Measured<BackJudged> {
+                    let (bend, _) = back_change(ctx, region.clean, region.raw, raw, w)?;
+                    let (su, comparable) = back_reference(ctx, raw, w)?;
+                    let (base, margin) = back_base(ctx, region.clean, region.raw, su, &comparable)?;
+                    Ok(BackJudged {
+                        bend,
+                        threshold: cfg.scaled(region.limit, 0.0) + margin,
+                        base,
+                        margin,
+                    })
+                })();
+                let judged = match judged {
+                    Ok(j) => j,
+                    Err(e) if e.starts_with(IMPLAUSIBLE_OUTLINE) => return Err(e),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                        continue;
+                    }
                 };
                 if worst.as_ref().is_none_or(|(_, x)| judged.excess() > x.excess()) {
                     worst = Some((region, judged));
                 }
+            }
+            if worst.is_none()
+                && let Some(e) = first_error
+            {
+                return Err(e);
             }
             let Some((
                 BackRegion {

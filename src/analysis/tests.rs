@@ -392,6 +392,8 @@ fn mirrored_clip_gives_same_numbers() {
                 (fa.shoulder_bar_deg, fb.shoulder_bar_deg),
                 (fa.bar_midfoot_pct_leg, fb.bar_midfoot_pct_leg),
                 (fa.upper_back_deg, fb.upper_back_deg),
+                (fa.lower_back_deg, fb.lower_back_deg),
+                (fa.mid_back_fold_deg, fb.mid_back_fold_deg),
             ];
             for (x, y) in pairs {
                 match (x, y) {

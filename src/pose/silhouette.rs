@@ -167,8 +167,8 @@ mod tests {
     #[test]
     fn edges_are_placed_between_mask_pixels() {
         // Logits fall linearly across a vertical edge at a fractional x, as the model's smooth
-        // output does; the outline follows it to a tenth of a pixel, where whole pixels would be
-        // up to half a pixel off.
+        // output does; the outline follows it to a tenth of a pixel, where the search on whole
+        // pixels in half-pixel steps could be up to about a pixel off.
         for edge in [100.0_f32, 100.25, 100.5, 100.8] {
             let logits: Vec<f32> = (0..256 * 256)
                 .map(|i| {

@@ -36,8 +36,8 @@ pub const X264_PRESET: &str = "veryfast";
 /// x264 constant-quality factor: 23 is x264's default, visually clean for overlays.
 pub const X264_CRF: &str = "23";
 /// Short side of the annotated clip unless asked otherwise, pixels (larger clips are scaled
-/// down, smaller ones kept). The overlay's text and lines are sized for a 720-px short side (see
-/// [`Style::for_frame`]), and x264 `veryfast` costs about a third of the CPU at 720p that it
+/// down, smaller ones kept). The overlay's sizes are defined against a 720-px short side (see
+/// [`Style::for_frame`]; they scale with the frame), and x264 `veryfast` costs about a third of the CPU at 720p that it
 /// does at 1080p (200 frames of the 1080p benchmark clip: 8.5 vs 24.6 CPU ms per frame; the
 /// command is in `scripts/bench/README.md`), which takes `annotate` on a 1080p clip from 0.76x
 /// to 0.92x real time on two cores; `--resolution source` keeps the input's size.
