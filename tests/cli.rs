@@ -340,3 +340,36 @@ fn batch_runs_clips_in_parallel_workers() {
         assert_ne!(clip["status"], "error", "{clip}");
     }
 }
+
+/// An odd-sized input (possible with 4:4:4 video) is annotated at the nearest even size below,
+/// which YUV 4:2:0 needs, with every frame kept.
+#[test]
+fn odd_sized_clip_is_annotated_at_an_even_size() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = dir.path().join("odd.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(repo_path(CLIP))
+        .args(["-t", "1", "-vf", "scale=641:361", "-c:v", "libx264", "-pix_fmt", "yuv444p"])
+        .args(["-preset", "ultrafast"])
+        .arg(&clip)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(made.success());
+    let annotated = dir.path().join("annotated.mp4");
+    let out = run(&[
+        OsStr::new("annotate"),
+        OsStr::new("--quiet"),
+        clip.as_os_str(),
+        OsStr::new("-o"),
+        annotated.as_os_str(),
+        OsStr::new("--resolution"),
+        OsStr::new("source"),
+    ]);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
+    let (probe, input) = (ffprobe_json(&annotated), ffprobe_json(&clip));
+    let stream = &probe["streams"][0];
+    assert_eq!((stream["width"].as_i64(), stream["height"].as_i64()), (Some(640), Some(360)));
+    assert_eq!(stream["pix_fmt"], "yuv420p");
+    assert_eq!(stream["nb_read_frames"], input["streams"][0]["nb_read_frames"]);
+}
