@@ -4,8 +4,11 @@
 calibrated on crops of the rendered fixtures), then prints both models' time per run at 1 and 2
 threads and how far the int8 model's landmarks move from the float model's on the same crops.
 
-  .venv-models/bin/python scripts/bench/quantize_landmarks.py   (after scripts/convert_models.sh
-                                                                  or scripts/setup.sh)
+  .venv-models/bin/python scripts/bench/quantize_landmarks.py [--float-heads]
+      (after scripts/convert_models.sh or scripts/setup.sh)
+
+Calibrates on every other crop and compares on the rest. `--float-heads` leaves the layers that
+produce the outputs (the last convolution before each output and what follows it) in float.
 
 Needs numpy, onnx and onnxruntime (all in .venv-models) and the ffmpeg command. The quantized
 model is written to .cache/bench/ and is not used by liftcheck.
@@ -14,6 +17,7 @@ import glob
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -57,7 +61,24 @@ def time_ms(path, threads, x, runs=100):
     return (time.perf_counter() - t) / runs * 1000
 
 
+def output_heads(model_path):
+    """Names of the nodes from each output back to (and including) its last convolution."""
+    import onnx
+    model = onnx.load(model_path)
+    producer = {o: n for n in model.graph.node for o in n.output}
+    heads, stack = set(), [o.name for o in model.graph.output]
+    while stack:
+        node = producer.get(stack.pop())
+        if node is None or node.name in heads:
+            continue
+        heads.add(node.name)
+        if node.op_type != "Conv":
+            stack.extend(node.input)
+    return sorted(heads)
+
+
 def main():
+    float_heads = "--float-heads" in sys.argv[1:]
     crops = []
     for gt_path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "*.json"))):
         mp4 = gt_path[:-5] + ".mp4"
@@ -67,11 +88,13 @@ def main():
         video = frames(mp4, gt["video"]["width"], gt["video"]["height"])
         for i in range(0, min(len(video), len(gt["frames"])), EVERY):
             crops.append(crop(video[i], gt["frames"][i]["blazepose33"]))
-    print(f"{len(crops)} crops from tests/fixtures (every {EVERY}th frame)")
+    print(f"{len(crops)} crops from tests/fixtures (every {EVERY}th frame), half to calibrate, half to compare")
+
+    calibration, held_out = crops[::2], crops[1::2]
 
     class Reader(CalibrationDataReader):
         def __init__(self):
-            self.it = iter(crops)
+            self.it = iter(calibration)
 
         def get_next(self):
             x = next(self.it, None)
@@ -82,20 +105,25 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         pre = os.path.join(tmp, "pre.onnx")
         quant_pre_process(MODEL, pre, skip_symbolic_shape=True)
+        exclude = output_heads(MODEL) if float_heads else []
         quantize_static(pre, quantized, Reader(), quant_format=QuantFormat.QDQ,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True)
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+                        nodes_to_exclude=exclude)
+    if float_heads:
+        print(f"left in float: {', '.join(exclude)}")
     for threads in (1, 2):
         f, q = time_ms(MODEL, threads, crops[0]), time_ms(quantized, threads, crops[0])
         print(f"{threads} thread(s): float {f:.1f} ms, int8 {q:.1f} ms per run ({f / q:.2f}x)")
     a = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
     b = ort.InferenceSession(quantized, providers=["CPUExecutionProvider"])
     moved = []
-    for x in crops:
+    for x in held_out:
         la = a.run(None, {"input": x})[0].reshape(-1, 5)[:33, :2]
         lb = b.run(None, {"input": x})[0].reshape(-1, 5)[:33, :2]
         moved.append(np.linalg.norm(la - lb, axis=1))
     moved = np.concatenate(moved)
-    print(f"int8 landmarks vs float, px in the 256-px crop: median {np.median(moved):.1f}, "
+    print(f"int8 landmarks vs float on the {len(held_out)} crops not used to calibrate, px in the 256-px crop: "
+          f"median {np.median(moved):.1f}, "
           f"p90 {np.percentile(moved, 90):.1f}, max {moved.max():.1f}")
 
 
