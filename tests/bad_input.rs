@@ -49,6 +49,24 @@ fn files_that_are_not_videos() {
     }
 }
 
+/// `--resolution` without an annotated clip to apply to is refused, not silently ignored.
+#[test]
+fn resolution_without_annotate_is_a_usage_error() {
+    let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
+    let folder = repo_path("tests/fixtures");
+    for (command, input) in [("analyze", &clip), ("batch", &folder)] {
+        let out = run(&[
+            OsStr::new(command),
+            input.as_os_str(),
+            OsStr::new("--resolution"),
+            OsStr::new("source"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(stderr(&out).contains("add --annotate"), "{command}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{command}: {}", stderr(&out));
+    }
+}
+
 #[test]
 fn bad_lifter_hint_is_a_usage_error() {
     let out = run(&[

@@ -69,6 +69,7 @@ pub struct AnnotateArgs {
 }
 
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
+    args.render.check_used(args.annotate.is_some())?;
     for out in [&args.json, &args.csv, &args.keypoints, &args.annotate]
         .into_iter()
         .flatten()
@@ -138,7 +139,7 @@ pub fn write_annotated(
     quiet: bool,
 ) -> anyhow::Result<()> {
     let bar = progress_bar(quiet, out);
-    let max_short_side = render.resolution.max_short_side();
+    let max_short_side = render.resolution().max_short_side();
     let stats = annotate::annotate(video, track, analysis, out, max_short_side, |done, total| {
         bar.set_length(total.max(done) as u64);
         bar.set_position(done as u64);

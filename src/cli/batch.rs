@@ -293,6 +293,7 @@ fn bar_style(template: &str) -> ProgressStyle {
 }
 
 pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
+    args.render.check_used(args.annotate)?;
     let config = args.check.config()?;
     let meta = std::fs::metadata(&args.dir).with_context(|| format!("{}: cannot read", args.dir.display()))?;
     if !meta.is_dir() {
@@ -319,7 +320,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
         &pose,
         &args.check,
         &config,
-        args.annotate.then_some(args.render.resolution),
+        args.annotate.then_some(args.render.resolution()),
     );
     let mut worker_args = args.clone();
     worker_args.pose = pose;

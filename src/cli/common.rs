@@ -40,9 +40,25 @@ pub struct PoseArgs {
 #[derive(Args, Clone, Copy)]
 pub struct RenderArgs {
     /// Size of annotated clips: `720p` and `1080p` scale larger inputs down to that short side
-    /// (smaller ones are kept), `source` keeps the input's size (slower to encode, larger files).
-    #[arg(long, value_enum, default_value = "720p")]
-    pub resolution: Resolution,
+    /// (smaller ones are kept), `source` keeps the input's size (slower to encode, larger files)
+    /// [default: 720p]
+    #[arg(long, value_enum)]
+    pub resolution: Option<Resolution>,
+}
+
+impl RenderArgs {
+    /// The size asked for, or the default.
+    pub fn resolution(&self) -> Resolution {
+        self.resolution.unwrap_or(Resolution::P720)
+    }
+
+    /// Refuses `--resolution` where no annotated clip is written (it would be ignored).
+    pub fn check_used(&self, annotating: bool) -> anyhow::Result<()> {
+        if self.resolution.is_some() && !annotating {
+            bail!("--resolution sets the size of the annotated clip; add --annotate to write one");
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
