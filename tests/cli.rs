@@ -127,7 +127,12 @@ fn frame_rgb(path: &Path, frame_index: usize, (w, h): (i64, i64)) -> Vec<u8> {
         ])
         .output()
         .expect("ffmpeg runs");
-    assert_eq!(out.stdout.len() as i64, w * h * 3, "frame {frame_index} of {}", path.display());
+    assert_eq!(
+        out.stdout.len() as i64,
+        w * h * 3,
+        "frame {frame_index} of {}",
+        path.display()
+    );
     out.stdout
 }
 
@@ -143,7 +148,10 @@ fn assert_overlay_on_lifter(
     out_size: (i64, i64),
 ) {
     let (w, h) = out_size;
-    let (a, b) = (frame_rgb(clip, frame_index, out_size), frame_rgb(annotated, frame_index, out_size));
+    let (a, b) = (
+        frame_rgb(clip, frame_index, out_size),
+        frame_rgb(annotated, frame_index, out_size),
+    );
     let kp: Value = serde_json::from_slice(&std::fs::read(keypoints).expect("kp")).expect("json");
     let pose = &kp["frames"][frame_index]["keypoints"];
     let changed_near = |x: f64, y: f64| -> bool {
@@ -165,7 +173,10 @@ fn assert_overlay_on_lifter(
     };
     let (sx, sy) = (w as f64 / in_size.0 as f64, h as f64 / in_size.1 as f64);
     for joint in [11usize, 23, 25, 27] {
-        let (x, y) = (pose[joint][0].as_f64().expect("x") * sx, pose[joint][1].as_f64().expect("y") * sy);
+        let (x, y) = (
+            pose[joint][0].as_f64().expect("x") * sx,
+            pose[joint][1].as_f64().expect("y") * sy,
+        );
         assert!(changed_near(x, y), "nothing drawn at keypoint {joint} ({x:.0}, {y:.0})");
     }
     // A corner far from the lifter and the panels stays as it was.
@@ -175,24 +186,33 @@ fn assert_overlay_on_lifter(
     );
 }
 
+/// The first `seconds` of the fixture re-encoded (x264 ultrafast) into `dir/name` with `extra`
+/// output options (filters, pixel format, quality).
+fn fixture_excerpt(dir: &Path, name: &str, seconds: &str, extra: &[&str]) -> std::path::PathBuf {
+    let (input, out) = (repo_path(CLIP), dir.join(name));
+    let mut args = vec!["-i", input.to_str().expect("utf-8"), "-t", seconds];
+    args.extend(extra);
+    args.extend(["-c:v", "libx264", "-preset", "ultrafast", out.to_str().expect("utf-8")]);
+    ffmpeg(&args);
+    out
+}
+
 /// Large inputs are annotated at 720p unless asked otherwise (never enlarged: the fixture above
 /// keeps its 640x360), with the overlay scaled along.
 #[test]
 fn annotated_clip_is_720p_by_default_and_source_size_on_request() {
     let dir = tempfile::tempdir().expect("dir");
     // The fixture's first two seconds at 1440x810 (short side above 720).
-    let clip = dir.path().join("large.mp4");
-    let made = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(repo_path(CLIP))
-        .args(["-t", "2", "-vf", "scale=1440:810", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"])
-        .arg(&clip)
-        .status()
-        .expect("ffmpeg runs");
-    assert!(made.success());
+    let clip = fixture_excerpt(dir.path(), "large.mp4", "2", &["-vf", "scale=1440:810", "-crf", "12"]);
     let keypoints = dir.path().join("kp.json");
-    for (resolution, size) in [(None, (1280, 720)), (Some("source"), (1440, 810)), (Some("1080p"), (1440, 810))] {
-        let annotated = dir.path().join(format!("annotated-{}.mp4", resolution.unwrap_or("default")));
+    for (resolution, size) in [
+        (None, (1280, 720)),
+        (Some("source"), (1440, 810)),
+        (Some("1080p"), (1440, 810)),
+    ] {
+        let annotated = dir
+            .path()
+            .join(format!("annotated-{}.mp4", resolution.unwrap_or("default")));
         let mut args = vec![
             OsStr::new("analyze"),
             OsStr::new("--quiet"),
@@ -346,16 +366,12 @@ fn batch_runs_clips_in_parallel_workers() {
 #[test]
 fn odd_sized_clip_is_annotated_at_an_even_size() {
     let dir = tempfile::tempdir().expect("dir");
-    let clip = dir.path().join("odd.mp4");
-    let made = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(repo_path(CLIP))
-        .args(["-t", "1", "-vf", "scale=641:361", "-c:v", "libx264", "-pix_fmt", "yuv444p"])
-        .args(["-preset", "ultrafast"])
-        .arg(&clip)
-        .status()
-        .expect("ffmpeg runs");
-    assert!(made.success());
+    let clip = fixture_excerpt(
+        dir.path(),
+        "odd.mp4",
+        "1",
+        &["-vf", "scale=641:361", "-pix_fmt", "yuv444p"],
+    );
     let annotated = dir.path().join("annotated.mp4");
     let out = run(&[
         OsStr::new("annotate"),
@@ -369,7 +385,10 @@ fn odd_sized_clip_is_annotated_at_an_even_size() {
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
     let (probe, input) = (ffprobe_json(&annotated), ffprobe_json(&clip));
     let stream = &probe["streams"][0];
-    assert_eq!((stream["width"].as_i64(), stream["height"].as_i64()), (Some(640), Some(360)));
+    assert_eq!(
+        (stream["width"].as_i64(), stream["height"].as_i64()),
+        (Some(640), Some(360))
+    );
     assert_eq!(stream["pix_fmt"], "yuv420p");
     assert_eq!(stream["nb_read_frames"], input["streams"][0]["nb_read_frames"]);
 }

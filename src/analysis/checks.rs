@@ -319,7 +319,11 @@ impl Ctx<'_> {
 
 /// "a side", "an oblique".
 fn with_article(word: &str) -> String {
-    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     format!("{article} {word}")
 }
 
@@ -653,9 +657,8 @@ fn back_base(ctx: &Ctx, clean: &[f64], raw: &[f64], reference: usize, comparable
     Ok((base, cfg.back_noise_sigmas * spread * pass))
 }
 
-/// Largest added bend of a half of the back outline over its reference, on comparable frames of
-/// the pull.
-/// One half of the back outline as the rounding rules read it.
+/// One measure of the back outline (a half's bend, or the fold between them) as the rounding
+/// rules read it.
 struct BackRegion<'a> {
     clean: &'a [f64],
     raw: &'a [f64],
@@ -664,38 +667,41 @@ struct BackRegion<'a> {
     limit: f64,
 }
 
-/// A back region's added bend against its limit (which includes a margin for the outline's
-/// noise at set-up) and the set-up bend it is measured from.
-struct BackJudged {
-    bend: f64,
-    threshold: f64,
+/// A back measure's largest change over its set-up reference on comparable frames of the pull,
+/// the reference itself, and the margin for the outline's noise at set-up.
+struct BackChange {
+    change: f64,
     base: f64,
     margin: f64,
 }
 
-impl BackJudged {
-    fn excess(&self) -> f64 {
-        self.bend - self.threshold
-    }
+fn back_change(ctx: &Ctx, series: &[f64], raw_series: &[f64], raw: &RawRep, w: &Windows) -> Measured<BackChange> {
+    let (reference, comparable) = back_reference(ctx, raw, w)?;
+    change_since_setup(ctx, series, raw_series, reference, &comparable, w)
 }
 
-fn back_change(ctx: &Ctx, series: &[f64], raw_series: &[f64], raw: &RawRep, w: &Windows) -> Measured<(f64, usize)> {
-    let (reference, comparable) = back_reference(ctx, raw, w)?;
-    let (base, _) = back_base(ctx, series, raw_series, reference, &comparable)?;
+fn change_since_setup(
+    ctx: &Ctx,
+    series: &[f64],
+    raw_series: &[f64],
+    reference: usize,
+    comparable: &[bool],
+    w: &Windows,
+) -> Measured<BackChange> {
+    let (base, margin) = back_base(ctx, series, raw_series, reference, comparable)?;
     let from = w.pull.from.min(reference);
-    let best = (from..=w.pull.to)
+    let change = (from..=w.pull.to)
         .filter(|&f| comparable[f] && !series[f].is_nan())
-        .map(|f| (series[f] - base, f))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    let (change, frame) =
-        best.ok_or_else(|| "back outline missing at every trunk angle comparable to set-up".to_string())?;
+        .map(|f| series[f] - base)
+        .max_by(f64::total_cmp)
+        .ok_or_else(|| "back outline missing at every trunk angle comparable to set-up".to_string())?;
     if change > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
         return Err(format!(
             "{IMPLAUSIBLE_OUTLINE}: {change:.0} degrees added since set-up (more than \
              {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it no longer follows the back"
         ));
     }
-    Ok((change, frame))
+    Ok(BackChange { change, base, margin })
 }
 
 /// An added bend or fold of the back outline beyond this, degrees, is not the spine: the
@@ -761,9 +767,9 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             .and_then(|l| f32o(ctx.min_in(&s.body_lean, l, "shoulder", "lockout").map(|v| -v.0))),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
-        upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|v| v.0)),
-        lower_back_change_deg: f32o(back_change(ctx, &s.lower_back, &s.lower_back_raw, raw, w).map(|v| v.0)),
-        mid_back_fold_change_deg: f32o(back_change(ctx, &s.mid_back, &s.mid_back_raw, raw, w).map(|v| v.0)),
+        upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|c| c.change)),
+        lower_back_change_deg: f32o(back_change(ctx, &s.lower_back, &s.lower_back_raw, raw, w).map(|c| c.change)),
+        mid_back_fold_change_deg: f32o(back_change(ctx, &s.mid_back, &s.mid_back_raw, raw, w).map(|c| c.change)),
         bottom_knee_deg: w.bottom.and_then(|b| {
             let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
             v.is_finite().then_some(v as f32)
@@ -865,7 +871,12 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                         .into(),
                 );
             }
-            let region = |clean, raw, name, limit| BackRegion { clean, raw, name, limit };
+            let region = |clean, raw, name, limit| BackRegion {
+                clean,
+                raw,
+                name,
+                limit,
+            };
             let upper = |limit| region(&s.upper_back, &s.upper_back_raw, "bend of the upper back", limit);
             let lower = |limit| region(&s.lower_back, &s.lower_back_raw, "bend of the lower back", limit);
             let mid = |limit| region(&s.mid_back, &s.mid_back_raw, "fold of the back at mid-trunk", limit);
@@ -880,40 +891,28 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     vec![upper(cfg.rdl_rounding_max_deg), lower(cfg.rdl_rounding_max_deg)],
                 ),
             };
-            // The region whose added bend goes furthest past its limit.
-            // Each region is judged on its own: one that cannot be measured (an unsteady set-up,
-            // say) leaves the others to decide, except an implausible outline, which none can
-            // be trusted on.
-            let mut worst: Option<(BackRegion, BackJudged)> = None;
+            // The region whose added bend goes furthest past its limit. Each is judged on its
+            // own: one that cannot be measured (an unsteady set-up, say) leaves the others to
+            // decide, except an implausible outline, which none can be trusted on.
+            let (reference, comparable) = back_reference(ctx, raw, w)?;
+            let mut worst: Option<(BackRegion, BackChange, f64)> = None;
             let mut first_error = None;
             for region in regions {
-                let judged = (|| -> Measured<BackJudged> {
-                    let (bend, _) = back_change(ctx, region.clean, region.raw, raw, w)?;
-                    let (su, comparable) = back_reference(ctx, raw, w)?;
-                    let (base, margin) = back_base(ctx, region.clean, region.raw, su, &comparable)?;
-                    Ok(BackJudged {
-                        bend,
-                        threshold: cfg.scaled(region.limit, 0.0) + margin,
-                        base,
-                        margin,
-                    })
-                })();
-                let judged = match judged {
-                    Ok(j) => j,
+                let judged = match change_since_setup(ctx, region.clean, region.raw, reference, &comparable, w) {
+                    Ok(c) => c,
                     Err(e) if e.starts_with(IMPLAUSIBLE_OUTLINE) => return Err(e),
                     Err(e) => {
                         first_error.get_or_insert(e);
                         continue;
                     }
                 };
-                if worst.as_ref().is_none_or(|(_, x)| judged.excess() > x.excess()) {
-                    worst = Some((region, judged));
+                let threshold = cfg.scaled(region.limit, 0.0) + judged.margin;
+                if worst
+                    .as_ref()
+                    .is_none_or(|(_, c, t)| judged.change - threshold > c.change - t)
+                {
+                    worst = Some((region, judged, threshold));
                 }
-            }
-            if worst.is_none()
-                && let Some(e) = first_error
-            {
-                return Err(e);
             }
             let Some((
                 BackRegion {
@@ -922,18 +921,19 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     limit,
                     ..
                 },
-                judged,
+                BackChange {
+                    change: v,
+                    base,
+                    margin,
+                },
+                threshold,
             )) = worst
             else {
-                return Ok(None);
+                return match first_error {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                };
             };
-            let BackJudged {
-                bend: v,
-                threshold,
-                base,
-                margin,
-            } = judged;
-            let (_, comparable) = back_reference(ctx, raw, w)?;
             (v > threshold).then(|| Fault {
                 measure: if margin >= 0.5 {
                     format!(

@@ -104,7 +104,11 @@ fn fault_cases() -> Vec<FaultCase> {
         ),
         side("leaning back", Fault::LeanBack, CheckId::LeanBackAtLockout),
         side("upper back rounds", Fault::UpperRounding, CheckId::UpperBackRounding),
-        side("back folds at mid-trunk", Fault::MidBackFold, CheckId::UpperBackRounding),
+        side(
+            "back folds at mid-trunk",
+            Fault::MidBackFold,
+            CheckId::UpperBackRounding,
+        ),
         side("lower back rounds", Fault::LowerRounding, CheckId::LowerBackRounding),
         rdl("rdl knees locked", Fault::RdlKneesLocked, CheckId::RdlKneesLocked),
         rdl("rdl rounding", Fault::RdlRounding, CheckId::RdlBackRounding),

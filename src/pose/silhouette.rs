@@ -173,7 +173,11 @@ mod tests {
             let logits: Vec<f32> = (0..256 * 256)
                 .map(|i| {
                     let x = (i % 256) as f32 + 0.5;
-                    if x < 60.0 { -10.0 } else { (x - edge).clamp(-10.0, 10.0) * -1.5 }
+                    if x < 60.0 {
+                        -10.0
+                    } else {
+                        (x - edge).clamp(-10.0, 10.0) * -1.5
+                    }
                 })
                 .collect();
             let mask = CropMask {

@@ -167,12 +167,7 @@ impl Encoder {
                 "-i",
                 "-",
             ])
-            .args([
-                "-c:v",
-                "libx264",
-                "-preset",
-                X264_PRESET,
-            ])
+            .args(["-c:v", "libx264", "-preset", X264_PRESET])
             .args([
                 "-crf",
                 X264_CRF,
