@@ -21,6 +21,15 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              and lower back outline and of its fold at mid-trunk
                              (`upper_back_rounding_max_deg`, `mid_back_fold_max_deg`,
                              `lower_back_rounding_max_deg`)
+  measure.py setup-back DIR...
+                             side views (and any clip without ground truth), per rep: the
+                             back outline's absolute shape over the 0.3 s up to lift-off
+                             (upper and lower half bend, fold at mid-trunk; degrees) and the
+                             trunk angle, and the fold at the set-up reference as the rule
+                             reads it (`setup_fold`, `mid_back_setup_fold_max_deg`), beside the
+                             true thoracic and lumbar flexion at lift-off over the lifter's
+                             neutral: can a back rounded from the set-up on be told from the
+                             outline alone?
   measure.py outline [--format N] [--sagitta fit|max] DIR...
                              every clip: the frame-to-frame change of the back outline's
                              bend (upper and lower half), robust spread and 95th percentile,
@@ -236,6 +245,61 @@ def back(dirs):
                   f"{fmt(m.get('lower_back_change_deg'))} {labels}")
 
 
+def analysis_and_frames(mp4):
+    """liftcheck's JSON report and its per-frame CSV rows (cleaned metrics) for `mp4`."""
+    import csv
+    with tempfile.TemporaryDirectory() as tmp:
+        out, rows = os.path.join(tmp, "a.json"), os.path.join(tmp, "f.csv")
+        liftcheck(mp4, "--json", out, "--csv", rows)
+        with open(rows) as f:
+            return json.load(open(out)), list(csv.DictReader(f))
+
+
+def window_median(rows, column, first, last):
+    values = [float(r[column]) for r in rows[max(first, 0):last + 1] if r.get(column)]
+    return median(values) if values else None
+
+
+def setup_back(dirs):
+    """The back outline's absolute shape just before lift-off, beside the true set-up flexion."""
+    print("clip rep thoracic_setup lumbar_setup trunk upper lower fold setup_fold labels")
+    fmt = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
+    for d in dirs:
+        for mp4 in sorted(glob.glob(os.path.join(d, "*.mp4"))):
+            gt_path = mp4[:-4] + ".json"
+            gt = json.load(open(gt_path)) if os.path.exists(gt_path) else None
+            if gt and (not gt["camera"]["view"].startswith("side") or gt["lift"]["variant"] == "romanian"):
+                continue
+            a, rows = analysis_and_frames(mp4)
+            if a["view"]["view"] != "side":
+                continue
+            window = max(1, int(round(SETUP_BACK_WINDOW_S * a["fps"])))
+            for rep in a["reps"]:
+                lift = (rep.get("lift_off") or {}).get("frame")
+                if lift is None:
+                    continue
+                values = [window_median(rows, c, lift - window, lift)
+                          for c in ("trunk_deg", "upper_back_deg", "lower_back_deg", "mid_back_fold_deg")]
+                truth, labels = ("-", "-"), "?"
+                if gt:
+                    t = rep["lift_off"]["time_s"]
+                    near = min(gt["reps"], key=lambda r: abs(gt["frames"][r["liftoff_frame"]]["t"] - t)
+                               if r.get("liftoff_frame") is not None else 1e9)
+                    if near.get("liftoff_frame") is None or abs(gt["frames"][near["liftoff_frame"]]["t"] - t) > 1.0:
+                        continue
+                    form = gt["config"]["form"]
+                    f0 = gt["frames"][near["liftoff_frame"]]["angles"]
+                    truth = tuple(f"{f0[k + '_flexion'] - form[k]:.1f}" for k in ("thoracic", "lumbar"))
+                    labels = ",".join(x["kind"] + ("@" + x.get("onset", "setup") if "rounding" in x["kind"] else "")
+                                      for x in near["faults"]) or "-"
+                rule = rep["metrics"].get("setup_mid_back_fold_deg")
+                print(f"{mp4} {rep['number']} {truth[0]} {truth[1]} {' '.join(fmt(v) for v in values)} "
+                      f"{fmt(rule)} {labels}")
+
+
+SETUP_BACK_WINDOW_S = 0.3
+
+
 def cached_track(mp4, fmt=None):
     """The newest (or format `fmt`) cached pose track of `mp4` with the full model."""
     import hashlib
@@ -342,7 +406,7 @@ def variant(dirs):
 
 
 def main():
-    modes = {"lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant}
+    modes = {"setup-back": setup_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

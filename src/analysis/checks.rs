@@ -206,6 +206,8 @@ pub struct RepMetrics {
     pub lower_back_change_deg: Option<f32>,
     /// Most added fold of the back outline at mid-trunk since set-up (comparable frames).
     pub mid_back_fold_change_deg: Option<f32>,
+    /// Fold of the back outline at mid-trunk at the set-up itself (a back rounded before the pull).
+    pub setup_mid_back_fold_deg: Option<f32>,
     pub bottom_knee_deg: Option<f32>,
     pub max_shoulder_tilt_change_deg: Option<f32>,
     pub max_hip_tilt_change_deg: Option<f32>,
@@ -704,6 +706,43 @@ fn change_since_setup(
     Ok(BackChange { change, base, margin })
 }
 
+/// A back already rounded when the pull starts: the fold of the outline at mid-trunk at the
+/// set-up reference beyond [`Config::mid_back_setup_fold_max_deg`] plus the outline's noise
+/// margin. `Ok(None)` when the fold cannot be read at set-up: the added-rounding measures still
+/// judge the rep.
+fn rounded_at_setup(ctx: &Ctx, reference: usize, comparable: &[bool]) -> Measured<Option<Fault>> {
+    let s = ctx.s;
+    let cfg = ctx.cfg;
+    let Ok((fold, margin)) = back_base(ctx, &s.mid_back, &s.mid_back_raw, reference, comparable) else {
+        return Ok(None);
+    };
+    if fold > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
+        return Err(format!(
+            "{IMPLAUSIBLE_OUTLINE}: the outline folds {fold:.0} degrees at mid-trunk at set-up (more than \
+             {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it does not follow the back"
+        ));
+    }
+    let threshold = cfg.scaled(cfg.mid_back_setup_fold_max_deg, 0.0) + margin;
+    let from = reference.saturating_sub(s.frames(cfg.back_reference_window_s));
+    Ok((fold > threshold).then(|| Fault {
+        measure: if margin >= 0.5 {
+            format!(
+                "fold of the back at mid-trunk at set-up, before the pull (limit includes {margin:.0} degrees for \
+                 the outline's noise)"
+            )
+        } else {
+            "fold of the back at mid-trunk at set-up, before the pull".into()
+        },
+        measured: fold,
+        threshold,
+        unit: DEG,
+        excess: fold - threshold,
+        major: cfg.mid_back_setup_fold_max_deg,
+        span: (s.t(from), s.t(reference)),
+        cue: cue::UPPER_BACK_SETUP,
+    }))
+}
+
 /// An added bend or fold of the back outline beyond this, degrees, is not the spine: the
 /// renderer's strongest rounding (40 degrees of thoracic flexion) reads at most 29 on the
 /// rounding-under-load suite (seed 97), while the outline of a lifter whom the pose model is
@@ -725,6 +764,7 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         _ => None,
     };
     let drift = change(ctx, &s.bar_fwd, su, w.pull, "bar", 1.0).map(|v| v.0.max(0.0));
+    let mid_back = back_change(ctx, &s.mid_back, &s.mid_back_raw, raw, w);
     let bar_drift_cm = match (&drift, ctx.body.cm_per_px, ctx.body.leg_px) {
         (Ok(d), Some(cm), Some(leg)) => Some((d * leg * cm) as f32),
         _ => None,
@@ -769,7 +809,8 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         bar_drift_cm,
         upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|c| c.change)),
         lower_back_change_deg: f32o(back_change(ctx, &s.lower_back, &s.lower_back_raw, raw, w).map(|c| c.change)),
-        mid_back_fold_change_deg: f32o(back_change(ctx, &s.mid_back, &s.mid_back_raw, raw, w).map(|c| c.change)),
+        mid_back_fold_change_deg: f32o(mid_back.as_ref().map(|c| c.change).map_err(Clone::clone)),
+        setup_mid_back_fold_deg: f32o(mid_back.map(|c| c.base)),
         bottom_knee_deg: w.bottom.and_then(|b| {
             let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
             v.is_finite().then_some(v as f32)
@@ -832,6 +873,7 @@ const RATIO: &str = "ratio";
 /// Coaching cues, paraphrasing the article in our own words.
 mod cue {
     pub const UPPER_BACK: &str = "Keep the upper back flat from the floor to the top: pull the shoulder blades together and down before the bar moves, and use a load your upper back can hold.";
+    pub const UPPER_BACK_SETUP: &str = "Get your upper back flat before the bar leaves the floor: chest up, shoulder blades drawn together and down, then pull; if you cannot get flat at the bar, the load is too heavy for now.";
     pub const LOWER_BACK: &str = "Brace before you pull (breathe out, tighten your midsection) and keep your lower back in the same neutral shape all the way up; let the glutes and hamstrings do the lifting.";
     pub const SHOULDERS_BEHIND: &str = "Set up with your shoulders right above the bar, or a touch in front of it: your hips are sitting too low, so raise them until the shoulders come over the bar.";
     pub const SHOULDERS_AHEAD: &str = "Your shoulders are far out in front of the bar: bring the hips down a little and the chest up so the shoulders sit just over the bar.";
@@ -895,6 +937,11 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             // own: one that cannot be measured (an unsteady set-up, say) leaves the others to
             // decide, except an implausible outline, which none can be trusted on.
             let (reference, comparable) = back_reference(ctx, raw, w)?;
+            if check == CheckId::UpperBackRounding
+                && let Some(fault) = rounded_at_setup(ctx, reference, &comparable)?
+            {
+                return Ok(Some(finding(check, raw.number, fault)));
+            }
             let mut worst: Option<(BackRegion, BackChange, f64)> = None;
             let mut first_error = None;
             for region in regions {

@@ -88,6 +88,11 @@ pub struct Config {
     /// margin is added to it. A narrow gap: a good rep of seed 41 (clip 054, scored before as
     /// held out) reads 13 and is the one false upper-back finding over all the suites.
     pub mid_back_fold_max_deg: f64,
+    /// Upper/mid back already rounded when the pull starts: most fold of the back outline at
+    /// mid-trunk at the set-up itself, degrees (the noise margin is added). A comparison with the
+    /// set-up cannot see a back that is rounded before the bar leaves the floor; the fold on its
+    /// own can, where the outline of a flat back stays straight or hollow there.
+    pub mid_back_setup_fold_max_deg: f64,
     /// Lower-back rounding: as above for the lower half (calibrate; tighter than the upper back
     /// since lumbar flexion under load is the bigger concern).
     pub lower_back_rounding_max_deg: f64,
@@ -248,6 +253,7 @@ impl Default for Config {
             upper_back_rounding_max_deg: 20.0,
             lower_back_rounding_max_deg: 15.0,
             mid_back_fold_max_deg: 6.0,
+            mid_back_setup_fold_max_deg: 12.0,
             back_outline_min_trunk_deg: 30.0,
             back_outline_max_trunk_change_deg: 10.0,
             back_hampel_min_sigma_deg: 3.0,
@@ -297,7 +303,7 @@ impl Config {
 
     /// Checks every field for a usable value; the error names the first bad field.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        let finite: [(&'static str, f64); 47] = [
+        let finite: [(&'static str, f64); 48] = [
             ("strictness", self.strictness),
             ("min_visibility", self.min_visibility),
             ("min_presence", self.min_presence),
@@ -318,6 +324,7 @@ impl Config {
             ("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg),
             ("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg),
             ("mid_back_fold_max_deg", self.mid_back_fold_max_deg),
+            ("mid_back_setup_fold_max_deg", self.mid_back_setup_fold_max_deg),
             ("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg),
             (
                 "back_outline_max_trunk_change_deg",
@@ -394,6 +401,7 @@ impl Config {
         positive("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg)?;
         positive("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg)?;
         positive("mid_back_fold_max_deg", self.mid_back_fold_max_deg)?;
+        positive("mid_back_setup_fold_max_deg", self.mid_back_setup_fold_max_deg)?;
         in_range("back_outline_min_trunk_deg", self.back_outline_min_trunk_deg, 0.0, 90.0)?;
         positive(
             "back_outline_max_trunk_change_deg",

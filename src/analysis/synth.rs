@@ -130,6 +130,9 @@ pub enum Fault {
     /// The back folds forward at mid-trunk, each half staying straight (as rendered thoracic
     /// rounding mostly shows in the outline).
     MidBackFold,
+    /// The back is already folded forward at mid-trunk at the set-up and stays so to knee pass:
+    /// rounded before the pull, nothing added since the set-up.
+    RoundedAtSetup,
     LowerRounding,
     ShoulderTilt,
     KneesInward,
@@ -407,6 +410,10 @@ fn conventional_pull(fault: Option<Fault>, pause: bool) -> Vec<(f64, Key)> {
         Some(Fault::UpperRounding) => kp.upper_bend = 35.0,
         Some(Fault::LowerRounding) => kp.lower_bend = 30.0,
         Some(Fault::MidBackFold) => kp.mid_fold = 15.0,
+        Some(Fault::RoundedAtSetup) => {
+            setup.mid_fold = 20.0;
+            kp.mid_fold = 20.0;
+        }
         Some(Fault::ShoulderTilt) => {
             kp.shoulder_tilt = 14.0;
             top.shoulder_tilt = 10.0;

@@ -109,6 +109,11 @@ fn fault_cases() -> Vec<FaultCase> {
             Fault::MidBackFold,
             CheckId::UpperBackRounding,
         ),
+        side(
+            "back rounded from the set-up on",
+            Fault::RoundedAtSetup,
+            CheckId::UpperBackRounding,
+        ),
         side("lower back rounds", Fault::LowerRounding, CheckId::LowerBackRounding),
         rdl("rdl knees locked", Fault::RdlKneesLocked, CheckId::RdlKneesLocked),
         rdl("rdl rounding", Fault::RdlRounding, CheckId::RdlBackRounding),
