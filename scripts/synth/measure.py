@@ -25,8 +25,9 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              side views (and any clip without ground truth), per rep: the
                              back outline's absolute shape over the 0.3 s up to lift-off
                              (upper and lower half bend, fold at mid-trunk; degrees) and the
-                             trunk angle, and the fold at the set-up reference as the rule
-                             reads it (`setup_fold`, `mid_back_setup_fold_max_deg`), beside the
+                             trunk angle, and the fold as the rule
+                             reads it at lift-off (`rule_fold`,
+                             `mid_back_lift_off_fold_max_deg`), beside the
                              true thoracic and lumbar flexion at lift-off over the lifter's
                              neutral: can a back rounded from the set-up on be told from the
                              outline alone?
@@ -262,7 +263,7 @@ def window_median(rows, column, first, last):
 
 def setup_back(dirs):
     """The back outline's absolute shape just before lift-off, beside the true set-up flexion."""
-    print("clip rep thoracic_setup lumbar_setup trunk upper lower fold setup_fold labels")
+    print("clip rep thoracic_setup lumbar_setup trunk upper lower fold rule_fold labels")
     fmt = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
     for d in dirs:
         for mp4 in sorted(glob.glob(os.path.join(d, "*.mp4"))):
@@ -292,7 +293,7 @@ def setup_back(dirs):
                     truth = tuple(f"{f0[k + '_flexion'] - form[k]:.1f}" for k in ("thoracic", "lumbar"))
                     labels = ",".join(x["kind"] + ("@" + x.get("onset", "setup") if "rounding" in x["kind"] else "")
                                       for x in near["faults"]) or "-"
-                rule = rep["metrics"].get("setup_mid_back_fold_deg")
+                rule = rep["metrics"].get("lift_off_mid_back_fold_deg")
                 print(f"{mp4} {rep['number']} {truth[0]} {truth[1]} {' '.join(fmt(v) for v in values)} "
                       f"{fmt(rule)} {labels}")
 

@@ -206,8 +206,9 @@ pub struct RepMetrics {
     pub lower_back_change_deg: Option<f32>,
     /// Most added fold of the back outline at mid-trunk since set-up (comparable frames).
     pub mid_back_fold_change_deg: Option<f32>,
-    /// Fold of the back outline at mid-trunk at the set-up itself (a back rounded before the pull).
-    pub setup_mid_back_fold_deg: Option<f32>,
+    /// Fold of the back outline at mid-trunk as the bar leaves the floor (a back rounded before
+    /// the pull).
+    pub lift_off_mid_back_fold_deg: Option<f32>,
     pub bottom_knee_deg: Option<f32>,
     pub max_shoulder_tilt_change_deg: Option<f32>,
     pub max_hip_tilt_change_deg: Option<f32>,
@@ -628,15 +629,22 @@ const MIN_BACK_REFERENCE_FRAMES: usize = 5;
 
 /// The set-up bend of a half of the back outline and the noise margin a change must clear.
 ///
-/// The reference is the median of the cleaned bend over [`Config::back_reference_window_s`] up to
-/// the reference frame (comparable frames only). The spread is the robust standard deviation
+/// The reference is the median of the cleaned bend over `window_s` (the set-up's is
+/// [`Config::back_reference_window_s`]) up to the reference frame (comparable frames only). The spread is the robust standard deviation
 /// (1.4826 MAD) of the uncleaned per-frame bend over the same frames: above
 /// [`Config::back_reference_max_spread_deg`] the rep is not assessable. Below it, the margin is
 /// [`Config::back_noise_sigmas`] times the noise left after the low-pass: white per-frame noise of
 /// spread `sd` keeps `sd * sqrt(2 fc / fps)` through a low-pass at `fc`.
-fn back_base(ctx: &Ctx, clean: &[f64], raw: &[f64], reference: usize, comparable: &[bool]) -> Measured<(f64, f64)> {
+fn back_base(
+    ctx: &Ctx,
+    clean: &[f64],
+    raw: &[f64],
+    reference: usize,
+    window_s: f64,
+    comparable: &[bool],
+) -> Measured<(f64, f64)> {
     let cfg = ctx.cfg;
-    let from = reference.saturating_sub(ctx.s.frames(cfg.back_reference_window_s));
+    let from = reference.saturating_sub(ctx.s.frames(window_s));
     let frames: Vec<usize> = (from..=reference).filter(|&f| comparable[f]).collect();
     let base = super::signal::median(frames.iter().map(|&f| clean[f]).filter(|v| !v.is_nan()));
     let vals: Vec<f64> = frames.iter().map(|&f| raw[f]).filter(|v| !v.is_nan()).collect();
@@ -690,7 +698,14 @@ fn change_since_setup(
     comparable: &[bool],
     w: &Windows,
 ) -> Measured<BackChange> {
-    let (base, margin) = back_base(ctx, series, raw_series, reference, comparable)?;
+    let (base, margin) = back_base(
+        ctx,
+        series,
+        raw_series,
+        reference,
+        ctx.cfg.back_reference_window_s,
+        comparable,
+    )?;
     let from = w.pull.from.min(reference);
     let change = (from..=w.pull.to)
         .filter(|&f| comparable[f] && !series[f].is_nan())
@@ -706,39 +721,67 @@ fn change_since_setup(
     Ok(BackChange { change, base, margin })
 }
 
-/// A back already rounded when the pull starts: the fold of the outline at mid-trunk at the
-/// set-up reference beyond [`Config::mid_back_setup_fold_max_deg`] plus the outline's noise
-/// margin. `Ok(None)` when the fold cannot be read at set-up: the added-rounding measures still
-/// judge the rep.
-fn rounded_at_setup(ctx: &Ctx, reference: usize, comparable: &[bool]) -> Measured<Option<Fault>> {
+/// How long before lift-off the fold of a back rounded before the pull is read, seconds: the
+/// back the bar leaves the floor with. Lifters often reach the bar with a rounded back and set
+/// it flat before they pull (real clip 02: a fold of 15-19 degrees at the bar, 0-3 over the last
+/// 0.3 s before lift-off), which is the cue done right; the outline is low-passed at 2 Hz, so a
+/// few frames are a steady reading.
+const LIFT_OFF_FOLD_WINDOW_S: f64 = 0.3;
+
+/// The fold of the back outline at mid-trunk as the bar leaves the floor (median over
+/// [`LIFT_OFF_FOLD_WINDOW_S`] up to lift-off, frames at a trunk angle comparable to the set-up),
+/// and the margin for the outline's noise there.
+fn lift_off_fold(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(f64, f64)> {
+    let lift_off = raw.lift_off.ok_or("no lift-off found")?;
+    let (_, comparable) = back_reference(ctx, raw, w)?;
     let s = ctx.s;
-    let cfg = ctx.cfg;
-    let Ok((fold, margin)) = back_base(ctx, &s.mid_back, &s.mid_back_raw, reference, comparable) else {
-        return Ok(None);
-    };
+    let (fold, margin) = back_base(
+        ctx,
+        &s.mid_back,
+        &s.mid_back_raw,
+        lift_off,
+        LIFT_OFF_FOLD_WINDOW_S,
+        &comparable,
+    )?;
     if fold > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
         return Err(format!(
-            "{IMPLAUSIBLE_OUTLINE}: the outline folds {fold:.0} degrees at mid-trunk at set-up (more than \
+            "{IMPLAUSIBLE_OUTLINE}: the outline folds {fold:.0} degrees at mid-trunk at lift-off (more than \
              {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it does not follow the back"
         ));
     }
-    let threshold = cfg.scaled(cfg.mid_back_setup_fold_max_deg, 0.0) + margin;
-    let from = reference.saturating_sub(s.frames(cfg.back_reference_window_s));
+    Ok((fold, margin))
+}
+
+/// A back already rounded when the bar leaves the floor, which a comparison with the set-up
+/// cannot see: the fold at lift-off ([`lift_off_fold`]) beyond
+/// [`Config::mid_back_lift_off_fold_max_deg`] plus the noise margin. `Ok(None)` when the fold
+/// cannot be read there: the added-rounding measures still judge the rep.
+fn rounded_at_lift_off(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<Option<Fault>> {
+    let (fold, margin) = match lift_off_fold(ctx, raw, w) {
+        Ok(v) => v,
+        Err(e) if e.starts_with(IMPLAUSIBLE_OUTLINE) => return Err(e),
+        Err(_) => return Ok(None),
+    };
+    let s = ctx.s;
+    let cfg = ctx.cfg;
+    let threshold = cfg.scaled(cfg.mid_back_lift_off_fold_max_deg, 0.0) + margin;
+    let lift_off = raw.lift_off.unwrap_or(w.setup);
+    let from = lift_off.saturating_sub(s.frames(LIFT_OFF_FOLD_WINDOW_S));
     Ok((fold > threshold).then(|| Fault {
         measure: if margin >= 0.5 {
             format!(
-                "fold of the back at mid-trunk at set-up, before the pull (limit includes {margin:.0} degrees for \
-                 the outline's noise)"
+                "fold of the back at mid-trunk as the bar leaves the floor (limit includes {margin:.0} degrees \
+                 for the outline's noise)"
             )
         } else {
-            "fold of the back at mid-trunk at set-up, before the pull".into()
+            "fold of the back at mid-trunk as the bar leaves the floor".into()
         },
         measured: fold,
         threshold,
         unit: DEG,
         excess: fold - threshold,
-        major: cfg.mid_back_setup_fold_max_deg,
-        span: (s.t(from), s.t(reference)),
+        major: cfg.mid_back_lift_off_fold_max_deg,
+        span: (s.t(from), s.t(lift_off)),
         cue: cue::UPPER_BACK_SETUP,
     }))
 }
@@ -764,7 +807,6 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         _ => None,
     };
     let drift = change(ctx, &s.bar_fwd, su, w.pull, "bar", 1.0).map(|v| v.0.max(0.0));
-    let mid_back = back_change(ctx, &s.mid_back, &s.mid_back_raw, raw, w);
     let bar_drift_cm = match (&drift, ctx.body.cm_per_px, ctx.body.leg_px) {
         (Ok(d), Some(cm), Some(leg)) => Some((d * leg * cm) as f32),
         _ => None,
@@ -809,8 +851,8 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         bar_drift_cm,
         upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|c| c.change)),
         lower_back_change_deg: f32o(back_change(ctx, &s.lower_back, &s.lower_back_raw, raw, w).map(|c| c.change)),
-        mid_back_fold_change_deg: f32o(mid_back.as_ref().map(|c| c.change).map_err(Clone::clone)),
-        setup_mid_back_fold_deg: f32o(mid_back.map(|c| c.base)),
+        mid_back_fold_change_deg: f32o(back_change(ctx, &s.mid_back, &s.mid_back_raw, raw, w).map(|c| c.change)),
+        lift_off_mid_back_fold_deg: f32o(lift_off_fold(ctx, raw, w).map(|v| v.0)),
         bottom_knee_deg: w.bottom.and_then(|b| {
             let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
             v.is_finite().then_some(v as f32)
@@ -938,7 +980,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             // decide, except an implausible outline, which none can be trusted on.
             let (reference, comparable) = back_reference(ctx, raw, w)?;
             if check == CheckId::UpperBackRounding
-                && let Some(fault) = rounded_at_setup(ctx, reference, &comparable)?
+                && let Some(fault) = rounded_at_lift_off(ctx, raw, w)?
             {
                 return Ok(Some(finding(check, raw.number, fault)));
             }

@@ -171,6 +171,10 @@ pub struct Spec {
     /// With `walk_in_out`: sink into a squat at the bar, then raise the hips into the set-up
     /// (the trunk tipping forward as in hips rising first) and pause before the pull.
     pub settle_from_below: bool,
+    /// With `walk_in_out`: reach the bar with the back folded forward at mid-trunk, as lifters
+    /// often do, and set it flat before the pull (a good rep: the back the bar leaves the floor
+    /// with is flat).
+    pub reach_rounded: bool,
     /// Romanian deadlift: knee bend at the bottom, degrees (deeper lifts bend them more).
     pub rdl_knee_flex: f64,
     /// The lower half of the back outline bends this many degrees further per degree the trunk
@@ -199,6 +203,7 @@ impl Default for Spec {
             height: 720,
             partial_pull: false,
             settle_from_below: false,
+            reach_rounded: false,
             rdl_knee_flex: Key::RDL_BOTTOM.knee_flex,
             hip_crease_bend_per_deg: 0.0,
         }
@@ -277,6 +282,14 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
                         ..Key::SETUP
                     };
                     plan.push((1.0, on_floor(squat)));
+                    plan.push((0.5, Key::SETUP));
+                } else if spec.reach_rounded {
+                    let rounded = Key {
+                        mid_fold: 20.0,
+                        ..Key::SETUP
+                    };
+                    plan.push((1.0, on_floor(rounded)));
+                    plan.push((0.4, on_floor(rounded)));
                     plan.push((0.5, Key::SETUP));
                 } else {
                     plan.push((1.0, Key::SETUP));

@@ -197,6 +197,17 @@ fn good_cases() -> Vec<GoodCase> {
             3,
         ),
         conv(
+            "reaches the bar with a rounded back, sets it flat before the pull",
+            noisy(
+                Spec {
+                    reach_rounded: true,
+                    ..Spec::default()
+                },
+                15,
+            ),
+            3,
+        ),
+        conv(
             "noisy mirrored",
             noisy(
                 Spec {
