@@ -128,6 +128,15 @@ fn run_landmarks(session: &mut Session, input: &[f32]) -> (Vec<f32>, Vec<f32>, V
     )
 }
 
+fn run_landmarks_without_mask(session: &mut Session, input: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let n = LANDMARK_INPUT_SIZE as usize;
+    let view = ArrayView4::from_shape((1, n, n, 3), input).expect("shape");
+    let outputs = session
+        .run(ort::inputs!["input" => TensorRef::from_array_view(view).expect("tensor")])
+        .expect("landmark run");
+    (output(&outputs, "landmarks"), output(&outputs, "heatmap"))
+}
+
 fn inputs_for(frame: &Mat, roi: &Roi) -> (Vec<f32>, Vec<f32>) {
     let (det, lm) = (DETECTOR_INPUT_SIZE as usize, LANDMARK_INPUT_SIZE as usize);
     let (mut affine, mut crop) = (new_affine(), Mat::default());
@@ -437,6 +446,16 @@ fn models(c: &mut Criterion, store: &ModelStore, rt: &runtime::Runtime, frame: &
         g.bench_function(BenchmarkId::new("landmark_full", &id), |b| {
             b.iter(|| run_landmarks(&mut lm, black_box(&lm_input)))
         });
+        // Without the segmentation head: what the frames that need no mask cost.
+        if !spinning {
+            let name = LandmarkModel::Full
+                .manifest_name_without_mask()
+                .expect("pruned full model");
+            let mut pruned = store.session(rt, name, options).expect("pruned landmark session");
+            g.bench_function(BenchmarkId::new("landmark_full_nomask", &id), |b| {
+                b.iter(|| run_landmarks_without_mask(&mut pruned, black_box(&lm_input)))
+            });
+        }
         let mut det = store.session(rt, DETECTOR_MODEL, options).expect("detector session");
         g.bench_function(BenchmarkId::new("detector", &id), |b| {
             b.iter(|| run_detector(&mut det, black_box(&det_input)))

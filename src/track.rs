@@ -26,7 +26,7 @@ const SIDE_VIEW_FOOT_FRACTION: f32 = 0.15;
 /// well below this rate anyway.
 const PLATE_SEARCH_HZ: f64 = 15.0;
 /// Bump when the cached layout or the pose stage's output changes.
-const CACHE_FORMAT_VERSION: u32 = 7;
+const CACHE_FORMAT_VERSION: u32 = 8;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -50,6 +50,20 @@ fn near_side(pose: &Pose) -> [usize; 5] {
     if score(&left) >= score(&right) { left } else { right }
 }
 
+fn side_on(foot_dx: f32, torso: f32) -> bool {
+    foot_dx.abs() > SIDE_VIEW_FOOT_FRACTION * torso
+}
+
+/// Whether the back outline is read on a frame with this pose: the near foot points left or
+/// right (a side view).
+pub fn outline_readable(pose: &Pose) -> bool {
+    let [shoulder, hip, _, heel, toe] = near_side(pose);
+    side_on(
+        point(pose, toe).x - point(pose, heel).x,
+        point(pose, shoulder).distance(point(pose, hip)),
+    )
+}
+
 fn point(pose: &Pose, i: usize) -> Point {
     Point::new(pose.keypoints[i].x, pose.keypoints[i].y)
 }
@@ -71,7 +85,7 @@ fn frame_extras(
     );
     let torso = shoulder.distance(hip);
     let foot_dx = toe.x - heel.x;
-    let back = if foot_dx.abs() > SIDE_VIEW_FOOT_FRACTION * torso {
+    let back = if side_on(foot_dx, torso) {
         estimator
             .crop_mask()
             .and_then(|mask| silhouette::back_outline(&mask, shoulder, hip, foot_dx.signum(), BACK_OUTLINE_SAMPLES))

@@ -233,3 +233,47 @@ fn no_skeleton_is_upside_down() {
         );
     }
 }
+
+/// Frames run without the mask use the landmark model without its segmentation head
+/// (`models/pose_landmark_full_nomask.onnx`): the keypoints are exactly those of the full model
+/// on every frame, and no mask is offered for them (the pose stage skips the mask where the back
+/// outline is not read: front and rear views, and every other frame of a standing lifter at 30
+/// fps, `pipeline::mask_stride`).
+#[test]
+fn frames_without_the_mask_keep_the_keypoints() {
+    use liftcheck::models::ModelStore;
+    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
+    use liftcheck::video::{Frame, VideoReader};
+
+    let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
+    let models = ModelStore::open(None).expect("models");
+    let config = BlazePoseConfig {
+        keep_mask: true,
+        ..BlazePoseConfig::default()
+    };
+    let mut with_mask = BlazePose::new(&runtime, &models, config).expect("pose models");
+    let mut without_mask = BlazePose::new(&runtime, &models, config).expect("pose models");
+    let mut reader = VideoReader::open(&repo_path("tests/fixtures/side_good_2reps.mp4")).expect("fixture");
+    let mut frame = Frame::default();
+    let mut compared = 0;
+    while compared < 40 && reader.read_into(&mut frame).expect("decode") {
+        let a = with_mask.estimate_with_mask(&frame.image, true).expect("with mask");
+        let b = without_mask
+            .estimate_with_mask(&frame.image, false)
+            .expect("without mask");
+        assert_eq!(a, b, "frame {}: keypoints differ", frame.index);
+        if a.is_some() {
+            assert!(with_mask.crop_mask().is_some(), "frame {}: no mask", frame.index);
+            assert!(
+                without_mask.crop_mask().is_none(),
+                "frame {}: a stale mask",
+                frame.index
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 40, "the lifter is found on the fixture");
+    assert_eq!(liftcheck::pipeline::mask_stride(30.0), 2);
+    assert_eq!(liftcheck::pipeline::mask_stride(60.0), 4);
+    assert_eq!(liftcheck::pipeline::mask_stride(10.0), 1);
+}

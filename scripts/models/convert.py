@@ -281,8 +281,10 @@ def write_notice(build, out_dir):
     text = f"""liftcheck model files (models/*.onnx)
 =====================================
 
-pose_detection.onnx, pose_landmark_full.onnx, pose_landmark_heavy.onnx
-  BlazePose person detector and pose landmark models (full, heavy) from
+pose_detection.onnx, pose_landmark_full.onnx, pose_landmark_heavy.onnx,
+pose_landmark_full_nomask.onnx
+  BlazePose person detector and pose landmark models (full, heavy; full
+  without its segmentation output, cut from pose_landmark_full.onnx) from
   Google MediaPipe, as published by Google in the npm package
   {MP_PKG[0]}@{MP_PKG[1]} (files pose_solution_packed_assets.data, which is
   pose_detection.tflite, pose_landmark_full.tflite, pose_landmark_heavy.tflite).

@@ -633,8 +633,8 @@ const MIN_BACK_REFERENCE_FRAMES: usize = 5;
 /// [`Config::back_reference_window_s`]) up to the reference frame (comparable frames only). The spread is the robust standard deviation
 /// (1.4826 MAD) of the uncleaned per-frame bend over the same frames: above
 /// [`Config::back_reference_max_spread_deg`] the rep is not assessable. Below it, the margin is
-/// [`Config::back_noise_sigmas`] times the noise left after the low-pass: white per-frame noise of
-/// spread `sd` keeps `sd * sqrt(2 fc / fps)` through a low-pass at `fc`.
+/// [`Config::back_noise_sigmas`] times the noise left after the low-pass: white noise of spread
+/// `sd` sampled at rate `r` keeps `sd * sqrt(2 fc / r)` through a low-pass at `fc`.
 fn back_base(
     ctx: &Ctx,
     clean: &[f64],
@@ -662,8 +662,10 @@ fn back_base(
             "back outline unsteady at set-up (per-frame bend spread {spread:.0} degrees, limit {limit:.0})"
         ));
     }
-    let fps = ctx.s.fps();
-    let pass = (2.0 * cfg.back_cutoff_hz / fps).min(1.0).sqrt();
+    // The outline's own sampling rate: the mask is computed on some frames only
+    // (`pipeline::MASK_HZ`), and the outline is missing on others.
+    let rate = ctx.s.fps() * vals.len() as f64 / frames.len() as f64;
+    let pass = (2.0 * cfg.back_cutoff_hz / rate).min(1.0).sqrt();
     Ok((base, cfg.back_noise_sigmas * spread * pass))
 }
 

@@ -205,10 +205,11 @@ pub fn print_pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<
     let model = ms_per_frame(stats.models.inference, n);
     let wall = ms_per_frame(stats.wall, n);
     println!(
-        "  time/frame   models {model:.1} ms (landmark x {}, detector x {}), pose stage {:.1} ms, \
+        "  time/frame   models {model:.1} ms (landmark x {}, {} with the mask; detector x {}), pose stage {:.1} ms, \
          back outline and plate {:.1} ms, decode {:.1} ms (own thread; waited for {:.1} ms), \
          total {wall:.1} ms = {:.2}x model time, {:.1}x real time",
         stats.models.landmark_runs,
+        stats.models.mask_runs,
         stats.models.detector_runs,
         ms_per_frame(stats.pose, n),
         ms_per_frame(stats.per_frame_consumer, n),

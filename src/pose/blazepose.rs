@@ -55,6 +55,16 @@ impl LandmarkModel {
             LandmarkModel::Heavy => "pose_landmark_heavy",
         }
     }
+
+    /// The same model without its segmentation head (`scripts/models/prune_mask.py`): same
+    /// keypoints, no mask, a little over half the cost. Heavy has none (it is the slow option
+    /// anyway, and a second copy would add 28 MB to the repository).
+    pub fn manifest_name_without_mask(self) -> Option<&'static str> {
+        match self {
+            LandmarkModel::Full => Some("pose_landmark_full_nomask"),
+            LandmarkModel::Heavy => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -85,6 +95,8 @@ pub struct PoseTimings {
     pub detector_runs: usize,
     pub detector: Duration,
     pub landmark_runs: usize,
+    /// Landmark runs with the segmentation head (the others ran without it).
+    pub mask_runs: usize,
     pub landmark: Duration,
 }
 
@@ -92,6 +104,8 @@ pub struct PoseTimings {
 pub struct BlazePose {
     detector: Session,
     landmark: Session,
+    /// The landmark model without its segmentation head, for frames that need no mask.
+    landmark_without_mask: Option<Session>,
     config: BlazePoseConfig,
     anchors: Vec<Point>,
     affine: Mat,
@@ -102,6 +116,8 @@ pub struct BlazePose {
     detections: Vec<Detection>,
     crop_landmarks: [CropLandmark; NUM_MODEL_LANDMARKS],
     segmentation: Vec<f32>,
+    /// Whether `segmentation` belongs to the last pose found (it was run with the mask).
+    mask_valid: bool,
     /// The mask of the first try while a turned-over region is tried ([`BlazePose::upright_landmarks`]).
     segmentation_before_turn: Vec<f32>,
     /// ROI the landmark model ran on for the last pose found.
@@ -183,11 +199,18 @@ impl BlazePose {
     pub fn new(runtime: &Runtime, models: &ModelStore, config: BlazePoseConfig) -> Result<Self, PoseError> {
         let detector = models.session(runtime, DETECTOR_MODEL, config.session)?;
         let landmark = models.session(runtime, config.model.manifest_name(), config.session)?;
+        // A models folder from before the pruned model existed still works: every frame then
+        // runs the full model.
+        let landmark_without_mask = match config.model.manifest_name_without_mask() {
+            Some(name) if models.entry(name).is_ok() => Some(models.session(runtime, name, config.session)?),
+            _ => None,
+        };
         let det = DETECTOR_INPUT_SIZE as usize;
         let lm = LANDMARK_INPUT_SIZE as usize;
         Ok(Self {
             detector,
             landmark,
+            landmark_without_mask,
             config,
             anchors: detector::anchors(),
             affine: Mat::new_rows_cols_with_default(2, 3, core::CV_64F, Scalar::all(0.0))?,
@@ -198,6 +221,7 @@ impl BlazePose {
             detections: Vec::new(),
             crop_landmarks: [CropLandmark::default(); NUM_MODEL_LANDMARKS],
             segmentation: vec![0.0; lm * lm],
+            mask_valid: false,
             segmentation_before_turn: vec![0.0; lm * lm],
             last_roi: None,
             tracking: None,
@@ -211,21 +235,31 @@ impl BlazePose {
         self.tracking = None;
         self.last_roi = None;
         self.last_hip_center = None;
+        self.mask_valid = false;
     }
 
     pub fn timings(&self) -> PoseTimings {
         self.timings
     }
 
-    /// The lifter's pose on `frame` (BGR, upright), or `None` when nobody is found.
+    /// The lifter's pose on `frame` (BGR, upright), or `None` when nobody is found; with the
+    /// segmentation mask when the config keeps it.
     pub fn estimate(&mut self, frame: &Mat) -> Result<Option<Pose>, PoseError> {
+        self.estimate_with_mask(frame, self.config.keep_mask)
+    }
+
+    /// [`Self::estimate`], choosing whether this frame gets a mask: without one the landmark
+    /// model runs without its segmentation head where the models folder has that version, and
+    /// [`Self::crop_mask`] is `None` until a frame gets one again.
+    pub fn estimate_with_mask(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
+        let with_mask = with_mask && self.config.keep_mask;
         if let Some(roi) = self.tracking.take()
-            && let Some(pose) = self.upright_landmarks(frame, roi)?
+            && let Some(pose) = self.upright_landmarks(frame, roi, with_mask)?
         {
             return Ok(Some(pose));
         }
         match self.detect(frame)? {
-            Some(roi) => self.upright_landmarks(frame, roi),
+            Some(roi) => self.upright_landmarks(frame, roi, with_mask),
             None => Ok(None),
         }
     }
@@ -238,8 +272,8 @@ impl BlazePose {
     /// the feet are always below the hips, so an upside-down skeleton is wrong. When the turned
     /// region does no better (an upside-down video without rotation metadata), the first answer
     /// stands.
-    fn upright_landmarks(&mut self, frame: &Mat, roi: Roi) -> Result<Option<Pose>, PoseError> {
-        let Some(pose) = self.run_landmarks(frame, roi)? else {
+    fn upright_landmarks(&mut self, frame: &Mat, roi: Roi, with_mask: bool) -> Result<Option<Pose>, PoseError> {
+        let Some(pose) = self.run_landmarks(frame, roi, with_mask)? else {
             return Ok(None);
         };
         if !upside_down(&pose) {
@@ -251,7 +285,7 @@ impl BlazePose {
             rotation: roi.rotation + std::f32::consts::PI,
             ..roi
         };
-        if let Some(upright) = self.run_landmarks(frame, turned)?
+        if let Some(upright) = self.run_landmarks(frame, turned, with_mask)?
             && !upside_down(&upright)
         {
             return Ok(Some(upright));
@@ -307,7 +341,7 @@ impl BlazePose {
     }
 
     /// Runs the landmark model on `roi`; `None` when the model sees no person there.
-    fn run_landmarks(&mut self, frame: &Mat, roi: Roi) -> Result<Option<Pose>, PoseError> {
+    fn run_landmarks(&mut self, frame: &Mat, roi: Roi, with_mask: bool) -> Result<Option<Pose>, PoseError> {
         let started = Instant::now();
         warp_roi(
             frame,
@@ -322,10 +356,13 @@ impl BlazePose {
         let input =
             ArrayView4::from_shape((1, size, size, 3), &self.landmark_input).map_err(|_| PoseError::Output("input"))?;
         let run_started = Instant::now();
-        let outputs = self
-            .landmark
-            .run(ort::inputs!["input" => TensorRef::from_array_view(input)?])?;
+        let (session, masked) = match &mut self.landmark_without_mask {
+            Some(without) if !with_mask => (without, false),
+            _ => (&mut self.landmark, true),
+        };
+        let outputs = session.run(ort::inputs!["input" => TensorRef::from_array_view(input)?])?;
         self.timings.inference += run_started.elapsed();
+        self.timings.mask_runs += usize::from(masked);
         let (_, flag) = outputs
             .get("pose_flag")
             .ok_or(PoseError::Output("pose_flag"))?
@@ -352,7 +389,8 @@ impl BlazePose {
             return Err(PoseError::Output("heatmap"));
         }
         landmarks::refine_with_heatmap(heatmap, &mut self.crop_landmarks);
-        if self.config.keep_mask {
+        let keep_mask = masked && self.config.keep_mask;
+        if keep_mask {
             let (_, seg) = outputs
                 .get("segmentation")
                 .ok_or(PoseError::Output("segmentation"))?
@@ -363,6 +401,7 @@ impl BlazePose {
             self.segmentation.copy_from_slice(seg);
         }
         drop(outputs);
+        self.mask_valid = keep_mask;
         let keypoints = landmarks::project(&self.crop_landmarks, &roi);
         self.tracking = Some(landmarks::next_roi(&self.crop_landmarks, &roi));
         self.last_roi = Some(roi);
@@ -371,9 +410,10 @@ impl BlazePose {
         Ok(Some(Pose { keypoints, score }))
     }
 
-    /// The last pose's segmentation mask in its crop (logits: > 0 is the person). Needs `keep_mask`.
+    /// The last pose's segmentation mask in its crop (logits: > 0 is the person). Needs `keep_mask`
+    /// and a frame run with the mask.
     pub fn crop_mask(&self) -> Option<CropMask<'_>> {
-        let roi = self.last_roi.filter(|_| self.config.keep_mask)?;
+        let roi = self.last_roi.filter(|_| self.mask_valid)?;
         Some(CropMask {
             logits: &self.segmentation,
             size: LANDMARK_INPUT_SIZE as usize,
@@ -384,7 +424,7 @@ impl BlazePose {
     /// The last pose's segmentation mask (person probability 0..1) pasted into a
     /// `width` x `height` single-channel f32 image; zero outside the crop. Needs `keep_mask`.
     pub fn mask_in_frame(&self, width: u32, height: u32, out: &mut Mat) -> Result<bool, PoseError> {
-        let Some(roi) = self.last_roi.filter(|_| self.config.keep_mask) else {
+        let Some(roi) = self.last_roi.filter(|_| self.mask_valid) else {
             return Ok(false);
         };
         let size = LANDMARK_INPUT_SIZE as i32;

@@ -110,6 +110,20 @@ pub struct Pose {
 }
 
 impl Pose {
+    /// Angle of the line from the hips' midpoint to the shoulders' midpoint away from vertical,
+    /// degrees (0 upright, 90 horizontal), either facing.
+    pub fn trunk_from_vertical_deg(&self) -> f32 {
+        let mid = |a: usize, b: usize| {
+            let (p, q) = (self.keypoints[a], self.keypoints[b]);
+            ((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
+        };
+        let (shoulder, hip) = (
+            mid(landmark::LEFT_SHOULDER, landmark::RIGHT_SHOULDER),
+            mid(landmark::LEFT_HIP, landmark::RIGHT_HIP),
+        );
+        (shoulder.0 - hip.0).abs().atan2(hip.1 - shoulder.1).to_degrees()
+    }
+
     /// Mean visibility over [`landmark::KEY_JOINTS`].
     pub fn key_joint_visibility(&self) -> f32 {
         let sum: f32 = landmark::KEY_JOINTS.iter().map(|&i| self.keypoints[i].visibility).sum();
