@@ -24,8 +24,8 @@ pub const MASK_EVERY_FRAME_TRUNK_DEG: f32 = 20.0;
 /// On other side-view frames the mask is computed this often per second of video: 7-8 outlines in a
 /// standing reference window of 0.5 s (`back_reference_window_s`), and a rate far above the
 /// outline's 2 Hz low-pass (`back_cutoff_hz`). The frames in between run the landmark model
-/// without its segmentation head, 44% of the model's cost (`cargo bench --bench pose --
-/// 'model/landmark_full'`).
+/// without its segmentation head, which is 40% of the model at one thread (16.1 vs 9.6 ms,
+/// `cargo bench --bench pose -- 'model/landmark_full'`).
 pub const MASK_HZ: f64 = 15.0;
 
 /// Every how many frames a standing lifter gets the mask at `fps` (1: every frame).

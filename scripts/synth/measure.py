@@ -252,6 +252,8 @@ def analysis_and_frames(mp4):
     with tempfile.TemporaryDirectory() as tmp:
         out, rows = os.path.join(tmp, "a.json"), os.path.join(tmp, "f.csv")
         liftcheck(mp4, "--json", out, "--csv", rows)
+        if not (os.path.exists(out) and os.path.exists(rows)):
+            return None, None
         with open(rows) as f:
             return json.load(open(out)), list(csv.DictReader(f))
 
@@ -272,6 +274,9 @@ def setup_back(dirs):
             if gt and (not gt["camera"]["view"].startswith("side") or gt["lift"]["variant"] == "romanian"):
                 continue
             a, rows = analysis_and_frames(mp4)
+            if a is None:
+                print(f"{mp4}: not analysed (liftcheck analyze failed)", file=sys.stderr)
+                continue
             if a["view"]["view"] != "side":
                 continue
             window = max(1, int(round(SETUP_BACK_WINDOW_S * a["fps"])))
