@@ -464,8 +464,9 @@ fn models(c: &mut Criterion, store: &ModelStore, rt: &runtime::Runtime, frame: &
     g.finish();
 }
 
-/// One steady-state frame through `BlazePose::estimate` (crop, landmark model, post-processing,
-/// next ROI) with liftcheck's default session options: the pose stage's cost per frame.
+/// One steady-state frame through `BlazePose::estimate` (crop, landmark model with the mask,
+/// post-processing, next ROI) with liftcheck's default session options: the pose stage's cost on
+/// a frame that gets the mask (frames that do not run `model/landmark_full_nomask` instead).
 fn whole_frame(c: &mut Criterion, store: &ModelStore, rt: &runtime::Runtime, frame: &Mat) {
     let mut g = c.benchmark_group("pose_frame");
     g.sample_size(30).measurement_time(Duration::from_secs(6));

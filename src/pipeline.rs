@@ -8,58 +8,11 @@ use std::time::{Duration, Instant};
 
 use crate::pose::blazepose::{BlazePose, PoseError, PoseTimings};
 use crate::pose::{Pose, PoseFrame};
+
 use crate::video::{Frame, VideoError, VideoInfo, VideoReader};
 
 /// Frames decoded ahead of inference. Two keeps both threads busy; more only costs memory.
 const FRAMES_IN_FLIGHT: usize = 3;
-
-/// The segmentation mask serves only the back outline, which is read on side views
-/// ([`crate::track::outline_readable`]) and used while the trunk is inclined
-/// (`back_outline_min_trunk_deg`, 30 degrees by default) and, for a Romanian deadlift's
-/// reference, over half a second of standing. Side-view frames whose previous pose had the trunk
-/// at least this far from vertical get the mask on every frame: a margin below 30 for a lower
-/// configured limit and for the one frame the decision lags.
-pub const MASK_EVERY_FRAME_TRUNK_DEG: f32 = 20.0;
-
-/// On other side-view frames the mask is computed this often per second of video: 7-8 outlines in a
-/// standing reference window of 0.5 s (`back_reference_window_s`), and a rate far above the
-/// outline's 2 Hz low-pass (`back_cutoff_hz`). The frames in between run the landmark model
-/// without its segmentation head, which is 40% of the model at one thread (16.1 vs 9.6 ms,
-/// `cargo bench --bench pose -- 'model/landmark_full'`).
-pub const MASK_HZ: f64 = 15.0;
-
-/// Every how many frames a standing lifter gets the mask at `fps` (1: every frame).
-pub fn mask_stride(fps: f64) -> usize {
-    if fps.is_finite() && fps > MASK_HZ {
-        (fps / MASK_HZ).round().max(1.0) as usize
-    } else {
-        1
-    }
-}
-
-/// What the previous frame's pose says about the next frame's need for a mask.
-#[derive(Clone, Copy, Debug)]
-struct LastPose {
-    trunk_deg: f32,
-    outline_readable: bool,
-}
-
-impl LastPose {
-    fn of(pose: &Pose) -> Self {
-        Self {
-            trunk_deg: pose.trunk_from_vertical_deg(),
-            outline_readable: crate::track::outline_readable(pose),
-        }
-    }
-}
-
-/// Whether frame `index` gets the segmentation mask, given the previous frame's pose (`None`: no
-/// pose there, so nothing is known and the mask is computed).
-fn wants_mask(index: usize, stride: usize, last: Option<LastPose>) -> bool {
-    last.is_none_or(|p| {
-        p.outline_readable && (index.is_multiple_of(stride) || p.trunk_deg >= MASK_EVERY_FRAME_TRUNK_DEG)
-    })
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -91,9 +44,12 @@ pub struct RunStats {
 
 /// Decodes `path` and runs `estimator` on every frame, handing each frame and its pose to
 /// `on_frame` in order. `on_frame` may stop the run by returning an error message.
+/// `mask_after(info, next_index, pose)` says whether the frame after one with `pose` needs the
+/// segmentation mask (the first frame, and any after a frame without a pose, get it).
 pub fn run_pose<F>(
     path: &Path,
     estimator: &mut BlazePose,
+    mask_after: fn(&VideoInfo, usize, &Pose) -> bool,
     mut on_frame: F,
 ) -> Result<(VideoInfo, RunStats), PipelineError>
 where
@@ -102,7 +58,6 @@ where
     let started = Instant::now();
     let mut reader = VideoReader::open(path)?;
     let info = reader.info().clone();
-    let stride = mask_stride(info.fps);
     estimator.reset();
     let models_before = estimator.timings();
     let mut stats = RunStats::default();
@@ -138,7 +93,7 @@ where
         });
 
         let mut result = Ok(());
-        let mut last_pose = None;
+        let mut with_mask = true;
         loop {
             let wait = Instant::now();
             let Ok(next) = full_rx.recv() else { break };
@@ -158,7 +113,6 @@ where
                 });
                 break;
             }
-            let with_mask = wants_mask(frame.index, stride, last_pose);
             let pose = match estimator.estimate_with_mask(&frame.image, with_mask) {
                 Ok(p) => p,
                 Err(error) => {
@@ -172,7 +126,8 @@ where
             stats.pose += t.elapsed();
             stats.frames += 1;
             stats.frames_with_pose += usize::from(pose.is_some());
-            last_pose = pose.as_ref().map(LastPose::of);
+            // No pose: nothing is known about the next frame, so it gets the mask.
+            with_mask = pose.as_ref().is_none_or(|p| mask_after(&info, frame.index + 1, p));
             let pose_frame = PoseFrame {
                 index: frame.index,
                 time_s: frame.time_s,
@@ -211,46 +166,4 @@ where
     };
     stats.wall = started.elapsed();
     Ok((info, stats))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mask_cases() {
-        let side = |trunk_deg| {
-            Some(LastPose {
-                trunk_deg,
-                outline_readable: true,
-            })
-        };
-        let front = |trunk_deg| {
-            Some(LastPose {
-                trunk_deg,
-                outline_readable: false,
-            })
-        };
-        // (fps, frame index, previous pose, mask wanted)
-        let cases = [
-            (30.0, 0, side(5.0), true),
-            (30.0, 1, side(5.0), false),
-            (30.0, 2, side(5.0), true),
-            (30.0, 1, side(25.0), true),
-            (30.0, 1, None, true),
-            (30.0, 1, front(60.0), false),
-            (30.0, 0, front(5.0), false),
-            (60.0, 2, side(0.0), false),
-            (60.0, 4, side(0.0), true),
-            (10.0, 7, side(0.0), true),
-            (f64::NAN, 3, side(0.0), true),
-        ];
-        for (fps, index, last, want) in cases {
-            assert_eq!(
-                wants_mask(index, mask_stride(fps), last),
-                want,
-                "{fps} fps, frame {index}, {last:?}"
-            );
-        }
-    }
 }

@@ -25,6 +25,35 @@ const SIDE_VIEW_FOOT_FRACTION: f32 = 0.15;
 /// much as a fifth of the landmark model on 1080p frames, and the bar path is low-pass filtered
 /// well below this rate anyway.
 const PLATE_SEARCH_HZ: f64 = 15.0;
+/// The segmentation mask serves only the back outline, which is read on side views
+/// ([`outline_readable`]) and used while the trunk is inclined (`back_outline_min_trunk_deg`, 30
+/// degrees by default) and, for a Romanian deadlift's reference, over half a second of
+/// standing. Side-view frames whose previous pose had the trunk at least this far from vertical
+/// get the mask: a margin below 30 for a lower configured limit and for the frame the decision
+/// lags.
+const MASK_EVERY_FRAME_TRUNK_DEG: f32 = 20.0;
+/// Other side-view frames get the mask at least this often per second of video: 7 or more
+/// outlines in a standing reference window of 0.5 s (`back_reference_window_s`), far above the
+/// outline's 2 Hz low-pass (`back_cutoff_hz`). The frames in between run the landmark model
+/// without its segmentation head, 40% cheaper at one thread (16.1 vs 9.6 ms, `cargo bench
+/// --bench pose -- 'model/landmark_full'`).
+const MASK_HZ: f64 = 15.0;
+
+/// Every how many frames a standing lifter gets the mask at `fps`, so that it comes at least
+/// [`MASK_HZ`] times a second (1: every frame, also when the rate is unknown).
+fn mask_stride(fps: f64) -> usize {
+    if fps.is_finite() && fps > MASK_HZ {
+        (fps / MASK_HZ).floor() as usize
+    } else {
+        1
+    }
+}
+
+/// Whether frame `index` gets the segmentation mask, after a frame whose pose was `last`.
+fn mask_after(info: &VideoInfo, index: usize, last: &Pose) -> bool {
+    outline_readable(last)
+        && (index.is_multiple_of(mask_stride(info.fps)) || last.trunk_from_vertical_deg() >= MASK_EVERY_FRAME_TRUNK_DEG)
+}
 /// Bump when the cached layout or the pose stage's output changes.
 const CACHE_FORMAT_VERSION: u32 = 8;
 
@@ -33,7 +62,8 @@ const CACHE_FORMAT_VERSION: u32 = 8;
 pub struct PoseTrack {
     pub video: VideoInfo,
     pub frames: Vec<PoseFrame>,
-    /// Dorsal edge of the silhouette from shoulder to hip (side views), frame pixels.
+    /// Dorsal edge of the silhouette from shoulder to hip (side views), frame pixels; only on
+    /// frames that got the segmentation mask (see `MASK_HZ`).
     pub back: Vec<Option<Vec<Point>>>,
     /// The near plate around the hands, where one was found (searched at about
     /// `PLATE_SEARCH_HZ`; `None` on frames in between).
@@ -107,7 +137,7 @@ pub fn track_clip(
     let mut back = Vec::new();
     let mut plates = Vec::new();
     let mut finder = PlateFinder::default();
-    let (video, stats) = pipeline::run_pose(path, estimator, |info, frame, pose_frame, estimator| {
+    let (video, stats) = pipeline::run_pose(path, estimator, mask_after, |info, frame, pose_frame, estimator| {
         let plate_stride = if info.fps > 0.0 {
             (info.fps / PLATE_SEARCH_HZ).round().max(1.0) as usize
         } else {
@@ -342,6 +372,74 @@ pub struct AnalysisExtras {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pose::{Keypoint, NUM_KEYPOINTS};
+
+    /// A pose with the hips at (100, 200), the shoulders `trunk_deg` from vertical above them
+    /// (facing right) and the feet seen from the side or from the front.
+    fn pose(trunk_deg: f32, side_view: bool) -> Pose {
+        let mut keypoints = [Keypoint {
+            visibility: 1.0,
+            presence: 1.0,
+            ..Keypoint::default()
+        }; NUM_KEYPOINTS];
+        let (sin, cos) = trunk_deg.to_radians().sin_cos();
+        let mut put = |i: usize, x: f32, y: f32| {
+            keypoints[i].x = x;
+            keypoints[i].y = y;
+        };
+        for (shoulder, hip, heel, toe) in [
+            (
+                landmark::LEFT_SHOULDER,
+                landmark::LEFT_HIP,
+                landmark::LEFT_HEEL,
+                landmark::LEFT_FOOT_INDEX,
+            ),
+            (
+                landmark::RIGHT_SHOULDER,
+                landmark::RIGHT_HIP,
+                landmark::RIGHT_HEEL,
+                landmark::RIGHT_FOOT_INDEX,
+            ),
+        ] {
+            put(hip, 100.0, 200.0);
+            put(shoulder, 100.0 + 100.0 * sin, 200.0 - 100.0 * cos);
+            put(heel, 100.0, 400.0);
+            put(toe, if side_view { 125.0 } else { 102.0 }, 400.0);
+        }
+        Pose { keypoints, score: 1.0 }
+    }
+
+    #[test]
+    fn mask_cases() {
+        let at = |fps: f64| VideoInfo {
+            path: PathBuf::from("clip.mp4"),
+            width: 640,
+            height: 360,
+            fps,
+            frame_count: 100,
+            rotation_applied: 0,
+            codec: "h264".into(),
+        };
+        // (fps, next frame's index, previous pose's trunk angle, side view, mask wanted)
+        let cases = [
+            (30.0, 2, 5.0, true, true),
+            (30.0, 1, 5.0, true, false),
+            (30.0, 1, 25.0, true, true),
+            (30.0, 1, 60.0, false, false),
+            (30.0, 2, 5.0, false, false),
+            (25.0, 1, 5.0, true, true),
+            (60.0, 2, 0.0, true, false),
+            (60.0, 4, 0.0, true, true),
+            (f64::NAN, 3, 0.0, true, true),
+        ];
+        for (fps, index, trunk, side, want) in cases {
+            assert_eq!(
+                mask_after(&at(fps), index, &pose(trunk, side)),
+                want,
+                "{fps} fps, frame {index}, trunk {trunk}, side view {side}"
+            );
+        }
+    }
 
     fn key() -> CacheKey {
         CacheKey {

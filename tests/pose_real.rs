@@ -238,7 +238,7 @@ fn no_skeleton_is_upside_down() {
 /// (`models/pose_landmark_full_nomask.onnx`): the keypoints are exactly those of the full model
 /// on every frame, and no mask is offered for them (the pose stage skips the mask where the back
 /// outline is not read: front and rear views, and every other frame of a standing lifter at 30
-/// fps, `pipeline::mask_stride`).
+/// fps, `track::MASK_HZ`).
 #[test]
 fn frames_without_the_mask_keep_the_keypoints() {
     use liftcheck::models::ModelStore;
@@ -273,7 +273,4 @@ fn frames_without_the_mask_keep_the_keypoints() {
         }
     }
     assert_eq!(compared, 40, "the lifter is found on the fixture");
-    assert_eq!(liftcheck::pipeline::mask_stride(30.0), 2);
-    assert_eq!(liftcheck::pipeline::mask_stride(60.0), 4);
-    assert_eq!(liftcheck::pipeline::mask_stride(10.0), 1);
 }

@@ -7,8 +7,7 @@ Reads MODELS_DIR/pose_landmark_full.onnx and writes MODELS_DIR/pose_landmark_ful
 the same graph and weights cut back to the nodes that feed `landmarks`, `pose_flag`, `heatmap`
 and `world_landmarks` (onnx.utils.Extractor), so the segmentation decoder is not computed. The
 mask is only needed for the back outline, and liftcheck reads that on some frames, not all
-(src/pipeline.rs); on the others this model gives the same keypoints for a little over half the
-cost. Checks with ONNX Runtime that every kept output is bit-identical to the full model's on
+(src/track.rs, `mask_after`); on the others this model gives the same keypoints 40% cheaper. Checks with ONNX Runtime that every kept output is bit-identical to the full model's on
 random inputs, then adds or replaces the entry in MODELS_DIR/manifest.json (sha256, size,
 tensors). Deterministic: re-running rewrites the same bytes.
 

@@ -21,7 +21,7 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              and lower back outline and of its fold at mid-trunk
                              (`upper_back_rounding_max_deg`, `mid_back_fold_max_deg`,
                              `lower_back_rounding_max_deg`)
-  measure.py setup-back DIR...
+  measure.py liftoff-back DIR...
                              side views (and any clip without ground truth), per rep: the
                              back outline's absolute shape over the 0.3 s up to lift-off
                              (upper and lower half bend, fold at mid-trunk; degrees) and the
@@ -263,9 +263,9 @@ def window_median(rows, column, first, last):
     return median(values) if values else None
 
 
-def setup_back(dirs):
-    """The back outline's absolute shape just before lift-off, beside the true set-up flexion."""
-    print("clip rep thoracic_setup lumbar_setup trunk upper lower fold rule_fold labels")
+def liftoff_back(dirs):
+    """The back outline's absolute shape just before lift-off, beside the true flexion there."""
+    print("clip rep thoracic_liftoff lumbar_liftoff trunk upper lower fold rule_fold labels")
     fmt = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
     for d in dirs:
         for mp4 in sorted(glob.glob(os.path.join(d, "*.mp4"))):
@@ -279,7 +279,7 @@ def setup_back(dirs):
                 continue
             if a["view"]["view"] != "side":
                 continue
-            window = max(1, int(round(SETUP_BACK_WINDOW_S * a["fps"])))
+            window = max(1, int(round(LIFTOFF_BACK_WINDOW_S * a["fps"])))
             for rep in a["reps"]:
                 lift = (rep.get("lift_off") or {}).get("frame")
                 if lift is None:
@@ -303,7 +303,7 @@ def setup_back(dirs):
                       f"{fmt(rule)} {labels}")
 
 
-SETUP_BACK_WINDOW_S = 0.3
+LIFTOFF_BACK_WINDOW_S = 0.3
 
 
 def cached_track(mp4, fmt=None):
@@ -412,7 +412,7 @@ def variant(dirs):
 
 
 def main():
-    modes = {"setup-back": setup_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant}
+    modes = {"liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

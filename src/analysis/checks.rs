@@ -731,11 +731,10 @@ fn change_since_setup(
 const LIFT_OFF_FOLD_WINDOW_S: f64 = 0.3;
 
 /// The fold of the back outline at mid-trunk as the bar leaves the floor (median over
-/// [`LIFT_OFF_FOLD_WINDOW_S`] up to lift-off, frames at a trunk angle comparable to the set-up),
-/// and the margin for the outline's noise there.
-fn lift_off_fold(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(f64, f64)> {
+/// [`LIFT_OFF_FOLD_WINDOW_S`] up to lift-off, frames at a trunk angle `comparable` to the
+/// set-up), the margin for the outline's noise there, and the lift-off frame.
+fn lift_off_fold(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured<(f64, f64, usize)> {
     let lift_off = raw.lift_off.ok_or("no lift-off found")?;
-    let (_, comparable) = back_reference(ctx, raw, w)?;
     let s = ctx.s;
     let (fold, margin) = back_base(
         ctx,
@@ -743,7 +742,7 @@ fn lift_off_fold(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(f64, f64)> {
         &s.mid_back_raw,
         lift_off,
         LIFT_OFF_FOLD_WINDOW_S,
-        &comparable,
+        comparable,
     )?;
     if fold > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
         return Err(format!(
@@ -751,15 +750,15 @@ fn lift_off_fold(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(f64, f64)> {
              {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it does not follow the back"
         ));
     }
-    Ok((fold, margin))
+    Ok((fold, margin, lift_off))
 }
 
 /// A back already rounded when the bar leaves the floor, which a comparison with the set-up
 /// cannot see: the fold at lift-off ([`lift_off_fold`]) beyond
 /// [`Config::mid_back_lift_off_fold_max_deg`] plus the noise margin. `Ok(None)` when the fold
 /// cannot be read there: the added-rounding measures still judge the rep.
-fn rounded_at_lift_off(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<Option<Fault>> {
-    let (fold, margin) = match lift_off_fold(ctx, raw, w) {
+fn rounded_at_lift_off(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured<Option<Fault>> {
+    let (fold, margin, lift_off) = match lift_off_fold(ctx, raw, comparable) {
         Ok(v) => v,
         Err(e) if e.starts_with(IMPLAUSIBLE_OUTLINE) => return Err(e),
         Err(_) => return Ok(None),
@@ -767,7 +766,6 @@ fn rounded_at_lift_off(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<Option<
     let s = ctx.s;
     let cfg = ctx.cfg;
     let threshold = cfg.scaled(cfg.mid_back_lift_off_fold_max_deg, 0.0) + margin;
-    let lift_off = raw.lift_off.unwrap_or(w.setup);
     let from = lift_off.saturating_sub(s.frames(LIFT_OFF_FOLD_WINDOW_S));
     Ok((fold > threshold).then(|| Fault {
         measure: if margin >= 0.5 {
@@ -854,7 +852,9 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|c| c.change)),
         lower_back_change_deg: f32o(back_change(ctx, &s.lower_back, &s.lower_back_raw, raw, w).map(|c| c.change)),
         mid_back_fold_change_deg: f32o(back_change(ctx, &s.mid_back, &s.mid_back_raw, raw, w).map(|c| c.change)),
-        lift_off_mid_back_fold_deg: f32o(lift_off_fold(ctx, raw, w).map(|v| v.0)),
+        lift_off_mid_back_fold_deg: f32o(
+            back_reference(ctx, raw, w).and_then(|(_, comparable)| lift_off_fold(ctx, raw, &comparable).map(|v| v.0)),
+        ),
         bottom_knee_deg: w.bottom.and_then(|b| {
             let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
             v.is_finite().then_some(v as f32)
@@ -981,11 +981,6 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             // own: one that cannot be measured (an unsteady set-up, say) leaves the others to
             // decide, except an implausible outline, which none can be trusted on.
             let (reference, comparable) = back_reference(ctx, raw, w)?;
-            if check == CheckId::UpperBackRounding
-                && let Some(fault) = rounded_at_lift_off(ctx, raw, w)?
-            {
-                return Ok(Some(finding(check, raw.number, fault)));
-            }
             let mut worst: Option<(BackRegion, BackChange, f64)> = None;
             let mut first_error = None;
             for region in regions {
@@ -1005,43 +1000,51 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     worst = Some((region, judged, threshold));
                 }
             }
-            let Some((
-                BackRegion {
-                    clean: series,
-                    name: region,
-                    limit,
-                    ..
-                },
-                BackChange {
-                    change: v,
-                    base,
-                    margin,
-                },
-                threshold,
-            )) = worst
-            else {
-                return match first_error {
-                    Some(e) => Err(e),
-                    None => Ok(None),
-                };
+            let added = match worst {
+                None => first_error.map_or(Ok(None), Err),
+                Some((
+                    BackRegion {
+                        clean: series,
+                        name: region,
+                        limit,
+                        ..
+                    },
+                    BackChange {
+                        change: v,
+                        base,
+                        margin,
+                    },
+                    threshold,
+                )) => Ok((v > threshold).then(|| Fault {
+                    measure: if margin >= 0.5 {
+                        format!(
+                            "added {region} since set-up, at a comparable trunk angle (limit includes \
+                             {margin:.0} degrees for the outline's noise)"
+                        )
+                    } else {
+                        format!("added {region} since set-up, at a comparable trunk angle")
+                    },
+                    measured: v,
+                    threshold,
+                    unit: DEG,
+                    excess: v - threshold,
+                    major: limit,
+                    span: ctx.span(w.pull, |f| comparable[f] && series[f] - base > threshold),
+                    cue: cue_text,
+                })),
             };
-            (v > threshold).then(|| Fault {
-                measure: if margin >= 0.5 {
-                    format!(
-                        "added {region} since set-up, at a comparable trunk angle (limit includes \
-                         {margin:.0} degrees for the outline's noise)"
-                    )
-                } else {
-                    format!("added {region} since set-up, at a comparable trunk angle")
-                },
-                measured: v,
-                threshold,
-                unit: DEG,
-                excess: v - threshold,
-                major: limit,
-                span: ctx.span(w.pull, |f| comparable[f] && series[f] - base > threshold),
-                cue: cue_text,
-            })
+            // The upper back can also be rounded before the pull, which nothing added since the
+            // set-up shows; the finding that goes further past its limit is reported.
+            let at_lift_off = match check {
+                CheckId::UpperBackRounding => rounded_at_lift_off(ctx, raw, &comparable)?,
+                _ => None,
+            };
+            match (added, at_lift_off) {
+                (Ok(Some(a)), Some(b)) => Some(if b.excess / b.major > a.excess / a.major { b } else { a }),
+                (Ok(a), b) => a.or(b),
+                (Err(_), Some(b)) => Some(b),
+                (Err(e), None) => return Err(e),
+            }
         }
         CheckId::ShouldersOverBar => {
             let v = ctx.setup_value(&s.shoulder_bar_deg, su, "shoulder or hands")?;

@@ -88,11 +88,11 @@ pub struct Config {
     /// margin is added to it. A narrow gap: a good rep of seed 41 (clip 054, scored before as
     /// held out) reads 13 and is the one false upper-back finding over all the suites.
     pub mid_back_fold_max_deg: f64,
-    /// Upper/mid back already rounded as the bar leaves the floor: most fold of the back outline
-    /// at mid-trunk over the last 0.3 s before lift-off, degrees (the noise margin is added). A
-    /// comparison with the set-up cannot see a back that is rounded before the pull; the fold on
-    /// its own can, where the outline of a flat back stays straight or hollow. Measured with
-    /// `scripts/synth/measure.py setup-back` (`rule_fold`): flat backs read -17.9 to 10.0 on the
+    /// Upper/mid back already rounded as the bar leaves the floor: most median fold of the back
+    /// outline at mid-trunk over the last 0.3 s before lift-off, degrees (the noise margin is
+    /// added). A comparison with the set-up cannot see a back that is rounded before the pull; the
+    /// fold on its own can, where the outline of a flat back stays straight or hollow. Measured with
+    /// `scripts/synth/measure.py liftoff-back` (`rule_fold`): flat backs read -17.9 to 10.0 on the
     /// rendered fixtures, the sample and two development suites (seed 201, lockout faults; seed
     /// 301, rounding from the set-up on: `make_suite.py --n 12 --seed 301 --max-reps 2
     /// --fps60-fraction 0 --rdl-fraction 0 --good-fraction 0.35 --views side_left,side_right
@@ -142,8 +142,8 @@ pub struct Config {
     /// references whose noise alone is near the 15-20 degree rounding limits.
     pub back_reference_max_spread_deg: f64,
     /// A rounding change must also clear this many standard deviations of the outline's noise
-    /// left after the low-pass (spread above times sqrt(2 cut-off / frame rate)), added to the
-    /// rounding limits (calibrate: 2, a usual one-sided noise margin; real clip 07 read 19.4
+    /// left after the low-pass (spread above times sqrt(2 cut-off / the outline's sampling
+    /// rate)), added to the rounding limits (calibrate: 2, a usual one-sided noise margin; real clip 07 read 19.4
     /// degrees of lower-back change from a 9.0 degree spread, margin 6.6).
     pub back_noise_sigmas: f64,
     /// Shoulders over the bar at lift-off: least angle of the bar-to-shoulder line forward of

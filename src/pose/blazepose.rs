@@ -57,7 +57,7 @@ impl LandmarkModel {
     }
 
     /// The same model without its segmentation head (`scripts/models/prune_mask.py`): same
-    /// keypoints, no mask, a little over half the cost. Heavy has none (it is the slow option
+    /// keypoints, no mask, 40% cheaper. Heavy has none (it is the slow option
     /// anyway, and a second copy would add 28 MB to the repository).
     pub fn manifest_name_without_mask(self) -> Option<&'static str> {
         match self {
@@ -72,7 +72,8 @@ pub struct BlazePoseConfig {
     pub model: LandmarkModel,
     pub lifter: LifterHint,
     pub session: SessionOptions,
-    /// Keep the segmentation mask of the last frame (for the back outline and overlays).
+    /// Compute and keep the segmentation mask (for the back outline) on the frames that ask for it
+    /// ([`BlazePose::estimate_with_mask`]); without it no frame gets a mask.
     pub keep_mask: bool,
 }
 
@@ -279,7 +280,7 @@ impl BlazePose {
         if !upside_down(&pose) {
             return Ok(Some(pose));
         }
-        let first = (self.tracking, self.last_roi, self.last_hip_center);
+        let first = (self.tracking, self.last_roi, self.last_hip_center, self.mask_valid);
         self.segmentation_before_turn.copy_from_slice(&self.segmentation);
         let turned = Roi {
             rotation: roi.rotation + std::f32::consts::PI,
@@ -290,7 +291,7 @@ impl BlazePose {
         {
             return Ok(Some(upright));
         }
-        (self.tracking, self.last_roi, self.last_hip_center) = first;
+        (self.tracking, self.last_roi, self.last_hip_center, self.mask_valid) = first;
         std::mem::swap(&mut self.segmentation, &mut self.segmentation_before_turn);
         Ok(Some(pose))
     }
@@ -389,7 +390,9 @@ impl BlazePose {
             return Err(PoseError::Output("heatmap"));
         }
         landmarks::refine_with_heatmap(heatmap, &mut self.crop_landmarks);
-        let keep_mask = masked && self.config.keep_mask;
+        // Only a frame that asked for the mask gets one, whichever model ran: the analysis must not
+        // depend on whether the models folder has the model without the mask.
+        let keep_mask = with_mask && masked;
         if keep_mask {
             let (_, seg) = outputs
                 .get("segmentation")
@@ -422,7 +425,8 @@ impl BlazePose {
     }
 
     /// The last pose's segmentation mask (person probability 0..1) pasted into a
-    /// `width` x `height` single-channel f32 image; zero outside the crop. Needs `keep_mask`.
+    /// `width` x `height` single-channel f32 image; zero outside the crop. Needs `keep_mask` and a
+    /// frame run with the mask.
     pub fn mask_in_frame(&self, width: u32, height: u32, out: &mut Mat) -> Result<bool, PoseError> {
         let Some(roi) = self.last_roi.filter(|_| self.mask_valid) else {
             return Ok(false);
