@@ -258,6 +258,8 @@ struct Ctx<'a> {
     cfg: &'a Config,
     /// Bar height below which the bar is down (at the floor), for the whole clip.
     bar_down: f64,
+    /// Estimated rotation of the body away from side-on, degrees.
+    view_yaw_deg: f64,
 }
 
 impl Ctx<'_> {
@@ -342,6 +344,7 @@ pub fn evaluate(s: &Series, body: &Body, view: &ViewEstimate, det: &Detected, cf
         body,
         cfg,
         bar_down: det.bar_down,
+        view_yaw_deg: f64::from(view.yaw_deg),
     };
     let mut reps = Vec::new();
     let mut findings = Vec::new();
@@ -730,11 +733,25 @@ fn change_since_setup(
 /// few frames are a steady reading.
 const LIFT_OFF_FOLD_WINDOW_S: f64 = 0.3;
 
+/// The fold at lift-off is read only on views estimated within this of side-on, degrees. A
+/// within-rep change cancels the view's effect on the outline, an absolute shape does not: the one
+/// oblique rendered clip read as a side view (estimated 19 degrees off side-on, truly 39) folded
+/// 22-24 degrees on a flat upper back, while the side views with a rounded upper back were
+/// estimated at most 13.8 off and the real side clips at most 13.1 (`liftcheck analyze --json`,
+/// `view.yaw_deg`; held-out seed 303, clip 008).
+const LIFT_OFF_FOLD_MAX_YAW_DEG: f64 = 15.0;
+
 /// The fold of the back outline at mid-trunk as the bar leaves the floor (median over
 /// [`LIFT_OFF_FOLD_WINDOW_S`] up to lift-off, frames at a trunk angle `comparable` to the
 /// set-up), the margin for the outline's noise there, and the lift-off frame.
 fn lift_off_fold(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured<(f64, f64, usize)> {
     let lift_off = raw.lift_off.ok_or("no lift-off found")?;
+    if ctx.view_yaw_deg > LIFT_OFF_FOLD_MAX_YAW_DEG {
+        return Err(format!(
+            "view {:.0} degrees off side-on: the back's absolute shape needs {LIFT_OFF_FOLD_MAX_YAW_DEG:.0} or less",
+            ctx.view_yaw_deg
+        ));
+    }
     let s = ctx.s;
     let (fold, margin) = back_base(
         ctx,

@@ -1004,3 +1004,25 @@ fn implausible_back_outline_is_not_assessable() {
         a.not_assessable
     );
 }
+
+/// The back's absolute shape at lift-off is judged only near side-on: a fold that reads as a back
+/// rounded before the pull from the side is not taken as one from 20 degrees off side-on (still
+/// a side view for the other rules), where the view itself changes the outline's shape.
+#[test]
+fn rounded_before_the_pull_is_judged_only_near_side_on() {
+    for (yaw_deg, found) in [(0.0, true), (20.0, false)] {
+        let a = run(&Spec {
+            yaw_deg,
+            faults: vec![None, Some(Fault::RoundedAtSetup), None],
+            ..Spec::default()
+        });
+        assert_eq!(a.view.view, View::Side, "yaw {yaw_deg}: {:?}", a.view);
+        assert_eq!(
+            checks_of(&a, 2).contains(&CheckId::UpperBackRounding),
+            found,
+            "yaw {yaw_deg}: view {:?}, rep 2 {:?}",
+            a.view,
+            a.reps[1].metrics.lift_off_mid_back_fold_deg
+        );
+    }
+}
