@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use crate::pose::blazepose::{BlazePose, PoseError, PoseTimings};
 use crate::pose::{Pose, PoseFrame};
-
 use crate::video::{Frame, VideoError, VideoInfo, VideoReader};
 
 /// Frames decoded ahead of inference. Two keeps both threads busy; more only costs memory.
