@@ -185,7 +185,7 @@ crit_args=(--noplot)
 ((quick)) && crit_args+=(--quick)
 threads_re="1t|2t"
 ((cores > 2)) && threads_re+="|${cores}t"
-if cargo bench --quiet --bench pose -- "${crit_args[@]}" "^model/(landmark_full|detector)/($threads_re)\$" \
+if cargo bench --quiet --bench pose -- "${crit_args[@]}" "^model/(landmark_full|landmark_full_nomask|detector)/($threads_re)\$" \
     > "$results/criterion-model.txt" 2>&1; then
     python3 - "$CARGO_TARGET_DIR/criterion" "$cores" > "$results/model.json" <<'PY'
 import json, os, sys
@@ -198,7 +198,9 @@ def median_ms(model, threads):
         return None
 t = max(1, cores)  # liftcheck's default: one intra-op thread per core
 print(json.dumps({"threads": t, "landmark_full_ms": median_ms("landmark_full", t),
+                  "landmark_nomask_ms": median_ms("landmark_full_nomask", t),
                   "detector_ms": median_ms("detector", t), "landmark_full_1t_ms": median_ms("landmark_full", 1),
+                  "landmark_nomask_1t_ms": median_ms("landmark_full_nomask", 1),
                   "detector_1t_ms": median_ms("detector", 1)}))
 PY
 else
@@ -216,7 +218,7 @@ for line in sys.stdin:
         print(m["executable"])' | tail -1)" || pose_exe=""
 model_check() { # threads output-file
     [[ -n "$pose_exe" ]] || return 0
-    "$pose_exe" --bench --noplot --quick "^model/landmark_full/${1}t\$" > "$2" 2>&1 || true
+    "$pose_exe" --bench --noplot --quick "^model/landmark_full(_nomask)?/${1}t\$" > "$2" 2>&1 || true
 }
 
 # --- 6. timed runs --------------------------------------------------------------------------------

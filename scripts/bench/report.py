@@ -73,6 +73,7 @@ def parse_liftcheck(text):
         "duration": r"video\s+\d+x\d+ \S+, [\d.]+ fps, ([\d.]+) s,",
         "model": r"models ([\d.]+) ms",
         "landmark_runs": r"landmark x (\d+)",
+        "mask_runs": r"(\d+) with the mask",
         "detector_runs": r"detector x (\d+)",
         "pose": r"pose stage ([\d.]+) ms",
         "extras": r"back outline and plate ([\d.]+) ms",
@@ -131,15 +132,15 @@ def load(results):
     return runs, clips, model
 
 
-def same_time_model_ms(results, kind, label):
-    """Median of the quick model benchmarks run right before each `kind` run on `label`."""
+def same_time_model_ms(results, kind, label, model="landmark_full"):
+    """Median of the quick benchmarks of `model` run right before each `kind` run on `label`."""
     units = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}
     values = []
     for name in sorted(os.listdir(results)):
         if not (name.startswith(f"model-{kind}-{label}-") and name.endswith(".txt")):
             continue
         text = open(os.path.join(results, name), encoding="utf-8", errors="replace").read()
-        m = re.search(r"time:\s+\[\S+ \S+ ([\d.]+) (\S+) \S+ \S+\]", text)
+        m = re.search(rf"model/{model}/\d+t\s+time:\s+\[\S+ \S+ ([\d.]+) (\S+) \S+ \S+\]", text)
         if m and m.group(2) in units:
             values.append(float(m.group(1)) * units[m.group(2)])
     return med(values)
@@ -225,18 +226,22 @@ def main():
 
         w("### `analyze` per stage (liftcheck's own timings, ms per frame, medians)")
         w("")
-        w("*model alone*: the landmark model through ONNX Runtime at the run's thread count, benchmarked for a few "
-          "seconds right before each run (median), plus the detector's share; without those, the `model/` group above.")
+        w("*model alone*: the landmark models through ONNX Runtime at the run's thread count, benchmarked for a few "
+          "seconds right before each run (median), each landmark run at the cost of the model it ran (with or without "
+          "the segmentation mask, from `analyze -v`), plus the detector's share; without those, the `model/` group "
+          "above.")
         w("")
         w("| clip | real-time factor | CPU | decode (own thread) | waited for frames | pose stage | models in run | "
           "back outline + plate | pipeline total | process wall | model alone | wall / model alone |")
         w("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        variants = [("analyze", label, label, threads, lm_model, det_model) for label in labels]
+        variants = [("analyze", label, label, threads, lm_model, model.get("landmark_nomask_ms"), det_model)
+                    for label in labels]
         if any(r["kind"] == "lever-threads1" for r in runs):
             for label in dict.fromkeys(r["label"] for r in runs if r["kind"] == "lever-threads1"):
                 variants.append(("lever-threads1", label, f"{label}, `--threads 1`", 1,
-                                 model.get("landmark_full_1t_ms"), model.get("detector_1t_ms")))
-        for kind, label, shown, _threads, lm_model, det_model in variants:
+                                 model.get("landmark_full_1t_ms"), model.get("landmark_nomask_1t_ms"),
+                                 model.get("detector_1t_ms")))
+        for kind, label, shown, _threads, lm_model, nomask_model, det_model in variants:
             rs = [r for r in runs if r["kind"] == kind and r["label"] == label and succeeded(r)]
             if not rs:
                 continue
@@ -247,9 +252,17 @@ def main():
             alone = None
             lm_now = same_time_model_ms(results, kind, label)
             lm_ms = lm_now if lm_now is not None else lm_model
+            nomask_now = same_time_model_ms(results, kind, label, "landmark_full_nomask")
+            nomask_ms = nomask_now if nomask_now is not None else nomask_model
             if lm_ms is not None and frames:
                 det_runs = g("detector_runs") or 1
-                alone = lm_ms + (det_model or 0) * det_runs / frames
+                runs_all, masked = g("landmark_runs"), g("mask_runs")
+                if runs_all and masked is not None and nomask_ms is not None:
+                    # Each landmark run at the cost of the model it ran: with or without the mask.
+                    lm_share = (masked * lm_ms + (runs_all - masked) * nomask_ms) / frames
+                else:
+                    lm_share = lm_ms
+                alone = lm_share + (det_model or 0) * det_runs / frames
             ratio = wall_ms / alone if wall_ms and alone else None
             pipe_ratio = g("pipeline") / alone if g("pipeline") and alone else None
             seconds = clips.get(label, {}).get("duration")
