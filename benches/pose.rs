@@ -115,26 +115,19 @@ fn run_detector(session: &mut Session, input: &[f32]) -> (Vec<f32>, Vec<f32>) {
     (output(&outputs, "scores"), output(&outputs, "regressors"))
 }
 
-fn run_landmarks(session: &mut Session, input: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+/// Runs a landmark model and copies out the named outputs, in order.
+fn landmark_outputs<const N: usize>(session: &mut Session, input: &[f32], names: [&str; N]) -> [Vec<f32>; N] {
     let n = LANDMARK_INPUT_SIZE as usize;
     let view = ArrayView4::from_shape((1, n, n, 3), input).expect("shape");
     let outputs = session
         .run(ort::inputs!["input" => TensorRef::from_array_view(view).expect("tensor")])
         .expect("landmark run");
-    (
-        output(&outputs, "landmarks"),
-        output(&outputs, "heatmap"),
-        output(&outputs, "segmentation"),
-    )
+    names.map(|name| output(&outputs, name))
 }
 
-fn run_landmarks_without_mask(session: &mut Session, input: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    let n = LANDMARK_INPUT_SIZE as usize;
-    let view = ArrayView4::from_shape((1, n, n, 3), input).expect("shape");
-    let outputs = session
-        .run(ort::inputs!["input" => TensorRef::from_array_view(view).expect("tensor")])
-        .expect("landmark run");
-    (output(&outputs, "landmarks"), output(&outputs, "heatmap"))
+fn run_landmarks(session: &mut Session, input: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let [landmarks, heatmap, segmentation] = landmark_outputs(session, input, ["landmarks", "heatmap", "segmentation"]);
+    (landmarks, heatmap, segmentation)
 }
 
 fn inputs_for(frame: &Mat, roi: &Roi) -> (Vec<f32>, Vec<f32>) {
@@ -453,7 +446,7 @@ fn models(c: &mut Criterion, store: &ModelStore, rt: &runtime::Runtime, frame: &
                 .expect("pruned full model");
             let mut pruned = store.session(rt, name, options).expect("pruned landmark session");
             g.bench_function(BenchmarkId::new("landmark_full_nomask", &id), |b| {
-                b.iter(|| run_landmarks_without_mask(&mut pruned, black_box(&lm_input)))
+                b.iter(|| landmark_outputs(&mut pruned, black_box(&lm_input), ["landmarks", "heatmap"]))
             });
         }
         let mut det = store.session(rt, DETECTOR_MODEL, options).expect("detector session");
