@@ -15,10 +15,7 @@ Then write models/manifest.json and models/NOTICE.
 Usage: convert.py BUILD_DIR OUT_DIR
 """
 import glob
-import hashlib
-import json
 import os
-import re
 import sys
 
 import numpy as np
@@ -35,6 +32,7 @@ from tf2onnx import tfjs_utils  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from densify_tflite import densify  # noqa: E402
+from manifest_io import sha256, write_manifest  # noqa: E402
 
 OPSET = 17
 MP_PKG = ("@mediapipe/pose", "0.5.1675469404")
@@ -253,14 +251,6 @@ def check_spec(model, spec):
 
 # --------------------------------------------------------------------------- main
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def io_json(values):
     return [{"name": n, "dtype": d, "shape": s} for n, d, s in values]
 
@@ -360,12 +350,7 @@ def main(build, out_dir):
             "outputs": io_json(spec["outputs"]),
         })
     manifest = {"schema_version": 1, "models": entries}
-    text = json.dumps(manifest, indent=2)
-    # Keep shapes on one line: "shape": [1, 224, 224, 3].
-    text = re.sub(r"\[\s*(\d+(?:,\s*\d+)*)\s*\]",
-                  lambda m: "[" + ", ".join(re.split(r",\s*", m.group(1))) + "]", text)
-    with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as f:
-        f.write(text + "\n")
+    write_manifest(os.path.join(out_dir, "manifest.json"), manifest)
     write_notice(build, out_dir)
     print(f"wrote {out_dir}/manifest.json and {out_dir}/NOTICE")
 

@@ -14,10 +14,8 @@ tensors). Deterministic: re-running rewrites the same bytes.
 Needs the packages of scripts/models/requirements.txt (onnx, onnxruntime, numpy); called by
 scripts/convert_models.sh after the conversion.
 """
-import hashlib
 import json
 import os
-import re
 import sys
 
 import numpy as np
@@ -25,18 +23,12 @@ import onnx
 import onnxruntime as ort
 from onnx import utils
 
+from manifest_io import sha256, write_manifest
+
 SOURCE = "pose_landmark_full"
 TARGET = "pose_landmark_full_nomask"
 DROPPED = "segmentation"
 CHECK_RUNS = 3
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def main(models_dir):
@@ -81,12 +73,7 @@ def main(models_dir):
     models = [m for m in manifest["models"] if m["name"] != TARGET]
     models.insert(models.index(base) + 1, entry)
     manifest["models"] = models
-    text = json.dumps(manifest, indent=2)
-    text = re.sub(r"\[\s*(\d+(?:,\s*\d+)*)\s*\]",
-                  lambda m: "[" + ", ".join(re.split(r",\s*", m.group(1))) + "]", text)
-    with open(manifest_path + ".part", "w", encoding="utf-8") as f:
-        f.write(text + "\n")
-    os.replace(manifest_path + ".part", manifest_path)
+    write_manifest(manifest_path, manifest)
     print(f"updated {manifest_path}")
 
 
