@@ -65,6 +65,16 @@ const MIN_PAUSE_S: f64 = 0.3;
 /// Set-up values are the median over this many seconds up to the set-up frame.
 const SETUP_WINDOW_S: f64 = 0.1;
 
+/// The left/right lines must hold still over this long up to the set-up frame, seconds (the
+/// shortest set-up pause, [`MIN_PAUSE_S`]), for a change from the set-up to mean anything.
+const IMBALANCE_STEADY_SETUP_S: f64 = MIN_PAUSE_S;
+/// ... within this many times the rule's own limit. A change of the limit's size cannot be told
+/// from a set-up that moves more; a lifter settling at the bar moves far less, but the zero-phase
+/// low-pass smears a sharp change at lift-off a few frames back into the set-up (a generated
+/// 25-degree step of the hip line at lift-off swings it 5.3 degrees there, against a 5-degree
+/// limit), so the bound leaves room for that.
+const IMBALANCE_SETUP_SWING_LIMITS: f64 = 2.0;
+
 /// Window around an RDL bottom, and after an RDL lockout, seconds.
 const RDL_BOTTOM_HALF_WINDOW_S: f64 = 0.15;
 const RDL_LOCKOUT_WINDOW_S: f64 = 0.4;
@@ -582,6 +592,43 @@ fn rise(ctx: &Ctx, series: &[f64], w: Win, what: &str) -> Measured<f64> {
 
 /// Largest change of `series` from its set-up value over the window (`sign` +1: increase, -1:
 /// decrease, 0: either way).
+/// Whether a left/right line holds still enough at the set-up to measure a change from: its
+/// swing over the [`IMBALANCE_STEADY_SETUP_S`] up to the set-up frame must stay within
+/// [`IMBALANCE_SETUP_SWING_LIMITS`] times the rule's `limit`. A pose model losing a bent-over
+/// lifter moves it a lot: on a rendered rear view (seed 303, clip 006) the hip line swung from
+/// -9.5 to +22 degrees within five frames at the set-up, and the change from it read as a
+/// 23.6-degree imbalance. The window stops at the set-up frame: a bar that tips as it leaves the
+/// floor is the fault itself, not an unsteady reference.
+fn steady_at_setup(
+    ctx: &Ctx,
+    series: &[f64],
+    setup: usize,
+    pull_from: usize,
+    limit: f64,
+    what: &str,
+    unit: &str,
+) -> Measured<()> {
+    let from = setup.saturating_sub(ctx.s.frames(IMBALANCE_STEADY_SETUP_S));
+    let seen = || {
+        series[from..=pull_from.max(setup)]
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+    };
+    let swing = seen().fold(f64::NEG_INFINITY, f64::max) - seen().fold(f64::INFINITY, f64::min);
+    let bound = IMBALANCE_SETUP_SWING_LIMITS * limit;
+    let k = if unit == PCT_LEG { 100.0 } else { 1.0 };
+    if swing > bound {
+        return Err(format!(
+            "{what} swings {:.1} {unit} over the {IMBALANCE_STEADY_SETUP_S} s up to the set-up (more than \
+             twice the {:.1} {unit} limit): the pose is too unsteady there to measure a change from it",
+            k * swing,
+            k * limit
+        ));
+    }
+    Ok(())
+}
+
 fn change(ctx: &Ctx, series: &[f64], setup: usize, w: Win, what: &str, sign: f64) -> Measured<(f64, usize)> {
     let base = ctx.setup_value(series, setup, what)?;
     let rel: Vec<f64> = series
@@ -1374,6 +1421,15 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             ];
             for (series, what, t, major, unit) in parts {
                 let (v, _) = change(ctx, series, su, w.pull, "left or right joints", 0.0)?;
+                steady_at_setup(
+                    ctx,
+                    series,
+                    su,
+                    w.pull.from,
+                    t,
+                    what.trim_end_matches(" since set-up").trim_end_matches(" change"),
+                    unit,
+                )?;
                 let base = ctx.setup_value(series, su, "left or right joints")?;
                 let score = (v - t) / major;
                 if v > t && worst.as_ref().is_none_or(|x| score > x.0) {
