@@ -172,11 +172,17 @@ pub fn fill_rgb_input(crop: &Mat, scale: f32, offset: f32, out: &mut [f32]) -> o
     Ok(())
 }
 
-/// How far above the hips the ankles must be, in torso lengths, for a skeleton to count as upside
-/// down (a margin for keypoint error; in a deadlift the ankles are always below the hips).
+/// How far above the hips the ankles, or below them the shoulders, must be, in torso lengths,
+/// for a skeleton to count as upside down (a margin for keypoint error). In a deadlift the ankles
+/// are always below the hips, and the shoulders never far below them: a trunk past horizontal by
+/// 30 degrees puts them half a torso below, and the steepest trunk of the rendered suites' ground
+/// truth is 94 degrees from vertical.
 const UPSIDE_DOWN_MARGIN_TORSOS: f32 = 0.5;
 
-/// Whether the skeleton stands on its head in the frame: both ankles well above both hips.
+/// Whether the skeleton stands on its head in the frame: both ankles well above both hips, or
+/// the shoulders well below the hips (on a rendered side view, seed 201 clip 007, tracking slid
+/// onto the legs at lockout and drew the trunk hanging down, 160 degrees from vertical, while
+/// the ankles stayed low).
 fn upside_down(pose: &Pose) -> bool {
     use super::landmark as lm;
     let y = |i: usize| pose.keypoints[i].y;
@@ -187,9 +193,10 @@ fn upside_down(pose: &Pose) -> bool {
     let hips = mid(lm::LEFT_HIP, lm::RIGHT_HIP);
     let shoulders = mid(lm::LEFT_SHOULDER, lm::RIGHT_SHOULDER);
     let torso = (shoulders.0 - hips.0).hypot(shoulders.1 - hips.1);
+    let margin = UPSIDE_DOWN_MARGIN_TORSOS * torso;
     let lowest_ankle_y = y(lm::LEFT_ANKLE).max(y(lm::RIGHT_ANKLE));
     let highest_hip_y = y(lm::LEFT_HIP).min(y(lm::RIGHT_HIP));
-    torso > 0.0 && lowest_ankle_y < highest_hip_y - UPSIDE_DOWN_MARGIN_TORSOS * torso
+    torso > 0.0 && (lowest_ankle_y < highest_hip_y - margin || shoulders.1 > hips.1 + margin)
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -446,5 +453,53 @@ impl BlazePose {
             Scalar::all(0.0),
         )?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pose::{Keypoint, NUM_KEYPOINTS, landmark as lm};
+
+    /// A side-view skeleton: hips at (100, 200), torso 100 px long at `trunk_deg` from vertical
+    /// (0 = shoulders straight above the hips), ankles `ankle_dy` px below the hips.
+    fn skeleton(trunk_deg: f32, ankle_dy: f32) -> Pose {
+        let mut keypoints = [Keypoint::default(); NUM_KEYPOINTS];
+        let (sin, cos) = trunk_deg.to_radians().sin_cos();
+        let mut put = |i: usize, x: f32, y: f32| {
+            keypoints[i].x = x;
+            keypoints[i].y = y;
+        };
+        for (shoulder, hip, ankle) in [
+            (lm::LEFT_SHOULDER, lm::LEFT_HIP, lm::LEFT_ANKLE),
+            (lm::RIGHT_SHOULDER, lm::RIGHT_HIP, lm::RIGHT_ANKLE),
+        ] {
+            put(hip, 100.0, 200.0);
+            put(shoulder, 100.0 + 100.0 * sin, 200.0 - 100.0 * cos);
+            put(ankle, 100.0, 200.0 + ankle_dy);
+        }
+        Pose { keypoints, score: 1.0 }
+    }
+
+    #[test]
+    fn upside_down_cases() {
+        // (trunk from vertical, ankles below the hips, upside down)
+        let cases = [
+            (0.0, 180.0, false),
+            (60.0, 120.0, false),
+            (95.0, 120.0, false),
+            (115.0, 120.0, false),
+            (125.0, 120.0, true),
+            (160.0, 120.0, true),
+            (0.0, -80.0, true),
+            (0.0, -40.0, false),
+        ];
+        for (trunk, ankle_dy, want) in cases {
+            assert_eq!(
+                upside_down(&skeleton(trunk, ankle_dy)),
+                want,
+                "trunk {trunk}, ankles {ankle_dy} px below the hips"
+            );
+        }
     }
 }
