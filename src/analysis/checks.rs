@@ -677,7 +677,8 @@ fn back_reference(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(usize, Vec<
 /// samples means nothing; real clip 13 starts 0.07 s before its first lift-off and had 2).
 const MIN_BACK_REFERENCE_FRAMES: usize = 5;
 
-/// The set-up bend of a half of the back outline and the noise margin a change must clear.
+/// The set-up bend of a half of the back outline and the noise margin a change must clear
+/// (`window_name` names the window in the reasons it gives for not assessing).
 ///
 /// The reference is the median of the cleaned bend over `window_s` (the set-up's is
 /// [`Config::back_reference_window_s`]) up to the reference frame (comparable frames only). The spread is the robust standard deviation
@@ -691,6 +692,7 @@ fn back_base(
     raw: &[f64],
     reference: usize,
     window_s: f64,
+    window_name: &str,
     comparable: &[bool],
 ) -> Measured<(f64, f64)> {
     let cfg = ctx.cfg;
@@ -700,7 +702,7 @@ fn back_base(
     let vals: Vec<f64> = frames.iter().map(|&f| raw[f]).filter(|v| !v.is_nan()).collect();
     if base.is_nan() || vals.len() < MIN_BACK_REFERENCE_FRAMES {
         return Err(format!(
-            "back outline seen on {} frames of the set-up (needs {MIN_BACK_REFERENCE_FRAMES} for a reference)",
+            "back outline seen on {} frames of the {window_name} (needs {MIN_BACK_REFERENCE_FRAMES} for a reference)",
             vals.len()
         ));
     }
@@ -709,7 +711,7 @@ fn back_base(
     let limit = cfg.back_reference_max_spread_deg;
     if spread > limit {
         return Err(format!(
-            "back outline unsteady at set-up (per-frame bend spread {spread:.0} degrees, limit {limit:.0})"
+            "back outline unsteady over the {window_name} (per-frame bend spread {spread:.0} degrees, limit {limit:.0})"
         ));
     }
     // The outline's own sampling rate: the mask is computed on some frames only
@@ -756,6 +758,7 @@ fn change_since_setup(
         raw_series,
         reference,
         ctx.cfg.back_reference_window_s,
+        "set-up",
         comparable,
     )?;
     let from = w.pull.from.min(reference);
@@ -806,6 +809,7 @@ fn lift_off_fold(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured<(f64,
         &s.mid_back_raw,
         lift_off,
         LIFT_OFF_FOLD_WINDOW_S,
+        "last 0.3 s before lift-off",
         comparable,
     )?;
     if fold > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
