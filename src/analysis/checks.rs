@@ -590,8 +590,6 @@ fn rise(ctx: &Ctx, series: &[f64], w: Win, what: &str) -> Measured<f64> {
     Ok((b - a) / leg)
 }
 
-/// Largest change of `series` from its set-up value over the window (`sign` +1: increase, -1:
-/// decrease, 0: either way).
 /// Whether a left/right line holds still enough at the set-up to measure a change from: its
 /// swing over the [`IMBALANCE_STEADY_SETUP_S`] up to the set-up frame must stay within
 /// [`IMBALANCE_SETUP_SWING_LIMITS`] times the rule's `limit`. A pose model losing a bent-over
@@ -599,22 +597,9 @@ fn rise(ctx: &Ctx, series: &[f64], w: Win, what: &str) -> Measured<f64> {
 /// -9.5 to +22 degrees within five frames at the set-up, and the change from it read as a
 /// 23.6-degree imbalance. The window stops at the set-up frame: a bar that tips as it leaves the
 /// floor is the fault itself, not an unsteady reference.
-fn steady_at_setup(
-    ctx: &Ctx,
-    series: &[f64],
-    setup: usize,
-    pull_from: usize,
-    limit: f64,
-    what: &str,
-    unit: &str,
-) -> Measured<()> {
+fn steady_at_setup(ctx: &Ctx, series: &[f64], setup: usize, limit: f64, what: &str, unit: &str) -> Measured<()> {
     let from = setup.saturating_sub(ctx.s.frames(IMBALANCE_STEADY_SETUP_S));
-    let seen = || {
-        series[from..=pull_from.max(setup)]
-            .iter()
-            .copied()
-            .filter(|v| !v.is_nan())
-    };
+    let seen = || series[from..=setup].iter().copied().filter(|v| !v.is_nan());
     let swing = seen().fold(f64::NEG_INFINITY, f64::max) - seen().fold(f64::INFINITY, f64::min);
     let bound = IMBALANCE_SETUP_SWING_LIMITS * limit;
     let k = if unit == PCT_LEG { 100.0 } else { 1.0 };
@@ -629,6 +614,8 @@ fn steady_at_setup(
     Ok(())
 }
 
+/// Largest change of `series` from its set-up value over the window (`sign` +1: increase, -1:
+/// decrease, 0: either way).
 fn change(ctx: &Ctx, series: &[f64], setup: usize, w: Win, what: &str, sign: f64) -> Measured<(f64, usize)> {
     let base = ctx.setup_value(series, setup, what)?;
     let rel: Vec<f64> = series
@@ -1429,7 +1416,6 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     ctx,
                     series,
                     su,
-                    w.pull.from,
                     t,
                     what.trim_end_matches(" since set-up").trim_end_matches(" change"),
                     unit,
