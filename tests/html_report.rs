@@ -11,8 +11,6 @@ use std::sync::OnceLock;
 
 use common::*;
 use liftcheck::analysis::{Analysis, Config, LiftVariant};
-use liftcheck::models::ModelStore;
-use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
 use liftcheck::render::annotate::RenderError;
 use liftcheck::render::html::{self, IndexRow};
 use liftcheck::track::{self, PoseTrack};
@@ -23,13 +21,7 @@ const CLIP: &str = "tests/fixtures/side_good_2reps.mp4";
 fn fixture() -> &'static (PoseTrack, Analysis) {
     static CELL: OnceLock<(PoseTrack, Analysis)> = OnceLock::new();
     CELL.get_or_init(|| {
-        let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
-        let models = ModelStore::open(None).expect("models");
-        let config = BlazePoseConfig {
-            keep_mask: true,
-            ..BlazePoseConfig::default()
-        };
-        let mut pose = BlazePose::new(&runtime, &models, config).expect("pose models");
+        let mut pose = pose_estimator();
         let (track, _) = track::track_clip(&repo_path(CLIP), &mut pose, |_, _| {}).expect("pose stage");
         let analysis = track.analyze(LiftVariant::Auto, &Config::default()).expect("analysis");
         (track, analysis)

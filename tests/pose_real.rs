@@ -245,18 +245,10 @@ fn no_skeleton_is_upside_down() {
 /// fps, `track::MASK_HZ`).
 #[test]
 fn frames_without_the_mask_keep_the_keypoints() {
-    use liftcheck::models::ModelStore;
-    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
     use liftcheck::video::{Frame, VideoReader};
 
-    let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
-    let models = ModelStore::open(None).expect("models");
-    let config = BlazePoseConfig {
-        keep_mask: true,
-        ..BlazePoseConfig::default()
-    };
-    let mut with_mask = BlazePose::new(&runtime, &models, config).expect("pose models");
-    let mut without_mask = BlazePose::new(&runtime, &models, config).expect("pose models");
+    let mut with_mask = pose_estimator();
+    let mut without_mask = pose_estimator();
     let mut reader = VideoReader::open(&repo_path("tests/fixtures/side_good_2reps.mp4")).expect("fixture");
     let mut frame = Frame::default();
     let mut compared = 0;

@@ -871,6 +871,28 @@ fn hands_first_seen_below_the_bar_do_not_move_lift_off() {
     assert!(got.abs_diff(want) <= 2, "lift-off at frame {got}, want {want}");
 }
 
+/// A generated front view of two good reps, with rep 2's lift-off and lockout frames: the clip
+/// the left/right tests edit.
+fn front_view_rep2() -> (Spec, usize, usize) {
+    let spec = Spec {
+        yaw_deg: 90.0,
+        ..Spec::default()
+    };
+    let clean = run(&spec);
+    let rep2 = &clean.reps[1];
+    let lift_off = rep2.lift_off.map(|e| e.frame).unwrap_or_default();
+    let lockout = rep2.lockout.map(|e| e.frame).unwrap_or_default();
+    (spec, lift_off, lockout)
+}
+
+/// Tilts the line from the right keypoint to the left one by `tilt_deg`, moving the left one
+/// (positive: the left one goes down in the image).
+fn tilt_line(frame: &mut crate::pose::PoseFrame, left: usize, right: usize, tilt_deg: f32) {
+    let Some(pose) = frame.pose.as_mut() else { return };
+    let width = (pose.keypoints[left].x - pose.keypoints[right].x).abs();
+    pose.keypoints[left].y += width * tilt_deg.to_radians().tan();
+}
+
 /// Front view: the wrist line's tilt is the noisiest of the left/right measures, so the hands
 /// alone tilting as far as good rendered reps read (7-8 degrees measured) is no finding, while a
 /// bar well off level is. (The edit raises one hand from lift-off on, as a bar tipping off the
@@ -878,22 +900,11 @@ fn hands_first_seen_below_the_bar_do_not_move_lift_off() {
 /// into the step, so the change measured from it fell short: 16.4 degrees for 20.)
 #[test]
 fn a_tilted_wrist_line_needs_more_than_keypoint_noise() {
-    let spec = Spec {
-        yaw_deg: 90.0,
-        ..Spec::default()
-    };
-    let clean = run(&spec);
-    let rep2 = &clean.reps[1];
-    let (from, to) = (
-        rep2.lift_off.map(|e| e.frame).unwrap_or_default(),
-        rep2.lockout.map(|e| e.frame).unwrap_or_default(),
-    );
+    let (spec, from, to) = front_view_rep2();
     for (tilt_deg, want) in [(8.0_f32, false), (20.0, true)] {
         let mut clip = synth::generate(&spec);
         for frame in &mut clip.frames[from..=to] {
-            let Some(pose) = frame.pose.as_mut() else { continue };
-            let width = (pose.keypoints[lm::LEFT_WRIST].x - pose.keypoints[lm::RIGHT_WRIST].x).abs();
-            pose.keypoints[lm::LEFT_WRIST].y -= width * tilt_deg.to_radians().tan();
+            tilt_line(frame, lm::LEFT_WRIST, lm::RIGHT_WRIST, -tilt_deg);
         }
         let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
         let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
@@ -908,32 +919,18 @@ fn a_tilted_wrist_line_needs_more_than_keypoint_noise() {
 /// sharp start back into the set-up.
 #[test]
 fn an_unsteady_set_up_is_no_left_right_reference() {
-    let spec = Spec {
-        yaw_deg: 90.0,
-        ..Spec::default()
-    };
-    let clean = run(&spec);
-    let rep2 = &clean.reps[1];
-    let (lift_off, lockout) = (
-        rep2.lift_off.map(|e| e.frame).unwrap_or_default(),
-        rep2.lockout.map(|e| e.frame).unwrap_or_default(),
-    );
-    let tilt_hips = |frame: &mut crate::pose::PoseFrame, tilt_deg: f32| {
-        let Some(pose) = frame.pose.as_mut() else { return };
-        let width = (pose.keypoints[lm::LEFT_HIP].x - pose.keypoints[lm::RIGHT_HIP].x).abs();
-        pose.keypoints[lm::LEFT_HIP].y += width * tilt_deg.to_radians().tan();
-    };
+    let (spec, lift_off, lockout) = front_view_rep2();
     for (swing_at_setup, found_wanted) in [(false, true), (true, false)] {
         let mut clip = synth::generate(&spec);
         for frame in &mut clip.frames[lift_off..=lockout] {
-            tilt_hips(frame, 25.0);
+            tilt_line(frame, lm::LEFT_HIP, lm::RIGHT_HIP, 25.0);
         }
         if swing_at_setup {
             // As a rear view read at seed 303 clip 006: the hip line at -12 degrees, then at
             // +12, for 0.4 s each, around the set-up (the hips start rising about 0.6 s before
             // lift-off in these clips).
             for (i, frame) in clip.frames[lift_off - 30..lift_off - 6].iter_mut().enumerate() {
-                tilt_hips(frame, if i < 12 { -12.0 } else { 12.0 });
+                tilt_line(frame, lm::LEFT_HIP, lm::RIGHT_HIP, if i < 12 { -12.0 } else { 12.0 });
             }
         }
         let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());

@@ -61,3 +61,16 @@ pub fn assert_clean_error(out: &Output, names: &str, says: &str) {
     assert!(err.contains(names), "error should name {names}: {err}");
     assert!(err.to_lowercase().contains(says), "error should say {says:?}: {err}");
 }
+
+/// The real pose estimator (the checkout's models), keeping the segmentation mask as `analyze`
+/// does where it reads the back outline.
+pub fn pose_estimator() -> liftcheck::pose::blazepose::BlazePose {
+    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
+    let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
+    let models = liftcheck::models::ModelStore::open(None).expect("models");
+    let config = BlazePoseConfig {
+        keep_mask: true,
+        ..BlazePoseConfig::default()
+    };
+    BlazePose::new(&runtime, &models, config).expect("pose models")
+}
