@@ -11,9 +11,9 @@ use std::path::Path;
 use super::annotate::RenderError;
 use super::keyframes;
 use super::plots;
-use crate::analysis::{Analysis, CheckId, Event, Facing, Finding, LiftVariant, Rep, Severity, View};
+use crate::analysis::{Analysis, CheckId, Facing, Finding, LiftVariant, Severity, View};
 use crate::output::{OutputError, write_atomically};
-use crate::report::DISCLAIMER;
+use crate::report::{DISCLAIMER, RepColumn};
 use crate::track::PoseTrack;
 
 /// A still from the clip for the report, JPEG-encoded.
@@ -167,15 +167,6 @@ fn tail(out: &mut String) {
     );
 }
 
-fn secs(e: Option<Event>) -> String {
-    e.map_or_else(|| "–".into(), |e| format!("{:.2}", e.time_s))
-}
-
-fn num(v: Option<f32>, decimals: usize) -> String {
-    v.filter(|x| x.is_finite())
-        .map_or_else(|| "–".into(), |x| format!("{x:.decimals$}"))
-}
-
 fn variant_name(v: LiftVariant) -> &'static str {
     match v {
         LiftVariant::Conventional => "conventional deadlift",
@@ -295,117 +286,15 @@ fn rep_fault_tags(a: &Analysis, rep: usize) -> String {
     if tags.is_empty() { "none".into() } else { tags.join(" ") }
 }
 
-/// Header cells (text, unit) and rows of the per-rep table, without the faults column.
-fn rep_table(a: &Analysis) -> (Vec<(&'static str, &'static str)>, Vec<Vec<String>>) {
-    let sagittal = a.view.view == View::Side;
-    let side = |s: String| if sagittal { s } else { "–".into() };
-    let lockout = |r: &Rep| {
-        side(format!(
-            "{}/{}",
-            num(r.metrics.lockout_hip_deg, 0),
-            num(r.metrics.lockout_knee_deg, 0)
-        ))
-    };
-    let drift = |r: &Rep| match (r.metrics.bar_drift_cm, r.metrics.bar_drift_pct_leg) {
-        (Some(cm), _) => format!("{cm:.1} cm"),
-        (None, Some(p)) => format!("{p:.1}% leg"),
-        _ => "–".into(),
-    };
-    let speed = |r: &Rep| num(r.metrics.peak_bar_speed_mps, 2);
-    match a.variant {
-        LiftVariant::Romanian => {
-            let header = vec![
-                ("Rep", ""),
-                ("Descent", "s"),
-                ("Bottom", "s"),
-                ("Lockout", "s"),
-                ("Lower", "s"),
-                ("Pull", "s"),
-                ("Bottom knee", "°"),
-                ("Lockout hip/knee", "°"),
-                ("Bar drift", ""),
-                ("Peak bar speed", "m/s"),
-            ];
-            let rows = a
-                .reps
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.number.to_string(),
-                        secs(r.descent_start),
-                        secs(r.bottom),
-                        secs(r.lockout),
-                        num(r.tempo.lower_s, 2),
-                        num(r.tempo.pull_s, 2),
-                        side(num(r.metrics.bottom_knee_deg, 0)),
-                        lockout(r),
-                        drift(r),
-                        speed(r),
-                    ]
-                })
-                .collect();
-            (header, rows)
-        }
-        _ => {
-            let header = vec![
-                ("Rep", ""),
-                ("Lift-off", "s"),
-                ("Knee pass", "s"),
-                ("Lockout", "s"),
-                ("Set-down", "s"),
-                ("Pull", "s"),
-                ("Hold", "s"),
-                ("Lower", "s"),
-                ("Set-up hip/knee/trunk", "°"),
-                ("Lockout hip/knee", "°"),
-                ("Bar drift", ""),
-                ("Peak bar speed", "m/s"),
-            ];
-            let rows = a
-                .reps
-                .iter()
-                .map(|r| {
-                    let m = &r.metrics;
-                    let number = if r.touch_and_go {
-                        format!("{} (touch and go)", r.number)
-                    } else {
-                        r.number.to_string()
-                    };
-                    vec![
-                        number,
-                        secs(r.lift_off),
-                        secs(r.knee_pass),
-                        secs(r.lockout),
-                        secs(r.set_down),
-                        num(r.tempo.pull_s, 2),
-                        num(r.tempo.lockout_hold_s, 2),
-                        num(r.tempo.lower_s, 2),
-                        side(format!(
-                            "{}/{}/{}",
-                            num(m.setup_hip_deg, 0),
-                            num(m.setup_knee_deg, 0),
-                            num(m.setup_trunk_deg, 0)
-                        )),
-                        lockout(r),
-                        drift(r),
-                        speed(r),
-                    ]
-                })
-                .collect();
-            (header, rows)
-        }
-    }
-}
-
 fn reps_section(out: &mut String, a: &Analysis) {
     out.push_str("<section id=\"reps\">\n<h2>Reps</h2>\n");
     if a.reps.is_empty() {
         out.push_str("<p class=\"muted\">No reps were found in this clip.</p>\n</section>\n");
         return;
     }
-    let (header, rows) = rep_table(a);
-    out.push_str("<div class=\"table-wrap\"><table class=\"reps\">\n<thead><tr>");
-    for (name, unit) in &header {
+    let (columns, rows) = crate::report::rep_table(a);
+    out.push_str("<div class=\"table-wrap\"><table class=\"reps\">\n<thead><tr><th>Rep</th>");
+    for RepColumn { name, unit } in &columns {
         let unit = if unit.is_empty() {
             String::new()
         } else {
@@ -416,7 +305,12 @@ fn reps_section(out: &mut String, a: &Analysis) {
     }
     out.push_str("<th class=\"text faults\">Faults</th></tr></thead>\n<tbody>\n");
     for (rep, row) in a.reps.iter().zip(rows) {
-        out.push_str("<tr>");
+        let number = if rep.touch_and_go {
+            format!("{} (touch and go)", rep.number)
+        } else {
+            rep.number.to_string()
+        };
+        let _ = write!(out, "<tr><td class=\"num\">{}</td>", escape(&number));
         for cell in &row {
             let _ = write!(out, "<td class=\"num\">{}</td>", escape(cell));
         }

@@ -52,7 +52,8 @@ fn secs(v: Option<f64>) -> String {
 }
 
 fn num(v: Option<f32>, decimals: usize) -> String {
-    v.map_or_else(|| "-".into(), |x| format!("{x:.decimals$}"))
+    v.filter(|x| x.is_finite())
+        .map_or_else(|| "-".into(), |x| format!("{x:.decimals$}"))
 }
 
 /// Greedy word wrap with a hanging indent.
@@ -128,109 +129,135 @@ fn rep_faults(a: &Analysis, rep: usize) -> String {
     }
 }
 
-fn rep_rows(a: &Analysis) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let t = |e: Option<crate::analysis::Event>| secs(e.map(|e| e.time_s));
-    let sagittal = a.view.view == View::Side;
-    match a.variant {
-        LiftVariant::Romanian => {
-            let header = vec![
-                "Rep",
-                "Descent s",
-                "Bottom s",
-                "Lockout s",
-                "Lower s",
-                "Pull s",
-                "Bottom knee",
-                "Lockout hip/knee",
-                "Faults",
-            ];
-            let rows = a
-                .reps
-                .iter()
-                .map(|r: &Rep| {
-                    let m = &r.metrics;
-                    vec![
-                        r.number.to_string(),
-                        t(r.descent_start),
-                        t(r.bottom),
-                        t(r.lockout),
-                        num(r.tempo.lower_s, 2),
-                        num(r.tempo.pull_s, 2),
-                        if sagittal {
-                            num(m.bottom_knee_deg, 0)
-                        } else {
-                            "-".into()
-                        },
-                        lockout_cell(r, sagittal),
-                        rep_faults(a, r.number),
-                    ]
-                })
-                .collect();
-            (header, rows)
-        }
-        _ => {
-            let header = vec![
-                "Rep",
-                "Lift-off s",
-                "Knee pass s",
-                "Lockout s",
-                "Set-down s",
-                "Pull s",
-                "Hold s",
-                "Lower s",
-                "Setup hip/knee/trunk",
-                "Lockout hip/knee",
-                "Faults",
-            ];
-            let rows = a
-                .reps
-                .iter()
-                .map(|r| {
-                    let m = &r.metrics;
-                    let setup = if sagittal {
-                        format!(
-                            "{}/{}/{}",
-                            num(m.setup_hip_deg, 0),
-                            num(m.setup_knee_deg, 0),
-                            num(m.setup_trunk_deg, 0)
-                        )
-                    } else {
-                        "-".into()
-                    };
-                    let number = if r.touch_and_go {
-                        format!("{} (t&g)", r.number)
-                    } else {
-                        r.number.to_string()
-                    };
-                    vec![
-                        number,
-                        t(r.lift_off),
-                        t(r.knee_pass),
-                        t(r.lockout),
-                        t(r.set_down),
-                        num(r.tempo.pull_s, 2),
-                        num(r.tempo.lockout_hold_s, 2),
-                        num(r.tempo.lower_s, 2),
-                        setup,
-                        lockout_cell(r, sagittal),
-                        rep_faults(a, r.number),
-                    ]
-                })
-                .collect();
-            (header, rows)
-        }
-    }
+/// A column of the per-rep table: its name and the unit of its cells (empty when the cells carry
+/// their own).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RepColumn {
+    pub name: &'static str,
+    pub unit: &'static str,
 }
 
-fn lockout_cell(r: &Rep, sagittal: bool) -> String {
-    if !sagittal {
-        return "-".into();
-    }
-    format!(
-        "{}/{}",
-        num(r.metrics.lockout_hip_deg, 0),
-        num(r.metrics.lockout_knee_deg, 0)
-    )
+const fn col(name: &'static str, unit: &'static str) -> RepColumn {
+    RepColumn { name, unit }
+}
+
+/// The per-rep table shared by the terminal and HTML reports: events, tempo and key metrics, one
+/// row per rep in `a.reps` order. The rep number and the faults are left to each report (the
+/// terminal names the checks, the HTML links to the findings). Missing values are "-"; joint
+/// angles are blank ("-") off side views, where they are not measured in the sagittal plane.
+pub fn rep_table(a: &Analysis) -> (Vec<RepColumn>, Vec<Vec<String>>) {
+    let t = |e: Option<crate::analysis::Event>| secs(e.map(|e| e.time_s));
+    let sagittal = a.view.view == View::Side;
+    let side = |s: String| if sagittal { s } else { "-".into() };
+    let lockout = |r: &Rep| {
+        side(format!(
+            "{}/{}",
+            num(r.metrics.lockout_hip_deg, 0),
+            num(r.metrics.lockout_knee_deg, 0)
+        ))
+    };
+    let drift = |r: &Rep| match (r.metrics.bar_drift_cm, r.metrics.bar_drift_pct_leg) {
+        (Some(cm), _) => format!("{cm:.1} cm"),
+        (None, Some(p)) => format!("{p:.1}% leg"),
+        _ => "-".into(),
+    };
+    let speed = |r: &Rep| num(r.metrics.peak_bar_speed_mps, 2);
+    let (columns, row): (Vec<RepColumn>, &dyn Fn(&Rep) -> Vec<String>) = match a.variant {
+        LiftVariant::Romanian => (
+            vec![
+                col("Descent", "s"),
+                col("Bottom", "s"),
+                col("Lockout", "s"),
+                col("Lower", "s"),
+                col("Pull", "s"),
+                col("Bottom knee", "°"),
+                col("Lockout hip/knee", "°"),
+                col("Bar drift", ""),
+                col("Peak speed", "m/s"),
+            ],
+            &|r: &Rep| {
+                vec![
+                    t(r.descent_start),
+                    t(r.bottom),
+                    t(r.lockout),
+                    num(r.tempo.lower_s, 2),
+                    num(r.tempo.pull_s, 2),
+                    side(num(r.metrics.bottom_knee_deg, 0)),
+                    lockout(r),
+                    drift(r),
+                    speed(r),
+                ]
+            },
+        ),
+        _ => (
+            vec![
+                col("Lift-off", "s"),
+                col("Knee pass", "s"),
+                col("Lockout", "s"),
+                col("Set-down", "s"),
+                col("Pull", "s"),
+                col("Hold", "s"),
+                col("Lower", "s"),
+                col("Set-up hip/knee/trunk", "°"),
+                col("Lockout hip/knee", "°"),
+                col("Bar drift", ""),
+                col("Peak speed", "m/s"),
+            ],
+            &|r: &Rep| {
+                let m = &r.metrics;
+                vec![
+                    t(r.lift_off),
+                    t(r.knee_pass),
+                    t(r.lockout),
+                    t(r.set_down),
+                    num(r.tempo.pull_s, 2),
+                    num(r.tempo.lockout_hold_s, 2),
+                    num(r.tempo.lower_s, 2),
+                    side(format!(
+                        "{}/{}/{}",
+                        num(m.setup_hip_deg, 0),
+                        num(m.setup_knee_deg, 0),
+                        num(m.setup_trunk_deg, 0)
+                    )),
+                    lockout(r),
+                    drift(r),
+                    speed(r),
+                ]
+            },
+        ),
+    };
+    let rows = a.reps.iter().map(row).collect();
+    (columns, rows)
+}
+
+/// The terminal's per-rep table: the shared columns between the rep number and the faults.
+fn terminal_rep_table(a: &Analysis) -> String {
+    let (columns, rows) = rep_table(a);
+    let header: Vec<String> = std::iter::once("Rep".to_string())
+        .chain(columns.iter().map(|c| match c.unit {
+            // Angles are plainly degrees; the terminal keeps the header short.
+            "" | "°" => c.name.to_string(),
+            unit => format!("{} {unit}", c.name),
+        }))
+        .chain(std::iter::once("Faults".to_string()))
+        .collect();
+    let rows: Vec<Vec<String>> = a
+        .reps
+        .iter()
+        .zip(rows)
+        .map(|(r, cells)| {
+            let number = if r.touch_and_go {
+                format!("{} (t&g)", r.number)
+            } else {
+                r.number.to_string()
+            };
+            std::iter::once(number)
+                .chain(cells)
+                .chain(std::iter::once(rep_faults(a, r.number)))
+                .collect()
+        })
+        .collect();
+    table(&header.iter().map(String::as_str).collect::<Vec<_>>(), &rows)
 }
 
 /// A measured value with its unit as a reader would write it.
@@ -299,8 +326,7 @@ pub fn terminal(analysis: &Analysis, video_name: &str) -> String {
         .count();
     let _ = writeln!(out, "Reps: {} ({} with faults)", a.reps.len(), faulty);
     if !a.reps.is_empty() {
-        let (header, rows) = rep_rows(a);
-        out.push_str(&table(&header, &rows));
+        out.push_str(&terminal_rep_table(a));
     }
     let _ = writeln!(out);
     if a.findings.is_empty() {
