@@ -162,7 +162,9 @@ pub fn rep_table(a: &Analysis) -> (Vec<RepColumn>, Vec<Vec<String>>) {
         _ => "-".into(),
     };
     let speed = |r: &Rep| num(r.metrics.peak_bar_speed_mps, 2);
-    let (columns, row): (Vec<RepColumn>, &dyn Fn(&Rep) -> Vec<String>) = match a.variant {
+    /// Cells of one rep, in the order of the columns.
+    type RowFn<'a> = &'a dyn Fn(&Rep) -> Vec<String>;
+    let (columns, row): (Vec<RepColumn>, RowFn) = match a.variant {
         LiftVariant::Romanian => (
             vec![
                 col("Descent", "s"),
