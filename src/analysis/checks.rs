@@ -861,7 +861,11 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         (Some(Ok(h)), Some(Ok(sh))) if *h >= MIN_HIP_RISE_FOR_RATIO => Some((h / sh.max(MIN_SHOULDER_RISE)) as f32),
         _ => None,
     };
-    let drift = change(ctx, &s.bar_fwd, su, w.pull, "bar", 1.0).map(|v| v.0.max(0.0));
+    // Forward travel is along the image only in a side view (from the front it would be sideways).
+    let drift = match ctx.body.near {
+        Some(_) => change(ctx, &s.bar_fwd, su, w.pull, "bar", 1.0).map(|v| v.0.max(0.0)),
+        None => Err("not a side view".to_string()),
+    };
     let bar_drift_cm = match (&drift, ctx.body.cm_per_px, ctx.body.leg_px) {
         (Ok(d), Some(cm), Some(leg)) => Some((d * leg * cm) as f32),
         _ => None,
@@ -1380,13 +1384,15 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let bar_tilt_t = cfg.scaled(cfg.imbalance_bar_tilt_max_deg, 0.0);
             let shift_t = cfg.scaled(cfg.imbalance_shift_max_leg_frac, 0.0);
             let mut worst: Option<(f64, Fault)> = None;
-            let parts: [(&[f64], &str, f64, f64, &'static str); 4] = [
+            // (series, what is measured, threshold, major, unit, the joints it needs)
+            let parts: [(&[f64], &str, f64, f64, &'static str, &str); 4] = [
                 (
                     &s.shoulder_tilt,
                     "shoulder line tilt change since set-up",
                     tilt_t,
                     cfg.imbalance_tilt_max_deg,
                     DEG,
+                    "a shoulder",
                 ),
                 (
                     &s.hip_tilt,
@@ -1394,6 +1400,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     tilt_t,
                     cfg.imbalance_tilt_max_deg,
                     DEG,
+                    "a hip",
                 ),
                 (
                     &s.bar_tilt,
@@ -1401,6 +1408,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     bar_tilt_t,
                     cfg.imbalance_bar_tilt_max_deg,
                     DEG,
+                    "a wrist",
                 ),
                 (
                     &s.hip_shift,
@@ -1408,19 +1416,28 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     shift_t,
                     cfg.imbalance_shift_max_leg_frac,
                     PCT_LEG,
+                    "a hip or ankle",
                 ),
             ];
-            for (series, what, t, major, unit) in parts {
-                let (v, _) = change(ctx, series, su, w.pull, "left or right joints", 0.0)?;
-                steady_at_setup(
-                    ctx,
-                    series,
-                    su,
-                    t,
-                    what.trim_end_matches(" since set-up").trim_end_matches(" change"),
-                    unit,
-                )?;
-                let base = ctx.setup_value(series, su, "left or right joints")?;
+            // Each line is judged on its own: a hand hidden behind the plate leaves the shoulders
+            // and hips to judge. A fault on any line is reported; the rule is "not assessable"
+            // only when no line shows one and some could not be read.
+            let mut unread: Vec<String> = Vec::new();
+            for (series, what, t, major, unit, joints) in parts {
+                let name = what.trim_end_matches(" since set-up").trim_end_matches(" change");
+                let measured = change(ctx, series, su, w.pull, joints, 0.0).and_then(|(v, _)| {
+                    steady_at_setup(ctx, series, su, t, name, unit)?;
+                    Ok((v, ctx.setup_value(series, su, joints)?))
+                });
+                let (v, base) = match measured {
+                    Ok(m) => m,
+                    Err(reason) => {
+                        if !unread.contains(&reason) {
+                            unread.push(reason);
+                        }
+                        continue;
+                    }
+                };
                 let score = (v - t) / major;
                 if v > t && worst.as_ref().is_none_or(|x| score > x.0) {
                     let k = if unit == PCT_LEG { 100.0 } else { 1.0 };
@@ -1438,6 +1455,9 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                         },
                     ));
                 }
+            }
+            if worst.is_none() && !unread.is_empty() {
+                return Err(unread.join("; "));
             }
             worst.map(|w| w.1)
         }

@@ -949,6 +949,34 @@ fn an_unsteady_set_up_is_no_left_right_reference() {
     }
 }
 
+/// Front view: each left/right line is judged on its own, so hands hidden through the pull (as
+/// behind a plate or out of frame) leave the tilted hip line to be found; with the hips level the
+/// rule is "not assessable" for the hidden hands rather than clean.
+#[test]
+fn hidden_hands_leave_the_other_left_right_lines_to_judge() {
+    let (spec, lift_off, lockout) = front_view_rep2();
+    for (hip_tilt_deg, found_wanted) in [(25.0_f32, true), (0.0, false)] {
+        let mut clip = synth::generate(&spec);
+        for frame in &mut clip.frames[lift_off.saturating_sub(60)..=lockout] {
+            let Some(pose) = frame.pose.as_mut() else { continue };
+            for wrist in [lm::LEFT_WRIST, lm::RIGHT_WRIST] {
+                pose.keypoints[wrist].visibility = 0.0;
+            }
+        }
+        for frame in &mut clip.frames[lift_off..=lockout] {
+            tilt_line(frame, lm::LEFT_HIP, lm::RIGHT_HIP, hip_tilt_deg);
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
+        let not_assessed = a
+            .not_assessable
+            .iter()
+            .any(|n| n.check == CheckId::LeftRightImbalance && n.rep == Some(2));
+        assert_eq!(found, found_wanted, "hip tilt {hip_tilt_deg}: {:?} {:?}", a.findings, a.not_assessable);
+        assert_eq!(not_assessed, !found_wanted, "hip tilt {hip_tilt_deg}: {:?}", a.not_assessable);
+    }
+}
+
 /// A knee keypoint dragged forward at lockout (as BlazePose does when the plate hides the knee)
 /// reads a squat's bend at the top: no incomplete-lockout finding, but "not assessable" with the
 /// reason. A genuinely soft lockout (knees 28 degrees short) is still found.

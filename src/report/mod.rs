@@ -157,8 +157,8 @@ pub fn rep_table(a: &Analysis) -> (Vec<RepColumn>, Vec<Vec<String>>) {
         ))
     };
     let drift = |r: &Rep| match (r.metrics.bar_drift_cm, r.metrics.bar_drift_pct_leg) {
-        (Some(cm), _) => format!("{cm:.1} cm"),
-        (None, Some(p)) => format!("{p:.1}% leg"),
+        (Some(cm), _) => side(format!("{cm:.1} cm")),
+        (None, Some(p)) => side(format!("{p:.1}% leg")),
         _ => "-".into(),
     };
     let speed = |r: &Rep| num(r.metrics.peak_bar_speed_mps, 2);
