@@ -1384,46 +1384,58 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let bar_tilt_t = cfg.scaled(cfg.imbalance_bar_tilt_max_deg, 0.0);
             let shift_t = cfg.scaled(cfg.imbalance_shift_max_leg_frac, 0.0);
             let mut worst: Option<(f64, Fault)> = None;
-            // (series, what is measured, threshold, major, unit, the joints it needs)
-            let parts: [(&[f64], &str, f64, f64, &'static str, &str); 4] = [
-                (
-                    &s.shoulder_tilt,
+            /// One left/right measure: its series, what it measures, its threshold and
+            /// config limit (the size of a major fault), its unit and the joints it needs.
+            struct Line<'a> {
+                series: &'a [f64],
+                what: &'static str,
+                threshold: f64,
+                major: f64,
+                unit: &'static str,
+                joints: &'static str,
+            }
+            let tilt = |series, what, joints| Line {
+                series,
+                what,
+                threshold: tilt_t,
+                major: cfg.imbalance_tilt_max_deg,
+                unit: DEG,
+                joints,
+            };
+            let parts = [
+                tilt(
+                    &s.shoulder_tilt[..],
                     "shoulder line tilt change since set-up",
-                    tilt_t,
-                    cfg.imbalance_tilt_max_deg,
-                    DEG,
                     "a shoulder",
                 ),
-                (
-                    &s.hip_tilt,
-                    "hip line tilt change since set-up",
-                    tilt_t,
-                    cfg.imbalance_tilt_max_deg,
-                    DEG,
-                    "a hip",
-                ),
-                (
-                    &s.bar_tilt,
-                    "bar (wrist line) tilt change since set-up",
-                    bar_tilt_t,
-                    cfg.imbalance_bar_tilt_max_deg,
-                    DEG,
-                    "a wrist",
-                ),
-                (
-                    &s.hip_shift,
-                    "sideways hip shift over the feet since set-up",
-                    shift_t,
-                    cfg.imbalance_shift_max_leg_frac,
-                    PCT_LEG,
-                    "a hip or ankle",
-                ),
+                tilt(&s.hip_tilt[..], "hip line tilt change since set-up", "a hip"),
+                Line {
+                    threshold: bar_tilt_t,
+                    major: cfg.imbalance_bar_tilt_max_deg,
+                    ..tilt(&s.bar_tilt[..], "bar (wrist line) tilt change since set-up", "a wrist")
+                },
+                Line {
+                    series: &s.hip_shift,
+                    what: "sideways hip shift over the feet since set-up",
+                    threshold: shift_t,
+                    major: cfg.imbalance_shift_max_leg_frac,
+                    unit: PCT_LEG,
+                    joints: "a hip or ankle",
+                },
             ];
             // Each line is judged on its own: a hand hidden behind the plate leaves the shoulders
             // and hips to judge. A fault on any line is reported; the rule is "not assessable"
             // only when no line shows one and some could not be read.
             let mut unread: Vec<String> = Vec::new();
-            for (series, what, t, major, unit, joints) in parts {
+            for Line {
+                series,
+                what,
+                threshold: t,
+                major,
+                unit,
+                joints,
+            } in parts
+            {
                 let name = what.trim_end_matches(" since set-up").trim_end_matches(" change");
                 let measured = change(ctx, series, su, w.pull, joints, 0.0).and_then(|(v, _)| {
                     steady_at_setup(ctx, series, su, t, name, unit)?;

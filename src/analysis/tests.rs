@@ -972,8 +972,16 @@ fn hidden_hands_leave_the_other_left_right_lines_to_judge() {
             .not_assessable
             .iter()
             .any(|n| n.check == CheckId::LeftRightImbalance && n.rep == Some(2));
-        assert_eq!(found, found_wanted, "hip tilt {hip_tilt_deg}: {:?} {:?}", a.findings, a.not_assessable);
-        assert_eq!(not_assessed, !found_wanted, "hip tilt {hip_tilt_deg}: {:?}", a.not_assessable);
+        assert_eq!(
+            found, found_wanted,
+            "hip tilt {hip_tilt_deg}: {:?} {:?}",
+            a.findings, a.not_assessable
+        );
+        assert_eq!(
+            not_assessed, !found_wanted,
+            "hip tilt {hip_tilt_deg}: {:?}",
+            a.not_assessable
+        );
     }
 }
 
