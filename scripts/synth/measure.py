@@ -37,6 +37,13 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              from liftcheck's cached tracks (cache format N, default the
                              newest; `max` = the sagitta as the largest deviation, as before
                              cache format 7) - the outline's noise
+  measure.py lockout-legs DIR...
+                             side views, per detected conventional rep: the near thigh and
+                             shin length over the first 0.4 s of lockout, against their 90th
+                             percentile over the clip (raw keypoints, visibility >= 0.5), beside
+                             the rep's lockout angles, whether incomplete lockout was found and
+                             the true knee angle: does a knee guessed behind the plate show as a
+                             short segment?
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
                              it infers the variant (`rdl_max_hip_drop_leg_frac`,
                              FLOOR_CONTACT_MAX_RADII)
@@ -263,6 +270,51 @@ def window_median(rows, column, first, last):
     return median(values) if values else None
 
 
+def lockout_legs(dirs):
+    """Thigh and shin lengths at lockout against the clip's, per detected conventional rep."""
+    print("clip rep thigh shin lockout_hip lockout_knee found true_knee labels")
+    for mp4, gt, side in side_clips(dirs):
+        if gt["lift"]["variant"] == "romanian":
+            continue
+        a, rows = analysis_and_frames(mp4)
+        if a is None:
+            continue
+        frames = [f["keypoints"] for f in predicted(mp4)]
+        near = a["view"].get("near_side") or side.near
+        names = side.names
+
+        def length(kps, j1, j2):
+            p, q = kps[names[near + "_" + j1]], kps[names[near + "_" + j2]]
+            if p[3] < 0.5 or q[3] < 0.5:
+                return None
+            return math.dist(p[:2], q[:2])
+
+        def reference(j1, j2):
+            values = sorted(v for kps in frames if kps for v in [length(kps, j1, j2)] if v is not None)
+            return values[int(0.9 * (len(values) - 1))] if values else float("nan")
+
+        ref = {seg: reference(*seg) for seg in (("hip", "knee"), ("knee", "ankle"))}
+        fps = gt["video"]["fps"]
+        for rep in a["reps"]:
+            lock = (rep.get("lockout") or {}).get("frame")
+            if lock is None:
+                continue
+            end = min(lock + int(0.4 * fps), len(frames) - 1)
+            ratios = {}
+            for seg in ref:
+                values = [v / ref[seg] for kps in frames[lock:end + 1] if kps for v in [length(kps, *seg)] if v is not None]
+                ratios[seg] = median(values) if values else float("nan")
+            found = any(f["check"] == "incomplete_lockout" and f["rep"] == rep["number"] for f in a["findings"])
+            t = lock / fps
+            near_rep = min(gt["reps"], key=lambda r: abs(r["lockout_frame"] / fps - t) if r.get("lockout_frame") is not None else 1e9)
+            true_knee = gt["frames"][near_rep["lockout_frame"]]["angles"][("knee_L" if side.near == "left" else "knee_R")]
+            labels = ",".join(x["kind"] for x in near_rep["faults"]) or "-"
+            m = rep["metrics"]
+            fmt = lambda v: "-" if v is None else f"{v:.0f}"
+            print(f"{mp4} {rep['number']} {ratios[('hip', 'knee')]:.2f} {ratios[('knee', 'ankle')]:.2f} "
+                  f"{fmt(m.get('lockout_hip_deg'))} {fmt(m.get('lockout_knee_deg'))} {int(found)} {true_knee:.0f} {labels}")
+
+
 def liftoff_back(dirs):
     """The back outline's absolute shape just before lift-off, beside the true flexion there."""
     print("clip rep thoracic_liftoff lumbar_liftoff trunk upper lower fold rule_fold labels")
@@ -412,7 +464,7 @@ def variant(dirs):
 
 
 def main():
-    modes = {"liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant}
+    modes = {"liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
