@@ -2,13 +2,12 @@
 
 mod common;
 
-use std::ffi::OsStr;
 use std::path::Path;
 
 use common::*;
 
 fn analyze(path: &Path) -> std::process::Output {
-    run(&[OsStr::new("analyze"), OsStr::new("--quiet"), path.as_os_str()])
+    run(&[&"analyze", &"--quiet", &path])
 }
 
 #[test]
@@ -55,12 +54,7 @@ fn resolution_without_annotate_is_a_usage_error() {
     let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
     let folder = repo_path("tests/fixtures");
     for (command, input) in [("analyze", &clip), ("batch", &folder)] {
-        let out = run(&[
-            OsStr::new(command),
-            input.as_os_str(),
-            OsStr::new("--resolution"),
-            OsStr::new("source"),
-        ]);
+        let out = run(&[&command, &input, &"--resolution", &"source"]);
         assert_eq!(out.status.code(), Some(2), "{command}");
         assert!(stderr(&out).contains("add --annotate"), "{command}: {}", stderr(&out));
         assert_eq!(stderr(&out).lines().count(), 1, "{command}: {}", stderr(&out));
@@ -69,12 +63,7 @@ fn resolution_without_annotate_is_a_usage_error() {
 
 #[test]
 fn bad_lifter_hint_is_a_usage_error() {
-    let out = run(&[
-        OsStr::new("analyze"),
-        OsStr::new("x.mp4"),
-        OsStr::new("--lifter"),
-        OsStr::new("2,5"),
-    ]);
+    let out = run(&[&"analyze", &"x.mp4", &"--lifter", &"2,5"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("fractions between 0 and 1"));
 }
@@ -108,12 +97,8 @@ fn missing_or_unusable_onnx_runtime() {
     ] {
         let out = liftcheck()
             .env("ORT_DYLIB_PATH", &lib)
-            .args([
-                OsStr::new("analyze"),
-                OsStr::new("--quiet"),
-                OsStr::new("--no-cache"),
-                clip.as_os_str(),
-            ])
+            .args(["analyze", "--quiet", "--no-cache"])
+            .arg(&clip)
             .output()
             .expect("runs");
         assert_clean_error(&out, &lib.file_name().expect("name").to_string_lossy(), says);
@@ -142,14 +127,7 @@ fn missing_or_corrupt_model_files() {
             bytes[middle] ^= 0xff;
             std::fs::write(copy.join("pose_landmark_full.onnx"), bytes).expect("write");
         }
-        let out = run(&[
-            OsStr::new("analyze"),
-            OsStr::new("--quiet"),
-            OsStr::new("--no-cache"),
-            OsStr::new("--models"),
-            copy.as_os_str(),
-            clip.as_os_str(),
-        ]);
+        let out = run(&[&"analyze", &"--quiet", &"--no-cache", &"--models", &copy, &clip]);
         assert_clean_error(&out, "pose_landmark_full.onnx", says);
     }
 }

@@ -32,15 +32,7 @@ fn analyze_writes_terminal_json_and_csv_reports() {
     let (json, csv) = (dir.path().join("report.json"), dir.path().join("frames.csv"));
     let clip = repo_path(CLIP);
     let before = file_hash(&clip);
-    let out = run(&[
-        OsStr::new("analyze"),
-        OsStr::new("--quiet"),
-        clip.as_os_str(),
-        OsStr::new("--json"),
-        json.as_os_str(),
-        OsStr::new("--csv"),
-        csv.as_os_str(),
-    ]);
+    let out = run(&[&"analyze", &"--quiet", &clip, &"--json", &json, &"--csv", &csv]);
     let code = out.status.code();
     assert!(matches!(code, Some(0) | Some(1)), "exit {code:?}: {}", stderr(&out));
     let text = stdout(&out);
@@ -67,13 +59,13 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
     let clip = repo_path(CLIP);
     let (annotated, keypoints) = (dir.path().join("annotated.mp4"), dir.path().join("kp.json"));
     let out = run(&[
-        OsStr::new("analyze"),
-        OsStr::new("--quiet"),
-        clip.as_os_str(),
-        OsStr::new("--annotate"),
-        annotated.as_os_str(),
-        OsStr::new("--keypoints"),
-        keypoints.as_os_str(),
+        &"analyze",
+        &"--quiet",
+        &clip,
+        &"--annotate",
+        &annotated,
+        &"--keypoints",
+        &keypoints,
     ]);
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
     let probe = ffprobe_json(&annotated);
@@ -213,17 +205,18 @@ fn annotated_clip_is_720p_by_default_and_source_size_on_request() {
         let annotated = dir
             .path()
             .join(format!("annotated-{}.mp4", resolution.unwrap_or("default")));
-        let mut args = vec![
-            OsStr::new("analyze"),
-            OsStr::new("--quiet"),
-            clip.as_os_str(),
-            OsStr::new("--annotate"),
-            annotated.as_os_str(),
-            OsStr::new("--keypoints"),
-            keypoints.as_os_str(),
+        let mut args: Vec<&dyn AsRef<OsStr>> = vec![
+            &"analyze",
+            &"--quiet",
+            &clip,
+            &"--annotate",
+            &annotated,
+            &"--keypoints",
+            &keypoints,
         ];
-        if let Some(r) = resolution {
-            args.extend([OsStr::new("--resolution"), OsStr::new(r)]);
+        if let Some(r) = &resolution {
+            args.push(&"--resolution");
+            args.push(r);
         }
         let out = run(&args);
         assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
@@ -246,15 +239,7 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     std::fs::write(videos.join("broken.mp4"), b"not a video at all").expect("write");
     std::fs::write(videos.join("notes.txt"), b"ignored: not a video").expect("write");
     let reports = dir.path().join("reports");
-    let batch = || {
-        run(&[
-            OsStr::new("batch"),
-            OsStr::new("--quiet"),
-            videos.as_os_str(),
-            OsStr::new("--output"),
-            reports.as_os_str(),
-        ])
-    };
+    let batch = || run(&[&"batch", &"--quiet", &videos, &"--output", &reports]);
     let out = batch();
     assert_eq!(
         out.status.code(),
@@ -344,14 +329,14 @@ fn batch_runs_clips_in_parallel_workers() {
     }
     let reports = dir.path().join("reports");
     let out = run(&[
-        OsStr::new("batch"),
-        OsStr::new("--quiet"),
-        OsStr::new("--no-cache"),
-        OsStr::new("--jobs"),
-        OsStr::new("2"),
-        videos.as_os_str(),
-        OsStr::new("--output"),
-        reports.as_os_str(),
+        &"batch",
+        &"--quiet",
+        &"--no-cache",
+        &"--jobs",
+        &"2",
+        &videos,
+        &"--output",
+        &reports,
     ]);
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
     let summary: Value =
@@ -374,13 +359,13 @@ fn odd_sized_clip_is_annotated_at_an_even_size() {
     );
     let annotated = dir.path().join("annotated.mp4");
     let out = run(&[
-        OsStr::new("annotate"),
-        OsStr::new("--quiet"),
-        clip.as_os_str(),
-        OsStr::new("-o"),
-        annotated.as_os_str(),
-        OsStr::new("--resolution"),
-        OsStr::new("source"),
+        &"annotate",
+        &"--quiet",
+        &clip,
+        &"-o",
+        &annotated,
+        &"--resolution",
+        &"source",
     ]);
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
     let (probe, input) = (ffprobe_json(&annotated), ffprobe_json(&clip));

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::ffi::OsStr;
 use std::path::Path;
 
 use common::*;
@@ -18,14 +17,7 @@ const VISIBLE: i64 = 2;
 /// Runs `liftcheck analyze --keypoints` and returns the per-frame keypoints (x, y).
 fn keypoints_of(clip: &Path, out_dir: &Path) -> Vec<Option<Vec<(f64, f64)>>> {
     let out = out_dir.join(format!("{}.json", clip.file_stem().expect("stem").to_string_lossy()));
-    let result = run(&[
-        OsStr::new("analyze"),
-        OsStr::new("--quiet"),
-        OsStr::new("--no-cache"),
-        OsStr::new("--keypoints"),
-        out.as_os_str(),
-        clip.as_os_str(),
-    ]);
+    let result = run(&[&"analyze", &"--quiet", &"--no-cache", &"--keypoints", &out, &clip]);
     assert!(
         matches!(result.status.code(), Some(0) | Some(1)),
         "analyze failed: {}",
@@ -141,12 +133,7 @@ fn rotated_phone_clips_give_the_same_keypoints() {
             &format!("rotate={rotate}"),
             tagged.to_str().expect("utf-8"),
         ]);
-        let info = run(&[
-            OsStr::new("analyze"),
-            OsStr::new("--quiet"),
-            OsStr::new("--verbose"),
-            tagged.as_os_str(),
-        ]);
+        let info = run(&[&"analyze", &"--quiet", &"--verbose", &tagged]);
         let text = stdout(&info);
         let applied: u32 = text
             .split("rotated ")
@@ -180,13 +167,7 @@ fn the_plate_gives_the_scale() {
     let dir = tempfile::tempdir().expect("dir");
     let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
     let report = dir.path().join("report.json");
-    let out = run(&[
-        OsStr::new("analyze"),
-        OsStr::new("--quiet"),
-        clip.as_os_str(),
-        OsStr::new("--json"),
-        report.as_os_str(),
-    ]);
+    let out = run(&[&"analyze", &"--quiet", &clip, &"--json", &report]);
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
     let json: Value = serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json");
     let scale = json["scale_cm_per_px"].as_f64().expect("a plate was found");
@@ -281,14 +262,7 @@ fn labelled_faults_are_found_on_their_reps() {
     let dir = tempfile::tempdir().expect("dir");
     let json = dir.path().join("report.json");
     let clip = repo_path("tests/fixtures/side_faults_3reps.mp4");
-    let out = run(&[
-        OsStr::new("analyze"),
-        OsStr::new("--quiet"),
-        OsStr::new("--no-cache"),
-        OsStr::new("--json"),
-        json.as_os_str(),
-        clip.as_os_str(),
-    ]);
+    let out = run(&[&"analyze", &"--quiet", &"--no-cache", &"--json", &json, &clip]);
     assert_eq!(out.status.code(), Some(1), "faults found: {}", stderr(&out));
     let report: Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
     let found: Vec<(u64, String)> = report["findings"]

@@ -38,8 +38,8 @@ fn make_clip(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     out
 }
 
-fn analyze(path: &Path, extra: &[&OsStr]) -> Output {
-    let mut args = vec![OsStr::new("analyze"), OsStr::new("--quiet"), path.as_os_str()];
+fn analyze(path: &Path, extra: &[&dyn AsRef<OsStr>]) -> Output {
+    let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"analyze", &"--quiet", &path];
     args.extend_from_slice(extra);
     run(&args)
 }
@@ -173,7 +173,7 @@ fn truncated_and_damaged_mp4s() {
     }
     let corrupt = dir.path().join("corrupt frames.mp4");
     std::fs::write(&corrupt, &damaged).expect("write");
-    let out = unchanged(&corrupt, || analyze(&corrupt, &[OsStr::new("--verbose")]));
+    let out = unchanged(&corrupt, || analyze(&corrupt, &[&"--verbose"]));
     assert_report(&out);
     if !stdout(&out).contains(" 227 frames") {
         assert_partial(&out, "corrupt frames.mp4", "decoding stopped at frame");
@@ -305,7 +305,7 @@ fn unreadable_file() {
         &["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10:duration=1"],
     );
     let mut cmd = liftcheck();
-    cmd.args([OsStr::new("analyze"), OsStr::new("--quiet"), locked.as_os_str()]);
+    cmd.args(["analyze", "--quiet"]).arg(&locked);
     if is_root() {
         // Mode bits don't stop root: run liftcheck as `nobody`, who can reach the file but not
         // read it.
@@ -347,15 +347,7 @@ fn names_with_spaces_and_non_utf8_bytes() {
     let annotated = dir.path().join(OsStr::from_bytes(b"annotated \xff.mp4"));
     let json = dir.path().join(OsStr::from_bytes(b"report \xfe.json"));
     let out = unchanged(&input, || {
-        analyze(
-            &input,
-            &[
-                OsStr::new("--annotate"),
-                annotated.as_os_str(),
-                OsStr::new("--json"),
-                json.as_os_str(),
-            ],
-        )
+        analyze(&input, &[&"--annotate", &annotated, &"--json", &json])
     });
     assert_report(&out);
     assert!(stdout(&out).contains("set \u{fffd}\u{fffd} 1.mp4"), "{}", stdout(&out));
@@ -390,19 +382,16 @@ fn bad_config_values() {
     for (name, text, says) in files {
         let path = dir.path().join(name);
         std::fs::write(&path, text).expect("write");
-        let out = unchanged(&clip, || analyze(&clip, &[OsStr::new("--config"), path.as_os_str()]));
+        let out = unchanged(&clip, || analyze(&clip, &[&"--config", &path]));
         assert_clean_error(&out, name, says);
     }
-    let out = analyze(
-        &clip,
-        &[OsStr::new("--config"), dir.path().join("none.toml").as_os_str()],
-    );
+    let out = analyze(&clip, &[&"--config", &dir.path().join("none.toml")]);
     assert_clean_error(&out, "none.toml", "no such file");
 
     // Out-of-range options: `--strictness -1` reaches validation (it used to be taken for an
     // unknown flag) and the error names the option.
     for value in ["-1", "0", "nan", "9"] {
-        let out = analyze(&clip, &[OsStr::new("--strictness"), OsStr::new(value)]);
+        let out = analyze(&clip, &[&"--strictness", &value]);
         assert_clean_error(&out, "--strictness", "strictness");
     }
     // `--threads 0` is rejected as the arguments are read: before, a clip whose keypoints were
@@ -410,7 +399,7 @@ fn bad_config_values() {
     // (the line naming the option, then a pointer to --help).
     let cached = cached_fixture();
     for value in ["0", "-1", "many"] {
-        let out = analyze(&cached, &[OsStr::new("--threads"), OsStr::new(value)]);
+        let out = analyze(&cached, &[&"--threads", &value]);
         assert_eq!(out.status.code(), Some(2), "--threads {value}: {}", stderr(&out));
         assert_no_panic(&out);
         let first = stderr(&out).lines().next().unwrap_or("").to_string();
@@ -433,10 +422,7 @@ fn corrupt_model_manifest() {
         b"{\"schema_version\": 1, \"models\": [{\"na",
     )
     .expect("write");
-    let out = analyze(
-        &clip,
-        &[OsStr::new("--no-cache"), OsStr::new("--models"), models.as_os_str()],
-    );
+    let out = analyze(&clip, &[&"--no-cache", &"--models", &models]);
     assert_clean_error(&out, "manifest.json", "invalid model manifest");
 }
 
@@ -460,7 +446,7 @@ fn unwritable_output_paths() {
         ("--annotate", PathBuf::from("/proc/annotated.mp4"), "cannot write"),
     ];
     for (option, path, says) in cases {
-        let out = unchanged(&clip, || analyze(&clip, &[OsStr::new(option), path.as_os_str()]));
+        let out = unchanged(&clip, || analyze(&clip, &[&option, &path]));
         assert_error_after_warnings(&out, &path.display().to_string(), says);
         // The reason once, and no temporary file name in it.
         let err = stderr(&out);
@@ -492,17 +478,17 @@ fn outputs_to_devices() {
         println!("note: device outputs skipped: cannot make device nodes");
         return;
     };
-    let out = analyze(&clip, &[OsStr::new("--json"), full.as_os_str()]);
+    let out = analyze(&clip, &[&"--json", &full]);
     assert_error_after_warnings(&out, &full.display().to_string(), "no space left on device");
     let out = analyze(
         &clip,
         &[
-            OsStr::new("--json"),
-            null.as_os_str(),
-            OsStr::new("--keypoints"),
-            dir.path().join("kp.csv").as_os_str(),
-            OsStr::new("--annotate"),
-            null.as_os_str(),
+            &"--json",
+            &null,
+            &"--keypoints",
+            &dir.path().join("kp.csv"),
+            &"--annotate",
+            &null,
         ],
     );
     assert_report(&out);
@@ -545,7 +531,7 @@ fn write_fails_midway_on_a_full_disk() {
     let _guard = Mounted(mount.clone());
     let keypoints = mount.join("keypoints.json");
     std::fs::write(&keypoints, b"old keypoints").expect("write");
-    let out = analyze(&clip, &[OsStr::new("--keypoints"), keypoints.as_os_str()]);
+    let out = analyze(&clip, &[&"--keypoints", &keypoints]);
     assert_error_after_warnings(&out, "keypoints.json", "no space left on device");
     assert_eq!(
         std::fs::read(&keypoints).expect("read"),
@@ -554,7 +540,7 @@ fn write_fails_midway_on_a_full_disk() {
     );
 
     let annotated = mount.join("annotated.mp4");
-    let out = analyze(&clip, &[OsStr::new("--annotate"), annotated.as_os_str()]);
+    let out = analyze(&clip, &[&"--annotate", &annotated]);
     assert_error_after_warnings(&out, "annotated.mp4", "no space left on device");
     assert!(!annotated.exists());
     assert!(leftovers(&mount).is_empty(), "{:?}", leftovers(&mount));
@@ -590,8 +576,10 @@ fn interrupted_annotation_leaves_nothing() {
         let dir = tempfile::tempdir().expect("dir");
         let annotated = dir.path().join("annotated.mp4");
         let mut cmd = liftcheck();
-        cmd.args([OsStr::new("analyze"), OsStr::new("--quiet"), clip.as_os_str()])
-            .args([OsStr::new("--annotate"), annotated.as_os_str()]);
+        cmd.args(["analyze", "--quiet"])
+            .arg(&clip)
+            .arg("--annotate")
+            .arg(&annotated);
         // As soon as the annotated clip's temporary file exists.
         let out = unchanged(&clip, || {
             interrupt(&mut cmd, || !leftovers(dir.path()).is_empty(), signal)
@@ -619,13 +607,10 @@ fn interrupted_batch_keeps_only_finished_reports() {
     }
     let reports = dir.path().join("reports");
     let mut cmd = liftcheck();
-    cmd.args([OsStr::new("batch"), OsStr::new("--quiet"), OsStr::new("--no-cache")])
-        .args([
-            OsStr::new("--annotate"),
-            videos.as_os_str(),
-            OsStr::new("-o"),
-            reports.as_os_str(),
-        ]);
+    cmd.args(["batch", "--quiet", "--no-cache", "--annotate"])
+        .arg(&videos)
+        .arg("-o")
+        .arg(&reports);
     // In the pose stage of the first clips: the report folder exists (the signal handler is in
     // place by then), and the models have had time to load.
     let since: std::cell::Cell<Option<Instant>> = std::cell::Cell::new(None);
@@ -683,13 +668,7 @@ fn batch_carries_on_and_lists_every_failure() {
         .collect();
     let hashes: Vec<String> = inputs.iter().map(|p| file_hash(p)).collect();
     let reports = dir.path().join("reports");
-    let out = run(&[
-        OsStr::new("batch"),
-        OsStr::new("--quiet"),
-        videos.as_os_str(),
-        OsStr::new("-o"),
-        reports.as_os_str(),
-    ]);
+    let out = run(&[&"batch", &"--quiet", &videos, &"-o", &reports]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_no_panic(&out);
@@ -722,7 +701,7 @@ fn batch_carries_on_and_lists_every_failure() {
 
 #[test]
 fn doctor_checks_the_setup() {
-    let out = run(&[OsStr::new("doctor")]);
+    let out = run(&[&"doctor"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("all checks passed"), "{}", stdout(&out));
     assert!(!stdout(&out).contains("FAIL"));
@@ -743,11 +722,7 @@ fn doctor_checks_the_setup() {
     );
     assert_no_panic(&out);
 
-    let out = run(&[
-        OsStr::new("doctor"),
-        OsStr::new("--models"),
-        dir.path().join("no models").as_os_str(),
-    ]);
+    let out = run(&[&"doctor", &"--models", &dir.path().join("no models")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stdout(&out)

@@ -16,8 +16,12 @@ pub fn liftcheck() -> Command {
 }
 
 /// Runs liftcheck with `args` and returns its output.
-pub fn run(args: &[&std::ffi::OsStr]) -> Output {
-    liftcheck().args(args).output().expect("liftcheck runs")
+/// Runs liftcheck with `args` (strings and paths alike: `run(&[&"analyze", &clip])`).
+pub fn run(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    liftcheck()
+        .args(args.iter().map(|a| a.as_ref()))
+        .output()
+        .expect("liftcheck runs")
 }
 
 pub fn stderr(out: &Output) -> String {
