@@ -276,12 +276,10 @@ def lockout_legs(dirs):
     for mp4, gt, side in side_clips(dirs):
         if gt["lift"]["variant"] == "romanian":
             continue
-        a, rows = analysis_and_frames(mp4)
-        if a is None:
-            continue
+        a = analysis(mp4)
         frames = [f["keypoints"] for f in predicted(mp4)]
-        near = a["view"].get("near_side") or side.near
-        names = side.names
+        # The renderer's near side for both the lengths and the true knee angle.
+        names, near = side.names, side.near
 
         def length(kps, j1, j2):
             p, q = kps[names[near + "_" + j1]], kps[names[near + "_" + j2]]
@@ -289,29 +287,33 @@ def lockout_legs(dirs):
                 return None
             return math.dist(p[:2], q[:2])
 
-        def reference(j1, j2):
-            values = sorted(v for kps in frames if kps for v in [length(kps, j1, j2)] if v is not None)
+        def lengths(kps_list, seg):
+            return [v for kps in kps_list if kps for v in [length(kps, *seg)] if v is not None]
+
+        def reference(seg):
+            values = sorted(lengths(frames, seg))
             return values[int(0.9 * (len(values) - 1))] if values else float("nan")
 
-        ref = {seg: reference(*seg) for seg in (("hip", "knee"), ("knee", "ankle"))}
+        def fmt(v):
+            return "-" if v is None else f"{v:.0f}"
+
+        segments = (("hip", "knee"), ("knee", "ankle"))
+        ref = {seg: reference(seg) for seg in segments}
         fps = gt["video"]["fps"]
+        truth_reps = [r for r in gt["reps"] if r.get("lockout_frame") is not None]
         for rep in a["reps"]:
             lock = (rep.get("lockout") or {}).get("frame")
-            if lock is None:
+            set_down = (rep.get("set_down") or {}).get("frame")
+            if lock is None or not truth_reps:
                 continue
-            end = min(lock + int(0.4 * fps), len(frames) - 1)
-            ratios = {}
-            for seg in ref:
-                values = [v / ref[seg] for kps in frames[lock:end + 1] if kps for v in [length(kps, *seg)] if v is not None]
-                ratios[seg] = median(values) if values else float("nan")
+            end = min(lock + int(0.4 * fps), set_down if set_down is not None else len(frames) - 1, len(frames) - 1)
+            ratio = {seg: median([v / ref[seg] for v in lengths(frames[lock:end + 1], seg)]) for seg in segments}
             found = any(f["check"] == "incomplete_lockout" and f["rep"] == rep["number"] for f in a["findings"])
-            t = lock / fps
-            near_rep = min(gt["reps"], key=lambda r: abs(r["lockout_frame"] / fps - t) if r.get("lockout_frame") is not None else 1e9)
-            true_knee = gt["frames"][near_rep["lockout_frame"]]["angles"][("knee_L" if side.near == "left" else "knee_R")]
-            labels = ",".join(x["kind"] for x in near_rep["faults"]) or "-"
+            truth = min(truth_reps, key=lambda r: abs(r["lockout_frame"] - lock))
+            true_knee = gt["frames"][truth["lockout_frame"]]["angles"]["knee_L" if near == "left" else "knee_R"]
+            labels = ",".join(x["kind"] for x in truth["faults"]) or "-"
             m = rep["metrics"]
-            fmt = lambda v: "-" if v is None else f"{v:.0f}"
-            print(f"{mp4} {rep['number']} {ratios[('hip', 'knee')]:.2f} {ratios[('knee', 'ankle')]:.2f} "
+            print(f"{mp4} {rep['number']} {ratio[segments[0]]:.2f} {ratio[segments[1]]:.2f} "
                   f"{fmt(m.get('lockout_hip_deg'))} {fmt(m.get('lockout_knee_deg'))} {int(found)} {true_knee:.0f} {labels}")
 
 

@@ -270,6 +270,8 @@ struct Ctx<'a> {
     bar_down: f64,
     /// Estimated rotation of the body away from side-on, degrees.
     view_yaw_deg: f64,
+    /// The view is side-on (not oblique, front or rear).
+    side_view: bool,
 }
 
 impl Ctx<'_> {
@@ -355,6 +357,7 @@ pub fn evaluate(s: &Series, body: &Body, view: &ViewEstimate, det: &Detected, cf
         cfg,
         bar_down: det.bar_down,
         view_yaw_deg: f64::from(view.yaw_deg),
+        side_view: view.view == View::Side,
     };
     let mut reps = Vec::new();
     let mut findings = Vec::new();
@@ -862,9 +865,10 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         _ => None,
     };
     // Forward travel is along the image only in a side view (from the front it would be sideways).
-    let drift = match ctx.body.near {
-        Some(_) => change(ctx, &s.bar_fwd, su, w.pull, "bar", 1.0).map(|v| v.0.max(0.0)),
-        None => Err("not a side view".to_string()),
+    let drift = if ctx.side_view {
+        change(ctx, &s.bar_fwd, su, w.pull, "bar", 1.0).map(|v| v.0.max(0.0))
+    } else {
+        Err("not a side view".to_string())
     };
     let bar_drift_cm = match (&drift, ctx.body.cm_per_px, ctx.body.leg_px) {
         (Ok(d), Some(cm), Some(leg)) => Some((d * leg * cm) as f32),
@@ -1386,7 +1390,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let mut worst: Option<(f64, Fault)> = None;
             /// One left/right measure: its series, what it measures, its threshold and
             /// config limit (the size of a major fault), its unit and the joints it needs.
-            struct Line<'a> {
+            struct Measure<'a> {
                 series: &'a [f64],
                 what: &'static str,
                 threshold: f64,
@@ -1394,7 +1398,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 unit: &'static str,
                 joints: &'static str,
             }
-            let tilt = |series, what, joints| Line {
+            let tilt = |series, what, joints| Measure {
                 series,
                 what,
                 threshold: tilt_t,
@@ -1409,13 +1413,13 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     "a shoulder",
                 ),
                 tilt(&s.hip_tilt[..], "hip line tilt change since set-up", "a hip"),
-                Line {
+                Measure {
                     threshold: bar_tilt_t,
                     major: cfg.imbalance_bar_tilt_max_deg,
                     ..tilt(&s.bar_tilt[..], "bar (wrist line) tilt change since set-up", "a wrist")
                 },
-                Line {
-                    series: &s.hip_shift,
+                Measure {
+                    series: &s.hip_shift[..],
                     what: "sideways hip shift over the feet since set-up",
                     threshold: shift_t,
                     major: cfg.imbalance_shift_max_leg_frac,
@@ -1423,11 +1427,11 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     joints: "a hip or ankle",
                 },
             ];
-            // Each line is judged on its own: a hand hidden behind the plate leaves the shoulders
-            // and hips to judge. A fault on any line is reported; the rule is "not assessable"
-            // only when no line shows one and some could not be read.
+            // Each measure is judged on its own: a hand hidden behind the plate leaves the
+            // shoulders and hips to judge. A fault on any measure is reported; the rule is "not
+            // assessable" only when none shows one and some could not be read.
             let mut unread: Vec<String> = Vec::new();
-            for Line {
+            for Measure {
                 series,
                 what,
                 threshold: t,

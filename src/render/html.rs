@@ -13,7 +13,7 @@ use super::keyframes;
 use super::plots;
 use crate::analysis::{Analysis, CheckId, Facing, Finding, LiftVariant, Severity, View};
 use crate::output::{OutputError, write_atomically};
-use crate::report::{DISCLAIMER, RepColumn};
+use crate::report::{DISCLAIMER, MISSING, RepColumn, rep_table};
 use crate::track::PoseTrack;
 
 /// A still from the clip for the report, JPEG-encoded.
@@ -292,7 +292,7 @@ fn reps_section(out: &mut String, a: &Analysis) {
         out.push_str("<p class=\"muted\">No reps were found in this clip.</p>\n</section>\n");
         return;
     }
-    let (columns, rows) = crate::report::rep_table(a);
+    let (columns, rows) = rep_table(a);
     out.push_str("<div class=\"table-wrap\"><table class=\"reps\">\n<thead><tr><th>Rep</th>");
     for RepColumn { name, unit } in &columns {
         let unit = if unit.is_empty() {
@@ -312,7 +312,11 @@ fn reps_section(out: &mut String, a: &Analysis) {
         };
         let _ = write!(out, "<tr><td class=\"num\">{}</td>", escape(&number));
         for cell in &row {
-            let _ = write!(out, "<td class=\"num\">{}</td>", escape(cell));
+            // A typographic dash for missing values, as elsewhere on the page, also inside
+            // "55/-/62" (not in a negative number).
+            let cell: Vec<&str> = cell.split('/').map(|p| if p == MISSING { "–" } else { p }).collect();
+            let cell = cell.join("/");
+            let _ = write!(out, "<td class=\"num\">{}</td>", escape(&cell));
         }
         let _ = writeln!(
             out,

@@ -47,13 +47,16 @@ fn variant_name(v: LiftVariant) -> &'static str {
     }
 }
 
+/// A value the per-rep table does not have.
+pub const MISSING: &str = "-";
+
 fn secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |t| format!("{t:.2}"))
+    v.map_or_else(|| MISSING.into(), |t| format!("{t:.2}"))
 }
 
 fn num(v: Option<f32>, decimals: usize) -> String {
     v.filter(|x| x.is_finite())
-        .map_or_else(|| "-".into(), |x| format!("{x:.decimals$}"))
+        .map_or_else(|| MISSING.into(), |x| format!("{x:.decimals$}"))
 }
 
 /// Greedy word wrap with a hanging indent.
@@ -143,12 +146,13 @@ const fn col(name: &'static str, unit: &'static str) -> RepColumn {
 
 /// The per-rep table shared by the terminal and HTML reports: events, tempo and key metrics, one
 /// row per rep in `a.reps` order. The rep number and the faults are left to each report (the
-/// terminal names the checks, the HTML links to the findings). Missing values are "-"; joint
-/// angles are blank ("-") off side views, where they are not measured in the sagittal plane.
+/// terminal names the checks, the HTML links to the findings). Missing values are [`MISSING`];
+/// joint angles and bar drift are missing off side views, where they are not measured in the
+/// sagittal plane.
 pub fn rep_table(a: &Analysis) -> (Vec<RepColumn>, Vec<Vec<String>>) {
     let t = |e: Option<crate::analysis::Event>| secs(e.map(|e| e.time_s));
     let sagittal = a.view.view == View::Side;
-    let side = |s: String| if sagittal { s } else { "-".into() };
+    let side = |s: String| if sagittal { s } else { MISSING.into() };
     let lockout = |r: &Rep| {
         side(format!(
             "{}/{}",
@@ -159,7 +163,7 @@ pub fn rep_table(a: &Analysis) -> (Vec<RepColumn>, Vec<Vec<String>>) {
     let drift = |r: &Rep| match (r.metrics.bar_drift_cm, r.metrics.bar_drift_pct_leg) {
         (Some(cm), _) => side(format!("{cm:.1} cm")),
         (None, Some(p)) => side(format!("{p:.1}% leg")),
-        _ => "-".into(),
+        _ => MISSING.into(),
     };
     let speed = |r: &Rep| num(r.metrics.peak_bar_speed_mps, 2);
     /// Cells of one rep, in the order of the columns.
@@ -175,7 +179,7 @@ pub fn rep_table(a: &Analysis) -> (Vec<RepColumn>, Vec<Vec<String>>) {
                 col("Bottom knee", "°"),
                 col("Lockout hip/knee", "°"),
                 col("Bar drift", ""),
-                col("Peak speed", "m/s"),
+                col("Peak bar speed", "m/s"),
             ],
             &|r: &Rep| {
                 vec![
@@ -203,7 +207,7 @@ pub fn rep_table(a: &Analysis) -> (Vec<RepColumn>, Vec<Vec<String>>) {
                 col("Set-up hip/knee/trunk", "°"),
                 col("Lockout hip/knee", "°"),
                 col("Bar drift", ""),
-                col("Peak speed", "m/s"),
+                col("Peak bar speed", "m/s"),
             ],
             &|r: &Rep| {
                 let m = &r.metrics;

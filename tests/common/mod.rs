@@ -15,7 +15,6 @@ pub fn liftcheck() -> Command {
     cmd
 }
 
-/// Runs liftcheck with `args` and returns its output.
 /// Runs liftcheck with `args` (strings and paths alike: `run(&[&"analyze", &clip])`).
 pub fn run(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
     liftcheck()

@@ -158,15 +158,15 @@ def camera_shake(cfg, n, fps, seed):
     return res
 
 
-# Props keep at least this far (m) from the floor-plane line between the camera and the
-# lifter, so none stands in front of the lifter or around the camera (seed 302 clip 008 had a
-# box filling the view; the ground truth still called the keypoints visible).
+# Props keep at least this far (m, along either floor axis) from the floor-plane line between
+# the camera and the lifter, so none stands in front of the lifter or around the camera (seed
+# 302 clip 008 had a box filling the view; the ground truth still called the keypoints visible).
 PROP_SIGHT_LINE_CLEARANCE_M = 1.2
 
 
 def _blocks_view(cam_pos, centre, size, clearance=PROP_SIGHT_LINE_CLEARANCE_M):
-    """Whether a floor box at `centre` (x, z) of footprint `size` (w, d) comes within
-    `clearance` of the segment from the camera to the lifter at the origin (floor plane)."""
+    """Whether a floor box at `centre` (x, z) of footprint `size` (w, d), grown by `clearance`
+    on each floor axis, touches the segment from the camera to the lifter at the origin."""
     cam = np.array([cam_pos[0], cam_pos[2]], dtype=float)
     half = np.array(size, dtype=float) / 2 + clearance
     for k in np.linspace(0.0, 1.0, 101):
