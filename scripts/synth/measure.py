@@ -44,6 +44,8 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              the rep's lockout angles, whether incomplete lockout was found and
                              the true knee angle: does a knee guessed behind the plate show as a
                              short segment?
+  measure.py plates DIR...   side views: the near plate's radius from liftcheck's scale (45 cm
+                             plate) against the renderer's median radius, and their ratio
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
                              it infers the variant (`rdl_max_hip_drop_leg_frac`,
                              FLOOR_CONTACT_MAX_RADII)
@@ -98,9 +100,13 @@ def predicted(mp4):
 
 
 def analysis(mp4):
+    """liftcheck's JSON report for `mp4`, or None when liftcheck could not analyse it."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "a.json")
         liftcheck(mp4, "--json", out)
+        if not os.path.exists(out):
+            print(f"{mp4}: not analysed (liftcheck analyze failed)")
+            return None
         return json.load(open(out))
 
 
@@ -229,6 +235,8 @@ def back(dirs):
         if gt["lift"]["variant"] == "romanian":
             continue
         a = analysis(mp4)
+        if a is None:
+            continue
         form = gt["config"]["form"]
         for rep in gt["reps"]:
             if None in (rep.get("liftoff_frame"), rep.get("setup_frame"), rep.get("lockout_frame")):
@@ -277,6 +285,8 @@ def lockout_legs(dirs):
         if gt["lift"]["variant"] == "romanian":
             continue
         a = analysis(mp4)
+        if a is None:
+            continue
         frames = [f["keypoints"] for f in predicted(mp4)]
         # The renderer's near side for both the lengths and the true knee angle.
         names, near = side.names, side.near
@@ -315,6 +325,26 @@ def lockout_legs(dirs):
             m = rep["metrics"]
             print(f"{mp4} {rep['number']} {ratio[segments[0]]:.2f} {ratio[segments[1]]:.2f} "
                   f"{fmt(m.get('lockout_hip_deg'))} {fmt(m.get('lockout_knee_deg'))} {int(found)} {true_knee:.0f} {labels}")
+
+
+def plates(dirs):
+    """Side views: the plate radius liftcheck found (from its scale) against the renderer's."""
+    print("clip true_radius found_radius ratio")
+    for mp4, gt, side in side_clips(dirs):
+        radii = sorted(f["bar"]["plate_near"]["radius"] for f in gt["frames"]
+                       if f.get("bar") and f["bar"].get("plate_near"))
+        if not radii:
+            continue
+        true = radii[len(radii) // 2]
+        a = analysis(mp4)
+        if a is None:
+            continue
+        scale = a.get("scale_cm_per_px")
+        if scale:
+            found = 22.5 / scale
+            print(f"{mp4} {true:.1f} {found:.1f} {found / true:.2f}")
+        else:
+            print(f"{mp4} {true:.1f} - -")
 
 
 def liftoff_back(dirs):
@@ -458,6 +488,8 @@ def variant(dirs):
     print("clip view true_variant hip_drop plate_clearance read_as")
     for mp4, gt in clips(dirs):
         a = analysis(mp4)
+        if a is None:
+            continue
         notes = " ".join(a.get("notes", []))
         drop = re.search(r"hips drop ([-\d.]+) leg lengths", notes)
         clear = re.search(r"lowest bar ([-\d.]+) plate radii", notes)
@@ -466,7 +498,7 @@ def variant(dirs):
 
 
 def main():
-    modes = {"liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs}
+    modes = {"liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
