@@ -311,7 +311,7 @@ pub struct Body {
     pub bar_y: Vec<f64>,
     pub bar_source: BarSource,
     pub cm_per_px: Option<f64>,
-    /// Side views with a plate seen: the plate centre's x per frame (see [`BarTrack::plate_x`]).
+    /// Side views with a plate seen: the plate centre's x per frame (see `BarTrack::plate_x`).
     pub plate_x: Option<Vec<f64>>,
 }
 
@@ -481,7 +481,7 @@ pub struct Disc {
 }
 
 /// The near plate's disc on every frame where it can be placed: a found circle (held for
-/// [`PLATE_HOLD_S`] around each sighting and moved with the hands), else the hands shifted by the
+/// `PLATE_HOLD_S` around each sighting and moved with the hands), else the hands shifted by the
 /// clip's median hand-to-plate offset with the median radius; none when no plate was found.
 pub fn plate_discs(input: &AnalysisInput, t: &Tracks, near: BodySide) -> Vec<Option<Disc>> {
     let wrist: Vec<Option<(f64, f64)>> = (0..t.n)

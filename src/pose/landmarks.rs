@@ -56,7 +56,7 @@ pub fn decode(raw: &[f32], out: &mut [CropLandmark; NUM_MODEL_LANDMARKS]) {
 }
 
 /// MediaPipe's heatmap refinement: replaces each landmark's position by the sigmoid-weighted
-/// centroid of a [`REFINE_KERNEL`]-sided heatmap window around it, when that window is
+/// centroid of a `REFINE_KERNEL`-sided heatmap window around it, when that window is
 /// confident enough.
 pub fn refine_with_heatmap(heatmap: &[f32], landmarks: &mut [CropLandmark; NUM_MODEL_LANDMARKS]) {
     let (hm, channels) = (HEATMAP_SIZE as i64, NUM_MODEL_LANDMARKS);
