@@ -372,41 +372,18 @@ pub struct AnalysisExtras {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Keypoint, NUM_KEYPOINTS};
 
-    /// A pose with the hips at (100, 200), the shoulders `trunk_deg` from vertical above them
-    /// (facing right) and the feet seen from the side or from the front.
+    /// [`crate::pose::test_trunk`] with the feet seen from the side or from the front.
     fn pose(trunk_deg: f32, side_view: bool) -> Pose {
-        let mut keypoints = [Keypoint {
-            visibility: 1.0,
-            presence: 1.0,
-            ..Keypoint::default()
-        }; NUM_KEYPOINTS];
-        let (sin, cos) = trunk_deg.to_radians().sin_cos();
-        let mut put = |i: usize, x: f32, y: f32| {
-            keypoints[i].x = x;
-            keypoints[i].y = y;
-        };
-        for (shoulder, hip, heel, toe) in [
-            (
-                landmark::LEFT_SHOULDER,
-                landmark::LEFT_HIP,
-                landmark::LEFT_HEEL,
-                landmark::LEFT_FOOT_INDEX,
-            ),
-            (
-                landmark::RIGHT_SHOULDER,
-                landmark::RIGHT_HIP,
-                landmark::RIGHT_HEEL,
-                landmark::RIGHT_FOOT_INDEX,
-            ),
+        let mut pose = crate::pose::test_trunk(trunk_deg);
+        for (heel, toe) in [
+            (landmark::LEFT_HEEL, landmark::LEFT_FOOT_INDEX),
+            (landmark::RIGHT_HEEL, landmark::RIGHT_FOOT_INDEX),
         ] {
-            put(hip, 100.0, 200.0);
-            put(shoulder, 100.0 + 100.0 * sin, 200.0 - 100.0 * cos);
-            put(heel, 100.0, 400.0);
-            put(toe, if side_view { 125.0 } else { 102.0 }, 400.0);
+            (pose.keypoints[heel].x, pose.keypoints[heel].y) = (100.0, 400.0);
+            (pose.keypoints[toe].x, pose.keypoints[toe].y) = (if side_view { 125.0 } else { 102.0 }, 400.0);
         }
-        Pose { keypoints, score: 1.0 }
+        pose
     }
 
     #[test]

@@ -459,26 +459,16 @@ impl BlazePose {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Keypoint, NUM_KEYPOINTS, landmark as lm};
+    use crate::pose::{landmark as lm, test_trunk};
 
-    /// A side-view skeleton: hips at (100, 200), torso 100 px long at `trunk_deg` from vertical
-    /// (0 = shoulders straight above the hips), ankles `ankle_dy` px below the hips.
+    /// [`test_trunk`] with the ankles `ankle_dy` px below the hips.
     fn skeleton(trunk_deg: f32, ankle_dy: f32) -> Pose {
-        let mut keypoints = [Keypoint::default(); NUM_KEYPOINTS];
-        let (sin, cos) = trunk_deg.to_radians().sin_cos();
-        let mut put = |i: usize, x: f32, y: f32| {
-            keypoints[i].x = x;
-            keypoints[i].y = y;
-        };
-        for (shoulder, hip, ankle) in [
-            (lm::LEFT_SHOULDER, lm::LEFT_HIP, lm::LEFT_ANKLE),
-            (lm::RIGHT_SHOULDER, lm::RIGHT_HIP, lm::RIGHT_ANKLE),
-        ] {
-            put(hip, 100.0, 200.0);
-            put(shoulder, 100.0 + 100.0 * sin, 200.0 - 100.0 * cos);
-            put(ankle, 100.0, 200.0 + ankle_dy);
+        let mut pose = test_trunk(trunk_deg);
+        for ankle in [lm::LEFT_ANKLE, lm::RIGHT_ANKLE] {
+            pose.keypoints[ankle].x = 100.0;
+            pose.keypoints[ankle].y = 200.0 + ankle_dy;
         }
-        Pose { keypoints, score: 1.0 }
+        pose
     }
 
     #[test]

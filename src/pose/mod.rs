@@ -138,3 +138,32 @@ pub struct PoseFrame {
     pub time_s: f64,
     pub pose: Option<Pose>,
 }
+
+/// A test skeleton: every keypoint fully visible, both hips at (100, 200) and both shoulders
+/// 100 px away at `trunk_deg` from vertical (0 = straight above the hips, facing right); callers
+/// place the other joints they need.
+#[cfg(test)]
+pub(crate) fn test_trunk(trunk_deg: f32) -> Pose {
+    let mut keypoints = [Keypoint {
+        visibility: 1.0,
+        presence: 1.0,
+        ..Keypoint::default()
+    }; NUM_KEYPOINTS];
+    let (sin, cos) = trunk_deg.to_radians().sin_cos();
+    for (shoulder, hip) in [
+        (landmark::LEFT_SHOULDER, landmark::LEFT_HIP),
+        (landmark::RIGHT_SHOULDER, landmark::RIGHT_HIP),
+    ] {
+        keypoints[hip] = Keypoint {
+            x: 100.0,
+            y: 200.0,
+            ..keypoints[hip]
+        };
+        keypoints[shoulder] = Keypoint {
+            x: 100.0 + 100.0 * sin,
+            y: 200.0 - 100.0 * cos,
+            ..keypoints[shoulder]
+        };
+    }
+    Pose { keypoints, score: 1.0 }
+}
