@@ -620,7 +620,11 @@ fn steady_at_setup(ctx: &Ctx, series: &[f64], setup: usize, limit: f64, what: &s
 /// Largest change of `series` from its set-up value over the window (`sign` +1: increase, -1:
 /// decrease, 0: either way).
 fn change(ctx: &Ctx, series: &[f64], setup: usize, w: Win, what: &str, sign: f64) -> Measured<(f64, usize)> {
-    let base = ctx.setup_value(series, setup, what)?;
+    change_from(ctx, series, ctx.setup_value(series, setup, what)?, w, what, sign)
+}
+
+/// [`change`] from a set-up value `base` already known.
+fn change_from(ctx: &Ctx, series: &[f64], base: f64, w: Win, what: &str, sign: f64) -> Measured<(f64, usize)> {
     let rel: Vec<f64> = series
         .iter()
         .map(|v| {
@@ -1170,8 +1174,8 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     e
                 }
             };
-            let (v, _) = change(ctx, &s.bar_fwd, su, w.pull, "hands", 1.0).map_err(on_plate)?;
             let base = ctx.setup_value(&s.bar_fwd, su, "hands").map_err(on_plate)?;
+            let (v, _) = change_from(ctx, &s.bar_fwd, base, w.pull, "hands", 1.0).map_err(on_plate)?;
             let threshold = cfg.scaled(cfg.bar_drift_max_leg_frac, 0.0);
             (v > threshold).then(|| Fault {
                 measure: "forward travel of the bar from its start position during the rep".into(),
@@ -1441,9 +1445,10 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             } in parts
             {
                 let name = what.trim_end_matches(" since set-up").trim_end_matches(" change");
-                let measured = change(ctx, series, su, w.pull, joints, 0.0).and_then(|(v, _)| {
+                let measured = ctx.setup_value(series, su, joints).and_then(|base| {
+                    let (v, _) = change_from(ctx, series, base, w.pull, joints, 0.0)?;
                     steady_at_setup(ctx, series, su, t, name, unit)?;
-                    Ok((v, ctx.setup_value(series, su, joints)?))
+                    Ok((v, base))
                 });
                 let (v, base) = match measured {
                     Ok(m) => m,
