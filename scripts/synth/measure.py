@@ -159,6 +159,17 @@ def side_clips(dirs):
             yield mp4, gt, Side(gt)
 
 
+def analysed_side_pulls(dirs):
+    """Side-view conventional and sumo clips with liftcheck's JSON report (clips liftcheck could
+    not analyse are skipped)."""
+    for mp4, gt, side in side_clips(dirs):
+        if gt["lift"]["variant"] == "romanian":
+            continue
+        a = analysis(mp4)
+        if a is not None:
+            yield mp4, gt, side, a
+
+
 def lockout(dirs):
     print("clip rep source trunk_most_back body_most_back labels")
     for mp4, gt, side in side_clips(dirs):
@@ -231,12 +242,7 @@ def head(dirs):
 
 def back(dirs):
     print("clip rep thoracic_setup thoracic_added upper_pred fold_pred lumbar_setup lumbar_added lower_pred labels")
-    for mp4, gt, side in side_clips(dirs):
-        if gt["lift"]["variant"] == "romanian":
-            continue
-        a = analysis(mp4)
-        if a is None:
-            continue
+    for mp4, gt, side, a in analysed_side_pulls(dirs):
         form = gt["config"]["form"]
         for rep in gt["reps"]:
             if None in (rep.get("liftoff_frame"), rep.get("setup_frame"), rep.get("lockout_frame")):
@@ -281,12 +287,7 @@ def window_median(rows, column, first, last):
 def lockout_legs(dirs):
     """Thigh and shin lengths at lockout against the clip's, per detected conventional rep."""
     print("clip rep thigh shin lockout_hip lockout_knee found true_knee labels")
-    for mp4, gt, side in side_clips(dirs):
-        if gt["lift"]["variant"] == "romanian":
-            continue
-        a = analysis(mp4)
-        if a is None:
-            continue
+    for mp4, gt, side, a in analysed_side_pulls(dirs):
         frames = [f["keypoints"] for f in predicted(mp4)]
         # The renderer's near side for both the lengths and the true knee angle.
         names, near = side.names, side.near
