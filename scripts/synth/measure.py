@@ -44,6 +44,13 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              the rep's lockout angles, whether incomplete lockout was found and
                              the true knee angle: does a knee guessed behind the plate show as a
                              short segment?
+  measure.py lockout-outline DIR...
+                             side views, per conventional rep over the first 0.4 s of
+                             lockout: the true trunk lean (median) beside the least forward
+                             lean of straight lines fitted to the back outline (whole, upper
+                             half, and the lesser of the two per frame, as
+                             `analysis::back::lean` reads it before cleaning), degrees
+                             (`lockout_back_lean_max_deg`)
   measure.py plates DIR...   side views: the near plate's radius from liftcheck's scale (45 cm
                              plate) against the renderer's median radius, and their ratio
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
@@ -498,8 +505,52 @@ def variant(dirs):
               f"{drop.group(1) if drop else '-'} {clear.group(1) if clear else '-'} {a['variant']}")
 
 
+def line_lean(points):
+    """Principal axis of canonical points, from the last to the first, from vertical (deg)."""
+    n = len(points)
+    mx, my = sum(p[0] for p in points) / n, sum(p[1] for p in points) / n
+    sxx = sum((p[0] - mx) ** 2 for p in points)
+    syy = sum((p[1] - my) ** 2 for p in points)
+    sxy = sum((p[0] - mx) * (p[1] - my) for p in points)
+    a = 0.5 * math.atan2(2 * sxy, sxx - syy)
+    ux, uy = math.cos(a), math.sin(a)
+    if ux * (points[0][0] - points[-1][0]) + uy * (points[0][1] - points[-1][1]) < 0:
+        ux, uy = -ux, -uy
+    return math.degrees(math.atan2(ux, uy))
+
+
+def lockout_outline(dirs):
+    print("clip rep true_trunk whole upper lesser labels")
+    for mp4, gt, side in side_clips(dirs):
+        if gt["lift"]["variant"] == "romanian":
+            continue
+        track = cached_track(mp4)
+        if track is None:
+            liftcheck(mp4)
+            track = cached_track(mp4)
+        if track is None:
+            print(f"{mp4}: not analysed")
+            continue
+        back = track["back"]
+        fps = gt["video"]["fps"]
+        for rep in gt["reps"]:
+            start = rep["lockout_frame"]
+            end = min(start + int(0.4 * fps), rep["setdown_frame"] or len(back) - 1, len(back) - 1)
+            truth, fits = [], []
+            for f in range(start, end + 1):
+                kps = gt["frames"][f]["blazepose33"]
+                truth.append(from_vertical(side.point(kps, "hip"), side.point(kps, "shoulder")))
+                if f < len(back) and back[f] and len(back[f]) >= 5:
+                    pts = [(p["x"] * side.forward, -p["y"]) for p in back[f]]
+                    whole, upper = line_lean(pts), line_lean(pts[:len(pts) // 2 + 1])
+                    fits.append((whole, upper, min(whole, upper)))
+            labels = ",".join(x["kind"] for x in rep["faults"]) or "-"
+            least = [f"{min(v[i] for v in fits):.1f}" if fits else "nan" for i in range(3)]
+            print(f"{mp4} {rep['index']} {median(truth):.1f} {' '.join(least)} {labels}")
+
+
 def main():
-    modes = {"liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates}
+    modes = {"liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

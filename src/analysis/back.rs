@@ -90,6 +90,47 @@ fn half_bend(points: &[(f64, f64)], dorsal: (f64, f64)) -> Option<f64> {
     Some(4.0 * (2.0 * sagitta / c).atan().to_degrees())
 }
 
+/// Forward lean of the back from vertical, degrees, read from the outline alone (canonical
+/// points, shoulder end first; the convention of
+/// [`trunk_angle`](super::kinematics::trunk_angle)). It needs no hip keypoint, which the near
+/// plate hides at lockout in most side views, so it stands in for the trunk's lean there.
+///
+/// It is the lesser of two straight-line fits, the whole outline and its upper half (shoulders
+/// to mid-back): a trunk that leans tips both, whereas a bulge at one end tips only one. The
+/// lower half takes in the buttocks, the hip crease and often the plate's rim; the upper end can
+/// catch the neck or the trapezius. On good rendered lockouts each fit alone read up to 24
+/// degrees forward on an upright trunk, the lesser at most 8.1, except on a back rounded in both
+/// halves (`python3 scripts/synth/measure.py lockout-outline DIR...`).
+pub fn lean(points: &[(f64, f64)]) -> Option<f64> {
+    let whole = line_lean(points)?;
+    let upper = line_lean(points.get(..=points.len() / 2)?)?;
+    Some(whole.min(upper))
+}
+
+/// Direction of the straight line that fits `points` best (their principal axis), pointing
+/// from the last point to the first, from vertical in degrees, forward positive.
+fn line_lean(points: &[(f64, f64)]) -> Option<f64> {
+    if points.len() < MIN_POINTS || points.iter().any(|p| !p.0.is_finite() || !p.1.is_finite()) {
+        return None;
+    }
+    let n = points.len() as f64;
+    let (mx, my) = points.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0 / n, a.1 + p.1 / n));
+    let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
+    for p in points {
+        let (dx, dy) = (p.0 - mx, p.1 - my);
+        sxx += dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
+    }
+    let axis = 0.5 * (2.0 * sxy).atan2(sxx - syy);
+    let (mut ux, mut uy) = (axis.cos(), axis.sin());
+    let (first, last) = (points[0], points[points.len() - 1]);
+    if ux * (first.0 - last.0) + uy * (first.1 - last.1) < 0.0 {
+        (ux, uy) = (-ux, -uy);
+    }
+    (sxx + syy > 0.0).then(|| ux.atan2(uy).to_degrees())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +232,34 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn line_lean_cases() {
+        // A straight outline tilted by `lean` (forward positive), shoulder end first, and the same
+        // bent evenly along its length, which tips neither end of the fitted line.
+        for lean in [-15.0f64, 0.0, 10.0, 25.0] {
+            let (s, c) = lean.to_radians().sin_cos();
+            let tilt = |pts: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+                pts.into_iter().map(|(x, y)| (x * c + y * s, -x * s + y * c)).collect()
+            };
+            let straight = tilt(outline(0.0, 0.0));
+            let got = line_lean(&straight).expect("valid outline");
+            assert!((got - lean).abs() < 1e-6, "straight {lean}: {got}");
+            let curved = tilt(outline(20.0, 20.0));
+            let got = line_lean(&curved).expect("valid outline");
+            assert!((got - lean).abs() < 1.0, "curved {lean}: {got}");
+        }
+        // Mirroring in canonical coordinates is the same outline; order decides up.
+        let pts = outline(0.0, 0.0);
+        let reversed: Vec<(f64, f64)> = pts.iter().rev().copied().collect();
+        assert!((line_lean(&reversed).expect("valid").abs() - 180.0).abs() < 1e-6);
+        assert!(line_lean(&pts[..3]).is_none());
+        // A bulge at one end tips one fit only; the lesser of the two stays with the trunk.
+        for (upper, lower) in [(0.0, 40.0), (-40.0, 0.0)] {
+            let bulge = outline(upper, lower);
+            assert!(line_lean(&bulge).expect("valid") > 1.0, "{upper} {lower}");
+            assert!(lean(&bulge).expect("valid") < 0.5, "{upper} {lower}");
+        }
     }
 }

@@ -216,6 +216,13 @@ pub struct Config {
     /// lockouts read up to 7.7). Measured with `scripts/synth/measure.py lockout` on the
     /// rendered suites (see the README's "Judgement").
     pub lockout_body_lean_back_max_deg: f64,
+    /// Lockout, when the plate hides the hip or knee: most forward lean of the back outline at
+    /// its most upright moment, degrees (`analysis::back::lean`). 10 degrees is the peers'
+    /// 170-degree hip at lockout (laffer-ryan) with straight legs. On the rendered side-view
+    /// suites (`scripts/synth/measure.py lockout-outline`), good lockouts read up to 8.1 (one
+    /// clip rounded in both halves of the back, 16.4), incomplete ones -6.5 to 21.1 (the lowest
+    /// leave the knees bent under an upright trunk, which the outline cannot see).
+    pub lockout_back_lean_max_deg: f64,
     /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate:
     /// above the ~2 degrees of keypoint jitter across a shoulder width; good rendered front-view
     /// reps read up to 3.7 on the shoulders, 5.3 on the hips).
@@ -284,6 +291,7 @@ impl Default for Config {
             lockout_knee_min_deg: 165.0,
             lockout_lean_back_max_deg: 10.0,
             lockout_body_lean_back_max_deg: 8.0,
+            lockout_back_lean_max_deg: 10.0,
             imbalance_tilt_max_deg: 5.0,
             imbalance_bar_tilt_max_deg: 10.0,
             imbalance_shift_max_leg_frac: 0.06,
@@ -311,7 +319,7 @@ impl Config {
 
     /// Checks every field for a usable value; the error names the first bad field.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        let finite: [(&'static str, f64); 48] = [
+        let finite: [(&'static str, f64); 49] = [
             ("strictness", self.strictness),
             ("min_visibility", self.min_visibility),
             ("min_presence", self.min_presence),
@@ -358,6 +366,7 @@ impl Config {
             ("lockout_knee_min_deg", self.lockout_knee_min_deg),
             ("lockout_lean_back_max_deg", self.lockout_lean_back_max_deg),
             ("lockout_body_lean_back_max_deg", self.lockout_body_lean_back_max_deg),
+            ("lockout_back_lean_max_deg", self.lockout_back_lean_max_deg),
             ("imbalance_tilt_max_deg", self.imbalance_tilt_max_deg),
             ("imbalance_bar_tilt_max_deg", self.imbalance_bar_tilt_max_deg),
             ("imbalance_shift_max_leg_frac", self.imbalance_shift_max_leg_frac),
@@ -448,6 +457,7 @@ impl Config {
             BODY_LEAN_NEUTRAL_BACK_DEG,
             45.0,
         )?;
+        positive("lockout_back_lean_max_deg", self.lockout_back_lean_max_deg)?;
         positive("imbalance_tilt_max_deg", self.imbalance_tilt_max_deg)?;
         positive("imbalance_bar_tilt_max_deg", self.imbalance_bar_tilt_max_deg)?;
         positive("imbalance_shift_max_leg_frac", self.imbalance_shift_max_leg_frac)?;

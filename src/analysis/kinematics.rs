@@ -704,10 +704,14 @@ pub struct Series {
     pub lower_back: Vec<f64>,
     /// Cleaned fold of the back outline at mid-trunk ([`back::Bend::fold_deg`]).
     pub mid_back: Vec<f64>,
+    /// Cleaned forward lean of the back from the outline alone ([`back::lean`]), degrees: the
+    /// trunk's lean where the plate hides the hip.
+    pub back_lean: Vec<f64>,
     /// The same per frame before cleaning (for the steadiness of the set-up reference).
     pub upper_back_raw: Vec<f64>,
     pub lower_back_raw: Vec<f64>,
     pub mid_back_raw: Vec<f64>,
+    pub back_lean_raw: Vec<f64>,
     pub shoulder_tilt: Vec<f64>,
     pub hip_tilt: Vec<f64>,
     pub bar_tilt: Vec<f64>,
@@ -755,9 +759,11 @@ impl Series {
             upper_back: nan(),
             lower_back: nan(),
             mid_back: nan(),
+            back_lean: nan(),
             upper_back_raw: nan(),
             lower_back_raw: nan(),
             mid_back_raw: nan(),
+            back_lean_raw: nan(),
             shoulder_tilt: nan(),
             hip_tilt: nan(),
             bar_tilt: nan(),
@@ -818,14 +824,15 @@ impl Series {
                         s.knee_midfoot[f] = (k.0 - mf.0) / leg;
                     }
                 }
-                if let (Some(outline), Some(hip), Some(sh)) = (input.back.get(f).and_then(|b| b.as_ref()), hip, sh) {
+                if let Some(outline) = input.back.get(f).and_then(|b| b.as_ref()) {
                     s.has_back_outline = true;
                     let pts: Vec<(f64, f64)> = outline
                         .points
                         .iter()
                         .map(|q| body.canon((q.x as f64, q.y as f64)))
                         .collect();
-                    if let Some(b) = back::bend(&pts, sub(sh, hip)) {
+                    s.back_lean[f] = back::lean(&pts).unwrap_or(f64::NAN);
+                    if let Some(b) = hip.zip(sh).and_then(|(hip, sh)| back::bend(&pts, sub(sh, hip))) {
                         s.upper_back[f] = b.upper_deg;
                         s.lower_back[f] = b.lower_deg;
                         s.mid_back[f] = b.fold_deg;
@@ -895,9 +902,11 @@ impl Series {
             s.upper_back_raw = s.upper_back.clone();
             s.lower_back_raw = s.lower_back.clone();
             s.mid_back_raw = s.mid_back.clone();
+            s.back_lean_raw = s.back_lean.clone();
             s.upper_back = signal::clean(&s.upper_back, &p);
             s.lower_back = signal::clean(&s.lower_back, &p);
             s.mid_back = signal::clean(&s.mid_back, &p);
+            s.back_lean = signal::clean(&s.back_lean, &p);
         }
         if let Some(cm) = body.cm_per_px {
             for f in 0..n {

@@ -763,6 +763,51 @@ fn lean_back_judged_from_the_whole_body_when_the_plate_hides_the_hip() {
     }
 }
 
+/// Where the plate hides the hip at lockout, an incomplete lockout is read from the back outline
+/// (the trunk still leaning forward at its most upright); without an outline it is not
+/// assessable rather than guessed.
+#[test]
+fn incomplete_lockout_judged_from_the_back_outline_when_the_plate_hides_the_hip() {
+    let base = Spec {
+        plates: true,
+        faults: vec![None, Some(Fault::IncompleteLockout), None],
+        ..Spec::default()
+    };
+    for (kind, spec) in clean_mirrored_noisy(base.clone()) {
+        let a = run(&spec);
+        assert_eq!(a.reps.len(), 3, "{kind}");
+        assert!(
+            a.reps[1].metrics.lockout_hip_deg.is_none(),
+            "{kind}: the hip should be hidden at lockout"
+        );
+        let leans: Vec<Option<f32>> = a.reps.iter().map(|r| r.metrics.lockout_back_lean_deg).collect();
+        let found: Vec<&Finding> = a
+            .findings
+            .iter()
+            .filter(|f| f.check == CheckId::IncompleteLockout)
+            .collect();
+        assert_eq!(found.len(), 1, "{kind}: {leans:?}");
+        assert_eq!(found[0].rep, 2, "{kind}");
+        assert!(
+            found[0].measure.contains("back outline"),
+            "{kind}: {}",
+            found[0].measure
+        );
+    }
+    let a = run(&Spec {
+        back_outline: false,
+        ..base
+    });
+    assert!(!a.findings.iter().any(|f| f.check == CheckId::IncompleteLockout));
+    assert!(
+        a.not_assessable
+            .iter()
+            .any(|n| n.check == CheckId::IncompleteLockout && n.rep == Some(2) && n.reason.contains("hidden")),
+        "{:?}",
+        a.not_assessable
+    );
+}
+
 /// Where a plate hides the hands (side views), the bar's forward travel is followed on the
 /// plate: a drifting bar is found there, and a plate seen too rarely to follow makes the rule
 /// "not assessable" instead of trusting the hidden hands' keypoints.
