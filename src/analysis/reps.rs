@@ -24,6 +24,13 @@ const RANGE_PERCENTILES: (f64, f64) = (1.0, 99.0);
 /// ~0.4 s that close to it without any pause; a dead stop re-sets for a second or more).
 const TOUCH_AND_GO_MAX_REST_S: f64 = 0.6;
 
+/// Shortest lift-off-to-lockout time of a pull, seconds. The bar rises about half a metre, so a
+/// faster pull would average over 2 m/s. The fastest detected pulls are 0.47 s on the rendered
+/// suites and 0.61 s on the real clips (`liftcheck analyze --json`, `tempo.pull_s`), whereas a cut
+/// in the video from a bent-over lifter to a standing one reads as a "pull" of 0.10-0.17 s (the
+/// looped benchmark clips of `scripts/bench.sh`, at a peak bar speed of 3.8 m/s).
+const MIN_PULL_S: f64 = 0.25;
+
 /// Percentile of hip height over the high zones taken as standing hip height.
 const STANDING_HIP_PERCENTILE: f64 = 95.0;
 
@@ -156,7 +163,7 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
             _ => None,
         };
         let Some(mut rep) = rep else { continue };
-        if s.t(rep.end) - s.t(rep.start) < cfg.min_rep_s {
+        if s.t(rep.end) - s.t(rep.start) < cfg.min_rep_s || too_fast(s, &rep, notes) {
             continue;
         }
         if let Some(last) = reps.last() {
@@ -181,6 +188,7 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
             if reps.is_empty() {
                 if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
+                    && !too_fast(s, &rep, notes)
                 {
                     rep.number = 1;
                     notes.push("the clip ends at lockout: its last pull is counted without a set-down".into());
@@ -205,6 +213,24 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         no_reps_reason,
         bar_down,
     }
+}
+
+/// Whether `rep`'s pull is faster than any deadlift ([`MIN_PULL_S`]): a cut in the video or the
+/// tracking jumping, noted and not counted.
+fn too_fast(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
+    let (Some(lift_off), Some(lockout)) = (rep.lift_off, rep.lockout) else {
+        return false;
+    };
+    let pull = s.t(lockout) - s.t(lift_off);
+    let fast = pull < MIN_PULL_S;
+    if fast {
+        notes.push(format!(
+            "a {pull:.2} s rise of the bar at {:.2} s is not counted as a rep: no pull is that fast \
+             (a cut in the video, or the tracking jumping)",
+            s.t(lift_off)
+        ));
+    }
+    fast
 }
 
 /// Romanian when the hips barely drop at the bottoms between standing positions.

@@ -763,6 +763,39 @@ fn lean_back_judged_from_the_whole_body_when_the_plate_hides_the_hip() {
     }
 }
 
+/// A cut in the video that jumps from a lifter bent over the bar to one standing reads as a pull
+/// of a few frames: it is noted, not counted as a rep.
+#[test]
+fn a_pull_faster_than_any_deadlift_is_not_a_rep() {
+    let spec = Spec::default();
+    let clean = run(&spec);
+    assert_eq!(clean.reps.len(), 3);
+    let rep2 = &clean.reps[1];
+    let (lift_off, lockout) = (
+        rep2.lift_off.map(|e| e.frame).expect("lift-off"),
+        rep2.lockout.map(|e| e.frame).expect("lockout"),
+    );
+    // Cut out the middle of rep 2's pull, leaving two frames from the floor to the top.
+    let mut clip = synth::generate(&spec);
+    let cut = lift_off + 1..lockout - 1;
+    clip.frames.drain(cut.clone());
+    clip.back.drain(cut.clone());
+    clip.plates.drain(cut.clone());
+    clip.truth.drain(cut);
+    let dt = 1.0 / clip.fps;
+    for (i, frame) in clip.frames.iter_mut().enumerate() {
+        frame.index = i;
+        frame.time_s = i as f64 * dt;
+    }
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert_eq!(a.reps.len(), 2, "{:?}", a.notes);
+    assert!(
+        a.notes.iter().any(|n| n.contains("not counted as a rep")),
+        "{:?}",
+        a.notes
+    );
+}
+
 /// Where the plate hides the hip at lockout, an incomplete lockout is read from the back outline
 /// (the trunk still leaning forward at its most upright); without an outline it is not
 /// assessable rather than guessed.
