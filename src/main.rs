@@ -61,6 +61,12 @@ fn main() -> ExitCode {
         // SAFETY: no other thread exists yet.
         unsafe { std::env::set_var("OPENCV_FFMPEG_LOGLEVEL", "-8") };
     }
+    // Analysing a lifter's video sends nothing anywhere: ONNX Runtime's usage telemetry is off
+    // unless the user asks for it (see `runtime::TELEMETRY_OPT_OUT`).
+    if std::env::var_os(liftcheck::runtime::TELEMETRY_OPT_OUT).is_none() {
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::set_var(liftcheck::runtime::TELEMETRY_OPT_OUT, "1") };
+    }
     let cli = Cli::parse();
     liftcheck::cancel::install_handler();
     let result = match cli.command {

@@ -9,6 +9,13 @@ use ort::environment::Environment;
 
 /// The command that installs a compatible library.
 pub const SETUP_FIX: &str = "run scripts/setup.sh, or set ORT_DYLIB_PATH to libonnxruntime.so (1.17 or newer)";
+/// ONNX Runtime's telemetry opt-out. Its builds since 1.29 (the PyPI wheel `scripts/setup.sh`
+/// unpacks among them) record usage events on Linux from the moment the environment is created:
+/// a persistent device id and an event database under `~/.cache/Microsoft/DeveloperTools`,
+/// uploaded when online. `with_telemetry(false)` comes too late to stop that; this variable,
+/// read when the environment is created, stops all of it. The `liftcheck` binary sets it at
+/// start-up unless the user has set it; programs using this library should do the same.
+pub const TELEMETRY_OPT_OUT: &str = "ORT_DISABLE_TELEMETRY";
 /// The library file name `scripts/setup.sh` installs (SONAME `libonnxruntime.so.1`).
 const LIBRARY_NAME: &str = "libonnxruntime.so.1";
 

@@ -377,3 +377,22 @@ fn odd_sized_clip_is_annotated_at_an_even_size() {
     assert_eq!(stream["pix_fmt"], "yuv420p");
     assert_eq!(stream["nb_read_frames"], input["streams"][0]["nb_read_frames"]);
 }
+
+/// Analysing a video leaves nothing behind but the outputs asked for: in particular no usage
+/// telemetry from ONNX Runtime, whose builds since 1.29 write a device id and an event database
+/// under the user's home (`runtime::TELEMETRY_OPT_OUT`).
+#[test]
+fn analysing_leaves_no_telemetry_behind() {
+    let home = tempfile::tempdir().expect("home");
+    let out = liftcheck()
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join(".cache"))
+        .env_remove(liftcheck::runtime::TELEMETRY_OPT_OUT)
+        .args([OsStr::new("analyze"), OsStr::new("--quiet"), OsStr::new("--no-cache")])
+        .arg(repo_path("tests/fixtures/front_good_1rep.mp4"))
+        .output()
+        .expect("liftcheck runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let left: Vec<_> = walk(home.path());
+    assert!(left.is_empty(), "files written under HOME: {left:?}");
+}
