@@ -4,7 +4,7 @@
 Runs `liftcheck analyze` on each clip (keypoints are cached, so a second run is quick) and
 compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard library only.
 
-  measure.py lockout DIR...  side views, per conventional rep over the first 0.4 s of
+  measure.py lockout DIR...  side views, per conventional or sumo rep over the first 0.4 s of
                              lockout: trunk lean (hip to shoulder) and whole-body lean
                              (mid-foot to shoulder), degrees, negative = leaning back
                              (limits `lockout_lean_back_max_deg`,
@@ -45,12 +45,12 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              the true knee angle: does a knee guessed behind the plate show as a
                              short segment?
   measure.py lockout-outline DIR...
-                             side views, per conventional rep over the first 0.4 s of
+                             side views, per conventional or sumo rep over the first 0.4 s of
                              lockout: the true trunk lean (median) beside the least forward
                              lean of straight lines fitted to the back outline (whole, upper
                              half, and the lesser of the two per frame, as
                              `analysis::back::lean` reads it before cleaning), degrees
-                             (`lockout_back_lean_max_deg`)
+                             (`lockout_outline_lean_max_deg`)
   measure.py plates DIR...   side views: the near plate's radius from liftcheck's scale (45 cm
                              plate) against the renderer's median radius, and their ratio
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
@@ -166,12 +166,17 @@ def side_clips(dirs):
             yield mp4, gt, Side(gt)
 
 
+def side_pulls(dirs):
+    """Side-view conventional and sumo clips (every variant but the Romanian deadlift)."""
+    for mp4, gt, side in side_clips(dirs):
+        if gt["lift"]["variant"] != "romanian":
+            yield mp4, gt, side
+
+
 def analysed_side_pulls(dirs):
     """Side-view conventional and sumo clips with liftcheck's JSON report (clips liftcheck could
     not analyse are skipped)."""
-    for mp4, gt, side in side_clips(dirs):
-        if gt["lift"]["variant"] == "romanian":
-            continue
+    for mp4, gt, side in side_pulls(dirs):
         a = analysis(mp4)
         if a is not None:
             yield mp4, gt, side, a
@@ -179,9 +184,7 @@ def analysed_side_pulls(dirs):
 
 def lockout(dirs):
     print("clip rep source trunk_most_back body_most_back labels")
-    for mp4, gt, side in side_clips(dirs):
-        if gt["lift"]["variant"] == "romanian":
-            continue
+    for mp4, gt, side in side_pulls(dirs):
         pred = [f["keypoints"] for f in predicted(mp4)]
         truth = [f["blazepose33"] for f in gt["frames"]]
         fps = gt["video"]["fps"]
@@ -521,9 +524,7 @@ def line_lean(points):
 
 def lockout_outline(dirs):
     print("clip rep true_trunk whole upper lesser labels")
-    for mp4, gt, side in side_clips(dirs):
-        if gt["lift"]["variant"] == "romanian":
-            continue
+    for mp4, gt, side in side_pulls(dirs):
         track = cached_track(mp4)
         if track is None:
             liftcheck(mp4)

@@ -98,9 +98,10 @@ fn half_bend(points: &[(f64, f64)], dorsal: (f64, f64)) -> Option<f64> {
 /// It is the lesser of two straight-line fits, the whole outline and its upper half (shoulders
 /// to mid-back): a trunk that leans tips both, whereas a bulge at one end tips only one. The
 /// lower half takes in the buttocks, the hip crease and often the plate's rim; the upper end can
-/// catch the neck or the trapezius. On good rendered lockouts each fit alone read up to 24
-/// degrees forward on an upright trunk, the lesser at most 8.1, except on a back rounded in both
-/// halves (`python3 scripts/synth/measure.py lockout-outline DIR...`).
+/// catch the neck or the trapezius. On good rendered lockouts each fit alone read up to 24.3
+/// degrees forward on a trunk within 3 degrees of vertical, the lesser at most 5.1, except on a
+/// back rounded in both halves, 13.8 (`python3 scripts/synth/measure.py lockout-outline
+/// DIR...`). Needs 8 points or more (the upper half's fit needs 5); outlines have 11.
 pub fn lean(points: &[(f64, f64)]) -> Option<f64> {
     let whole = line_lean(points)?;
     let upper = line_lean(points.get(..=points.len() / 2)?)?;
@@ -250,7 +251,7 @@ mod tests {
             let got = line_lean(&curved).expect("valid outline");
             assert!((got - lean).abs() < 1.0, "curved {lean}: {got}");
         }
-        // Mirroring in canonical coordinates is the same outline; order decides up.
+        // The point order says which end is the shoulders: reversed, the line points down.
         let pts = outline(0.0, 0.0);
         let reversed: Vec<(f64, f64)> = pts.iter().rev().copied().collect();
         assert!((line_lean(&reversed).expect("valid").abs() - 180.0).abs() < 1e-6);

@@ -36,7 +36,7 @@ const NECK_NEUTRAL_EXTENSION_DEG: f64 = 0.0;
 const LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG: f64 = 150.0;
 
 /// Fewest frames with a back outline in the lockout window for the outline to stand in for the
-/// hidden hip ([`lockout_back_lean`]): the mask is read 15 times a second while standing
+/// hidden hip ([`lockout_outline_lean`]): the mask is read 15 times a second while standing
 /// (`track::mask_after`), so a lockout held 0.2 s has 3.
 const MIN_LOCKOUT_OUTLINES: usize = 3;
 
@@ -217,7 +217,7 @@ pub struct RepMetrics {
     pub lockout_body_lean_back_deg: Option<f32>,
     /// Least forward lean of the back outline at lockout, degrees (side views; [`super::back::lean`]):
     /// how far the trunk stays short of upright, read without the hip keypoint.
-    pub lockout_back_lean_deg: Option<f32>,
+    pub lockout_outline_lean_deg: Option<f32>,
     pub bar_drift_pct_leg: Option<f32>,
     pub bar_drift_cm: Option<f32>,
     pub upper_back_change_deg: Option<f32>,
@@ -344,41 +344,47 @@ impl Ctx<'_> {
 
 /// The most upright lean of the back outline over the lockout window (side views only: from
 /// elsewhere the silhouette's edge is not the back's line).
-fn lockout_back_lean(ctx: &Ctx, l: Win) -> Measured<f64> {
+fn lockout_outline_lean(ctx: &Ctx, l: Win) -> Measured<f64> {
     if !ctx.side_view {
         return Err("the back outline's lean is read from side views only".into());
     }
     let s = ctx.s;
-    let seen = s.back_lean_raw[l.from..=l.to].iter().filter(|v| !v.is_nan()).count();
+    let seen = s.outline_lean_raw[l.from..=l.to].iter().filter(|v| !v.is_nan()).count();
     if seen < MIN_LOCKOUT_OUTLINES {
         return Err(format!(
             "back outline seen on {seen} frames of the lockout (needs {MIN_LOCKOUT_OUTLINES})"
         ));
     }
-    ctx.min_in(&s.back_lean, l, "back outline", "lockout").map(|v| v.0)
+    ctx.min_in(&s.outline_lean, l, "back outline", "lockout").map(|v| v.0)
 }
 
-/// Incomplete lockout where the hip or knee is hidden: the trunk still leaning forward at its
-/// most upright, read from the back outline. It sees hips that stop short, not knees left bent under
-/// an upright trunk. `hidden` is the reason the joints could not be read.
-fn incomplete_lockout_from_back_lean(ctx: &Ctx, l: Win, hidden: String) -> Measured<Option<Fault>> {
-    let lean = match lockout_back_lean(ctx, l) {
-        Ok(lean) => lean,
-        Err(why) if ctx.side_view && ctx.s.has_back_outline => return Err(format!("{hidden}; {why}")),
-        Err(_) => return Err(hidden),
-    };
+/// Incomplete lockout where the hip or knee cannot be read (`unread` says why): the trunk still
+/// leaning forward at its most upright, read from the back outline. Only a fault is reported: an
+/// upright outline shows the hips came through, not that the knees straightened, so the rep
+/// stays not assessable then. Conventional pulls only, the lift the limit was measured on.
+fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: String) -> Measured<Fault> {
+    if raw.variant != LiftVariant::Conventional || !ctx.side_view || !ctx.s.has_back_outline {
+        return Err(unread);
+    }
+    let lean = lockout_outline_lean(ctx, l).map_err(|why| format!("{unread}; {why}"))?;
     let cfg = ctx.cfg;
-    let threshold = cfg.scaled(cfg.lockout_back_lean_max_deg, 0.0);
-    Ok((lean > threshold).then(|| Fault {
-        measure: "back outline's forward lean at its most upright in the lockout (hip hidden)".into(),
+    let threshold = cfg.scaled(cfg.lockout_outline_lean_max_deg, 0.0);
+    if lean <= threshold {
+        return Err(format!(
+            "{unread}; the back outline shows the hips through (forward lean {lean:.1} degrees, limit \
+             {threshold:.1}) but cannot show whether the knees straightened"
+        ));
+    }
+    Ok(Fault {
+        measure: "back outline's forward lean at its most upright in the lockout (hip or knee hidden)".into(),
         measured: lean,
         threshold,
         unit: DEG,
         excess: lean - threshold,
-        major: cfg.lockout_back_lean_max_deg,
-        span: ctx.span(l, |f| ctx.s.back_lean[f] > threshold),
+        major: cfg.lockout_outline_lean_max_deg,
+        span: ctx.span(l, |f| ctx.s.outline_lean[f] > threshold),
         cue: cue::LOCKOUT,
-    }))
+    })
 }
 
 /// "a side", "an oblique".
@@ -961,7 +967,7 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         lockout_lean_back_deg: lock.and_then(|l| f32o(ctx.min_in(&s.trunk, l, "trunk", "lockout").map(|v| -v.0))),
         lockout_body_lean_back_deg: lock
             .and_then(|l| f32o(ctx.min_in(&s.body_lean, l, "shoulder", "lockout").map(|v| -v.0))),
-        lockout_back_lean_deg: lock.and_then(|l| f32o(lockout_back_lean(ctx, l))),
+        lockout_outline_lean_deg: lock.and_then(|l| f32o(lockout_outline_lean(ctx, l))),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
         upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|c| c.change)),
@@ -1361,23 +1367,25 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
         }
         CheckId::IncompleteLockout => {
             let l = w.lockout.ok_or("no lockout found")?;
-            let joints = ctx
-                .max_in(&s.hip, l, "shoulder, hip or knee", "lockout")
-                .and_then(|(hip, _)| Ok((hip, ctx.max_in(&s.knee, l, "hip, knee or ankle", "lockout")?.0)));
-            let (hip, knee) = match joints {
+            let joints = || -> Measured<(f64, f64)> {
+                let (hip, _) = ctx.max_in(&s.hip, l, "shoulder, hip or knee", "lockout")?;
+                let (knee, _) = ctx.max_in(&s.knee, l, "hip, knee or ankle", "lockout")?;
+                if knee < LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG {
+                    return Err(format!(
+                        "knee reads {knee:.0} degrees at lockout, a squat's bend: its keypoint is likely a guess \
+                         behind the plate"
+                    ));
+                }
+                Ok((hip, knee))
+            };
+            let (hip, knee) = match joints() {
                 Ok(angles) => angles,
                 // In most side views the near plate hides the hip or knee at lockout.
-                Err(hidden) => {
-                    let fault = incomplete_lockout_from_back_lean(ctx, l, hidden)?;
-                    return Ok(fault.map(|f| finding(check, raw.number, f)));
+                Err(unread) => {
+                    let fault = incomplete_lockout_from_outline(ctx, raw, l, unread)?;
+                    return Ok(Some(finding(check, raw.number, fault)));
                 }
             };
-            if knee < LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG {
-                return Err(format!(
-                    "knee reads {knee:.0} degrees at lockout, a squat's bend: its keypoint is likely a guess behind \
-                     the plate"
-                ));
-            }
             let hip_t = cfg.scaled(cfg.lockout_hip_min_deg, 180.0);
             let knee_t = cfg.scaled(cfg.lockout_knee_min_deg, 180.0);
             let hip_x = hip_t - hip;

@@ -216,13 +216,16 @@ pub struct Config {
     /// lockouts read up to 7.7). Measured with `scripts/synth/measure.py lockout` on the
     /// rendered suites (see the README's "Judgement").
     pub lockout_body_lean_back_max_deg: f64,
-    /// Lockout, when the plate hides the hip or knee: most forward lean of the back outline at
-    /// its most upright moment, degrees (`analysis::back::lean`). 10 degrees is the peers'
-    /// 170-degree hip at lockout (laffer-ryan) with straight legs. On the rendered side-view
-    /// suites (`scripts/synth/measure.py lockout-outline`), good lockouts read up to 8.1 (one
-    /// clip rounded in both halves of the back, 16.4), incomplete ones -6.5 to 21.1 (the lowest
-    /// leave the knees bent under an upright trunk, which the outline cannot see).
-    pub lockout_back_lean_max_deg: f64,
+    /// Lockout, when the plate hides the hip or knee (conventional pulls, side views): most
+    /// forward lean of the back outline at its most upright moment, degrees
+    /// (`analysis::back::lean`). 10 degrees is the peers' 170-degree hip at lockout (laffer-ryan)
+    /// with straight legs. On the rendered side-view suites (`scripts/synth/measure.py
+    /// lockout-outline`), good lockouts and reps with other faults read at most 5.1 (one clip
+    /// rounded in both halves of the back, 13.8), incomplete ones -7.0 to 20.8 (most of those
+    /// under the limit leave the knees bent under an upright trunk, which the outline cannot
+    /// see). Strictness scales it around vertical (0): at strictness 2 the limit is 5 degrees,
+    /// which good rendered lockouts reach.
+    pub lockout_outline_lean_max_deg: f64,
     /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate:
     /// above the ~2 degrees of keypoint jitter across a shoulder width; good rendered front-view
     /// reps read up to 3.7 on the shoulders, 5.3 on the hips).
@@ -291,7 +294,7 @@ impl Default for Config {
             lockout_knee_min_deg: 165.0,
             lockout_lean_back_max_deg: 10.0,
             lockout_body_lean_back_max_deg: 8.0,
-            lockout_back_lean_max_deg: 10.0,
+            lockout_outline_lean_max_deg: 10.0,
             imbalance_tilt_max_deg: 5.0,
             imbalance_bar_tilt_max_deg: 10.0,
             imbalance_shift_max_leg_frac: 0.06,
@@ -366,7 +369,7 @@ impl Config {
             ("lockout_knee_min_deg", self.lockout_knee_min_deg),
             ("lockout_lean_back_max_deg", self.lockout_lean_back_max_deg),
             ("lockout_body_lean_back_max_deg", self.lockout_body_lean_back_max_deg),
-            ("lockout_back_lean_max_deg", self.lockout_back_lean_max_deg),
+            ("lockout_outline_lean_max_deg", self.lockout_outline_lean_max_deg),
             ("imbalance_tilt_max_deg", self.imbalance_tilt_max_deg),
             ("imbalance_bar_tilt_max_deg", self.imbalance_bar_tilt_max_deg),
             ("imbalance_shift_max_leg_frac", self.imbalance_shift_max_leg_frac),
@@ -457,7 +460,7 @@ impl Config {
             BODY_LEAN_NEUTRAL_BACK_DEG,
             45.0,
         )?;
-        positive("lockout_back_lean_max_deg", self.lockout_back_lean_max_deg)?;
+        positive("lockout_outline_lean_max_deg", self.lockout_outline_lean_max_deg)?;
         positive("imbalance_tilt_max_deg", self.imbalance_tilt_max_deg)?;
         positive("imbalance_bar_tilt_max_deg", self.imbalance_bar_tilt_max_deg)?;
         positive("imbalance_shift_max_leg_frac", self.imbalance_shift_max_leg_frac)?;

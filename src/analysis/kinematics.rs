@@ -706,12 +706,13 @@ pub struct Series {
     pub mid_back: Vec<f64>,
     /// Cleaned forward lean of the back from the outline alone ([`back::lean`]), degrees: the
     /// trunk's lean where the plate hides the hip.
-    pub back_lean: Vec<f64>,
+    pub outline_lean: Vec<f64>,
     /// The same per frame before cleaning (for the steadiness of the set-up reference).
     pub upper_back_raw: Vec<f64>,
     pub lower_back_raw: Vec<f64>,
     pub mid_back_raw: Vec<f64>,
-    pub back_lean_raw: Vec<f64>,
+    /// The outline lean per frame before cleaning (which frames had an outline at lockout).
+    pub outline_lean_raw: Vec<f64>,
     pub shoulder_tilt: Vec<f64>,
     pub hip_tilt: Vec<f64>,
     pub bar_tilt: Vec<f64>,
@@ -759,11 +760,11 @@ impl Series {
             upper_back: nan(),
             lower_back: nan(),
             mid_back: nan(),
-            back_lean: nan(),
+            outline_lean: nan(),
             upper_back_raw: nan(),
             lower_back_raw: nan(),
             mid_back_raw: nan(),
-            back_lean_raw: nan(),
+            outline_lean_raw: nan(),
             shoulder_tilt: nan(),
             hip_tilt: nan(),
             bar_tilt: nan(),
@@ -831,8 +832,10 @@ impl Series {
                         .iter()
                         .map(|q| body.canon((q.x as f64, q.y as f64)))
                         .collect();
-                    s.back_lean[f] = back::lean(&pts).unwrap_or(f64::NAN);
-                    if let Some(b) = hip.zip(sh).and_then(|(hip, sh)| back::bend(&pts, sub(sh, hip))) {
+                    s.outline_lean[f] = back::lean(&pts).unwrap_or(f64::NAN);
+                    if let (Some(hip), Some(sh)) = (hip, sh)
+                        && let Some(b) = back::bend(&pts, sub(sh, hip))
+                    {
                         s.upper_back[f] = b.upper_deg;
                         s.lower_back[f] = b.lower_deg;
                         s.mid_back[f] = b.fold_deg;
@@ -902,11 +905,11 @@ impl Series {
             s.upper_back_raw = s.upper_back.clone();
             s.lower_back_raw = s.lower_back.clone();
             s.mid_back_raw = s.mid_back.clone();
-            s.back_lean_raw = s.back_lean.clone();
+            s.outline_lean_raw = s.outline_lean.clone();
             s.upper_back = signal::clean(&s.upper_back, &p);
             s.lower_back = signal::clean(&s.lower_back, &p);
             s.mid_back = signal::clean(&s.mid_back, &p);
-            s.back_lean = signal::clean(&s.back_lean, &p);
+            s.outline_lean = signal::clean(&s.outline_lean, &p);
         }
         if let Some(cm) = body.cm_per_px {
             for f in 0..n {
@@ -972,6 +975,7 @@ pub fn frame_metrics(input: &AnalysisInput, s: &Series, reps: &Detected) -> Vec<
             upper_back_deg: opt(s.upper_back[f]),
             lower_back_deg: opt(s.lower_back[f]),
             mid_back_fold_deg: opt(s.mid_back[f]),
+            outline_lean_deg: opt(s.outline_lean[f]),
             shoulder_tilt_deg: opt(s.shoulder_tilt[f]),
             hip_tilt_deg: opt(s.hip_tilt[f]),
             bar_tilt_deg: opt(s.bar_tilt[f]),

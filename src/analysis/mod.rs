@@ -237,6 +237,9 @@ pub struct FrameMetrics {
     pub lower_back_deg: Option<f32>,
     /// Fold of the back outline at mid-trunk, degrees (positive: folding forward).
     pub mid_back_fold_deg: Option<f32>,
+    /// Forward lean of the back outline from vertical, degrees (side views; the trunk's lean
+    /// read without the hip keypoint).
+    pub outline_lean_deg: Option<f32>,
     /// Front/rear view: tilt of the shoulder, hip and wrist lines, positive = lifter's left higher.
     pub shoulder_tilt_deg: Option<f32>,
     pub hip_tilt_deg: Option<f32>,

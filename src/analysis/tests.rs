@@ -414,6 +414,7 @@ fn mirrored_clip_gives_same_numbers() {
                 (fa.upper_back_deg, fb.upper_back_deg),
                 (fa.lower_back_deg, fb.lower_back_deg),
                 (fa.mid_back_fold_deg, fb.mid_back_fold_deg),
+                (fa.outline_lean_deg, fb.outline_lean_deg),
             ];
             for (x, y) in pairs {
                 match (x, y) {
@@ -797,8 +798,8 @@ fn a_pull_faster_than_any_deadlift_is_not_a_rep() {
 }
 
 /// Where the plate hides the hip at lockout, an incomplete lockout is read from the back outline
-/// (the trunk still leaning forward at its most upright); without an outline it is not
-/// assessable rather than guessed.
+/// (the trunk still leaning forward at its most upright); an upright outline, or none, leaves the
+/// rep not assessable rather than passed or guessed.
 #[test]
 fn incomplete_lockout_judged_from_the_back_outline_when_the_plate_hides_the_hip() {
     let base = Spec {
@@ -813,7 +814,7 @@ fn incomplete_lockout_judged_from_the_back_outline_when_the_plate_hides_the_hip(
             a.reps[1].metrics.lockout_hip_deg.is_none(),
             "{kind}: the hip should be hidden at lockout"
         );
-        let leans: Vec<Option<f32>> = a.reps.iter().map(|r| r.metrics.lockout_back_lean_deg).collect();
+        let leans: Vec<Option<f32>> = a.reps.iter().map(|r| r.metrics.lockout_outline_lean_deg).collect();
         let found: Vec<&Finding> = a
             .findings
             .iter()
@@ -826,6 +827,16 @@ fn incomplete_lockout_judged_from_the_back_outline_when_the_plate_hides_the_hip(
             "{kind}: {}",
             found[0].measure
         );
+        // An upright outline does not show the knees straightened: not a pass.
+        for rep in [1, 3] {
+            assert!(
+                a.not_assessable
+                    .iter()
+                    .any(|n| n.check == CheckId::IncompleteLockout && n.rep == Some(rep) && n.reason.contains("knees")),
+                "{kind}: rep {rep}: {:?}",
+                a.not_assessable
+            );
+        }
     }
     let a = run(&Spec {
         back_outline: false,

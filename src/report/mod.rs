@@ -507,7 +507,7 @@ fn add_title(item: &mut Value) {
 }
 
 /// Columns of [`frames_csv`], in order.
-pub const CSV_COLUMNS: [&str; 24] = [
+pub const CSV_COLUMNS: [&str; 25] = [
     "frame",
     "time_s",
     "rep",
@@ -528,6 +528,7 @@ pub const CSV_COLUMNS: [&str; 24] = [
     "upper_back_deg",
     "lower_back_deg",
     "mid_back_fold_deg",
+    "outline_lean_deg",
     "shoulder_tilt_deg",
     "hip_tilt_deg",
     "bar_tilt_deg",
@@ -566,6 +567,7 @@ pub fn frames_csv(analysis: &Analysis, w: &mut impl Write) -> Result<(), ReportE
             f3(f.upper_back_deg),
             f3(f.lower_back_deg),
             f3(f.mid_back_fold_deg),
+            f3(f.outline_lean_deg),
             f3(f.shoulder_tilt_deg),
             f3(f.hip_tilt_deg),
             f3(f.bar_tilt_deg),
