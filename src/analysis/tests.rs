@@ -25,6 +25,13 @@ fn checks_of(a: &Analysis, rep: usize) -> Vec<CheckId> {
     a.findings.iter().filter(|f| f.rep == rep).map(|f| f.check).collect()
 }
 
+/// Whether `check` was reported not assessable on `rep` with a reason that says `says`.
+fn not_assessed_because(a: &Analysis, check: CheckId, rep: usize, says: &str) -> bool {
+    a.not_assessable
+        .iter()
+        .any(|n| n.check == check && n.rep == Some(rep) && n.reason.contains(says))
+}
+
 /// Noise as a pose model gives it: pixel jitter, dropped frames, the odd wild keypoint.
 fn noisy(spec: Spec, seed: u64) -> Spec {
     Spec {
@@ -830,9 +837,7 @@ fn incomplete_lockout_judged_from_the_back_outline_when_the_plate_hides_the_hip(
         // An upright outline does not show the knees straightened: not a pass.
         for rep in [1, 3] {
             assert!(
-                a.not_assessable
-                    .iter()
-                    .any(|n| n.check == CheckId::IncompleteLockout && n.rep == Some(rep) && n.reason.contains("knees")),
+                not_assessed_because(&a, CheckId::IncompleteLockout, rep, "knees"),
                 "{kind}: rep {rep}: {:?}",
                 a.not_assessable
             );
@@ -844,9 +849,7 @@ fn incomplete_lockout_judged_from_the_back_outline_when_the_plate_hides_the_hip(
     });
     assert!(!a.findings.iter().any(|f| f.check == CheckId::IncompleteLockout));
     assert!(
-        a.not_assessable
-            .iter()
-            .any(|n| n.check == CheckId::IncompleteLockout && n.rep == Some(2) && n.reason.contains("hidden")),
+        not_assessed_because(&a, CheckId::IncompleteLockout, 2, "hidden"),
         "{:?}",
         a.not_assessable
     );
@@ -1107,9 +1110,7 @@ fn a_squat_bend_at_lockout_is_a_keypoint_error() {
         a.findings
     );
     assert!(
-        a.not_assessable
-            .iter()
-            .any(|n| n.check == CheckId::IncompleteLockout && n.rep == Some(2) && n.reason.contains("squat")),
+        not_assessed_because(&a, CheckId::IncompleteLockout, 2, "squat"),
         "{:?}",
         a.not_assessable
     );
