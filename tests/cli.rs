@@ -12,6 +12,23 @@ use serde_json::Value;
 
 const CLIP: &str = "tests/fixtures/side_good_2reps.mp4";
 
+/// `analyze --annotate` with the keypoints saved, plus `extra` arguments; the run must succeed
+/// (exit 0 or 1: clean or faults found).
+fn analyze_annotated(clip: &Path, annotated: &Path, keypoints: &Path, extra: &[&dyn AsRef<OsStr>]) {
+    let mut args: Vec<&dyn AsRef<OsStr>> = vec![
+        &"analyze",
+        &"--quiet",
+        &clip,
+        &"--annotate",
+        &annotated,
+        &"--keypoints",
+        &keypoints,
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
+}
+
 fn ffprobe_json(path: &Path) -> Value {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
@@ -58,16 +75,7 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
     let dir = tempfile::tempdir().expect("dir");
     let clip = repo_path(CLIP);
     let (annotated, keypoints) = (dir.path().join("annotated.mp4"), dir.path().join("kp.json"));
-    let out = run(&[
-        &"analyze",
-        &"--quiet",
-        &clip,
-        &"--annotate",
-        &annotated,
-        &"--keypoints",
-        &keypoints,
-    ]);
-    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
+    analyze_annotated(&clip, &annotated, &keypoints, &[]);
     let probe = ffprobe_json(&annotated);
     let input = ffprobe_json(&clip);
     let stream = &probe["streams"][0];
@@ -205,21 +213,11 @@ fn annotated_clip_is_720p_by_default_and_source_size_on_request() {
         let annotated = dir
             .path()
             .join(format!("annotated-{}.mp4", resolution.unwrap_or("default")));
-        let mut args: Vec<&dyn AsRef<OsStr>> = vec![
-            &"analyze",
-            &"--quiet",
-            &clip,
-            &"--annotate",
-            &annotated,
-            &"--keypoints",
-            &keypoints,
-        ];
-        if let Some(r) = &resolution {
-            args.push(&"--resolution");
-            args.push(r);
-        }
-        let out = run(&args);
-        assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
+        let extra: Vec<&dyn AsRef<OsStr>> = match &resolution {
+            Some(r) => vec![&"--resolution", r],
+            None => Vec::new(),
+        };
+        analyze_annotated(&clip, &annotated, &keypoints, &extra);
         let stream = &ffprobe_json(&annotated)["streams"][0];
         assert_eq!(
             (stream["width"].as_i64(), stream["height"].as_i64()),
