@@ -51,6 +51,13 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              half, and the lesser of the two per frame, as
                              `analysis::back::lean` reads it before cleaning), degrees
                              (`lockout_outline_lean_max_deg`)
+  measure.py sanity DIR...   every view: poses no deadlifter takes (the model's poses with the
+                             trunk past 120 degrees from upright or the hip-to-ankle line past
+                             90 degrees from straight down, against the truth's largest), and
+                             the wrist's distance from its shoulder over the arm's length (90th
+                             percentile over the clip) during the reps, true and predicted, with
+                             the predicted wrist's error by band (`MAX_TRUNK_FROM_UPRIGHT_DEG`,
+                             `MAX_LEGS_FROM_DOWN_DEG`, `STRAIGHT_ARM_MIN_FRAC`)
   measure.py plates DIR...   side views: the near plate's radius from liftcheck's scale (45 cm
                              plate) against the renderer's median radius, and their ratio
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
@@ -103,6 +110,9 @@ def predicted(mp4):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "k.json")
         liftcheck(mp4, "--keypoints", out)
+        if not os.path.exists(out):
+            print(f"{mp4}: no keypoints (liftcheck analyze failed)")
+            return None
         return json.load(open(out))["frames"]
 
 
@@ -550,8 +560,70 @@ def lockout_outline(dirs):
             print(f"{mp4} {rep['index']} {median(truth):.1f} {' '.join(least)} {labels}")
 
 
+def sanity(dirs):
+    def mid(kps, a, b):
+        return ((kps[a][0] + kps[b][0]) / 2, (kps[a][1] + kps[b][1]) / 2)
+
+    def trunk_and_legs(kps):
+        shoulder, hip, ankle = mid(kps, 11, 12), mid(kps, 23, 24), mid(kps, 27, 28)
+        trunk = math.degrees(math.atan2(abs(shoulder[0] - hip[0]), hip[1] - shoulder[1]))
+        legs = math.degrees(math.atan2(abs(ankle[0] - hip[0]), ankle[1] - hip[1]))
+        return trunk, legs
+
+    def p90(values):
+        values = sorted(values)
+        return values[int(0.9 * (len(values) - 1))] if values else float("nan")
+
+    true_trunk = true_legs = 0.0
+    flagged_trunk, flagged_legs, clips_flagged = 0, 0, set()
+    true_ratios, pred = [], []  # pred: (ratio, error over arm length)
+    for mp4, gt in clips(dirs):
+        frames = predicted(mp4)
+        if frames is None:
+            continue
+        in_rep = [False] * len(gt["frames"])
+        for rep in gt["reps"]:
+            first = rep.get("setup_frame") or rep.get("liftoff_frame") or rep["lockout_frame"]
+            last = rep.get("setdown_frame") or len(in_rep) - 1
+            for f in range(first, min(last, len(in_rep) - 1) + 1):
+                in_rep[f] = True
+        for f, frame in enumerate(gt["frames"]):
+            trunk, legs = trunk_and_legs(frame["blazepose33"])
+            true_trunk, true_legs = max(true_trunk, trunk), max(true_legs, legs)
+        for frame in frames:
+            if frame["keypoints"]:
+                trunk, legs = trunk_and_legs(frame["keypoints"])
+                flagged_trunk += trunk > 120
+                flagged_legs += legs > 90
+                if trunk > 120 or legs > 90:
+                    clips_flagged.add(mp4)
+        for shoulder, wrist in ((11, 15), (12, 16)):
+            truth = [math.dist(fr["blazepose33"][shoulder][:2], fr["blazepose33"][wrist][:2]) for fr in gt["frames"]]
+            arm = p90(truth)
+            true_ratios += [d / arm for f, d in enumerate(truth) if in_rep[f]]
+            seen = [(f, math.dist(fr["keypoints"][shoulder][:2], fr["keypoints"][wrist][:2]))
+                    for f, fr in enumerate(frames)
+                    if fr["keypoints"] and fr["keypoints"][shoulder][3] >= 0.3 and fr["keypoints"][wrist][3] >= 0.3]
+            pred_arm = p90([d for _, d in seen])
+            for f, d in seen:
+                if in_rep[f]:
+                    error = math.dist(frames[f]["keypoints"][wrist][:2], gt["frames"][f]["blazepose33"][wrist][:2])
+                    pred.append((d / pred_arm, error / arm))
+    print(f"trunk from upright: true at most {true_trunk:.1f}; predicted past 120 on {flagged_trunk} frames")
+    print(f"hip-to-ankle from straight down: true at most {true_legs:.1f}; predicted past 90 on {flagged_legs} frames")
+    print(f"clips with such poses: {len(clips_flagged)}")
+    true_ratios.sort()
+    print(f"true arm (shoulder to wrist) over its length during reps: least {true_ratios[0]:.2f}, "
+          f"1st percentile {true_ratios[len(true_ratios) // 100]:.2f} ({len(true_ratios)} samples)")
+    print("predicted arm over its length   wrists   median error / arm length")
+    for lo, hi in ((0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 9)):
+        errors = [e for r, e in pred if lo <= r < hi]
+        if errors:
+            print(f"  {lo:.1f}-{hi:.1f}{'':22} {len(errors):7}   {median(errors):.2f}")
+
+
 def main():
-    modes = {"liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline}
+    modes = {"sanity": sanity, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

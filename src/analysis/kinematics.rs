@@ -56,8 +56,30 @@ const PLATE_HIDES: [usize; 10] = [
 /// and misses some frames), moved with the hands in between, seconds.
 const PLATE_HOLD_S: f64 = 0.25;
 
+/// A wrist nearer its shoulder than this fraction of the arm's length is dropped as a guess
+/// ([`Tracks::drop_short_arms`]). Measured with `scripts/synth/measure.py sanity` on the rendered
+/// suites: true arms (shoulder to wrist) during the reps are never shorter than 0.81 of their
+/// length (1st percentile 0.90), while the model's wrists nearer than 0.7 are off by a median of
+/// 0.34-0.67 arm lengths (0.07 for those at 0.9 or more).
+const STRAIGHT_ARM_MIN_FRAC: f64 = 0.7;
+
 /// Fewest usable frames for any analysis.
 const MIN_USABLE_FRAMES: usize = 3;
+
+/// A pose whose shoulders lie further than this from straight above the hips, degrees, is a
+/// failed detection and the frame is treated as having no pose. No deadlift takes the trunk much
+/// past horizontal (90); a pose turned upside down (150-180) is the pose model losing a small or
+/// half-hidden lifter. Measured with `scripts/synth/measure.py sanity` on the rendered suites: the
+/// true trunk reaches at most 94 degrees, the model's poses pass 120 on 155 frames; the bar
+/// height read from such poses broke rep counting.
+const MAX_TRUNK_FROM_UPRIGHT_DEG: f64 = 120.0;
+
+/// Likewise a pose whose ankles lie further than this from straight below the hips, degrees: the
+/// feet stay on the floor under a deadlifter, so ankles level with or above the hips are a failed
+/// detection (true hip-to-ankle line at most 29 degrees from vertical on the rendered suites; the
+/// model's poses past 90 on 276 frames; with the trunk limit, 23 clips have such frames;
+/// `scripts/synth/measure.py sanity`).
+const MAX_LEGS_FROM_DOWN_DEG: f64 = 90.0;
 
 /// The filter cut-off is lowered to this fraction of the frame rate when the configured one is too
 /// close to the Nyquist frequency (half the frame rate).
@@ -128,6 +150,14 @@ impl Tracks {
         let mut vis = vec![vec![0.0; n]; k];
         let mut pre_x = vec![Vec::new(); k];
         let mut pre_y = vec![Vec::new(); k];
+        let upside_down: Vec<bool> = input.frames.iter().map(|f| f.pose.as_ref().is_some_and(upside_down)).collect();
+        let dropped = upside_down.iter().filter(|&&u| u).count();
+        if dropped > 0 {
+            notes.push(format!(
+                "{dropped} frame{} with the pose upside down (shoulders below or feet above the hips) treated as no pose",
+                if dropped == 1 { "" } else { "s" }
+            ));
+        }
         for &i in &USED {
             let mut gx = vec![f64::NAN; n];
             let mut gy = vec![f64::NAN; n];
@@ -135,6 +165,9 @@ impl Tracks {
             let mut ry = vec![f64::NAN; n];
             for (f, frame) in input.frames.iter().enumerate() {
                 let Some(pose) = &frame.pose else { continue };
+                if upside_down[f] {
+                    continue;
+                }
                 let kp = pose.keypoints[i];
                 let (px, py) = (kp.x as f64, kp.y as f64);
                 let in_frame = px.is_finite() && py.is_finite() && (0.0..=w).contains(&px) && (0.0..=h).contains(&py);
@@ -218,6 +251,37 @@ impl Tracks {
             if changed {
                 self.x[i] = signal::clean(&self.pre_x[i], &self.params);
                 self.y[i] = signal::clean(&self.pre_y[i], &self.params);
+            }
+        }
+        dropped
+    }
+
+    /// Drops wrist samples closer to their shoulder than [`STRAIGHT_ARM_MIN_FRAC`] of the arm's
+    /// length (a high percentile of the shoulder-to-wrist distance over the clip) and re-cleans
+    /// those tracks. The arms hang straight through a deadlift, so such a wrist is the pose model
+    /// guessing a hand it cannot see (typically behind the plate at lockout, pulled up towards the
+    /// shoulder), and as the bar it would lift the lockout out of reach of the rep detector.
+    /// Returns how many samples were dropped.
+    pub fn drop_short_arms(&mut self) -> usize {
+        let mut dropped = 0;
+        for side in [BodySide::Left, BodySide::Right] {
+            let (s, w) = (Joint::Shoulder.index(side), Joint::Wrist.index(side));
+            let arm = |f: usize| Some(dist(self.pre_at(s, f)?, self.pre_at(w, f)?));
+            let length = signal::percentile((0..self.n).filter_map(arm), SEGMENT_LENGTH_PERCENTILE);
+            if !length.is_finite() {
+                continue;
+            }
+            let short: Vec<usize> = (0..self.n)
+                .filter(|&f| arm(f).is_some_and(|a| a < STRAIGHT_ARM_MIN_FRAC * length))
+                .collect();
+            for &f in &short {
+                self.pre_x[w][f] = f64::NAN;
+                self.pre_y[w][f] = f64::NAN;
+            }
+            if !short.is_empty() {
+                self.x[w] = signal::clean(&self.pre_x[w], &self.params);
+                self.y[w] = signal::clean(&self.pre_y[w], &self.params);
+                dropped += short.len();
             }
         }
         dropped
@@ -374,7 +438,7 @@ impl Body {
         });
         // Side views: the near hand, or the far one where the near one is hidden (both grip the
         // bar, which points at the camera, so they project to nearly the same place).
-        let mut wrist: Vec<Option<(f64, f64)>> = (0..t.n)
+        let wrist: Vec<Option<(f64, f64)>> = (0..t.n)
             .map(|f| match near {
                 Some(s) => t
                     .at(Joint::Wrist.index(s), f)
@@ -382,10 +446,11 @@ impl Body {
                 None => mean_point(t, Joint::Wrist, &sides, f),
             })
             .collect();
-        if matches!(view.view, View::Front | View::Rear) {
-            fill_hidden_hands(t, &sides, &mut wrist, notes);
-        }
-        let bar = bar_track(input, t, &wrist, view.view == View::Side, notes);
+        let mut wx: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.0)).collect();
+        let mut wy: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.1)).collect();
+        let frontal = matches!(view.view, View::Front | View::Rear);
+        fill_hidden_hands(t, &sides, &mut wx, &mut wy, frontal, notes);
+        let bar = bar_track(input, t, wx, wy, view.view == View::Side, notes);
         Body {
             facing,
             near,
@@ -413,33 +478,51 @@ fn dist(a: (f64, f64), b: (f64, f64)) -> f64 {
 /// offset.
 const MIN_HAND_OFFSETS: usize = 5;
 
-/// Front and rear views: the body hides the hands on many frames (from behind, most of the pull:
-/// on rendered rear views BlazePose gives the wrists a visibility of 0.02-0.2 from set-up to
-/// lockout, so they are gated out and no rep can be found). The arms hang straight in a deadlift,
-/// so the hands stay about an arm's length below the shoulders (rendered rear view: 64 px
-/// standing, 58 px at the floor); frames without hands take the shoulders' midpoint moved by the
-/// median hand-to-shoulder offset of the frames with both.
-fn fill_hidden_hands(t: &Tracks, sides: &[BodySide], wrist: &mut [Option<(f64, f64)>], notes: &mut Vec<String>) {
+/// The arms hang straight in a deadlift, so the hands stay about an arm's length below the
+/// shoulders (rendered rear view: 64 px standing, 58 px at the floor); frames without hands take
+/// the shoulders' height moved by the median hand-to-shoulder offset of the frames with both.
+///
+/// Front and rear views (`frontal`) take the horizontal position the same way: the body hides the
+/// hands on many frames (from behind, most of the pull: on rendered rear views BlazePose gives the
+/// wrists a visibility of 0.02-0.2 from set-up to lockout, so they are gated out and no rep could
+/// be found). Side and oblique views take the height alone: there the shoulders move forward and
+/// back over the bar with the posture, and the plate often hides the hands at lockout (see
+/// [`Tracks::drop_short_arms`]), which would otherwise leave a rep without its top.
+fn fill_hidden_hands(
+    t: &Tracks,
+    sides: &[BodySide],
+    wx: &mut [f64],
+    wy: &mut [f64],
+    frontal: bool,
+    notes: &mut Vec<String>,
+) {
     let shoulder = |f: usize| mean_point(t, Joint::Shoulder, sides, f);
-    let offsets: Vec<(f64, f64)> = (0..t.n).filter_map(|f| Some(sub(wrist[f]?, shoulder(f)?))).collect();
+    let offsets: Vec<(f64, f64)> = (0..t.n)
+        .filter(|&f| !wx[f].is_nan() && !wy[f].is_nan())
+        .filter_map(|f| Some(sub((wx[f], wy[f]), shoulder(f)?)))
+        .collect();
     if offsets.len() < MIN_HAND_OFFSETS {
         return;
     }
     let dx = signal::median(offsets.iter().map(|o| o.0));
     let dy = signal::median(offsets.iter().map(|o| o.1));
     let mut filled = 0;
-    for (f, hand) in wrist.iter_mut().enumerate() {
-        if hand.is_none()
+    for f in 0..t.n {
+        if wy[f].is_nan()
             && let Some(s) = shoulder(f)
         {
-            *hand = Some((s.0 + dx, s.1 + dy));
+            wy[f] = s.1 + dy;
+            if frontal {
+                wx[f] = s.0 + dx;
+            }
             filled += 1;
         }
     }
     // A frame or two is the gap filling's business; only say so when it matters.
     if filled * 20 >= t.n {
+        let what = if frontal { "the bar" } else { "the bar's height" };
         notes.push(format!(
-            "hands hidden on {filled} of {} frames: the bar is taken an arm's length below the shoulders there",
+            "hands hidden on {filled} of {} frames: {what} is taken an arm's length below the shoulders there",
             t.n
         ));
     }
@@ -567,12 +650,11 @@ struct BarTrack {
 fn bar_track(
     input: &AnalysisInput,
     t: &Tracks,
-    wrist: &[Option<(f64, f64)>],
+    wx: Vec<f64>,
+    wy: Vec<f64>,
     side_view: bool,
     notes: &mut Vec<String>,
 ) -> BarTrack {
-    let wx: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.0)).collect();
-    let wy: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.1)).collect();
     let wrists_only = |wx: Vec<f64>, wy: Vec<f64>, cm_per_px: Option<f64>, plate_x: Option<Vec<f64>>| BarTrack {
         x: wx,
         y: wy,
@@ -633,6 +715,19 @@ fn bar_track(
         cm_per_px: Some(cm_per_px),
         plate_x: Some(px),
     }
+}
+
+/// Whether `pose` cannot be a deadlifter's: shoulders below the hips or feet above them
+/// ([`MAX_TRUNK_FROM_UPRIGHT_DEG`], [`MAX_LEGS_FROM_DOWN_DEG`]).
+fn upside_down(pose: &crate::pose::Pose) -> bool {
+    let mid = |a: usize, b: usize| {
+        let (p, q) = (pose.keypoints[a], pose.keypoints[b]);
+        (f64::from(p.x + q.x) / 2.0, f64::from(p.y + q.y) / 2.0)
+    };
+    let hip = mid(lm::LEFT_HIP, lm::RIGHT_HIP);
+    let ankle = mid(lm::LEFT_ANKLE, lm::RIGHT_ANKLE);
+    let legs_from_down = (ankle.0 - hip.0).abs().atan2(ankle.1 - hip.1).to_degrees();
+    f64::from(pose.trunk_from_vertical_deg()) > MAX_TRUNK_FROM_UPRIGHT_DEG || legs_from_down > MAX_LEGS_FROM_DOWN_DEG
 }
 
 /// Angle of a canonical vector, degrees in (-180, 180].

@@ -292,6 +292,12 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     let mut notes = Vec::new();
     let mut tracks = kinematics::Tracks::build(input, config, &mut notes)?;
     let view = view::estimate(&tracks, config);
+    let short_arms = tracks.drop_short_arms();
+    if short_arms > 0 {
+        notes.push(format!(
+            "{short_arms} wrist keypoints nearer the shoulder than a straight arm allows treated as hidden"
+        ));
+    }
     if let (View::Side, Some(near)) = (view.view, view.near_side) {
         let discs = kinematics::plate_discs(input, &tracks, near);
         let dropped = tracks.hide_behind_plate(&discs);

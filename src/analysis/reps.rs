@@ -16,8 +16,12 @@ use super::kinematics::{Body, Series, phase_between};
 use super::signal;
 use super::{LiftVariant, Phase};
 
-/// Percentiles of the bar height taken as its floor and top (robust to a stray sample).
-const RANGE_PERCENTILES: (f64, f64) = (1.0, 99.0);
+/// Percentiles of the bar height (short spikes removed, [`despiked`]) taken as its floor and top.
+/// Robust to a wrong stretch of up to a twentieth of the clip, such as a pose model's garbled
+/// skeleton for a third of a second at the start of a rendered clip, which at the 1st and 99th
+/// percentiles stretched the range until no rep reached its top. The bar spends far longer than
+/// that at the floor (set-up) and near the top (standing, lockout), so the levels do not move.
+const RANGE_PERCENTILES: (f64, f64) = (5.0, 95.0);
 
 /// Time near the floor (within the event tolerance) shorter than this between two reps makes the
 /// second one touch-and-go (calibrate: a bar slowing onto the floor and speeding off it spends
@@ -99,8 +103,9 @@ pub struct Detected {
 
 pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, notes: &mut Vec<String>) -> Detected {
     let h = &s.bar_h;
-    let lo = signal::percentile(h.iter().copied(), RANGE_PERCENTILES.0);
-    let hi = signal::percentile(h.iter().copied(), RANGE_PERCENTILES.1);
+    let steady = despiked(s);
+    let lo = signal::percentile(steady.iter().copied(), RANGE_PERCENTILES.0);
+    let hi = signal::percentile(steady.iter().copied(), RANGE_PERCENTILES.1);
     let range = hi - lo;
     let bar_down = lo + cfg.rep_low_frac * range;
     let fallback = if requested == LiftVariant::Auto {
@@ -153,7 +158,6 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         v => v,
     };
     let tol = cfg.event_tolerance_frac * range;
-    let steady = despiked(s);
     let mut reps = Vec::new();
     for i in 1..zones.len().saturating_sub(1) {
         let (prev, z, next) = (zones[i - 1], zones[i], zones[i + 1]);
@@ -178,20 +182,26 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         reps.push(rep);
     }
     // A clip that starts at the floor and ends at lockout (concentric only, as trimmed clips
-    // often are) has a trailing low-high pair and no complete rep. With a complete rep before it,
-    // the same pair is far more often the lifter letting go of the bar and standing up, which the
-    // wrists cannot tell apart, so it is only counted when it is the clip's only pull.
+    // often are), or ends with the bar on its way down before it reaches the floor (or with the
+    // lifter lost there), has a trailing low-high pair and no complete rep. With a complete rep
+    // before it, the same pair is far more often the lifter letting go of the bar and standing up,
+    // which the wrists cannot tell apart, so it is only counted when it is the clip's only pull.
     if variant == LiftVariant::Conventional && zones.len() >= 2 {
         let (prev, last) = (zones[zones.len() - 2], zones[zones.len() - 1]);
-        let to_end = h[last.last + 1..].iter().all(|v| v.is_nan());
-        if prev.kind == Kind::Low && last.kind == Kind::High && to_end {
+        if prev.kind == Kind::Low && last.kind == Kind::High {
             if reps.is_empty() {
                 if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
                     && !too_fast(s, &rep, notes)
                 {
                     rep.number = 1;
-                    notes.push("the clip ends at lockout: its last pull is counted without a set-down".into());
+                    let at_lockout = h[last.last + 1..].iter().all(|v| v.is_nan());
+                    notes.push(if at_lockout {
+                        "the clip ends at lockout: its last pull is counted without a set-down".into()
+                    } else {
+                        "the bar is last seen on its way down from lockout: the pull is counted without a set-down"
+                            .into()
+                    });
                     reps.push(rep);
                 }
             } else {

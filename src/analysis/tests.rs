@@ -804,6 +804,114 @@ fn a_pull_faster_than_any_deadlift_is_not_a_rep() {
     );
 }
 
+/// Frames of `clip` in `frames`, each pose edited by `edit`.
+fn edit_poses(clip: &mut synth::Clip, frames: std::ops::Range<usize>, edit: impl Fn(&mut crate::pose::Pose)) {
+    for frame in &mut clip.frames[frames] {
+        if let Some(pose) = frame.pose.as_mut() {
+            edit(pose);
+        }
+    }
+}
+
+/// A pose model that loses the lifter can return a skeleton upside down (seen on rendered clips:
+/// shoulders below the hips, feet above them). Read as the bar, its wrists land far below the
+/// floor and stretch the bar's range until no rep reaches it; such frames are no pose.
+#[test]
+fn upside_down_poses_are_treated_as_no_pose() {
+    let spec = Spec::default();
+    let mut clip = synth::generate(&spec);
+    // The whole skeleton turned about the feet for the first second (standing, before the set-up).
+    let second = clip.fps as usize;
+    edit_poses(&mut clip, 0..second, |pose| {
+        let ankle_y = pose.keypoints[lm::LEFT_ANKLE].y;
+        for k in pose.keypoints.iter_mut() {
+            k.y = 2.0 * ankle_y - k.y;
+        }
+    });
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
+    assert!(a.notes.iter().any(|n| n.contains("upside down")), "{:?}", a.notes);
+    assert!(a.frames[..second].iter().all(|f| f.bar_y_px.is_none()));
+}
+
+/// Behind the plate at lockout BlazePose often guesses the hand near the shoulder. The arms hang
+/// straight in a deadlift, so such a wrist is dropped and the bar's height taken an arm's length
+/// below the shoulders; a hand hidden outright is filled the same way. Either way the rep keeps
+/// its top, read where the bar really is.
+#[test]
+fn a_hand_guessed_or_hidden_at_lockout_leaves_the_bar_an_arms_length_below_the_shoulders() {
+    let spec = Spec::default();
+    let clean = run(&spec);
+    assert_eq!(clean.reps.len(), 3);
+    let rep1 = &clean.reps[0];
+    let hold = rep1.lockout.map(|e| e.frame).expect("lockout")..rep1.descent_start.map(|e| e.frame).expect("descent");
+    assert!(hold.len() >= 5, "{hold:?}");
+    let wrists = [lm::LEFT_WRIST, lm::RIGHT_WRIST];
+    let cases: [(&str, Box<dyn Fn(&mut crate::pose::Pose)>); 2] = [
+        (
+            "guessed near the shoulder",
+            Box::new(move |pose: &mut crate::pose::Pose| {
+                for (w, s) in wrists.into_iter().zip([lm::LEFT_SHOULDER, lm::RIGHT_SHOULDER]) {
+                    let shoulder = pose.keypoints[s];
+                    let wrist = &mut pose.keypoints[w];
+                    wrist.x = shoulder.x + 0.3 * (wrist.x - shoulder.x);
+                    wrist.y = shoulder.y + 0.3 * (wrist.y - shoulder.y);
+                }
+            }),
+        ),
+        (
+            "hidden",
+            Box::new(move |pose: &mut crate::pose::Pose| {
+                for w in wrists {
+                    pose.keypoints[w].visibility = 0.0;
+                }
+            }),
+        ),
+    ];
+    for (kind, edit) in cases {
+        let mut clip = synth::generate(&spec);
+        // A little beyond the hold on both sides, longer than the gap filling bridges.
+        let around = hold.start - 8..hold.end + 8;
+        edit_poses(&mut clip, around.clone(), |p| edit(p));
+        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        assert_eq!(a.reps.len(), 3, "{kind}: {:?}", a.notes);
+        let leg = clean.leg_length_px.expect("leg length");
+        for f in around {
+            let (got, want) = (a.frames[f].bar_y_px, clean.frames[f].bar_y_px);
+            let (Some(got), Some(want)) = (got, want) else {
+                panic!("{kind}: no bar on frame {f}");
+            };
+            assert!((got - want).abs() < 0.05 * leg, "{kind}: frame {f}: bar at {got}, really {want}");
+        }
+    }
+}
+
+/// A clip that ends, or loses the lifter, while the bar is on its way down from its only pull
+/// counts that pull, without a set-down.
+#[test]
+fn the_only_pull_counts_when_the_bar_is_lost_on_its_way_down() {
+    let spec = Spec {
+        reps: 1,
+        ..Spec::default()
+    };
+    let clean = run(&spec);
+    assert_eq!(clean.reps.len(), 1);
+    let rep = &clean.reps[0];
+    let (down, set_down) = (
+        rep.descent_start.map(|e| e.frame).expect("descent"),
+        rep.set_down.map(|e| e.frame).expect("set-down"),
+    );
+    let mut clip = synth::generate(&spec);
+    // The lifter is lost halfway down and never found again.
+    for frame in &mut clip.frames[(down + set_down) / 2..] {
+        frame.pose = None;
+    }
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert_eq!(a.reps.len(), 1, "{:?}", a.notes);
+    assert!(a.reps[0].set_down.is_none());
+    assert!(a.notes.iter().any(|n| n.contains("on its way down")), "{:?}", a.notes);
+}
+
 /// Where the plate hides the hip at lockout, an incomplete lockout is read from the back outline
 /// (the trunk still leaning forward at its most upright); an upright outline, or none, leaves the
 /// rep not assessable rather than passed or guessed.
