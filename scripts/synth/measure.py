@@ -195,7 +195,10 @@ def analysed_side_pulls(dirs):
 def lockout(dirs):
     print("clip rep source trunk_most_back body_most_back labels")
     for mp4, gt, side in side_pulls(dirs):
-        pred = [f["keypoints"] for f in predicted(mp4)]
+        frames = predicted(mp4)
+        if frames is None:
+            continue
+        pred = [f["keypoints"] for f in frames]
         truth = [f["blazepose33"] for f in gt["frames"]]
         fps = gt["video"]["fps"]
         for rep in gt["reps"]:
@@ -220,6 +223,8 @@ def wrists(dirs):
     print("clip rep largest_pred_wrist_off_bar_px largest_gt_wrist_off_bar_px")
     for mp4, gt, side in side_clips(dirs):
         pred = predicted(mp4)
+        if pred is None:
+            continue
         wrist = side.names[side.near + "_wrist"]
         for rep in gt["reps"]:
             a = rep["setup_frame"] or 0
@@ -239,7 +244,10 @@ def wrists(dirs):
 def head(dirs):
     print("clip rep face_gt face_pred neck_gt neck_pred labels")
     for mp4, gt, side in side_clips(dirs):
-        pred = [f["keypoints"] for f in predicted(mp4)]
+        frames = predicted(mp4)
+        if frames is None:
+            continue
+        pred = [f["keypoints"] for f in frames]
         for rep in gt["reps"]:
             if rep.get("liftoff_frame") is None:
                 continue
@@ -308,7 +316,10 @@ def lockout_legs(dirs):
     """Thigh and shin lengths at lockout against the clip's, per detected conventional rep."""
     print("clip rep thigh shin lockout_hip lockout_knee found true_knee labels")
     for mp4, gt, side, a in analysed_side_pulls(dirs):
-        frames = [f["keypoints"] for f in predicted(mp4)]
+        frames = predicted(mp4)
+        if frames is None:
+            continue
+        frames = [f["keypoints"] for f in frames]
         # The renderer's near side for both the lengths and the true knee angle.
         names, near = side.names, side.near
 
