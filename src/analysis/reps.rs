@@ -189,13 +189,13 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
     if variant == LiftVariant::Conventional && zones.len() >= 2 {
         let (prev, last) = (zones[zones.len() - 2], zones[zones.len() - 1]);
         if prev.kind == Kind::Low && last.kind == Kind::High {
+            let at_lockout = h[last.last + 1..].iter().all(|v| v.is_nan());
             if reps.is_empty() {
                 if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
                     && !too_fast(s, &rep, notes)
                 {
                     rep.number = 1;
-                    let at_lockout = h[last.last + 1..].iter().all(|v| v.is_nan());
                     notes.push(if at_lockout {
                         "the clip ends at lockout: its last pull is counted without a set-down".into()
                     } else {
@@ -204,10 +204,16 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
                     });
                     reps.push(rep);
                 }
-            } else {
+            } else if at_lockout {
                 notes.push(
                     "the clip ends standing after the bar was set down: taken as standing up without the bar \
                      (the hands alone cannot tell it from a last rep that ends the clip at lockout)"
+                        .into(),
+                );
+            } else {
+                notes.push(
+                    "the bar rises after the last rep and is last seen on its way down, short of the floor: not \
+                     counted (the hands alone cannot tell it from standing up without the bar and bending again)"
                         .into(),
                 );
             }
