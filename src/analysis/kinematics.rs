@@ -371,6 +371,10 @@ pub struct Body {
     pub leg_px: Option<f64>,
     /// Mid-foot (between heel and toe of the near foot), frame pixels; robust over the clip.
     pub midfoot: Option<(f64, f64)>,
+    /// Height (up positive, pixels) of the near knee standing, shin vertical ([`knee_top_height`]).
+    /// Stands in for the knee where the plate hides it, for the knee pass (the shins are close to
+    /// vertical as the bar passes the knees).
+    pub knee_top_h: Option<f64>,
     pub bar_x: Vec<f64>,
     pub bar_y: Vec<f64>,
     pub bar_source: BarSource,
@@ -436,6 +440,7 @@ impl Body {
                 signal::median(pts.iter().map(|p| p.1)),
             ))
         });
+        let knee_top_h = near.and_then(|side| knee_top_height(t, side, cfg.midfoot_min_visibility));
         // Side views: the near hand, or the far one where the near one is hidden (both grip the
         // bar, which points at the camera, so they project to nearly the same place).
         let wrist: Vec<Option<(f64, f64)>> = (0..t.n)
@@ -456,6 +461,7 @@ impl Body {
             near,
             leg_px,
             midfoot,
+            knee_top_h,
             bar_x: bar.x,
             bar_y: bar.y,
             bar_source: bar.source,
@@ -526,6 +532,23 @@ fn fill_hidden_hands(
             t.n
         ));
     }
+}
+
+/// Fewest frames with the knee confidently seen for [`knee_top_height`].
+const KNEE_TOP_MIN_FRAMES: usize = 10;
+
+/// See [`Body::knee_top_h`]: a high percentile of the near knee's height over the frames where it
+/// is confidently seen, which is its height standing (before the set-up, at lockout), straight
+/// legs over the ankle. The plate hides it at the knee pass but seldom while the lifter stands
+/// behind a bar on the floor.
+fn knee_top_height(t: &Tracks, side: BodySide, min_visibility: f64) -> Option<f64> {
+    let k = Joint::Knee.index(side);
+    let heights: Vec<f64> = (0..t.n)
+        .filter(|&f| t.vis[k][f] >= min_visibility)
+        .filter_map(|f| Some(-t.pre_at(k, f)?.1))
+        .collect();
+    (heights.len() >= KNEE_TOP_MIN_FRAMES)
+        .then(|| signal::percentile(heights.iter().copied(), SEGMENT_LENGTH_PERCENTILE))
 }
 
 /// Mean position of `joint` over `sides` on frame `f` (missing if any side is missing, so the
@@ -792,6 +815,8 @@ pub struct Series {
     pub hip_h: Vec<f64>,
     pub shoulder_h: Vec<f64>,
     pub knee_h: Vec<f64>,
+    /// [`Body::knee_top_h`], `NaN` when unknown: the knee's height where the knee is hidden.
+    pub knee_top_h: f64,
     pub speed: Vec<f64>,
     /// Cleaned bends of the back outline's halves (Hampel, gap fill, zero-phase low-pass at
     /// [`Config::back_cutoff_hz`]).
@@ -851,6 +876,7 @@ impl Series {
             hip_h: nan(),
             shoulder_h: nan(),
             knee_h: nan(),
+            knee_top_h: body.knee_top_h.unwrap_or(f64::NAN),
             speed: nan(),
             upper_back: nan(),
             lower_back: nan(),

@@ -912,6 +912,32 @@ fn the_only_pull_counts_when_the_bar_is_lost_on_its_way_down() {
     assert!(a.notes.iter().any(|n| n.contains("on its way down")), "{:?}", a.notes);
 }
 
+/// Where the plate hides the near knee through the pull, the knee pass is placed at the knee's
+/// height standing (shins vertical), from the frames where it is seen.
+#[test]
+fn knee_pass_is_found_with_the_knees_hidden_through_the_pull() {
+    let spec = Spec::default();
+    let open = run(&spec);
+    assert_eq!(open.reps.len(), 3);
+    let mut clip = synth::generate(&spec);
+    for rep in &open.reps {
+        let pull = rep.lift_off.map(|e| e.frame).expect("lift-off")..rep.lockout.map(|e| e.frame).expect("lockout") + 1;
+        edit_poses(&mut clip, pull, |pose| {
+            for knee in [lm::LEFT_KNEE, lm::RIGHT_KNEE] {
+                pose.keypoints[knee].visibility = 0.0;
+            }
+        });
+    }
+    let hidden = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert_eq!(hidden.reps.len(), 3);
+    for (n, (seen, behind)) in open.reps.iter().zip(&hidden.reps).enumerate() {
+        let seen = seen.knee_pass.map(|e| e.frame).expect("knee pass with the knees seen");
+        let behind = behind.knee_pass.map(|e| e.frame);
+        // Within 4 frames (0.13 s) of where the visible knee puts it.
+        assert!(behind.is_some_and(|b| b.abs_diff(seen) <= 4), "rep {}: {behind:?} against {seen}", n + 1);
+    }
+}
+
 /// Where the plate hides the hip at lockout, an incomplete lockout is read from the back outline
 /// (the trunk still leaning forward at its most upright); an upright outline, or none, leaves the
 /// rep not assessable rather than passed or guessed.
