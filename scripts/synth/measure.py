@@ -116,6 +116,12 @@ def predicted(mp4):
         return json.load(open(out))["frames"]
 
 
+def predicted_keypoints(mp4):
+    """Per frame, liftcheck's keypoints (or None without a pose); None when it could not run."""
+    frames = predicted(mp4)
+    return None if frames is None else [f["keypoints"] for f in frames]
+
+
 def analysis(mp4):
     """liftcheck's JSON report for `mp4`, or None when liftcheck could not analyse it."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -195,10 +201,9 @@ def analysed_side_pulls(dirs):
 def lockout(dirs):
     print("clip rep source trunk_most_back body_most_back labels")
     for mp4, gt, side in side_pulls(dirs):
-        frames = predicted(mp4)
-        if frames is None:
+        pred = predicted_keypoints(mp4)
+        if pred is None:
             continue
-        pred = [f["keypoints"] for f in frames]
         truth = [f["blazepose33"] for f in gt["frames"]]
         fps = gt["video"]["fps"]
         for rep in gt["reps"]:
@@ -244,10 +249,9 @@ def wrists(dirs):
 def head(dirs):
     print("clip rep face_gt face_pred neck_gt neck_pred labels")
     for mp4, gt, side in side_clips(dirs):
-        frames = predicted(mp4)
-        if frames is None:
+        pred = predicted_keypoints(mp4)
+        if pred is None:
             continue
-        pred = [f["keypoints"] for f in frames]
         for rep in gt["reps"]:
             if rep.get("liftoff_frame") is None:
                 continue
@@ -316,10 +320,9 @@ def lockout_legs(dirs):
     """Thigh and shin lengths at lockout against the clip's, per detected conventional rep."""
     print("clip rep thigh shin lockout_hip lockout_knee found true_knee labels")
     for mp4, gt, side, a in analysed_side_pulls(dirs):
-        frames = predicted(mp4)
+        frames = predicted_keypoints(mp4)
         if frames is None:
             continue
-        frames = [f["keypoints"] for f in frames]
         # The renderer's near side for both the lengths and the true knee angle.
         names, near = side.names, side.near
 
@@ -592,10 +595,11 @@ def sanity(dirs):
         frames = predicted(mp4)
         if frames is None:
             continue
-        in_rep = [False] * len(gt["frames"])
+        n = min(len(frames), len(gt["frames"]))
+        in_rep = [False] * n
         for rep in gt["reps"]:
-            first = rep.get("setup_frame") or rep.get("liftoff_frame") or rep["lockout_frame"]
-            last = rep.get("setdown_frame") or len(in_rep) - 1
+            first = next(rep[k] for k in ("setup_frame", "liftoff_frame", "lockout_frame") if rep.get(k) is not None)
+            last = rep["setdown_frame"] if rep.get("setdown_frame") is not None else n - 1
             for f in range(first, min(last, len(in_rep) - 1) + 1):
                 in_rep[f] = True
         for f, frame in enumerate(gt["frames"]):
@@ -605,15 +609,15 @@ def sanity(dirs):
             if frame["keypoints"]:
                 trunk, legs = trunk_and_legs(frame["keypoints"])
                 flagged_trunk += trunk > 120
-                flagged_legs += legs > 90
-                if trunk > 120 or legs > 90:
+                flagged_legs += legs >= 90
+                if trunk > 120 or legs >= 90:
                     clips_flagged.add(mp4)
         for shoulder, wrist in ((11, 15), (12, 16)):
             truth = [math.dist(fr["blazepose33"][shoulder][:2], fr["blazepose33"][wrist][:2]) for fr in gt["frames"]]
             arm = p90(truth)
-            true_ratios += [d / arm for f, d in enumerate(truth) if in_rep[f]]
+            true_ratios += [d / arm for f, d in enumerate(truth[:n]) if in_rep[f]]
             seen = [(f, math.dist(fr["keypoints"][shoulder][:2], fr["keypoints"][wrist][:2]))
-                    for f, fr in enumerate(frames)
+                    for f, fr in enumerate(frames[:n])
                     if fr["keypoints"] and fr["keypoints"][shoulder][3] >= 0.3 and fr["keypoints"][wrist][3] >= 0.3]
             pred_arm = p90([d for _, d in seen])
             for f, d in seen:
@@ -621,8 +625,10 @@ def sanity(dirs):
                     error = math.dist(frames[f]["keypoints"][wrist][:2], gt["frames"][f]["blazepose33"][wrist][:2])
                     pred.append((d / pred_arm, error / arm))
     print(f"trunk from upright: true at most {true_trunk:.1f}; predicted past 120 on {flagged_trunk} frames")
-    print(f"hip-to-ankle from straight down: true at most {true_legs:.1f}; predicted past 90 on {flagged_legs} frames")
+    print(f"hip-to-ankle from straight down: true at most {true_legs:.1f}; predicted at 90 or past on {flagged_legs} frames")
     print(f"clips with such poses: {len(clips_flagged)}")
+    if not true_ratios:
+        sys.exit("no rep frames with ground truth in these folders")
     true_ratios.sort()
     print(f"true arm (shoulder to wrist) over its length during reps: least {true_ratios[0]:.2f}, "
           f"1st percentile {true_ratios[len(true_ratios) // 100]:.2f} ({len(true_ratios)} samples)")

@@ -150,7 +150,7 @@ impl Tracks {
         let mut vis = vec![vec![0.0; n]; k];
         let mut pre_x = vec![Vec::new(); k];
         let mut pre_y = vec![Vec::new(); k];
-        let upside_down: Vec<bool> = input.frames.iter().map(|f| f.pose.as_ref().is_some_and(upside_down)).collect();
+        let upside_down: Vec<bool> = input.frames.iter().map(|f| f.pose.as_ref().is_some_and(no_deadlift_pose)).collect();
         let dropped = upside_down.iter().filter(|&&u| u).count();
         if dropped > 0 {
             notes.push(format!(
@@ -234,26 +234,33 @@ impl Tracks {
     pub fn hide_behind_plate(&mut self, discs: &[Option<Disc>]) -> usize {
         let mut dropped = 0;
         for &i in &PLATE_HIDES {
-            let mut changed = false;
-            for (f, disc) in discs.iter().enumerate().take(self.n) {
-                let Some(d) = disc else { continue };
-                let (x, y) = (self.pre_x[i][f], self.pre_y[i][f]);
-                if x.is_nan() || y.is_nan() {
-                    continue;
-                }
-                if (x - d.x).hypot(y - d.y) < d.r {
-                    self.pre_x[i][f] = f64::NAN;
-                    self.pre_y[i][f] = f64::NAN;
-                    changed = true;
-                    dropped += 1;
-                }
-            }
-            if changed {
-                self.x[i] = signal::clean(&self.pre_x[i], &self.params);
-                self.y[i] = signal::clean(&self.pre_y[i], &self.params);
-            }
+            let inside: Vec<usize> = discs
+                .iter()
+                .enumerate()
+                .take(self.n)
+                .filter_map(|(f, disc)| {
+                    let d = disc.as_ref()?;
+                    let (x, y) = self.pre_at(i, f)?;
+                    ((x - d.x).hypot(y - d.y) < d.r).then_some(f)
+                })
+                .collect();
+            dropped += self.drop_samples(i, &inside);
         }
         dropped
+    }
+
+    /// Drops landmark `i`'s uncleaned samples on `frames` and re-cleans its track when any went;
+    /// returns how many.
+    fn drop_samples(&mut self, i: usize, frames: &[usize]) -> usize {
+        for &f in frames {
+            self.pre_x[i][f] = f64::NAN;
+            self.pre_y[i][f] = f64::NAN;
+        }
+        if !frames.is_empty() {
+            self.x[i] = signal::clean(&self.pre_x[i], &self.params);
+            self.y[i] = signal::clean(&self.pre_y[i], &self.params);
+        }
+        frames.len()
     }
 
     /// Drops wrist samples closer to their shoulder than [`STRAIGHT_ARM_MIN_FRAC`] of the arm's
@@ -274,15 +281,7 @@ impl Tracks {
             let short: Vec<usize> = (0..self.n)
                 .filter(|&f| arm(f).is_some_and(|a| a < STRAIGHT_ARM_MIN_FRAC * length))
                 .collect();
-            for &f in &short {
-                self.pre_x[w][f] = f64::NAN;
-                self.pre_y[w][f] = f64::NAN;
-            }
-            if !short.is_empty() {
-                self.x[w] = signal::clean(&self.pre_x[w], &self.params);
-                self.y[w] = signal::clean(&self.pre_y[w], &self.params);
-                dropped += short.len();
-            }
+            dropped += self.drop_samples(w, &short);
         }
         dropped
     }
@@ -440,7 +439,7 @@ impl Body {
                 signal::median(pts.iter().map(|p| p.1)),
             ))
         });
-        let knee_top_h = near.and_then(|side| knee_top_height(t, side, cfg.midfoot_min_visibility));
+        let knee_top_h = near.and_then(|side| knee_top_height(t, side));
         // Side views: the near hand, or the far one where the near one is hidden (both grip the
         // bar, which points at the camera, so they project to nearly the same place).
         let wrist: Vec<Option<(f64, f64)>> = (0..t.n)
@@ -537,14 +536,19 @@ fn fill_hidden_hands(
 /// Fewest frames with the knee confidently seen for [`knee_top_height`].
 const KNEE_TOP_MIN_FRAMES: usize = 10;
 
+/// Least visibility of a knee keypoint that counts as confidently seen for [`knee_top_height`]
+/// (BlazePose's guesses behind a plate mostly read lower; the same bar as the mid-foot's heel and
+/// toe, `midfoot_min_visibility`, kept separate so tuning one leaves the other).
+const KNEE_TOP_MIN_VISIBILITY: f64 = 0.5;
+
 /// See [`Body::knee_top_h`]: a high percentile of the near knee's height over the frames where it
 /// is confidently seen, which is its height standing (before the set-up, at lockout), straight
 /// legs over the ankle. The plate hides it at the knee pass but seldom while the lifter stands
 /// behind a bar on the floor.
-fn knee_top_height(t: &Tracks, side: BodySide, min_visibility: f64) -> Option<f64> {
+fn knee_top_height(t: &Tracks, side: BodySide) -> Option<f64> {
     let k = Joint::Knee.index(side);
     let heights: Vec<f64> = (0..t.n)
-        .filter(|&f| t.vis[k][f] >= min_visibility)
+        .filter(|&f| t.vis[k][f] >= KNEE_TOP_MIN_VISIBILITY)
         .filter_map(|f| Some(-t.pre_at(k, f)?.1))
         .collect();
     (heights.len() >= KNEE_TOP_MIN_FRAMES)
@@ -740,17 +744,13 @@ fn bar_track(
     }
 }
 
-/// Whether `pose` cannot be a deadlifter's: shoulders below the hips or feet above them
-/// ([`MAX_TRUNK_FROM_UPRIGHT_DEG`], [`MAX_LEGS_FROM_DOWN_DEG`]).
-fn upside_down(pose: &crate::pose::Pose) -> bool {
-    let mid = |a: usize, b: usize| {
-        let (p, q) = (pose.keypoints[a], pose.keypoints[b]);
-        (f64::from(p.x + q.x) / 2.0, f64::from(p.y + q.y) / 2.0)
-    };
-    let hip = mid(lm::LEFT_HIP, lm::RIGHT_HIP);
-    let ankle = mid(lm::LEFT_ANKLE, lm::RIGHT_ANKLE);
-    let legs_from_down = (ankle.0 - hip.0).abs().atan2(ankle.1 - hip.1).to_degrees();
-    f64::from(pose.trunk_from_vertical_deg()) > MAX_TRUNK_FROM_UPRIGHT_DEG || legs_from_down > MAX_LEGS_FROM_DOWN_DEG
+/// Whether `pose` cannot be a deadlifter's: shoulders below the hips or feet level with or above
+/// them ([`MAX_TRUNK_FROM_UPRIGHT_DEG`], [`MAX_LEGS_FROM_DOWN_DEG`]). The pose stage already
+/// retries a skeleton that lands upside down with its region turned over
+/// (`pose::blazepose`); this catches what the retry leaves.
+fn no_deadlift_pose(pose: &crate::pose::Pose) -> bool {
+    f64::from(pose.trunk_from_vertical_deg()) > MAX_TRUNK_FROM_UPRIGHT_DEG
+        || f64::from(pose.legs_from_down_deg()) >= MAX_LEGS_FROM_DOWN_DEG
 }
 
 /// Angle of a canonical vector, degrees in (-180, 180].
@@ -815,8 +815,8 @@ pub struct Series {
     pub hip_h: Vec<f64>,
     pub shoulder_h: Vec<f64>,
     pub knee_h: Vec<f64>,
-    /// [`Body::knee_top_h`], `NaN` when unknown: the knee's height where the knee is hidden.
-    pub knee_top_h: f64,
+    /// [`Body::knee_top_h`]: the knee's height where the knee is hidden.
+    pub knee_top_h: Option<f64>,
     pub speed: Vec<f64>,
     /// Cleaned bends of the back outline's halves (Hampel, gap fill, zero-phase low-pass at
     /// [`Config::back_cutoff_hz`]).
@@ -876,7 +876,7 @@ impl Series {
             hip_h: nan(),
             shoulder_h: nan(),
             knee_h: nan(),
-            knee_top_h: body.knee_top_h.unwrap_or(f64::NAN),
+            knee_top_h: body.knee_top_h,
             speed: nan(),
             upper_back: nan(),
             lower_back: nan(),

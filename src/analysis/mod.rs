@@ -295,7 +295,8 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     let short_arms = tracks.drop_short_arms();
     if short_arms > 0 {
         notes.push(format!(
-            "{short_arms} wrist keypoints nearer the shoulder than a straight arm allows treated as hidden"
+            "{short_arms} wrist keypoint{} nearer the shoulder than a straight arm allows treated as hidden",
+            if short_arms == 1 { "" } else { "s" }
         ));
     }
     if let (View::Side, Some(near)) = (view.view, view.near_side) {

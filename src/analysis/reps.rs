@@ -7,9 +7,10 @@
 //! letting go of the bar are one-sided and never count. A Romanian deadlift rep is a low zone
 //! with a high zone on both sides (standing, bottom, standing).
 //!
-//! A clip that starts at the floor and ends at lockout counts its pull when it is the clip's only
-//! one. Known limit: after a complete rep, a clip that ends at lockout loses that last rep, because
-//! releasing the bar and standing up looks the same to the wrists.
+//! A clip that starts at the floor and ends at lockout, or whose bar is last seen on its way down
+//! from lockout, counts that pull when it is the clip's only one. Known limit: after a complete
+//! rep, a clip that ends at lockout loses that last rep, because releasing the bar and standing up
+//! looks the same to the wrists.
 
 use super::config::Config;
 use super::kinematics::{Body, Series, phase_between};
@@ -17,10 +18,12 @@ use super::signal;
 use super::{LiftVariant, Phase};
 
 /// Percentiles of the bar height (short spikes removed, [`despiked`]) taken as its floor and top.
-/// Robust to a wrong stretch of up to a twentieth of the clip, such as a pose model's garbled
-/// skeleton for a third of a second at the start of a rendered clip, which at the 1st and 99th
-/// percentiles stretched the range until no rep reached its top. The bar spends far longer than
-/// that at the floor (set-up) and near the top (standing, lockout), so the levels do not move.
+/// Robust to a wrong stretch of up to a twentieth of the frames where the bar is seen, such as a
+/// pose model's garbled skeleton for a third of a second at the start of a rendered clip, which
+/// at the 1st and 99th percentiles stretched the range until no rep reached its top. The cost: a
+/// floor or top the bar touches on fewer frames than that (a Romanian deadlift's brief bottom, a
+/// touch-and-go set without a set-up pause) reads a little inside its true level, which the
+/// hysteresis levels (`rep_low_frac`, `rep_high_frac`, well inside the range) absorb.
 const RANGE_PERCENTILES: (f64, f64) = (5.0, 95.0);
 
 /// Time near the floor (within the event tolerance) shorter than this between two reps makes the
@@ -212,8 +215,8 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
                 );
             } else {
                 notes.push(
-                    "the bar rises after the last rep and is last seen on its way down, short of the floor: not \
-                     counted (the hands alone cannot tell it from standing up without the bar and bending again)"
+                    "the hands rise after the last rep and are last seen short of the floor: not counted (the \
+                     hands alone cannot tell a pull from standing up without the bar)"
                         .into(),
                 );
             }
@@ -393,7 +396,7 @@ fn highest(h: &[f64], from: usize, to: usize) -> Option<(usize, f64)> {
 /// where it is seen, else its height with the shin vertical ([`Series::knee_top_h`]; the plate
 /// hides the near knee for much of the pull in most side views).
 fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
-    let knee = |f: usize| if s.knee_h[f].is_nan() { s.knee_top_h } else { s.knee_h[f] };
+    let knee = |f: usize| if s.knee_h[f].is_nan() { s.knee_top_h.unwrap_or(f64::NAN) } else { s.knee_h[f] };
     let below = |f: usize| s.bar_h[f] < knee(f);
     // Only a bar that starts below the knee can pass it.
     if knee(from).is_nan() || s.bar_h[from].is_nan() || !below(from) {
@@ -432,7 +435,8 @@ fn conventional_rep(s: &Series, steady: &[f64], prev: Zone, z: Zone, next: Zone,
     })
 }
 
-/// A pull from the floor that ends the clip at lockout: no descent or set-down.
+/// A pull from the floor with no set-down after it: the clip ends at lockout, or the bar is last
+/// seen on its way down.
 fn trailing_rep(s: &Series, steady: &[f64], prev: Zone, z: Zone, tol: f64) -> Option<RawRep> {
     let (floor_at, floor) = extreme(steady, z.first, prev.first, -1.0, tol)?;
     let lift_off = edge(&s.bar_h, z.first, floor_at, floor, tol);

@@ -820,14 +820,23 @@ fn edit_poses(clip: &mut synth::Clip, frames: std::ops::Range<usize>, edit: impl
 fn upside_down_poses_are_treated_as_no_pose() {
     let spec = Spec::default();
     let mut clip = synth::generate(&spec);
-    // The whole skeleton turned about the feet for the first second (standing, before the set-up).
+    // The whole skeleton turned half a turn about the hips for the first second (standing, before
+    // the set-up), staying in the frame: feet up, head down, hands above the hips.
     let second = clip.fps as usize;
     edit_poses(&mut clip, 0..second, |pose| {
-        let ankle_y = pose.keypoints[lm::LEFT_ANKLE].y;
+        let (hx, hy) = (pose.keypoints[lm::LEFT_HIP].x, pose.keypoints[lm::LEFT_HIP].y);
         for k in pose.keypoints.iter_mut() {
-            k.y = 2.0 * ankle_y - k.y;
+            k.x = 2.0 * hx - k.x;
+            k.y = 2.0 * hy - k.y;
         }
     });
+    assert!(
+        clip.frames[..second]
+            .iter()
+            .filter_map(|f| f.pose.as_ref())
+            .all(|p| p.keypoints.iter().all(|k| (0.0..clip.height as f32).contains(&k.y))),
+        "the turned skeleton should stay in the frame"
+    );
     let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
     assert!(a.notes.iter().any(|n| n.contains("upside down")), "{:?}", a.notes);

@@ -186,12 +186,8 @@ const UPSIDE_DOWN_MARGIN_TORSOS: f32 = 0.5;
 fn upside_down(pose: &Pose) -> bool {
     use super::landmark as lm;
     let y = |i: usize| pose.keypoints[i].y;
-    let mid = |a: usize, b: usize| {
-        let (p, q) = (&pose.keypoints[a], &pose.keypoints[b]);
-        ((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
-    };
-    let hips = mid(lm::LEFT_HIP, lm::RIGHT_HIP);
-    let shoulders = mid(lm::LEFT_SHOULDER, lm::RIGHT_SHOULDER);
+    let hips = pose.midpoint(lm::LEFT_HIP, lm::RIGHT_HIP);
+    let shoulders = pose.midpoint(lm::LEFT_SHOULDER, lm::RIGHT_SHOULDER);
     let torso = (shoulders.0 - hips.0).hypot(shoulders.1 - hips.1);
     let margin = UPSIDE_DOWN_MARGIN_TORSOS * torso;
     let lowest_ankle_y = y(lm::LEFT_ANKLE).max(y(lm::RIGHT_ANKLE));

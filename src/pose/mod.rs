@@ -110,18 +110,26 @@ pub struct Pose {
 }
 
 impl Pose {
+    /// Midpoint of landmarks `a` and `b`, frame pixels.
+    fn midpoint(&self, a: usize, b: usize) -> (f32, f32) {
+        let (p, q) = (self.keypoints[a], self.keypoints[b]);
+        ((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
+    }
+
     /// Angle of the line from the hips' midpoint to the shoulders' midpoint away from vertical,
     /// degrees (0 upright, 90 horizontal), either facing.
     pub fn trunk_from_vertical_deg(&self) -> f32 {
-        let mid = |a: usize, b: usize| {
-            let (p, q) = (self.keypoints[a], self.keypoints[b]);
-            ((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
-        };
-        let (shoulder, hip) = (
-            mid(landmark::LEFT_SHOULDER, landmark::RIGHT_SHOULDER),
-            mid(landmark::LEFT_HIP, landmark::RIGHT_HIP),
-        );
+        let shoulder = self.midpoint(landmark::LEFT_SHOULDER, landmark::RIGHT_SHOULDER);
+        let hip = self.midpoint(landmark::LEFT_HIP, landmark::RIGHT_HIP);
         (shoulder.0 - hip.0).abs().atan2(hip.1 - shoulder.1).to_degrees()
+    }
+
+    /// Angle of the line from the hips' midpoint to the ankles' midpoint away from straight down,
+    /// degrees (0 standing, 90 ankles level with the hips), either facing.
+    pub fn legs_from_down_deg(&self) -> f32 {
+        let hip = self.midpoint(landmark::LEFT_HIP, landmark::RIGHT_HIP);
+        let ankle = self.midpoint(landmark::LEFT_ANKLE, landmark::RIGHT_ANKLE);
+        (ankle.0 - hip.0).abs().atan2(ankle.1 - hip.1).to_degrees()
     }
 
     /// Mean visibility over [`landmark::KEY_JOINTS`].
