@@ -1619,7 +1619,8 @@ mod tests {
         let passed = || Ok(None);
         let unread = || Err(String::from("hidden"));
         // (what the other back rule gave, what the head rule gave, whether the head's verdict stays)
-        let cases: [(&str, CheckId, Measured<Option<Finding>>, Measured<Option<Finding>>, bool); 5] = [
+        type Case = (&'static str, CheckId, Measured<Option<Finding>>, Measured<Option<Finding>>, bool);
+        let cases: [Case; 5] = [
             ("straight back, head fault", UpperBack, passed(), found(Head), true),
             ("rounded upper back, head fault", UpperBack, found(UpperBack), found(Head), false),
             ("rounded at the RDL's bottom, head fault", RdlBack, found(RdlBack), found(Head), false),

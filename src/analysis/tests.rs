@@ -856,7 +856,8 @@ fn a_hand_guessed_or_hidden_at_lockout_leaves_the_bar_an_arms_length_below_the_s
     let hold = rep1.lockout.map(|e| e.frame).expect("lockout")..rep1.descent_start.map(|e| e.frame).expect("descent");
     assert!(hold.len() >= 5, "{hold:?}");
     let wrists = [lm::LEFT_WRIST, lm::RIGHT_WRIST];
-    let cases: [(&str, Box<dyn Fn(&mut crate::pose::Pose)>); 2] = [
+    type PoseEdit = Box<dyn Fn(&mut crate::pose::Pose)>;
+    let cases: [(&str, PoseEdit); 2] = [
         (
             "guessed near the shoulder",
             Box::new(move |pose: &mut crate::pose::Pose| {
