@@ -453,7 +453,9 @@ impl Body {
         let mut wx: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.0)).collect();
         let mut wy: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.1)).collect();
         let frontal = matches!(view.view, View::Front | View::Rear);
-        fill_hidden_hands(t, &sides, &mut wx, &mut wy, frontal, notes);
+        if frontal || view.view == View::Side {
+            fill_hidden_hands(t, &sides, &mut wx, &mut wy, frontal, notes);
+        }
         let bar = bar_track(input, t, wx, wy, view.view == View::Side, notes);
         Body {
             facing,
@@ -490,9 +492,11 @@ const MIN_HAND_OFFSETS: usize = 5;
 /// Front and rear views (`frontal`) take the horizontal position the same way: the body hides the
 /// hands on many frames (from behind, most of the pull: on rendered rear views BlazePose gives the
 /// wrists a visibility of 0.02-0.2 from set-up to lockout, so they are gated out and no rep could
-/// be found). Side and oblique views take the height alone: there the shoulders move forward and
-/// back over the bar with the posture, and the plate often hides the hands at lockout (see
-/// [`Tracks::drop_short_arms`]), which would otherwise leave a rep without its top.
+/// be found). Side views take the height alone: there the shoulders move forward and back over
+/// the bar with the posture, and the plate often hides the hands at lockout (see
+/// [`Tracks::drop_short_arms`]), which would otherwise leave a rep without its top. Oblique views
+/// are not filled: there a hanging arm leans towards or away from the camera, so its image length,
+/// and the hand's offset below the shoulder, change with the posture.
 fn fill_hidden_hands(
     t: &Tracks,
     sides: &[BodySide],
