@@ -21,6 +21,14 @@ fn analyze_clip(clip: &synth::Clip, variant: LiftVariant, cfg: &Config) -> Analy
     }
 }
 
+/// The frame of a rep's event, which the test needs to be there.
+fn frame_of(event: Option<Event>, what: &str) -> usize {
+    match event {
+        Some(e) => e.frame,
+        None => panic!("no {what}"),
+    }
+}
+
 fn checks_of(a: &Analysis, rep: usize) -> Vec<CheckId> {
     a.findings.iter().filter(|f| f.rep == rep).map(|f| f.check).collect()
 }
@@ -780,8 +788,8 @@ fn a_pull_faster_than_any_deadlift_is_not_a_rep() {
     assert_eq!(clean.reps.len(), 3);
     let rep2 = &clean.reps[1];
     let (lift_off, lockout) = (
-        rep2.lift_off.map(|e| e.frame).expect("lift-off"),
-        rep2.lockout.map(|e| e.frame).expect("lockout"),
+        frame_of(rep2.lift_off, "lift-off"),
+        frame_of(rep2.lockout, "lockout"),
     );
     // Cut out the middle of rep 2's pull, leaving two frames from the floor to the top.
     let mut clip = synth::generate(&spec);
@@ -853,7 +861,7 @@ fn a_hand_guessed_or_hidden_at_lockout_leaves_the_bar_an_arms_length_below_the_s
     let clean = run(&spec);
     assert_eq!(clean.reps.len(), 3);
     let rep1 = &clean.reps[0];
-    let hold = rep1.lockout.map(|e| e.frame).expect("lockout")..rep1.descent_start.map(|e| e.frame).expect("descent");
+    let hold = frame_of(rep1.lockout, "lockout")..frame_of(rep1.descent_start, "descent");
     assert!(hold.len() >= 5, "{hold:?}");
     let wrists = [lm::LEFT_WRIST, lm::RIGHT_WRIST];
     type PoseEdit = Box<dyn Fn(&mut crate::pose::Pose)>;
@@ -908,8 +916,8 @@ fn the_only_pull_counts_when_the_bar_is_lost_on_its_way_down() {
     assert_eq!(clean.reps.len(), 1);
     let rep = &clean.reps[0];
     let (down, set_down) = (
-        rep.descent_start.map(|e| e.frame).expect("descent"),
-        rep.set_down.map(|e| e.frame).expect("set-down"),
+        frame_of(rep.descent_start, "descent"),
+        frame_of(rep.set_down, "set-down"),
     );
     let mut clip = synth::generate(&spec);
     // The lifter is lost halfway down and never found again.
@@ -931,7 +939,7 @@ fn knee_pass_is_found_with_the_knees_hidden_through_the_pull() {
     assert_eq!(open.reps.len(), 3);
     let mut clip = synth::generate(&spec);
     for rep in &open.reps {
-        let pull = rep.lift_off.map(|e| e.frame).expect("lift-off")..rep.lockout.map(|e| e.frame).expect("lockout") + 1;
+        let pull = frame_of(rep.lift_off, "lift-off")..frame_of(rep.lockout, "lockout") + 1;
         edit_poses(&mut clip, pull, |pose| {
             for knee in [lm::LEFT_KNEE, lm::RIGHT_KNEE] {
                 pose.keypoints[knee].visibility = 0.0;
@@ -941,7 +949,7 @@ fn knee_pass_is_found_with_the_knees_hidden_through_the_pull() {
     let hidden = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert_eq!(hidden.reps.len(), 3);
     for (n, (seen, behind)) in open.reps.iter().zip(&hidden.reps).enumerate() {
-        let seen = seen.knee_pass.map(|e| e.frame).expect("knee pass with the knees seen");
+        let seen = frame_of(seen.knee_pass, "knee pass with the knees seen");
         let behind = behind.knee_pass.map(|e| e.frame);
         // Within 4 frames (0.13 s) of where the visible knee puts it.
         assert!(behind.is_some_and(|b| b.abs_diff(seen) <= 4), "rep {}: {behind:?} against {seen}", n + 1);
