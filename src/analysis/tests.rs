@@ -520,6 +520,21 @@ fn view_cases() {
     }
 }
 
+/// Joint and trunk angles are reported from a side view only: seen from an angle, the image of a
+/// bent joint is not its angle.
+#[test]
+fn joint_angles_only_from_a_side_view() {
+    for (yaw_deg, reported) in [(0.0, true), (45.0, false)] {
+        let a = run(&Spec {
+            yaw_deg,
+            ..Spec::default()
+        });
+        let angles = a.frames.iter().filter(|f| f.hip_deg.is_some() || f.knee_deg.is_some() || f.trunk_deg.is_some());
+        assert_eq!(angles.count() > 0, reported, "yaw {yaw_deg}: {:?}", a.view.view);
+        assert_eq!(a.reps.len(), 3, "yaw {yaw_deg}: reps are still counted");
+    }
+}
+
 /// A side-view fault seen from the front is not judged: it is "not assessable from this view".
 #[test]
 fn wrong_view_is_not_assessable() {
