@@ -214,7 +214,7 @@ pub struct Config {
     /// bodies), 9.0-11.1 on their 6 lean-backs (trunk 10.6-16.3 degrees back); the limit sits
     /// between the groups, nearer the faults for keypoint error near the plate (predicted good
     /// lockouts read up to 7.7). Measured with `scripts/synth/measure.py lockout` on the
-    /// rendered suites (see `docs/judgement.md`).
+    /// rendered suites (see `scripts/synth/judgement.md`).
     pub lockout_body_lean_back_max_deg: f64,
     /// Lockout, when the plate hides the hip or knee (conventional pulls, side views): most
     /// forward lean of the back outline at its most upright moment, degrees
