@@ -48,6 +48,31 @@ fn files_that_are_not_videos() {
     }
 }
 
+/// A clip turned a quarter turn without rotation metadata (the lifter lies on their side) is
+/// refused with the likely cause, not analysed as nonsense; the input is left as it was.
+#[test]
+fn a_clip_turned_on_its_side_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let turned = dir.path().join("turned.mp4");
+    let fixture = repo_path("tests/fixtures/side_good_2reps.mp4");
+    ffmpeg(&[
+        "-i",
+        fixture.to_str().expect("utf-8"),
+        "-vf",
+        "transpose=1",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        turned.to_str().expect("utf-8"),
+    ]);
+    let before = file_hash(&turned);
+    let out = run(&[&"analyze", &"--quiet", &"--no-cache", &turned]);
+    assert_clean_error(&out, "turned.mp4", "re-export the clip upright");
+    assert_eq!(file_hash(&turned), before);
+}
+
 /// `--resolution` without an annotated clip to apply to is refused, not silently ignored.
 #[test]
 fn resolution_without_annotate_is_a_usage_error() {

@@ -58,6 +58,10 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              percentile over the clip) during the reps, true and predicted, with
                              the predicted wrist's error by band (`MAX_TRUNK_FROM_UPRIGHT_DEG`,
                              `MAX_LEGS_FROM_DOWN_DEG`, `STRAIGHT_ARM_MIN_FRAC`)
+  measure.py upright DIR... every clip, also without ground truth (the real ones): the share of
+                             frames with a pose, and the 5th percentile and the median over
+                             them of the model's hip-to-ankle line from straight down, degrees
+                             (`NEVER_UPRIGHT_MIN_DEG`: a rotated video reads about 90 or 180)
   measure.py plates DIR...   side views: the near plate's radius from liftcheck's scale (45 cm
                              plate) against the renderer's median radius, and their ratio
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
@@ -639,8 +643,35 @@ def sanity(dirs):
             print(f"  {lo:.1f}-{hi:.1f}{'':22} {len(errors):7}   {median(errors):.2f}")
 
 
+def upright(dirs):
+    print("clip share_with_pose p5_legs_from_down median_legs_from_down")
+    rows = []
+    for d in dirs:
+        for mp4 in sorted(glob.glob(os.path.join(d, "*.mp4"))):
+            track = cached_track(mp4)
+            if track is None:
+                liftcheck(mp4)
+                track = cached_track(mp4)
+            if track is None:
+                continue
+            legs = []
+            for frame in track["frames"]:
+                pose = frame["pose"]
+                if not pose:
+                    continue
+                k = pose["keypoints"]
+                mid = lambda a, b: ((k[a]["x"] + k[b]["x"]) / 2, (k[a]["y"] + k[b]["y"]) / 2)  # noqa: E731
+                hip, ankle = mid(23, 24), mid(27, 28)
+                legs.append(math.degrees(math.atan2(abs(ankle[0] - hip[0]), ankle[1] - hip[1])))
+            if len(legs) >= 3:
+                legs.sort()
+                rows.append((legs[len(legs) // 20], legs[len(legs) // 2], len(legs) / len(track["frames"]), mp4))
+    for p5, med, share, mp4 in sorted(rows):
+        print(f"{mp4} {share:.2f} {p5:.1f} {med:.1f}")
+
+
 def main():
-    modes = {"sanity": sanity, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -74,6 +74,18 @@ const MIN_USABLE_FRAMES: usize = 3;
 /// height read from such poses broke rep counting.
 const MAX_TRUNK_FROM_UPRIGHT_DEG: f64 = 120.0;
 
+/// A clip with a pose on most frames whose hip-to-ankle line is, on most of those frames, further
+/// than this from straight down, degrees, is refused as rotated: a deadlifter's feet stay on the
+/// floor under the hips (the true line is at most 29 degrees from straight down on the rendered
+/// suites), whereas a video turned a quarter or half turn reads about 90 or 180. Over the
+/// fixtures, every rendered suite and the real clips, the model's median is at most 34.3 degrees
+/// on clips with a pose on most frames; two clips where the model mostly loses the lifter read 88
+/// and 163, with a pose on 48% and 16% of their frames (`python3 scripts/synth/measure.py upright
+/// DIR...`). A real clip turned a half turn (the sample, flipped with ffmpeg) still gets upright
+/// skeletons on some frames from the pose stage's half-turn retry, so the median and not a low
+/// percentile decides.
+const NEVER_UPRIGHT_MIN_DEG: f64 = 60.0;
+
 /// Likewise a pose whose ankles lie further than this from straight below the hips, degrees: the
 /// feet stay on the floor under a deadlifter, so ankles level with or above the hips are a failed
 /// detection (true hip-to-ankle line at most 29 degrees from vertical on the rendered suites; the
@@ -150,6 +162,20 @@ impl Tracks {
         let mut vis = vec![vec![0.0; n]; k];
         let mut pre_x = vec![Vec::new(); k];
         let mut pre_y = vec![Vec::new(); k];
+        let legs: Vec<f64> = input
+            .frames
+            .iter()
+            .filter_map(|f| f.pose.as_ref().map(|p| f64::from(p.legs_from_down_deg())))
+            .collect();
+        if legs.len() >= MIN_USABLE_FRAMES
+            && 2 * legs.len() > n
+            && signal::median(legs.iter().copied()) > NEVER_UPRIGHT_MIN_DEG
+        {
+            return Err(AnalysisError::NotUpright {
+                frames: legs.len(),
+                min_deg: NEVER_UPRIGHT_MIN_DEG,
+            });
+        }
         let upside_down: Vec<bool> = input.frames.iter().map(|f| f.pose.as_ref().is_some_and(no_deadlift_pose)).collect();
         let dropped = upside_down.iter().filter(|&&u| u).count();
         if dropped > 0 {

@@ -46,6 +46,12 @@ pub enum AnalysisError {
     NoLifter { usable: usize, total: usize, needed: usize },
     #[error("too short: {frames} frame(s), needs at least {needed}")]
     TooShort { frames: usize, needed: usize },
+    #[error(
+        "the lifter is not upright: on most of the {frames} frames with a pose the legs point over {min_deg:.0} \
+         degrees away from straight down, as in a video turned on its side or upside down; liftcheck applies \
+         the rotation stored in the file, so re-export the clip upright"
+    )]
+    NotUpright { frames: usize, min_deg: f64 },
 }
 
 /// Everything the analysis reads: keypoints per frame plus optional image-derived extras.

@@ -836,6 +836,40 @@ fn edit_poses(clip: &mut synth::Clip, frames: std::ops::Range<usize>, edit: impl
     }
 }
 
+/// A clip turned a quarter or half turn without rotation metadata shows the lifter on their side
+/// or upside down on every frame: a clear error, not "no lifter" or an analysis of nonsense.
+#[test]
+fn a_rotated_clip_is_refused_as_not_upright() {
+    for turn in [0, 90, 180, 270] {
+        let mut clip = synth::generate(&Spec::default());
+        let (w, h) = (clip.width as f32, clip.height as f32);
+        let n = clip.frames.len();
+        edit_poses(&mut clip, 0..n, |pose| {
+            for k in pose.keypoints.iter_mut() {
+                let (x, y) = (k.x, k.y);
+                (k.x, k.y) = match turn {
+                    90 => (h - y, x),
+                    180 => (w - x, h - y),
+                    270 => (y, w - x),
+                    _ => (x, y),
+                };
+            }
+        });
+        if turn % 180 == 90 {
+            (clip.width, clip.height) = (clip.height, clip.width);
+        }
+        let result = analyze(&clip.input(), LiftVariant::Auto, &Config::default());
+        match turn {
+            0 => assert!(result.is_ok_and(|a| a.reps.len() == 3), "upright"),
+            _ => assert!(
+                matches!(result, Err(AnalysisError::NotUpright { .. })),
+                "turned {turn}: {:?}",
+                result.map(|a| a.reps.len())
+            ),
+        }
+    }
+}
+
 /// A pose model that loses the lifter can return a skeleton upside down (seen on rendered clips:
 /// shoulders below the hips, feet above them). Read as the bar, its wrists land far below the
 /// floor and stretch the bar's range until no rep reaches it; such frames are no pose.
