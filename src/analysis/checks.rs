@@ -416,9 +416,11 @@ fn head_only_against_a_straight_back(verdicts: &mut [(usize, CheckId, Measured<O
     });
     for (_, check, verdict) in verdicts.iter_mut() {
         if rounded && *check == CheckId::HeadPosition && verdict.is_ok() {
-            *verdict = Err("the back is found rounded on this rep, so the shoulder no longer marks the line of the \
+            *verdict = Err(
+                "the back is found rounded on this rep, so the shoulder no longer marks the line of the \
                             back the head is judged against"
-                .into());
+                    .into(),
+            );
         }
     }
 }
@@ -1619,13 +1621,43 @@ mod tests {
         let passed = || Ok(None);
         let unread = || Err(String::from("hidden"));
         // (what the other back rule gave, what the head rule gave, whether the head's verdict stays)
-        type Case = (&'static str, CheckId, Measured<Option<Finding>>, Measured<Option<Finding>>, bool);
+        type Case = (
+            &'static str,
+            CheckId,
+            Measured<Option<Finding>>,
+            Measured<Option<Finding>>,
+            bool,
+        );
         let cases: [Case; 5] = [
             ("straight back, head fault", UpperBack, passed(), found(Head), true),
-            ("rounded upper back, head fault", UpperBack, found(UpperBack), found(Head), false),
-            ("rounded at the RDL's bottom, head fault", RdlBack, found(RdlBack), found(Head), false),
-            ("back not assessable, head fault", UpperBack, unread(), found(Head), true),
-            ("rounded upper back, head fine", UpperBack, found(UpperBack), passed(), false),
+            (
+                "rounded upper back, head fault",
+                UpperBack,
+                found(UpperBack),
+                found(Head),
+                false,
+            ),
+            (
+                "rounded at the RDL's bottom, head fault",
+                RdlBack,
+                found(RdlBack),
+                found(Head),
+                false,
+            ),
+            (
+                "back not assessable, head fault",
+                UpperBack,
+                unread(),
+                found(Head),
+                true,
+            ),
+            (
+                "rounded upper back, head fine",
+                UpperBack,
+                found(UpperBack),
+                passed(),
+                false,
+            ),
         ];
         for (name, back, back_verdict, head_verdict, head_stays) in cases {
             let was_fault = matches!(head_verdict, Ok(Some(_)));

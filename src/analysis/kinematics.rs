@@ -176,7 +176,11 @@ impl Tracks {
                 min_deg: NEVER_UPRIGHT_MIN_DEG,
             });
         }
-        let upside_down: Vec<bool> = input.frames.iter().map(|f| f.pose.as_ref().is_some_and(no_deadlift_pose)).collect();
+        let upside_down: Vec<bool> = input
+            .frames
+            .iter()
+            .map(|f| f.pose.as_ref().is_some_and(no_deadlift_pose))
+            .collect();
         let dropped = upside_down.iter().filter(|&&u| u).count();
         if dropped > 0 {
             notes.push(format!(

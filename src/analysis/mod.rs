@@ -302,7 +302,11 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     // short (on real rear-oblique clip 17 the set-up's wrists went, and lift-off with them). Side
     // views see the arm's swing face on, front and rear views an arm hanging nearly straight down
     // (the rendered suites' true arms, all views, never read under 0.81).
-    let short_arms = if view.view == View::Oblique { 0 } else { tracks.drop_short_arms() };
+    let short_arms = if view.view == View::Oblique {
+        0
+    } else {
+        tracks.drop_short_arms()
+    };
     if short_arms > 0 {
         notes.push(format!(
             "{short_arms} wrist keypoint{} nearer the shoulder than a straight arm allows treated as hidden",

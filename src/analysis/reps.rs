@@ -396,7 +396,13 @@ fn highest(h: &[f64], from: usize, to: usize) -> Option<(usize, f64)> {
 /// where it is seen, else its height with the shin vertical ([`Series::knee_top_h`]; the plate
 /// hides the near knee for much of the pull in most side views).
 fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
-    let knee = |f: usize| if s.knee_h[f].is_nan() { s.knee_top_h.unwrap_or(f64::NAN) } else { s.knee_h[f] };
+    let knee = |f: usize| {
+        if s.knee_h[f].is_nan() {
+            s.knee_top_h.unwrap_or(f64::NAN)
+        } else {
+            s.knee_h[f]
+        }
+    };
     let below = |f: usize| s.bar_h[f] < knee(f);
     // Only a bar that starts below the knee can pass it.
     if knee(from).is_nan() || s.bar_h[from].is_nan() || !below(from) {

@@ -529,7 +529,10 @@ fn joint_angles_only_from_a_side_view() {
             yaw_deg,
             ..Spec::default()
         });
-        let angles = a.frames.iter().filter(|f| f.hip_deg.is_some() || f.knee_deg.is_some() || f.trunk_deg.is_some());
+        let angles = a
+            .frames
+            .iter()
+            .filter(|f| f.hip_deg.is_some() || f.knee_deg.is_some() || f.trunk_deg.is_some());
         assert_eq!(angles.count() > 0, reported, "yaw {yaw_deg}: {:?}", a.view.view);
         assert_eq!(a.reps.len(), 3, "yaw {yaw_deg}: reps are still counted");
     }
@@ -802,10 +805,7 @@ fn a_pull_faster_than_any_deadlift_is_not_a_rep() {
     let clean = run(&spec);
     assert_eq!(clean.reps.len(), 3);
     let rep2 = &clean.reps[1];
-    let (lift_off, lockout) = (
-        frame_of(rep2.lift_off, "lift-off"),
-        frame_of(rep2.lockout, "lockout"),
-    );
+    let (lift_off, lockout) = (frame_of(rep2.lift_off, "lift-off"), frame_of(rep2.lockout, "lockout"));
     // Cut out the middle of rep 2's pull, leaving two frames from the floor to the top.
     let mut clip = synth::generate(&spec);
     let cut = lift_off + 1..lockout - 1;
@@ -948,7 +948,10 @@ fn a_hand_guessed_or_hidden_at_lockout_leaves_the_bar_an_arms_length_below_the_s
             let (Some(got), Some(want)) = (got, want) else {
                 panic!("{kind}: no bar on frame {f}");
             };
-            assert!((got - want).abs() < 0.05 * leg, "{kind}: frame {f}: bar at {got}, really {want}");
+            assert!(
+                (got - want).abs() < 0.05 * leg,
+                "{kind}: frame {f}: bar at {got}, really {want}"
+            );
         }
     }
 }
@@ -1001,7 +1004,11 @@ fn knee_pass_is_found_with_the_knees_hidden_through_the_pull() {
         let seen = frame_of(seen.knee_pass, "knee pass with the knees seen");
         let behind = behind.knee_pass.map(|e| e.frame);
         // Within 4 frames (0.13 s) of where the visible knee puts it.
-        assert!(behind.is_some_and(|b| b.abs_diff(seen) <= 4), "rep {}: {behind:?} against {seen}", n + 1);
+        assert!(
+            behind.is_some_and(|b| b.abs_diff(seen) <= 4),
+            "rep {}: {behind:?} against {seen}",
+            n + 1
+        );
     }
 }
 
