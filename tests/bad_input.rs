@@ -68,7 +68,7 @@ fn a_clip_turned_on_its_side_is_refused() {
         turned.to_str().expect("utf-8"),
     ]);
     let before = file_hash(&turned);
-    let out = run(&[&"analyze", &"--quiet", &"--no-cache", &turned]);
+    let out = analyze(&turned);
     assert_clean_error(&out, "turned.mp4", "re-export the clip upright");
     assert_eq!(file_hash(&turned), before);
 }

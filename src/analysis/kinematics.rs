@@ -162,32 +162,7 @@ impl Tracks {
         let mut vis = vec![vec![0.0; n]; k];
         let mut pre_x = vec![Vec::new(); k];
         let mut pre_y = vec![Vec::new(); k];
-        let legs: Vec<f64> = input
-            .frames
-            .iter()
-            .filter_map(|f| f.pose.as_ref().map(|p| f64::from(p.legs_from_down_deg())))
-            .collect();
-        if legs.len() >= MIN_USABLE_FRAMES
-            && 2 * legs.len() > n
-            && signal::median(legs.iter().copied()) > NEVER_UPRIGHT_MIN_DEG
-        {
-            return Err(AnalysisError::NotUpright {
-                frames: legs.len(),
-                min_deg: NEVER_UPRIGHT_MIN_DEG,
-            });
-        }
-        let upside_down: Vec<bool> = input
-            .frames
-            .iter()
-            .map(|f| f.pose.as_ref().is_some_and(no_deadlift_pose))
-            .collect();
-        let dropped = upside_down.iter().filter(|&&u| u).count();
-        if dropped > 0 {
-            notes.push(format!(
-                "{dropped} frame{} with the pose upside down (shoulders below or feet above the hips) treated as no pose",
-                if dropped == 1 { "" } else { "s" }
-            ));
-        }
+        let upside_down = upside_down_frames(input, notes)?;
         for &i in &USED {
             let mut gx = vec![f64::NAN; n];
             let mut gy = vec![f64::NAN; n];
@@ -482,10 +457,7 @@ impl Body {
             .collect();
         let mut wx: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.0)).collect();
         let mut wy: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.1)).collect();
-        let frontal = matches!(view.view, View::Front | View::Rear);
-        if frontal || view.view == View::Side {
-            fill_hidden_hands(t, &sides, &mut wx, &mut wy, frontal, notes);
-        }
+        fill_hidden_hands(t, &sides, view.view, &mut wx, &mut wy, notes);
         let bar = bar_track(input, t, wx, wy, view.view == View::Side, notes);
         Body {
             facing,
@@ -519,7 +491,7 @@ const MIN_HAND_OFFSETS: usize = 5;
 /// shoulders (rendered rear view: 64 px standing, 58 px at the floor); frames without hands take
 /// the shoulders' height moved by the median hand-to-shoulder offset of the frames with both.
 ///
-/// Front and rear views (`frontal`) take the horizontal position the same way: the body hides the
+/// Front and rear views take the horizontal position the same way: the body hides the
 /// hands on many frames (from behind, most of the pull: on rendered rear views BlazePose gives the
 /// wrists a visibility of 0.02-0.2 from set-up to lockout, so they are gated out and no rep could
 /// be found). Side views take the height alone: there the shoulders move forward and back over
@@ -530,11 +502,16 @@ const MIN_HAND_OFFSETS: usize = 5;
 fn fill_hidden_hands(
     t: &Tracks,
     sides: &[BodySide],
+    view: View,
     wx: &mut [f64],
     wy: &mut [f64],
-    frontal: bool,
     notes: &mut Vec<String>,
 ) {
+    let frontal = match view {
+        View::Front | View::Rear => true,
+        View::Side => false,
+        View::Oblique => return,
+    };
     let shoulder = |f: usize| mean_point(t, Joint::Shoulder, sides, f);
     let offsets: Vec<(f64, f64)> = (0..t.n)
         .filter(|&f| !wx[f].is_nan() && !wy[f].is_nan())
@@ -778,13 +755,46 @@ fn bar_track(
     }
 }
 
-/// Whether `pose` cannot be a deadlifter's: shoulders below the hips or feet level with or above
-/// them ([`MAX_TRUNK_FROM_UPRIGHT_DEG`], [`MAX_LEGS_FROM_DOWN_DEG`]). The pose stage already
-/// retries a skeleton that lands upside down with its region turned over
-/// (`pose::blazepose`); this catches what the retry leaves.
-fn no_deadlift_pose(pose: &crate::pose::Pose) -> bool {
-    f64::from(pose.trunk_from_vertical_deg()) > MAX_TRUNK_FROM_UPRIGHT_DEG
-        || f64::from(pose.legs_from_down_deg()) >= MAX_LEGS_FROM_DOWN_DEG
+/// Per frame, whether its pose cannot be a deadlifter's: shoulders below the hips or feet level
+/// with or above them ([`MAX_TRUNK_FROM_UPRIGHT_DEG`], [`MAX_LEGS_FROM_DOWN_DEG`]); those frames
+/// count as having no pose, with a note. The pose stage already retries a skeleton that lands
+/// upside down with its region turned over (`pose::blazepose`); this catches what the retry
+/// leaves. A clip where that is most frames is refused as rotated ([`NEVER_UPRIGHT_MIN_DEG`]).
+fn upside_down_frames(input: &AnalysisInput, notes: &mut Vec<String>) -> Result<Vec<bool>, AnalysisError> {
+    // (legs from straight down, trunk from upright) per frame with a pose.
+    let angles: Vec<Option<(f64, f64)>> = input
+        .frames
+        .iter()
+        .map(|f| {
+            let p = f.pose.as_ref()?;
+            Some((
+                f64::from(p.legs_from_down_deg()),
+                f64::from(p.trunk_from_vertical_deg()),
+            ))
+        })
+        .collect();
+    let legs: Vec<f64> = angles.iter().flatten().map(|a| a.0).collect();
+    if legs.len() >= MIN_USABLE_FRAMES
+        && 2 * legs.len() > input.frames.len()
+        && signal::median(legs.iter().copied()) > NEVER_UPRIGHT_MIN_DEG
+    {
+        return Err(AnalysisError::NotUpright {
+            frames: legs.len(),
+            min_deg: NEVER_UPRIGHT_MIN_DEG,
+        });
+    }
+    let upside_down: Vec<bool> = angles
+        .iter()
+        .map(|a| a.is_some_and(|(legs, trunk)| trunk > MAX_TRUNK_FROM_UPRIGHT_DEG || legs >= MAX_LEGS_FROM_DOWN_DEG))
+        .collect();
+    let dropped = upside_down.iter().filter(|&&u| u).count();
+    if dropped > 0 {
+        notes.push(format!(
+            "{dropped} frame{} with the pose upside down (shoulders below or feet above the hips) treated as no pose",
+            if dropped == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(upside_down)
 }
 
 /// Angle of a canonical vector, degrees in (-180, 180].
@@ -845,12 +855,12 @@ pub struct Series {
     pub bar_fwd: Vec<f64>,
     pub bar_midfoot: Vec<f64>,
     pub knee_midfoot: Vec<f64>,
-    /// Heights (up positive, pixels) of the hip, shoulder and knee used for rise and knee pass.
+    /// Heights (up positive, pixels) of the hip, shoulder and knee used for rise and knee pass;
+    /// where the knee is hidden (the plate covers the near knee for much of the pull in most side
+    /// views), its standing height, [`Body::knee_top_h`].
     pub hip_h: Vec<f64>,
     pub shoulder_h: Vec<f64>,
     pub knee_h: Vec<f64>,
-    /// [`Body::knee_top_h`]: the knee's height where the knee is hidden.
-    pub knee_top_h: Option<f64>,
     pub speed: Vec<f64>,
     /// Cleaned bends of the back outline's halves (Hampel, gap fill, zero-phase low-pass at
     /// [`Config::back_cutoff_hz`]).
@@ -910,7 +920,6 @@ impl Series {
             hip_h: nan(),
             shoulder_h: nan(),
             knee_h: nan(),
-            knee_top_h: body.knee_top_h,
             speed: nan(),
             upper_back: nan(),
             lower_back: nan(),
@@ -943,7 +952,7 @@ impl Series {
             let c = |j: Joint| p(j).map(|q| body.canon(q));
             s.hip_h[f] = p(Joint::Hip).map_or(f64::NAN, |q| -q.1);
             s.shoulder_h[f] = p(Joint::Shoulder).map_or(f64::NAN, |q| -q.1);
-            s.knee_h[f] = p(Joint::Knee).map_or(f64::NAN, |q| -q.1);
+            s.knee_h[f] = p(Joint::Knee).map_or(body.knee_top_h.unwrap_or(f64::NAN), |q| -q.1);
             let bar = (!s.bar_x[f].is_nan() && !s.bar_y[f].is_nan()).then(|| body.canon((s.bar_x[f], s.bar_y[f])));
             if sagittal {
                 let (sh, hip, knee, ankle, toe, ear) = (

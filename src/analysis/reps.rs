@@ -392,23 +392,15 @@ fn highest(h: &[f64], from: usize, to: usize) -> Option<(usize, f64)> {
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
-/// The first frame from `from` to `to` where the bar is up to the knee: the knee's own height
-/// where it is seen, else its height with the shin vertical ([`Series::knee_top_h`]; the plate
-/// hides the near knee for much of the pull in most side views).
+/// The first frame from `from` to `to` where the bar is up to the knee ([`Series::knee_h`]: the
+/// knee's height, or its standing height where the plate hides it).
 fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
-    let knee = |f: usize| {
-        if s.knee_h[f].is_nan() {
-            s.knee_top_h.unwrap_or(f64::NAN)
-        } else {
-            s.knee_h[f]
-        }
-    };
-    let below = |f: usize| s.bar_h[f] < knee(f);
+    let below = |f: usize| s.bar_h[f] < s.knee_h[f];
     // Only a bar that starts below the knee can pass it.
-    if knee(from).is_nan() || s.bar_h[from].is_nan() || !below(from) {
+    if s.knee_h[from].is_nan() || s.bar_h[from].is_nan() || !below(from) {
         return None;
     }
-    (from..=to).find(|&f| !knee(f).is_nan() && !s.bar_h[f].is_nan() && !below(f))
+    (from..=to).find(|&f| !s.knee_h[f].is_nan() && !s.bar_h[f].is_nan() && !below(f))
 }
 
 /// `steady` is the bar height with short spikes removed ([`despiked`]): the floor level before
