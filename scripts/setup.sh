@@ -14,6 +14,17 @@ ort_lib="$ort_dir/libonnxruntime.so.1.32.0"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
+# --- 0. Rust toolchain (checked, not installed) ---------------------------------
+# The crate needs Rust 1.92 or newer (edition 2024, `rust-version` in Cargo.toml); Debian 12's
+# packaged cargo is older, so the toolchain comes from rustup and is a prerequisite.
+export PATH="$HOME/.cargo/bin:$PATH"
+rust_min=1.92
+rustc_version="$(rustc --version 2>/dev/null | awk '{print $2}' || true)"
+if [[ -z "$rustc_version" ]] || [[ "$(printf '%s\n' "$rust_min" "$rustc_version" | sort -V | head -1)" != "$rust_min" ]]; then
+    say "needs Rust $rust_min or newer (found: ${rustc_version:-none}); install it with rustup (https://rustup.rs), then run this again"
+    exit 1
+fi
+
 # --- 1. Debian packages -------------------------------------------------------
 apt_packages=(libopencv-dev clang libclang-dev ffmpeg pkg-config)
 missing=()
