@@ -163,7 +163,15 @@ fn a_clip_with_nobody_in_it() {
     let clip = test_pattern_clip(dir.path());
     let before = file_hash(&clip);
     let out = analyze(&clip);
-    assert_clean_error(&out, "pattern.mp4", "no person found");
+    // Either the detector finds nobody, or it takes a shape in the pattern for a person (it
+    // looks again at larger-scale tiles when the whole frame shows nobody) and the analysis
+    // finds no shoulders and hips on it.
+    assert_clean_error(&out, "pattern.mp4", "found");
+    let err = stderr(&out);
+    assert!(
+        err.contains("no person found") || err.contains("no lifter found"),
+        "error should say nobody was found: {err}"
+    );
     assert_eq!(file_hash(&clip), before);
 }
 

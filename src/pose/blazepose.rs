@@ -1,9 +1,10 @@
 //! Running BlazePose (person detector + landmark model) on frames through ONNX Runtime.
 //!
 //! Per frame: if no region of interest is being tracked, the detector finds the lifter on the
-//! letterboxed frame; the landmark model then runs on the rotated ROI crop, its landmarks are
-//! refined with the heatmap and projected back, and the auxiliary landmarks give next frame's
-//! ROI. When the model says the ROI holds no person, the detector runs again on the same frame.
+//! letterboxed frame (or, when nobody is found there, on larger-scale tiles); the landmark model
+//! then runs on the rotated ROI crop, its landmarks are refined with the heatmap and projected
+//! back, and the auxiliary landmarks give next frame's ROI. When the model says the ROI holds no
+//! person, the detector runs again on the same frame.
 
 use std::time::{Duration, Instant};
 
@@ -299,14 +300,35 @@ impl BlazePose {
         Ok(Some(pose))
     }
 
-    /// Runs the detector and returns the chosen lifter's ROI.
+    /// Runs the detector and returns the chosen lifter's ROI. When the whole letterboxed frame
+    /// shows nobody, the detector looks again at [`Roi::zoom_tiles`]: BlazePose's detector keys on
+    /// the face, and a lifter filmed from a few metres away in a landscape frame has too few
+    /// pixels of it at the letterbox's scale (rendered lifters 120-140 px tall in 640x360 went
+    /// unfound for seconds).
     fn detect(&mut self, frame: &Mat) -> Result<Option<Roi>, PoseError> {
         let started = Instant::now();
         let (width, height) = (frame.cols() as u32, frame.rows() as u32);
-        let letterbox = Roi::letterbox(width, height);
+        let mut people = Vec::new();
+        self.detect_in(frame, &Roi::letterbox(width, height), &mut people)?;
+        if people.is_empty() {
+            for tile in Roi::zoom_tiles(width, height) {
+                self.detect_in(frame, &tile, &mut people)?;
+            }
+        }
+        let people = detector::weighted_nms(people);
+        let roi = detector::choose_lifter(&people, width, height, self.config.lifter, self.last_hip_center)
+            .map(Detection::roi);
+        self.detections = people;
+        self.timings.detector += started.elapsed();
+        Ok(roi)
+    }
+
+    /// Runs the detector on the square `region` of `frame` and appends its detections (frame
+    /// pixels, before suppression) to `people`.
+    fn detect_in(&mut self, frame: &Mat, region: &Roi, people: &mut Vec<Detection>) -> Result<(), PoseError> {
         warp_roi(
             frame,
-            &letterbox,
+            region,
             DETECTOR_INPUT_SIZE,
             core::BORDER_CONSTANT,
             &mut self.affine,
@@ -333,15 +355,10 @@ impl BlazePose {
         if scores.len() != detector::NUM_ANCHORS || regressors.len() != detector::NUM_ANCHORS * detector::NUM_COORDS {
             return Err(PoseError::Output("scores/regressors"));
         }
-        detector::decode(scores, regressors, &self.anchors, &letterbox, &mut self.detections);
-        drop(outputs);
-        let people = detector::weighted_nms(std::mem::take(&mut self.detections));
-        let roi = detector::choose_lifter(&people, width, height, self.config.lifter, self.last_hip_center)
-            .map(Detection::roi);
-        self.detections = people;
+        detector::decode(scores, regressors, &self.anchors, region, &mut self.detections);
+        people.append(&mut self.detections);
         self.timings.detector_runs += 1;
-        self.timings.detector += started.elapsed();
-        Ok(roi)
+        Ok(())
     }
 
     /// Runs the landmark model on `roi`; `None` when the model sees no person there.

@@ -41,6 +41,9 @@ pub const ROI_SCALE: f32 = 1.25;
 /// crop when that vector points straight up.
 const ALIGNMENT_TARGET_ANGLE: f32 = PI / 2.0;
 
+/// Frames at least this much longer than wide (or wider than long) get [`Roi::zoom_tiles`].
+pub const ZOOM_TILES_MIN_ASPECT: f32 = 1.3;
+
 /// Wraps an angle into `[-pi, pi)`.
 pub fn normalize_radians(angle: f32) -> f32 {
     angle - 2.0 * PI * ((angle + PI) / (2.0 * PI)).floor()
@@ -63,6 +66,35 @@ impl Roi {
             side: width.max(height) as f32,
             rotation: 0.0,
         }
+    }
+
+    /// Squares of the frame's short side along its long side, each overlapping the next by at least
+    /// half: for a second look at the frame at a larger scale than [`Self::letterbox`] gives
+    /// (1.8x for 16:9). None for frames closer to square than [`ZOOM_TILES_MIN_ASPECT`], where a
+    /// tile would be no larger than the letterbox.
+    pub fn zoom_tiles(width: u32, height: u32) -> Vec<Self> {
+        let (long, short) = (width.max(height) as f32, width.min(height) as f32);
+        if short <= 0.0 || long / short < ZOOM_TILES_MIN_ASPECT {
+            return Vec::new();
+        }
+        // Step at most half a tile, so that a person no wider than half a tile lies whole in one.
+        let count = (2.0 * (long - short) / short).ceil() as usize + 1;
+        let step = (long - short) / (count - 1) as f32;
+        (0..count)
+            .map(|i| {
+                let along = 0.5 * short + i as f32 * step;
+                let center = if width >= height {
+                    Point::new(along, 0.5 * short)
+                } else {
+                    Point::new(0.5 * short, along)
+                };
+                Self {
+                    center,
+                    side: short,
+                    rotation: 0.0,
+                }
+            })
+            .collect()
     }
 
     /// Frame position of the ROI-normalised point `(u, v)` (0..1 across the crop).
@@ -94,6 +126,29 @@ mod tests {
 
     fn close(a: f32, b: f32, tol: f32) -> bool {
         (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn zoom_tiles_cover_the_long_side_with_half_tile_steps() {
+        // (width, height, expected tile centres along the long side)
+        let cases: [(u32, u32, &[f32]); 4] = [
+            (640, 360, &[180.0, 320.0, 460.0]),
+            (1080, 1920, &[540.0, 960.0, 1380.0]),
+            (600, 600, &[]),
+            (1000, 900, &[]),
+        ];
+        for (w, h, centres) in cases {
+            let tiles = Roi::zoom_tiles(w, h);
+            let along: Vec<f32> = tiles
+                .iter()
+                .map(|t| if w >= h { t.center.x } else { t.center.y })
+                .collect();
+            assert_eq!(along, centres, "{w}x{h}");
+            for t in &tiles {
+                assert_eq!(t.side, w.min(h) as f32);
+                assert_eq!(if w >= h { t.center.y } else { t.center.x }, w.min(h) as f32 / 2.0);
+            }
+        }
     }
 
     #[test]
