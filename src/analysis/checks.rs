@@ -387,6 +387,12 @@ fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: Stri
     })
 }
 
+/// Why a check was not assessed on a clip without reps: every check says the same, which the
+/// terminal report folds into one line.
+pub fn no_reps_not_assessable(no_reps_reason: &str) -> String {
+    format!("no reps found: {no_reps_reason}")
+}
+
 /// "a side", "an oblique".
 fn with_article(word: &str) -> String {
     let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -499,7 +505,7 @@ pub fn evaluate(s: &Series, body: &Body, view: &ViewEstimate, det: &Detected, cf
             not_assessable.push(NotAssessable {
                 check,
                 rep: None,
-                reason: format!("no reps found: {reason}"),
+                reason: no_reps_not_assessable(reason),
             });
         }
     }

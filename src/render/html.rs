@@ -369,21 +369,7 @@ fn findings_section(out: &mut String, a: &Analysis) {
 
 /// Not-assessable entries with the same check and reason merged over reps ("reps 1, 3").
 fn grouped_not_assessable(a: &Analysis) -> Vec<String> {
-    let mut groups: Vec<(CheckId, Option<Vec<usize>>, &str)> = Vec::new();
-    for n in &a.not_assessable {
-        match groups
-            .iter_mut()
-            .find(|g| g.0 == n.check && g.2 == n.reason && g.1.is_some() == n.rep.is_some())
-        {
-            Some(g) => {
-                if let (Some(reps), Some(r)) = (g.1.as_mut(), n.rep) {
-                    reps.push(r);
-                }
-            }
-            None => groups.push((n.check, n.rep.map(|r| vec![r]), &n.reason)),
-        }
-    }
-    groups
+    crate::report::not_assessable_groups(a)
         .into_iter()
         .map(|(check, reps, reason)| match reps {
             Some(reps) => {

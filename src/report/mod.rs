@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value, json};
 
-use crate::analysis::{Analysis, CheckId, Finding, LiftVariant, Rep, View};
+use crate::analysis::{Analysis, CheckId, Finding, LiftVariant, Rep, View, checks};
 
 /// Version of the JSON layout; bump on any breaking change to field names or meanings.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -330,7 +330,15 @@ pub fn terminal(analysis: &Analysis, video_name: &str) -> String {
         .iter()
         .filter(|r| a.findings.iter().any(|f| f.rep == r.number))
         .count();
-    let _ = writeln!(out, "Reps: {} ({} with faults)", a.reps.len(), faulty);
+    match &a.no_reps_reason {
+        Some(reason) => {
+            let line = format!("Reps: 0 (no reps found, so nothing was judged: {reason})");
+            out.push_str(&wrap(&line, 0, WRAP_WIDTH));
+        }
+        None => {
+            let _ = writeln!(out, "Reps: {} ({} with faults)", a.reps.len(), faulty);
+        }
+    }
     if !a.reps.is_empty() {
         out.push_str(&terminal_rep_table(a));
     }
@@ -359,10 +367,11 @@ pub fn terminal(analysis: &Analysis, video_name: &str) -> String {
             out.push_str(&wrap(&format!("Cue: {}", f.cue), 6, WRAP_WIDTH));
         }
     }
-    if !a.not_assessable.is_empty() {
+    let not_assessed = grouped_not_assessable(a);
+    if !not_assessed.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "Not assessed:");
-        for (check, rep, reason) in grouped_not_assessable(a) {
+        for (check, rep, reason) in not_assessed {
             let line = match rep {
                 Some(reps) => format!("- {} (rep {reps}): {reason}", check.title()),
                 None => format!("- {}: {reason}", check.title()),
@@ -382,10 +391,16 @@ pub fn terminal(analysis: &Analysis, video_name: &str) -> String {
     out
 }
 
-/// Not-assessable entries with the same check and reason merged over reps ("rep 1, 3").
-fn grouped_not_assessable(a: &Analysis) -> Vec<(CheckId, Option<String>, String)> {
-    let mut groups: Vec<(CheckId, Option<Vec<usize>>, String)> = Vec::new();
-    for n in &a.not_assessable {
+/// Not-assessable entries with the same check and reason merged over reps, less those saying
+/// only that no rep was found (the reports say that once, beside the rep count).
+pub(crate) fn not_assessable_groups(a: &Analysis) -> Vec<(CheckId, Option<Vec<usize>>, &str)> {
+    let for_lack_of_reps = a.no_reps_reason.as_deref().map(checks::no_reps_not_assessable);
+    let mut groups: Vec<(CheckId, Option<Vec<usize>>, &str)> = Vec::new();
+    for n in a
+        .not_assessable
+        .iter()
+        .filter(|n| for_lack_of_reps.as_ref() != Some(&n.reason))
+    {
         match groups
             .iter_mut()
             .find(|g| g.0 == n.check && g.2 == n.reason && g.1.is_some() == n.rep.is_some())
@@ -395,10 +410,15 @@ fn grouped_not_assessable(a: &Analysis) -> Vec<(CheckId, Option<String>, String)
                     reps.push(r);
                 }
             }
-            None => groups.push((n.check, n.rep.map(|r| vec![r]), n.reason.clone())),
+            None => groups.push((n.check, n.rep.map(|r| vec![r]), &n.reason)),
         }
     }
     groups
+}
+
+/// [`not_assessable_groups`] with the reps listed as "1, 3".
+fn grouped_not_assessable(a: &Analysis) -> Vec<(CheckId, Option<String>, &str)> {
+    not_assessable_groups(a)
         .into_iter()
         .map(|(c, reps, reason)| {
             let reps = reps.map(|r| r.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "));

@@ -141,6 +141,37 @@ fn terminal_mentions_disclaimer_and_not_assessed() {
     );
 }
 
+/// A clip without reps says so once, under "Reps:", instead of once per check.
+#[test]
+fn terminal_says_once_that_no_rep_was_found() {
+    // A set-up and a partial pull, no rep.
+    let a = sample(&Spec {
+        reps: 0,
+        walk_in_out: false,
+        partial_pull: true,
+        ..Spec::default()
+    });
+    let reason = a.no_reps_reason.clone().expect("no reps");
+    let text = terminal(&a, "v.mp4");
+    let unwrapped = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        unwrapped.contains(&format!("Reps: 0 (no reps found, so nothing was judged: {reason})")),
+        "{text}"
+    );
+    assert_eq!(text.matches("no reps found").count(), 1, "{text}");
+    // The JSON report keeps one entry per check: for lack of reps, or for the view.
+    let for_lack_of_reps = checks::no_reps_not_assessable(&reason);
+    let folded = a.not_assessable.iter().filter(|n| n.reason == for_lack_of_reps).count();
+    assert!(folded >= 5, "{folded} checks not assessed for lack of reps");
+    assert!(
+        a.not_assessable
+            .iter()
+            .all(|n| n.reason == for_lack_of_reps || n.reason.contains("view")),
+        "{:?}",
+        a.not_assessable
+    );
+}
+
 #[test]
 fn with_unit_cases() {
     let cases = [
