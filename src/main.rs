@@ -80,8 +80,53 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("liftcheck: error: {err:#}");
+            eprintln!("liftcheck: error: {}", error_line(&err));
             ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// The error and its causes on one line, each cause once: error types that put their cause in
+/// their own message (`"{path}: cannot read: {source}"`) would otherwise show it twice.
+fn error_line(err: &anyhow::Error) -> String {
+    let mut line = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line.push_str(": ");
+            line.push_str(&cause);
+        }
+    }
+    line.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("clip.mp4: cannot read: {source}")]
+    struct Quoting {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn error_line_shows_each_cause_once() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        // (error, line)
+        let cases = [
+            (
+                anyhow::Error::new(Quoting { source: io() }),
+                "clip.mp4: cannot read: no such file",
+            ),
+            (
+                anyhow::Error::new(io()).context("clip.mp4: cannot open"),
+                "clip.mp4: cannot open: no such file",
+            ),
+            (anyhow::anyhow!("two\nlines"), "two lines"),
+        ];
+        for (err, want) in cases {
+            assert_eq!(error_line(&err), want);
         }
     }
 }

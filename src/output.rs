@@ -18,6 +18,8 @@ pub enum OutputError {
     UnknownFormat(PathBuf),
     #[error("{}: refusing to overwrite the input video", .0.display())]
     WouldOverwriteInput(PathBuf),
+    #[error("{}: given for two outputs (each needs its own file)", .0.display())]
+    SameOutputTwice(PathBuf),
 }
 
 /// Writes `path` atomically with the bytes `fill` produces.
@@ -123,6 +125,35 @@ pub fn plain_io_error(e: std::io::Error) -> std::io::Error {
 }
 
 /// Refuses an output path that is the input file itself.
+/// Checks a command's output paths before any work starts: none is the input, each one's folder
+/// exists, no two are the same file (devices such as `/dev/null` may take several). Whether the
+/// folder is writable shows only when writing.
+pub fn check_destinations(outputs: &[&Path], input: &Path) -> Result<(), OutputError> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for &out in outputs {
+        ensure_not_input(out, input)?;
+        let folder = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        // `folder/.` fails as the write would: no such folder, or not a folder.
+        std::fs::metadata(folder.join(".")).map_err(|error| OutputError::Write {
+            path: out.to_path_buf(),
+            error: plain_io_error(error),
+        })?;
+        let is_device = std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let full = folder
+            .canonicalize()
+            .unwrap_or_else(|_| folder.to_path_buf())
+            .join(out.file_name().unwrap_or_default());
+        if seen.contains(&full) && !is_device {
+            return Err(OutputError::SameOutputTwice(out.to_path_buf()));
+        }
+        seen.push(full);
+    }
+    Ok(())
+}
+
 pub fn ensure_not_input(output: &Path, input: &Path) -> Result<(), OutputError> {
     let same = match (output.canonicalize(), input.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,

@@ -234,6 +234,8 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     let videos = dir.path().join("videos");
     std::fs::create_dir_all(videos.join("monday")).expect("mkdir");
     std::fs::copy(repo_path(CLIP), videos.join("monday/set 1.mp4")).expect("copy");
+    // Same name, other extension: its reports must not overwrite the first clip's.
+    std::fs::copy(repo_path(CLIP), videos.join("monday/set 1.mov")).expect("copy");
     std::fs::write(videos.join("broken.mp4"), b"not a video at all").expect("write");
     std::fs::write(videos.join("notes.txt"), b"ignored: not a video").expect("write");
     let reports = dir.path().join("reports");
@@ -250,7 +252,7 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     let summary: Value =
         serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
     let clips = summary["clips"].as_array().expect("clips");
-    assert_eq!(clips.len(), 2, "the text file is not a video: {clips:?}");
+    assert_eq!(clips.len(), 3, "the text file is not a video: {clips:?}");
     let by_name = |name: &str| {
         clips
             .iter()
@@ -263,31 +265,43 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     assert_eq!(good["reps"], 2);
     assert!(reports.join("index.html").is_file(), "batch index page");
     for suffix in ["report.txt", "report.json", "report.html", "frames.csv"] {
-        assert!(
-            reports.join(format!("monday/set 1.{suffix}")).is_file(),
-            "{suffix} mirrors the input tree"
-        );
+        for name in ["set 1.mp4", "set 1.mov"] {
+            assert!(
+                reports.join(format!("monday/{name}.{suffix}")).is_file(),
+                "{name}: {suffix} mirrors the input tree, named in full beside a namesake"
+            );
+        }
     }
+    let report_of =
+        |name: &str| std::fs::read_to_string(reports.join(format!("monday/{name}.report.txt"))).expect("report");
+    assert!(
+        report_of("set 1.mov").contains("set 1.mov"),
+        "each report is its own clip's"
+    );
+    assert!(report_of("set 1.mp4").contains("set 1.mp4"));
     assert!(
         std::fs::read_to_string(reports.join("summary.csv"))
             .expect("csv")
             .lines()
             .count()
-            == 3
+            == 4
     );
 
-    // A second run finds the good clip up to date.
+    // A second run finds the good clips up to date and keeps what their reports say.
     let again = batch();
     assert_eq!(again.status.code(), Some(2));
     let summary: Value =
         serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
-    let status: Vec<&str> = summary["clips"]
-        .as_array()
-        .expect("clips")
-        .iter()
-        .filter_map(|c| c["status"].as_str())
-        .collect();
-    assert!(status.contains(&"skipped"), "{status:?}");
+    let rerun = summary["clips"].as_array().expect("clips");
+    let first = |file: &Value| clips.iter().find(|c| c["file"] == *file).expect("same clips");
+    for clip in rerun {
+        let was = first(&clip["file"]);
+        assert_eq!(clip["status"], was["status"], "{clip}");
+        assert_eq!(clip["faults"], was["faults"], "{clip}");
+        let skipped = clip["status"] != "error";
+        assert_eq!(clip["up_to_date"], skipped, "{clip}");
+    }
+    assert!(stdout(&again).contains("2 up to date"), "{}", stdout(&again));
     // No temporary files are left anywhere.
     for entry in walk(&reports) {
         assert!(

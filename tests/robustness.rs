@@ -158,6 +158,11 @@ fn truncated_and_damaged_mp4s() {
     std::fs::write(&cut, &bytes[..mdat + (bytes.len() - mdat) / 2]).expect("write");
     let out = unchanged(&cut, || analyze(&cut, &[]));
     assert_partial(&out, "cut short.mp4", "decoding stopped at frame");
+    assert!(
+        stdout(&out).contains("decoding stopped at frame"),
+        "the report says it too: {}",
+        stdout(&out)
+    );
 
     // Garbage over 3 kB in the middle of the media data. FFmpeg's H.264 decoder rejects the
     // damaged packets and OpenCV stops there: a partial analysis with the same warning (or, if
@@ -388,12 +393,22 @@ fn bad_config_values() {
     let out = analyze(&clip, &[&"--config", &dir.path().join("none.toml")]);
     assert_clean_error(&out, "none.toml", "no such file");
 
-    // Out-of-range options: `--strictness -1` reaches validation (it used to be taken for an
-    // unknown flag) and the error names the option.
+    // Out-of-range options are usage errors (clap's: the line naming the option and the allowed
+    // values, then a pointer to --help); `--strictness -1` is not taken for an unknown flag.
     for value in ["-1", "0", "nan", "9"] {
         let out = analyze(&clip, &[&"--strictness", &value]);
-        assert_clean_error(&out, "--strictness", "strictness");
+        assert_eq!(out.status.code(), Some(2), "--strictness {value}: {}", stderr(&out));
+        assert_no_panic(&out);
+        let first = stderr(&out).lines().next().unwrap_or("").to_string();
+        assert!(first.contains("--strictness") && first.contains("0.25 to 4"), "{first}");
     }
+    let out = run(&[&"batch", &dir.path(), &"--jobs", &"0"]);
+    assert_eq!(out.status.code(), Some(2), "--jobs 0: {}", stderr(&out));
+    assert!(
+        stderr(&out).lines().next().unwrap_or("").contains("--jobs"),
+        "{}",
+        stderr(&out)
+    );
     // `--threads 0` is rejected as the arguments are read: before, a clip whose keypoints were
     // cached never started ONNX Runtime and the option passed silently. Usage errors are clap's
     // (the line naming the option, then a pointer to --help).
@@ -454,6 +469,19 @@ fn unwritable_output_paths() {
         assert_eq!(err.matches("os error").count(), 1, "{err}");
     }
     assert_eq!(std::fs::read(&file).expect("read"), b"not a folder");
+
+    // Output paths are checked before any work: a bad one among good ones fails at once, and
+    // nothing is written (before, the run went through the whole clip first).
+    let good = dir.path().join("frames.csv");
+    let missing = PathBuf::from("/nonexistent-liftcheck-dir/report.json");
+    let out = analyze(&clip, &[&"--no-cache", &"--csv", &good, &"--json", &missing]);
+    assert_clean_error(&out, &missing.display().to_string(), "no such file");
+    assert!(!good.exists(), "nothing written when an output path is bad");
+    // Two outputs to the same file would overwrite each other.
+    let same = dir.path().join("out.x");
+    let out = analyze(&clip, &[&"--json", &same, &"--csv", &same]);
+    assert_error_after_warnings(&out, "out.x", "given for two outputs");
+    assert!(!same.exists());
 }
 
 /// Outputs to devices: written into, never renamed over (as root, a rename replaced the device
@@ -684,6 +712,14 @@ fn batch_carries_on_and_lists_every_failure() {
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
     let clips = summary["clips"].as_array().expect("clips");
+    let cut = clips
+        .iter()
+        .find(|c| c["file"].as_str().is_some_and(|f| f.ends_with("cut.mp4")))
+        .expect("cut clip in the summary");
+    assert!(
+        cut["warnings"].to_string().contains("decoding stopped at frame"),
+        "the summary says the clip was cut: {cut}"
+    );
     assert_eq!(clips.len(), inputs.len(), "{clips:?}");
     let errors = clips.iter().filter(|c| c["status"] == "error").count();
     assert_eq!(errors, broken.len(), "{clips:?}");

@@ -14,6 +14,9 @@ use super::AnalysisError;
 /// [`Config::lockout_body_lean_back_max_deg`]). The ideal that strictness scales that limit around.
 pub const BODY_LEAN_NEUTRAL_BACK_DEG: f64 = 4.5;
 
+/// Allowed [`Config::strictness`]: from four times the default tolerances to a quarter of them.
+pub const STRICTNESS_RANGE: (f64, f64) = (0.25, 4.0);
+
 /// All settings of [`super::analyze`]. Unknown keys in a TOML file are an error, missing keys take
 /// the defaults below.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -395,7 +398,7 @@ impl Config {
                 Err(bad(field, format!("must be greater than 0, got {v}")))
             }
         };
-        in_range("strictness", self.strictness, 0.25, 4.0)?;
+        in_range("strictness", self.strictness, STRICTNESS_RANGE.0, STRICTNESS_RANGE.1)?;
         in_range("min_visibility", self.min_visibility, 0.0, 1.0)?;
         in_range("min_presence", self.min_presence, 0.0, 1.0)?;
         positive("hampel_half_window_s", self.hampel_half_window_s)?;

@@ -70,12 +70,12 @@ pub struct AnnotateArgs {
 
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     args.render.check_used(args.annotate.is_some())?;
-    for out in [&args.json, &args.csv, &args.keypoints, &args.annotate]
+    let outputs: Vec<&Path> = [&args.json, &args.csv, &args.keypoints, &args.html, &args.annotate]
         .into_iter()
         .flatten()
-    {
-        output::ensure_not_input(out, &args.video)?;
-    }
+        .map(PathBuf::as_path)
+        .collect();
+    output::check_destinations(&outputs, &args.video)?;
     let config = args.check.config()?;
     // Bad input is reported before the models load.
     VideoReader::open(&args.video)?;
@@ -110,11 +110,13 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
 }
 
 pub fn annotate(args: AnnotateArgs) -> anyhow::Result<u8> {
-    output::ensure_not_input(&args.output, &args.video)?;
+    output::check_destinations(&[&args.output], &args.video)?;
     let config = args.check.config()?;
     VideoReader::open(&args.video)?;
     let (track, _, analysis) = check_clip(&args.video, &args.pose, &args.check, &config, args.quiet)?;
     write_annotated(&args.video, &track, &analysis, &args.output, args.render, args.quiet)?;
+    // The exit code says whether faults were found; say which.
+    println!("{}: {}", args.video.display(), report::one_line(&analysis));
     Ok(exit_code(&analysis))
 }
 

@@ -1,7 +1,8 @@
 //! `liftcheck batch`: every video under a folder, checked in parallel, with per-clip reports in
 //! an output folder that mirrors the input tree and a summary table, CSV and JSON.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -21,7 +22,7 @@ use liftcheck::track::CacheKey;
 use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
-use super::common::{CheckArgs, PoseArgs, RenderArgs, Resolution, cached_track, warn_if_lifter_missing};
+use super::common::{CheckArgs, PoseArgs, RenderArgs, Resolution, cached_track, clip_warnings, print_warnings};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
@@ -40,8 +41,8 @@ pub struct BatchArgs {
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Clips analysed at once [default: number of cores]. Each gets cores/jobs inference threads.
-    #[arg(long, short, value_name = "N")]
-    pub jobs: Option<usize>,
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// Analyse clips again even when their reports are up to date.
     #[arg(long)]
     pub force: bool,
@@ -64,17 +65,23 @@ pub struct BatchArgs {
 pub struct SummaryRow {
     /// Path relative to the input folder.
     pub file: String,
-    /// `clean`, `faults`, `no reps` (nothing could be judged), `error` or `skipped` (up to date
-    /// from an earlier run).
+    /// `clean`, `faults`, `no reps` (nothing could be judged) or `error`.
     pub status: String,
+    /// The reports are from an earlier run (same video bytes, same settings) and were kept.
+    #[serde(default)]
+    pub up_to_date: bool,
     pub reps: Option<usize>,
     pub faults: Option<usize>,
     /// Distinct checks that flagged a fault.
     pub fault_checks: Vec<String>,
     pub error: Option<String>,
     /// Why no rep was found (status `no reps`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub no_reps_reason: Option<String>,
+    /// What was left out of a clip only partly analysed (decoding stopped early, stretches
+    /// without the lifter).
+    #[serde(default)]
+    pub warnings: Vec<String>,
     pub seconds: f64,
     /// The clip's HTML report, relative to the output folder.
     pub report: Option<String>,
@@ -142,6 +149,27 @@ struct Job<'a> {
     config: &'a Config,
     settings: String,
     output: PathBuf,
+    /// Clips (relative paths) whose reports are named after the whole file name: another video in
+    /// the same folder has the same name without its extension (`lift.mp4`, `lift.mov`).
+    named_in_full: HashSet<PathBuf>,
+}
+
+/// The clips among `rels` whose reports must be named after the whole file name: their folder
+/// and file stem are shared by another clip, or are another clip's whole name (`lift.mp4.mp4`
+/// beside `lift.mp4`).
+fn stem_collisions(rels: &[PathBuf]) -> HashSet<PathBuf> {
+    let mut stems: HashMap<(Option<&Path>, Option<&OsStr>), usize> = HashMap::new();
+    for rel in rels {
+        *stems.entry((rel.parent(), rel.file_stem())).or_default() += 1;
+    }
+    let names: HashSet<(Option<&Path>, Option<&OsStr>)> = rels.iter().map(|r| (r.parent(), r.file_name())).collect();
+    rels.iter()
+        .filter(|rel| {
+            let stem = (rel.parent(), rel.file_stem());
+            stems[&stem] > 1 || (rel.file_stem() != rel.file_name() && names.contains(&stem))
+        })
+        .cloned()
+        .collect()
 }
 
 impl Job<'_> {
@@ -149,7 +177,12 @@ impl Job<'_> {
     /// Built from the raw file name: a lossy (UTF-8) name would give clips whose names differ
     /// only in non-UTF-8 bytes the same reports, each overwriting the other's.
     fn out_path(&self, rel: &Path, suffix: &str) -> PathBuf {
-        let mut name = rel.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
+        let base = if self.named_in_full.contains(rel) {
+            rel.file_name()
+        } else {
+            rel.file_stem()
+        };
+        let mut name = base.map(|s| s.to_os_string()).unwrap_or_default();
         name.push(".");
         name.push(suffix);
         let dir = rel
@@ -167,16 +200,18 @@ impl Job<'_> {
             Err(e) => SummaryRow {
                 file: file.clone(),
                 status: "error".into(),
+                up_to_date: false,
                 reps: None,
                 faults: None,
                 fault_checks: Vec::new(),
                 error: Some(format!("{e:#}")),
                 no_reps_reason: None,
+                warnings: Vec::new(),
                 seconds: 0.0,
                 report: None,
             },
         };
-        if row.status != "skipped" {
+        if !row.up_to_date {
             row.seconds = started.elapsed().as_secs_f64();
         }
         row
@@ -203,7 +238,7 @@ impl Job<'_> {
                 .map(|s| s.row)
         {
             return Ok(SummaryRow {
-                status: "skipped".into(),
+                up_to_date: true,
                 ..row
             });
         }
@@ -221,10 +256,12 @@ impl Job<'_> {
                 track.frames.len()
             );
         }
-        warn_if_lifter_missing(video, &track, self.config);
-        let analysis = track
+        let warnings = clip_warnings(&track, self.config);
+        print_warnings(video, &warnings);
+        let mut analysis = track
             .analyze(self.args.check.variant.into(), self.config)
             .with_context(|| format!("{}: cannot analyse", video.display()))?;
+        analysis.notes.splice(0..0, warnings.iter().cloned());
         let name = rel.display().to_string();
         output::write_atomically(&self.out_path(rel, "report.txt"), |w| {
             w.write_all(report::terminal(&analysis, &name).as_bytes())
@@ -251,6 +288,7 @@ impl Job<'_> {
         checks.dedup();
         let row = SummaryRow {
             file: rel.display().to_string(),
+            up_to_date: false,
             status: if analysis.has_faults() {
                 "faults"
             } else if analysis.no_reps_reason.is_some() {
@@ -264,6 +302,7 @@ impl Job<'_> {
             fault_checks: checks,
             error: None,
             no_reps_reason: analysis.no_reps_reason.clone(),
+            warnings,
             seconds: 0.0,
             report: Some(
                 self.out_path(rel, "report.txt")
@@ -312,7 +351,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
         anyhow::bail!("{}: no video files found", args.dir.display());
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = args.jobs.unwrap_or(cores).clamp(1, videos.len());
+    let jobs = args.jobs.map_or(cores, usize::from).clamp(1, videos.len());
     // Split the cores between workers so inference threads never outnumber them.
     let mut pose = args.pose.clone();
     pose.threads = Some(pose.threads.unwrap_or((cores / jobs).max(1)));
@@ -324,11 +363,16 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     );
     let mut worker_args = args.clone();
     worker_args.pose = pose;
+    let rels: Vec<PathBuf> = videos
+        .iter()
+        .map(|v| v.strip_prefix(&args.dir).unwrap_or(v).to_path_buf())
+        .collect();
     let job = Job {
         args: &worker_args,
         config: &config,
         settings,
         output: output.clone(),
+        named_in_full: stem_collisions(&rels),
     };
 
     let progress = if args.quiet {
@@ -408,12 +452,20 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
         "file", "reps", "faults", "status", "details"
     );
     for r in rows {
-        let details = match (&r.error, &r.no_reps_reason, r.fault_checks.is_empty()) {
+        let mut details = match (&r.error, &r.no_reps_reason, r.fault_checks.is_empty()) {
             (Some(e), _, _) => e.clone(),
             (None, _, false) => r.fault_checks.join(", "),
             (None, Some(why), true) => why.clone(),
             (None, None, true) => String::new(),
         };
+        if !r.warnings.is_empty() {
+            details = format!("{details} (partly analysed: {})", r.warnings.join("; "))
+                .trim_start()
+                .to_string();
+        }
+        if r.up_to_date {
+            details = format!("(up to date) {details}").trim_end().to_string();
+        }
         let opt = |v: Option<usize>| v.map_or("-".to_string(), |v| v.to_string());
         out.push_str(&format!(
             "{:<width$}  {:>4}  {:>6}  {:<8}  {}\n",
@@ -426,13 +478,14 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
     }
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
     out.push_str(&format!(
-        "{} clips: {} clean, {} with faults, {} without a rep, {} failed, {} up to date (skipped)\n",
+        "{} clips: {} clean, {} with faults, {} without a rep, {} failed; {} up to date from an earlier run \
+         (not analysed again)\n",
         rows.len(),
         count("clean"),
         count("faults"),
         count("no reps"),
         count("error"),
-        count("skipped")
+        rows.iter().filter(|r| r.up_to_date).count()
     ));
     out
 }
@@ -466,6 +519,7 @@ fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
             report: r.report.clone(),
             error: r.error.clone(),
             no_reps_reason: r.no_reps_reason.clone(),
+            up_to_date: r.up_to_date,
         })
         .collect();
     html::write_batch_index(&index, &output.join("index.html"))?;
@@ -481,6 +535,8 @@ fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
             "seconds",
             "report",
             "no_reps_reason",
+            "up_to_date",
+            "warnings",
         ])?;
         for r in rows {
             let opt = |v: Option<usize>| v.map_or(String::new(), |v| v.to_string());
@@ -494,6 +550,8 @@ fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
                 format!("{:.2}", r.seconds),
                 r.report.clone().unwrap_or_default(),
                 r.no_reps_reason.clone().unwrap_or_default(),
+                r.up_to_date.to_string(),
+                r.warnings.join("; "),
             ])?;
         }
         csv.flush()
@@ -509,13 +567,36 @@ mod tests {
         SummaryRow {
             file: file.into(),
             status: status.into(),
+            up_to_date: false,
             reps: Some(0),
             faults: Some(0),
             fault_checks: Vec::new(),
             error: None,
             no_reps_reason: None,
+            warnings: Vec::new(),
             seconds: 0.0,
             report: None,
+        }
+    }
+
+    #[test]
+    fn clips_sharing_a_name_but_not_the_extension_are_told_apart() {
+        // (clips in the batch, those named in full)
+        let cases: [(&[&str], &[&str]); 4] = [
+            (
+                &["lift.mp4", "lift.mov", "day 2/lift.mp4", "squat.mp4"],
+                &["lift.mov", "lift.mp4"],
+            ),
+            (&["lift.mp4", "lift.mp4.mp4"], &["lift.mp4.mp4"]),
+            (&["lift", "lift.mp4"], &["lift", "lift.mp4"]),
+            (&["a.mp4", "b.mp4", "day 2/a.mp4"], &[]),
+        ];
+        for (clips, in_full) in cases {
+            let rels: Vec<PathBuf> = clips.iter().map(PathBuf::from).collect();
+            let mut got: Vec<PathBuf> = stem_collisions(&rels).into_iter().collect();
+            got.sort();
+            let want: Vec<PathBuf> = in_full.iter().map(PathBuf::from).collect();
+            assert_eq!(got, want, "{clips:?}");
         }
     }
 

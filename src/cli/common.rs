@@ -23,7 +23,7 @@ pub struct PoseArgs {
     /// Landmark model.
     #[arg(long, value_enum, default_value_t = LandmarkModel::Full)]
     pub model: LandmarkModel,
-    /// ONNX Runtime threads per inference [default: number of cores]
+    /// ONNX Runtime threads per inference [default: number of cores; `batch`: cores / jobs]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Who to follow when several people are in frame: `auto` (largest, most central person) or
@@ -84,15 +84,17 @@ impl Resolution {
 /// Which lift and how strictly to judge it.
 #[derive(Args, Clone)]
 pub struct CheckArgs {
-    /// The lift in the clip; `auto` tells a Romanian deadlift (starts standing, bar never
-    /// returns to the floor) from a conventional one.
+    /// The lift in the clip; `auto` tells a Romanian deadlift from a conventional one by the
+    /// motion (the hips barely drop between standing positions; where a plate gives the scale,
+    /// the plates never reach the floor).
     #[arg(long, value_enum, default_value = "auto")]
     pub variant: VariantArg,
     /// Thresholds file (TOML); see `liftcheck config` for every field and its default.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Global strictness: 1 = defaults, 1.5 = stricter, 0.7 = more lenient (overrides the file).
-    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    /// Global strictness, 0.25 to 4: 1 = defaults, 1.5 = stricter, 0.7 = more lenient (overrides
+    /// the file).
+    #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = parse_strictness)]
     pub strictness: Option<f64>,
 }
 
@@ -126,8 +128,6 @@ impl CheckArgs {
         if let Some(s) = self.strictness {
             config.strictness = s;
         }
-        // The file was validated as it was read: what fails here is the option.
-        config.validate().context("--strictness")?;
         Ok(config)
     }
 }
@@ -188,21 +188,39 @@ pub fn check_clip(
             track.frames.len()
         );
     }
-    warn_if_lifter_missing(video, &track, config);
-    let analysis = track
+    let warnings = clip_warnings(&track, config);
+    print_warnings(video, &warnings);
+    let mut analysis = track
         .analyze(check.variant.into(), config)
         .with_context(|| format!("{}: cannot analyse", video.display()))?;
+    analysis.notes.splice(0..0, warnings);
     Ok((track, stats, analysis))
+}
+
+/// What the reports must say about a clip only partly analysed: decoding stopped early, or
+/// stretches without the lifter. The same sentences go to stderr ([`print_warnings`]) and, first,
+/// into the report's notes, so a report read later says it too.
+pub fn clip_warnings(track: &PoseTrack, config: &Config) -> Vec<String> {
+    [cut_short(track), lifter_missing(track, config)]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+pub fn print_warnings(video: &Path, warnings: &[String]) {
+    for w in warnings {
+        eprintln!("liftcheck: warning: {}: {w}", video.display());
+    }
 }
 
 /// A stretch without the lifter at the start or end of a clip shorter than this is walking in or
 /// out of view, or the camera starting: not worth a warning.
 const EDGE_GAP_S: f64 = 1.0;
 
-/// Warns about stretches without the lifter (out of frame, hidden) longer than the analysis
-/// bridges (`max_gap_s`; at the ends of the clip, [`EDGE_GAP_S`]): the report covers only the
-/// rest of the clip.
-pub fn warn_if_lifter_missing(video: &Path, track: &PoseTrack, config: &Config) {
+/// Stretches without the lifter (out of frame, hidden) longer than the analysis bridges
+/// (`max_gap_s`; at the ends of the clip, [`EDGE_GAP_S`]): the report covers only the rest of the
+/// clip.
+fn lifter_missing(track: &PoseTrack, config: &Config) -> Option<String> {
     let frame_s = if track.video.fps > 0.0 {
         1.0 / track.video.fps
     } else {
@@ -225,7 +243,7 @@ pub fn warn_if_lifter_missing(video: &Path, track: &PoseTrack, config: &Config) 
     }
     let (first, end) = match (track.frames.first(), track.frames.last()) {
         (Some(first), Some(last)) => (first.time_s, last.time_s + frame_s),
-        _ => return,
+        _ => return None,
     };
     let long: Vec<String> = gaps
         .iter()
@@ -236,7 +254,7 @@ pub fn warn_if_lifter_missing(video: &Path, track: &PoseTrack, config: &Config) 
         .map(|(from, to)| format!("{from:.1}-{to:.1} s"))
         .collect();
     if long.is_empty() {
-        return;
+        return None;
     }
     let missing = track.frames.iter().filter(|f| f.pose.is_none()).count();
     let shown = if long.len() > 3 {
@@ -244,11 +262,10 @@ pub fn warn_if_lifter_missing(video: &Path, track: &PoseTrack, config: &Config) 
     } else {
         long.join(", ")
     };
-    eprintln!(
-        "liftcheck: warning: {}: no lifter found on {missing} of {} frames ({shown}): those stretches are not analysed",
-        video.display(),
+    Some(format!(
+        "no lifter found on {missing} of {} frames ({shown}): those stretches are not analysed",
         track.frames.len()
-    );
+    ))
 }
 
 /// `--threads`: checked as the arguments are read, so a run served from the keypoint cache
@@ -257,6 +274,14 @@ pub fn parse_threads(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err("must be a whole number, at least 1".into()),
+    }
+}
+
+pub fn parse_strictness(s: &str) -> Result<f64, String> {
+    let (low, high) = liftcheck::analysis::config::STRICTNESS_RANGE;
+    match s.trim().parse::<f64>() {
+        Ok(x) if (low..=high).contains(&x) => Ok(x),
+        _ => Err(format!("must be a number from {low} to {high}")),
     }
 }
 
@@ -345,7 +370,6 @@ pub fn cached_track(
         && let Some(mut track) = track::load_cached(dir, key)
     {
         track.video.path = video.to_path_buf();
-        warn_if_cut_short(video, &track);
         return Ok((track, None));
     }
     if estimator.is_none() {
@@ -353,7 +377,6 @@ pub fn cached_track(
     }
     let est = estimator.as_mut().context("pose estimator")?;
     let (track, stats) = track::track_clip(video, est, on_progress)?;
-    warn_if_cut_short(video, &track);
     if let (Some(dir), Some(key)) = (&cache, &key)
         && let Err(e) = track::store_cached(dir, key, &track)
     {
@@ -362,24 +385,23 @@ pub fn cached_track(
     Ok((track, Some(stats)))
 }
 
-/// Warns when decoding ended well before the container's frame count and duration: FFmpeg stops
-/// at the first packet it cannot decode (a damaged or truncated file) as if the clip had ended.
-/// Both must fall short, as the count is estimated for some containers and the nominal duration
-/// is off for variable-rate MP4s.
-fn warn_if_cut_short(video: &Path, track: &PoseTrack) {
+/// Decoding ended well before the container's frame count and duration: FFmpeg stops at the
+/// first packet it cannot decode (a damaged or truncated file) as if the clip had ended. Both
+/// must fall short, as the count is estimated for some containers and the nominal duration is off
+/// for variable-rate MP4s.
+fn cut_short(track: &PoseTrack) -> Option<String> {
     let info = &track.video;
     let decoded = track.frames.len();
     let covered_s = track.frames.last().map_or(0.0, |f| f.time_s);
     let frame_s = if info.fps > 0.0 { 1.0 / info.fps } else { 0.0 };
-    if decoded + 2 < info.frame_count && covered_s + 3.0 * frame_s < info.nominal_duration_s() {
-        eprintln!(
-            "liftcheck: warning: {}: decoding stopped at frame {decoded} of {} ({covered_s:.1} s of {:.1} s; \
-             the file is damaged or cut short): only those frames are analysed",
-            video.display(),
+    (decoded + 2 < info.frame_count && covered_s + 3.0 * frame_s < info.nominal_duration_s()).then(|| {
+        format!(
+            "decoding stopped at frame {decoded} of {} ({covered_s:.1} s of {:.1} s; the file is damaged or cut \
+             short): only those frames are analysed",
             info.frame_count,
             info.nominal_duration_s()
-        );
-    }
+        )
+    })
 }
 
 /// [`cached_track`] for one clip, with its own progress bar.

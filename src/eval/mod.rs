@@ -43,10 +43,11 @@ pub use truth::{
 /// Errors of the evaluation layer: reading a ground-truth file or its content.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
-    #[error("{}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("{}: not valid ground truth: {source}", path.display())]
-    Parse { path: PathBuf, source: serde_json::Error },
+    // The cause is part of the message, not a `source`: error chains would print it twice.
+    #[error("{}: {error}", path.display())]
+    Read { path: PathBuf, error: std::io::Error },
+    #[error("{}: not valid ground truth: {error}", path.display())]
+    Parse { path: PathBuf, error: serde_json::Error },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 }
@@ -56,8 +57,8 @@ impl EvalError {
     fn at(self, path: &Path) -> Self {
         let path = path.to_path_buf();
         match self {
-            EvalError::Read { source, .. } => EvalError::Read { path, source },
-            EvalError::Parse { source, .. } => EvalError::Parse { path, source },
+            EvalError::Read { error, .. } => EvalError::Read { path, error },
+            EvalError::Parse { error, .. } => EvalError::Parse { path, error },
             EvalError::Invalid { message, .. } => EvalError::Invalid { path, message },
         }
     }
@@ -76,9 +77,9 @@ pub struct ClipFiles {
 /// The videos in `dir` (not recursive) that have a `.json` of the same stem beside them, sorted
 /// by path; videos without one are left out (nothing to score them against).
 pub fn find_clips(dir: &Path) -> Result<Vec<ClipFiles>, EvalError> {
-    let read_err = |source| EvalError::Read {
+    let read_err = |error| EvalError::Read {
         path: dir.to_path_buf(),
-        source,
+        error,
     };
     let mut clips = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read_err)? {

@@ -209,9 +209,9 @@ pub fn check_for_fault(kind: &str) -> Option<CheckId> {
 impl GroundTruth {
     /// Reads and checks a ground-truth file.
     pub fn load(path: &Path) -> Result<Self, EvalError> {
-        let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| EvalError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Self::from_json(&text).map_err(|e| e.at(path))
     }
@@ -219,9 +219,9 @@ impl GroundTruth {
     /// Parses and checks ground truth from JSON text (errors name the path `<json>`).
     pub fn from_json(text: &str) -> Result<Self, EvalError> {
         let origin = PathBuf::from("<json>");
-        let gt: GroundTruth = serde_json::from_str(text).map_err(|source| EvalError::Parse {
+        let gt: GroundTruth = serde_json::from_str(text).map_err(|error| EvalError::Parse {
             path: origin.clone(),
-            source,
+            error,
         })?;
         gt.validate()
             .map_err(|message| EvalError::Invalid { path: origin, message })?;

@@ -45,7 +45,7 @@ pub enum LandmarkModel {
     /// BlazePose GHUM full: the best speed/accuracy balance on real deadlift footage.
     #[default]
     Full,
-    /// BlazePose GHUM heavy: about 3.5x slower, not clearly better on side views.
+    /// BlazePose GHUM heavy: about 3.5x slower; places keypoints hidden behind the plates better.
     Heavy,
 }
 

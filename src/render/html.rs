@@ -30,8 +30,10 @@ pub struct KeyFrame {
 pub struct IndexRow {
     /// The clip as shown, e.g. its path relative to the batch folder.
     pub file: String,
-    /// `clean`, `faults`, `no reps`, `error` or `skipped` (up to date from an earlier run).
+    /// `clean`, `faults`, `no reps` or `error`.
     pub status: String,
+    /// The clip's reports are from an earlier run.
+    pub up_to_date: bool,
     pub reps: Option<usize>,
     pub faults: Option<usize>,
     /// Machine names of the checks that flagged a fault (`CheckId::name`).
@@ -83,7 +85,7 @@ figure.plot.bar { max-width: 620px; }
 .frames figcaption { font-size: 13px; color: #444; margin-top: 4px; }
 .status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600; }
 .status.clean { background: #e3f4e8; color: #1b7a3a; } .status.faults { background: #fbe4e2; color: #b3261e; }
-.status.error { background: #eee; color: #555; } .status.skipped { background: #e8eef8; color: #2f5597; }
+.status.error { background: #eee; color: #555; }
 .status.no-reps { background: #fdf3dc; color: #7a5b00; }
 footer { color: #777; font-size: 12px; text-align: center; }
 "#;
@@ -475,8 +477,9 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
     if count("no reps") > 0 {
         let _ = write!(summary, ", {} without a rep (nothing judged)", count("no reps"));
     }
-    if count("skipped") > 0 {
-        let _ = write!(summary, ", {} unchanged since the last run", count("skipped"));
+    let up_to_date = rows.iter().filter(|r| r.up_to_date).count();
+    if up_to_date > 0 {
+        let _ = write!(summary, "; {up_to_date} unchanged since an earlier run");
     }
     let _ = write!(
         out,
@@ -495,7 +498,7 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
             None => file,
         };
         let status_class = match row.status.as_str() {
-            s @ ("clean" | "faults" | "error" | "skipped") => s,
+            s @ ("clean" | "faults" | "error") => s,
             "no reps" => "no-reps",
             _ => "error",
         };
@@ -688,6 +691,7 @@ mod tests {
                 report: Some("a&b/<set 1>#2.report.html".into()),
                 error: None,
                 no_reps_reason: None,
+                up_to_date: false,
             },
             IndexRow {
                 file: "broken.mp4".into(),

@@ -284,6 +284,32 @@ fn severity_name(f: &Finding) -> &'static str {
     }
 }
 
+/// The verdict in one line, for commands whose main output is not the report (`annotate`):
+/// "2 reps, 1 finding: Hips rising before the shoulders (rep 2)".
+pub fn one_line(a: &Analysis) -> String {
+    if let Some(reason) = &a.no_reps_reason {
+        return format!("no reps found, so nothing was judged: {reason}");
+    }
+    let reps = plural(a.reps.len(), "rep", "reps");
+    if a.findings.is_empty() {
+        return format!("{reps}, no findings");
+    }
+    let findings: Vec<String> = a
+        .findings
+        .iter()
+        .map(|f| format!("{} (rep {})", f.check.title(), f.rep))
+        .collect();
+    format!(
+        "{reps}, {}: {}",
+        plural(a.findings.len(), "finding", "findings"),
+        findings.join("; ")
+    )
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The report printed after a run: header, per-rep table, findings with cues, what could not be
 /// assessed and why, and the disclaimer.
 pub fn terminal(analysis: &Analysis, video_name: &str) -> String {

@@ -173,6 +173,36 @@ fn terminal_says_once_that_no_rep_was_found() {
 }
 
 #[test]
+fn one_line_verdicts() {
+    let faulty = faulty_side_clip();
+    let good = sample(&Spec::default());
+    let none = sample(&Spec {
+        reps: 0,
+        walk_in_out: false,
+        partial_pull: true,
+        ..Spec::default()
+    });
+    // (analysis, how the line starts, what it must name)
+    let cases = [
+        (
+            &faulty,
+            "3 reps, ",
+            vec![CheckId::HipsRiseFirst.title(), "(rep 2)", "(rep 3)"],
+        ),
+        (&good, "3 reps, no findings", vec![]),
+        (&none, "no reps found, so nothing was judged: ", vec!["leg length"]),
+    ];
+    for (a, starts, names) in cases {
+        let line = one_line(a);
+        assert!(line.starts_with(starts), "{line}");
+        assert!(!line.contains('\n'), "{line}");
+        for n in names {
+            assert!(line.contains(n), "{line} should name {n}");
+        }
+    }
+}
+
+#[test]
 fn with_unit_cases() {
     let cases = [
         (12.34, "deg", "12.3 deg"),
