@@ -1171,9 +1171,10 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     threshold,
                 )) => Ok((v > threshold).then(|| Fault {
                     measure: if margin >= 0.5 {
+                        let unit = if margin < 1.5 { "degree" } else { "degrees" };
                         format!(
                             "added {region} since set-up, at a comparable trunk angle (limit includes \
-                             {margin:.0} degrees for the outline's noise)"
+                             {margin:.0} {unit} for the outline's noise)"
                         )
                     } else {
                         format!("added {region} since set-up, at a comparable trunk angle")

@@ -478,9 +478,9 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
     }
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
     out.push_str(&format!(
-        "{} clips: {} clean, {} with faults, {} without a rep, {} failed; {} up to date from an earlier run \
+        "{}: {} clean, {} with faults, {} without a rep, {} failed; {} up to date from an earlier run \
          (not analysed again)\n",
-        rows.len(),
+        liftcheck::report::plural(rows.len(), "clip", "clips"),
         count("clean"),
         count("faults"),
         count("no reps"),

@@ -352,7 +352,11 @@ impl Painter<'_> {
     fn summary_card(&mut self, frame: &mut Mat) -> Result<(), RenderError> {
         let a = self.analysis;
         let mut lines = vec![(
-            format!("{} reps, {} finding(s)", a.reps.len(), a.findings.len()),
+            format!(
+                "{}, {}",
+                crate::report::plural(a.reps.len(), "rep", "reps"),
+                crate::report::plural(a.findings.len(), "finding", "findings")
+            ),
             overlay::WHITE,
         )];
         for f in a.findings.iter().take(6) {

@@ -306,7 +306,8 @@ pub fn one_line(a: &Analysis) -> String {
     )
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// "1 rep", "2 reps".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
