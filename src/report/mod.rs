@@ -61,15 +61,18 @@ fn num(v: Option<f32>, decimals: usize) -> String {
 
 /// Greedy word wrap with a hanging indent.
 fn wrap(text: &str, indent: usize, width: usize) -> String {
-    let pad = " ".repeat(indent);
+    // A bullet ("- ...") hangs: its continuation lines align with its text.
+    let hang = if text.starts_with("- ") { 2 } else { 0 };
     let mut out = String::new();
     let mut line = String::new();
+    let mut pad = indent;
     for word in text.split_whitespace() {
-        if !line.is_empty() && indent + line.len() + 1 + word.len() > width {
-            out.push_str(&pad);
+        if !line.is_empty() && pad + line.len() + 1 + word.len() > width {
+            out.push_str(&" ".repeat(pad));
             out.push_str(&line);
             out.push('\n');
             line.clear();
+            pad = indent + hang;
         }
         if !line.is_empty() {
             line.push(' ');
@@ -77,11 +80,20 @@ fn wrap(text: &str, indent: usize, width: usize) -> String {
         line.push_str(word);
     }
     if !line.is_empty() {
-        out.push_str(&pad);
+        out.push_str(&" ".repeat(pad));
         out.push_str(&line);
         out.push('\n');
     }
     out
+}
+
+/// A finding's time: "2.00-2.40 s", or "2.00 s" for a single moment.
+fn time_span(start_s: f64, end_s: f64) -> String {
+    if format!("{start_s:.2}") == format!("{end_s:.2}") {
+        format!("{start_s:.2} s")
+    } else {
+        format!("{start_s:.2}-{end_s:.2} s")
+    }
 }
 
 /// Left-aligned first column, right-aligned others, columns separated by two spaces.
@@ -377,12 +389,11 @@ pub fn terminal(analysis: &Analysis, video_name: &str) -> String {
         for f in &a.findings {
             let _ = writeln!(
                 out,
-                "  Rep {} [{}] {} ({:.2}-{:.2} s)",
+                "  Rep {} [{}] {} ({})",
                 f.rep,
                 severity_name(f),
                 f.check.title(),
-                f.start_s,
-                f.end_s
+                time_span(f.start_s, f.end_s)
             );
             let measured = format!(
                 "{}: {} (limit {})",

@@ -215,11 +215,24 @@ fn with_unit_cases() {
 }
 
 #[test]
+fn time_span_cases() {
+    let cases = [
+        ((2.0, 2.4), "2.00-2.40 s"),
+        ((2.0, 2.0), "2.00 s"),
+        ((2.001, 2.004), "2.00 s"),
+    ];
+    for ((start, end), want) in cases {
+        assert_eq!(time_span(start, end), want);
+    }
+}
+
+#[test]
 fn wrap_cases() {
     let cases = [
         ("short text", 2, 20, "  short text\n"),
         ("one two three four", 4, 14, "    one two\n    three four\n"),
         ("", 2, 10, ""),
+        ("- one two three", 2, 12, "  - one two\n    three\n"),
     ];
     for (text, indent, width, want) in cases {
         assert_eq!(wrap(text, indent, width), want, "{text:?}");
