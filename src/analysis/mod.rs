@@ -93,6 +93,17 @@ pub enum LiftVariant {
     Auto,
 }
 
+impl LiftVariant {
+    /// "conventional deadlift", "Romanian deadlift".
+    pub fn title(self) -> &'static str {
+        match self {
+            LiftVariant::Conventional => "conventional deadlift",
+            LiftVariant::Romanian => "Romanian deadlift",
+            LiftVariant::Auto => "deadlift",
+        }
+    }
+}
+
 /// Where the bar position comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

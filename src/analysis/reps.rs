@@ -157,8 +157,26 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         }
     }
     let variant = match requested {
-        LiftVariant::Auto => infer_variant(s, body, &zones, leg, cfg, notes),
-        v => v,
+        LiftVariant::Auto => infer_variant(s, body, &zones, leg, cfg, notes).unwrap_or_else(|| {
+            notes.push("lift variant could not be inferred (hips not visible): conventional assumed".into());
+            LiftVariant::Conventional
+        }),
+        given => {
+            // A lift set by the user is judged as such, but a motion that says otherwise is
+            // worth a note: a Romanian deadlift judged as a conventional pull finds no reps.
+            let mut why = Vec::new();
+            if let Some(seen) = infer_variant(s, body, &zones, leg, cfg, &mut why)
+                && seen != given
+            {
+                notes.push(format!(
+                    "judged as a {} as set, but the motion looks like a {} ({})",
+                    given.title(),
+                    seen.title(),
+                    why.join("; ")
+                ));
+            }
+            given
+        }
     };
     let tol = cfg.event_tolerance_frac * range;
     let mut reps = Vec::new();
@@ -253,6 +271,8 @@ fn too_fast(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
 }
 
 /// Romanian when the hips barely drop at the bottoms between standing positions.
+/// The variant the motion shows, with the measurements behind it in `notes`; `None` when the hips
+/// were not seen.
 fn infer_variant(
     s: &Series,
     body: &Body,
@@ -260,7 +280,7 @@ fn infer_variant(
     leg: f64,
     cfg: &Config,
     notes: &mut Vec<String>,
-) -> LiftVariant {
+) -> Option<LiftVariant> {
     let standing = signal::percentile(
         zones
             .iter()
@@ -281,15 +301,14 @@ fn infer_variant(
     };
     let drop = signal::median(lows.iter().map(|z| (standing - lowest_in(&s.hip_h, z)) / leg));
     if !drop.is_finite() {
-        notes.push("lift variant could not be inferred (hips not visible): conventional assumed".into());
-        return LiftVariant::Conventional;
+        return None;
     }
     notes.push(format!(
         "hips drop {drop:.2} leg lengths from standing to the bottom (a Romanian deadlift drops less than {})",
         cfg.rdl_max_hip_drop_leg_frac
     ));
     if drop >= cfg.rdl_max_hip_drop_leg_frac {
-        return LiftVariant::Conventional;
+        return Some(LiftVariant::Conventional);
     }
     // Hips that barely drop also fit a stiff-legged pull from the floor: a Romanian deadlift
     // never sets the plates down, so where the plate gives the scale, plates reaching the floor
@@ -299,10 +318,10 @@ fn infer_variant(
             "lowest bar {clearance:.2} plate radii above the floor (a Romanian deadlift stays above {FLOOR_CONTACT_MAX_RADII})"
         ));
         if clearance <= FLOOR_CONTACT_MAX_RADII {
-            return LiftVariant::Conventional;
+            return Some(LiftVariant::Conventional);
         }
     }
-    LiftVariant::Romanian
+    Some(LiftVariant::Romanian)
 }
 
 /// Bar height at the bottom of a rep, in plate radii above the floor (mid-foot level), at or

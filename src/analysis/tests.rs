@@ -622,6 +622,31 @@ fn explicit_variant_overrides_inference() {
     assert_eq!((r.variant, r.variant_inferred), (LiftVariant::Romanian, true));
 }
 
+/// A lift set by the user is judged as set; where the motion says otherwise, a note says so.
+#[test]
+fn a_variant_set_against_the_motion_is_noted() {
+    let rdl = Spec {
+        lift: Lift::Romanian,
+        ..Spec::default()
+    };
+    // (clip, variant set, whether the note is expected)
+    let cases = [
+        (&rdl, LiftVariant::Conventional, true),
+        (&rdl, LiftVariant::Romanian, false),
+        (&Spec::default(), LiftVariant::Romanian, true),
+        (&Spec::default(), LiftVariant::Conventional, false),
+    ];
+    for (spec, given, noted) in cases {
+        let a = run_with(spec, given, &Config::default());
+        assert_eq!(a.variant, given);
+        let note = a.notes.iter().find(|n| n.contains("but the motion looks like"));
+        assert_eq!(note.is_some(), noted, "{given:?}: {:?}", a.notes);
+        if let Some(note) = note {
+            assert!(note.contains("hips drop"), "{note}");
+        }
+    }
+}
+
 /// Strictness scales the allowance: a lenient setting lets a moderate fault pass, a strict one
 /// keeps it.
 #[test]

@@ -11,7 +11,7 @@ use std::path::Path;
 use super::annotate::RenderError;
 use super::keyframes;
 use super::plots;
-use crate::analysis::{Analysis, CheckId, Facing, Finding, LiftVariant, Severity, View};
+use crate::analysis::{Analysis, CheckId, Facing, Finding, Severity, View};
 use crate::output::{OutputError, write_atomically};
 use crate::report::{DISCLAIMER, MISSING, RepColumn, rep_table};
 use crate::track::PoseTrack;
@@ -169,14 +169,6 @@ fn tail(out: &mut String) {
     );
 }
 
-fn variant_name(v: LiftVariant) -> &'static str {
-    match v {
-        LiftVariant::Conventional => "conventional deadlift",
-        LiftVariant::Romanian => "Romanian deadlift",
-        LiftVariant::Auto => "deadlift",
-    }
-}
-
 fn severity_name(s: Severity) -> &'static str {
     match s {
         Severity::Minor => "minor",
@@ -240,7 +232,7 @@ fn facts(out: &mut String, a: &Analysis) {
     let _ = write!(view, " (confidence {:.2})", a.view.confidence);
     let lift = format!(
         "{}{}; strictness {:.2}",
-        variant_name(a.variant),
+        a.variant.title(),
         if a.variant_inferred {
             " (inferred from the motion)"
         } else {
@@ -564,6 +556,7 @@ pub fn write_batch_index(rows: &[IndexRow], out: &Path) -> Result<(), RenderErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::LiftVariant;
     use crate::render::plots::tests::sample;
 
     fn frame() -> KeyFrame {

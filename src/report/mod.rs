@@ -39,14 +39,6 @@ pub struct ReportMeta<'a> {
     pub include_frames: bool,
 }
 
-fn variant_name(v: LiftVariant) -> &'static str {
-    match v {
-        LiftVariant::Conventional => "conventional deadlift",
-        LiftVariant::Romanian => "Romanian deadlift",
-        LiftVariant::Auto => "deadlift",
-    }
-}
-
 /// A value the per-rep table does not have.
 pub const MISSING: &str = "-";
 
@@ -344,7 +336,7 @@ pub fn terminal(analysis: &Analysis, video_name: &str) -> String {
     let _ = writeln!(
         out,
         "Lift: {}{}; strictness {:.2}",
-        variant_name(a.variant),
+        a.variant.title(),
         if a.variant_inferred {
             " (inferred from the motion)"
         } else {
