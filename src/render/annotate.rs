@@ -260,12 +260,19 @@ fn near_side_points(pose: &Pose) -> (Point, Point, Point) {
     (p(s), p(h), p(kn))
 }
 
-fn phase_label(m: &FrameMetrics) -> &'static str {
-    match m.phase {
+/// The counter's line: the rep under way and its phase ("rep 2/3  pull"), else how many reps are
+/// done ("reps 1/3  set-up" between reps, "3/3 reps done" after the last).
+fn counter_label(m: &FrameMetrics, done: usize, total: usize) -> String {
+    let phase = match m.phase {
         Some(Phase::Pull) => "pull",
         Some(Phase::Lockout) => "lockout",
         Some(Phase::Lower) => "lowering",
         None => "set-up",
+    };
+    match m.rep {
+        Some(rep) if m.phase.is_some() => format!("rep {rep}/{total}  {phase}"),
+        _ if total > 0 && done == total => format!("{total}/{total} reps done"),
+        _ => format!("reps {done}/{total}  {phase}"),
     }
 }
 
@@ -305,7 +312,7 @@ impl Painter<'_> {
             .iter()
             .filter(|r| r.lockout.is_some_and(|e| e.time_s <= t))
             .count();
-        let mut lines = vec![(format!("reps {done}/{total}  {}", phase_label(metrics)), overlay::WHITE)];
+        let mut lines = vec![(counter_label(metrics, done, total), overlay::WHITE)];
         if let Some(speed) = metrics.bar_speed_mps.filter(|s| s.abs() > 0.05) {
             lines.push((format!("bar {speed:+.2} m/s"), overlay::WHITE));
         }
@@ -532,6 +539,28 @@ pub fn annotate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counter_cases() {
+        let at = |rep: Option<usize>, phase: Option<Phase>| FrameMetrics {
+            rep,
+            phase,
+            ..FrameMetrics::default()
+        };
+        // (frame, reps done, reps in the clip, label)
+        let cases = [
+            (at(None, None), 0, 2, "reps 0/2  set-up"),
+            (at(Some(1), Some(Phase::Pull)), 0, 2, "rep 1/2  pull"),
+            (at(Some(1), Some(Phase::Lower)), 1, 2, "rep 1/2  lowering"),
+            (at(None, None), 1, 2, "reps 1/2  set-up"),
+            (at(Some(2), Some(Phase::Lockout)), 2, 2, "rep 2/2  lockout"),
+            (at(None, None), 2, 2, "2/2 reps done"),
+            (at(None, None), 0, 0, "reps 0/0  set-up"),
+        ];
+        for (frame, done, total, want) in cases {
+            assert_eq!(counter_label(&frame, done, total), want);
+        }
+    }
 
     #[test]
     fn output_size_cases() {
