@@ -70,6 +70,22 @@ fn analyze_writes_terminal_json_and_csv_reports() {
     assert_eq!(file_hash(&clip), before, "input untouched");
 }
 
+/// `liftcheck config` prints a file `--config` takes back, each field under its documentation.
+#[test]
+fn config_prints_a_commented_file_analyze_takes_back() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = run(&[&"config"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("# Global strictness"), "{text}");
+    assert!(text.contains("\ncutoff_hz = 6.0\n"), "{text}");
+    let file = dir.path().join("thresholds.toml");
+    std::fs::write(&file, text.replace("\nstrictness = 1.0\n", "\nstrictness = 1.5\n")).expect("write");
+    let out = run(&[&"analyze", &"--quiet", &repo_path(CLIP), &"--config", &file]);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
+    assert!(stdout(&out).contains("strictness 1.50"), "{}", stdout(&out));
+}
+
 #[test]
 fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
     let dir = tempfile::tempdir().expect("dir");

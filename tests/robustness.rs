@@ -373,9 +373,10 @@ fn bad_config_values() {
         &["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10:duration=1"],
     );
     // (file contents, what the one-line error must say besides the file name)
-    let files: [(&str, &str, &str); 5] = [
+    let files: [(&str, &str, &str); 6] = [
         ("negative.toml", "cutoff_hz = -1.0\n", "cutoff_hz"),
         ("unknown.toml", "strictness = 1.0\nno_such_key = 3\n", "no_such_key"),
+        ("typo.toml", "cutof_hz = 5.0\n", "did you mean `cutoff_hz`?"),
         (
             "wrong type.toml",
             "# thresholds\n\nstrictness = \"high\"\n",

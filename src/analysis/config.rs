@@ -315,6 +315,67 @@ fn bad(field: &'static str, message: impl Into<String>) -> AnalysisError {
     }
 }
 
+/// This file, for the fields' doc comments: `liftcheck config` prints them beside the values.
+const SOURCE: &str = include_str!("config.rs");
+
+/// Each [`Config`] field's doc comment, as one line of plain text, in field order.
+fn field_docs() -> Vec<(&'static str, String)> {
+    let body = SOURCE
+        .split_once("pub struct Config {")
+        .and_then(|(_, rest)| rest.split_once("\n}\n"))
+        .map_or("", |(body, _)| body);
+    let mut docs = Vec::new();
+    let mut doc: Vec<&str> = Vec::new();
+    for line in body.lines().map(str::trim) {
+        if let Some(text) = line.strip_prefix("///") {
+            doc.push(text.trim());
+        } else if let Some((name, _)) = line.strip_prefix("pub ").and_then(|l| l.split_once(':')) {
+            let text = doc.join(" ").replace("[`", "`").replace("`]", "`");
+            docs.push((name.trim(), text));
+            doc.clear();
+        } else if !line.starts_with("#[") {
+            doc.clear();
+        }
+    }
+    docs
+}
+
+/// Wraps `text` into `# ` comment lines of at most `width` characters.
+fn comment_lines(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::from("#");
+    for word in text.split_whitespace() {
+        if line.len() > 1 && line.len() + 1 + word.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from("#");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// The default settings as a TOML file, each field under its doc comment (what it measures,
+/// its unit and where its value comes from).
+pub fn commented_defaults() -> Result<String, toml::ser::Error> {
+    let values = toml::to_string_pretty(&Config::default())?;
+    let docs = field_docs();
+    let mut out = String::new();
+    for line in values.lines() {
+        let key = line.split_once(" = ").map(|(k, _)| k.trim());
+        if let Some((_, doc)) = docs.iter().find(|(name, _)| Some(*name) == key) {
+            out.push('\n');
+            out.push_str(&comment_lines(doc, 98));
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 impl Config {
     /// Parses a TOML document (all keys optional) and validates it.
     pub fn from_toml_str(s: &str) -> Result<Config, AnalysisError> {
@@ -482,6 +543,29 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commented_defaults_document_every_field_and_read_back() {
+        let text = commented_defaults().expect("encodes");
+        assert_eq!(Config::from_toml_str(&text).expect("reads back"), Config::default());
+        let keys: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && l.contains(" = "))
+            .collect();
+        assert!(keys.len() >= 40, "{} fields", keys.len());
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate().filter(|(_, l)| keys.contains(l)) {
+            assert!(
+                i > 0 && lines[i - 1].starts_with("# "),
+                "{line} has no comment above it"
+            );
+        }
+        assert!(
+            text.lines().all(|l| l.len() <= 98 || !l.starts_with('#')),
+            "comments wrap"
+        );
+        assert!(!text.contains("[`"), "rustdoc links are plain text");
+    }
 
     #[test]
     fn empty_toml_gives_defaults() {

@@ -134,11 +134,27 @@ impl CheckArgs {
 
 /// `liftcheck config`: every threshold with its default value.
 pub fn print_default_config() -> anyhow::Result<u8> {
-    let text = toml::to_string_pretty(&Config::default()).context("encoding the default configuration")?;
-    println!("# liftcheck thresholds (defaults). Edit, then pass with --config FILE.");
-    println!("# Each field is documented, with its source, in src/analysis/config.rs.");
+    let text = liftcheck::analysis::config::commented_defaults().context("encoding the default configuration")?;
+    println!("# liftcheck thresholds (defaults). Edit, then pass with --config FILE; fields left out");
+    println!("# keep their defaults. `--strictness` scales every fault limit at once.");
     print!("{text}");
     Ok(crate::EXIT_CLEAN)
+}
+
+/// "unknown field `x`, expected one of ..." (every field) as the nearest field's name instead.
+fn shorter_unknown_field(message: &str) -> Option<String> {
+    let unknown = message.strip_prefix("unknown field `")?.split('`').next()?;
+    let fields = toml::Table::try_from(Config::default()).ok()?;
+    let nearest = fields
+        .keys()
+        .map(|k| (strsim::jaro_winkler(unknown, k), k))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(similarity, _)| *similarity >= 0.85)
+        .map(|(_, k)| format!("did you mean `{k}`? "))
+        .unwrap_or_default();
+    Some(format!(
+        "unknown field `{unknown}` ({nearest}`liftcheck config` lists every field)"
+    ))
 }
 
 /// A thresholds-file error as one line. TOML syntax and type errors come as a source snippet over
@@ -165,6 +181,7 @@ fn toml_error_line(path: &Path, text: &str, e: liftcheck::analysis::AnalysisErro
                 source.push_str("...");
             }
             let message = syntax.message().split_whitespace().collect::<Vec<_>>().join(" ");
+            let message = shorter_unknown_field(&message).unwrap_or(message);
             anyhow::anyhow!("{}: config: line {line} `{source}`: {message}", path.display())
         }
         Ok(_) => anyhow::anyhow!("{}: {}", path.display(), e.to_string().replace('\n', " ")),
