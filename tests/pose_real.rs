@@ -43,6 +43,23 @@ fn ground_truth(name: &str) -> Value {
         .expect("json")
 }
 
+/// Appends to `errors` the distance of each visible body keypoint of `ours` from the ground
+/// truth of frame `gt` (placed in our frame by `to_frame`), in torso lengths (shoulder centre to
+/// hip centre).
+fn visible_errors(gt: &Value, ours: &[(f64, f64)], to_frame: impl Fn((f64, f64)) -> (f64, f64), errors: &mut Vec<f64>) {
+    let kp = gt["blazepose33"].as_array().expect("keypoints");
+    let at = |i: usize| to_frame((kp[i][0].as_f64().expect("x"), kp[i][1].as_f64().expect("y")));
+    let mid = |a: usize, b: usize| ((at(a).0 + at(b).0) / 2.0, (at(a).1 + at(b).1) / 2.0);
+    let (sh, hp) = (mid(11, 12), mid(23, 24));
+    let torso = (sh.0 - hp.0).hypot(sh.1 - hp.1);
+    for &j in &BODY {
+        if kp[j][2].as_i64() == Some(VISIBLE) {
+            let (gx, gy) = at(j);
+            errors.push((ours[j].0 - gx).hypot(ours[j].1 - gy) / torso);
+        }
+    }
+}
+
 fn percentile(values: &mut [f64], p: f64) -> f64 {
     values.sort_by(f64::total_cmp);
     values[((values.len() - 1) as f64 * p).round() as usize]
@@ -61,17 +78,7 @@ fn keypoints_land_on_the_rendered_body() {
     for (g, o) in gt_frames.iter().zip(&ours) {
         let Some(o) = o else { continue };
         found += 1;
-        let kp = g["blazepose33"].as_array().expect("keypoints");
-        let at = |i: usize| (kp[i][0].as_f64().expect("x"), kp[i][1].as_f64().expect("y"));
-        let mid = |a: usize, b: usize| ((at(a).0 + at(b).0) / 2.0, (at(a).1 + at(b).1) / 2.0);
-        let (sh, hp) = (mid(11, 12), mid(23, 24));
-        let torso = (sh.0 - hp.0).hypot(sh.1 - hp.1);
-        for &j in &BODY {
-            if kp[j][2].as_i64() == Some(VISIBLE) {
-                let (gx, gy) = at(j);
-                errors.push((o[j].0 - gx).hypot(o[j].1 - gy) / torso);
-            }
-        }
+        visible_errors(g, o, |p| p, &mut errors);
     }
     // Every frame of the set (first set-up to last set-down) must have the lifter; before it the
     // lifter stands behind the bar, where the detector may take a few frames to find them.
@@ -141,20 +148,7 @@ fn a_lifter_filmed_from_afar_is_found() {
         let Some(o) = o else {
             panic!("no pose during the set on frame {i}");
         };
-        let kp = g["blazepose33"].as_array().expect("keypoints");
-        let at = |i: usize| {
-            let (x, y) = (kp[i][0].as_f64().expect("x"), kp[i][1].as_f64().expect("y"));
-            (x * scale + dx, y * scale + dy)
-        };
-        let mid = |a: usize, b: usize| ((at(a).0 + at(b).0) / 2.0, (at(a).1 + at(b).1) / 2.0);
-        let (sh, hp) = (mid(11, 12), mid(23, 24));
-        let torso = (sh.0 - hp.0).hypot(sh.1 - hp.1);
-        for &j in &BODY {
-            if kp[j][2].as_i64() == Some(VISIBLE) {
-                let (gx, gy) = at(j);
-                errors.push((o[j].0 - gx).hypot(o[j].1 - gy) / torso);
-            }
-        }
+        visible_errors(g, o, |(x, y)| (x * scale + dx, y * scale + dy), &mut errors);
     }
     // Half the pixels give coarser keypoints (0.06 and 0.27 torso lengths when this test was
     // written, against 0.10 and 0.25 allowed at full size above): the bounds are there to catch a
