@@ -64,6 +64,12 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              (`NEVER_UPRIGHT_MIN_DEG`: a rotated video reads about 90 or 180)
   measure.py plates DIR...   side views: the near plate's radius from liftcheck's scale (45 cm
                              plate) against the renderer's median radius, and their ratio
+  measure.py imbalance DIR...
+                             front and rear views, per detected rep: the largest change from
+                             set-up of the shoulder, hip and bar (wrist) line tilt, degrees, and
+                             of the hips' sideways shift, % of leg length, beside the true faults
+                             (`imbalance_tilt_max_deg`, `imbalance_bar_tilt_max_deg`,
+                             `imbalance_shift_max_leg_frac`)
   measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
                              it infers the variant (`rdl_max_hip_drop_leg_frac`,
                              FLOOR_CONTACT_MAX_RADII)
@@ -536,6 +542,44 @@ def variant(dirs):
               f"{drop.group(1) if drop else '-'} {clear.group(1) if clear else '-'} {a['variant']}")
 
 
+def imbalance(dirs):
+    """Front and rear views: the left/right measures of each detected rep (liftcheck's rep
+    metrics) beside the true rep's faults, grouped: imbalance faults, good reps, other faults."""
+    print("group clip view shoulder_tilt hip_tilt bar_tilt hip_shift_pct_leg true_faults")
+    rows = []
+    for mp4, gt in clips(dirs):
+        if gt["camera"]["view"] not in ("front", "rear"):
+            continue
+        a = analysis(mp4)
+        if a is None:
+            continue
+        truth_reps = [r for r in gt["reps"] if r.get("lockout_frame") is not None]
+        for rep in a["reps"]:
+            lock = (rep.get("lockout") or {}).get("frame")
+            if lock is None or not truth_reps:
+                continue
+            truth = min(truth_reps, key=lambda r: abs(r["lockout_frame"] - lock))
+            kinds = [f["kind"] for f in truth["faults"]]
+            group = ("imbalance" if any(k in ("hip_shift", "uneven_bar") for k in kinds)
+                     else "good" if not kinds else "other")
+            m = rep["metrics"]
+            values = [m.get(k) for k in ("max_shoulder_tilt_change_deg", "max_hip_tilt_change_deg",
+                                         "max_bar_tilt_change_deg", "max_hip_shift_change_pct_leg")]
+            rows.append((group, mp4, gt["camera"]["view"], values, ",".join(kinds) or "-"))
+
+    def fmt(v):
+        return "-" if v is None else f"{v:.1f}"
+
+    for group, mp4, view, values, kinds in sorted(rows, key=lambda r: (r[0], r[1])):
+        print(group, mp4, view, " ".join(fmt(v) for v in values), kinds)
+    for group in ("good", "imbalance", "other"):
+        picked = [r[3] for r in rows if r[0] == group]
+        if picked:
+            tops = [max((r[i] for r in picked if r[i] is not None), default=None) for i in range(4)]
+            print(f"# {group}: {len(picked)} reps, largest shoulder / hip / bar tilt change, hip shift: "
+                  + " / ".join(fmt(v) for v in tops))
+
+
 def line_lean(points):
     """Principal axis of canonical points, from the last to the first, from vertical (deg)."""
     n = len(points)
@@ -671,7 +715,7 @@ def upright(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
