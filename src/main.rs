@@ -80,29 +80,15 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("liftcheck: error: {}", error_line(&err));
+            eprintln!("liftcheck: error: {}", cli::common::error_line(&err));
             ExitCode::from(EXIT_ERROR)
         }
     }
 }
 
-/// The error and its causes on one line, each cause once: error types that put their cause in
-/// their own message (`"{path}: cannot read: {source}"`) would otherwise show it twice.
-fn error_line(err: &anyhow::Error) -> String {
-    let mut line = err.to_string();
-    for cause in err.chain().skip(1) {
-        let cause = cause.to_string();
-        if !line.contains(&cause) {
-            line.push_str(": ");
-            line.push_str(&cause);
-        }
-    }
-    line.replace('\n', " ")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::cli::common::error_line;
 
     #[derive(Debug, thiserror::Error)]
     #[error("clip.mp4: cannot read: {source}")]

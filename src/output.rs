@@ -124,14 +124,19 @@ pub fn plain_io_error(e: std::io::Error) -> std::io::Error {
     }
 }
 
-/// Refuses an output path that is the input file itself.
-/// Checks a command's output paths before any work starts: none is the input, each one's folder
-/// exists, no two are the same file (devices such as `/dev/null` may take several). Whether the
-/// folder is writable shows only when writing.
+/// Checks a command's output paths before any work starts: none is the input or an existing
+/// folder, each one's folder exists, no two are the same file (devices such as `/dev/null` may
+/// take several). Whether the folder is writable shows only when writing.
 pub fn check_destinations(outputs: &[&Path], input: &Path) -> Result<(), OutputError> {
     let mut seen: Vec<PathBuf> = Vec::new();
     for &out in outputs {
         ensure_not_input(out, input)?;
+        if out.is_dir() {
+            return Err(OutputError::Write {
+                path: out.to_path_buf(),
+                error: std::io::Error::from_raw_os_error(libc::EISDIR),
+            });
+        }
         let folder = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -142,10 +147,13 @@ pub fn check_destinations(outputs: &[&Path], input: &Path) -> Result<(), OutputE
             error: plain_io_error(error),
         })?;
         let is_device = std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
-        let full = folder
-            .canonicalize()
-            .unwrap_or_else(|_| folder.to_path_buf())
-            .join(out.file_name().unwrap_or_default());
+        // An existing file by its real path (two links to one file are one output).
+        let full = out.canonicalize().unwrap_or_else(|_| {
+            folder
+                .canonicalize()
+                .unwrap_or_else(|_| folder.to_path_buf())
+                .join(out.file_name().unwrap_or_default())
+        });
         if seen.contains(&full) && !is_device {
             return Err(OutputError::SameOutputTwice(out.to_path_buf()));
         }
@@ -154,6 +162,7 @@ pub fn check_destinations(outputs: &[&Path], input: &Path) -> Result<(), OutputE
     Ok(())
 }
 
+/// Refuses an output path that is the input file itself.
 pub fn ensure_not_input(output: &Path, input: &Path) -> Result<(), OutputError> {
     let same = match (output.canonicalize(), input.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
@@ -187,6 +196,20 @@ struct FrameRecord {
 }
 
 /// Writes per-frame keypoints as JSON or CSV, chosen by the file extension.
+/// Refuses a keypoints path whose format [`write_keypoints`] cannot tell (`.json` or `.csv`), so
+/// the mistake shows before the work rather than after it.
+pub fn check_keypoints_format(path: &Path) -> Result<(), OutputError> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("json" | "csv") => Ok(()),
+        _ => Err(OutputError::UnknownFormat(path.to_path_buf())),
+    }
+}
+
 pub fn write_keypoints(path: &Path, info: &VideoInfo, frames: &[PoseFrame]) -> Result<(), OutputError> {
     match path
         .extension()

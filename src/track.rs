@@ -55,7 +55,7 @@ fn mask_after(info: &VideoInfo, index: usize, last: &Pose) -> bool {
         && (index.is_multiple_of(mask_stride(info.fps)) || last.trunk_from_vertical_deg() >= MASK_EVERY_FRAME_TRUNK_DEG)
 }
 /// Bump when the cached layout or the pose stage's output changes.
-const CACHE_FORMAT_VERSION: u32 = 12;
+pub const CACHE_FORMAT_VERSION: u32 = 12;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]

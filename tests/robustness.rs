@@ -195,7 +195,7 @@ fn clips_of_unusual_shape() {
     // frames with a pose). Exit 2, one line that says so, not that nobody was found.
     let one = make_clip(dir.path(), "one frame.mp4", &["-ss", "1", "-i", src, "-frames:v", "1"]);
     let out = unchanged(&one, || analyze(&one, &[]));
-    assert_clean_error(&out, "one frame.mp4", "too short: 1 frame(s)");
+    assert_clean_error(&out, "one frame.mp4", "too short: 1 frame,");
     assert!(!stderr(&out).contains("no lifter"), "{}", stderr(&out));
 
     // 8K (7680x4320), three frames: decodes (about 100 MB per frame) and the lifter is found;
@@ -477,6 +477,21 @@ fn unwritable_output_paths() {
     let missing = PathBuf::from("/nonexistent-liftcheck-dir/report.json");
     let out = analyze(&clip, &[&"--no-cache", &"--csv", &good, &"--json", &missing]);
     assert_clean_error(&out, &missing.display().to_string(), "no such file");
+    assert!(!good.exists(), "nothing written when an output path is bad");
+    // A keypoints file of no known format, and a folder given as a file, fail as early.
+    let out = analyze(
+        &clip,
+        &[
+            &"--no-cache",
+            &"--csv",
+            &good,
+            &"--keypoints",
+            &dir.path().join("kp.txt"),
+        ],
+    );
+    assert_clean_error(&out, "kp.txt", "unknown output format");
+    let out = analyze(&clip, &[&"--no-cache", &"--csv", &good, &"--json", &dir.path()]);
+    assert_clean_error(&out, &dir.path().display().to_string(), "is a directory");
     assert!(!good.exists(), "nothing written when an output path is bad");
     // Two outputs to the same file would overwrite each other.
     let same = dir.path().join("out.x");

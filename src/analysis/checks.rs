@@ -1171,7 +1171,11 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     threshold,
                 )) => Ok((v > threshold).then(|| Fault {
                     measure: if margin >= 0.5 {
-                        let unit = if margin < 1.5 { "degree" } else { "degrees" };
+                        let unit = if format!("{margin:.0}") == "1" {
+                            "degree"
+                        } else {
+                            "degrees"
+                        };
                         format!(
                             "added {region} since set-up, at a comparable trunk angle (limit includes \
                              {margin:.0} {unit} for the outline's noise)"

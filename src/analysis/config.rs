@@ -330,7 +330,11 @@ fn field_docs() -> Vec<(&'static str, String)> {
         if let Some(text) = line.strip_prefix("///") {
             doc.push(text.trim());
         } else if let Some((name, _)) = line.strip_prefix("pub ").and_then(|l| l.split_once(':')) {
-            let text = doc.join(" ").replace("[`", "`").replace("`]", "`");
+            let text = doc
+                .join(" ")
+                .replace("[`", "`")
+                .replace("`]", "`")
+                .replace("`Config::", "`");
             docs.push((name.trim(), text));
             doc.clear();
         } else if !line.starts_with("#[") {

@@ -44,7 +44,7 @@ pub enum AnalysisError {
     InvalidInput(String),
     #[error("no lifter found: shoulders and hips seen on only {usable} of {total} frames (needs {needed})")]
     NoLifter { usable: usize, total: usize, needed: usize },
-    #[error("too short: {frames} frame(s), needs at least {needed}")]
+    #[error("too short: {frames} {}, needs at least {needed}", if *.frames == 1 { "frame" } else { "frames" })]
     TooShort { frames: usize, needed: usize },
     #[error(
         "the lifter is not upright: on most of the {frames} frames with a pose the legs point over {min_deg:.0} \

@@ -76,6 +76,9 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         .map(PathBuf::as_path)
         .collect();
     output::check_destinations(&outputs, &args.video)?;
+    if let Some(keypoints) = &args.keypoints {
+        output::check_keypoints_format(keypoints)?;
+    }
     let config = args.check.config()?;
     // Bad input is reported before the models load.
     VideoReader::open(&args.video)?;

@@ -22,7 +22,9 @@ use liftcheck::track::CacheKey;
 use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
-use super::common::{CheckArgs, PoseArgs, RenderArgs, Resolution, cached_track, clip_warnings, print_warnings};
+use super::common::{
+    CheckArgs, PoseArgs, RenderArgs, Resolution, analyse_track, cached_track, clip_warnings, error_line,
+};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
@@ -30,8 +32,9 @@ use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 const VIDEO_EXTENSIONS: [&str; 8] = ["mp4", "mov", "m4v", "mkv", "webm", "avi", "3gp", "mts"];
 /// Bytes read from each file to recognise its type.
 const SNIFF_BYTES: usize = 8192;
-/// Version of the per-clip stamp that lets a rerun skip finished clips.
-const STAMP_VERSION: u32 = 1;
+/// Version of the per-clip stamp that lets a rerun skip finished clips. Bump when the reports'
+/// content changes for the same settings (2: partly analysed clips' warnings in the notes).
+const STAMP_VERSION: u32 = 2;
 
 #[derive(Args, Clone)]
 pub struct BatchArgs {
@@ -133,7 +136,8 @@ fn find_videos(dir: &Path, output: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// `annotate` is the annotated clips' size, `None` when none are written.
 fn settings_digest(pose: &PoseArgs, check: &CheckArgs, config: &Config, annotate: Option<Resolution>) -> String {
     let text = format!(
-        "html|{:?}|{:?}|{:?}|{}|{:?}|{}",
+        "html|{}|{:?}|{:?}|{:?}|{}|{:?}|{}",
+        liftcheck::track::CACHE_FORMAT_VERSION,
         pose.model,
         pose.lifter,
         check.variant,
@@ -158,14 +162,25 @@ struct Job<'a> {
 /// and file stem are shared by another clip, or are another clip's whole name (`lift.mp4.mp4`
 /// beside `lift.mp4`).
 fn stem_collisions(rels: &[PathBuf]) -> HashSet<PathBuf> {
-    let mut stems: HashMap<(Option<&Path>, Option<&OsStr>), usize> = HashMap::new();
+    // Compared without case: on a case-insensitive file system (macOS's default) `Lift.mp4` and
+    // `lift.mov` would write the same report files.
+    // Names that are not UTF-8 are compared byte for byte (a lossy conversion would make them
+    // alike).
+    let fold = |name: Option<&OsStr>| {
+        name.map(|n| {
+            n.to_str()
+                .map_or_else(|| n.as_encoded_bytes().to_vec(), |s| s.to_lowercase().into_bytes())
+        })
+    };
+    let key = |rel: &Path, name: Option<&OsStr>| (rel.parent().map(Path::to_path_buf), fold(name));
+    let mut stems: HashMap<(Option<PathBuf>, Option<Vec<u8>>), usize> = HashMap::new();
     for rel in rels {
-        *stems.entry((rel.parent(), rel.file_stem())).or_default() += 1;
+        *stems.entry(key(rel, rel.file_stem())).or_default() += 1;
     }
-    let names: HashSet<(Option<&Path>, Option<&OsStr>)> = rels.iter().map(|r| (r.parent(), r.file_name())).collect();
+    let names: HashSet<(Option<PathBuf>, Option<Vec<u8>>)> = rels.iter().map(|r| key(r, r.file_name())).collect();
     rels.iter()
         .filter(|rel| {
-            let stem = (rel.parent(), rel.file_stem());
+            let stem = key(rel, rel.file_stem());
             stems[&stem] > 1 || (rel.file_stem() != rel.file_name() && names.contains(&stem))
         })
         .cloned()
@@ -204,7 +219,7 @@ impl Job<'_> {
                 reps: None,
                 faults: None,
                 fault_checks: Vec::new(),
-                error: Some(format!("{e:#}")),
+                error: Some(error_line(&e)),
                 no_reps_reason: None,
                 warnings: Vec::new(),
                 seconds: 0.0,
@@ -249,19 +264,8 @@ impl Job<'_> {
             bar.set_length(total.max(done) as u64);
             bar.set_position(done as u64);
         })?;
-        if track.frames.iter().all(|f| f.pose.is_none()) {
-            anyhow::bail!(
-                "{}: no person found in any of its {} frames",
-                video.display(),
-                track.frames.len()
-            );
-        }
+        let analysis = analyse_track(video, &track, &self.args.check, self.config)?;
         let warnings = clip_warnings(&track, self.config);
-        print_warnings(video, &warnings);
-        let mut analysis = track
-            .analyze(self.args.check.variant.into(), self.config)
-            .with_context(|| format!("{}: cannot analyse", video.display()))?;
-        analysis.notes.splice(0..0, warnings.iter().cloned());
         let name = rel.display().to_string();
         output::write_atomically(&self.out_path(rel, "report.txt"), |w| {
             w.write_all(report::terminal(&analysis, &name).as_bytes())
@@ -478,8 +482,8 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
     }
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
     out.push_str(&format!(
-        "{}: {} clean, {} with faults, {} without a rep, {} failed; {} up to date from an earlier run \
-         (not analysed again)\n",
+        "{}: {} clean, {} with faults, {} without a rep, {} failed; {} up to date (from an earlier run, \
+         not analysed again)\n",
         liftcheck::report::plural(rows.len(), "clip", "clips"),
         count("clean"),
         count("faults"),
@@ -520,6 +524,7 @@ fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
             error: r.error.clone(),
             no_reps_reason: r.no_reps_reason.clone(),
             up_to_date: r.up_to_date,
+            warnings: r.warnings.clone(),
         })
         .collect();
     html::write_batch_index(&index, &output.join("index.html"))?;
@@ -582,7 +587,7 @@ mod tests {
     #[test]
     fn clips_sharing_a_name_but_not_the_extension_are_told_apart() {
         // (clips in the batch, those named in full)
-        let cases: [(&[&str], &[&str]); 4] = [
+        let cases: [(&[&str], &[&str]); 5] = [
             (
                 &["lift.mp4", "lift.mov", "day 2/lift.mp4", "squat.mp4"],
                 &["lift.mov", "lift.mp4"],
@@ -590,6 +595,7 @@ mod tests {
             (&["lift.mp4", "lift.mp4.mp4"], &["lift.mp4.mp4"]),
             (&["lift", "lift.mp4"], &["lift", "lift.mp4"]),
             (&["a.mp4", "b.mp4", "day 2/a.mp4"], &[]),
+            (&["Lift.mp4", "lift.MOV"], &["Lift.mp4", "lift.MOV"]),
         ];
         for (clips, in_full) in cases {
             let rels: Vec<PathBuf> = clips.iter().map(PathBuf::from).collect();
@@ -598,6 +604,34 @@ mod tests {
             let want: Vec<PathBuf> = in_full.iter().map(PathBuf::from).collect();
             assert_eq!(got, want, "{clips:?}");
         }
+    }
+
+    #[test]
+    fn summary_marks_up_to_date_and_partly_analysed_clips() {
+        let rows = [
+            SummaryRow {
+                up_to_date: true,
+                ..row("old.mp4", "clean")
+            },
+            SummaryRow {
+                warnings: vec!["decoding stopped at frame 85 of 259".into()],
+                ..row("cut.mp4", "clean")
+            },
+        ];
+        let table = summary_table(&rows);
+        let line = |file: &str| {
+            table
+                .lines()
+                .find(|l| l.starts_with(file))
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(line("old.mp4").contains("(up to date)"), "{table}");
+        assert!(
+            line("cut.mp4").contains("(partly analysed: decoding stopped at frame 85 of 259)"),
+            "{table}"
+        );
+        assert!(table.contains("1 up to date"), "{table}");
     }
 
     /// A clip where no rep was found is counted apart from the clean ones, with its reason.

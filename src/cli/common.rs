@@ -136,7 +136,9 @@ impl CheckArgs {
 pub fn print_default_config() -> anyhow::Result<u8> {
     let text = liftcheck::analysis::config::commented_defaults().context("encoding the default configuration")?;
     println!("# liftcheck thresholds (defaults). Edit, then pass with --config FILE; fields left out");
-    println!("# keep their defaults. `--strictness` scales every fault limit at once.");
+    println!("# keep their defaults. `--strictness` scales every fault limit at once. In the notes,");
+    println!("# \"ref:\" names a published source and \"calibrate\" or \"measured\" a value set by measurement on");
+    println!("# labelled clips (the project's scripts/synth/judgement.md has the figures).");
     print!("{text}");
     Ok(crate::EXIT_CLEAN)
 }
@@ -197,21 +199,31 @@ pub fn check_clip(
     quiet: bool,
 ) -> anyhow::Result<(PoseTrack, Option<RunStats>, Analysis)> {
     let (track, stats) = track_with_cache(video, pose, quiet)?;
+    let analysis = analyse_track(video, &track, check, config)?;
+    Ok((track, stats, analysis))
+}
+
+/// The analysis of a clip's pose track, with what was left out of a partly analysed clip printed
+/// as warnings and put first among the report's notes. When the clip cannot be analysed, the
+/// error says so too (a damaged file can be the reason nobody was found).
+pub fn analyse_track(video: &Path, track: &PoseTrack, check: &CheckArgs, config: &Config) -> anyhow::Result<Analysis> {
+    let damaged = || cut_short(track).map_or(String::new(), |why| format!(" ({why})"));
     let found = track.frames.iter().filter(|f| f.pose.is_some()).count();
     if found == 0 {
         bail!(
-            "{}: no person found in any of its {} frames",
+            "{}: no person found in any of its {} frames{}",
             video.display(),
-            track.frames.len()
+            track.frames.len(),
+            damaged()
         );
     }
-    let warnings = clip_warnings(&track, config);
-    print_warnings(video, &warnings);
     let mut analysis = track
         .analyze(check.variant.into(), config)
-        .with_context(|| format!("{}: cannot analyse", video.display()))?;
+        .map_err(|e| anyhow::anyhow!("{}: cannot analyse: {e}{}", video.display(), damaged()))?;
+    let warnings = clip_warnings(track, config);
+    print_warnings(video, &warnings);
     analysis.notes.splice(0..0, warnings);
-    Ok((track, stats, analysis))
+    Ok(analysis)
 }
 
 /// What the reports must say about a clip only partly analysed: decoding stopped early, or
@@ -224,6 +236,7 @@ pub fn clip_warnings(track: &PoseTrack, config: &Config) -> Vec<String> {
         .collect()
 }
 
+/// Prints each warning as one line naming the clip.
 pub fn print_warnings(video: &Path, warnings: &[String]) {
     for w in warnings {
         eprintln!("liftcheck: warning: {}: {w}", video.display());
@@ -294,6 +307,8 @@ pub fn parse_threads(s: &str) -> Result<usize, String> {
     }
 }
 
+/// `--strictness`: within [`liftcheck::analysis::config::STRICTNESS_RANGE`], checked as the
+/// arguments are read.
 pub fn parse_strictness(s: &str) -> Result<f64, String> {
     let (low, high) = liftcheck::analysis::config::STRICTNESS_RANGE;
     match s.trim().parse::<f64>() {
@@ -430,4 +445,18 @@ pub fn track_with_cache(video: &Path, pose: &PoseArgs, quiet: bool) -> anyhow::R
     });
     bar.finish_and_clear();
     result
+}
+
+/// An error and its causes on one line, each cause once: error types that put their cause in
+/// their own message (`"{path}: cannot read: {source}"`) would otherwise show it twice.
+pub fn error_line(err: &anyhow::Error) -> String {
+    let mut line = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line.push_str(": ");
+            line.push_str(&cause);
+        }
+    }
+    line.replace('\n', " ")
 }

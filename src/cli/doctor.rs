@@ -71,7 +71,7 @@ pub fn doctor(args: DoctorArgs) -> u8 {
         println!("all checks passed");
         0
     } else {
-        println!("{problems} problem(s) found");
+        println!("{} found", liftcheck::report::plural(problems, "problem", "problems"));
         EXIT_ERROR
     }
 }

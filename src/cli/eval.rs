@@ -8,7 +8,7 @@ use clap::Args;
 use liftcheck::eval::{self, GroundTruth, Summary};
 use liftcheck::output;
 
-use super::common::{CheckArgs, PoseArgs, cached_track};
+use super::common::{CheckArgs, PoseArgs, cached_track, clip_warnings, error_line, print_warnings};
 use crate::EXIT_CLEAN;
 
 #[derive(Args)]
@@ -45,9 +45,14 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
         }
         let tracked = cached_track(&clip.video, &args.pose, &mut estimator, |_, _| {});
         let score = match tracked {
-            Err(e) => eval::score_failed_clip(&truth, None, &format!("{e:#}")),
+            Err(e) => eval::score_failed_clip(&truth, None, &error_line(&e)),
             Ok((track, _)) => match track.analyze(args.check.variant.into(), &config) {
-                Ok(analysis) => eval::score_clip(&truth, &track, &analysis),
+                Ok(analysis) => {
+                    if !args.quiet {
+                        print_warnings(&clip.video, &clip_warnings(&track, &config));
+                    }
+                    eval::score_clip(&truth, &track, &analysis)
+                }
                 Err(e) => eval::score_failed_clip(&truth, Some(&track), &e.to_string()),
             },
         };

@@ -41,8 +41,12 @@ pub const ROI_SCALE: f32 = 1.25;
 /// crop when that vector points straight up.
 const ALIGNMENT_TARGET_ANGLE: f32 = PI / 2.0;
 
-/// Frames at least this much longer than wide (or wider than long) get [`Roi::zoom_tiles`].
+/// Frames at least this much wider than tall (or taller than wide) get [`Roi::zoom_tiles`]:
+/// closer to square, a tile gains too little scale over the letterbox to be worth the extra runs.
 pub const ZOOM_TILES_MIN_ASPECT: f32 = 1.3;
+/// At most this many tiles (a 16:9 or 9:16 frame takes three): a strip-shaped video would
+/// otherwise cost a detector run per tile on every frame without a person.
+pub const ZOOM_TILES_MAX: usize = 5;
 
 /// Wraps an angle into `[-pi, pi)`.
 pub fn normalize_radians(angle: f32) -> f32 {
@@ -70,8 +74,8 @@ impl Roi {
 
     /// Squares of the frame's short side along its long side, each overlapping the next by at least
     /// half: for a second look at the frame at a larger scale than [`Self::letterbox`] gives
-    /// (1.8x for 16:9). None for frames closer to square than [`ZOOM_TILES_MIN_ASPECT`], where a
-    /// tile would be no larger than the letterbox.
+    /// (1.8x for 16:9). None for frames closer to square than [`ZOOM_TILES_MIN_ASPECT`] or needing
+    /// more than [`ZOOM_TILES_MAX`] tiles.
     pub fn zoom_tiles(width: u32, height: u32) -> Vec<Self> {
         let (long, short) = (width.max(height) as f32, width.min(height) as f32);
         if short <= 0.0 || long / short < ZOOM_TILES_MIN_ASPECT {
@@ -79,6 +83,9 @@ impl Roi {
         }
         // Step at most half a tile, so that a person no wider than half a tile lies whole in one.
         let count = (2.0 * (long - short) / short).ceil() as usize + 1;
+        if count > ZOOM_TILES_MAX {
+            return Vec::new();
+        }
         let step = (long - short) / (count - 1) as f32;
         (0..count)
             .map(|i| {
@@ -131,11 +138,12 @@ mod tests {
     #[test]
     fn zoom_tiles_cover_the_long_side_with_half_tile_steps() {
         // (width, height, expected tile centres along the long side)
-        let cases: [(u32, u32, &[f32]); 4] = [
+        let cases: [(u32, u32, &[f32]); 5] = [
             (640, 360, &[180.0, 320.0, 460.0]),
             (1080, 1920, &[540.0, 960.0, 1380.0]),
             (600, 600, &[]),
             (1000, 900, &[]),
+            (1920, 16, &[]),
         ];
         for (w, h, centres) in cases {
             let tiles = Roi::zoom_tiles(w, h);

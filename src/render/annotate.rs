@@ -261,8 +261,8 @@ fn near_side_points(pose: &Pose) -> (Point, Point, Point) {
 }
 
 /// The counter's line: the rep under way and its phase ("rep 2/3  pull"), else how many reps are
-/// done ("reps 1/3  set-up" between reps, "3/3 reps done" after the last).
-fn counter_label(m: &FrameMetrics, done: usize, total: usize) -> String {
+/// done ("reps 1/3  set-up" between reps, "3/3 reps done" once the last rep is over, `all_over`).
+fn counter_label(m: &FrameMetrics, done: usize, total: usize, all_over: bool) -> String {
     let phase = match m.phase {
         Some(Phase::Pull) => "pull",
         Some(Phase::Lockout) => "lockout",
@@ -271,7 +271,7 @@ fn counter_label(m: &FrameMetrics, done: usize, total: usize) -> String {
     };
     match m.rep {
         Some(rep) if m.phase.is_some() => format!("rep {rep}/{total}  {phase}"),
-        _ if total > 0 && done == total => format!("{total}/{total} reps done"),
+        _ if total > 0 && all_over => format!("{total}/{total} reps done"),
         _ => format!("reps {done}/{total}  {phase}"),
     }
 }
@@ -312,7 +312,9 @@ impl Painter<'_> {
             .iter()
             .filter(|r| r.lockout.is_some_and(|e| e.time_s <= t))
             .count();
-        let mut lines = vec![(counter_label(metrics, done, total), overlay::WHITE)];
+        // Over once the last rep ended, with or without a lockout (a clip may end mid-rep).
+        let all_over = self.analysis.reps.last().is_some_and(|r| r.end_s <= t);
+        let mut lines = vec![(counter_label(metrics, done, total, all_over), overlay::WHITE)];
         if let Some(speed) = metrics.bar_speed_mps.filter(|s| s.abs() > 0.05) {
             lines.push((format!("bar {speed:+.2} m/s"), overlay::WHITE));
         }
@@ -547,18 +549,20 @@ mod tests {
             phase,
             ..FrameMetrics::default()
         };
-        // (frame, reps done, reps in the clip, label)
+        // (frame, reps done, reps in the clip, last rep over, label)
         let cases = [
-            (at(None, None), 0, 2, "reps 0/2  set-up"),
-            (at(Some(1), Some(Phase::Pull)), 0, 2, "rep 1/2  pull"),
-            (at(Some(1), Some(Phase::Lower)), 1, 2, "rep 1/2  lowering"),
-            (at(None, None), 1, 2, "reps 1/2  set-up"),
-            (at(Some(2), Some(Phase::Lockout)), 2, 2, "rep 2/2  lockout"),
-            (at(None, None), 2, 2, "2/2 reps done"),
-            (at(None, None), 0, 0, "reps 0/0  set-up"),
+            (at(None, None), 0, 2, false, "reps 0/2  set-up"),
+            (at(Some(1), Some(Phase::Pull)), 0, 2, false, "rep 1/2  pull"),
+            (at(Some(1), Some(Phase::Lower)), 1, 2, false, "rep 1/2  lowering"),
+            (at(None, None), 1, 2, false, "reps 1/2  set-up"),
+            (at(Some(2), Some(Phase::Lockout)), 2, 2, false, "rep 2/2  lockout"),
+            (at(None, None), 2, 2, true, "2/2 reps done"),
+            // The last rep never locked out: over all the same.
+            (at(None, None), 1, 2, true, "2/2 reps done"),
+            (at(None, None), 0, 0, false, "reps 0/0  set-up"),
         ];
-        for (frame, done, total, want) in cases {
-            assert_eq!(counter_label(&frame, done, total), want);
+        for (frame, done, total, over, want) in cases {
+            assert_eq!(counter_label(&frame, done, total, over), want);
         }
     }
 

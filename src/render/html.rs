@@ -13,7 +13,7 @@ use super::keyframes;
 use super::plots;
 use crate::analysis::{Analysis, CheckId, Facing, Finding, Severity, View};
 use crate::output::{OutputError, write_atomically};
-use crate::report::{DISCLAIMER, MISSING, RepColumn, rep_table};
+use crate::report::{DISCLAIMER, MISSING, RepColumn, plural, rep_table};
 use crate::track::PoseTrack;
 
 /// A still from the clip for the report, JPEG-encoded.
@@ -34,6 +34,8 @@ pub struct IndexRow {
     pub status: String,
     /// The clip's reports are from an earlier run.
     pub up_to_date: bool,
+    /// What was left out of a partly analysed clip.
+    pub warnings: Vec<String>,
     pub reps: Option<usize>,
     pub faults: Option<usize>,
     /// Machine names of the checks that flagged a fault (`CheckId::name`).
@@ -206,16 +208,15 @@ fn verdict(a: &Analysis) -> (&'static str, String) {
         .iter()
         .filter(|r| a.findings.iter().any(|f| f.rep == r.number))
         .count();
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if a.findings.is_empty() {
-        ("clean", format!("{}, no faults found", plural(reps, "rep")))
+        ("clean", format!("{}, no faults found", plural(reps, "rep", "reps")))
     } else {
         (
             "faults",
             format!(
                 "{}: {} on {} of them",
-                plural(reps, "rep"),
-                plural(a.findings.len(), "finding"),
+                plural(reps, "rep", "reps"),
+                plural(a.findings.len(), "finding", "findings"),
                 faulty
             ),
         )
@@ -458,7 +459,6 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
         escape(DISCLAIMER)
     );
     let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut summary = format!(
         "{}: {} clean, {} with faults, {}",
         plural(rows.len(), "clip", "clips"),
@@ -471,7 +471,7 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
     }
     let up_to_date = rows.iter().filter(|r| r.up_to_date).count();
     if up_to_date > 0 {
-        let _ = write!(summary, "; {up_to_date} unchanged since an earlier run");
+        let _ = write!(summary, "; {up_to_date} up to date (from an earlier run)");
     }
     let _ = write!(
         out,
@@ -495,7 +495,7 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
             _ => "error",
         };
         let opt = |v: Option<usize>| v.map_or_else(|| "–".into(), |n| n.to_string());
-        let checks = match (&row.error, &row.no_reps_reason) {
+        let mut checks = match (&row.error, &row.no_reps_reason) {
             (Some(e), _) => format!("<span class=\"muted\">{}</span>", escape(e)),
             (None, Some(why)) if row.fault_checks.is_empty() => {
                 format!("<span class=\"muted\">no rep: {}</span>", escape(why))
@@ -509,6 +509,13 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
                     .join("; "),
             ),
         };
+        if !row.warnings.is_empty() {
+            let _ = write!(
+                checks,
+                " <span class=\"muted\">(partly analysed: {})</span>",
+                escape(&row.warnings.join("; "))
+            );
+        }
         let _ = writeln!(
             out,
             "<tr><td class=\"text\">{name}</td><td class=\"text\"><span class=\"status {status_class}\">{}</span></td>\
@@ -685,6 +692,7 @@ mod tests {
                 error: None,
                 no_reps_reason: None,
                 up_to_date: false,
+                warnings: vec!["decoding stopped at frame 85 of 259 <cut>".into()],
             },
             IndexRow {
                 file: "broken.mp4".into(),
@@ -712,6 +720,7 @@ mod tests {
             "no reps is not shown as clean"
         );
         assert!(html.contains("no rep: the bar moved only 5% of leg length"));
+        assert!(html.contains("(partly analysed: decoding stopped at frame 85 of 259 &lt;cut&gt;)"));
         assert!(html.contains(&escape(DISCLAIMER)));
         assert_self_contained(&html);
     }
