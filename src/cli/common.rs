@@ -417,6 +417,11 @@ pub fn cached_track(
     Ok((track, Some(stats)))
 }
 
+/// Frames missing at the end of a clip below this many seconds' worth are not worth a warning:
+/// phone clips often declare a few frames more than they hold (real clips: 3 of 445 and 3 of
+/// 136), and a lifter's rep is not in 0.5 s.
+const CUT_SHORT_MIN_S: f64 = 0.5;
+
 /// Decoding ended well before the container's frame count and duration: FFmpeg stops at the
 /// first packet it cannot decode (a damaged or truncated file) as if the clip had ended. Both
 /// must fall short, as the count is estimated for some containers and the nominal duration is off
@@ -426,7 +431,11 @@ fn cut_short(track: &PoseTrack) -> Option<String> {
     let decoded = track.frames.len();
     let covered_s = track.frames.last().map_or(0.0, |f| f.time_s);
     let frame_s = if info.fps > 0.0 { 1.0 / info.fps } else { 0.0 };
-    (decoded + 2 < info.frame_count && covered_s + 3.0 * frame_s < info.nominal_duration_s()).then(|| {
+    let missing_s = (info.frame_count.saturating_sub(decoded)) as f64 * frame_s;
+    (decoded + 2 < info.frame_count
+        && missing_s > CUT_SHORT_MIN_S
+        && covered_s + 3.0 * frame_s < info.nominal_duration_s())
+    .then(|| {
         format!(
             "decoding stopped at frame {decoded} of {} ({covered_s:.1} s of {:.1} s; the file is damaged or cut \
              short): only those frames are analysed",
