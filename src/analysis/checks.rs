@@ -73,12 +73,15 @@ const SETUP_WINDOW_S: f64 = 0.1;
 /// The left/right lines must hold still over this long up to the set-up frame, seconds (the
 /// shortest set-up pause, [`MIN_PAUSE_S`]), for a change from the set-up to mean anything.
 const IMBALANCE_STEADY_SETUP_S: f64 = MIN_PAUSE_S;
-/// ... within this many times the rule's own limit. A change of the limit's size cannot be told
-/// from a set-up that moves more; a lifter settling at the bar moves far less, but the zero-phase
-/// low-pass smears a sharp change at lift-off a few frames back into the set-up (a generated
-/// 25-degree step of the hip line at lift-off swings it 5.3 degrees there, against a 5-degree
-/// limit), so the bound leaves room for that.
-const IMBALANCE_SETUP_SWING_LIMITS: f64 = 2.0;
+/// ... within these bounds (shoulder and hip line tilt, bar tilt in degrees; sideways hip shift
+/// in leg lengths). A lifter settling at the bar moves far less, but the zero-phase low-pass
+/// smears a sharp change at lift-off a few frames back into the set-up (a generated 25-degree
+/// step of the hip line at lift-off swings it 5.3 degrees there), so the bounds leave room for
+/// that. They are twice the rule's limits as they were when set (5 degrees, 10 degrees, 6%), and
+/// stay when a limit moves: they judge the reference, not the fault.
+const IMBALANCE_SETUP_MAX_SWING_TILT_DEG: f64 = 10.0;
+const IMBALANCE_SETUP_MAX_SWING_BAR_TILT_DEG: f64 = 20.0;
+const IMBALANCE_SETUP_MAX_SWING_SHIFT_LEG_FRAC: f64 = 0.12;
 
 /// Window around an RDL bottom, and after an RDL lockout, seconds.
 const RDL_BOTTOM_HALF_WINDOW_S: f64 = 0.15;
@@ -680,24 +683,23 @@ fn rise(ctx: &Ctx, series: &[f64], w: Win, what: &str) -> Measured<f64> {
 }
 
 /// Whether a left/right line holds still enough at the set-up to measure a change from: its
-/// swing over the [`IMBALANCE_STEADY_SETUP_S`] up to the set-up frame must stay within
-/// [`IMBALANCE_SETUP_SWING_LIMITS`] times the rule's `limit`. A pose model losing a bent-over
+/// swing over the [`IMBALANCE_STEADY_SETUP_S`] up to the set-up frame must stay within `bound`
+/// (`IMBALANCE_SETUP_MAX_SWING_*`). A pose model losing a bent-over
 /// lifter moves it a lot: on a rendered rear view (seed 303, clip 006) the hip line swung from
 /// -9.5 to +22 degrees within five frames at the set-up, and the change from it read as a
 /// 23.6-degree imbalance. The window stops at the set-up frame: a bar that tips as it leaves the
 /// floor is the fault itself, not an unsteady reference.
-fn steady_at_setup(ctx: &Ctx, series: &[f64], setup: usize, limit: f64, what: &str, unit: &str) -> Measured<()> {
+fn steady_at_setup(ctx: &Ctx, series: &[f64], setup: usize, bound: f64, what: &str, unit: &str) -> Measured<()> {
     let from = setup.saturating_sub(ctx.s.frames(IMBALANCE_STEADY_SETUP_S));
     let seen = || series[from..=setup].iter().copied().filter(|v| !v.is_nan());
     let swing = seen().fold(f64::NEG_INFINITY, f64::max) - seen().fold(f64::INFINITY, f64::min);
-    let bound = IMBALANCE_SETUP_SWING_LIMITS * limit;
     let k = if unit == PCT_LEG { 100.0 } else { 1.0 };
     if swing > bound {
         return Err(format!(
             "{what} swings {:.1} {unit} over the {IMBALANCE_STEADY_SETUP_S} s up to the set-up (more than \
-             twice the {:.1} {unit} limit): the pose is too unsteady there to measure a change from it",
+             {:.1} {unit}): the pose is too unsteady there to measure a change from it",
             k * swing,
-            k * limit
+            k * bound
         ));
     }
     Ok(())
@@ -1504,6 +1506,8 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 major: f64,
                 unit: &'static str,
                 joints: &'static str,
+                /// Most swing at the set-up for a reference ([`steady_at_setup`]).
+                swing: f64,
             }
             let tilt = |series, what, joints| Measure {
                 series,
@@ -1512,6 +1516,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 major: cfg.imbalance_tilt_max_deg,
                 unit: DEG,
                 joints,
+                swing: IMBALANCE_SETUP_MAX_SWING_TILT_DEG,
             };
             let parts = [
                 tilt(
@@ -1523,6 +1528,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 Measure {
                     threshold: bar_tilt_t,
                     major: cfg.imbalance_bar_tilt_max_deg,
+                    swing: IMBALANCE_SETUP_MAX_SWING_BAR_TILT_DEG,
                     ..tilt(&s.bar_tilt[..], "bar (wrist line) tilt change since set-up", "a wrist")
                 },
                 Measure {
@@ -1532,6 +1538,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     major: cfg.imbalance_shift_max_leg_frac,
                     unit: PCT_LEG,
                     joints: "a hip or ankle",
+                    swing: IMBALANCE_SETUP_MAX_SWING_SHIFT_LEG_FRAC,
                 },
             ];
             // Each measure is judged on its own: a hand hidden behind the plate leaves the
@@ -1545,12 +1552,13 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 major,
                 unit,
                 joints,
+                swing,
             } in parts
             {
                 let name = what.trim_end_matches(" since set-up").trim_end_matches(" change");
                 let measured = ctx.setup_value(series, su, joints).and_then(|base| {
                     let (v, _) = change_from(ctx, series, base, w.pull, joints, 0.0)?;
-                    steady_at_setup(ctx, series, su, t, name, unit)?;
+                    steady_at_setup(ctx, series, su, swing, name, unit)?;
                     Ok((v, base))
                 });
                 let (v, base) = match measured {

@@ -229,9 +229,14 @@ pub struct Config {
     /// see). Strictness scales it around vertical (0): at strictness 2 the limit is 5 degrees,
     /// which good rendered lockouts reach.
     pub lockout_outline_lean_max_deg: f64,
-    /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate:
-    /// above the ~2 degrees of keypoint jitter across a shoulder width; good rendered front-view
-    /// reps read up to 3.7 on the shoulders, 5.3 on the hips).
+    /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate: above
+    /// what keypoint noise gives good reps). On 12 good front and rear reps of the development
+    /// suites (the fixtures, seeds 303 and 306, and the left/right suite seed 401) the change reads
+    /// up to 5.4 on the shoulders and 5.6 on the hips; the rendered imbalances (hips shifted 3-6
+    /// cm, a 2-5 degree side bend) read no more (up to 5.0 and 3.6), so they cannot be told from
+    /// noise, and the limit sits above the noise rather than flag good reps; a larger hitch still
+    /// shows (`python3 scripts/synth/measure.py imbalance DIR...`). The limit was 5 degrees before,
+    /// which flagged two of those good reps.
     pub imbalance_tilt_max_deg: f64,
     /// Left/right: most change of the bar's (wrist line's) tilt from set-up, degrees. The hands
     /// in front of the thighs are the least precise keypoints of a front view: 21 good rendered
@@ -298,7 +303,7 @@ impl Default for Config {
             lockout_lean_back_max_deg: 10.0,
             lockout_body_lean_back_max_deg: 8.0,
             lockout_outline_lean_max_deg: 10.0,
-            imbalance_tilt_max_deg: 5.0,
+            imbalance_tilt_max_deg: 8.0,
             imbalance_bar_tilt_max_deg: 10.0,
             imbalance_shift_max_leg_frac: 0.06,
             rdl_knee_locked_min_deg: 172.0,
