@@ -516,9 +516,14 @@ pub fn batch_index(rows: &[IndexRow]) -> String {
                 escape(&row.warnings.join("; "))
             );
         }
+        let up_to_date = if row.up_to_date {
+            " <span class=\"muted\">up to date</span>"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "<tr><td class=\"text\">{name}</td><td class=\"text\"><span class=\"status {status_class}\">{}</span></td>\
+            "<tr><td class=\"text\">{name}</td><td class=\"text\"><span class=\"status {status_class}\">{}</span>{up_to_date}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"text\">{checks}</td></tr>",
             escape(&row.status),
             opt(row.reps),
@@ -706,6 +711,7 @@ mod tests {
                 reps: Some(0),
                 faults: Some(0),
                 no_reps_reason: Some("the bar moved only 5% of leg length".into()),
+                up_to_date: true,
                 ..IndexRow::default()
             },
         ];
@@ -714,13 +720,16 @@ mod tests {
         assert!(html.contains(CheckId::BarDrift.title()), "check names as titles");
         assert!(html.contains("made_up"), "unknown names kept");
         assert!(html.contains("not a video &lt;x&gt;"));
-        assert!(html.contains("3 clips: 0 clean, 1 with faults, 1 error, 1 without a rep (nothing judged)<"));
+        assert!(html.contains(
+            "3 clips: 0 clean, 1 with faults, 1 error, 1 without a rep (nothing judged); 1 up to date (from an earlier run)<"
+        ));
         assert!(
             html.contains("class=\"status no-reps\""),
             "no reps is not shown as clean"
         );
         assert!(html.contains("no rep: the bar moved only 5% of leg length"));
         assert!(html.contains("(partly analysed: decoding stopped at frame 85 of 259 &lt;cut&gt;)"));
+        assert_eq!(html.matches("<span class=\"muted\">up to date</span>").count(), 1);
         assert!(html.contains(&escape(DISCLAIMER)));
         assert_self_contained(&html);
     }
