@@ -22,9 +22,7 @@ use liftcheck::track::CacheKey;
 use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
-use super::common::{
-    CheckArgs, PoseArgs, RenderArgs, Resolution, analyse_track, cached_track, clip_warnings, error_line,
-};
+use super::common::{CheckArgs, PoseArgs, RenderArgs, Resolution, analyse_track, cached_track, error_line};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
@@ -264,8 +262,7 @@ impl Job<'_> {
             bar.set_length(total.max(done) as u64);
             bar.set_position(done as u64);
         })?;
-        let analysis = analyse_track(video, &track, &self.args.check, self.config)?;
-        let warnings = clip_warnings(&track, self.config);
+        let (analysis, warnings) = analyse_track(video, &track, &self.args.check, self.config)?;
         let name = rel.display().to_string();
         output::write_atomically(&self.out_path(rel, "report.txt"), |w| {
             w.write_all(report::terminal(&analysis, &name).as_bytes())

@@ -199,14 +199,20 @@ pub fn check_clip(
     quiet: bool,
 ) -> anyhow::Result<(PoseTrack, Option<RunStats>, Analysis)> {
     let (track, stats) = track_with_cache(video, pose, quiet)?;
-    let analysis = analyse_track(video, &track, check, config)?;
+    let (analysis, _) = analyse_track(video, &track, check, config)?;
     Ok((track, stats, analysis))
 }
 
 /// The analysis of a clip's pose track, with what was left out of a partly analysed clip printed
-/// as warnings and put first among the report's notes. When the clip cannot be analysed, the
-/// error says so too (a damaged file can be the reason nobody was found).
-pub fn analyse_track(video: &Path, track: &PoseTrack, check: &CheckArgs, config: &Config) -> anyhow::Result<Analysis> {
+/// as warnings, put first among the report's notes and returned beside it (for `batch`'s
+/// summary). When the clip cannot be analysed, the error says so too (a damaged file can be the
+/// reason nobody was found).
+pub fn analyse_track(
+    video: &Path,
+    track: &PoseTrack,
+    check: &CheckArgs,
+    config: &Config,
+) -> anyhow::Result<(Analysis, Vec<String>)> {
     let damaged = || cut_short(track).map_or(String::new(), |why| format!(" ({why})"));
     let found = track.frames.iter().filter(|f| f.pose.is_some()).count();
     if found == 0 {
@@ -222,8 +228,8 @@ pub fn analyse_track(video: &Path, track: &PoseTrack, check: &CheckArgs, config:
         .map_err(|e| anyhow::anyhow!("{}: cannot analyse: {e}{}", video.display(), damaged()))?;
     let warnings = clip_warnings(track, config);
     print_warnings(video, &warnings);
-    analysis.notes.splice(0..0, warnings);
-    Ok(analysis)
+    analysis.notes.splice(0..0, warnings.iter().cloned());
+    Ok((analysis, warnings))
 }
 
 /// What the reports must say about a clip only partly analysed: decoding stopped early, or
