@@ -51,6 +51,12 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              half, and the lesser of the two per frame, as
                              `analysis::back::lean` reads it before cleaning), degrees
                              (`lockout_outline_lean_max_deg`)
+  measure.py lean-back DIR...
+                             side views, per detected rep: the lean-back rule's readings
+                             (rep metrics: trunk, mid-foot-to-shoulder line, whole back
+                             outline; degrees back past vertical) beside the true faults,
+                             grouped lean-backs / good / other faults
+                             (`lockout_outline_lean_back_max_deg`)
   measure.py sanity DIR...   every view: poses no deadlifter takes (the model's poses with the
                              trunk past 120 degrees from upright or the hip-to-ankle line past
                              90 degrees from straight down, against the truth's largest), and
@@ -580,6 +586,48 @@ def imbalance(dirs):
                   + " / ".join(fmt(v) for v in tops))
 
 
+def lean_back(dirs):
+    """Side views: the lean-back rule's three readings of each detected rep (liftcheck's rep
+    metrics: trunk, mid-foot-to-shoulder line, whole back outline; degrees past vertical, positive
+    = leaning back) beside the true rep's faults, grouped: lean-backs (without an incomplete
+    lockout), good reps, other faults."""
+    print("group clip rep trunk body outline found true_faults")
+    rows = []
+    for mp4, gt in clips(dirs):
+        if not gt["camera"]["view"].startswith("side"):
+            continue
+        a = analysis(mp4)
+        if a is None:
+            continue
+        truth_reps = [r for r in gt["reps"] if r.get("lockout_frame") is not None]
+        for rep in a["reps"]:
+            lock = (rep.get("lockout") or {}).get("frame")
+            if lock is None or not truth_reps:
+                continue
+            truth = min(truth_reps, key=lambda r: abs(r["lockout_frame"] - lock))
+            kinds = [f["kind"] for f in truth["faults"]]
+            group = ("lean_back" if "lean_back" in kinds and "incomplete_lockout" not in kinds
+                     else "good" if not kinds else "other")
+            m = rep["metrics"]
+            values = [m.get(k) for k in ("lockout_lean_back_deg", "lockout_body_lean_back_deg",
+                                         "lockout_outline_lean_back_deg")]
+            found = any(f["check"] == "lean_back_at_lockout" and f["rep"] == rep["number"] for f in a["findings"])
+            rows.append((group, mp4, rep["number"], values, "yes" if found else "no", ",".join(kinds) or "-"))
+
+    def fmt(v):
+        return "-" if v is None else f"{v:.1f}"
+
+    for group, mp4, index, values, found, kinds in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
+        print(group, mp4, index, " ".join(fmt(v) for v in values), found, kinds)
+    for group in ("good", "lean_back", "other"):
+        picked = [r[3] for r in rows if r[0] == group]
+        if picked:
+            tops = [max((r[i] for r in picked if r[i] is not None), default=None) for i in range(3)]
+            lows = [min((r[i] for r in picked if r[i] is not None), default=None) for i in range(3)]
+            print(f"# {group}: {len(picked)} reps, trunk / body / outline lean back, least: "
+                  + " / ".join(fmt(v) for v in lows) + ", largest: " + " / ".join(fmt(v) for v in tops))
+
+
 def line_lean(points):
     """Principal axis of canonical points, from the last to the first, from vertical (deg)."""
     n = len(points)
@@ -715,7 +763,7 @@ def upright(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

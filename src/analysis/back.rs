@@ -108,6 +108,15 @@ pub fn lean(points: &[(f64, f64)]) -> Option<f64> {
     Some(whole.min(upper))
 }
 
+/// Lean of the whole outline's straight-line fit from vertical, degrees, forward positive (the
+/// convention of [`lean`]): the lean-back check's reading. What spoils the fit tips it forward
+/// (the buttocks behind its lower end, the neck or trapezius ahead of its upper end), never back,
+/// whereas the upper half alone reads several degrees back on an upright trunk, since the upper
+/// back curves out behind the shoulders (`python3 scripts/synth/measure.py lockout-outline DIR...`).
+pub fn whole_lean(points: &[(f64, f64)]) -> Option<f64> {
+    line_lean(points)
+}
+
 /// Direction of the straight line that fits `points` best (their principal axis), pointing
 /// from the last point to the first, from vertical in degrees, forward positive.
 fn line_lean(points: &[(f64, f64)]) -> Option<f64> {

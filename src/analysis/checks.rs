@@ -221,6 +221,9 @@ pub struct RepMetrics {
     /// Least forward lean of the back outline at lockout, degrees (side views; [`super::back::lean`]):
     /// how far the trunk stays short of upright, read without the hip keypoint.
     pub lockout_outline_lean_deg: Option<f32>,
+    /// Most lean of the whole back outline's line back past vertical at lockout, degrees (side
+    /// views; positive = leaning back; [`super::back::whole_lean`]).
+    pub lockout_outline_lean_back_deg: Option<f32>,
     pub bar_drift_pct_leg: Option<f32>,
     pub bar_drift_cm: Option<f32>,
     pub upper_back_change_deg: Option<f32>,
@@ -348,6 +351,12 @@ impl Ctx<'_> {
 /// The most upright lean of the back outline over the lockout window (side views only: from
 /// elsewhere the silhouette's edge is not the back's line).
 fn lockout_outline_lean(ctx: &Ctx, l: Win) -> Measured<f64> {
+    lockout_outline_min(ctx, &ctx.s.outline_lean, l)
+}
+
+/// The least value over the lockout window of a series read from the back outline, on side views
+/// where the outline was seen on enough of the window's frames.
+fn lockout_outline_min(ctx: &Ctx, series: &[f64], l: Win) -> Measured<f64> {
     if !ctx.side_view {
         return Err("the back outline's lean is read from side views only".into());
     }
@@ -358,7 +367,7 @@ fn lockout_outline_lean(ctx: &Ctx, l: Win) -> Measured<f64> {
             "back outline seen on {seen} frames of the lockout (needs {MIN_LOCKOUT_OUTLINES})"
         ));
     }
-    ctx.min_in(&s.outline_lean, l, "back outline", "lockout").map(|v| v.0)
+    ctx.min_in(series, l, "back outline", "lockout").map(|v| v.0)
 }
 
 /// Incomplete lockout where the hip or knee cannot be read (`unread` says why): the trunk still
@@ -388,6 +397,65 @@ fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: Stri
         span: ctx.span(l, |f| ctx.s.outline_lean[f] > threshold),
         cue: cue::LOCKOUT,
     })
+}
+
+/// Leaning back at lockout from the keypoints: the trunk (hip to shoulder) past vertical, or
+/// where the near plate hides the hip, the whole body's lean (mid-foot to shoulder), which shows
+/// a lean-back as well (about 0.6 of the trunk's).
+fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
+    let (s, cfg) = (ctx.s, ctx.cfg);
+    let (most_back, series, measure, limit, ideal) = match ctx.min_in(&s.trunk, l, "shoulder or hip", "lockout") {
+        Ok((trunk, _)) => (
+            trunk,
+            &s.trunk,
+            "trunk lean back past vertical at lockout",
+            cfg.lockout_lean_back_max_deg,
+            0.0,
+        ),
+        Err(hip_hidden) => (
+            ctx.min_in(&s.body_lean, l, "shoulder", "lockout")
+                .map_err(|_| hip_hidden)?
+                .0,
+            &s.body_lean,
+            "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)",
+            cfg.lockout_body_lean_back_max_deg,
+            BODY_LEAN_NEUTRAL_BACK_DEG,
+        ),
+    };
+    let lean = -most_back;
+    let threshold = cfg.scaled(limit, ideal);
+    Ok((lean > threshold).then(|| Fault {
+        measure: measure.into(),
+        measured: lean,
+        threshold,
+        unit: DEG,
+        excess: lean - threshold,
+        major: limit - ideal,
+        span: ctx.span(l, |f| -series[f] > threshold),
+        cue: cue::LEAN_BACK,
+    }))
+}
+
+/// Leaning back at lockout from the back outline alone: its whole line past vertical
+/// ([`super::back::whole_lean`]). Conventional pulls seen from the side, the lift the limit was
+/// measured on.
+fn lean_back_from_outline(ctx: &Ctx, raw: &RawRep, l: Win) -> Measured<Option<Fault>> {
+    if raw.variant != LiftVariant::Conventional {
+        return Err("the back outline's lean-back limit is measured on conventional pulls only".into());
+    }
+    let lean = -lockout_outline_min(ctx, &ctx.s.outline_whole_lean, l)?;
+    let cfg = ctx.cfg;
+    let threshold = cfg.scaled(cfg.lockout_outline_lean_back_max_deg, 0.0);
+    Ok((lean > threshold).then(|| Fault {
+        measure: "back outline's line leaning back past vertical at lockout".into(),
+        measured: lean,
+        threshold,
+        unit: DEG,
+        excess: lean - threshold,
+        major: cfg.lockout_outline_lean_back_max_deg,
+        span: ctx.span(l, |f| -ctx.s.outline_whole_lean[f] > threshold),
+        cue: cue::LEAN_BACK,
+    }))
 }
 
 /// Why a check was not assessed on a clip without reps: every check says the same, which the
@@ -1003,6 +1071,8 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         lockout_body_lean_back_deg: lock
             .and_then(|l| f32o(ctx.min_in(&s.body_lean, l, "shoulder", "lockout").map(|v| -v.0))),
         lockout_outline_lean_deg: lock.and_then(|l| f32o(lockout_outline_lean(ctx, l))),
+        lockout_outline_lean_back_deg: lock
+            .and_then(|l| f32o(lockout_outline_min(ctx, &s.outline_whole_lean, l).map(|v| -v))),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
         upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|c| c.change)),
@@ -1458,39 +1528,14 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
         }
         CheckId::LeanBackAtLockout => {
             let l = w.lockout.ok_or("no lockout found")?;
-            // In most side views the near plate hides the hip at lockout; the whole body's lean,
-            // mid-foot to shoulder, shows a lean-back as well (about 0.6 of the trunk's).
-            let (most_back, series, measure, limit, ideal) = match ctx.min_in(&s.trunk, l, "shoulder or hip", "lockout")
-            {
-                Ok((trunk, _)) => (
-                    trunk,
-                    &s.trunk,
-                    "trunk lean back past vertical at lockout",
-                    cfg.lockout_lean_back_max_deg,
-                    0.0,
-                ),
-                Err(hip_hidden) => (
-                    ctx.min_in(&s.body_lean, l, "shoulder", "lockout")
-                        .map_err(|_| hip_hidden)?
-                        .0,
-                    &s.body_lean,
-                    "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)",
-                    cfg.lockout_body_lean_back_max_deg,
-                    BODY_LEAN_NEUTRAL_BACK_DEG,
-                ),
-            };
-            let lean = -most_back;
-            let threshold = cfg.scaled(limit, ideal);
-            (lean > threshold).then(|| Fault {
-                measure: measure.into(),
-                measured: lean,
-                threshold,
-                unit: DEG,
-                excess: lean - threshold,
-                major: limit - ideal,
-                span: ctx.span(l, |f| -series[f] > threshold),
-                cue: cue::LEAN_BACK,
-            })
+            // The keypoints' reading and the back outline's: a lean-back either shows is
+            // reported, the one further past its limit when both do.
+            match (lean_back_from_keypoints(ctx, l), lean_back_from_outline(ctx, raw, l)) {
+                (Ok(Some(a)), Ok(Some(b))) => Some(if b.excess / b.major > a.excess / a.major { b } else { a }),
+                (Ok(a), Ok(b)) => a.or(b),
+                (Ok(a), Err(_)) | (Err(_), Ok(a)) => a,
+                (Err(e), Err(_)) => return Err(e),
+            }
         }
         CheckId::LeftRightImbalance => {
             let tilt_t = cfg.scaled(cfg.imbalance_tilt_max_deg, 0.0);

@@ -871,6 +871,9 @@ pub struct Series {
     /// Cleaned forward lean of the back from the outline alone ([`back::lean`]), degrees: the
     /// trunk's lean where the plate hides the hip.
     pub outline_lean: Vec<f64>,
+    /// Cleaned lean of the whole back outline's line ([`back::whole_lean`]), degrees: the lean-back
+    /// check's reading where the plate hides the hip.
+    pub outline_whole_lean: Vec<f64>,
     /// The same per frame before cleaning (for the steadiness of the set-up reference).
     pub upper_back_raw: Vec<f64>,
     pub lower_back_raw: Vec<f64>,
@@ -925,6 +928,7 @@ impl Series {
             lower_back: nan(),
             mid_back: nan(),
             outline_lean: nan(),
+            outline_whole_lean: nan(),
             upper_back_raw: nan(),
             lower_back_raw: nan(),
             mid_back_raw: nan(),
@@ -1001,6 +1005,7 @@ impl Series {
                         .map(|q| body.canon((q.x as f64, q.y as f64)))
                         .collect();
                     s.outline_lean[f] = back::lean(&pts).unwrap_or(f64::NAN);
+                    s.outline_whole_lean[f] = back::whole_lean(&pts).unwrap_or(f64::NAN);
                     if let (Some(hip), Some(sh)) = (hip, sh)
                         && let Some(b) = back::bend(&pts, sub(sh, hip))
                     {
@@ -1078,6 +1083,7 @@ impl Series {
             s.lower_back = signal::clean(&s.lower_back, &p);
             s.mid_back = signal::clean(&s.mid_back, &p);
             s.outline_lean = signal::clean(&s.outline_lean, &p);
+            s.outline_whole_lean = signal::clean(&s.outline_whole_lean, &p);
         }
         if let Some(cm) = body.cm_per_px {
             for f in 0..n {
