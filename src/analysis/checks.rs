@@ -168,6 +168,25 @@ impl CheckId {
         }
     }
 
+    /// A few words for the per-rep table's faults column, where the title is too long.
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckId::UpperBackRounding => "upper back rounded",
+            CheckId::LowerBackRounding => "lower back rounded",
+            CheckId::ShouldersOverBar => "shoulders vs bar",
+            CheckId::BarOverMidfoot => "bar off mid-foot",
+            CheckId::BarDrift => "bar drift",
+            CheckId::KneesOverMidfoot => "knees vs mid-foot",
+            CheckId::HipsRiseFirst => "hips first",
+            CheckId::HeadPosition => "head",
+            CheckId::IncompleteLockout => "incomplete lockout",
+            CheckId::LeanBackAtLockout => "leaning back",
+            CheckId::LeftRightImbalance => "left/right",
+            CheckId::RdlKneesLocked => "RDL knees locked",
+            CheckId::RdlBackRounding => "RDL rounding",
+        }
+    }
+
     /// Views the rule can be judged from.
     pub fn views(self) -> &'static [View] {
         match self {
@@ -1661,6 +1680,21 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every rule has its own name, title and table label, and labels stay short enough for the
+    /// per-rep table.
+    #[test]
+    fn names_titles_and_labels_are_distinct() {
+        for pick in [CheckId::name, CheckId::title, CheckId::label] {
+            let mut seen: Vec<&str> = CheckId::ALL.iter().map(|&c| pick(c)).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), CheckId::ALL.len(), "{seen:?}");
+        }
+        for c in CheckId::ALL {
+            assert!(c.label().len() <= 20, "{}", c.label());
+        }
+    }
 
     fn found(check: CheckId) -> Measured<Option<Finding>> {
         Ok(Some(finding(

@@ -127,7 +127,7 @@ fn rep_faults(a: &Analysis, rep: usize) -> String {
         .findings
         .iter()
         .filter(|f| f.rep == rep)
-        .map(|f| f.check.name())
+        .map(|f| f.check.label())
         .collect();
     if names.is_empty() {
         "none".into()
