@@ -174,12 +174,27 @@ pub fn ensure_not_input(output: &Path, input: &Path) -> Result<(), OutputError> 
     Ok(())
 }
 
+/// The `tool` header of every JSON file liftcheck writes (report, summary, keypoints): which
+/// program and version wrote it.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// This build of liftcheck.
+pub const TOOL: Tool = Tool {
+    name: "liftcheck",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
 /// Version of the keypoints JSON layout.
 pub const KEYPOINTS_SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct KeypointsFile<'a> {
     schema_version: u32,
+    tool: Tool,
     video: &'a VideoInfo,
     keypoint_names: &'a [&'a str],
     /// Per frame: `keypoints` is a list of `[x, y, z, visibility, presence]` in frame pixels, or
@@ -220,6 +235,7 @@ pub fn write_keypoints(path: &Path, info: &VideoInfo, frames: &[PoseFrame]) -> R
         Some("json") => write_atomically(path, |w| {
             let file = KeypointsFile {
                 schema_version: KEYPOINTS_SCHEMA_VERSION,
+                tool: TOOL,
                 video: info,
                 keypoint_names: &KEYPOINT_NAMES,
                 frames: frames

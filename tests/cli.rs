@@ -57,6 +57,7 @@ fn analyze_writes_terminal_json_and_csv_reports() {
     assert!(text.contains("not medical advice"), "{text}");
     let report: Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
     assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["tool"]["name"], "liftcheck");
     assert_eq!(report["reps"].as_array().map(Vec::len), Some(2));
     // Exit code 1 exactly when the report lists findings.
     let findings = report["findings"].as_array().map_or(0, Vec::len);
@@ -92,6 +93,11 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
     let clip = repo_path(CLIP);
     let (annotated, keypoints) = (dir.path().join("annotated.mp4"), dir.path().join("kp.json"));
     analyze_annotated(&clip, &annotated, &keypoints, &[]);
+    let saved: Value = serde_json::from_slice(&std::fs::read(&keypoints).expect("keypoints")).expect("json");
+    assert_eq!(
+        saved["tool"]["name"], "liftcheck",
+        "the writer is named as in the reports"
+    );
     let probe = ffprobe_json(&annotated);
     let input = ffprobe_json(&clip);
     let stream = &probe["streams"][0];
@@ -267,6 +273,9 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     assert!(stderr(&out).contains("broken.mp4"), "failures listed: {}", stderr(&out));
     let summary: Value =
         serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    // The writer is named as in the reports.
+    assert_eq!(summary["schema_version"], 2);
+    assert_eq!(summary["tool"]["name"], "liftcheck");
     let clips = summary["clips"].as_array().expect("clips");
     assert_eq!(clips.len(), 3, "the text file is not a video: {clips:?}");
     let by_name = |name: &str| {

@@ -491,19 +491,22 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
     out
 }
 
+/// Version of `summary.json`'s layout (2: the writer in a `tool` object, as in the reports).
+const SUMMARY_SCHEMA_VERSION: u32 = 2;
+
 fn write_summary(output: &Path, rows: &[SummaryRow]) -> anyhow::Result<()> {
     #[derive(Serialize)]
     struct SummaryFile<'a> {
         schema_version: u32,
-        liftcheck_version: &'a str,
+        tool: output::Tool,
         clips: &'a [SummaryRow],
     }
     output::write_atomically(&output.join("summary.json"), |w| {
         serde_json::to_writer_pretty(
             w,
             &SummaryFile {
-                schema_version: 1,
-                liftcheck_version: env!("CARGO_PKG_VERSION"),
+                schema_version: SUMMARY_SCHEMA_VERSION,
+                tool: output::TOOL,
                 clips: rows,
             },
         )

@@ -493,7 +493,7 @@ fn round_floats(v: &mut Value) {
 #[derive(serde::Serialize)]
 struct Document<'a> {
     schema_version: u32,
-    tool: Value,
+    tool: crate::output::Tool,
     video: &'a str,
     disclaimer: &'a str,
     has_faults: bool,
@@ -522,7 +522,7 @@ fn document<'a>(analysis: &Analysis, meta: &ReportMeta<'a>) -> Result<Document<'
     };
     Ok(Document {
         schema_version: JSON_SCHEMA_VERSION,
-        tool: json!({"name": "liftcheck", "version": env!("CARGO_PKG_VERSION")}),
+        tool: crate::output::TOOL,
         video: meta.video,
         disclaimer: DISCLAIMER,
         has_faults: analysis.has_faults(),
