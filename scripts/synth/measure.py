@@ -541,7 +541,7 @@ def variant(dirs):
         a = analysis(mp4)
         if a is None:
             continue
-        notes = " ".join(a.get("notes", []))
+        notes = " ".join(a.get("notes", []) + a.get("details", []))
         drop = re.search(r"hips drop ([-\d.]+) leg lengths", notes)
         clear = re.search(r"lowest bar ([-\d.]+) plate radii", notes)
         print(f"{mp4} {gt['camera']['view']} {gt['lift']['variant']} "

@@ -149,11 +149,11 @@ pub struct Tracks {
 }
 
 impl Tracks {
-    pub fn build(input: &AnalysisInput, cfg: &Config, notes: &mut Vec<String>) -> Result<Tracks, AnalysisError> {
+    pub fn build(input: &AnalysisInput, cfg: &Config, details: &mut Vec<String>) -> Result<Tracks, AnalysisError> {
         let n = input.frames.len();
         let fps = input.fps;
         let (w, h) = (input.width as f64, input.height as f64);
-        let params = clean_params(fps, h, cfg, notes);
+        let params = clean_params(fps, h, cfg, details);
         let k = crate::pose::NUM_KEYPOINTS;
         let mut x = vec![Vec::new(); k];
         let mut y = vec![Vec::new(); k];
@@ -162,7 +162,7 @@ impl Tracks {
         let mut vis = vec![vec![0.0; n]; k];
         let mut pre_x = vec![Vec::new(); k];
         let mut pre_y = vec![Vec::new(); k];
-        let upside_down = upside_down_frames(input, notes)?;
+        let upside_down = upside_down_frames(input, details)?;
         for &i in &USED {
             let mut gx = vec![f64::NAN; n];
             let mut gy = vec![f64::NAN; n];
@@ -306,16 +306,16 @@ impl Tracks {
 
 /// Signal-cleaning parameters for a clip's frame rate and height, from the config; a note says
 /// when the frame rate forces a lower cut-off or no filter.
-pub fn clean_params(fps: f64, height: f64, cfg: &Config, notes: &mut Vec<String>) -> CleanParams {
+pub fn clean_params(fps: f64, height: f64, cfg: &Config, details: &mut Vec<String>) -> CleanParams {
     let lowpass = if fps < MIN_FILTER_FPS {
-        notes.push(format!(
+        details.push(format!(
             "frame rate {fps:.1} fps is too low to filter; keypoints used unfiltered"
         ));
         None
     } else {
         let max_cutoff = MAX_CUTOFF_FPS_FRAC * fps;
         let cutoff = if cfg.cutoff_hz > max_cutoff {
-            notes.push(format!(
+            details.push(format!(
                 "filter cut-off lowered from {:.1} Hz to {max_cutoff:.1} Hz for {fps:.1} fps",
                 cfg.cutoff_hz
             ));
@@ -393,7 +393,7 @@ impl Body {
         t: &Tracks,
         view: &ViewEstimate,
         cfg: &Config,
-        notes: &mut Vec<String>,
+        details: &mut Vec<String>,
     ) -> Body {
         let facing = match view.facing {
             Some(super::view::Facing::Left) => -1.0,
@@ -414,7 +414,7 @@ impl Body {
                 SEGMENT_LENGTH_PERCENTILE,
             );
             (trunk.is_finite() && trunk > 0.0).then(|| {
-                notes.push("legs never visible: leg length estimated from the trunk".into());
+                details.push("legs never visible: leg length estimated from the trunk".into());
                 trunk * LEG_PER_TRUNK
             })
         });
@@ -432,7 +432,7 @@ impl Body {
                 })
                 .collect();
             if pts.len() < MIDFOOT_MIN_FRAMES {
-                notes.push(format!(
+                details.push(format!(
                     "near heel and toe confidently visible outside the plate on {} frames (mid-foot needs \
                      {MIDFOOT_MIN_FRAMES})",
                     pts.len()
@@ -457,8 +457,8 @@ impl Body {
             .collect();
         let mut wx: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.0)).collect();
         let mut wy: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.1)).collect();
-        fill_hidden_hands(t, &sides, view.view, &mut wx, &mut wy, notes);
-        let bar = bar_track(input, t, wx, wy, view.view == View::Side, notes);
+        fill_hidden_hands(t, &sides, view.view, &mut wx, &mut wy, details);
+        let bar = bar_track(input, t, wx, wy, view.view == View::Side, details);
         Body {
             facing,
             near,
@@ -505,7 +505,7 @@ fn fill_hidden_hands(
     view: View,
     wx: &mut [f64],
     wy: &mut [f64],
-    notes: &mut Vec<String>,
+    details: &mut Vec<String>,
 ) {
     let frontal = match view {
         View::Front | View::Rear => true,
@@ -537,7 +537,7 @@ fn fill_hidden_hands(
     // A frame or two is the gap filling's business; only say so when it matters.
     if filled * 20 >= t.n {
         let what = if frontal { "the bar" } else { "the bar's height" };
-        notes.push(format!(
+        details.push(format!(
             "hands hidden on {filled} of {} frames: {what} is taken an arm's length below the shoulders there",
             t.n
         ));
@@ -691,7 +691,7 @@ fn bar_track(
     wx: Vec<f64>,
     wy: Vec<f64>,
     side_view: bool,
-    notes: &mut Vec<String>,
+    details: &mut Vec<String>,
 ) -> BarTrack {
     let wrists_only = |wx: Vec<f64>, wy: Vec<f64>, cm_per_px: Option<f64>, plate_x: Option<Vec<f64>>| BarTrack {
         x: wx,
@@ -734,7 +734,7 @@ fn bar_track(
     let dx = signal::median((0..t.n).map(|f| px[f] - wx[f]));
     let dy = signal::median((0..t.n).map(|f| py[f] - wy[f]));
     if dx.is_nan() || dy.is_nan() {
-        notes.push("plate never seen together with the wrists: bar taken from the wrists".into());
+        details.push("plate never seen together with the wrists: bar taken from the wrists".into());
         return wrists_only(wx, wy, Some(cm_per_px), Some(px));
     }
     // Horizontally the hands stay the bar: the plate sits further from the body's plane, so
@@ -760,7 +760,7 @@ fn bar_track(
 /// count as having no pose, with a note. The pose stage already retries a skeleton that lands
 /// upside down with its region turned over (`pose::blazepose`); this catches what the retry
 /// leaves. A clip where that is most frames is refused as rotated ([`NEVER_UPRIGHT_MIN_DEG`]).
-fn upside_down_frames(input: &AnalysisInput, notes: &mut Vec<String>) -> Result<Vec<bool>, AnalysisError> {
+fn upside_down_frames(input: &AnalysisInput, details: &mut Vec<String>) -> Result<Vec<bool>, AnalysisError> {
     // (legs from straight down, trunk from upright) per frame with a pose.
     let angles: Vec<Option<(f64, f64)>> = input
         .frames
@@ -789,7 +789,7 @@ fn upside_down_frames(input: &AnalysisInput, notes: &mut Vec<String>) -> Result<
         .collect();
     let dropped = upside_down.iter().filter(|&&u| u).count();
     if dropped > 0 {
-        notes.push(format!(
+        details.push(format!(
             "{dropped} frame{} with the pose upside down (shoulders below or feet above the hips) treated as no pose",
             if dropped == 1 { "" } else { "s" }
         ));

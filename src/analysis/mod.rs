@@ -289,8 +289,13 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub not_assessable: Vec<NotAssessable>,
     pub checks: Vec<CheckSummary>,
-    /// Things about the input worth knowing (e.g. filter cut-off lowered for a low frame rate).
+    /// Things about the clip the lifter should know (a clip that ends mid-rep, a rise not counted
+    /// as a rep, a lift variant assumed or set against what the motion shows).
     pub notes: Vec<String>,
+    /// How the input was read: keypoints treated as hidden, estimates standing in for what could
+    /// not be seen, the evidence behind the lift variant. For the curious and for bug reports; the
+    /// terminal report shows them with `-v`.
+    pub details: Vec<String>,
     pub frames: Vec<FrameMetrics>,
 }
 
@@ -306,8 +311,8 @@ impl Analysis {
 pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> Result<Analysis, AnalysisError> {
     config.validate()?;
     validate_input(input)?;
-    let mut notes = Vec::new();
-    let mut tracks = kinematics::Tracks::build(input, config, &mut notes)?;
+    let (mut notes, mut details) = (Vec::new(), Vec::new());
+    let mut tracks = kinematics::Tracks::build(input, config, &mut details)?;
     let view = view::estimate(&tracks, config);
     // Not from an angle: there a hanging arm that leans towards or away from the camera reads
     // short (on real rear-oblique clip 17 the set-up's wrists went, and lift-off with them). Side
@@ -319,7 +324,7 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
         tracks.drop_short_arms()
     };
     if short_arms > 0 {
-        notes.push(format!(
+        details.push(format!(
             "{short_arms} wrist keypoint{} nearer the shoulder than a straight arm allows treated as hidden",
             if short_arms == 1 { "" } else { "s" }
         ));
@@ -328,14 +333,14 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
         let discs = kinematics::plate_discs(input, &tracks, near);
         let dropped = tracks.hide_behind_plate(&discs);
         if dropped > 0 {
-            notes.push(format!(
+            details.push(format!(
                 "{dropped} hip, knee or foot keypoints inside the plate's outline treated as hidden"
             ));
         }
     }
-    let body = kinematics::Body::build(input, &tracks, &view, config, &mut notes);
+    let body = kinematics::Body::build(input, &tracks, &view, config, &mut details);
     let series = kinematics::Series::build(input, &tracks, &body, &view, config);
-    let detected = reps::detect(&series, &body, variant, config, &mut notes);
+    let detected = reps::detect(&series, &body, variant, config, &mut notes, &mut details);
     let evaluation = checks::evaluate(&series, &body, &view, &detected, config);
 
     let frames = kinematics::frame_metrics(input, &series, &detected);
@@ -362,6 +367,7 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
         not_assessable: evaluation.not_assessable,
         checks: evaluation.summaries,
         notes,
+        details,
         frames,
     })
 }

@@ -104,7 +104,15 @@ pub struct Detected {
     pub bar_down: f64,
 }
 
-pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, notes: &mut Vec<String>) -> Detected {
+/// What the lifter should know goes into `notes`, how the variant was told into `details`.
+pub fn detect(
+    s: &Series,
+    body: &Body,
+    requested: LiftVariant,
+    cfg: &Config,
+    notes: &mut Vec<String>,
+    details: &mut Vec<String>,
+) -> Detected {
     let h = &s.bar_h;
     let steady = despiked(s);
     let lo = signal::percentile(steady.iter().copied(), RANGE_PERCENTILES.0);
@@ -157,7 +165,7 @@ pub fn detect(s: &Series, body: &Body, requested: LiftVariant, cfg: &Config, not
         }
     }
     let variant = match requested {
-        LiftVariant::Auto => infer_variant(s, body, &zones, leg, cfg, notes).unwrap_or_else(|| {
+        LiftVariant::Auto => infer_variant(s, body, &zones, leg, cfg, details).unwrap_or_else(|| {
             notes.push("lift variant could not be inferred (hips not visible): conventional assumed".into());
             LiftVariant::Conventional
         }),
@@ -271,7 +279,7 @@ fn too_fast(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
 }
 
 /// Romanian when the hips barely drop at the bottoms between standing positions.
-/// The variant the motion shows, with the measurements behind it in `notes`; `None` when the hips
+/// The variant the motion shows, with the measurements behind it in `evidence`; `None` when the hips
 /// were not seen.
 fn infer_variant(
     s: &Series,
@@ -279,7 +287,7 @@ fn infer_variant(
     zones: &[Zone],
     leg: f64,
     cfg: &Config,
-    notes: &mut Vec<String>,
+    evidence: &mut Vec<String>,
 ) -> Option<LiftVariant> {
     let standing = signal::percentile(
         zones
@@ -303,7 +311,7 @@ fn infer_variant(
     if !drop.is_finite() {
         return None;
     }
-    notes.push(format!(
+    evidence.push(format!(
         "hips drop {drop:.2} leg lengths from standing to the bottom (a Romanian deadlift drops less than {})",
         cfg.rdl_max_hip_drop_leg_frac
     ));
@@ -314,7 +322,7 @@ fn infer_variant(
     // never sets the plates down, so where the plate gives the scale, plates reaching the floor
     // make it conventional.
     if let Some(clearance) = plate_clearance(s, body, &lows) {
-        notes.push(format!(
+        evidence.push(format!(
             "lowest bar {clearance:.2} plate radii above the floor (a Romanian deadlift stays above {FLOOR_CONTACT_MAX_RADII})"
         ));
         if clearance <= FLOOR_CONTACT_MAX_RADII {

@@ -956,7 +956,7 @@ fn upside_down_poses_are_treated_as_no_pose() {
     );
     let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
-    assert!(a.notes.iter().any(|n| n.contains("upside down")), "{:?}", a.notes);
+    assert!(a.details.iter().any(|n| n.contains("upside down")), "{:?}", a.details);
     assert!(a.frames[..second].iter().all(|f| f.bar_y_px.is_none()));
 }
 
@@ -1178,7 +1178,7 @@ fn reps_counted_when_the_body_hides_the_hands() {
     }
     let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
-    assert!(a.notes.iter().any(|n| n.contains("hands hidden")), "{:?}", a.notes);
+    assert!(a.details.iter().any(|n| n.contains("hands hidden")), "{:?}", a.details);
 }
 
 /// A deeper Romanian deadlift (knees bent 40 degrees at the bottom, hips dropping ~0.18 leg

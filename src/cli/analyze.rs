@@ -36,7 +36,8 @@ pub struct AnalyzeArgs {
     /// Write a self-contained HTML report (tables, plots, key frames) to this file.
     #[arg(long, value_name = "FILE.html")]
     pub html: Option<PathBuf>,
-    /// Print timings and pose details as well as the report.
+    /// Print the video facts, timings and how the clip was read (keypoints set aside, estimates)
+    /// as well as the report.
     #[arg(long, short)]
     pub verbose: bool,
     /// Don't show progress bars.
@@ -87,7 +88,7 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     if args.verbose {
         print_pose_summary(&track.video, &track.frames, stats.as_ref());
     }
-    print!("{}", report::terminal(&analysis, &name));
+    print!("{}", report::terminal(&analysis, &name, args.verbose));
     if let Some(out) = &args.json {
         output::write_atomically(out, |mut w| {
             report::write_json(&analysis, &report_meta(&name), &mut w).map_err(std::io::Error::other)

@@ -31,8 +31,9 @@ const VIDEO_EXTENSIONS: [&str; 8] = ["mp4", "mov", "m4v", "mkv", "webm", "avi", 
 /// Bytes read from each file to recognise its type.
 const SNIFF_BYTES: usize = 8192;
 /// Version of the per-clip stamp that lets a rerun skip finished clips. Bump when the reports'
-/// content changes for the same settings (2: partly analysed clips' warnings in the notes).
-const STAMP_VERSION: u32 = 2;
+/// content changes for the same settings (2: partly analysed clips' warnings in the notes; 3: how
+/// the clip was read moved from the notes to the details).
+const STAMP_VERSION: u32 = 3;
 
 #[derive(Args, Clone)]
 pub struct BatchArgs {
@@ -265,7 +266,7 @@ impl Job<'_> {
         let (analysis, warnings) = analyse_track(video, &track, &self.args.check, self.config)?;
         let name = rel.display().to_string();
         output::write_atomically(&self.out_path(rel, "report.txt"), |w| {
-            w.write_all(report::terminal(&analysis, &name).as_bytes())
+            w.write_all(report::terminal(&analysis, &name, true).as_bytes())
         })?;
         output::write_atomically(&self.out_path(rel, "report.json"), |mut w| {
             report::write_json(&analysis, &report_meta(&name), &mut w).map_err(std::io::Error::other)

@@ -240,6 +240,7 @@ fn analysis(gt: &GroundTruth) -> Analysis {
         not_assessable: Vec::new(),
         checks: Vec::new(),
         notes: Vec::new(),
+        details: Vec::new(),
         frames: gt
             .frames
             .iter()

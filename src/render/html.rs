@@ -445,6 +445,7 @@ pub fn clip_report(analysis: &Analysis, video_name: &str, keyframes: &[KeyFrame]
          over the mid-foot. The dot marks where each rep starts.</p>\n</section>\n",
         inline_svg_owned(&plots::bar_path_svg(a))
     );
+    list_section(&mut out, "details", "How the clip was read", &a.details);
     tail(&mut out);
     out
 }
@@ -628,6 +629,7 @@ mod tests {
     fn text_from_the_outside_is_escaped() {
         let mut a = sample();
         a.notes.push("note <b>&</b>".into());
+        a.details.push("detail <i>".into());
         a.findings[0].cue = "keep \"it\" <close>".into();
         let name = "<script>alert(1)</script> & 'x'.mp4";
         let mut k = frame();
@@ -636,6 +638,7 @@ mod tests {
         assert!(!html.contains("<script"), "name not escaped");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#39;x&#39;.mp4"));
         assert!(html.contains("note &lt;b&gt;&amp;&lt;/b&gt;"));
+        assert!(html.contains("detail &lt;i&gt;"));
         assert!(html.contains("keep &quot;it&quot; &lt;close&gt;"));
         assert!(html.contains("&lt;img&gt; (1.25 s)"));
         assert!(!html.contains("<img>"));

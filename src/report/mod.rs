@@ -316,8 +316,8 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The report printed after a run: header, per-rep table, findings with cues, what could not be
-/// assessed and why, and the disclaimer.
-pub fn terminal(analysis: &Analysis, video_name: &str) -> String {
+/// assessed and why, notes, how the input was read (`with_details`), and the disclaimer.
+pub fn terminal(analysis: &Analysis, video_name: &str, with_details: bool) -> String {
     let a = analysis;
     let mut out = String::new();
     let _ = writeln!(out, "liftcheck report: {video_name}");
@@ -414,6 +414,13 @@ pub fn terminal(analysis: &Analysis, video_name: &str) -> String {
         let _ = writeln!(out, "Notes:");
         for n in &a.notes {
             out.push_str(&wrap(&format!("- {n}"), 2, WRAP_WIDTH));
+        }
+    }
+    if with_details && !a.details.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "How the clip was read:");
+        for d in &a.details {
+            out.push_str(&wrap(&format!("- {d}"), 2, WRAP_WIDTH));
         }
     }
     let _ = writeln!(out);

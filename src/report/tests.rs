@@ -56,7 +56,7 @@ fn golden(name: &str, got: &str) {
 fn terminal_report_golden() {
     golden(
         "terminal_side_faults.txt",
-        &terminal(&faulty_side_clip(), "generated-side.mp4"),
+        &terminal(&faulty_side_clip(), "generated-side.mp4", false),
     );
 }
 
@@ -68,7 +68,7 @@ fn terminal_report_front_view_golden() {
         reps: 2,
         ..Spec::default()
     });
-    golden("terminal_front.txt", &terminal(&a, "generated-front.mp4"));
+    golden("terminal_front.txt", &terminal(&a, "generated-front.mp4", false));
 }
 
 #[test]
@@ -132,13 +132,29 @@ fn terminal_mentions_disclaimer_and_not_assessed() {
         back_outline: false,
         ..Spec::default()
     });
-    let text = terminal(&a, "v.mp4");
+    let text = terminal(&a, "v.mp4", false);
     assert!(text.contains("not medical advice"));
     assert!(text.contains("Findings: none"));
     assert!(
         text.contains("Upper/mid back rounding (rep 1, 2, 3)") || text.contains("Upper/mid back rounding: "),
         "{text}"
     );
+}
+
+/// How the clip was read (keypoints set aside, estimates) is shown on request only, after the
+/// notes a lifter needs.
+#[test]
+fn terminal_shows_how_the_clip_was_read_on_request() {
+    let a = sample(&Spec::default());
+    assert!(!a.details.is_empty(), "the variant's evidence at least");
+    let heading = "How the clip was read:";
+    assert!(!terminal(&a, "v.mp4", false).contains(heading));
+    let text = terminal(&a, "v.mp4", true);
+    let unwrapped = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains(heading), "{text}");
+    for d in &a.details {
+        assert!(unwrapped.contains(d.as_str()), "{d}: {text}");
+    }
 }
 
 /// A clip without reps says so once, under "Reps:", instead of once per check.
@@ -152,7 +168,7 @@ fn terminal_says_once_that_no_rep_was_found() {
         ..Spec::default()
     });
     let reason = a.no_reps_reason.clone().expect("no reps");
-    let text = terminal(&a, "v.mp4");
+    let text = terminal(&a, "v.mp4", false);
     let unwrapped = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         unwrapped.contains(&format!("Reps: 0 (no reps found, so nothing was judged: {reason})")),
