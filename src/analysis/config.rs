@@ -235,7 +235,7 @@ pub struct Config {
     /// good and leaning lockouts share. On the development suites (`python3 scripts/synth/measure.py
     /// lean-back DIR...` on the fixtures and seeds 97, 201-203, 301-304): 42 good side-view reps
     /// read at most 3.7 (on a render whose true trunk leans back 3.1), 56 reps with other faults at
-    /// most 1.6, and 6 of the 8 lean-backs it reads 4.9-13.5 (true trunk 4.7-9.3 back). The limit
+    /// most 1.6, and 6 of the 7 lean-backs it reads 4.9-13.5 (the seventh -2.8). The limit
     /// sits between the good reps and most lean-backs, with room for the fit's noise.
     pub lockout_outline_lean_back_max_deg: f64,
     /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate: above
