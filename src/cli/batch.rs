@@ -384,24 +384,23 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     };
     let overall = progress.add(ProgressBar::new(videos.len() as u64));
     overall.set_style(bar_style("clips [{bar:30}] {pos}/{len}, eta {eta}"));
-    let queue: Mutex<VecDeque<PathBuf>> = Mutex::new(videos.iter().cloned().collect());
+    let queue: Mutex<VecDeque<(PathBuf, PathBuf)>> =
+        Mutex::new(videos.iter().cloned().zip(rels.iter().cloned()).collect());
     let rows: Mutex<Vec<SummaryRow>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let bar = progress.add(ProgressBar::new(0));
             bar.set_style(bar_style("  {msg:30!} [{bar:20}] {pos}/{len} frames"));
             let (job, queue, rows, overall) = (&job, &queue, &rows, &overall);
-            let dir = &args.dir;
             scope.spawn(move || {
                 let mut estimator = None;
                 loop {
                     if liftcheck::cancel::requested() {
                         break;
                     }
-                    let Some(video) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                    let Some((video, rel)) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
                         break;
                     };
-                    let rel = video.strip_prefix(dir).unwrap_or(&video).to_path_buf();
                     bar.set_message(rel.display().to_string());
                     bar.set_position(0);
                     let row = job.run_one(&video, &rel, &mut estimator, &bar);
