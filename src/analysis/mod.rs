@@ -48,8 +48,9 @@ pub enum AnalysisError {
     TooShort { frames: usize, needed: usize },
     #[error(
         "the lifter is not upright: on most of the {frames} frames with a pose the legs point over {min_deg:.0} \
-         degrees away from straight down, as in a video turned on its side or upside down; liftcheck applies \
-         the rotation stored in the file, so re-export the clip upright"
+         degrees away from straight down, as in a video turned on its side or upside down (liftcheck applies \
+         the rotation stored in the file, so re-export the clip upright), or where the pose model loses a \
+         lifter whose legs the plates hide (film from closer, with the whole body in view)"
     )]
     NotUpright { frames: usize, min_deg: f64 },
 }
