@@ -57,6 +57,10 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              outline; degrees back past vertical) beside the true faults,
                              grouped lean-backs / good / other faults
                              (`lockout_outline_lean_back_max_deg`)
+  measure.py back-findings DIR...
+                             every finding of the back-rounding rules: how long it lasts,
+                             its reading against its limit, and whether the rep it falls in
+                             truly has that rounding (`back_bend_min_hold_s`)
   measure.py sanity DIR...   every view: poses no deadlifter takes (the model's poses with the
                              trunk past 120 degrees from upright or the hip-to-ankle line past
                              90 degrees from straight down, against the truth's largest), and
@@ -628,6 +632,35 @@ def lean_back(dirs):
                   + " / ".join(fmt(v) for v in lows) + ", largest: " + " / ".join(fmt(v) for v in tops))
 
 
+def back_findings(dirs):
+    """Every finding of the back-rounding rules with how long it lasts (its time span, seconds),
+    what it measured against its limit, and the true faults of the rep it falls in: how long true
+    and false findings last (`back_bend_min_hold_s`). Run it with `--config F` (F setting the hold to 0) to see
+    the findings the hold removes."""
+    truth_kind = {"upper_back_rounding": "thoracic_rounding", "lower_back_rounding": "lumbar_rounding",
+                  "rdl_back_rounding": "rdl_rounding"}
+    print("seconds rule measured/limit verdict clip measure")
+    rows = []
+    for mp4, gt in clips(dirs):
+        a = analysis(mp4)
+        if a is None:
+            continue
+        fps = gt["video"]["fps"]
+        for f in a["findings"]:
+            if f["check"] not in truth_kind:
+                continue
+            middle = (f["start_s"] + f["end_s"]) / 2
+            reps = [r for r in gt["reps"] if r.get("setup_frame") is not None]
+            rep = min(reps, key=lambda r: abs((r["setup_frame"] + (r.get("lockout_frame") or r["setup_frame"])) / 2
+                                              / fps - middle), default=None)
+            kinds = [x["kind"] for x in rep["faults"]] if rep else []
+            verdict = "true" if truth_kind[f["check"]] in kinds else "false(" + (",".join(kinds) or "good") + ")"
+            rows.append((f["end_s"] - f["start_s"], f["check"], f"{f['measured']:.1f}/{f['threshold']:.1f}", verdict,
+                         mp4, f["measure"].split(" since")[0].split(" as the")[0]))
+    for row in sorted(rows):
+        print(f"{row[0]:.2f}", *row[1:])
+
+
 def line_lean(points):
     """Principal axis of canonical points, from the last to the first, from vertical (deg)."""
     n = len(points)
@@ -763,7 +796,7 @@ def upright(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "back-findings": back_findings}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -898,6 +898,9 @@ struct BackRegion<'a> {
     name: &'static str,
     /// Most added bend before the noise margin, degrees (before strictness).
     limit: f64,
+    /// How long an added bend must last to count, seconds
+    /// ([`Config::back_bend_min_hold_s`] for a half's bend, 0 for the fold).
+    hold_s: f64,
 }
 
 /// A back measure's largest change over its set-up reference on comparable frames of the pull,
@@ -908,15 +911,26 @@ struct BackChange {
     margin: f64,
 }
 
-fn back_change(ctx: &Ctx, series: &[f64], raw_series: &[f64], raw: &RawRep, w: &Windows) -> Measured<BackChange> {
+fn back_change(
+    ctx: &Ctx,
+    series: &[f64],
+    raw_series: &[f64],
+    hold_s: f64,
+    raw: &RawRep,
+    w: &Windows,
+) -> Measured<BackChange> {
     let (reference, comparable) = back_reference(ctx, raw, w)?;
-    change_since_setup(ctx, series, raw_series, reference, &comparable, w)
+    change_since_setup(ctx, series, raw_series, hold_s, reference, &comparable, w)
 }
 
+/// The largest change of a back measure over its set-up reference that lasts `hold_s` on
+/// consecutive comparable frames of the pull (the highest level held that long; a run of
+/// comparable frames shorter than that counts with its least value).
 fn change_since_setup(
     ctx: &Ctx,
     series: &[f64],
     raw_series: &[f64],
+    hold_s: f64,
     reference: usize,
     comparable: &[bool],
     w: &Windows,
@@ -931,18 +945,39 @@ fn change_since_setup(
         comparable,
     )?;
     let from = w.pull.from.min(reference);
-    let change = (from..=w.pull.to)
-        .filter(|&f| comparable[f] && !series[f].is_nan())
-        .map(|f| series[f] - base)
-        .max_by(f64::total_cmp)
-        .ok_or_else(|| "back outline missing at every trunk angle comparable to set-up".to_string())?;
-    if change > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
+    let hold = if hold_s > 0.0 { ctx.s.frames(hold_s) } else { 1 };
+    let usable = |f: usize| comparable[f] && !series[f].is_nan();
+    // Per run of consecutive usable frames: (highest level held `hold` frames, highest frame).
+    let values: Vec<Option<f64>> = (from..=w.pull.to)
+        .map(|f| usable(f).then(|| series[f] - base))
+        .collect();
+    let change = values
+        .split(Option::is_none)
+        .filter(|run| !run.is_empty())
+        .map(|run| {
+            let run: Vec<f64> = run.iter().flatten().copied().collect();
+            (held_level(&run, hold), held_level(&run, 1))
+        })
+        .reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)));
+    let (change, peak) =
+        change.ok_or_else(|| "back outline missing at every trunk angle comparable to set-up".to_string())?;
+    // Any single frame that far off says the outline has left the back, however briefly.
+    if peak > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
         return Err(format!(
-            "{IMPLAUSIBLE_OUTLINE}: {change:.0} degrees added since set-up (more than \
+            "{IMPLAUSIBLE_OUTLINE}: {peak:.0} degrees added since set-up (more than \
              {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it no longer follows the back"
         ));
     }
     Ok(BackChange { change, base, margin })
+}
+
+/// The highest level `values` stay at or above for `hold` consecutive samples (all of them when
+/// there are fewer); `hold` 1 gives the largest value.
+fn held_level(values: &[f64], hold: usize) -> f64 {
+    values
+        .windows(hold.clamp(1, values.len().max(1)))
+        .map(|win| win.iter().copied().fold(f64::INFINITY, f64::min))
+        .fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// How long before lift-off the fold of a back rounded before the pull is read, seconds: the
@@ -1094,9 +1129,29 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             .and_then(|l| f32o(lockout_outline_min(ctx, &s.outline_whole_lean, l).map(|v| -v))),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
-        upper_back_change_deg: f32o(back_change(ctx, &s.upper_back, &s.upper_back_raw, raw, w).map(|c| c.change)),
-        lower_back_change_deg: f32o(back_change(ctx, &s.lower_back, &s.lower_back_raw, raw, w).map(|c| c.change)),
-        mid_back_fold_change_deg: f32o(back_change(ctx, &s.mid_back, &s.mid_back_raw, raw, w).map(|c| c.change)),
+        upper_back_change_deg: f32o(
+            back_change(
+                ctx,
+                &s.upper_back,
+                &s.upper_back_raw,
+                ctx.cfg.back_bend_min_hold_s,
+                raw,
+                w,
+            )
+            .map(|c| c.change),
+        ),
+        lower_back_change_deg: f32o(
+            back_change(
+                ctx,
+                &s.lower_back,
+                &s.lower_back_raw,
+                ctx.cfg.back_bend_min_hold_s,
+                raw,
+                w,
+            )
+            .map(|c| c.change),
+        ),
+        mid_back_fold_change_deg: f32o(back_change(ctx, &s.mid_back, &s.mid_back_raw, 0.0, raw, w).map(|c| c.change)),
         lift_off_mid_back_fold_deg: f32o(
             back_reference(ctx, raw, w).and_then(|(_, comparable)| lift_off_fold(ctx, raw, &comparable).map(|v| v.0)),
         ),
@@ -1202,15 +1257,40 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                         .into(),
                 );
             }
-            let region = |clean, raw, name, limit| BackRegion {
+            let region = |clean, raw, name, limit, hold_s| BackRegion {
                 clean,
                 raw,
                 name,
                 limit,
+                hold_s,
             };
-            let upper = |limit| region(&s.upper_back, &s.upper_back_raw, "bend of the upper back", limit);
-            let lower = |limit| region(&s.lower_back, &s.lower_back_raw, "bend of the lower back", limit);
-            let mid = |limit| region(&s.mid_back, &s.mid_back_raw, "fold of the back at mid-trunk", limit);
+            let upper = |limit| {
+                region(
+                    &s.upper_back,
+                    &s.upper_back_raw,
+                    "bend of the upper back",
+                    limit,
+                    cfg.back_bend_min_hold_s,
+                )
+            };
+            let lower = |limit| {
+                region(
+                    &s.lower_back,
+                    &s.lower_back_raw,
+                    "bend of the lower back",
+                    limit,
+                    cfg.back_bend_min_hold_s,
+                )
+            };
+            let mid = |limit| {
+                region(
+                    &s.mid_back,
+                    &s.mid_back_raw,
+                    "fold of the back at mid-trunk",
+                    limit,
+                    0.0,
+                )
+            };
             let (cue_text, regions) = match check {
                 CheckId::UpperBackRounding => (
                     cue::UPPER_BACK,
@@ -1229,14 +1309,15 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             let mut worst: Option<(BackRegion, BackChange, f64)> = None;
             let mut first_error = None;
             for region in regions {
-                let judged = match change_since_setup(ctx, region.clean, region.raw, reference, &comparable, w) {
-                    Ok(c) => c,
-                    Err(e) if e.starts_with(IMPLAUSIBLE_OUTLINE) => return Err(e),
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                        continue;
-                    }
-                };
+                let judged =
+                    match change_since_setup(ctx, region.clean, region.raw, region.hold_s, reference, &comparable, w) {
+                        Ok(c) => c,
+                        Err(e) if e.starts_with(IMPLAUSIBLE_OUTLINE) => return Err(e),
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                            continue;
+                        }
+                    };
                 let threshold = cfg.scaled(region.limit, 0.0) + judged.margin;
                 if worst
                     .as_ref()
@@ -1680,6 +1761,22 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn held_level_is_the_highest_level_kept_that_long() {
+        // (values, hold, level)
+        let cases: [(&[f64], usize, f64); 6] = [
+            (&[0.0, 9.0, 2.0, 0.0], 1, 9.0),
+            (&[0.0, 9.0, 2.0, 0.0], 2, 2.0),
+            (&[0.0, 9.0, 8.0, 7.0, 0.0], 3, 7.0),
+            (&[0.0, 9.0, 8.0, 7.0, 0.0], 4, 0.0),
+            (&[5.0, 6.0], 5, 5.0),
+            (&[], 3, f64::NEG_INFINITY),
+        ];
+        for (values, hold, want) in cases {
+            assert_eq!(held_level(values, hold), want, "{values:?} held {hold}");
+        }
+    }
 
     /// Every rule has its own name, title and table label, and labels stay short enough for the
     /// per-rep table.
