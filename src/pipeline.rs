@@ -48,7 +48,7 @@ pub struct RunStats {
 pub fn run_pose<F>(
     path: &Path,
     estimator: &mut BlazePose,
-    mask_after: fn(&VideoInfo, usize, &Pose) -> bool,
+    mut mask_after: impl FnMut(&VideoInfo, usize, &Pose) -> bool,
     mut on_frame: F,
 ) -> Result<(VideoInfo, RunStats), PipelineError>
 where

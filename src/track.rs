@@ -26,7 +26,7 @@ const SIDE_VIEW_FOOT_FRACTION: f32 = 0.15;
 /// well below this rate anyway.
 const PLATE_SEARCH_HZ: f64 = 15.0;
 /// The segmentation mask serves only the back outline, which is read on side views
-/// ([`outline_readable`]) and used while the trunk is inclined (`back_outline_min_trunk_deg`, 30
+/// ([`SideView`]) and used while the trunk is inclined (`back_outline_min_trunk_deg`, 30
 /// degrees by default) and, for a Romanian deadlift's reference, over half a second of
 /// standing. Side-view frames whose previous pose had the trunk at least this far from vertical
 /// get the mask: a margin below 30 for a lower configured limit and for the frame the decision
@@ -49,13 +49,53 @@ fn mask_stride(fps: f64) -> usize {
     }
 }
 
-/// Whether frame `index` gets the segmentation mask, after a frame whose pose was `last`.
-fn mask_after(info: &VideoInfo, index: usize, last: &Pose) -> bool {
-    outline_readable(last)
-        && (index.is_multiple_of(mask_stride(info.fps)) || last.trunk_from_vertical_deg() >= MASK_EVERY_FRAME_TRUNK_DEG)
+/// How long a side view is trusted after the near foot last pointed clearly left or right,
+/// seconds. The foot test flickers from frame to frame (toe and heel keypoints behind a plate or
+/// seen end-on for a moment): over the rendered side-view clips it fails on 0-36% of frames,
+/// often at lockout, where the lean-back and incomplete-lockout rules read the outline (rendered
+/// seed 203 clip 009: 2 outlines in 19 frames of lockout). The camera does not move, so a side
+/// view seen a moment ago still is one.
+const SIDE_VIEW_MEMORY_S: f64 = 0.3;
+
+/// The per-frame side-view test with [`SIDE_VIEW_MEMORY_S`] of memory: whether the back outline
+/// is read on a frame, and which way the lifter faces.
+#[derive(Clone, Copy, Debug, Default)]
+struct SideView {
+    /// Index of the last frame whose near foot pointed left or right, and that direction on
+    /// screen (+1 right, -1 left).
+    last: Option<(usize, f32)>,
 }
+
+impl SideView {
+    /// Takes the pose of frame `index` into account.
+    fn see(&mut self, index: usize, pose: &Pose) {
+        if let Some(facing) = foot_direction(pose) {
+            self.last = Some((index, facing));
+        }
+    }
+
+    /// The facing direction when frame `index` of a clip at `fps` counts as a side view.
+    fn facing_at(&self, index: usize, fps: f64) -> Option<f32> {
+        // At least the frame just seen: the mask for a frame is decided on the one before.
+        let memory = if fps.is_finite() && fps > 0.0 {
+            ((SIDE_VIEW_MEMORY_S * fps).round() as usize).max(1)
+        } else {
+            1
+        };
+        self.last
+            .filter(|&(seen, _)| index.saturating_sub(seen) <= memory)
+            .map(|(_, facing)| facing)
+    }
+}
+
+/// Whether frame `next` gets the segmentation mask, after a frame whose pose was `last`.
+fn mask_after(info: &VideoInfo, next: usize, last: &Pose, side: &SideView) -> bool {
+    side.facing_at(next, info.fps).is_some()
+        && (next.is_multiple_of(mask_stride(info.fps)) || last.trunk_from_vertical_deg() >= MASK_EVERY_FRAME_TRUNK_DEG)
+}
+
 /// Bump when the cached layout or the pose stage's output changes.
-pub const CACHE_FORMAT_VERSION: u32 = 12;
+pub const CACHE_FORMAT_VERSION: u32 = 13;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -84,44 +124,35 @@ fn side_on(foot_dx: f32, torso: f32) -> bool {
     foot_dx.abs() > SIDE_VIEW_FOOT_FRACTION * torso
 }
 
-/// Whether the back outline is read on a frame with this pose: the near foot points left or
+/// Which way the near foot points on screen (+1 right, -1 left), when it clearly points left or
 /// right (a side view).
-pub fn outline_readable(pose: &Pose) -> bool {
+fn foot_direction(pose: &Pose) -> Option<f32> {
     let [shoulder, hip, _, heel, toe] = near_side(pose);
-    side_on(
-        point(pose, toe).x - point(pose, heel).x,
-        point(pose, shoulder).distance(point(pose, hip)),
-    )
+    let foot_dx = point(pose, toe).x - point(pose, heel).x;
+    side_on(foot_dx, point(pose, shoulder).distance(point(pose, hip))).then(|| foot_dx.signum())
 }
 
 fn point(pose: &Pose, i: usize) -> Point {
     Point::new(pose.keypoints[i].x, pose.keypoints[i].y)
 }
 
-/// Back outline and plate for one frame.
+/// Back outline and plate for one frame; `facing` is the lifter's direction on screen where the
+/// frame counts as a side view ([`SideView`]).
 fn frame_extras(
     frame: &Frame,
     pose: &Pose,
+    facing: Option<f32>,
     estimator: &BlazePose,
     plates: Option<&mut PlateFinder>,
 ) -> (Option<Vec<Point>>, Option<Plate>) {
-    let [shoulder, hip, wrist, heel, toe] = near_side(pose);
-    let (shoulder, hip, wrist, heel, toe) = (
-        point(pose, shoulder),
-        point(pose, hip),
-        point(pose, wrist),
-        point(pose, heel),
-        point(pose, toe),
-    );
+    let [shoulder, hip, wrist, _, _] = near_side(pose);
+    let (shoulder, hip, wrist) = (point(pose, shoulder), point(pose, hip), point(pose, wrist));
     let torso = shoulder.distance(hip);
-    let foot_dx = toe.x - heel.x;
-    let back = if side_on(foot_dx, torso) {
+    let back = facing.and_then(|facing| {
         estimator
             .crop_mask()
-            .and_then(|mask| silhouette::back_outline(&mask, shoulder, hip, foot_dx.signum(), BACK_OUTLINE_SAMPLES))
-    } else {
-        None
-    };
+            .and_then(|mask| silhouette::back_outline(&mask, shoulder, hip, facing, BACK_OUTLINE_SAMPLES))
+    });
     // A failed plate search is not worth failing the clip for: the wrists still give the bar.
     let plate = plates.and_then(|finder| finder.find(&frame.image, wrist, torso).ok().flatten());
     (back, plate)
@@ -137,7 +168,16 @@ pub fn track_clip(
     let mut back = Vec::new();
     let mut plates = Vec::new();
     let mut finder = PlateFinder::default();
-    let (video, stats) = pipeline::run_pose(path, estimator, mask_after, |info, frame, pose_frame, estimator| {
+    // Updated with each frame's pose before the mask decision for the next frame and before that
+    // frame's extras, which both read it.
+    let side = std::cell::Cell::new(SideView::default());
+    let decide_mask = |info: &VideoInfo, next: usize, last: &Pose| {
+        let mut seen = side.get();
+        seen.see(next.saturating_sub(1), last);
+        side.set(seen);
+        mask_after(info, next, last, &seen)
+    };
+    let (video, stats) = pipeline::run_pose(path, estimator, decide_mask, |info, frame, pose_frame, estimator| {
         let plate_stride = if info.fps > 0.0 {
             (info.fps / PLATE_SEARCH_HZ).round().max(1.0) as usize
         } else {
@@ -145,7 +185,10 @@ pub fn track_clip(
         };
         let search_plate = frame.index % plate_stride == 0;
         let (b, p) = match &pose_frame.pose {
-            Some(pose) => frame_extras(frame, pose, estimator, search_plate.then_some(&mut finder)),
+            Some(pose) => {
+                let facing = side.get().facing_at(frame.index, info.fps);
+                frame_extras(frame, pose, facing, estimator, search_plate.then_some(&mut finder))
+            }
             None => (None, None),
         };
         frames.push(pose_frame.clone());
@@ -410,12 +453,46 @@ mod tests {
             (f64::NAN, 3, 0.0, true, true),
         ];
         for (fps, index, trunk, side, want) in cases {
+            let last = pose(trunk, side);
+            let mut seen = SideView::default();
+            seen.see(index - 1, &last);
             assert_eq!(
-                mask_after(&at(fps), index, &pose(trunk, side)),
+                mask_after(&at(fps), index, &last, &seen),
                 want,
                 "{fps} fps, frame {index}, trunk {trunk}, side view {side}"
             );
         }
+    }
+
+    /// A side view stays one for a moment after the foot last pointed left or right, with the
+    /// direction it pointed; a foot seen end-on for longer ends it.
+    #[test]
+    fn side_view_is_remembered_for_a_moment() {
+        let fps = 30.0;
+        let memory = (SIDE_VIEW_MEMORY_S * fps).round() as usize;
+        let mut seen = SideView::default();
+        assert_eq!(seen.facing_at(0, fps), None, "nothing seen yet");
+        seen.see(10, &pose(5.0, true));
+        // (frame, foot end-on on it, facing wanted)
+        let cases = [
+            (10, false, Some(1.0)),
+            (11, true, Some(1.0)),
+            (10 + memory, true, Some(1.0)),
+            (11 + memory, true, None),
+        ];
+        for (index, end_on, want) in cases {
+            let mut now = seen;
+            if end_on {
+                now.see(index, &pose(5.0, false));
+            }
+            assert_eq!(now.facing_at(index, fps), want, "frame {index}");
+        }
+        let mut mirrored = pose(5.0, true);
+        for toe in [landmark::LEFT_FOOT_INDEX, landmark::RIGHT_FOOT_INDEX] {
+            mirrored.keypoints[toe].x = 75.0;
+        }
+        seen.see(12, &mirrored);
+        assert_eq!(seen.facing_at(12, fps), Some(-1.0), "facing left");
     }
 
     fn key() -> CacheKey {
