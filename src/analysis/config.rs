@@ -130,10 +130,10 @@ pub struct Config {
     /// its end (the hip crease as the hips open, the hands or the plate's rim at the lower end),
     /// whereas a back that rounds under the bar stays rounded. On the development suites
     /// (`python3 scripts/synth/measure.py back-findings DIR...`, the fixtures and seeds 97,
-    /// 201-203, 301-304 and 402, with this at 0) the lower-back findings on reps without a lumbar
-    /// rounding lasted 0.03-0.17 s, six of seven 0.10 s or less, the two on rounded lower backs
-    /// 0.17 and 0.27 s. The fold at mid-trunk is not held to it: it compares the halves' chords,
-    /// not their ends, and its true findings include spans of 0.07 and 0.13 s.
+    /// 201-203, 301-304 and 402, with this at 0, pose tracks of `b7b6ea7`) the lower-back findings
+    /// on reps without a lumbar rounding lasted 0.03-0.10 s, the two on rounded lower backs 0.17
+    /// and 0.27 s. The fold at mid-trunk is not held to it: it compares the halves' chords, not
+    /// their ends, and its true findings include spans of 0.07 and 0.13 s.
     pub back_bend_min_hold_s: f64,
     /// Hampel floor of the back-outline bend series, degrees (the keypoint floor is in pixels and
     /// does not apply to an angle; calibrate: below the 10-15 degree swings it must catch).
@@ -243,10 +243,11 @@ pub struct Config {
     /// back past vertical, degrees (`analysis::back::whole_lean`). It judges the lean-back without
     /// the hip and mid-foot keypoints, which sit beside the plate at lockout and read leans that
     /// good and leaning lockouts share. On the development suites (`python3 scripts/synth/measure.py
-    /// lean-back DIR...` on the fixtures and seeds 97, 201-203, 301-304): 42 good side-view reps
-    /// read at most 3.7 (on a render whose true trunk leans back 3.1), 56 reps with other faults at
-    /// most 1.6, and 6 of the 7 lean-backs it reads 4.9-13.5 (the seventh -2.8). The limit
-    /// sits between the good reps and most lean-backs, with room for the fit's noise.
+    /// lean-back DIR...` on the fixtures and seeds 97, 201-203, 301-304, pose tracks of
+    /// `b7b6ea7`): 42 good side-view reps read at most 3.7 (on a render whose true trunk leans back
+    /// 3.1), 56 reps with other faults at most 1.6, the nine lean-backs 9.9-13.5 on five, 4.1-5.4 on
+    /// three and -2.3 on one. The limit sits between the good reps and most lean-backs, with room
+    /// for the fit's noise.
     pub lockout_outline_lean_back_max_deg: f64,
     /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate: above
     /// what keypoint noise gives good reps). On 12 good front and rear reps of the development
