@@ -49,7 +49,8 @@ fn files_that_are_not_videos() {
 }
 
 /// A clip turned a quarter turn without rotation metadata (the lifter lies on their side) is
-/// refused with the likely cause, not analysed as nonsense; the input is left as it was.
+/// refused with the likely cause, not analysed as nonsense; the input is left as it was, and the
+/// keypoints asked for are still written, since they show why.
 #[test]
 fn a_clip_turned_on_its_side_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -68,9 +69,19 @@ fn a_clip_turned_on_its_side_is_refused() {
         turned.to_str().expect("utf-8"),
     ]);
     let before = file_hash(&turned);
-    let out = analyze(&turned);
+    let keypoints = dir.path().join("keypoints.json");
+    let out = run(&[&"analyze", &"--quiet", &turned, &"--keypoints", &keypoints]);
     assert_clean_error(&out, "turned.mp4", "re-export the clip upright");
     assert_eq!(file_hash(&turned), before);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&keypoints).expect("keypoints written")).expect("json");
+    let posed = saved["frames"]
+        .as_array()
+        .expect("frames")
+        .iter()
+        .filter(|f| !f["keypoints"].is_null())
+        .count();
+    assert!(posed > 0, "the poses that made it refuse the clip are there");
 }
 
 /// `--resolution` without an annotated clip to apply to is refused, not silently ignored.

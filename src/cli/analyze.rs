@@ -14,7 +14,7 @@ use liftcheck::report;
 use liftcheck::track::PoseTrack;
 use liftcheck::video::{VideoInfo, VideoReader};
 
-use super::common::{CheckArgs, PoseArgs, RenderArgs, check_clip, progress_bar};
+use super::common::{CheckArgs, PoseArgs, RenderArgs, analyse_track, check_clip, progress_bar, track_with_cache};
 use crate::{EXIT_CLEAN, EXIT_FAULTS};
 
 #[derive(Args)]
@@ -83,7 +83,13 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     let config = args.check.config()?;
     // Bad input is reported before the models load.
     VideoReader::open(&args.video)?;
-    let (track, stats, analysis) = check_clip(&args.video, &args.pose, &args.check, &config, args.quiet)?;
+    let (track, stats) = track_with_cache(&args.video, &args.pose, args.quiet)?;
+    // The keypoints are the pose stage's output: written even when the analysis then refuses the
+    // clip, since they show why (a lifter lost, a turned video).
+    if let Some(out) = &args.keypoints {
+        output::write_keypoints(out, &track.video, &track.frames).context("writing keypoints")?;
+    }
+    let (analysis, _) = analyse_track(&args.video, &track, &args.check, &config)?;
     let name = args.video.display().to_string();
     if args.verbose {
         print_pose_summary(&track.video, &track.frames, stats.as_ref());
@@ -100,9 +106,6 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
             report::frames_csv(&analysis, &mut w).map_err(std::io::Error::other)
         })
         .context("writing the CSV")?;
-    }
-    if let Some(out) = &args.keypoints {
-        output::write_keypoints(out, &track.video, &track.frames).context("writing keypoints")?;
     }
     if let Some(out) = &args.html {
         html::write_clip_report(&args.video, &name, &track, &analysis, out).context("writing the HTML report")?;
