@@ -61,6 +61,9 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              every finding of the back-rounding rules: how long it lasts,
                              its reading against its limit, and whether the rep it falls in
                              truly has that rounding (`back_bend_min_hold_s`)
+  measure.py side-on DIR...  every clip: the share of posed frames whose near foot passes the
+                             pose stage's per-frame side-view test, by true view
+                             (`SIDE_VIEW_MEMORY_S`)
   measure.py sanity DIR...   every view: poses no deadlifter takes (the model's poses with the
                              trunk past 120 degrees from upright or the hip-to-ankle line past
                              90 degrees from straight down, against the truth's largest), and
@@ -552,13 +555,11 @@ def variant(dirs):
               f"{drop.group(1) if drop else '-'} {clear.group(1) if clear else '-'} {a['variant']}")
 
 
-def imbalance(dirs):
-    """Front and rear views: the left/right measures of each detected rep (liftcheck's rep
-    metrics) beside the true rep's faults, grouped: imbalance faults, good reps, other faults."""
-    print("group clip view shoulder_tilt hip_tilt bar_tilt hip_shift_pct_leg true_faults")
-    rows = []
+def reps_with_truth(dirs, views):
+    """(clip, liftcheck's report, detected rep, the true faults of the rep whose lockout is
+    nearest) for every detected rep with a lockout, on clips whose camera view passes `views`."""
     for mp4, gt in clips(dirs):
-        if gt["camera"]["view"] not in ("front", "rear"):
+        if not views(gt["camera"]["view"]):
             continue
         a = analysis(mp4)
         if a is None:
@@ -569,13 +570,21 @@ def imbalance(dirs):
             if lock is None or not truth_reps:
                 continue
             truth = min(truth_reps, key=lambda r: abs(r["lockout_frame"] - lock))
-            kinds = [f["kind"] for f in truth["faults"]]
-            group = ("imbalance" if any(k in ("hip_shift", "uneven_bar") for k in kinds)
-                     else "good" if not kinds else "other")
-            m = rep["metrics"]
-            values = [m.get(k) for k in ("max_shoulder_tilt_change_deg", "max_hip_tilt_change_deg",
-                                         "max_bar_tilt_change_deg", "max_hip_shift_change_pct_leg")]
-            rows.append((group, mp4, gt["camera"]["view"], values, ",".join(kinds) or "-"))
+            yield mp4, gt, a, rep, [f["kind"] for f in truth["faults"]]
+
+
+def imbalance(dirs):
+    """Front and rear views: the left/right measures of each detected rep (liftcheck's rep
+    metrics) beside the true rep's faults, grouped: imbalance faults, good reps, other faults."""
+    print("group clip view shoulder_tilt hip_tilt bar_tilt hip_shift_pct_leg true_faults")
+    rows = []
+    for mp4, gt, _, rep, kinds in reps_with_truth(dirs, lambda view: view in ("front", "rear")):
+        group = ("imbalance" if any(k in ("hip_shift", "uneven_bar") for k in kinds)
+                 else "good" if not kinds else "other")
+        m = rep["metrics"]
+        values = [m.get(k) for k in ("max_shoulder_tilt_change_deg", "max_hip_tilt_change_deg",
+                                     "max_bar_tilt_change_deg", "max_hip_shift_change_pct_leg")]
+        rows.append((group, mp4, gt["camera"]["view"], values, ",".join(kinds) or "-"))
 
     def fmt(v):
         return "-" if v is None else f"{v:.1f}"
@@ -597,26 +606,14 @@ def lean_back(dirs):
     lockout), good reps, other faults."""
     print("group clip rep trunk body outline found true_faults")
     rows = []
-    for mp4, gt in clips(dirs):
-        if not gt["camera"]["view"].startswith("side"):
-            continue
-        a = analysis(mp4)
-        if a is None:
-            continue
-        truth_reps = [r for r in gt["reps"] if r.get("lockout_frame") is not None]
-        for rep in a["reps"]:
-            lock = (rep.get("lockout") or {}).get("frame")
-            if lock is None or not truth_reps:
-                continue
-            truth = min(truth_reps, key=lambda r: abs(r["lockout_frame"] - lock))
-            kinds = [f["kind"] for f in truth["faults"]]
-            group = ("lean_back" if "lean_back" in kinds and "incomplete_lockout" not in kinds
-                     else "good" if not kinds else "other")
-            m = rep["metrics"]
-            values = [m.get(k) for k in ("lockout_lean_back_deg", "lockout_body_lean_back_deg",
-                                         "lockout_outline_lean_back_deg")]
-            found = any(f["check"] == "lean_back_at_lockout" and f["rep"] == rep["number"] for f in a["findings"])
-            rows.append((group, mp4, rep["number"], values, "yes" if found else "no", ",".join(kinds) or "-"))
+    for mp4, _, a, rep, kinds in reps_with_truth(dirs, lambda view: view.startswith("side")):
+        group = ("lean_back" if "lean_back" in kinds and "incomplete_lockout" not in kinds
+                 else "good" if not kinds else "other")
+        m = rep["metrics"]
+        values = [m.get(k) for k in ("lockout_lean_back_deg", "lockout_body_lean_back_deg",
+                                     "lockout_outline_lean_back_deg")]
+        found = any(f["check"] == "lean_back_at_lockout" and f["rep"] == rep["number"] for f in a["findings"])
+        rows.append((group, mp4, rep["number"], values, "yes" if found else "no", ",".join(kinds) or "-"))
 
     def fmt(v):
         return "-" if v is None else f"{v:.1f}"
@@ -768,6 +765,38 @@ def sanity(dirs):
             print(f"  {lo:.1f}-{hi:.1f}{'':22} {len(errors):7}   {median(errors):.2f}")
 
 
+def side_on(dirs):
+    """Every clip: the share of its posed frames whose near foot points clearly left or right
+    (toe and heel apart by more than 0.15 of the shoulder-hip distance, the pose stage's
+    per-frame side-view test, `SIDE_VIEW_FOOT_FRACTION`), by true view, from liftcheck's
+    cached tracks (`SIDE_VIEW_MEMORY_S`)."""
+    left, right = [11, 23, 29, 31], [12, 24, 30, 32]  # shoulder, hip, heel, foot index
+    rows = []
+    for mp4, gt in clips(dirs):
+        track = cached_track(mp4)
+        if track is None:
+            liftcheck(mp4)
+            track = cached_track(mp4)
+        if track is None:
+            continue
+        posed = passed = 0
+        for frame in track["frames"]:
+            if not frame["pose"]:
+                continue
+            k = frame["pose"]["keypoints"]
+            near = left if sum(k[i]["visibility"] for i in left) >= sum(k[i]["visibility"] for i in right) else right
+            shoulder, hip, heel, toe = (k[i] for i in near)
+            torso = math.hypot(shoulder["x"] - hip["x"], shoulder["y"] - hip["y"])
+            posed += 1
+            passed += abs(toe["x"] - heel["x"]) > 0.15 * torso
+        if posed:
+            rows.append((gt["camera"]["view"], passed / posed, mp4))
+    for view in sorted({r[0] for r in rows}):
+        shares = sorted(r[1] for r in rows if r[0] == view)
+        print(f"{view}: {len(shares)} clips, share of frames passing {shares[0]:.2f}-{shares[-1]:.2f}, "
+              f"median {shares[len(shares) // 2]:.2f}")
+
+
 def upright(dirs):
     print("clip share_with_pose p5_legs_from_down median_legs_from_down")
     rows = []
@@ -796,7 +825,7 @@ def upright(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "back-findings": back_findings}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "back-findings": back_findings, "side-on": side_on}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
