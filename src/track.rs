@@ -52,9 +52,10 @@ fn mask_stride(fps: f64) -> usize {
 /// How long a side view is trusted after the near foot last pointed clearly left or right,
 /// seconds. The foot test flickers from frame to frame (toe and heel keypoints behind a plate or
 /// seen end-on for a moment): over the rendered side-view clips it fails on up to 38% of frames
-/// (`python3 scripts/synth/measure.py side-on DIR...`), often at lockout, where the lean-back and incomplete-lockout rules read the outline (rendered
-/// seed 203 clip 009: 2 outlines in 19 frames of lockout). The camera does not move, so a side
-/// view seen a moment ago still is one.
+/// (`python3 scripts/synth/measure.py side-on DIR...`), often at lockout, where the lean-back and
+/// incomplete-lockout rules read the outline (rendered seed 203 clip 009 had outlines on 2 frames
+/// of its lockout without this memory). The camera does not move, so a side view seen a moment
+/// ago still is one.
 const SIDE_VIEW_MEMORY_S: f64 = 0.3;
 
 /// The per-frame side-view test with [`SIDE_VIEW_MEMORY_S`] of memory: whether the back outline
