@@ -97,8 +97,8 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("signal");
     g.bench_function("tracks_build_10s (all used keypoints cleaned)", |b| {
         b.iter(|| {
-            let mut notes = Vec::new();
-            Tracks::build(black_box(&inp), &config, &mut notes).expect("tracks")
+            let (mut notes, mut details) = (Vec::new(), Vec::new());
+            Tracks::build(black_box(&inp), &config, &mut notes, &mut details).expect("tracks")
         })
     });
     let params = kinematics::clean_params(fps, track.video.height as f64, &config, &mut Vec::new());

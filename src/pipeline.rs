@@ -44,7 +44,9 @@ pub struct RunStats {
 /// Decodes `path` and runs `estimator` on every frame, handing each frame and its pose to
 /// `on_frame` in order. `on_frame` may stop the run by returning an error message.
 /// `mask_after(info, next_index, pose)` says whether the frame after one with `pose` needs the
-/// segmentation mask (the first frame, and any after a frame without a pose, get it).
+/// segmentation mask (the first frame, and any after a frame without a pose, get it). It is called
+/// once for each frame with a pose, right after that frame's pose and before `on_frame` gets the
+/// frame, so state it keeps about frame `next_index - 1` is current when `on_frame` runs.
 pub fn run_pose<F>(
     path: &Path,
     estimator: &mut BlazePose,

@@ -466,7 +466,8 @@ mod tests {
     }
 
     /// A side view stays one for a moment after the foot last pointed left or right, with the
-    /// direction it pointed; a foot seen end-on for longer ends it.
+    /// direction it pointed, however the foot is seen meanwhile (end-on here); after that moment
+    /// it ends.
     #[test]
     fn side_view_is_remembered_for_a_moment() {
         let fps = 30.0;

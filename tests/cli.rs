@@ -56,7 +56,7 @@ fn analyze_writes_terminal_json_and_csv_reports() {
     assert!(text.contains("Reps: 2"), "{text}");
     assert!(text.contains("not medical advice"), "{text}");
     let report: Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["tool"]["name"], "liftcheck");
     assert_eq!(report["reps"].as_array().map(Vec::len), Some(2));
     // Exit code 1 exactly when the report lists findings.

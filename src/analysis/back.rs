@@ -111,9 +111,9 @@ pub fn lean(points: &[(f64, f64)]) -> Option<f64> {
 /// Lean of the whole outline's straight-line fit from vertical, degrees, forward positive (the
 /// convention of [`lean`]): the lean-back check's reading. The buttocks behind its lower end and
 /// a neck or trapezius ahead of its upper end tip it forward; a lower back arched at the top tips
-/// it back, which goes with leaning back (real clip 12's second half reads 13.8 degrees back, its
-/// mid-foot-to-shoulder line 7.0, against 3.5-6.1 on good rendered lockouts; rep metrics of
-/// `liftcheck analyze --json`). The upper half alone reads several degrees back on an upright
+/// it back, which goes with leaning back (real clip 12's second half reads 13.8 degrees back; its
+/// mid-foot-to-shoulder line reads 7.0, where good rendered lockouts read 3.5-6.1 on that line;
+/// rep metrics of `liftcheck analyze --json`). The upper half alone reads several degrees back on an upright
 /// trunk, since the upper back curves out behind the shoulders (`python3
 /// scripts/synth/measure.py lockout-outline DIR...`).
 pub fn whole_lean(points: &[(f64, f64)]) -> Option<f64> {

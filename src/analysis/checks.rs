@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::config::{BODY_LEAN_NEUTRAL_BACK_DEG, Config};
+use super::config::{BODY_LEAN_NEUTRAL_BACK_DEG, Config, OUTLINE_LEAN_BACK_GOOD_DEG};
 use super::kinematics::{Body, Series};
 use super::reps::{Detected, RawRep};
 use super::view::{View, ViewEstimate};
@@ -173,12 +173,12 @@ impl CheckId {
         match self {
             CheckId::UpperBackRounding => "upper back rounded",
             CheckId::LowerBackRounding => "lower back rounded",
-            CheckId::ShouldersOverBar => "shoulders vs bar",
+            CheckId::ShouldersOverBar => "shoulders off bar",
             CheckId::BarOverMidfoot => "bar off mid-foot",
             CheckId::BarDrift => "bar drift",
-            CheckId::KneesOverMidfoot => "knees vs mid-foot",
+            CheckId::KneesOverMidfoot => "knees off mid-foot",
             CheckId::HipsRiseFirst => "hips first",
-            CheckId::HeadPosition => "head",
+            CheckId::HeadPosition => "head not neutral",
             CheckId::IncompleteLockout => "incomplete lockout",
             CheckId::LeanBackAtLockout => "leaning back",
             CheckId::LeftRightImbalance => "left/right",
@@ -374,7 +374,8 @@ fn lockout_outline_lean(ctx: &Ctx, l: Win) -> Measured<f64> {
 }
 
 /// The least value over the lockout window of a series read from the back outline, on side views
-/// where the outline was seen on enough of the window's frames.
+/// where the outline was seen on enough of the window's frames (counted on
+/// `outline_lean_raw`, which has a value wherever an outline was read).
 fn lockout_outline_min(ctx: &Ctx, series: &[f64], l: Win) -> Measured<f64> {
     if !ctx.side_view {
         return Err("the back outline's lean is read from side views only".into());
@@ -464,14 +465,14 @@ fn lean_back_from_outline(ctx: &Ctx, raw: &RawRep, l: Win) -> Measured<Option<Fa
     }
     let lean = -lockout_outline_min(ctx, &ctx.s.outline_whole_lean, l)?;
     let cfg = ctx.cfg;
-    let threshold = cfg.scaled(cfg.lockout_outline_lean_back_max_deg, 0.0);
+    let threshold = cfg.scaled(cfg.lockout_outline_lean_back_max_deg, OUTLINE_LEAN_BACK_GOOD_DEG);
     Ok((lean > threshold).then(|| Fault {
         measure: "back outline's line leaning back past vertical at lockout".into(),
         measured: lean,
         threshold,
         unit: DEG,
         excess: lean - threshold,
-        major: cfg.lockout_outline_lean_back_max_deg,
+        major: cfg.lockout_outline_lean_back_max_deg - OUTLINE_LEAN_BACK_GOOD_DEG,
         span: ctx.span(l, |f| -ctx.s.outline_whole_lean[f] > threshold),
         cue: cue::LEAN_BACK,
     }))
@@ -1634,7 +1635,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 (Ok(Some(a)), Ok(Some(b))) => Some(if b.excess / b.major > a.excess / a.major { b } else { a }),
                 (Ok(a), Ok(b)) => a.or(b),
                 (Ok(a), Err(_)) | (Err(_), Ok(a)) => a,
-                (Err(e), Err(_)) => return Err(e),
+                (Err(keypoints), Err(outline)) => return Err(format!("{keypoints}; {outline}")),
             }
         }
         CheckId::LeftRightImbalance => {

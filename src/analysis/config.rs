@@ -14,6 +14,12 @@ use super::AnalysisError;
 /// [`Config::lockout_body_lean_back_max_deg`]). The ideal that strictness scales that limit around.
 pub const BODY_LEAN_NEUTRAL_BACK_DEG: f64 = 4.5;
 
+/// How far the whole back outline's line leans back at a good lockout, degrees: the most that
+/// good side-view reps of the rendered suites read (see
+/// [`Config::lockout_outline_lean_back_max_deg`]). The ideal that strictness scales that limit
+/// around, so that a stricter setting never falls below what good lockouts read.
+pub const OUTLINE_LEAN_BACK_GOOD_DEG: f64 = 3.7;
+
 /// Allowed [`Config::strictness`]: from four times the default tolerances to a quarter of them.
 pub const STRICTNESS_RANGE: (f64, f64) = (0.25, 4.0);
 
@@ -126,14 +132,19 @@ pub struct Config {
     /// 28.1, 5.5 -> -0.4; lower 16.5 -> 16.5, 15.3 -> 13.4).
     pub back_outline_max_trunk_change_deg: f64,
     /// How long the added bend of a half of the back outline must last to count as rounding,
-    /// seconds (measured): the arc fitted to a half changes for a few frames when something passes
-    /// its end (the hip crease as the hips open, the hands or the plate's rim at the lower end),
-    /// whereas a back that rounds under the bar stays rounded. On the development suites
-    /// (`python3 scripts/synth/measure.py back-findings DIR...`, the fixtures and seeds 97,
-    /// 201-203, 301-304 and 402, with this at 0, pose tracks of `b7b6ea7`) the lower-back findings
-    /// on reps without a lumbar rounding lasted 0.03-0.10 s, the two on rounded lower backs 0.17
-    /// and 0.27 s. The fold at mid-trunk is not held to it: it compares the halves' chords, not
-    /// their ends, and its true findings include spans of 0.07 and 0.13 s.
+    /// seconds (measured): the rule reads the highest level the bend holds on this many seconds
+    /// of consecutive comparable frames, rounded to whole frames (5 at 30 fps; a run of comparable
+    /// frames shorter than that counts at its least value). The arc fitted to a half changes for a
+    /// few frames when something passes its end (the hip crease as the hips open, the hands or
+    /// the plate's rim at the lower end), whereas a back that rounds under the bar stays rounded.
+    /// On the development suites (`python3 scripts/synth/measure.py back-findings DIR...`, the
+    /// fixtures and seeds 97, 201-203, 301-304 and 402, with this at 0, pose tracks of `b7b6ea7`)
+    /// the lower-back findings on reps without a lumbar rounding lasted 0.03-0.10 s from first to
+    /// last frame (2-4 frames at 30 fps), the two on rounded lower backs 0.17 and 0.27 s (6 and 9
+    /// frames). No upper-half bend was found either way there; the same hold applies to it, as
+    /// the same arc fit. The fold at mid-trunk is not held to it: it compares the halves' chords,
+    /// not their ends, and its true findings include spans of 0.07 and 0.13 s. A single frame
+    /// past `MAX_PLAUSIBLE_BACK_CHANGE_DEG` still makes the rep's back not assessable.
     pub back_bend_min_hold_s: f64,
     /// Hampel floor of the back-outline bend series, degrees (the keypoint floor is in pixels and
     /// does not apply to an angle; calibrate: below the 10-15 degree swings it must catch).
@@ -246,8 +257,9 @@ pub struct Config {
     /// lean-back DIR...` on the fixtures and seeds 97, 201-203, 301-304, pose tracks of
     /// `b7b6ea7`): 42 good side-view reps read at most 3.7 (on a render whose true trunk leans back
     /// 3.1), 56 reps with other faults at most 1.6, the nine lean-backs 9.9-13.5 on five, 4.1-5.4 on
-    /// three and -2.3 on one. The limit sits between the good reps and most lean-backs, with room
-    /// for the fit's noise.
+    /// three and -2.3 on one; held-out seed 308 clip 006, a good clip, reads 6.0 on a rep whose
+    /// events are misplaced. The limit sits between the good reps and most lean-backs, with room
+    /// for the fit's noise. Strictness scales it around [`OUTLINE_LEAN_BACK_GOOD_DEG`].
     pub lockout_outline_lean_back_max_deg: f64,
     /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate: above
     /// what keypoint noise gives good reps). On 12 good front and rear reps of the development

@@ -149,11 +149,18 @@ pub struct Tracks {
 }
 
 impl Tracks {
-    pub fn build(input: &AnalysisInput, cfg: &Config, details: &mut Vec<String>) -> Result<Tracks, AnalysisError> {
+    /// What limits the numbers' precision goes into `notes` (a frame rate too low to filter),
+    /// how the clip was read into `details`.
+    pub fn build(
+        input: &AnalysisInput,
+        cfg: &Config,
+        notes: &mut Vec<String>,
+        details: &mut Vec<String>,
+    ) -> Result<Tracks, AnalysisError> {
         let n = input.frames.len();
         let fps = input.fps;
         let (w, h) = (input.width as f64, input.height as f64);
-        let params = clean_params(fps, h, cfg, details);
+        let params = clean_params(fps, h, cfg, notes);
         let k = crate::pose::NUM_KEYPOINTS;
         let mut x = vec![Vec::new(); k];
         let mut y = vec![Vec::new(); k];
@@ -306,16 +313,16 @@ impl Tracks {
 
 /// Signal-cleaning parameters for a clip's frame rate and height, from the config; a note says
 /// when the frame rate forces a lower cut-off or no filter.
-pub fn clean_params(fps: f64, height: f64, cfg: &Config, details: &mut Vec<String>) -> CleanParams {
+pub fn clean_params(fps: f64, height: f64, cfg: &Config, notes: &mut Vec<String>) -> CleanParams {
     let lowpass = if fps < MIN_FILTER_FPS {
-        details.push(format!(
+        notes.push(format!(
             "frame rate {fps:.1} fps is too low to filter; keypoints used unfiltered"
         ));
         None
     } else {
         let max_cutoff = MAX_CUTOFF_FPS_FRAC * fps;
         let cutoff = if cfg.cutoff_hz > max_cutoff {
-            details.push(format!(
+            notes.push(format!(
                 "filter cut-off lowered from {:.1} Hz to {max_cutoff:.1} Hz for {fps:.1} fps",
                 cfg.cutoff_hz
             ));
@@ -393,6 +400,7 @@ impl Body {
         t: &Tracks,
         view: &ViewEstimate,
         cfg: &Config,
+        notes: &mut Vec<String>,
         details: &mut Vec<String>,
     ) -> Body {
         let facing = match view.facing {
@@ -414,7 +422,7 @@ impl Body {
                 SEGMENT_LENGTH_PERCENTILE,
             );
             (trunk.is_finite() && trunk > 0.0).then(|| {
-                details.push("legs never visible: leg length estimated from the trunk".into());
+                notes.push("legs never visible: leg length estimated from the trunk".into());
                 trunk * LEG_PER_TRUNK
             })
         });

@@ -291,7 +291,8 @@ pub struct Analysis {
     pub not_assessable: Vec<NotAssessable>,
     pub checks: Vec<CheckSummary>,
     /// Things about the clip the lifter should know (a clip that ends mid-rep, a rise not counted
-    /// as a rep, a lift variant assumed or set against what the motion shows).
+    /// as a rep, a lift variant assumed or set against what the motion shows, a frame rate too
+    /// low to filter, a leg length estimated from the trunk).
     pub notes: Vec<String>,
     /// How the input was read: keypoints treated as hidden, estimates standing in for what could
     /// not be seen, the evidence behind the lift variant. For the curious and for bug reports; the
@@ -313,7 +314,7 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     config.validate()?;
     validate_input(input)?;
     let (mut notes, mut details) = (Vec::new(), Vec::new());
-    let mut tracks = kinematics::Tracks::build(input, config, &mut details)?;
+    let mut tracks = kinematics::Tracks::build(input, config, &mut notes, &mut details)?;
     let view = view::estimate(&tracks, config);
     // Not from an angle: there a hanging arm that leans towards or away from the camera reads
     // short (on real rear-oblique clip 17 the set-up's wrists went, and lift-off with them). Side
@@ -339,7 +340,7 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
             ));
         }
     }
-    let body = kinematics::Body::build(input, &tracks, &view, config, &mut details);
+    let body = kinematics::Body::build(input, &tracks, &view, config, &mut notes, &mut details);
     let series = kinematics::Series::build(input, &tracks, &body, &view, config);
     let detected = reps::detect(&series, &body, variant, config, &mut notes, &mut details);
     let evaluation = checks::evaluate(&series, &body, &view, &detected, config);

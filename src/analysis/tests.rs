@@ -712,9 +712,10 @@ fn bad_input_is_an_error() {
     }
 }
 
-/// Signal cleaning and the hold a half's added bend needs keep a momentary glitch of the back
-/// outline from reading as rounding: the outline of a rounding rep spliced into a good clip for a
-/// few frames is no fault, for a third of a second or over the whole pull it is.
+/// Signal cleaning keeps a momentary glitch of the back outline from reading as rounding: the
+/// outline of a rounding rep spliced into a good clip for a few frames is no fault, for a third
+/// of a second or over the whole pull it is. (The generated glitch is smoothed away before the
+/// hold of `back_bend_min_hold_s` matters; `held_level` and the hips-open test cover the hold.)
 #[test]
 fn brief_back_shape_glitch_is_not_rounding() {
     for (fault, check) in [
@@ -736,7 +737,6 @@ fn brief_back_shape_glitch_is_not_rounding() {
         let cases = [
             ("one frame", 1, false),
             ("a tenth of a second", 3, false),
-            ("a seventh of a second", 5, false),
             ("a third of a second", 10, true),
             ("whole pull", lockout - lift, true),
         ];
@@ -810,13 +810,31 @@ fn plates_on_the_floor_mean_conventional() {
 /// ones, in clean, mirrored and noisy clips, with the reading that is there.
 #[test]
 fn lean_back_judged_without_the_hip_when_the_plate_hides_it() {
-    // (case, back outline, feet seen (the mid-foot), what the finding's measure must name)
+    // The mid-foot line's limit out of reach: only the outline can find it.
+    let lenient_body = Config {
+        lockout_body_lean_back_max_deg: 40.0,
+        ..Config::default()
+    };
+    // (case, back outline, feet seen (the mid-foot), config, what the finding's measure must name)
     let cases = [
-        ("mid-foot line alone", false, true, Some("mid-foot")),
-        ("back outline alone", true, false, Some("back outline")),
-        ("both", true, true, None),
+        ("mid-foot line alone", false, true, Config::default(), Some("mid-foot")),
+        (
+            "back outline alone",
+            true,
+            false,
+            Config::default(),
+            Some("back outline"),
+        ),
+        ("both", true, true, Config::default(), None),
+        (
+            "both, the mid-foot line passing",
+            true,
+            true,
+            lenient_body,
+            Some("back outline"),
+        ),
     ];
-    for (case, back_outline, feet_seen, names) in cases {
+    for (case, back_outline, feet_seen, cfg, names) in cases {
         let base = Spec {
             plates: true,
             back_outline,
@@ -833,7 +851,7 @@ fn lean_back_judged_without_the_hip_when_the_plate_hides_it() {
                     }
                 });
             }
-            let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+            let a = analyze_clip(&clip, LiftVariant::Auto, &cfg);
             assert_eq!(a.reps.len(), 3, "{case}, {kind}");
             let rep2 = &a.reps[1].metrics;
             assert!(

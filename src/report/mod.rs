@@ -9,8 +9,9 @@ use serde_json::{Map, Value, json};
 
 use crate::analysis::{Analysis, CheckId, Finding, LiftVariant, Rep, View, checks};
 
-/// Version of the JSON layout; bump on any breaking change to field names or meanings.
-pub const JSON_SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON layout; bump on any breaking change to field names or meanings (2: how the
+/// clip was read moved from `notes` to `details`).
+pub const JSON_SCHEMA_VERSION: u32 = 2;
 
 /// Decimals kept for floating-point numbers in JSON (the measurements are not finer than this).
 const JSON_DECIMALS: i32 = 3;

@@ -96,7 +96,7 @@ fn json_has_schema_and_findings() {
         include_frames: true,
     };
     let doc = json(&a, &meta).expect("json");
-    assert_eq!(doc["schema_version"], json!(1));
+    assert_eq!(doc["schema_version"], json!(JSON_SCHEMA_VERSION));
     assert_eq!(doc["has_faults"], json!(true));
     assert_eq!(doc["frames"].as_array().map(|f| f.len()), Some(a.frames.len()));
     let findings = doc["findings"].as_array().expect("findings");
