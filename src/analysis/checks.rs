@@ -168,6 +168,11 @@ impl CheckId {
         }
     }
 
+    /// The check with this machine name ([`CheckId::name`]).
+    pub fn from_name(name: &str) -> Option<CheckId> {
+        CheckId::ALL.into_iter().find(|c| c.name() == name)
+    }
+
     /// A few words for the per-rep table's faults column, where the title is too long.
     pub fn label(self) -> &'static str {
         match self {
@@ -981,6 +986,20 @@ fn held_level(values: &[f64], hold: usize) -> f64 {
         .fold(f64::NEG_INFINITY, f64::max)
 }
 
+/// The frames of `above` inside a stretch of at least `hold` consecutive true frames; all of
+/// `above` when no stretch is that long (a run of comparable frames shorter than the hold).
+fn held_stretches(above: &[bool], hold: usize) -> Vec<bool> {
+    let mut held = vec![false; above.len()];
+    let mut start = 0;
+    for run in above.chunk_by(|a, b| a == b) {
+        if run[0] && run.len() >= hold {
+            held[start..start + run.len()].fill(true);
+        }
+        start += run.len();
+    }
+    if held.contains(&true) { held } else { above.to_vec() }
+}
+
 /// How long before lift-off the fold of a back rounded before the pull is read, seconds: the
 /// back the bar leaves the floor with. Lifters often reach the bar with a rounded back and set
 /// it flat before they pull (real clip 02: a fold of 15-19 degrees at the bar, 0-3 over the last
@@ -1334,6 +1353,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                         clean: series,
                         name: region,
                         limit,
+                        hold_s,
                         ..
                     },
                     BackChange {
@@ -1361,7 +1381,15 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     unit: DEG,
                     excess: v - threshold,
                     major: limit,
-                    span: ctx.span(w.pull, |f| comparable[f] && series[f] - base > threshold),
+                    span: {
+                        // Where the bend held past the limit, not a moment's spike before it.
+                        let above: Vec<bool> = (0..s.n)
+                            .map(|f| comparable[f] && series[f] - base > threshold)
+                            .collect();
+                        let hold = if hold_s > 0.0 { s.frames(hold_s) } else { 1 };
+                        let held = held_stretches(&above, hold);
+                        ctx.span(w.pull, |f| held[f])
+                    },
                     cue: cue_text,
                 })),
             };
@@ -1764,6 +1792,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn held_stretches_keep_only_runs_that_long() {
+        let (t, f) = (true, false);
+        // (above, hold, held)
+        let cases: [(&[bool], usize, &[bool]); 4] = [
+            (&[t, f, t, t, t, f], 3, &[f, f, t, t, t, f]),
+            (&[t, t, f, t, t, t], 2, &[t, t, f, t, t, t]),
+            (&[t, f, t, t, f], 3, &[t, f, t, t, f]),
+            (&[], 2, &[]),
+        ];
+        for (above, hold, want) in cases {
+            assert_eq!(held_stretches(above, hold), want, "{above:?} held {hold}");
+        }
+    }
+
+    #[test]
     fn held_level_is_the_highest_level_kept_that_long() {
         // (values, hold, level)
         let cases: [(&[f64], usize, f64); 6] = [
@@ -1791,7 +1834,9 @@ mod tests {
         }
         for c in CheckId::ALL {
             assert!(c.label().len() <= 20, "{}", c.label());
+            assert_eq!(CheckId::from_name(c.name()), Some(c));
         }
+        assert_eq!(CheckId::from_name("no_such_check"), None);
     }
 
     fn found(check: CheckId) -> Measured<Option<Finding>> {

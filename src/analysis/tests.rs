@@ -888,6 +888,54 @@ fn lean_back_judged_without_the_hip_when_the_plate_hides_it() {
     }
 }
 
+/// The back outline's lean-back limit was measured on conventional pulls: on a Romanian deadlift
+/// whose hips and feet cannot be read at lockout, the lean-back is not assessable, with both
+/// reasons, rather than judged from the outline.
+#[test]
+fn romanian_lean_back_is_not_judged_from_the_outline() {
+    for lift in [Lift::Romanian, Lift::Conventional] {
+        let spec = Spec {
+            lift,
+            faults: vec![None, Some(Fault::LeanBack), None],
+            ..Spec::default()
+        };
+        let variant = match lift {
+            Lift::Romanian => LiftVariant::Romanian,
+            _ => LiftVariant::Conventional,
+        };
+        let mut clip = synth::generate(&spec);
+        let rep2 = analyze_clip(&clip, variant, &Config::default()).reps[1].clone();
+        // The lockout and the second after it (Romanian reps end at their lockout).
+        let lockout = frame_of(rep2.lockout, "lockout");
+        let after = (lockout + 30).min(clip.frames.len());
+        // Feet hidden throughout (no mid-foot), hips over the lockout (no trunk angle).
+        let all = 0..clip.frames.len();
+        edit_poses(&mut clip, all, |pose| {
+            for foot in [lm::LEFT_HEEL, lm::RIGHT_HEEL, lm::LEFT_FOOT_INDEX, lm::RIGHT_FOOT_INDEX] {
+                pose.keypoints[foot].visibility = 0.0;
+            }
+        });
+        edit_poses(&mut clip, lockout..after, |pose| {
+            for hip in [lm::LEFT_HIP, lm::RIGHT_HIP] {
+                pose.keypoints[hip].visibility = 0.0;
+            }
+        });
+        let a = analyze_clip(&clip, variant, &Config::default());
+        let found = checks_of(&a, 2).contains(&CheckId::LeanBackAtLockout);
+        match lift {
+            Lift::Romanian => {
+                assert!(!found, "{:?}", a.findings);
+                assert!(
+                    not_assessed_because(&a, CheckId::LeanBackAtLockout, 2, "conventional pulls only"),
+                    "{:?}",
+                    a.not_assessable
+                );
+            }
+            _ => assert!(found, "the outline finds it on a conventional pull: {:?}", a.findings),
+        }
+    }
+}
+
 /// A cut in the video that jumps from a lifter bent over the bar to one standing reads as a pull
 /// of a few frames: it is noted, not counted as a rep.
 #[test]

@@ -13,7 +13,7 @@ use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use liftcheck::analysis::Config;
+use liftcheck::analysis::{CheckId, Config};
 use liftcheck::output;
 use liftcheck::pose::blazepose::BlazePose;
 use liftcheck::render::html;
@@ -450,12 +450,19 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
         .clamp(4, 60);
     let mut out = format!(
         "{:<width$}  {:>4}  {:>6}  {:<8}  {}\n",
-        "file", "reps", "faults", "status", "details"
+        "file", "reps", "faults", "status", "what was found"
     );
     for r in rows {
+        // The rep table's labels; the CSV and JSON keep the machine names.
+        let labels = || -> Vec<String> {
+            r.fault_checks
+                .iter()
+                .map(|name| CheckId::from_name(name).map_or_else(|| name.clone(), |c| c.label().to_string()))
+                .collect()
+        };
         let mut details = match (&r.error, &r.no_reps_reason, r.fault_checks.is_empty()) {
             (Some(e), _, _) => e.clone(),
-            (None, _, false) => r.fault_checks.join(", "),
+            (None, _, false) => labels().join(", "),
             (None, Some(why), true) => why.clone(),
             (None, None, true) => String::new(),
         };
@@ -604,6 +611,19 @@ mod tests {
             let want: Vec<PathBuf> = in_full.iter().map(PathBuf::from).collect();
             assert_eq!(got, want, "{clips:?}");
         }
+    }
+
+    /// The table names a clip's faults as the rep table does, not by their JSON names.
+    #[test]
+    fn summary_table_names_faults_in_words() {
+        let rows = [SummaryRow {
+            faults: Some(2),
+            fault_checks: vec!["hips_rise_first".into(), "lean_back_at_lockout".into()],
+            ..row("lift.mp4", "faults")
+        }];
+        let table = summary_table(&rows);
+        assert!(table.contains("hips first, leaning back"), "{table}");
+        assert!(!table.contains("hips_rise_first"), "{table}");
     }
 
     #[test]

@@ -557,7 +557,7 @@ fn add_title(item: &mut Value) {
     let title = m
         .get("check")
         .and_then(|c| c.as_str())
-        .and_then(|name| CheckId::ALL.into_iter().find(|c| c.name() == name))
+        .and_then(CheckId::from_name)
         .map(|c| c.title());
     if let Some(t) = title {
         m.insert("title".into(), json!(t));
