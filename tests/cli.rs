@@ -256,12 +256,16 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     let videos = dir.path().join("videos");
     std::fs::create_dir_all(videos.join("monday")).expect("mkdir");
     std::fs::copy(repo_path(CLIP), videos.join("monday/set 1.mp4")).expect("copy");
+    let reports = dir.path().join("reports");
+    let batch = || run(&[&"batch", &"--quiet", &videos, &"--output", &reports]);
+    // Alone in its folder, the clip's reports take its name without the extension.
+    let alone = batch();
+    assert!(matches!(alone.status.code(), Some(0) | Some(1)), "{}", stderr(&alone));
+    assert!(reports.join("monday/set 1.report.txt").is_file());
     // Same name, other extension: its reports must not overwrite the first clip's.
     std::fs::copy(repo_path(CLIP), videos.join("monday/set 1.mov")).expect("copy");
     std::fs::write(videos.join("broken.mp4"), b"not a video at all").expect("write");
     std::fs::write(videos.join("notes.txt"), b"ignored: not a video").expect("write");
-    let reports = dir.path().join("reports");
-    let batch = || run(&[&"batch", &"--quiet", &videos, &"--output", &reports]);
     let out = batch();
     assert_eq!(
         out.status.code(),
@@ -296,6 +300,13 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
                 "{name}: {suffix} mirrors the input tree, named in full beside a namesake"
             );
         }
+    }
+    // The reports the first clip had under its short name are gone, not left beside the new ones.
+    for suffix in ["report.txt", "report.json", "report.html", "frames.csv", "stamp.json"] {
+        assert!(
+            !reports.join(format!("monday/set 1.{suffix}")).exists(),
+            "old set 1.{suffix} left behind"
+        );
     }
     let report_of =
         |name: &str| std::fs::read_to_string(reports.join(format!("monday/{name}.report.txt"))).expect("report");

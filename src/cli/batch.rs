@@ -28,6 +28,15 @@ use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
 /// clip is reported rather than silently skipped.
 const VIDEO_EXTENSIONS: [&str; 8] = ["mp4", "mov", "m4v", "mkv", "webm", "avi", "3gp", "mts"];
+/// The files `batch` writes per clip (`NAME.<suffix>`), the stamp last.
+const OUTPUT_SUFFIXES: [&str; 6] = [
+    "report.txt",
+    "report.json",
+    "report.html",
+    "frames.csv",
+    "annotated.mp4",
+    "stamp.json",
+];
 /// Bytes read from each file to recognise its type.
 const SNIFF_BYTES: usize = 8192;
 /// Version of the per-clip stamp that lets a rerun skip finished clips. Bump when the reports'
@@ -196,6 +205,11 @@ impl Job<'_> {
         } else {
             rel.file_stem()
         };
+        self.out_path_named(rel, base, suffix)
+    }
+
+    /// [`Job::out_path`] with the name's base given.
+    fn out_path_named(&self, rel: &Path, base: Option<&OsStr>, suffix: &str) -> PathBuf {
         let mut name = base.map(|s| s.to_os_string()).unwrap_or_default();
         name.push(".");
         name.push(suffix);
@@ -204,6 +218,26 @@ impl Job<'_> {
             .map(|p| self.output.join(p))
             .unwrap_or_else(|| self.output.clone());
         dir.join(name)
+    }
+
+    /// Removes the reports a clip got under its short name (`lift.report.txt`) in an earlier run,
+    /// before another video in its folder took that name (`lift.mov` added beside `lift.mp4`):
+    /// the clip's reports are now named in full, and the old set would linger beside them. Only
+    /// files whose stamp names this clip go; others are left alone.
+    fn remove_short_named_reports(&self, rel: &Path) {
+        if !self.named_in_full.contains(rel) {
+            return;
+        }
+        let short = |suffix| self.out_path_named(rel, rel.file_stem(), suffix);
+        let ours = std::fs::read(short("stamp.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
+            .is_some_and(|stamp| stamp.row.file == rel.display().to_string());
+        if ours {
+            for suffix in OUTPUT_SUFFIXES {
+                let _ = std::fs::remove_file(short(suffix));
+            }
+        }
     }
 
     fn run_one(&self, video: &Path, rel: &Path, estimator: &mut Option<BlazePose>, bar: &ProgressBar) -> SummaryRow {
@@ -239,6 +273,7 @@ impl Job<'_> {
         bar: &ProgressBar,
     ) -> anyhow::Result<SummaryRow> {
         VideoReader::open(video)?;
+        self.remove_short_named_reports(rel);
         let stamp_path = self.out_path(rel, "stamp.json");
         let key = CacheKey::new(video, self.args.pose.model, String::new())
             .with_context(|| format!("{}: cannot read", video.display()))?;
