@@ -466,6 +466,16 @@ def cached_track(mp4, fmt=None):
     return json.load(open(best[1]))["track"] if best else None
 
 
+def track_of(mp4):
+    """The newest cached pose track of `mp4`, running liftcheck first when there is none; None
+    when liftcheck could not make one."""
+    track = cached_track(mp4)
+    if track is None:
+        liftcheck(mp4)
+        track = cached_track(mp4)
+    return track
+
+
 def outline_bends(points, shoulder, hip, facing, sagitta):
     """(upper, lower) bend of an outline as src/analysis/back.rs reads it, degrees."""
     pts = [(p["x"] * facing, -p["y"]) for p in points]
@@ -675,10 +685,7 @@ def line_lean(points):
 def lockout_outline(dirs):
     print("clip rep true_trunk whole upper lesser labels")
     for mp4, gt, side in side_pulls(dirs):
-        track = cached_track(mp4)
-        if track is None:
-            liftcheck(mp4)
-            track = cached_track(mp4)
+        track = track_of(mp4)
         if track is None:
             print(f"{mp4}: not analysed")
             continue
@@ -773,10 +780,7 @@ def side_on(dirs):
     left, right = [11, 23, 29, 31], [12, 24, 30, 32]  # shoulder, hip, heel, foot index
     rows = []
     for mp4, gt in clips(dirs):
-        track = cached_track(mp4)
-        if track is None:
-            liftcheck(mp4)
-            track = cached_track(mp4)
+        track = track_of(mp4)
         if track is None:
             continue
         posed = passed = 0
@@ -802,10 +806,7 @@ def upright(dirs):
     rows = []
     for d in dirs:
         for mp4 in sorted(glob.glob(os.path.join(d, "*.mp4"))):
-            track = cached_track(mp4)
-            if track is None:
-                liftcheck(mp4)
-                track = cached_track(mp4)
+            track = track_of(mp4)
             if track is None:
                 continue
             legs = []
