@@ -488,16 +488,15 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
         "file", "reps", "faults", "status", "what was found"
     );
     for r in rows {
-        // The rep table's labels; the CSV and JSON keep the machine names.
-        let labels = || -> Vec<String> {
-            r.fault_checks
-                .iter()
-                .map(|name| CheckId::from_name(name).map_or_else(|| name.clone(), |c| c.label().to_string()))
-                .collect()
-        };
         let mut details = match (&r.error, &r.no_reps_reason, r.fault_checks.is_empty()) {
             (Some(e), _, _) => e.clone(),
-            (None, _, false) => labels().join(", "),
+            // The rep table's labels; the CSV and JSON keep the machine names.
+            (None, _, false) => r
+                .fault_checks
+                .iter()
+                .map(|name| CheckId::from_name(name).map_or(name.as_str(), |c| c.label()))
+                .collect::<Vec<_>>()
+                .join(", "),
             (None, Some(why), true) => why.clone(),
             (None, None, true) => String::new(),
         };
