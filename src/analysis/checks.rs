@@ -331,15 +331,11 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// Median over the set-up window ending at `f`.
+    /// Median over the set-up window ending at `f` ([`covered_median`]).
     fn setup_value(&self, series: &[f64], f: usize, what: &str) -> Measured<f64> {
         let from = f.saturating_sub(self.s.frames(SETUP_WINDOW_S));
-        let v = super::signal::median(series[from..=f].iter().copied());
-        if v.is_nan() {
-            Err(format!("{what} hidden or out of frame at set-up"))
-        } else {
-            Ok(v)
-        }
+        covered_median(&series[from..=f], self.cfg.max_missing_frac)
+            .ok_or_else(|| format!("{what} hidden or out of frame at set-up"))
     }
 
     /// Largest value in the window and where it is.
@@ -370,6 +366,16 @@ impl Ctx<'_> {
         let (a, b) = (first.unwrap_or(w.from), last.unwrap_or(w.to));
         (self.s.t(a), self.s.t(b))
     }
+}
+
+/// The median of a short window's values, or `None` when more than `max_missing_frac` of them
+/// are missing: a lone reading (a plate found on one frame of the set-up, seen on rendered seed
+/// 201 clip 004 where the stray circle read the shoulders 127 degrees behind the bar) is no
+/// median.
+fn covered_median(window: &[f64], max_missing_frac: f64) -> Option<f64> {
+    let seen = window.iter().filter(|v| !v.is_nan()).count();
+    let missing = 1.0 - seen as f64 / window.len().max(1) as f64;
+    (seen > 0 && missing <= max_missing_frac).then(|| super::signal::median(window.iter().copied()))
 }
 
 /// The most upright lean of the back outline over the lockout window (side views only: from
@@ -1803,6 +1809,23 @@ mod tests {
         ];
         for (above, hold, want) in cases {
             assert_eq!(held_stretches(above, hold), want, "{above:?} held {hold}");
+        }
+    }
+
+    #[test]
+    fn set_up_values_need_most_of_their_window() {
+        let nan = f64::NAN;
+        // (window, max missing fraction, median)
+        let cases: [(&[f64], f64, Option<f64>); 6] = [
+            (&[1.0, 2.0, 3.0, 4.0], 0.3, Some(2.5)),
+            (&[1.0, nan, 3.0, 4.0], 0.3, Some(3.0)),
+            (&[nan, nan, 3.0, nan], 0.3, None),
+            (&[nan, nan, 3.0, nan], 0.8, Some(3.0)),
+            (&[nan, nan], 1.0, None),
+            (&[], 0.3, None),
+        ];
+        for (window, max_missing, want) in cases {
+            assert_eq!(covered_median(window, max_missing), want, "{window:?} at {max_missing}");
         }
     }
 
