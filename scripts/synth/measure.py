@@ -57,6 +57,13 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              outline; degrees back past vertical) beside the true faults,
                              grouped lean-backs / good / other faults
                              (`lockout_outline_lean_back_max_deg`)
+  measure.py hips-rise DIR...
+                             side views, per detected rep: the hips-rise rule's readings
+                             (rep metrics: the trunk's tip towards horizontal and the hip
+                             rise over the shoulder rise, from where the hips start to rise
+                             to knee pass) beside the true faults, grouped hips-first /
+                             good / other faults (`hip_rise_trunk_change_max_deg`,
+                             `hip_shoulder_rise_ratio_max`)
   measure.py back-findings DIR...
                              every finding of the back-rounding rules: how long it lasts,
                              its reading against its limit, and whether the rep it falls in
@@ -639,6 +646,33 @@ def lean_back(dirs):
                   + " / ".join(fmt(v) for v in lows) + ", largest: " + " / ".join(fmt(v) for v in tops))
 
 
+def hips_rise(dirs):
+    """Side views: the hips-rise rule's two readings of each detected rep (liftcheck's rep
+    metrics: degrees the trunk tips towards horizontal, hip rise over shoulder rise) beside the
+    true rep's faults, grouped: hips first, good reps, other faults."""
+    print("group clip rep trunk_change rise_ratio found true_faults")
+    rows = []
+    for mp4, _, a, rep, kinds in reps_with_truth(dirs, lambda view: view.startswith("side")):
+        group = "hips_first" if "hips_shoot_up" in kinds else "good" if not kinds else "other"
+        m = rep["metrics"]
+        values = [m.get("early_trunk_change_deg"), m.get("hip_shoulder_rise_ratio")]
+        found = any(f["check"] == "hips_rise_first" and f["rep"] == rep["number"] for f in a["findings"])
+        rows.append((group, mp4, rep["number"], values, "yes" if found else "no", ",".join(kinds) or "-"))
+
+    def fmt(v):
+        return "-" if v is None else f"{v:.2f}"
+
+    for group, mp4, index, values, found, kinds in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
+        print(group, mp4, index, " ".join(fmt(v) for v in values), found, kinds)
+    for group in ("good", "hips_first", "other"):
+        picked = [r[3] for r in rows if r[0] == group]
+        if picked:
+            tops = [max((r[i] for r in picked if r[i] is not None), default=None) for i in range(2)]
+            lows = [min((r[i] for r in picked if r[i] is not None), default=None) for i in range(2)]
+            print(f"# {group}: {len(picked)} reps, trunk change / rise ratio, least: "
+                  + " / ".join(fmt(v) for v in lows) + ", largest: " + " / ".join(fmt(v) for v in tops))
+
+
 def back_findings(dirs):
     """Every finding of the back-rounding rules with how long it lasts (its time span, seconds),
     what it measured against its limit, and the true faults of the rep it falls in: how long true
@@ -826,7 +860,7 @@ def upright(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "back-findings": back_findings, "side-on": side_on}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "back-findings": back_findings, "side-on": side_on}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
