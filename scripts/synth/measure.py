@@ -68,6 +68,7 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              every finding of the back-rounding rules: how long it lasts,
                              its reading against its limit, and whether the rep it falls in
                              truly has that rounding (`back_bend_min_hold_s`)
+  measure.py findings DIR...  the same for every rule's findings (`head_min_hold_s`)
   measure.py side-on DIR...  every clip: the share of posed frames whose near foot passes the
                              pose stage's per-frame side-view test, by true view
                              (`SIDE_VIEW_MEMORY_S`)
@@ -673,13 +674,34 @@ def hips_rise(dirs):
                   + " / ".join(fmt(v) for v in lows) + ", largest: " + " / ".join(fmt(v) for v in tops))
 
 
+# liftcheck rule -> the rendered fault kinds it is meant to catch (`FAULT_CHECKS` in
+# src/eval/truth.rs).
+TRUTH_KINDS = {
+    "upper_back_rounding": ["thoracic_rounding"], "lower_back_rounding": ["lumbar_rounding"],
+    "hips_rise_first": ["hips_shoot_up"], "shoulders_over_bar": ["shoulders_behind_bar"],
+    "bar_over_midfoot": ["bar_forward_of_midfoot"], "bar_drift": ["bar_drift"],
+    "knees_over_midfoot": ["knees_forward"], "head_position": ["head_up"],
+    "incomplete_lockout": ["incomplete_lockout"], "lean_back_at_lockout": ["lean_back"],
+    "left_right_imbalance": ["hip_shift", "uneven_bar"], "rdl_knees_locked": ["rdl_locked_knees"],
+    "rdl_back_rounding": ["rdl_rounding"],
+}
+BACK_RULES = ("upper_back_rounding", "lower_back_rounding", "rdl_back_rounding")
+
+
 def back_findings(dirs):
     """Every finding of the back-rounding rules with how long it lasts (its time span, seconds),
     what it measured against its limit, and the true faults of the rep it falls in: how long true
     and false findings last (`back_bend_min_hold_s`). Run it with `--config F` (F setting the hold to 0) to see
     the findings the hold removes."""
-    truth_kind = {"upper_back_rounding": "thoracic_rounding", "lower_back_rounding": "lumbar_rounding",
-                  "rdl_back_rounding": "rdl_rounding"}
+    findings_lasting(dirs, BACK_RULES)
+
+
+def all_findings(dirs):
+    """`back_findings` for every rule (`head_min_hold_s` for the head)."""
+    findings_lasting(dirs, tuple(TRUTH_KINDS))
+
+
+def findings_lasting(dirs, rules):
     print("seconds rule measured/limit verdict clip measure")
     rows = []
     for mp4, gt in clips(dirs):
@@ -688,14 +710,15 @@ def back_findings(dirs):
             continue
         fps = gt["video"]["fps"]
         for f in a["findings"]:
-            if f["check"] not in truth_kind:
+            if f["check"] not in rules:
                 continue
             middle = (f["start_s"] + f["end_s"]) / 2
             reps = [r for r in gt["reps"] if r.get("setup_frame") is not None]
             rep = min(reps, key=lambda r: abs((r["setup_frame"] + (r.get("lockout_frame") or r["setup_frame"])) / 2
                                               / fps - middle), default=None)
             kinds = [x["kind"] for x in rep["faults"]] if rep else []
-            verdict = "true" if truth_kind[f["check"]] in kinds else "false(" + (",".join(kinds) or "good") + ")"
+            true = any(k in kinds for k in TRUTH_KINDS[f["check"]])
+            verdict = "true" if true else "false(" + (",".join(kinds) or "good") + ")"
             rows.append((f["end_s"] - f["start_s"], f["check"], f"{f['measured']:.1f}/{f['threshold']:.1f}", verdict,
                          mp4, f["measure"].split(" since")[0].split(" as the")[0]))
     for row in sorted(rows):
@@ -860,7 +883,7 @@ def upright(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "back-findings": back_findings, "side-on": side_on}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "back-findings": back_findings, "findings": all_findings, "side-on": side_on}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

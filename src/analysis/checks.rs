@@ -348,9 +348,36 @@ impl Ctx<'_> {
             .ok_or_else(|| format!("{what} not visible during the {phase}"))
     }
 
-    fn min_in(&self, series: &[f64], w: Win, what: &str, phase: &str) -> Measured<(f64, usize)> {
+    /// Frames in `hold_s` seconds (at least one; one for 0).
+    fn hold_frames(&self, hold_s: f64) -> usize {
+        if hold_s > 0.0 { self.s.frames(hold_s) } else { 1 }
+    }
+
+    /// The highest level the series keeps for `hold_s` on consecutive frames of the window
+    /// ([`held_level`] per run of frames with a value), so that a moment's glitch does not decide
+    /// a rule ([`Config::finding_min_hold_s`]).
+    fn held_max_in(&self, series: &[f64], w: Win, hold_s: f64, what: &str, phase: &str) -> Measured<f64> {
+        self.need(series, w, what, phase)?;
+        let hold = self.hold_frames(hold_s);
+        series[w.from..=w.to]
+            .split(|v| v.is_nan())
+            .filter(|run| !run.is_empty())
+            .map(|run| held_level(run, hold))
+            .reduce(f64::max)
+            .ok_or_else(|| format!("{what} not visible during the {phase}"))
+    }
+
+    fn held_min_in(&self, series: &[f64], w: Win, hold_s: f64, what: &str, phase: &str) -> Measured<f64> {
         let neg: Vec<f64> = series.iter().map(|v| -v).collect();
-        self.max_in(&neg, w, what, phase).map(|(v, f)| (-v, f))
+        self.held_max_in(&neg, w, hold_s, what, phase).map(|v| -v)
+    }
+
+    /// [`Ctx::span`] over the stretches of at least `hold_s` where `pred` holds
+    /// ([`held_stretches`]): where the finding's level was held, not a moment's spike beside it.
+    fn held_span(&self, w: Win, hold_s: f64, pred: impl Fn(usize) -> bool) -> (f64, f64) {
+        let above: Vec<bool> = (w.from..=w.to).map(pred).collect();
+        let held = held_stretches(&above, self.hold_frames(hold_s));
+        self.span(w, |f| held[f - w.from])
     }
 
     /// First and last frame of the window where `pred` holds (the finding's time range).
@@ -381,13 +408,14 @@ fn covered_median(window: &[f64], max_missing_frac: f64) -> Option<f64> {
 /// The most upright lean of the back outline over the lockout window (side views only: from
 /// elsewhere the silhouette's edge is not the back's line).
 fn lockout_outline_lean(ctx: &Ctx, l: Win) -> Measured<f64> {
-    lockout_outline_min(ctx, &ctx.s.outline_lean, l)
+    lockout_outline_min(ctx, &ctx.s.outline_lean, l, 0.0)
 }
 
-/// The least value over the lockout window of a series read from the back outline, on side views
-/// where the outline was seen on enough of the window's frames (counted on
-/// `outline_lean_raw`, which has a value wherever an outline was read).
-fn lockout_outline_min(ctx: &Ctx, series: &[f64], l: Win) -> Measured<f64> {
+/// The least value held for `hold_s` over the lockout window of a series read from the back
+/// outline ([`Ctx::held_min_in`]), on side views where the outline was seen on enough of the
+/// window's frames (counted on `outline_lean_raw`, which has a value wherever an outline was
+/// read).
+fn lockout_outline_min(ctx: &Ctx, series: &[f64], l: Win, hold_s: f64) -> Measured<f64> {
     if !ctx.side_view {
         return Err("the back outline's lean is read from side views only".into());
     }
@@ -398,7 +426,7 @@ fn lockout_outline_min(ctx: &Ctx, series: &[f64], l: Win) -> Measured<f64> {
             "back outline seen on {seen} frames of the lockout (needs {MIN_LOCKOUT_OUTLINES})"
         ));
     }
-    ctx.min_in(series, l, "back outline", "lockout").map(|v| v.0)
+    ctx.held_min_in(series, l, hold_s, "back outline", "lockout")
 }
 
 /// Incomplete lockout where the hip or knee cannot be read (`unread` says why): the trunk still
@@ -435,24 +463,25 @@ fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: Stri
 /// a lean-back as well (about 0.6 of the trunk's).
 fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
-    let (most_back, series, measure, limit, ideal) = match ctx.min_in(&s.trunk, l, "shoulder or hip", "lockout") {
-        Ok((trunk, _)) => (
-            trunk,
-            &s.trunk,
-            "trunk lean back past vertical at lockout",
-            cfg.lockout_lean_back_max_deg,
-            0.0,
-        ),
-        Err(hip_hidden) => (
-            ctx.min_in(&s.body_lean, l, "shoulder", "lockout")
-                .map_err(|_| hip_hidden)?
-                .0,
-            &s.body_lean,
-            "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)",
-            cfg.lockout_body_lean_back_max_deg,
-            BODY_LEAN_NEUTRAL_BACK_DEG,
-        ),
-    };
+    let hold_s = cfg.finding_min_hold_s;
+    let (most_back, series, measure, limit, ideal) =
+        match ctx.held_min_in(&s.trunk, l, hold_s, "shoulder or hip", "lockout") {
+            Ok(trunk) => (
+                trunk,
+                &s.trunk,
+                "trunk lean back past vertical at lockout",
+                cfg.lockout_lean_back_max_deg,
+                0.0,
+            ),
+            Err(hip_hidden) => (
+                ctx.held_min_in(&s.body_lean, l, hold_s, "shoulder", "lockout")
+                    .map_err(|_| hip_hidden)?,
+                &s.body_lean,
+                "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)",
+                cfg.lockout_body_lean_back_max_deg,
+                BODY_LEAN_NEUTRAL_BACK_DEG,
+            ),
+        };
     let lean = -most_back;
     let threshold = cfg.scaled(limit, ideal);
     Ok((lean > threshold).then(|| Fault {
@@ -462,7 +491,7 @@ fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
         unit: DEG,
         excess: lean - threshold,
         major: limit - ideal,
-        span: ctx.span(l, |f| -series[f] > threshold),
+        span: ctx.held_span(l, hold_s, |f| -series[f] > threshold),
         cue: cue::LEAN_BACK,
     }))
 }
@@ -474,7 +503,8 @@ fn lean_back_from_outline(ctx: &Ctx, raw: &RawRep, l: Win) -> Measured<Option<Fa
     if raw.variant != LiftVariant::Conventional {
         return Err("the back outline's lean-back limit is measured on conventional pulls only".into());
     }
-    let lean = -lockout_outline_min(ctx, &ctx.s.outline_whole_lean, l)?;
+    let hold_s = ctx.cfg.finding_min_hold_s;
+    let lean = -lockout_outline_min(ctx, &ctx.s.outline_whole_lean, l, hold_s)?;
     let cfg = ctx.cfg;
     let threshold = cfg.scaled(cfg.lockout_outline_lean_back_max_deg, OUTLINE_LEAN_BACK_GOOD_DEG);
     Ok((lean > threshold).then(|| Fault {
@@ -484,7 +514,7 @@ fn lean_back_from_outline(ctx: &Ctx, raw: &RawRep, l: Win) -> Measured<Option<Fa
         unit: DEG,
         excess: lean - threshold,
         major: cfg.lockout_outline_lean_back_max_deg - OUTLINE_LEAN_BACK_GOOD_DEG,
-        span: ctx.span(l, |f| -ctx.s.outline_whole_lean[f] > threshold),
+        span: ctx.held_span(l, hold_s, |f| -ctx.s.outline_whole_lean[f] > threshold),
         cue: cue::LEAN_BACK,
     }))
 }
@@ -825,6 +855,12 @@ fn change_from(ctx: &Ctx, series: &[f64], base: f64, w: Win, what: &str, sign: f
     ctx.max_in(&rel, w, what, "rep")
 }
 
+/// [`change_from`] at the highest level held for `hold_s` ([`Ctx::held_max_in`]), increases only.
+fn held_rise_from(ctx: &Ctx, series: &[f64], base: f64, w: Win, hold_s: f64, what: &str) -> Measured<f64> {
+    let rel: Vec<f64> = series.iter().map(|v| v - base).collect();
+    ctx.held_max_in(&rel, w, hold_s, what, "rep")
+}
+
 /// The back outline's reference frame for a rep and which frames of the pull are comparable to
 /// it. Conventional: the set-up, with the trunk inclined at least
 /// [`Config::back_outline_min_trunk_deg`]; comparable frames keep the trunk within
@@ -1097,6 +1133,8 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
     let s = ctx.s;
     let su = w.setup;
     let pct = |v: Measured<f64>| f32o(v.map(|x| 100.0 * x));
+    // The rules' readings, held as long as the rules hold them.
+    let hold_s = ctx.cfg.finding_min_hold_s;
     let early = w.early;
     let hip_rise = early.map(|e| rise(ctx, &s.hip_h, e, "hip"));
     let sh_rise = early.map(|e| rise(ctx, &s.shoulder_h, e, "shoulder"));
@@ -1106,7 +1144,9 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
     };
     // Forward travel is along the image only in a side view (from the front it would be sideways).
     let drift = if ctx.side_view {
-        change(ctx, &s.bar_fwd, su, w.pull, "bar", 1.0).map(|v| v.0.max(0.0))
+        ctx.setup_value(&s.bar_fwd, su, "bar")
+            .and_then(|base| held_rise_from(ctx, &s.bar_fwd, base, w.pull, hold_s, "bar"))
+            .map(|v| v.max(0.0))
     } else {
         Err("not a side view".to_string())
     };
@@ -1143,16 +1183,27 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         early_hip_rise_pct_leg: hip_rise.and_then(pct),
         early_shoulder_rise_pct_leg: sh_rise.and_then(pct),
         hip_shoulder_rise_ratio: ratio,
-        max_neck_extension_deg: f32o(ctx.max_in(&s.neck, w.pull, "head", "rep").map(|v| v.0 - 180.0)),
-        max_neck_flexion_deg: f32o(ctx.min_in(&s.neck, w.pull, "head", "rep").map(|v| 180.0 - v.0)),
+        max_neck_extension_deg: f32o(
+            ctx.held_max_in(&s.neck, w.pull, hold_s, "head", "rep")
+                .map(|v| v - 180.0),
+        ),
+        max_neck_flexion_deg: f32o(
+            ctx.held_min_in(&s.neck, w.pull, hold_s, "head", "rep")
+                .map(|v| 180.0 - v),
+        ),
         lockout_hip_deg: lock.and_then(|l| f32o(ctx.max_in(&s.hip, l, "hip", "lockout").map(|v| v.0))),
         lockout_knee_deg: lock.and_then(|l| f32o(ctx.max_in(&s.knee, l, "knee", "lockout").map(|v| v.0))),
-        lockout_lean_back_deg: lock.and_then(|l| f32o(ctx.min_in(&s.trunk, l, "trunk", "lockout").map(|v| -v.0))),
-        lockout_body_lean_back_deg: lock
-            .and_then(|l| f32o(ctx.min_in(&s.body_lean, l, "shoulder", "lockout").map(|v| -v.0))),
+        lockout_lean_back_deg: lock
+            .and_then(|l| f32o(ctx.held_min_in(&s.trunk, l, hold_s, "trunk", "lockout").map(|v| -v))),
+        lockout_body_lean_back_deg: lock.and_then(|l| {
+            f32o(
+                ctx.held_min_in(&s.body_lean, l, hold_s, "shoulder", "lockout")
+                    .map(|v| -v),
+            )
+        }),
         lockout_outline_lean_deg: lock.and_then(|l| f32o(lockout_outline_lean(ctx, l))),
         lockout_outline_lean_back_deg: lock
-            .and_then(|l| f32o(lockout_outline_min(ctx, &s.outline_whole_lean, l).map(|v| -v))),
+            .and_then(|l| f32o(lockout_outline_min(ctx, &s.outline_whole_lean, l, hold_s).map(|v| -v))),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
         upper_back_change_deg: f32o(
@@ -1474,7 +1525,8 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 }
             };
             let base = ctx.setup_value(&s.bar_fwd, su, "hands").map_err(on_plate)?;
-            let (v, _) = change_from(ctx, &s.bar_fwd, base, w.pull, "hands", 1.0).map_err(on_plate)?;
+            let hold_s = cfg.finding_min_hold_s;
+            let v = held_rise_from(ctx, &s.bar_fwd, base, w.pull, hold_s, "hands").map_err(on_plate)?;
             let threshold = cfg.scaled(cfg.bar_drift_max_leg_frac, 0.0);
             (v > threshold).then(|| Fault {
                 measure: "forward travel of the bar from its start position during the rep".into(),
@@ -1483,7 +1535,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                 unit: PCT_LEG,
                 excess: 100.0 * (v - threshold),
                 major: 100.0 * cfg.bar_drift_max_leg_frac,
-                span: ctx.span(w.pull, |f| s.bar_fwd[f] - base > threshold),
+                span: ctx.held_span(w.pull, hold_s, |f| s.bar_fwd[f] - base > threshold),
                 cue: cue::BAR_DRIFT,
             })
         }
@@ -1580,8 +1632,9 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
             }
         }
         CheckId::HeadPosition => {
-            let (max, _) = ctx.max_in(&s.neck, w.pull, "ear, shoulder or hip", "rep")?;
-            let (min, _) = ctx.min_in(&s.neck, w.pull, "ear, shoulder or hip", "rep")?;
+            let hold_s = cfg.finding_min_hold_s;
+            let max = ctx.held_max_in(&s.neck, w.pull, hold_s, "ear, shoulder or hip", "rep")?;
+            let min = ctx.held_min_in(&s.neck, w.pull, hold_s, "ear, shoulder or hip", "rep")?;
             let ext_limit = 180.0 + cfg.scaled(cfg.head_extension_max_deg, NECK_NEUTRAL_EXTENSION_DEG);
             let flex_limit = 180.0 - cfg.scaled(cfg.head_flexion_max_deg, 0.0);
             if max > ext_limit {
@@ -1592,7 +1645,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     unit: DEG,
                     excess: max - ext_limit,
                     major: cfg.head_extension_max_deg - NECK_NEUTRAL_EXTENSION_DEG,
-                    span: ctx.span(w.pull, |f| s.neck[f] > ext_limit),
+                    span: ctx.held_span(w.pull, hold_s, |f| s.neck[f] > ext_limit),
                     cue: cue::HEAD_UP,
                 })
             } else if min < flex_limit {
@@ -1603,7 +1656,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
                     unit: DEG,
                     excess: flex_limit - min,
                     major: cfg.head_flexion_max_deg,
-                    span: ctx.span(w.pull, |f| s.neck[f] < flex_limit),
+                    span: ctx.held_span(w.pull, hold_s, |f| s.neck[f] < flex_limit),
                     cue: cue::HEAD_DOWN,
                 })
             } else {

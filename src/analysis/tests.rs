@@ -1552,3 +1552,55 @@ fn rounded_before_the_pull_is_judged_only_near_side_on() {
         );
     }
 }
+
+/// Turns the head's keypoints (nose to mouth) about the mid-shoulder by `deg`, as a pose model
+/// that misplaces the head for a moment does.
+fn tip_head(pose: &mut crate::pose::Pose, deg: f32) {
+    let k = &pose.keypoints;
+    let (cx, cy) = (
+        0.5 * (k[lm::LEFT_SHOULDER].x + k[lm::RIGHT_SHOULDER].x),
+        0.5 * (k[lm::LEFT_SHOULDER].y + k[lm::RIGHT_SHOULDER].y),
+    );
+    let (sin, cos) = deg.to_radians().sin_cos();
+    for p in &mut pose.keypoints[lm::NOSE..lm::LEFT_SHOULDER] {
+        let (dx, dy) = (p.x - cx, p.y - cy);
+        p.x = cx + cos * dx - sin * dy;
+        p.y = cy + sin * dx + cos * dy;
+    }
+}
+
+/// A reading past its limit for a moment (the head misplaced on a few frames) is not a finding
+/// ([`Config::finding_min_hold_s`]); the same reading held is, and without the hold the moment is
+/// too, so the hold is what tells them apart.
+#[test]
+fn a_moment_past_the_head_limit_is_not_a_finding() {
+    let spec = Spec::default();
+    let clean = run(&spec);
+    assert!(clean.findings.is_empty(), "{:?}", clean.findings);
+    let rep1 = &clean.reps[0];
+    let lift_off = frame_of(rep1.lift_off, "lift-off");
+    let lockout = frame_of(rep1.lockout, "lockout");
+    let mid = (lift_off + lockout) / 2;
+    let no_hold = Config {
+        finding_min_hold_s: 0.0,
+        ..Config::default()
+    };
+    // (frames with the head turned 60 degrees towards the chest, config, head finding on rep 1)
+    let cases = [
+        (3, Config::default(), false),
+        (3, no_hold, true),
+        (14, Config::default(), true),
+    ];
+    for (frames, cfg, want) in cases {
+        let mut clip = synth::generate(&spec);
+        edit_poses(&mut clip, mid - frames / 2..mid + frames - frames / 2, |pose| {
+            tip_head(pose, 60.0)
+        });
+        let a = analyze_clip(&clip, LiftVariant::Auto, &cfg);
+        let found = a
+            .findings
+            .iter()
+            .any(|f| f.check == CheckId::HeadPosition && f.rep == 1);
+        assert_eq!(found, want, "{frames} frames turned, hold {} s", cfg.finding_min_hold_s);
+    }
+}

@@ -28,14 +28,21 @@ use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
 /// clip is reported rather than silently skipped.
 const VIDEO_EXTENSIONS: [&str; 8] = ["mp4", "mov", "m4v", "mkv", "webm", "avi", "3gp", "mts"];
-/// The files `batch` writes per clip (`NAME.<suffix>`), the stamp last.
+/// The files `batch` writes per clip, `NAME.<suffix>`.
+const REPORT_TXT: &str = "report.txt";
+const REPORT_JSON: &str = "report.json";
+const REPORT_HTML: &str = "report.html";
+const FRAMES_CSV: &str = "frames.csv";
+const ANNOTATED_MP4: &str = "annotated.mp4";
+const STAMP_JSON: &str = "stamp.json";
+/// All of them, the stamp last.
 const OUTPUT_SUFFIXES: [&str; 6] = [
-    "report.txt",
-    "report.json",
-    "report.html",
-    "frames.csv",
-    "annotated.mp4",
-    "stamp.json",
+    REPORT_TXT,
+    REPORT_JSON,
+    REPORT_HTML,
+    FRAMES_CSV,
+    ANNOTATED_MP4,
+    STAMP_JSON,
 ];
 /// Bytes read from each file to recognise its type.
 const SNIFF_BYTES: usize = 8192;
@@ -229,7 +236,7 @@ impl Job<'_> {
             return;
         }
         let short = |suffix| self.out_path_named(rel, rel.file_stem(), suffix);
-        let ours = std::fs::read(short("stamp.json"))
+        let ours = std::fs::read(short(STAMP_JSON))
             .ok()
             .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
             .is_some_and(|stamp| stamp.row.file == rel.display().to_string());
@@ -274,7 +281,7 @@ impl Job<'_> {
     ) -> anyhow::Result<SummaryRow> {
         VideoReader::open(video)?;
         self.remove_short_named_reports(rel);
-        let stamp_path = self.out_path(rel, "stamp.json");
+        let stamp_path = self.out_path(rel, STAMP_JSON);
         let key = CacheKey::new(video, self.args.pose.model, String::new())
             .with_context(|| format!("{}: cannot read", video.display()))?;
         if !self.args.force
@@ -300,14 +307,14 @@ impl Job<'_> {
         })?;
         let (analysis, warnings) = analyse_track(video, &track, &self.args.check, self.config)?;
         let name = rel.display().to_string();
-        output::write_atomically(&self.out_path(rel, "report.txt"), |w| {
+        output::write_atomically(&self.out_path(rel, REPORT_TXT), |w| {
             w.write_all(report::terminal(&analysis, &name, true).as_bytes())
         })?;
-        output::write_atomically(&self.out_path(rel, "report.json"), |mut w| {
+        output::write_atomically(&self.out_path(rel, REPORT_JSON), |mut w| {
             report::write_json(&analysis, &report_meta(&name), &mut w).map_err(std::io::Error::other)
         })?;
-        html::write_clip_report(video, &name, &track, &analysis, &self.out_path(rel, "report.html"))?;
-        output::write_atomically(&self.out_path(rel, "frames.csv"), |mut w| {
+        html::write_clip_report(video, &name, &track, &analysis, &self.out_path(rel, REPORT_HTML))?;
+        output::write_atomically(&self.out_path(rel, FRAMES_CSV), |mut w| {
             report::frames_csv(&analysis, &mut w).map_err(std::io::Error::other)
         })?;
         if self.args.annotate {
@@ -315,7 +322,7 @@ impl Job<'_> {
                 video,
                 &track,
                 &analysis,
-                &self.out_path(rel, "annotated.mp4"),
+                &self.out_path(rel, ANNOTATED_MP4),
                 self.args.render,
                 true,
             )?;
@@ -342,7 +349,7 @@ impl Job<'_> {
             warnings,
             seconds: 0.0,
             report: Some(
-                self.out_path(rel, "report.txt")
+                self.out_path(rel, REPORT_TXT)
                     .strip_prefix(&self.output)
                     .unwrap_or(rel)
                     .display()
