@@ -293,6 +293,10 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     assert!(matches!(good["status"].as_str(), Some("clean") | Some("faults")));
     assert_eq!(good["reps"], 2);
     assert!(reports.join("index.html").is_file(), "batch index page");
+    // The summary and the index page point at each clip's HTML report.
+    assert_eq!(good["report"], "monday/set 1.mp4.report.html");
+    let index = std::fs::read_to_string(reports.join("index.html")).expect("index");
+    assert!(index.contains("href=\"monday/set%201.mp4.report.html\""), "{index}");
     for suffix in ["report.txt", "report.json", "report.html", "frames.csv"] {
         for name in ["set 1.mp4", "set 1.mov"] {
             assert!(

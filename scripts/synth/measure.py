@@ -60,15 +60,17 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
   measure.py hips-rise DIR...
                              side views, per detected rep: the hips-rise rule's readings
                              (rep metrics: the trunk's tip towards horizontal and the hip
-                             rise over the shoulder rise, from where the hips start to rise
-                             to knee pass) beside the true faults, grouped hips-first /
+                             rise over the shoulder rise, from the start of the pull to
+                             knee pass) beside the true faults, grouped hips-first /
                              good / other faults (`hip_rise_trunk_change_max_deg`,
                              `hip_shoulder_rise_ratio_max`)
   measure.py back-findings DIR...
                              every finding of the back-rounding rules: how long it lasts,
                              its reading against its limit, and whether the rep it falls in
                              truly has that rounding (`back_bend_min_hold_s`)
-  measure.py findings DIR...  the same for every rule's findings (`head_min_hold_s`)
+  measure.py findings DIR...  the same for every rule's findings; with `--config F`, F setting
+                             `finding_min_hold_s` (and `back_bend_min_hold_s`) to 0, the
+                             findings the holds remove
   measure.py side-on DIR...  every clip: the share of posed frames whose near foot passes the
                              pose stage's per-frame side-view test, by true view
                              (`SIDE_VIEW_MEMORY_S`)
@@ -697,7 +699,7 @@ def back_findings(dirs):
 
 
 def all_findings(dirs):
-    """`back_findings` for every rule (`head_min_hold_s` for the head)."""
+    """`back_findings` for every rule (`finding_min_hold_s` for lean-back, head and bar drift)."""
     findings_lasting(dirs, tuple(TRUTH_KINDS))
 
 

@@ -48,8 +48,9 @@ const OUTPUT_SUFFIXES: [&str; 6] = [
 const SNIFF_BYTES: usize = 8192;
 /// Version of the per-clip stamp that lets a rerun skip finished clips. Bump when the reports'
 /// content changes for the same settings (2: partly analysed clips' warnings in the notes; 3: how
-/// the clip was read moved from the notes to the details).
-const STAMP_VERSION: u32 = 3;
+/// the clip was read moved from the notes to the details; 4: readings held for
+/// `finding_min_hold_s`, and the summary row pointing at the HTML report).
+const STAMP_VERSION: u32 = 4;
 
 #[derive(Args, Clone)]
 pub struct BatchArgs {
@@ -349,7 +350,7 @@ impl Job<'_> {
             warnings,
             seconds: 0.0,
             report: Some(
-                self.out_path(rel, REPORT_TXT)
+                self.out_path(rel, REPORT_HTML)
                     .strip_prefix(&self.output)
                     .unwrap_or(rel)
                     .display()

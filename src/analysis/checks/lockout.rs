@@ -1,0 +1,220 @@
+//! The top of the rep: incomplete lockout, leaning back, and the Romanian deadlift's knees.
+
+use super::*;
+
+/// At lockout a knee angle below this is not a lockout attempt but a keypoint error, degrees:
+/// incomplete lockouts leave the knees 7-24 degrees short of straight (the rendered suites'
+/// labels; peers call under 170 incomplete), whereas the lockout knee readings under 150 on the
+/// rendered suites (108-149, on good or lean-back lockouts) came from a knee keypoint pulled
+/// towards the plate hub, and their hip angles (which use the knee) were off with them
+/// (`liftcheck analyze --json`, rep metric `lockout_knee_deg`).
+const LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG: f64 = 150.0;
+/// Fewest frames with a back outline in the lockout window for the outline to stand in for the
+/// hidden hip ([`lockout_outline_lean`]): the mask is read 15 times a second while standing
+/// (`track::mask_after`), so a lockout held 0.2 s has 3.
+const MIN_LOCKOUT_OUTLINES: usize = 3;
+/// Ideal knee angle at the bottom of a Romanian deadlift: soft, not locked (calibrate).
+const RDL_KNEE_IDEAL_DEG: f64 = 160.0;
+
+/// The most upright lean of the back outline over the lockout window (side views only: from
+/// elsewhere the silhouette's edge is not the back's line). No hold: its least value is where the
+/// trunk came most upright, and a moment upright is enough to show the hips came through.
+pub(super) fn lockout_outline_lean(ctx: &Ctx, l: Win) -> Measured<f64> {
+    lockout_outline_min(ctx, &ctx.s.outline_lean, l, 0.0)
+}
+
+/// The least value held for `hold_s` over the lockout window of a series read from the back
+/// outline ([`Ctx::held_min_in`]), on side views where the outline was seen on enough of the
+/// window's frames (counted on `outline_lean_raw`, which has a value wherever an outline was
+/// read).
+pub(super) fn lockout_outline_min(ctx: &Ctx, series: &[f64], l: Win, hold_s: f64) -> Measured<f64> {
+    if !ctx.side_view {
+        return Err("the back outline's lean is read from side views only".into());
+    }
+    let s = ctx.s;
+    let seen = s.outline_lean_raw[l.from..=l.to].iter().filter(|v| !v.is_nan()).count();
+    if seen < MIN_LOCKOUT_OUTLINES {
+        return Err(format!(
+            "back outline seen on {seen} frames of the lockout (needs {MIN_LOCKOUT_OUTLINES})"
+        ));
+    }
+    ctx.held_min_in(series, l, hold_s, "back outline", "lockout")
+}
+
+/// Incomplete lockout where the hip or knee cannot be read (`unread` says why): the trunk still
+/// leaning forward at its most upright, read from the back outline. Only a fault is reported: an
+/// upright outline shows the hips came through, not that the knees straightened, so the rep
+/// stays not assessable then. Conventional pulls only, the lift the limit was measured on.
+fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: String) -> Measured<Fault> {
+    if raw.variant != LiftVariant::Conventional || !ctx.side_view || !ctx.s.has_back_outline {
+        return Err(unread);
+    }
+    let lean = lockout_outline_lean(ctx, l).map_err(|why| format!("{unread}; {why}"))?;
+    let cfg = ctx.cfg;
+    let threshold = cfg.scaled(cfg.lockout_outline_lean_max_deg, 0.0);
+    if lean <= threshold {
+        return Err(format!(
+            "{unread}; the back outline shows the hips through (forward lean {lean:.1} degrees, limit \
+             {threshold:.1}) but cannot show whether the knees straightened"
+        ));
+    }
+    Ok(Fault {
+        measure: "back outline's forward lean at its most upright in the lockout (hip or knee hidden)".into(),
+        measured: lean,
+        threshold,
+        unit: DEG,
+        excess: lean - threshold,
+        major: cfg.lockout_outline_lean_max_deg,
+        span: ctx.span(l, |f| ctx.s.outline_lean[f] > threshold),
+        cue: cue::LOCKOUT,
+    })
+}
+
+/// Leaning back at lockout from the keypoints: the trunk (hip to shoulder) past vertical, or
+/// where the near plate hides the hip, the whole body's lean (mid-foot to shoulder), which shows
+/// a lean-back as well (about 0.6 of the trunk's).
+fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
+    let (s, cfg) = (ctx.s, ctx.cfg);
+    let hold_s = cfg.finding_min_hold_s;
+    let (most_back, series, measure, limit, ideal) =
+        match ctx.held_min_in(&s.trunk, l, hold_s, "shoulder or hip", "lockout") {
+            Ok(trunk) => (
+                trunk,
+                &s.trunk,
+                "trunk lean back past vertical at lockout",
+                cfg.lockout_lean_back_max_deg,
+                0.0,
+            ),
+            Err(hip_hidden) => (
+                ctx.held_min_in(&s.body_lean, l, hold_s, "shoulder", "lockout")
+                    .map_err(|_| hip_hidden)?,
+                &s.body_lean,
+                "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)",
+                cfg.lockout_body_lean_back_max_deg,
+                BODY_LEAN_NEUTRAL_BACK_DEG,
+            ),
+        };
+    let lean = -most_back;
+    let threshold = cfg.scaled(limit, ideal);
+    Ok((lean > threshold).then(|| Fault {
+        measure: measure.into(),
+        measured: lean,
+        threshold,
+        unit: DEG,
+        excess: lean - threshold,
+        major: limit - ideal,
+        span: ctx.held_span(l, hold_s, |f| -series[f] > threshold),
+        cue: cue::LEAN_BACK,
+    }))
+}
+
+/// Leaning back at lockout from the back outline alone: its whole line past vertical
+/// ([`super::back::whole_lean`]). Conventional pulls seen from the side, the lift the limit was
+/// measured on.
+fn lean_back_from_outline(ctx: &Ctx, raw: &RawRep, l: Win) -> Measured<Option<Fault>> {
+    if raw.variant != LiftVariant::Conventional {
+        return Err("the back outline's lean-back limit is measured on conventional pulls only".into());
+    }
+    let hold_s = ctx.cfg.finding_min_hold_s;
+    let lean = -lockout_outline_min(ctx, &ctx.s.outline_whole_lean, l, hold_s)?;
+    let cfg = ctx.cfg;
+    let threshold = cfg.scaled(cfg.lockout_outline_lean_back_max_deg, OUTLINE_LEAN_BACK_GOOD_DEG);
+    Ok((lean > threshold).then(|| Fault {
+        measure: "back outline's line leaning back past vertical at lockout".into(),
+        measured: lean,
+        threshold,
+        unit: DEG,
+        excess: lean - threshold,
+        major: cfg.lockout_outline_lean_back_max_deg - OUTLINE_LEAN_BACK_GOOD_DEG,
+        span: ctx.held_span(l, hold_s, |f| -ctx.s.outline_whole_lean[f] > threshold),
+        cue: cue::LEAN_BACK,
+    }))
+}
+
+/// Hips or knees short of straight at lockout.
+pub(super) fn incomplete_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<Option<Fault>> {
+    let (s, cfg) = (ctx.s, ctx.cfg);
+    let l = w.lockout.ok_or("no lockout found")?;
+    let joints = || -> Measured<(f64, f64)> {
+        let (hip, _) = ctx.max_in(&s.hip, l, "shoulder, hip or knee", "lockout")?;
+        let (knee, _) = ctx.max_in(&s.knee, l, "hip, knee or ankle", "lockout")?;
+        if knee < LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG {
+            return Err(format!(
+                "knee reads {knee:.0} degrees at lockout, a squat's bend: its keypoint is likely a guess \
+                 behind the plate"
+            ));
+        }
+        Ok((hip, knee))
+    };
+    let (hip, knee) = match joints() {
+        Ok(angles) => angles,
+        // In most side views the near plate hides the hip or knee at lockout.
+        Err(unread) => {
+            let fault = incomplete_lockout_from_outline(ctx, raw, l, unread)?;
+            return Ok(Some(fault));
+        }
+    };
+    let hip_t = cfg.scaled(cfg.lockout_hip_min_deg, 180.0);
+    let knee_t = cfg.scaled(cfg.lockout_knee_min_deg, 180.0);
+    let hip_x = hip_t - hip;
+    let knee_x = knee_t - knee;
+    let fault = if hip_x <= 0.0 && knee_x <= 0.0 {
+        None
+    } else if hip_x >= knee_x {
+        Some(Fault {
+            measure: "largest hip angle at lockout".into(),
+            measured: hip,
+            threshold: hip_t,
+            unit: DEG,
+            excess: hip_x,
+            major: 180.0 - cfg.lockout_hip_min_deg,
+            span: (s.t(l.from), s.t(l.to)),
+            cue: cue::LOCKOUT,
+        })
+    } else {
+        Some(Fault {
+            measure: "largest knee angle at lockout".into(),
+            measured: knee,
+            threshold: knee_t,
+            unit: DEG,
+            excess: knee_x,
+            major: 180.0 - cfg.lockout_knee_min_deg,
+            span: (s.t(l.from), s.t(l.to)),
+            cue: cue::LOCKOUT,
+        })
+    };
+    Ok(fault)
+}
+
+/// Leaning back at lockout, from the keypoints or the back outline.
+pub(super) fn lean_back_at_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<Option<Fault>> {
+    let l = w.lockout.ok_or("no lockout found")?;
+    // The keypoints' reading and the back outline's: a lean-back either shows is
+    // reported, the one further past its limit when both do.
+    let fault = match (lean_back_from_keypoints(ctx, l), lean_back_from_outline(ctx, raw, l)) {
+        (Ok(Some(a)), Ok(Some(b))) => Some(if b.excess / b.major > a.excess / a.major { b } else { a }),
+        (Ok(a), Ok(b)) => a.or(b),
+        (Ok(a), Err(_)) | (Err(_), Ok(a)) => a,
+        (Err(keypoints), Err(outline)) => return Err(format!("{keypoints}; {outline}")),
+    };
+    Ok(fault)
+}
+
+/// Romanian deadlift: knees locked straight at the bottom.
+pub(super) fn rdl_knees_locked(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
+    let (s, cfg) = (ctx.s, ctx.cfg);
+    let b = w.bottom.ok_or("no bottom position found")?;
+    ctx.need(&s.knee, b, "hip, knee or ankle", "bottom of the rep")?;
+    let v = signal::median(s.knee[b.from..=b.to].iter().copied());
+    let threshold = cfg.scaled(cfg.rdl_knee_locked_min_deg, RDL_KNEE_IDEAL_DEG);
+    Ok((v > threshold).then(|| Fault {
+        measure: "knee angle at the bottom".into(),
+        measured: v,
+        threshold,
+        unit: DEG,
+        excess: v - threshold,
+        major: 180.0 - cfg.rdl_knee_locked_min_deg,
+        span: (s.t(b.from), s.t(b.to)),
+        cue: cue::RDL_KNEES,
+    }))
+}

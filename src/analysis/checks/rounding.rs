@@ -1,0 +1,387 @@
+//! Spine rounding from the back outline: the upper/mid and lower back against the rep's own
+//! set-up, a back already rounded when the bar leaves the floor, and the Romanian deadlift's
+//! bottom.
+
+use super::*;
+
+/// The back outline's reference frame for a rep and which frames of the pull are comparable to
+/// it. Conventional: the set-up, with the trunk inclined at least
+/// [`Config::back_outline_min_trunk_deg`]; comparable frames keep the trunk within
+/// [`Config::back_outline_max_trunk_change_deg`] of it (so in practice the early pull). RDL: the
+/// standing start and every frame of the rep, as before (known limit: standing and the bottom are
+/// different postures, so the RDL check compares outlines that are not strictly comparable).
+pub(super) fn back_reference(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(usize, Vec<bool>)> {
+    let s = ctx.s;
+    let cfg = ctx.cfg;
+    if raw.variant == LiftVariant::Romanian {
+        return Ok((w.setup, vec![true; s.n]));
+    }
+    let min_trunk = cfg.back_outline_min_trunk_deg;
+    let base = ctx.setup_value(&s.trunk, w.setup, "shoulder or hip")?;
+    if base < min_trunk {
+        return Err(format!(
+            "trunk {base:.0} degrees from vertical at set-up (needs {min_trunk:.0}): too upright for the \
+             mask's dorsal edge to be the back"
+        ));
+    }
+    let comparable = (0..s.n)
+        .map(|f| {
+            let t = s.trunk[f];
+            t >= min_trunk && (t - base).abs() <= cfg.back_outline_max_trunk_change_deg
+        })
+        .collect();
+    Ok((w.setup, comparable))
+}
+
+/// Fewest frames with an outline in the set-up reference window (a robust spread from fewer
+/// samples means nothing; real clip 13 starts 0.07 s before its first lift-off and had 2).
+const MIN_BACK_REFERENCE_FRAMES: usize = 5;
+
+/// The set-up bend of a half of the back outline and the noise margin a change must clear
+/// (`window_name` names the window in the reasons it gives for not assessing).
+///
+/// The reference is the median of the cleaned bend over `window_s` (the set-up's is
+/// [`Config::back_reference_window_s`]) up to the reference frame (comparable frames only). The spread is the robust standard deviation
+/// (1.4826 MAD) of the uncleaned per-frame bend over the same frames: above
+/// [`Config::back_reference_max_spread_deg`] the rep is not assessable. Below it, the margin is
+/// [`Config::back_noise_sigmas`] times the noise left after the low-pass: white noise of spread
+/// `sd` sampled at rate `r` keeps `sd * sqrt(2 fc / r)` through a low-pass at `fc`.
+fn back_base(
+    ctx: &Ctx,
+    clean: &[f64],
+    raw: &[f64],
+    reference: usize,
+    window_s: f64,
+    window_name: &str,
+    comparable: &[bool],
+) -> Measured<(f64, f64)> {
+    let cfg = ctx.cfg;
+    let from = reference.saturating_sub(ctx.s.frames(window_s));
+    let frames: Vec<usize> = (from..=reference).filter(|&f| comparable[f]).collect();
+    let base = signal::median(frames.iter().map(|&f| clean[f]).filter(|v| !v.is_nan()));
+    let vals: Vec<f64> = frames.iter().map(|&f| raw[f]).filter(|v| !v.is_nan()).collect();
+    if base.is_nan() || vals.len() < MIN_BACK_REFERENCE_FRAMES {
+        return Err(format!(
+            "back outline seen on {} frames of the {window_name} (needs {MIN_BACK_REFERENCE_FRAMES} for a reference)",
+            vals.len()
+        ));
+    }
+    let med = signal::median(vals.iter().copied());
+    let spread = 1.4826 * signal::median(vals.iter().map(|v| (v - med).abs()));
+    let limit = cfg.back_reference_max_spread_deg;
+    if spread > limit {
+        return Err(format!(
+            "back outline unsteady over the {window_name} (per-frame bend spread {spread:.0} degrees, limit {limit:.0})"
+        ));
+    }
+    // The outline's own sampling rate: the mask is computed on some frames only
+    // (`pipeline::MASK_HZ`), and the outline is missing on others.
+    let rate = ctx.s.fps() * vals.len() as f64 / frames.len() as f64;
+    let pass = (2.0 * cfg.back_cutoff_hz / rate).min(1.0).sqrt();
+    Ok((base, cfg.back_noise_sigmas * spread * pass))
+}
+
+/// One measure of the back outline (a half's bend, or the fold between them) as the rounding
+/// rules read it.
+struct BackRegion<'a> {
+    clean: &'a [f64],
+    raw: &'a [f64],
+    name: &'static str,
+    /// Most added bend before the noise margin, degrees (before strictness).
+    limit: f64,
+    /// How long an added bend must last to count, seconds
+    /// ([`Config::back_bend_min_hold_s`] for a half's bend, 0 for the fold).
+    hold_s: f64,
+}
+
+/// A back measure's largest change over its set-up reference on comparable frames of the pull,
+/// the reference itself, and the margin for the outline's noise at set-up.
+pub(super) struct BackChange {
+    pub(super) change: f64,
+    base: f64,
+    margin: f64,
+}
+
+pub(super) fn back_change(
+    ctx: &Ctx,
+    series: &[f64],
+    raw_series: &[f64],
+    hold_s: f64,
+    raw: &RawRep,
+    w: &Windows,
+) -> Measured<BackChange> {
+    let (reference, comparable) = back_reference(ctx, raw, w)?;
+    change_since_setup(ctx, series, raw_series, hold_s, reference, &comparable, w)
+}
+
+/// The largest change of a back measure over its set-up reference that lasts `hold_s` on
+/// consecutive comparable frames of the pull (the highest level held that long; a run of
+/// comparable frames shorter than that counts with its least value).
+fn change_since_setup(
+    ctx: &Ctx,
+    series: &[f64],
+    raw_series: &[f64],
+    hold_s: f64,
+    reference: usize,
+    comparable: &[bool],
+    w: &Windows,
+) -> Measured<BackChange> {
+    let (base, margin) = back_base(
+        ctx,
+        series,
+        raw_series,
+        reference,
+        ctx.cfg.back_reference_window_s,
+        "set-up",
+        comparable,
+    )?;
+    let from = w.pull.from.min(reference);
+    let hold = ctx.hold_frames(hold_s);
+    let usable = |f: usize| comparable[f] && !series[f].is_nan();
+    // Per run of consecutive usable frames: (highest level held `hold` frames, highest frame).
+    let values: Vec<Option<f64>> = (from..=w.pull.to)
+        .map(|f| usable(f).then(|| series[f] - base))
+        .collect();
+    let change = values
+        .split(Option::is_none)
+        .filter(|run| !run.is_empty())
+        .map(|run| {
+            let run: Vec<f64> = run.iter().flatten().copied().collect();
+            (held_level(&run, hold), held_level(&run, 1))
+        })
+        .reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)));
+    let (change, peak) =
+        change.ok_or_else(|| "back outline missing at every trunk angle comparable to set-up".to_string())?;
+    // Any single frame that far off says the outline has left the back, however briefly.
+    if peak > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
+        return Err(format!(
+            "{IMPLAUSIBLE_OUTLINE}: {peak:.0} degrees added since set-up (more than \
+             {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it no longer follows the back"
+        ));
+    }
+    Ok(BackChange { change, base, margin })
+}
+
+/// How long before lift-off the fold of a back rounded before the pull is read, seconds: the
+/// back the bar leaves the floor with. Lifters often reach the bar with a rounded back and set
+/// it flat before they pull (real clip 02: a fold of 15-19 degrees at the bar, 0-3 over the last
+/// 0.3 s before lift-off), which is the cue done right; the outline is low-passed at 2 Hz, so a
+/// few frames are a steady reading.
+const LIFT_OFF_FOLD_WINDOW_S: f64 = 0.3;
+
+/// The fold at lift-off is read only on views estimated within this of side-on, degrees. A
+/// within-rep change cancels the view's effect on the outline, an absolute shape does not: the one
+/// oblique rendered clip read as a side view (estimated 19 degrees off side-on, truly 39) folded
+/// 22-24 degrees on a flat upper back, while the side views with a rounded upper back were
+/// estimated at most 13.8 off and the real side clips at most 13.1 (`liftcheck analyze --json`,
+/// `view.yaw_deg`; held-out seed 303, clip 008).
+const LIFT_OFF_FOLD_MAX_YAW_DEG: f64 = 15.0;
+
+/// The fold of the back outline at mid-trunk as the bar leaves the floor (median over
+/// [`LIFT_OFF_FOLD_WINDOW_S`] up to lift-off, frames at a trunk angle `comparable` to the
+/// set-up), the margin for the outline's noise there, and the lift-off frame.
+pub(super) fn lift_off_fold(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured<(f64, f64, usize)> {
+    let lift_off = raw.lift_off.ok_or("no lift-off found")?;
+    if ctx.view_yaw_deg > LIFT_OFF_FOLD_MAX_YAW_DEG {
+        return Err(format!(
+            "view {:.0} degrees off side-on: the back's absolute shape needs {LIFT_OFF_FOLD_MAX_YAW_DEG:.0} or less",
+            ctx.view_yaw_deg
+        ));
+    }
+    let s = ctx.s;
+    let (fold, margin) = back_base(
+        ctx,
+        &s.mid_back,
+        &s.mid_back_raw,
+        lift_off,
+        LIFT_OFF_FOLD_WINDOW_S,
+        "last 0.3 s before lift-off",
+        comparable,
+    )?;
+    if fold > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
+        return Err(format!(
+            "{IMPLAUSIBLE_OUTLINE}: the outline folds {fold:.0} degrees at mid-trunk at lift-off (more than \
+             {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it does not follow the back"
+        ));
+    }
+    Ok((fold, margin, lift_off))
+}
+
+/// A back already rounded when the bar leaves the floor, which a comparison with the set-up
+/// cannot see: the fold at lift-off ([`lift_off_fold`]) beyond
+/// [`Config::mid_back_lift_off_fold_max_deg`] plus the noise margin. `Ok(None)` when the fold
+/// cannot be read there: the added-rounding measures still judge the rep.
+fn rounded_at_lift_off(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured<Option<Fault>> {
+    let (fold, margin, lift_off) = match lift_off_fold(ctx, raw, comparable) {
+        Ok(v) => v,
+        Err(e) if e.starts_with(IMPLAUSIBLE_OUTLINE) => return Err(e),
+        Err(_) => return Ok(None),
+    };
+    let s = ctx.s;
+    let cfg = ctx.cfg;
+    let threshold = cfg.scaled(cfg.mid_back_lift_off_fold_max_deg, 0.0) + margin;
+    let from = lift_off.saturating_sub(s.frames(LIFT_OFF_FOLD_WINDOW_S));
+    Ok((fold > threshold).then(|| Fault {
+        measure: if margin >= 0.5 {
+            format!(
+                "fold of the back at mid-trunk as the bar leaves the floor (limit includes {margin:.0} degrees \
+                 for the outline's noise)"
+            )
+        } else {
+            "fold of the back at mid-trunk as the bar leaves the floor".into()
+        },
+        measured: fold,
+        threshold,
+        unit: DEG,
+        excess: fold - threshold,
+        major: cfg.mid_back_lift_off_fold_max_deg,
+        span: (s.t(from), s.t(lift_off)),
+        cue: cue::UPPER_BACK_SETUP,
+    }))
+}
+
+/// An added bend or fold of the back outline beyond this, degrees, is not the spine: the
+/// renderer's strongest rounding (40 degrees of thoracic flexion) reads at most 29 on the
+/// rounding-under-load suite (seed 97), while the outline of a lifter whom the pose model is
+/// about to lose read 46-53 (seed 41 clip 043; `scripts/synth/measure.py back`).
+const MAX_PLAUSIBLE_BACK_CHANGE_DEG: f64 = 45.0;
+/// How the reason for an implausible outline starts (it makes the whole rounding check not
+/// assessable, not just one region of the back).
+pub(super) const IMPLAUSIBLE_OUTLINE: &str = "back outline implausible";
+
+/// Upper/mid back, lower back and RDL rounding, from the back outline.
+pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Option<Fault>> {
+    let (s, cfg) = (ctx.s, ctx.cfg);
+    if !s.has_back_outline {
+        return Err(
+            "no back outline (segmentation mask) for this clip; keypoints alone cannot show spine rounding".into(),
+        );
+    }
+    let region = |clean, raw, name, limit, hold_s| BackRegion {
+        clean,
+        raw,
+        name,
+        limit,
+        hold_s,
+    };
+    let upper = |limit| {
+        region(
+            &s.upper_back,
+            &s.upper_back_raw,
+            "bend of the upper back",
+            limit,
+            cfg.back_bend_min_hold_s,
+        )
+    };
+    let lower = |limit| {
+        region(
+            &s.lower_back,
+            &s.lower_back_raw,
+            "bend of the lower back",
+            limit,
+            cfg.back_bend_min_hold_s,
+        )
+    };
+    let mid = |limit| {
+        region(
+            &s.mid_back,
+            &s.mid_back_raw,
+            "fold of the back at mid-trunk",
+            limit,
+            0.0,
+        )
+    };
+    let (cue_text, regions) = match check {
+        CheckId::UpperBackRounding => (
+            cue::UPPER_BACK,
+            vec![upper(cfg.upper_back_rounding_max_deg), mid(cfg.mid_back_fold_max_deg)],
+        ),
+        CheckId::LowerBackRounding => (cue::LOWER_BACK, vec![lower(cfg.lower_back_rounding_max_deg)]),
+        _ => (
+            cue::RDL_ROUNDING,
+            vec![upper(cfg.rdl_rounding_max_deg), lower(cfg.rdl_rounding_max_deg)],
+        ),
+    };
+    // The region whose added bend goes furthest past its limit. Each is judged on its
+    // own: one that cannot be measured (an unsteady set-up, say) leaves the others to
+    // decide, except an implausible outline, which none can be trusted on.
+    let (reference, comparable) = back_reference(ctx, raw, w)?;
+    let mut worst: Option<(BackRegion, BackChange, f64)> = None;
+    let mut first_error = None;
+    for region in regions {
+        let judged = match change_since_setup(ctx, region.clean, region.raw, region.hold_s, reference, &comparable, w) {
+            Ok(c) => c,
+            Err(e) if e.starts_with(IMPLAUSIBLE_OUTLINE) => return Err(e),
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        let threshold = cfg.scaled(region.limit, 0.0) + judged.margin;
+        if worst
+            .as_ref()
+            .is_none_or(|(_, c, t)| judged.change - threshold > c.change - t)
+        {
+            worst = Some((region, judged, threshold));
+        }
+    }
+    let added = match worst {
+        None => first_error.map_or(Ok(None), Err),
+        Some((
+            BackRegion {
+                clean: series,
+                name: region,
+                limit,
+                hold_s,
+                ..
+            },
+            BackChange {
+                change: v,
+                base,
+                margin,
+            },
+            threshold,
+        )) => Ok((v > threshold).then(|| Fault {
+            measure: if margin >= 0.5 {
+                let unit = if format!("{margin:.0}") == "1" {
+                    "degree"
+                } else {
+                    "degrees"
+                };
+                format!(
+                    "added {region} since set-up, at a comparable trunk angle (limit includes \
+                     {margin:.0} {unit} for the outline's noise)"
+                )
+            } else {
+                format!("added {region} since set-up, at a comparable trunk angle")
+            },
+            measured: v,
+            threshold,
+            unit: DEG,
+            excess: v - threshold,
+            major: limit,
+            span: {
+                // Where the bend held past the limit, not a moment's spike before it.
+                let above: Vec<bool> = (0..s.n)
+                    .map(|f| comparable[f] && series[f] - base > threshold)
+                    .collect();
+                let held = held_stretches(&above, ctx.hold_frames(hold_s));
+                ctx.span(w.pull, |f| held[f])
+            },
+            cue: cue_text,
+        })),
+    };
+    // The upper back can also be rounded before the pull, which nothing added since the
+    // set-up shows; the finding that goes further past its limit is reported.
+    let at_lift_off = match check {
+        CheckId::UpperBackRounding => rounded_at_lift_off(ctx, raw, &comparable)?,
+        _ => None,
+    };
+    let fault = match (added, at_lift_off) {
+        (Ok(Some(a)), Some(b)) => Some(if b.excess / b.major > a.excess / a.major { b } else { a }),
+        (Ok(a), b) => a.or(b),
+        (Err(_), Some(b)) => Some(b),
+        (Err(e), None) => return Err(e),
+    };
+    Ok(fault)
+}
