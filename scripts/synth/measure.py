@@ -619,6 +619,24 @@ def imbalance(dirs):
                   + " / ".join(fmt(v) for v in tops))
 
 
+def print_grouped(rows, groups, what, decimals):
+    """Rows of (group, clip, rep, readings, found, true faults), sorted, then per group the least
+    and largest of each reading."""
+    def fmt(v):
+        return "-" if v is None else f"{v:.{decimals}f}"
+
+    for group, mp4, index, values, found, kinds in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
+        print(group, mp4, index, " ".join(fmt(v) for v in values), found, kinds)
+    for group in groups:
+        picked = [r[3] for r in rows if r[0] == group]
+        if picked:
+            n = len(picked[0])
+            tops = [max((r[i] for r in picked if r[i] is not None), default=None) for i in range(n)]
+            lows = [min((r[i] for r in picked if r[i] is not None), default=None) for i in range(n)]
+            print(f"# {group}: {len(picked)} reps, {what}, least: "
+                  + " / ".join(fmt(v) for v in lows) + ", largest: " + " / ".join(fmt(v) for v in tops))
+
+
 def lean_back(dirs):
     """Side views: the lean-back rule's three readings of each detected rep (liftcheck's rep
     metrics: trunk, mid-foot-to-shoulder line, whole back outline; degrees past vertical, positive
@@ -635,18 +653,7 @@ def lean_back(dirs):
         found = any(f["check"] == "lean_back_at_lockout" and f["rep"] == rep["number"] for f in a["findings"])
         rows.append((group, mp4, rep["number"], values, "yes" if found else "no", ",".join(kinds) or "-"))
 
-    def fmt(v):
-        return "-" if v is None else f"{v:.1f}"
-
-    for group, mp4, index, values, found, kinds in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
-        print(group, mp4, index, " ".join(fmt(v) for v in values), found, kinds)
-    for group in ("good", "lean_back", "other"):
-        picked = [r[3] for r in rows if r[0] == group]
-        if picked:
-            tops = [max((r[i] for r in picked if r[i] is not None), default=None) for i in range(3)]
-            lows = [min((r[i] for r in picked if r[i] is not None), default=None) for i in range(3)]
-            print(f"# {group}: {len(picked)} reps, trunk / body / outline lean back, least: "
-                  + " / ".join(fmt(v) for v in lows) + ", largest: " + " / ".join(fmt(v) for v in tops))
+    print_grouped(rows, ("good", "lean_back", "other"), "trunk / body / outline lean back", 1)
 
 
 def hips_rise(dirs):
@@ -662,18 +669,7 @@ def hips_rise(dirs):
         found = any(f["check"] == "hips_rise_first" and f["rep"] == rep["number"] for f in a["findings"])
         rows.append((group, mp4, rep["number"], values, "yes" if found else "no", ",".join(kinds) or "-"))
 
-    def fmt(v):
-        return "-" if v is None else f"{v:.2f}"
-
-    for group, mp4, index, values, found, kinds in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
-        print(group, mp4, index, " ".join(fmt(v) for v in values), found, kinds)
-    for group in ("good", "hips_first", "other"):
-        picked = [r[3] for r in rows if r[0] == group]
-        if picked:
-            tops = [max((r[i] for r in picked if r[i] is not None), default=None) for i in range(2)]
-            lows = [min((r[i] for r in picked if r[i] is not None), default=None) for i in range(2)]
-            print(f"# {group}: {len(picked)} reps, trunk change / rise ratio, least: "
-                  + " / ".join(fmt(v) for v in lows) + ", largest: " + " / ".join(fmt(v) for v in tops))
+    print_grouped(rows, ("good", "hips_first", "other"), "trunk change / rise ratio", 2)
 
 
 # liftcheck rule -> the rendered fault kinds it is meant to catch (`FAULT_CHECKS` in

@@ -158,32 +158,22 @@ pub(super) fn incomplete_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measur
     let knee_t = cfg.scaled(cfg.lockout_knee_min_deg, 180.0);
     let hip_x = hip_t - hip;
     let knee_x = knee_t - knee;
-    let fault = if hip_x <= 0.0 && knee_x <= 0.0 {
-        None
-    } else if hip_x >= knee_x {
-        Some(Fault {
-            measure: "largest hip angle at lockout".into(),
-            measured: hip,
-            threshold: hip_t,
-            unit: DEG,
-            excess: hip_x,
-            major: 180.0 - cfg.lockout_hip_min_deg,
-            span: (s.t(l.from), s.t(l.to)),
-            cue: cue::LOCKOUT,
-        })
+    // The joint further short of its limit is reported.
+    let (joint, measured, threshold, excess, limit) = if hip_x >= knee_x {
+        ("hip", hip, hip_t, hip_x, cfg.lockout_hip_min_deg)
     } else {
-        Some(Fault {
-            measure: "largest knee angle at lockout".into(),
-            measured: knee,
-            threshold: knee_t,
-            unit: DEG,
-            excess: knee_x,
-            major: 180.0 - cfg.lockout_knee_min_deg,
-            span: (s.t(l.from), s.t(l.to)),
-            cue: cue::LOCKOUT,
-        })
+        ("knee", knee, knee_t, knee_x, cfg.lockout_knee_min_deg)
     };
-    Ok(fault)
+    Ok((excess > 0.0).then(|| Fault {
+        measure: format!("largest {joint} angle at lockout"),
+        measured,
+        threshold,
+        unit: DEG,
+        excess,
+        major: 180.0 - limit,
+        span: (s.t(l.from), s.t(l.to)),
+        cue: cue::LOCKOUT,
+    }))
 }
 
 /// Leaning back at lockout, from the keypoints or the back outline.
