@@ -846,6 +846,9 @@ pub struct Series {
     pub index: Vec<usize>,
     pub hip: Vec<f64>,
     pub knee: Vec<f64>,
+    /// The pose model's visibility of the knee the angles use (the least of both where both are
+    /// used), `NaN` without a pose: how sure it is that the knee is in sight rather than guessed.
+    pub knee_visibility: Vec<f64>,
     pub ankle: Vec<f64>,
     pub trunk: Vec<f64>,
     pub neck: Vec<f64>,
@@ -910,6 +913,7 @@ impl Series {
             index: input.frames.iter().map(|f| f.index).collect(),
             hip: nan(),
             knee: nan(),
+            knee_visibility: nan(),
             ankle: nan(),
             trunk: nan(),
             neck: nan(),
@@ -965,6 +969,10 @@ impl Series {
             s.hip_h[f] = p(Joint::Hip).map_or(f64::NAN, |q| -q.1);
             s.shoulder_h[f] = p(Joint::Shoulder).map_or(f64::NAN, |q| -q.1);
             s.knee_h[f] = p(Joint::Knee).map_or(body.knee_top_h.unwrap_or(f64::NAN), |q| -q.1);
+            s.knee_visibility[f] = sides
+                .iter()
+                .filter_map(|&side| t.vis.get(Joint::Knee.index(side)).map(|v| v[f]))
+                .fold(f64::NAN, f64::min);
             let bar = (!s.bar_x[f].is_nan() && !s.bar_y[f].is_nan()).then(|| body.canon((s.bar_x[f], s.bar_y[f])));
             if sagittal {
                 let (sh, hip, knee, ankle, toe, ear) = (

@@ -1622,3 +1622,47 @@ fn a_moment_past_the_head_limit_is_not_a_finding() {
         }
     }
 }
+
+/// At lockout the hip and knee angles are judged only where the pose model sees the knee
+/// (`LOCKOUT_KNEE_MIN_VISIBILITY`): a knee it guesses behind the plate reads bent on straight
+/// legs. The same bent knee is a finding when seen and not assessable when guessed (no back
+/// outline to fall back on here).
+#[test]
+fn a_knee_the_model_guesses_at_lockout_is_not_judged() {
+    let spec = Spec {
+        faults: vec![None, Some(Fault::IncompleteLockout), None],
+        back_outline: false,
+        ..Spec::default()
+    };
+    // (case, knee visibility, incomplete lockout found on rep 2)
+    let cases = [("seen", None, true), ("guessed", Some(0.6), false)];
+    for (case, visibility, want) in cases {
+        for (kind, spec) in clean_mirrored_noisy(spec.clone()) {
+            let mut clip = synth::generate(&spec);
+            if let Some(v) = visibility {
+                let all = 0..clip.frames.len();
+                edit_poses(&mut clip, all, |pose| {
+                    for knee in [lm::LEFT_KNEE, lm::RIGHT_KNEE] {
+                        pose.keypoints[knee].visibility = v;
+                    }
+                });
+            }
+            let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+            assert_eq!(a.reps.len(), 3, "{case}, {kind}");
+            assert_eq!(
+                checks_of(&a, 2).contains(&CheckId::IncompleteLockout),
+                want,
+                "{case}, {kind}: {:?}",
+                a.findings
+            );
+            if !want {
+                assert!(
+                    not_assessed_because(&a, CheckId::IncompleteLockout, 2, "knee in sight"),
+                    "{case}, {kind}: {:?}",
+                    a.not_assessable
+                );
+                assert_eq!(a.reps[1].metrics.lockout_knee_deg, None, "{case}, {kind}");
+            }
+        }
+    }
+}

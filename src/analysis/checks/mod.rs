@@ -24,7 +24,7 @@ mod lockout;
 mod position;
 mod rounding;
 
-use lockout::{lockout_outline_lean, lockout_outline_min};
+use lockout::{knee_in_sight, lockout_outline_lean, lockout_outline_min};
 use rounding::{back_change, back_reference, lift_off_fold};
 
 /// The hip-to-shoulder rise ratio is only meaningful once the hips have risen this much, fraction
@@ -792,8 +792,14 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             ctx.held_min_in(&s.neck, w.pull, hold_s, "head", "rep")
                 .map(|v| 180.0 - v),
         ),
-        lockout_hip_deg: lock.and_then(|l| f32o(ctx.max_in(&s.hip, l, "hip", "lockout").map(|v| v.0))),
-        lockout_knee_deg: lock.and_then(|l| f32o(ctx.max_in(&s.knee, l, "knee", "lockout").map(|v| v.0))),
+        lockout_hip_deg: lock
+            .and_then(|l| f32o(ctx.max_in(&knee_in_sight(s, &s.hip), l, "hip", "lockout").map(|v| v.0))),
+        lockout_knee_deg: lock.and_then(|l| {
+            f32o(
+                ctx.max_in(&knee_in_sight(s, &s.knee), l, "knee", "lockout")
+                    .map(|v| v.0),
+            )
+        }),
         lockout_lean_back_deg: lock
             .and_then(|l| f32o(ctx.held_min_in(&s.trunk, l, hold_s, "trunk", "lockout").map(|v| -v))),
         lockout_body_lean_back_deg: lock.and_then(|l| {
