@@ -13,10 +13,12 @@ const LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG: f64 = 150.0;
 /// be judged (the hip angle uses the knee too); below it the knee counts as hidden and the rep is
 /// judged from the back outline, or not at all. At lockout the near plate often covers the knee,
 /// and BlazePose then guesses it, usually bent: over the rendered suites (the fixtures, seeds 97,
-/// 201-203, 301-311 and 402) the knee-angle path of this rule found one true incomplete lockout,
-/// its knee seen at a median visibility of 0.89 over the lockout, and four false ones on straight
-/// knees read 152-158 degrees, seen at 0.43-0.76 (`liftcheck analyze --json` lockout frames
-/// against the cached tracks' visibilities). Set before held-out seed 204 was scored.
+/// 201-203, 301-311 and 402) the knee-angle path of this rule found one true incomplete lockout
+/// and four false ones on straight knees read 152-158 degrees, their knees seen at a median
+/// visibility of 0.43-0.76 over the 12 frames from lockout (`liftcheck analyze --json` lockout
+/// frames against the cached tracks' visibilities). The true one was read on the last frame of a
+/// four-frame lockout, where the knee's visibility had dropped to 0.59 (0.87-0.95 before it), so
+/// it is lost too. Set before held-out seed 204 was scored.
 const LOCKOUT_KNEE_MIN_VISIBILITY: f64 = 0.8;
 /// Fewest frames with a back outline in the lockout window for the outline to stand in for the
 /// hidden hip ([`lockout_outline_lean`]): the mask is read 15 times a second while standing
