@@ -695,7 +695,7 @@ def back_findings(dirs):
 
 
 def all_findings(dirs):
-    """`back_findings` for every rule (`finding_min_hold_s` for lean-back, head and bar drift)."""
+    """`back_findings` for every rule (`finding_min_hold_s` for head and bar drift)."""
     findings_lasting(dirs, tuple(TRUTH_KINDS))
 
 

@@ -146,20 +146,18 @@ pub struct Config {
     /// not their ends, and its true findings include spans of 0.07 and 0.13 s. A single frame
     /// past `MAX_PLAUSIBLE_BACK_CHANGE_DEG` still makes the rep's back not assessable.
     pub back_bend_min_hold_s: f64,
-    /// Lean-back at lockout, head position and bar drift: how long a reading must stay past its
-    /// limit to count, seconds: the highest level held that long on consecutive frames is what is
-    /// judged (rounded up to whole frames: 5 at 30 fps and at 29.97), by the rules and by the rep
-    /// metrics that mirror them. A pose or plate glitch lasts a frame or two; a lifter leaning
-    /// back, looking up or letting the bar drift holds it. On the rendered suites (`python3
+    /// Head position and bar drift: how long a reading must stay past its limit to count,
+    /// seconds: the highest level held that long on consecutive frames is what is judged (rounded
+    /// up to whole frames: 5 at 30 fps and at 29.97), by the rules and by the rep metrics that
+    /// mirror them. A pose or plate glitch lasts a frame or two; a head held up or down, or a bar
+    /// drifting away through the pull, lasts. On the rendered suites (`python3
     /// scripts/synth/measure.py findings DIR...` on the fixtures and seeds 97, 201-203, 301-309,
-    /// 401 and 402 without the hold, pose tracks of `b7b6ea7`) the two false lean-back findings
-    /// lasted 0 and 0.03 s from first to last frame, the nine true ones 0.33-0.93 s; the one head
-    /// finding (on a good clip) 0.07 s, while the real clips' head findings that agree with the
-    /// viewer last 0.63 and 1.07 s; the three false bar-drift findings 0.03, 0.07 and 0.27 s (no
-    /// rendered drift was found). The hold removes those false findings but the 0.27 s drift, and
-    /// one true lean-back (seed 307 clip 001, rep 1: the mid-foot line past its limit of 8 degrees
-    /// on scattered frames over 0.43 s, 7.5 held); on seed 311, first scored after it was set, it
-    /// removed two false findings and no true one (`liftcheck eval DIR`).
+    /// 401 and 402 without the hold, pose tracks of `b7b6ea7`) the one head finding (on a good
+    /// clip) lasted 0.07 s from first to last frame, while the real clips' head findings that agree
+    /// with the viewer last 0.63 and 1.07 s; the three false bar-drift findings 0.03, 0.07 and 0.27
+    /// s (no rendered drift was found). The hold removes all but the 0.27 s drift. The lean-back
+    /// at lockout is not held (`checks::lockout::LEAN_BACK_HOLD_S`): held-out seed 204 showed
+    /// true lean-backs as brief as 0.07 s.
     pub finding_min_hold_s: f64,
     /// Hampel floor of the back-outline bend series, degrees (the keypoint floor is in pixels and
     /// does not apply to an angle; calibrate: below the 10-15 degree swings it must catch).

@@ -1666,3 +1666,41 @@ fn a_knee_the_model_guesses_at_lockout_is_not_judged() {
         }
     }
 }
+
+/// A trunk read leaning back further than anyone can stand (a pose model swapping the shoulders
+/// behind the hips for a few frames at lockout) is a keypoint error: the rep's lean-back is not
+/// assessable, not a fault.
+#[test]
+fn a_lean_back_no_lifter_could_hold_is_a_keypoint_error() {
+    // No back outline, whose reading would judge the lean-back on its own.
+    let spec = Spec {
+        back_outline: false,
+        ..Spec::default()
+    };
+    let clean = run(&spec);
+    let rep1 = &clean.reps[0];
+    let lockout = frame_of(rep1.lockout, "lockout");
+    let mut clip = synth::generate(&spec);
+    // The shoulders (and everything above them) swung back past the hips to horizontal.
+    edit_poses(&mut clip, lockout..lockout + 12, |pose| {
+        let k = &mut pose.keypoints;
+        let (hx, hy) = (k[lm::LEFT_HIP].x, k[lm::LEFT_HIP].y);
+        let (sx, sy) = (k[lm::LEFT_SHOULDER].x, k[lm::LEFT_SHOULDER].y);
+        let torso = (sx - hx).hypot(sy - hy);
+        let back = if k[lm::LEFT_FOOT_INDEX].x > k[lm::LEFT_HEEL].x { -1.0 } else { 1.0 };
+        let (dx, dy) = (hx + back * torso - sx, hy - sy);
+        for p in &mut k[lm::NOSE..=lm::RIGHT_SHOULDER] {
+            p.x += dx;
+            p.y += dy;
+        }
+    });
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
+    assert!(!checks_of(&a, 1).contains(&CheckId::LeanBackAtLockout), "{:?}", a.findings);
+    assert!(
+        not_assessed_because(&a, CheckId::LeanBackAtLockout, 1, "more than a lifter can lean"),
+        "{:?} (lean-back read {:?})",
+        a.not_assessable,
+        a.reps[0].metrics.lockout_lean_back_deg
+    );
+}

@@ -24,7 +24,7 @@ mod lockout;
 mod position;
 mod rounding;
 
-use lockout::{knee_in_sight, lockout_outline_lean, lockout_outline_min};
+use lockout::{LEAN_BACK_HOLD_S, knee_in_sight, lockout_outline_lean, lockout_outline_min};
 use rounding::{back_change, back_reference, lift_off_fold};
 
 /// The hip-to-shoulder rise ratio is only meaningful once the hips have risen this much, fraction
@@ -208,9 +208,9 @@ pub struct RepMetrics {
     pub max_neck_flexion_deg: Option<f32>,
     pub lockout_hip_deg: Option<f32>,
     pub lockout_knee_deg: Option<f32>,
-    /// Most lean back past vertical at lockout (positive = leaning back). This, the two lean-backs
-    /// below, the neck's extension and flexion and the bar's drift are the highest levels held for
-    /// [`Config::finding_min_hold_s`], as the rules read them.
+    /// Most lean back past vertical at lockout (positive = leaning back). The neck's extension and
+    /// flexion and the bar's drift are the highest levels held for
+    /// [`Config::finding_min_hold_s`], as the rules read them; the lean-backs are not held.
     pub lockout_lean_back_deg: Option<f32>,
     /// Most lean of the mid-foot-to-shoulder line back past vertical at lockout (positive =
     /// shoulders behind the mid-foot); judges the lean-back where the plate hides the hip.
@@ -800,17 +800,21 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
                     .map(|v| v.0),
             )
         }),
-        lockout_lean_back_deg: lock
-            .and_then(|l| f32o(ctx.held_min_in(&s.trunk, l, hold_s, "trunk", "lockout").map(|v| -v))),
+        lockout_lean_back_deg: lock.and_then(|l| {
+            f32o(
+                ctx.held_min_in(&s.trunk, l, LEAN_BACK_HOLD_S, "trunk", "lockout")
+                    .map(|v| -v),
+            )
+        }),
         lockout_body_lean_back_deg: lock.and_then(|l| {
             f32o(
-                ctx.held_min_in(&s.body_lean, l, hold_s, "shoulder", "lockout")
+                ctx.held_min_in(&s.body_lean, l, LEAN_BACK_HOLD_S, "shoulder", "lockout")
                     .map(|v| -v),
             )
         }),
         lockout_outline_lean_deg: lock.and_then(|l| f32o(lockout_outline_lean(ctx, l))),
         lockout_outline_lean_back_deg: lock
-            .and_then(|l| f32o(lockout_outline_min(ctx, &s.outline_whole_lean, l, hold_s).map(|v| -v))),
+            .and_then(|l| f32o(lockout_outline_min(ctx, &s.outline_whole_lean, l, LEAN_BACK_HOLD_S).map(|v| -v))),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
         upper_back_change_deg: f32o(
