@@ -1687,7 +1687,11 @@ fn a_lean_back_no_lifter_could_hold_is_a_keypoint_error() {
         let (hx, hy) = (k[lm::LEFT_HIP].x, k[lm::LEFT_HIP].y);
         let (sx, sy) = (k[lm::LEFT_SHOULDER].x, k[lm::LEFT_SHOULDER].y);
         let torso = (sx - hx).hypot(sy - hy);
-        let back = if k[lm::LEFT_FOOT_INDEX].x > k[lm::LEFT_HEEL].x { -1.0 } else { 1.0 };
+        let back = if k[lm::LEFT_FOOT_INDEX].x > k[lm::LEFT_HEEL].x {
+            -1.0
+        } else {
+            1.0
+        };
         let (dx, dy) = (hx + back * torso - sx, hy - sy);
         for p in &mut k[lm::NOSE..=lm::RIGHT_SHOULDER] {
             p.x += dx;
@@ -1696,7 +1700,11 @@ fn a_lean_back_no_lifter_could_hold_is_a_keypoint_error() {
     });
     let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
-    assert!(!checks_of(&a, 1).contains(&CheckId::LeanBackAtLockout), "{:?}", a.findings);
+    assert!(
+        !checks_of(&a, 1).contains(&CheckId::LeanBackAtLockout),
+        "{:?}",
+        a.findings
+    );
     assert!(
         not_assessed_because(&a, CheckId::LeanBackAtLockout, 1, "more than a lifter can lean"),
         "{:?} (lean-back read {:?})",
