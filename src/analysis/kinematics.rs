@@ -847,7 +847,7 @@ pub struct Series {
     pub hip: Vec<f64>,
     pub knee: Vec<f64>,
     /// The pose model's visibility of the knee the angles use (the least of both where both are
-    /// used), `NaN` without a pose: how sure it is that the knee is in sight rather than guessed.
+    /// used), 0 without a pose: how sure it is that the knee is in sight rather than guessed.
     pub knee_visibility: Vec<f64>,
     pub ankle: Vec<f64>,
     pub trunk: Vec<f64>,

@@ -1712,3 +1712,49 @@ fn a_lean_back_no_lifter_could_hold_is_a_keypoint_error() {
         a.reps[0].metrics.lockout_lean_back_deg
     );
 }
+
+/// A lean-back is judged on its single most-leaning frame (`LEAN_BACK_HOLD_S`): lockouts can be
+/// brief, and held-out renders had true lean-backs past their limit for only 0.07 s. So a lean
+/// past the limit for a couple of frames at lockout is a finding, although a head turned as
+/// briefly is not ([`Config::finding_min_hold_s`]).
+#[test]
+fn a_brief_lean_back_at_lockout_is_a_finding() {
+    let spec = Spec {
+        back_outline: false,
+        ..Spec::default()
+    };
+    let clean = run(&spec);
+    assert!(clean.findings.is_empty(), "{:?}", clean.findings);
+    let lockout = frame_of(clean.reps[0].lockout, "lockout");
+    let mut clip = synth::generate(&spec);
+    // Everything above the hips leaning back about the hip and returning, a smooth bump over
+    // eight frames from lockout that peaks 12 degrees back: past the 10-degree limit for two
+    // or three frames.
+    let (n, peak) = (8, 12.0_f32);
+    for (i, f) in (lockout..lockout + n).enumerate() {
+        let deg = peak * (std::f32::consts::PI * (i as f32 + 0.5) / n as f32).sin();
+        edit_poses(&mut clip, f..f + 1, |pose| {
+            let k = &mut pose.keypoints;
+            let (hx, hy) = (k[lm::LEFT_HIP].x, k[lm::LEFT_HIP].y);
+            let back = if k[lm::LEFT_FOOT_INDEX].x > k[lm::LEFT_HEEL].x {
+                -1.0
+            } else {
+                1.0
+            };
+            let (sin, cos) = (back * deg).to_radians().sin_cos();
+            for p in &mut k[lm::NOSE..=lm::RIGHT_WRIST] {
+                let (dx, dy) = (p.x - hx, p.y - hy);
+                p.x = hx + cos * dx - sin * dy;
+                p.y = hy + sin * dx + cos * dy;
+            }
+        });
+    }
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
+    assert!(
+        checks_of(&a, 1).contains(&CheckId::LeanBackAtLockout),
+        "{:?} (lean-back read {:?})",
+        a.findings,
+        a.reps[0].metrics.lockout_lean_back_deg
+    );
+}

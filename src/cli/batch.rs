@@ -49,8 +49,9 @@ const SNIFF_BYTES: usize = 8192;
 /// Version of the per-clip stamp that lets a rerun skip finished clips. Bump when the reports'
 /// content changes for the same settings (2: partly analysed clips' warnings in the notes; 3: how
 /// the clip was read moved from the notes to the details; 4: readings held for
-/// `finding_min_hold_s`, and the summary row pointing at the HTML report).
-const STAMP_VERSION: u32 = 4;
+/// `finding_min_hold_s`, and the summary row pointing at the HTML report; 5: set-up values
+/// needing most of their window, the knee seen at lockout, lean-backs not held and bounded).
+const STAMP_VERSION: u32 = 5;
 
 #[derive(Args, Clone)]
 pub struct BatchArgs {

@@ -25,7 +25,7 @@ const LOCKOUT_KNEE_MIN_VISIBILITY: f64 = 0.8;
 /// 204 had true lean-backs past their limit for 0.07 and 0.10 s from first to last frame (`python3
 /// scripts/synth/measure.py --config F findings DIR...`, F setting `finding_min_hold_s` to 0), which
 /// the 0.15 s hold of [`Config::finding_min_hold_s`] lost, as it lost one on seed 307; it removed
-/// two false lean-backs (single frames) elsewhere.
+/// two false lean-backs (of one and two frames) elsewhere.
 pub(super) const LEAN_BACK_HOLD_S: f64 = 0.0;
 /// A lean-back reading beyond this, degrees back past vertical, is a keypoint error, not a lifter
 /// leaning (nobody stands leaning back that far holding a bar; the true lean-backs of the rendered
@@ -152,7 +152,7 @@ fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
 
 /// `lean` (degrees back past vertical, read on `reading`), unless it is beyond
 /// [`LEAN_BACK_PLAUSIBLE_MAX_DEG`].
-fn plausible_lean_back(lean: f64, reading: &str) -> Measured<f64> {
+pub(super) fn plausible_lean_back(lean: f64, reading: &str) -> Measured<f64> {
     if lean > LEAN_BACK_PLAUSIBLE_MAX_DEG {
         return Err(format!(
             "{reading} reads {lean:.0} degrees back at lockout, more than a lifter can lean: a keypoint error"

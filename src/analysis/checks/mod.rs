@@ -24,7 +24,7 @@ mod lockout;
 mod position;
 mod rounding;
 
-use lockout::{LEAN_BACK_HOLD_S, knee_in_sight, lockout_outline_lean, lockout_outline_min};
+use lockout::{LEAN_BACK_HOLD_S, knee_in_sight, lockout_outline_lean, lockout_outline_min, plausible_lean_back};
 use rounding::{back_change, back_reference, lift_off_fold};
 
 /// The hip-to-shoulder rise ratio is only meaningful once the hips have risen this much, fraction
@@ -210,7 +210,8 @@ pub struct RepMetrics {
     pub lockout_knee_deg: Option<f32>,
     /// Most lean back past vertical at lockout (positive = leaning back). The neck's extension and
     /// flexion and the bar's drift are the highest levels held for
-    /// [`Config::finding_min_hold_s`], as the rules read them; the lean-backs are not held.
+    /// [`Config::finding_min_hold_s`], as the rules read them; the lean-backs are not held, and
+    /// are left out past 45 degrees back, where the rule calls them keypoint errors.
     pub lockout_lean_back_deg: Option<f32>,
     /// Most lean of the mid-foot-to-shoulder line back past vertical at lockout (positive =
     /// shoulders behind the mid-foot); judges the lean-back where the plate hides the hip.
@@ -803,18 +804,22 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         lockout_lean_back_deg: lock.and_then(|l| {
             f32o(
                 ctx.held_min_in(&s.trunk, l, LEAN_BACK_HOLD_S, "trunk", "lockout")
-                    .map(|v| -v),
+                    .and_then(|v| plausible_lean_back(-v, "trunk")),
             )
         }),
         lockout_body_lean_back_deg: lock.and_then(|l| {
             f32o(
                 ctx.held_min_in(&s.body_lean, l, LEAN_BACK_HOLD_S, "shoulder", "lockout")
-                    .map(|v| -v),
+                    .and_then(|v| plausible_lean_back(-v, "mid-foot line")),
             )
         }),
         lockout_outline_lean_deg: lock.and_then(|l| f32o(lockout_outline_lean(ctx, l))),
-        lockout_outline_lean_back_deg: lock
-            .and_then(|l| f32o(lockout_outline_min(ctx, &s.outline_whole_lean, l, LEAN_BACK_HOLD_S).map(|v| -v))),
+        lockout_outline_lean_back_deg: lock.and_then(|l| {
+            f32o(
+                lockout_outline_min(ctx, &s.outline_whole_lean, l, LEAN_BACK_HOLD_S)
+                    .and_then(|v| plausible_lean_back(-v, "outline")),
+            )
+        }),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
         upper_back_change_deg: f32o(
