@@ -1667,6 +1667,24 @@ fn a_knee_the_model_guesses_at_lockout_is_not_judged() {
     }
 }
 
+/// Turns everything above the hips (head, shoulders, arms) back about the left hip by `deg`, away
+/// from where the feet point.
+fn lean_back_about_hip(pose: &mut crate::pose::Pose, deg: f32) {
+    let k = &mut pose.keypoints;
+    let (hx, hy) = (k[lm::LEFT_HIP].x, k[lm::LEFT_HIP].y);
+    let back = if k[lm::LEFT_FOOT_INDEX].x > k[lm::LEFT_HEEL].x {
+        -1.0
+    } else {
+        1.0
+    };
+    let (sin, cos) = (back * deg).to_radians().sin_cos();
+    for p in &mut k[lm::NOSE..=lm::RIGHT_WRIST] {
+        let (dx, dy) = (p.x - hx, p.y - hy);
+        p.x = hx + cos * dx - sin * dy;
+        p.y = hy + sin * dx + cos * dy;
+    }
+}
+
 /// A trunk read leaning back further than anyone can stand (a pose model swapping the shoulders
 /// behind the hips for a few frames at lockout) is a keypoint error: the rep's lean-back is not
 /// assessable, not a fault.
@@ -1681,23 +1699,8 @@ fn a_lean_back_no_lifter_could_hold_is_a_keypoint_error() {
     let rep1 = &clean.reps[0];
     let lockout = frame_of(rep1.lockout, "lockout");
     let mut clip = synth::generate(&spec);
-    // The shoulders (and everything above them) swung back past the hips to horizontal.
-    edit_poses(&mut clip, lockout..lockout + 12, |pose| {
-        let k = &mut pose.keypoints;
-        let (hx, hy) = (k[lm::LEFT_HIP].x, k[lm::LEFT_HIP].y);
-        let (sx, sy) = (k[lm::LEFT_SHOULDER].x, k[lm::LEFT_SHOULDER].y);
-        let torso = (sx - hx).hypot(sy - hy);
-        let back = if k[lm::LEFT_FOOT_INDEX].x > k[lm::LEFT_HEEL].x {
-            -1.0
-        } else {
-            1.0
-        };
-        let (dx, dy) = (hx + back * torso - sx, hy - sy);
-        for p in &mut k[lm::NOSE..=lm::RIGHT_SHOULDER] {
-            p.x += dx;
-            p.y += dy;
-        }
-    });
+    // Everything above the hips swung back to horizontal.
+    edit_poses(&mut clip, lockout..lockout + 12, |pose| lean_back_about_hip(pose, 90.0));
     let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
     assert!(
@@ -1733,21 +1736,7 @@ fn a_brief_lean_back_at_lockout_is_a_finding() {
     let (n, peak) = (8, 12.0_f32);
     for (i, f) in (lockout..lockout + n).enumerate() {
         let deg = peak * (std::f32::consts::PI * (i as f32 + 0.5) / n as f32).sin();
-        edit_poses(&mut clip, f..f + 1, |pose| {
-            let k = &mut pose.keypoints;
-            let (hx, hy) = (k[lm::LEFT_HIP].x, k[lm::LEFT_HIP].y);
-            let back = if k[lm::LEFT_FOOT_INDEX].x > k[lm::LEFT_HEEL].x {
-                -1.0
-            } else {
-                1.0
-            };
-            let (sin, cos) = (back * deg).to_radians().sin_cos();
-            for p in &mut k[lm::NOSE..=lm::RIGHT_WRIST] {
-                let (dx, dy) = (p.x - hx, p.y - hy);
-                p.x = hx + cos * dx - sin * dy;
-                p.y = hy + sin * dx + cos * dy;
-            }
-        });
+        edit_poses(&mut clip, f..f + 1, |pose| lean_back_about_hip(pose, deg));
     }
     let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
