@@ -1657,7 +1657,7 @@ fn a_knee_the_model_guesses_at_lockout_is_not_judged() {
             );
             if !want {
                 assert!(
-                    not_assessed_because(&a, CheckId::IncompleteLockout, 2, "knee in sight"),
+                    not_assessed_because(&a, CheckId::IncompleteLockout, 2, "does not see the knee clearly"),
                     "{case}, {kind}: {:?}",
                     a.not_assessable
                 );

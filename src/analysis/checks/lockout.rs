@@ -192,9 +192,17 @@ pub(super) fn incomplete_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measur
     let (s, cfg) = (ctx.s, ctx.cfg);
     let l = w.lockout.ok_or("no lockout found")?;
     let joints = || -> Measured<(f64, f64)> {
+        ctx.need(&s.hip, l, "shoulder, hip or knee", "lockout")?;
+        ctx.need(&s.knee, l, "hip, knee or ankle", "lockout")?;
         let (hip, knee) = (knee_in_sight(s, &s.hip), knee_in_sight(s, &s.knee));
-        let (hip, _) = ctx.max_in(&hip, l, "shoulder, hip or a knee in sight", "lockout")?;
-        let (knee, _) = ctx.max_in(&knee, l, "hip, a knee in sight or ankle", "lockout")?;
+        ctx.need(&knee, l, "knee", "lockout").map_err(|_| {
+            format!(
+                "the pose model does not see the knee clearly (visibility under {LOCKOUT_KNEE_MIN_VISIBILITY}) on \
+                 enough of the lockout: it is likely guessed behind the plate"
+            )
+        })?;
+        let (hip, _) = ctx.max_in(&hip, l, "shoulder, hip or knee", "lockout")?;
+        let (knee, _) = ctx.max_in(&knee, l, "hip, knee or ankle", "lockout")?;
         if knee < LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG {
             return Err(format!(
                 "knee reads {knee:.0} degrees at lockout, a squat's bend: its keypoint is likely a guess \
