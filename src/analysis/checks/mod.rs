@@ -337,23 +337,33 @@ impl Ctx<'_> {
     /// a rule ([`Config::finding_min_hold_s`]). Runs shorter than the hold count only where no run
     /// is that long (then at their least value), as in [`held_stretches`].
     fn held_max_in(&self, series: &[f64], w: Win, hold_s: f64, what: &str, phase: &str) -> Measured<f64> {
+        self.held_max_of(series, w, hold_s, |v| v, what, phase)
+    }
+
+    fn held_min_in(&self, series: &[f64], w: Win, hold_s: f64, what: &str, phase: &str) -> Measured<f64> {
+        self.held_max_of(series, w, hold_s, |v| -v, what, phase).map(|v| -v)
+    }
+
+    /// [`Ctx::held_max_in`] of `value` applied to the window's readings (a sign, an offset).
+    fn held_max_of(
+        &self,
+        series: &[f64],
+        w: Win,
+        hold_s: f64,
+        value: impl Fn(f64) -> f64,
+        what: &str,
+        phase: &str,
+    ) -> Measured<f64> {
         self.need(series, w, what, phase)?;
         let hold = self.hold_frames(hold_s);
-        let runs: Vec<&[f64]> = series[w.from..=w.to]
-            .split(|v| v.is_nan())
-            .filter(|run| !run.is_empty())
-            .collect();
+        let window: Vec<f64> = series[w.from..=w.to].iter().map(|&v| value(v)).collect();
+        let runs: Vec<&[f64]> = window.split(|v| v.is_nan()).filter(|run| !run.is_empty()).collect();
         let any_long = runs.iter().any(|run| run.len() >= hold);
         runs.into_iter()
             .filter(|run| !any_long || run.len() >= hold)
             .map(|run| held_level(run, hold))
             .reduce(f64::max)
             .ok_or_else(|| format!("{what} not visible during the {phase}"))
-    }
-
-    fn held_min_in(&self, series: &[f64], w: Win, hold_s: f64, what: &str, phase: &str) -> Measured<f64> {
-        let neg: Vec<f64> = series.iter().map(|v| -v).collect();
-        self.held_max_in(&neg, w, hold_s, what, phase).map(|v| -v)
     }
 
     /// [`Ctx::span`] over the stretches of at least `hold_s` where `pred` holds
@@ -704,8 +714,7 @@ fn change_from(ctx: &Ctx, series: &[f64], base: f64, w: Win, what: &str, sign: f
 
 /// [`change_from`] at the highest level held for `hold_s` ([`Ctx::held_max_in`]), increases only.
 fn held_rise_from(ctx: &Ctx, series: &[f64], base: f64, w: Win, hold_s: f64, what: &str) -> Measured<f64> {
-    let rel: Vec<f64> = series.iter().map(|v| v - base).collect();
-    ctx.held_max_in(&rel, w, hold_s, what, "rep")
+    ctx.held_max_of(series, w, hold_s, |v| v - base, what, "rep")
 }
 
 /// The highest level `values` stay at or above for `hold` consecutive samples (all of them when
