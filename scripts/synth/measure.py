@@ -64,6 +64,13 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              knee pass) beside the true faults, grouped hips-first /
                              good / other faults (`hip_rise_trunk_change_max_deg`,
                              `hip_shoulder_rise_ratio_max`)
+  measure.py lockout-knees DIR...
+                             side views, per detected rep: the largest knee angle read over
+                             the lockout (lockout to descent, every frame), the pose model's
+                             visibility of the near knee there (median over the 12 frames
+                             from lockout, and frame by frame), whether an incomplete
+                             lockout was found and the true faults
+                             (`LOCKOUT_KNEE_MIN_VISIBILITY`)
   measure.py back-findings DIR...
                              every finding of the back-rounding rules: how long it lasts,
                              its reading against its limit, and whether the rep it falls in
@@ -686,6 +693,39 @@ TRUTH_KINDS = {
 BACK_RULES = ("upper_back_rounding", "lower_back_rounding", "rdl_back_rounding")
 
 
+def lockout_knees(dirs):
+    """Side views: what the incomplete-lockout rule's knee path reads on each detected rep, beside
+    how sure the pose model was of the near knee (its visibility), and the truth."""
+    print("clip rep knee_max median_vis found true_faults vis_per_frame")
+    for mp4, gt in clips(dirs):
+        if not gt["camera"]["view"].startswith("side"):
+            continue
+        a, rows = analysis_and_frames(mp4)
+        if a is None:
+            continue
+        track = track_of(mp4)
+        names = {n: i for i, n in enumerate(gt["keypoint_names"]["blazepose33"])}
+        knee_i = names[(a["view"].get("near_side") or "left") + "_knee"]
+        truth_reps = [r for r in gt["reps"] if r.get("lockout_frame") is not None]
+
+        def vis(f):
+            pose = track["frames"][f].get("pose") if f < len(track["frames"]) else None
+            return pose["keypoints"][knee_i]["visibility"] if pose else 0.0
+
+        for rep in a["reps"]:
+            lock = (rep.get("lockout") or {}).get("frame")
+            if lock is None or not truth_reps:
+                continue
+            end = (rep.get("descent_start") or rep.get("set_down") or {}).get("frame", lock)
+            knees = [float(r["knee_deg"]) for r in rows[lock:end + 1] if r.get("knee_deg")]
+            truth = min(truth_reps, key=lambda r: abs(r["lockout_frame"] - lock))
+            kinds = ",".join(x["kind"] for x in truth["faults"]) or "-"
+            found = any(f["check"] == "incomplete_lockout" and f["rep"] == rep["number"] for f in a["findings"])
+            print(mp4, rep["number"], f"{max(knees):.1f}" if knees else "-",
+                  f"{median([vis(f) for f in range(lock, lock + 12)]):.2f}", "yes" if found else "no", kinds,
+                  " ".join(f"{vis(f):.2f}" for f in range(lock, end + 1)))
+
+
 def back_findings(dirs):
     """Every finding of the back-rounding rules with how long it lasts (its time span, seconds),
     what it measured against its limit, and the true faults of the rep it falls in: how long true
@@ -881,7 +921,7 @@ def upright(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "back-findings": back_findings, "findings": all_findings, "side-on": side_on}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "back-findings": back_findings, "findings": all_findings, "side-on": side_on}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -15,10 +15,10 @@ const LOCKOUT_KNEE_PLAUSIBLE_MIN_DEG: f64 = 150.0;
 /// and BlazePose then guesses it, usually bent: over the rendered suites (the fixtures, seeds 97,
 /// 201-203, 301-311 and 402) the knee-angle path of this rule found one true incomplete lockout
 /// and four false ones on straight knees read 152-158 degrees, their knees seen at a median
-/// visibility of 0.43-0.76 over the 12 frames from lockout (`liftcheck analyze --json` lockout
-/// frames against the cached tracks' visibilities). The true one was read on the last frame of a
-/// four-frame lockout, where the knee's visibility had dropped to 0.59 (0.87-0.95 before it), so
-/// it is lost too. Set before held-out seed 204 was scored.
+/// visibility of 0.25-0.77 over the 12 frames from lockout (`python3 scripts/synth/measure.py
+/// lockout-knees DIR...`, frames without a pose counting 0). The true one was read on the last
+/// frame of a four-frame lockout, where the knee's visibility had dropped to 0.59 (0.86-0.95
+/// before it), so it is lost too. Set before held-out seed 204 was scored.
 const LOCKOUT_KNEE_MIN_VISIBILITY: f64 = 0.8;
 /// How long a lean-back reading must last, seconds: none. Unlike a head position or a bar
 /// drifting through the pull, a lean-back happens at lockout, which can be brief: held-out seed
