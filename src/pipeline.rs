@@ -1,6 +1,7 @@
 //! Decoding and pose inference overlapped: a decoder thread fills frame buffers from a small
 //! recycled pool while the calling thread runs the models, so neither waits on the other and no
-//! frame buffer is allocated after the first few.
+//! frame buffer is allocated after the first few. Per-frame image work that needs the pose but
+//! not the models (the plate search) runs on a third thread, off the models' path.
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -10,8 +11,10 @@ use crate::pose::blazepose::{BlazePose, PoseError, PoseTimings};
 use crate::pose::{Pose, PoseFrame};
 use crate::video::{Frame, VideoError, VideoInfo, VideoReader};
 
-/// Frames decoded ahead of inference. Two keeps both threads busy; more only costs memory.
-const FRAMES_IN_FLIGHT: usize = 3;
+/// Frame buffers in the pool: decoded ahead of inference, being estimated, or waiting for the
+/// frame worker. Three kept decoding ahead before the worker; one more covers the frame the
+/// worker holds. More only costs memory.
+const FRAMES_IN_FLIGHT: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -35,8 +38,11 @@ pub struct RunStats {
     pub pose: Duration,
     /// Time the inference thread waited for decoded frames.
     pub waiting_for_frames: Duration,
-    /// Time spent in the caller's per-frame callback (back outline, plate search, collection).
+    /// Time spent in the caller's per-frame callback on the inference thread (back outline,
+    /// collection).
     pub per_frame_consumer: Duration,
+    /// Frame-worker thread time (the plate search), overlapped with inference.
+    pub frame_worker: Duration,
     pub wall: Duration,
     pub models: PoseTimings,
 }
@@ -47,14 +53,21 @@ pub struct RunStats {
 /// segmentation mask (the first frame, and any after a frame without a pose, get it). It is called
 /// once for each frame with a pose, right after that frame's pose and before `on_frame` gets the
 /// frame, so state it keeps about frame `next_index - 1` is current when `on_frame` runs.
-pub fn run_pose<F>(
+///
+/// `on_frame` may return a job for the frame: `frame_worker(frame, job)` then runs on a thread
+/// of its own, in frame order, while inference goes on with the next frames; the frame's buffer
+/// goes back to the decoder after it.
+pub fn run_pose<F, J, W>(
     path: &Path,
     estimator: &mut BlazePose,
     mut mask_after: impl FnMut(&VideoInfo, usize, &Pose) -> bool,
     mut on_frame: F,
+    mut frame_worker: W,
 ) -> Result<(VideoInfo, RunStats), PipelineError>
 where
-    F: FnMut(&VideoInfo, &Frame, &PoseFrame, &BlazePose) -> Result<(), String>,
+    F: FnMut(&VideoInfo, &Frame, &PoseFrame, &BlazePose) -> Result<Option<J>, String>,
+    J: Send,
+    W: FnMut(&Frame, J) + Send,
 {
     let started = Instant::now();
     let mut reader = VideoReader::open(path)?;
@@ -68,6 +81,8 @@ where
     for _ in 0..FRAMES_IN_FLIGHT {
         let _ = empty_tx.send(Frame::default());
     }
+    let (job_tx, job_rx) = mpsc::sync_channel::<(Frame, J)>(1);
+    let worker_recycles = empty_tx.clone();
 
     let outcome = std::thread::scope(|scope| -> Result<(), PipelineError> {
         let decoder = scope.spawn(move || {
@@ -89,6 +104,18 @@ where
                         break;
                     }
                 }
+            }
+            busy
+        });
+        let worker = scope.spawn(move || {
+            let mut busy = Duration::ZERO;
+            // Every job is done, even after an error elsewhere: it is cheap, and stopping early
+            // would need a second way out.
+            for (frame, job) in job_rx {
+                let t = Instant::now();
+                frame_worker(&frame, job);
+                busy += t.elapsed();
+                let _ = worker_recycles.send(frame);
             }
             busy
         });
@@ -137,18 +164,29 @@ where
             let t = Instant::now();
             let consumed = on_frame(&info, &frame, &pose_frame, estimator);
             stats.per_frame_consumer += t.elapsed();
-            if let Err(reason) = consumed {
-                result = Err(PipelineError::Stopped {
-                    path: path.to_path_buf(),
-                    reason,
-                });
-                break;
+            match consumed {
+                Err(reason) => {
+                    result = Err(PipelineError::Stopped {
+                        path: path.to_path_buf(),
+                        reason,
+                    });
+                    break;
+                }
+                // The worker recycles the buffer when done with it.
+                Ok(Some(job)) => {
+                    let _ = job_tx.send((frame, job));
+                }
+                // Recycle the buffer. The decoder may already have finished (it runs ahead): the
+                // frames it queued must still be drained, so a closed channel is not a reason to
+                // stop.
+                Ok(None) => {
+                    let _ = empty_tx.send(frame);
+                }
             }
-            // Recycle the buffer. The decoder may already have finished (it runs ahead): the
-            // frames it queued must still be drained, so a closed channel is not a reason to stop.
-            let _ = empty_tx.send(frame);
         }
-        // Unblock and join the decoder whatever happened.
+        // Let the worker finish its queue, then unblock and join the decoder whatever happened.
+        drop(job_tx);
+        stats.frame_worker = worker.join().unwrap_or_default();
         drop(empty_tx);
         drop(full_rx);
         stats.decode = decoder.join().unwrap_or_default();

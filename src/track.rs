@@ -137,29 +137,41 @@ fn point(pose: &Pose, i: usize) -> Point {
     Point::new(pose.keypoints[i].x, pose.keypoints[i].y)
 }
 
-/// Back outline and plate for one frame; `facing` is the lifter's direction on screen where the
-/// frame counts as a side view ([`SideView`]).
-fn frame_extras(
-    frame: &Frame,
-    pose: &Pose,
-    facing: Option<f32>,
-    estimator: &BlazePose,
-    plates: Option<&mut PlateFinder>,
-) -> (Option<Vec<Point>>, Option<Plate>) {
-    let [shoulder, hip, wrist, _, _] = near_side(pose);
-    let (shoulder, hip, wrist) = (point(pose, shoulder), point(pose, hip), point(pose, wrist));
-    let torso = shoulder.distance(hip);
-    let back = facing.and_then(|facing| {
+/// The back outline for one frame; `facing` is the lifter's direction on screen where the frame
+/// counts as a side view ([`SideView`]).
+fn back_outline(pose: &Pose, facing: Option<f32>, estimator: &BlazePose) -> Option<Vec<Point>> {
+    let [shoulder, hip, ..] = near_side(pose);
+    let (shoulder, hip) = (point(pose, shoulder), point(pose, hip));
+    facing.and_then(|facing| {
         estimator
             .crop_mask()
             .and_then(|mask| silhouette::back_outline(&mask, shoulder, hip, facing, BACK_OUTLINE_SAMPLES))
-    });
-    // A failed plate search is not worth failing the clip for: the wrists still give the bar.
-    let plate = plates.and_then(|finder| finder.find(&frame.image, wrist, torso).ok().flatten());
-    (back, plate)
+    })
+}
+
+/// What the plate search needs from a frame's pose: its position in the clip, the near wrist
+/// and the torso length in pixels.
+struct PlateSearch {
+    position: usize,
+    wrist: Point,
+    torso: f32,
+}
+
+impl PlateSearch {
+    fn new(position: usize, pose: &Pose) -> Self {
+        let [shoulder, hip, wrist, _, _] = near_side(pose);
+        PlateSearch {
+            position,
+            wrist: point(pose, wrist),
+            torso: point(pose, shoulder).distance(point(pose, hip)),
+        }
+    }
 }
 
 /// Runs the pose stage on a clip. `on_progress(done, total)` is called after every frame.
+///
+/// The plate search runs on the pipeline's frame worker, in frame order, so the plate finder
+/// sees the frames as it would on one thread.
 pub fn track_clip(
     path: &Path,
     estimator: &mut BlazePose,
@@ -167,7 +179,7 @@ pub fn track_clip(
 ) -> Result<(PoseTrack, RunStats), PipelineError> {
     let mut frames = Vec::new();
     let mut back = Vec::new();
-    let mut plates = Vec::new();
+    let mut found_plates: Vec<(usize, Plate)> = Vec::new();
     let mut finder = PlateFinder::default();
     // Updated with each frame's pose before the mask decision for the next frame and before that
     // frame's extras, which both read it.
@@ -178,26 +190,39 @@ pub fn track_clip(
         side.set(seen);
         mask_after(info, next, last, &seen)
     };
-    let (video, stats) = pipeline::run_pose(path, estimator, decide_mask, |info, frame, pose_frame, estimator| {
+    let on_frame = |info: &VideoInfo, frame: &Frame, pose_frame: &PoseFrame, estimator: &BlazePose| {
         let plate_stride = if info.fps > 0.0 {
             (info.fps / PLATE_SEARCH_HZ).round().max(1.0) as usize
         } else {
             1
         };
-        let search_plate = frame.index % plate_stride == 0;
-        let (b, p) = match &pose_frame.pose {
+        let search_plate = frame.index.is_multiple_of(plate_stride);
+        let (b, job) = match &pose_frame.pose {
             Some(pose) => {
                 let facing = side.get().facing_at(frame.index, info.fps);
-                frame_extras(frame, pose, facing, estimator, search_plate.then_some(&mut finder))
+                let job = search_plate.then(|| PlateSearch::new(frames.len(), pose));
+                (back_outline(pose, facing, estimator), job)
             }
             None => (None, None),
         };
         frames.push(pose_frame.clone());
         back.push(b);
-        plates.push(p);
         on_progress(frames.len(), info.frame_count);
-        Ok(())
-    })?;
+        Ok(job)
+    };
+    let search = |frame: &Frame, job: PlateSearch| {
+        // A failed plate search is not worth failing the clip for: the wrists still give the bar.
+        if let Ok(Some(plate)) = finder.find(&frame.image, job.wrist, job.torso) {
+            found_plates.push((job.position, plate));
+        }
+    };
+    let (video, stats) = pipeline::run_pose(path, estimator, decide_mask, on_frame, search)?;
+    let mut plates = vec![None; frames.len()];
+    for (position, plate) in found_plates {
+        if let Some(slot) = plates.get_mut(position) {
+            *slot = Some(plate);
+        }
+    }
     keep_consistent_plates(&frames, &mut plates);
     Ok((
         PoseTrack {
