@@ -116,6 +116,12 @@ const PLATE_MIN_FRACTION: f64 = 0.3;
 /// mid-foot).
 const MIDFOOT_MIN_FRAMES: usize = 10;
 
+/// A frame's knee further than this from the still ankle ([`Body::ankle`]), in leg lengths, is not
+/// standing over it, and the frame's own ankle and toe give its knee and ankle angles. The shin is
+/// about half the leg (Drillis & Contini: 0.246 and 0.245 of stature for shank and thigh) and
+/// shows at most its length in the image; the rest is room for keypoint noise.
+const STILL_ANKLE_MAX_SHIN_LEG_FRAC: f64 = 0.65;
+
 /// Fewest plate sightings for a scale (a median over fewer is not robust).
 const PLATE_MIN_SIGHTINGS: usize = 5;
 
@@ -382,6 +388,11 @@ pub struct Body {
     pub leg_px: Option<f64>,
     /// Mid-foot (between heel and toe of the near foot), frame pixels; robust over the clip.
     pub midfoot: Option<(f64, f64)>,
+    /// The near ankle and toe, frame pixels; robust over the clip like the mid-foot. The knee and
+    /// ankle angles of side views use these: the feet stay put through a set, whereas the
+    /// per-frame ankle keypoint behind the plate is a guess pulled towards the plate's hub.
+    pub ankle: Option<(f64, f64)>,
+    pub toe: Option<(f64, f64)>,
     /// Height (up positive, pixels) of the near knee standing, shin vertical ([`knee_top_height`]).
     /// Stands in for the knee where the plate hides it, for the knee pass (the shins are close to
     /// vertical as the bar passes the knees).
@@ -430,28 +441,22 @@ impl Body {
         // outside the plate's disc (hide_behind_plate has already dropped those inside it from
         // the uncleaned tracks): elsewhere BlazePose guesses them, pulled towards the plate hub.
         let midfoot = near.and_then(|s| {
-            let (hl, tl) = (Joint::Heel.index(s), Joint::Toe.index(s));
-            let pts: Vec<(f64, f64)> = (0..t.n)
-                .filter(|&f| t.vis[hl][f] >= cfg.midfoot_min_visibility && t.vis[tl][f] >= cfg.midfoot_min_visibility)
-                .filter_map(|f| {
-                    let (hx, hy) = t.pre_at(hl, f)?;
-                    let (tx, ty) = t.pre_at(tl, f)?;
-                    Some((0.5 * (hx + tx), 0.5 * (hy + ty)))
-                })
-                .collect();
-            if pts.len() < MIDFOOT_MIN_FRAMES {
+            still_point(
+                t,
+                &[Joint::Heel.index(s), Joint::Toe.index(s)],
+                cfg.midfoot_min_visibility,
+            )
+            .map_err(|seen| {
                 details.push(format!(
-                    "near heel and toe confidently visible outside the plate on {} frames (mid-foot needs \
-                     {MIDFOOT_MIN_FRAMES})",
-                    pts.len()
-                ));
-                return None;
-            }
-            Some((
-                signal::median(pts.iter().map(|p| p.0)),
-                signal::median(pts.iter().map(|p| p.1)),
-            ))
+                    "near heel and toe confidently visible outside the plate on {seen} frames (mid-foot \
+                         needs {MIDFOOT_MIN_FRAMES})"
+                ))
+            })
+            .ok()
         });
+        let still =
+            |joint: Joint| near.and_then(|s| still_point(t, &[joint.index(s)], cfg.midfoot_min_visibility).ok());
+        let (ankle, toe) = (still(Joint::Ankle), still(Joint::Toe));
         let knee_top_h = near.and_then(|side| knee_top_height(t, side));
         // Side views: the near hand, or the far one where the near one is hidden (both grip the
         // bar, which points at the camera, so they project to nearly the same place).
@@ -472,6 +477,8 @@ impl Body {
             near,
             leg_px,
             midfoot,
+            ankle,
+            toe,
             knee_top_h,
             bar_x: bar.x,
             bar_y: bar.y,
@@ -550,6 +557,32 @@ fn fill_hidden_hands(
             t.n
         ));
     }
+}
+
+/// Where keypoints that stay put through a set (a foot's) are, robust over the clip: the median,
+/// over frames where all of `joints` are confidently visible (at least `min_visibility`) outside
+/// the plate's disc, of their mean: right while fewer than half of those frames are guesses.
+/// `Err` holds how many such frames there were, when fewer than [`MIDFOOT_MIN_FRAMES`].
+fn still_point(t: &Tracks, joints: &[usize], min_visibility: f64) -> Result<(f64, f64), usize> {
+    let pts: Vec<(f64, f64)> = (0..t.n)
+        .filter(|&f| joints.iter().all(|&j| t.vis[j][f] >= min_visibility))
+        .filter_map(|f| {
+            let mut sum = (0.0, 0.0);
+            for &j in joints {
+                let (x, y) = t.pre_at(j, f)?;
+                sum = (sum.0 + x, sum.1 + y);
+            }
+            let k = joints.len() as f64;
+            Some((sum.0 / k, sum.1 / k))
+        })
+        .collect();
+    if pts.len() < MIDFOOT_MIN_FRAMES {
+        return Err(pts.len());
+    }
+    Ok((
+        signal::median(pts.iter().map(|p| p.0)),
+        signal::median(pts.iter().map(|p| p.1)),
+    ))
 }
 
 /// Fewest frames with the knee confidently seen for [`knee_top_height`].
@@ -975,14 +1008,18 @@ impl Series {
                 .fold(f64::NAN, f64::min);
             let bar = (!s.bar_x[f].is_nan() && !s.bar_y[f].is_nan()).then(|| body.canon((s.bar_x[f], s.bar_y[f])));
             if sagittal {
-                let (sh, hip, knee, ankle, toe, ear) = (
-                    c(Joint::Shoulder),
-                    c(Joint::Hip),
-                    c(Joint::Knee),
-                    c(Joint::Ankle),
-                    c(Joint::Toe),
-                    c(Joint::Ear),
-                );
+                let (sh, hip, knee, ear) = (c(Joint::Shoulder), c(Joint::Hip), c(Joint::Knee), c(Joint::Ear));
+                // The still ankle and toe where this frame's knee stands over them; elsewhere the
+                // pose is not the lifter on those feet (the model on someone else for a few frames,
+                // say), and the frame's own ankle and toe keep its angles consistent with it.
+                let over_still_foot = match (body.ankle, knee) {
+                    (Some(a), Some(k)) => dist(body.canon(a), k) <= STILL_ANKLE_MAX_SHIN_LEG_FRAC * leg,
+                    _ => false,
+                };
+                let (ankle, toe) = match (over_still_foot, body.toe) {
+                    (true, Some(toe)) => (body.ankle.map(|a| body.canon(a)), Some(body.canon(toe))),
+                    _ => (c(Joint::Ankle), c(Joint::Toe)),
+                };
                 if let (Some(a), Some(b), Some(d)) = (sh, hip, knee) {
                     s.hip[f] = interior(joint_angle(d, b, a));
                 }

@@ -1747,3 +1747,66 @@ fn a_brief_lean_back_at_lockout_is_a_finding() {
         a.reps[0].metrics.lockout_lean_back_deg
     );
 }
+
+/// Knee angles of a side view stand on the still ankle (the feet stay put through a set), not on
+/// an ankle keypoint the pose model pulls towards the plate's hub while it hides the shin; a
+/// pose standing elsewhere (the model on someone else for a while) keeps its own ankle.
+#[test]
+fn a_knee_angle_stands_on_the_still_ankle() {
+    let mae = |a: &Analysis, clip: &synth::Clip, frames: std::ops::Range<usize>| {
+        let errors: Vec<f64> = frames
+            .filter_map(|f| Some((a.frames[f].knee_deg? as f64 - clip.truth[f].knee).abs()))
+            .collect();
+        assert!(!errors.is_empty(), "no knee angles");
+        errors.iter().sum::<f64>() / errors.len() as f64
+    };
+    for (kind, spec) in clean_mirrored_noisy(Spec::default()) {
+        // The ankle pulled a third of the way up the shin and forward by as much on every frame
+        // where a bent knee moves (the pulls and descents, not the pauses at the floor), as
+        // behind a plate: under half of the frames, as on the rendered clips.
+        let mut clip = synth::generate(&spec);
+        let n = clip.frames.len();
+        let bent: Vec<usize> = (1..n - 1)
+            .filter(|&f| {
+                let truth = &clip.truth;
+                truth[f].knee < 150.0 && (truth[f + 1].knee - truth[f - 1].knee).abs() > 0.2
+            })
+            .collect();
+        assert!(2 * bent.len() < n, "{kind}: {} of {n} frames pulled", bent.len());
+        assert!(bent.len() > 20, "{kind}: {} frames with a bent knee", bent.len());
+        for &f in &bent {
+            edit_poses(&mut clip, f..f + 1, |pose| {
+                for (knee, ankle) in [(lm::LEFT_KNEE, lm::LEFT_ANKLE), (lm::RIGHT_KNEE, lm::RIGHT_ANKLE)] {
+                    let (k, a) = (pose.keypoints[knee], pose.keypoints[ankle]);
+                    let third = ((k.x - a.x) / 3.0, (k.y - a.y) / 3.0);
+                    let forward = if spec.mirror { -1.0 } else { 1.0 } * third.1.abs();
+                    pose.keypoints[ankle].x += third.0 + forward;
+                    pose.keypoints[ankle].y += third.1;
+                }
+            });
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let pulled = mae(&a, &clip, bent[0]..bent[bent.len() - 1] + 1);
+        assert!(
+            pulled < 3.0,
+            "{kind}: knee MAE {pulled:.1} with the ankle keypoint pulled"
+        );
+
+        // The first second standing, shifted a third of the frame away: its knee angles stay
+        // those of a straight leg.
+        let mut clip = synth::generate(&spec);
+        let shift = clip.width as f32 / 3.0;
+        let second = clip.fps.round() as usize;
+        edit_poses(&mut clip, 0..second, |pose| {
+            for k in pose.keypoints.iter_mut() {
+                k.x += shift;
+            }
+        });
+        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let elsewhere = mae(&a, &clip, 0..second);
+        assert!(
+            elsewhere < 3.0,
+            "{kind}: knee MAE {elsewhere:.1} on a pose standing elsewhere"
+        );
+    }
+}

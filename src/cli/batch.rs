@@ -50,8 +50,9 @@ const SNIFF_BYTES: usize = 8192;
 /// content changes for the same settings (2: partly analysed clips' warnings in the notes; 3: how
 /// the clip was read moved from the notes to the details; 4: readings held for
 /// `finding_min_hold_s`, and the summary row pointing at the HTML report; 5: set-up values
-/// needing most of their window, the knee seen at lockout, lean-backs not held and bounded).
-const STAMP_VERSION: u32 = 5;
+/// needing most of their window, the knee seen at lockout, lean-backs not held and bounded; 6:
+/// knee and ankle angles on the still ankle).
+const STAMP_VERSION: u32 = 6;
 
 #[derive(Args, Clone)]
 pub struct BatchArgs {
