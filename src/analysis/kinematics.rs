@@ -559,6 +559,13 @@ fn fill_hidden_hands(
     }
 }
 
+/// Whether a knee at `knee` stands over the still ankle at `ankle` (both frame pixels, or both
+/// mirrored), for a leg `leg` pixels long ([`STILL_ANKLE_MAX_SHIN_LEG_FRAC`]): where it does, the
+/// knee and ankle angles use the still ankle.
+pub fn stands_over_still_ankle(knee: (f64, f64), ankle: (f64, f64), leg: f64) -> bool {
+    dist(ankle, knee) <= STILL_ANKLE_MAX_SHIN_LEG_FRAC * leg
+}
+
 /// Where keypoints that stay put through a set (a foot's) are, robust over the clip: the median,
 /// over frames where all of `joints` are confidently visible (at least `min_visibility`) outside
 /// the plate's disc, of their mean: right while fewer than half of those frames are guesses.
@@ -1013,7 +1020,7 @@ impl Series {
                 // pose is not the lifter on those feet (the model on someone else for a few frames,
                 // say), and the frame's own ankle and toe keep its angles consistent with it.
                 let over_still_foot = match (body.ankle, knee) {
-                    (Some(a), Some(k)) => dist(body.canon(a), k) <= STILL_ANKLE_MAX_SHIN_LEG_FRAC * leg,
+                    (Some(a), Some(k)) => stands_over_still_ankle(k, body.canon(a), leg),
                     _ => false,
                 };
                 let (ankle, toe) = match (over_still_foot, body.toe) {

@@ -283,6 +283,10 @@ pub struct Analysis {
     pub leg_length_px: Option<f32>,
     /// From the 45 cm plate diameter, when the plate was seen.
     pub scale_cm_per_px: Option<f32>,
+    /// Side views: the near ankle where the clip sees it still (frame pixels), which the knee
+    /// and ankle angles use on frames whose knee stands over it
+    /// ([`kinematics::stands_over_still_ankle`]); the annotated clip draws the shin to it.
+    pub still_ankle_px: Option<[f32; 2]>,
     pub reps: Vec<Rep>,
     /// Why no rep was found, when none was: nothing was judged, which is not a clean lift.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -352,6 +356,10 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
             .clone()
             .unwrap_or_else(|| "no complete rep was found".into())
     });
+    let still_ankle_px = body
+        .ankle
+        .filter(|_| view.view == View::Side)
+        .map(|(x, y)| [x as f32, y as f32]);
     Ok(Analysis {
         width: input.width,
         height: input.height,
@@ -363,6 +371,7 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
         bar_source: body.bar_source,
         leg_length_px: body.leg_px.map(|v| v as f32),
         scale_cm_per_px: body.cm_per_px.map(|v| v as f32),
+        still_ankle_px,
         reps: evaluation.reps,
         no_reps_reason,
         findings: evaluation.findings,

@@ -229,6 +229,7 @@ fn analysis(gt: &GroundTruth) -> Analysis {
         strictness: 1.0,
         bar_source: BarSource::Wrists,
         leg_length_px: Some(200.0),
+        still_ankle_px: None,
         scale_cm_per_px: None,
         reps: gt
             .reps

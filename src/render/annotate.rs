@@ -25,7 +25,7 @@ use opencv::imgproc;
 use opencv::prelude::*;
 
 use super::overlay::{self, Style};
-use crate::analysis::{Analysis, FrameMetrics, Phase};
+use crate::analysis::{Analysis, FrameMetrics, Phase, kinematics};
 use crate::pose::geometry::Point;
 use crate::pose::{Pose, landmark};
 use crate::track::PoseTrack;
@@ -289,6 +289,21 @@ impl Painter<'_> {
         if let Some(pose) = pose {
             overlay::draw_skeleton(frame, pose, &style)?;
             let (shoulder, hip, knee) = near_side_points(pose);
+            // The knee angle uses the still ankle where the knee stands over it: the shin it
+            // measures is drawn, thin and white, over the model's own (which may be a guess
+            // behind the plate).
+            if let (Some([x, y]), Some(leg), Some(_)) = (
+                self.analysis.still_ankle_px,
+                self.analysis.leg_length_px,
+                metrics.knee_deg,
+            ) {
+                let ankle = Point::new(x, y);
+                let (k, a) = ((f64::from(knee.x), f64::from(knee.y)), (f64::from(x), f64::from(y)));
+                if kinematics::stands_over_still_ankle(k, a, f64::from(leg)) {
+                    overlay::path(frame, &[knee, ankle], overlay::WHITE, (style.line / 2).max(1))?;
+                    overlay::dot(frame, ankle, style.radius, overlay::WHITE)?;
+                }
+            }
             if let Some(a) = metrics.hip_deg {
                 overlay::label_at(frame, &format!("hip {a:.0}"), hip, overlay::WHITE, &style)?;
             }
