@@ -11,9 +11,10 @@ use crate::pose::blazepose::{BlazePose, PoseError, PoseTimings};
 use crate::pose::{Pose, PoseFrame};
 use crate::video::{Frame, VideoError, VideoInfo, VideoReader};
 
-/// Frame buffers in the pool: decoded ahead of inference, being estimated, or waiting for the
-/// frame worker. Three kept decoding ahead before the worker; one more covers the frame the
-/// worker holds. More only costs memory.
+/// Frame buffers in the pool: decoded ahead of inference, being estimated, or with the frame
+/// worker (one queued, one searched). Three kept decoding ahead before the worker; one more
+/// covers the worker's usual one (any size of one or more is safe; fewer only stall sooner).
+/// More only costs memory.
 const FRAMES_IN_FLIGHT: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
@@ -172,9 +173,12 @@ where
                     });
                     break;
                 }
-                // The worker recycles the buffer when done with it.
+                // The worker recycles the buffer when done with it. It is gone only if it
+                // panicked: keep the buffer in the pool, and the panic goes on when it is joined.
                 Ok(Some(job)) => {
-                    let _ = job_tx.send((frame, job));
+                    if let Err(mpsc::SendError((frame, _))) = job_tx.send((frame, job)) {
+                        let _ = empty_tx.send(frame);
+                    }
                 }
                 // Recycle the buffer. The decoder may already have finished (it runs ahead): the
                 // frames it queued must still be drained, so a closed channel is not a reason to
@@ -186,7 +190,11 @@ where
         }
         // Let the worker finish its queue, then unblock and join the decoder whatever happened.
         drop(job_tx);
-        stats.frame_worker = worker.join().unwrap_or_default();
+        stats.frame_worker = match worker.join() {
+            Ok(busy) => busy,
+            // A panic in the caller's worker is the caller's, as it would be on this thread.
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
         drop(empty_tx);
         drop(full_rx);
         stats.decode = decoder.join().unwrap_or_default();

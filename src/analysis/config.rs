@@ -193,7 +193,8 @@ pub struct Config {
     /// Mid-foot is taken only from frames where the near heel and toe both have at least this
     /// visibility (and lie outside the plate's disc): BlazePose's visibility below ~0.5 marks a
     /// guessed joint (calibrate: on the side fixtures the near heel/toe mid-foot is 1.6-5.9% of leg
-    /// length off on such frames against 5.7-10.9% on all frames).
+    /// length off on such frames against 5.7-10.9% on all frames). The still ankle and toe that
+    /// side views' knee and ankle angles use (`kinematics::Body::ankle`) take the same limit.
     pub midfoot_min_visibility: f64,
     /// Bar over mid-foot at lift-off: most horizontal distance, fraction of leg length. Set as the
     /// measured keypoint noise plus the fault size: on the rendered fixtures (`liftcheck eval`,

@@ -1023,9 +1023,13 @@ impl Series {
                     (Some(a), Some(k)) => stands_over_still_ankle(k, body.canon(a), leg),
                     _ => false,
                 };
-                let (ankle, toe) = match (over_still_foot, body.toe) {
-                    (true, Some(toe)) => (body.ankle.map(|a| body.canon(a)), Some(body.canon(toe))),
-                    _ => (c(Joint::Ankle), c(Joint::Toe)),
+                let (ankle, toe) = if over_still_foot {
+                    (
+                        body.ankle.map(|a| body.canon(a)),
+                        body.toe.map(|t| body.canon(t)).or_else(|| c(Joint::Toe)),
+                    )
+                } else {
+                    (c(Joint::Ankle), c(Joint::Toe))
                 };
                 if let (Some(a), Some(b), Some(d)) = (sh, hip, knee) {
                     s.hip[f] = interior(joint_angle(d, b, a));

@@ -1786,6 +1786,12 @@ fn a_knee_angle_stands_on_the_still_ankle() {
             });
         }
         let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let read = bent.iter().filter(|&&f| a.frames[f].knee_deg.is_some()).count();
+        assert!(
+            2 * read > bent.len(),
+            "{kind}: knee angles on {read} of {} pulled frames",
+            bent.len()
+        );
         let pulled = mae(&a, &clip, bent[0]..bent[bent.len() - 1] + 1);
         assert!(
             pulled < 3.0,
