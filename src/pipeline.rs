@@ -44,6 +44,8 @@ pub struct RunStats {
     pub per_frame_consumer: Duration,
     /// Frame-worker thread time (the plate search), overlapped with inference.
     pub frame_worker: Duration,
+    /// Time the inference thread waited to hand a frame to the busy frame worker.
+    pub waiting_for_worker: Duration,
     pub wall: Duration,
     pub models: PoseTimings,
 }
@@ -176,7 +178,10 @@ where
                 // The worker recycles the buffer when done with it. It is gone only if it
                 // panicked: keep the buffer in the pool, and the panic goes on when it is joined.
                 Ok(Some(job)) => {
-                    if let Err(mpsc::SendError((frame, _))) = job_tx.send((frame, job)) {
+                    let t = Instant::now();
+                    let sent = job_tx.send((frame, job));
+                    stats.waiting_for_worker += t.elapsed();
+                    if let Err(mpsc::SendError((frame, _))) = sent {
                         let _ = empty_tx.send(frame);
                     }
                 }
@@ -197,7 +202,10 @@ where
         };
         drop(empty_tx);
         drop(full_rx);
-        stats.decode = decoder.join().unwrap_or_default();
+        stats.decode = match decoder.join() {
+            Ok(busy) => busy,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
         result
     });
     outcome?;

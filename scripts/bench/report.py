@@ -80,7 +80,7 @@ def parse_liftcheck(text):
         "extras": r"back outline(?: and plate)? ([\d.]+) ms",
         "plate": r"plate search ([\d.]+) ms",
         "decode": r"decode ([\d.]+) ms",
-        "waited": r"waited for ([\d.]+) ms",
+        "waited": r"decode [\d.]+ ms \(own thread; waited for ([\d.]+) ms",
         "pipeline": r"total ([\d.]+) ms",
     }
     for key, pattern in patterns.items():

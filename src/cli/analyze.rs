@@ -215,7 +215,8 @@ pub fn print_pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<
     let wall = ms_per_frame(stats.wall, n);
     println!(
         "  time/frame   models {model:.1} ms (landmark x {}, {} with the mask; detector x {}), pose stage {:.1} ms, \
-         back outline {:.1} ms, plate search {:.1} ms (own thread), decode {:.1} ms (own thread; waited for {:.1} ms), \
+         back outline {:.1} ms, plate search {:.1} ms (own thread; waited for {:.1} ms), \
+         decode {:.1} ms (own thread; waited for {:.1} ms), \
          total {wall:.1} ms = {:.2}x model time, {:.1}x real time",
         stats.models.landmark_runs,
         stats.models.mask_runs,
@@ -223,6 +224,7 @@ pub fn print_pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<
         ms_per_frame(stats.pose, n),
         ms_per_frame(stats.per_frame_consumer, n),
         ms_per_frame(stats.frame_worker, n),
+        ms_per_frame(stats.waiting_for_worker, n),
         ms_per_frame(stats.decode, n),
         ms_per_frame(stats.waiting_for_frames, n),
         if model > 0.0 { wall / model } else { 0.0 },
