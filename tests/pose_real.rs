@@ -351,3 +351,37 @@ fn labelled_faults_are_found_on_their_reps() {
     assert!(measure(1).contains("leaves the floor"), "{}", measure(1));
     assert!(measure(2).contains("back outline"), "{}", measure(2));
 }
+
+/// The pipeline's frame worker gets every job with the frame it was made for, in frame order,
+/// while inference runs ahead: more jobs than the pool has buffers, so a buffer the worker failed
+/// to return would stall the run.
+#[test]
+fn the_frame_worker_gets_each_job_with_its_frame_in_order() {
+    use opencv::prelude::MatTraitConst;
+    let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
+    let mut estimator = pose_estimator();
+    let (mut frames, mut jobs) = (0, 0);
+    let mut seen: Vec<(usize, usize, bool)> = Vec::new();
+    let (_, stats) = liftcheck::pipeline::run_pose(
+        &clip,
+        &mut estimator,
+        |_, _, _| true,
+        |_, frame, _, _| {
+            frames += 1;
+            // A job naming the frame, on every third one.
+            let job = frame.index.is_multiple_of(3).then_some(frame.index);
+            jobs += usize::from(job.is_some());
+            Ok(job)
+        },
+        |frame, index| seen.push((index, frame.index, frame.image.empty())),
+    )
+    .expect("pose stage");
+    assert_eq!(stats.frames, frames, "every frame estimated");
+    assert!(jobs > 20, "{jobs} jobs");
+    assert_eq!(seen.len(), jobs, "every job done");
+    for (k, &(job, frame, empty)) in seen.iter().enumerate() {
+        assert_eq!(job, frame, "job {k} came with another frame");
+        assert_eq!(job, 3 * k, "job {k} out of order");
+        assert!(!empty, "frame {frame} empty");
+    }
+}
