@@ -71,6 +71,13 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              from lockout, and frame by frame), whether an incomplete
                              lockout was found and the true faults
                              (`LOCKOUT_KNEE_MIN_VISIBILITY`)
+  measure.py rdl-bottom DIR...
+                             side-view Romanian deadlifts at each rep's true bottom frame:
+                             the near hip, knee, ankle and heel keypoints' distance from the
+                             render's (px), the near knee's and ankle's visibility, the true
+                             knee angle, the knee angle on the frame's own keypoints and the
+                             one liftcheck reports on the still ankle (`Body::ankle`,
+                             `STILL_ANKLE_MAX_SHIN_LEG_FRAC`)
   measure.py back-findings DIR...
                              every finding of the back-rounding rules: how long it lasts,
                              its reading against its limit, and whether the rep it falls in
@@ -726,6 +733,49 @@ def lockout_knees(dirs):
                   " ".join(f"{vis(f):.2f}" for f in range(lock, end + 1)))
 
 
+def rdl_bottom(dirs):
+    """Side-view Romanian deadlifts at each rep's true bottom frame: how far liftcheck's near hip,
+    knee, ankle and heel are from the render's (px), the near knee's and ankle's visibility, and
+    the true knee angle beside the knee angle on the frame's own hip, knee and ankle keypoints
+    and the one liftcheck reports (frame CSV `knee_deg`: on the still ankle where the knee stands
+    over it). Why the knee angle stands on the still ankle."""
+    print("clip rep faults hip_px knee_px ankle_px heel_px knee_vis ankle_vis true_knee own_ankle_knee reported_knee")
+    for mp4, gt in clips(dirs):
+        if not gt["camera"]["view"].startswith("side") or gt["lift"]["variant"] != "romanian":
+            continue
+        a, rows = analysis_and_frames(mp4)
+        frames = predicted_keypoints(mp4)
+        if a is None or frames is None:
+            continue
+        near = a["view"].get("near_side") or ("left" if gt["camera"]["view"] == "side_left" else "right")
+        names = {n: i for i, n in enumerate(gt["keypoint_names"]["blazepose33"])}
+        reported = {int(r["frame"]): r.get("knee_deg") for r in rows}
+        side = "L" if near == "left" else "R"
+        for rep in gt["reps"]:
+            b = rep.get("bottom_frame")
+            kps = frames[b] if b is not None and b < len(frames) else None
+            faults = ",".join(f["kind"] for f in rep["faults"]) or "-"
+            if not kps:
+                print(mp4, rep["index"], faults, "no pose at the bottom")
+                continue
+            truth = gt["frames"][b]
+            own = lambda j: kps[names[near + "_" + j]]
+            true = lambda j: truth["blazepose33"][names[near + "_" + j]]
+            off = lambda j: f"{math.dist(own(j)[:2], true(j)[:2]):.1f}"
+            knee_own = interior_angle(own("hip")[:2], own("knee")[:2], own("ankle")[:2])
+            got = reported.get(b)
+            print(mp4, rep["index"], faults, off("hip"), off("knee"), off("ankle"), off("heel"),
+                  f"{own('knee')[3]:.2f}", f"{own('ankle')[3]:.2f}", f"{truth['angles']['knee_' + side]:.1f}",
+                  f"{knee_own:.1f}", f"{float(got):.1f}" if got else "-")
+
+
+def interior_angle(a, vertex, c):
+    """The angle at `vertex` between the lines to `a` and `c`, degrees (0-180)."""
+    d = math.degrees(math.atan2(a[1] - vertex[1], a[0] - vertex[0]) - math.atan2(c[1] - vertex[1], c[0] - vertex[0]))
+    d %= 360.0
+    return min(d, 360.0 - d)
+
+
 def back_findings(dirs):
     """Every finding of the back-rounding rules with how long it lasts (its time span, seconds),
     what it measured against its limit, and the true faults of the rep it falls in: how long true
@@ -921,7 +971,7 @@ def upright(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "back-findings": back_findings, "findings": all_findings, "side-on": side_on}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
