@@ -130,7 +130,6 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
                     measured: k * v,
                     threshold: k * t,
                     unit,
-                    excess: k * (v - t),
                     major: k * major,
                     span: ctx.span(w.pull, |f| (series[f] - base).abs() > t),
                     cue: cue::IMBALANCE,

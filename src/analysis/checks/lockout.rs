@@ -87,7 +87,6 @@ fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: Stri
         measured: lean,
         threshold,
         unit: DEG,
-        excess: lean - threshold,
         major: cfg.lockout_outline_lean_max_deg,
         span: ctx.span(l, |f| ctx.s.outline_lean[f] > threshold),
         cue: cue::LOCKOUT,
@@ -143,7 +142,6 @@ fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
         measured: lean,
         threshold,
         unit: DEG,
-        excess: lean - threshold,
         major: limit - ideal,
         span: ctx.held_span(l, hold_s, |f| -series[f] > threshold),
         cue: cue::LEAN_BACK,
@@ -180,7 +178,6 @@ fn lean_back_from_outline(ctx: &Ctx, raw: &RawRep, l: Win) -> Measured<Option<Fa
         measured: lean,
         threshold,
         unit: DEG,
-        excess: lean - threshold,
         major: cfg.lockout_outline_lean_back_max_deg - OUTLINE_LEAN_BACK_GOOD_DEG,
         span: ctx.held_span(l, hold_s, |f| -ctx.s.outline_whole_lean[f] > threshold),
         cue: cue::LEAN_BACK,
@@ -234,7 +231,6 @@ pub(super) fn incomplete_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measur
         measured,
         threshold,
         unit: DEG,
-        excess,
         major: 180.0 - limit,
         span: (s.t(l.from), s.t(l.to)),
         cue: cue::LOCKOUT,
@@ -247,7 +243,11 @@ pub(super) fn lean_back_at_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Meas
     // The keypoints' reading and the back outline's: a lean-back either shows is
     // reported, the one further past its limit when both do.
     let fault = match (lean_back_from_keypoints(ctx, l), lean_back_from_outline(ctx, raw, l)) {
-        (Ok(Some(a)), Ok(Some(b))) => Some(if b.excess / b.major > a.excess / a.major { b } else { a }),
+        (Ok(Some(a)), Ok(Some(b))) => Some(if b.excess() / b.major > a.excess() / a.major {
+            b
+        } else {
+            a
+        }),
         (Ok(a), Ok(b)) => a.or(b),
         (Ok(a), Err(_)) | (Err(_), Ok(a)) => a,
         (Err(keypoints), Err(outline)) => return Err(format!("{keypoints}; {outline}")),
@@ -267,7 +267,6 @@ pub(super) fn rdl_knees_locked(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>
         measured: v,
         threshold,
         unit: DEG,
-        excess: v - threshold,
         major: 180.0 - cfg.rdl_knee_locked_min_deg,
         span: (s.t(b.from), s.t(b.to)),
         cue: cue::RDL_KNEES,

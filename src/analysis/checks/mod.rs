@@ -880,16 +880,22 @@ struct Fault {
     measured: f64,
     threshold: f64,
     unit: &'static str,
-    /// How far past the threshold, in the measured unit (positive).
-    excess: f64,
     /// Excess at which the fault is major (the rule's default allowance).
     major: f64,
     span: (f64, f64),
     cue: &'static str,
 }
 
+impl Fault {
+    /// How far past the threshold, in the measured unit: a fault's reading is always on the far
+    /// side of its threshold, whichever way the limit points.
+    fn excess(&self) -> f64 {
+        (self.measured - self.threshold).abs()
+    }
+}
+
 fn finding(check: CheckId, rep: usize, f: Fault) -> Finding {
-    let score = (f.excess / f.major.max(1e-9)).clamp(0.0, 1.0);
+    let score = (f.excess() / f.major.max(1e-9)).clamp(0.0, 1.0);
     let severity = if score < 1.0 / 3.0 {
         Severity::Minor
     } else if score < 2.0 / 3.0 {
@@ -1043,7 +1049,6 @@ mod tests {
                 measured: 1.0,
                 threshold: 0.0,
                 unit: DEG,
-                excess: 1.0,
                 major: 1.0,
                 span: (0.0, 1.0),
                 cue: "",

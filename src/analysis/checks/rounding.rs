@@ -233,7 +233,6 @@ fn rounded_at_lift_off(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured
         measured: fold,
         threshold,
         unit: DEG,
-        excess: fold - threshold,
         major: cfg.mid_back_lift_off_fold_max_deg,
         span: (s.t(from), s.t(lift_off)),
         cue: cue::UPPER_BACK_SETUP,
@@ -358,7 +357,6 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
             measured: v,
             threshold,
             unit: DEG,
-            excess: v - threshold,
             major: limit,
             span: {
                 // Where the bend held past the limit, not a moment's spike before it.
@@ -378,7 +376,11 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
         _ => None,
     };
     let fault = match (added, at_lift_off) {
-        (Ok(Some(a)), Some(b)) => Some(if b.excess / b.major > a.excess / a.major { b } else { a }),
+        (Ok(Some(a)), Some(b)) => Some(if b.excess() / b.major > a.excess() / a.major {
+            b
+        } else {
+            a
+        }),
         (Ok(a), b) => a.or(b),
         (Err(_), Some(b)) => Some(b),
         (Err(e), None) => return Err(e),
