@@ -313,10 +313,22 @@ impl Ctx<'_> {
 
     /// Largest value in the window and where it is.
     fn max_in(&self, series: &[f64], w: Win, what: &str, phase: &str) -> Measured<(f64, usize)> {
+        self.max_of(series, w, |v| v, what, phase)
+    }
+
+    /// The largest of `map` over `series`' readings in `w`, and its frame (as [`Ctx::max_in`]).
+    fn max_of(
+        &self,
+        series: &[f64],
+        w: Win,
+        map: impl Fn(f64) -> f64,
+        what: &str,
+        phase: &str,
+    ) -> Measured<(f64, usize)> {
         self.need(series, w, what, phase)?;
         (w.from..=w.to)
             .filter(|&f| !series[f].is_nan())
-            .map(|f| (series[f], f))
+            .map(|f| (map(series[f]), f))
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .ok_or_else(|| format!("{what} not visible during the {phase}"))
     }
@@ -699,17 +711,14 @@ fn change(ctx: &Ctx, series: &[f64], setup: usize, w: Win, what: &str, sign: f64
 
 /// [`change`] from a set-up value `base` already known.
 fn change_from(ctx: &Ctx, series: &[f64], base: f64, w: Win, what: &str, sign: f64) -> Measured<(f64, usize)> {
-    let rel: Vec<f64> = series
-        .iter()
-        .map(|v| {
-            if sign == 0.0 {
-                (v - base).abs()
-            } else {
-                sign * (v - base)
-            }
-        })
-        .collect();
-    ctx.max_in(&rel, w, what, "rep")
+    let rel = |v: f64| {
+        if sign == 0.0 {
+            (v - base).abs()
+        } else {
+            sign * (v - base)
+        }
+    };
+    ctx.max_of(series, w, rel, what, "rep")
 }
 
 /// [`change_from`] at the highest level held for `hold_s` ([`Ctx::held_max_in`]), increases only.
