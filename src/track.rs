@@ -49,6 +49,16 @@ fn mask_stride(fps: f64) -> usize {
     }
 }
 
+/// Every how many frames the plate is searched for at `fps`: about [`PLATE_SEARCH_HZ`] times a
+/// second (1: every frame, also when the rate is unknown).
+fn plate_stride(fps: f64) -> usize {
+    if fps.is_finite() && fps > 0.0 {
+        (fps / PLATE_SEARCH_HZ).round().max(1.0) as usize
+    } else {
+        1
+    }
+}
+
 /// How long a side view is trusted after the near foot last pointed clearly left or right,
 /// seconds. The foot test flickers from frame to frame (toe and heel keypoints behind a plate or
 /// seen end-on for a moment): over the rendered side-view clips it fails on up to 38% of frames
@@ -191,12 +201,7 @@ pub fn track_clip(
         mask_after(info, next, last, &seen)
     };
     let on_frame = |info: &VideoInfo, frame: &Frame, pose_frame: &PoseFrame, estimator: &BlazePose| {
-        let plate_stride = if info.fps > 0.0 {
-            (info.fps / PLATE_SEARCH_HZ).round().max(1.0) as usize
-        } else {
-            1
-        };
-        let search_plate = frame.index.is_multiple_of(plate_stride);
+        let search_plate = frame.index.is_multiple_of(plate_stride(info.fps));
         let (b, job) = match &pose_frame.pose {
             Some(pose) => {
                 let facing = side.get().facing_at(frame.index, info.fps);
@@ -487,6 +492,27 @@ mod tests {
                 want,
                 "{fps} fps, frame {index}, trunk {trunk}, side view {side}"
             );
+        }
+    }
+
+    #[test]
+    fn plate_search_rate() {
+        // (fps, searched every how many frames)
+        let cases = [
+            (30.0, 2),
+            (29.97, 2),
+            (60.0, 4),
+            (59.94, 4),
+            (25.0, 2),
+            (24.0, 2),
+            (15.0, 1),
+            (10.0, 1),
+            (0.0, 1),
+            (f64::NAN, 1),
+            (f64::INFINITY, 1),
+        ];
+        for (fps, want) in cases {
+            assert_eq!(plate_stride(fps), want, "{fps} fps");
         }
     }
 

@@ -385,3 +385,62 @@ fn the_frame_worker_gets_each_job_with_its_frame_in_order() {
         assert!(!empty, "frame {frame} empty");
     }
 }
+
+/// The order `run_pose` promises to the side-view memory in `track.rs`: `mask_after` is asked
+/// about the next frame right after a frame's pose and before `on_frame` gets that frame, never
+/// for a frame without a pose, and its answer decides whether the next frame runs with the
+/// segmentation mask (here: every third frame asked for, so both answers are exercised).
+#[test]
+fn mask_after_runs_between_a_frames_pose_and_its_consumer() {
+    use std::cell::RefCell;
+    #[derive(Debug, PartialEq)]
+    enum Call {
+        MaskAfter(usize),
+        OnFrame(usize),
+    }
+    let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
+    let mut estimator = pose_estimator();
+    let calls = RefCell::new(Vec::new());
+    // (frame, had a pose, has a mask)
+    let mut frames: Vec<(usize, bool, bool)> = Vec::new();
+    liftcheck::pipeline::run_pose(
+        &clip,
+        &mut estimator,
+        |_, next, _| {
+            calls.borrow_mut().push(Call::MaskAfter(next));
+            next.is_multiple_of(3)
+        },
+        |_, frame, pose_frame, estimator| {
+            calls.borrow_mut().push(Call::OnFrame(frame.index));
+            frames.push((frame.index, pose_frame.pose.is_some(), estimator.crop_mask().is_some()));
+            Ok(None::<()>)
+        },
+        |_, _| {},
+    )
+    .expect("pose stage");
+    let calls = calls.into_inner();
+    assert!(frames.len() > 100, "{} frames", frames.len());
+    let mut k = 0;
+    for &(index, has_pose, _) in &frames {
+        if has_pose {
+            assert_eq!(calls[k], Call::MaskAfter(index + 1), "call {k}");
+            k += 1;
+        }
+        assert_eq!(calls[k], Call::OnFrame(index), "call {k}");
+        k += 1;
+    }
+    assert_eq!(k, calls.len(), "no other calls");
+    let mut checked = [0, 0];
+    for pair in frames.windows(2) {
+        let ((_, before_has_pose, _), (index, has_pose, has_mask)) = (pair[0], pair[1]);
+        if before_has_pose && has_pose {
+            let asked = index.is_multiple_of(3);
+            assert_eq!(has_mask, asked, "frame {index}: mask asked for {asked}");
+            checked[usize::from(asked)] += 1;
+        }
+    }
+    assert!(
+        checked[0] > 30 && checked[1] > 30,
+        "frames checked without/with a mask: {checked:?}"
+    );
+}
