@@ -43,16 +43,23 @@ where
         writer.flush().map_err(err)?;
     }
     tmp.as_file().sync_all().map_err(err)?;
-    make_shareable(tmp.as_file()).map_err(err)?;
     destination.place(tmp).map_err(err)?;
     Ok(())
 }
 
-/// Temporary files are created private (0600); a finished output gets the usual 0644 so reports
-/// can be shared or served.
-pub fn make_shareable(file: &std::fs::File) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+/// The permission bits a file created the usual way gets: 0666 less the process's umask (read
+/// from `/proc/self/status`, which unlike `umask(2)` does not change it; 022 where unreadable).
+fn created_file_mode() -> u32 {
+    let umask = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022);
+    0o666 & !umask
 }
 
 /// Where the finished temporary file for an output path goes.
@@ -88,14 +95,22 @@ impl Destination {
         }
     }
 
-    /// Puts the finished temporary file in place.
+    /// Puts the finished temporary file in place. Temporary files are created private (0600);
+    /// the output gets the mode of the file it replaces, or a new file's usual mode (the umask
+    /// decides who may read reports, which hold frames of the lifter).
     pub fn place(&self, tmp: tempfile::NamedTempFile) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
         if self.stream {
             let mut from = tmp.reopen()?;
             let mut to = std::fs::OpenOptions::new().write(true).open(&self.target)?;
             std::io::copy(&mut from, &mut to)?;
             return to.flush();
         }
+        let mode = match std::fs::metadata(&self.target) {
+            Ok(m) if m.is_file() => m.permissions().mode() & 0o7777,
+            _ => created_file_mode(),
+        };
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
         tmp.persist(&self.target).map(drop).map_err(|e| e.error)
     }
 }
@@ -294,6 +309,26 @@ fn write_keypoints_csv(w: &mut dyn Write, frames: &[PoseFrame]) -> std::io::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A new output gets the mode any new file gets here (the umask decides, not a fixed 0644); a
+    /// replaced one keeps its own.
+    #[test]
+    fn outputs_get_the_usual_mode_or_keep_the_replaced_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o7777;
+        let plain = dir.path().join("plain.txt");
+        std::fs::File::create(&plain).expect("create");
+        let new = dir.path().join("new.json");
+        write_atomically(&new, |w| w.write_all(b"{}")).expect("write");
+        assert_eq!(mode(&new), mode(&plain));
+        let private = dir.path().join("private.json");
+        std::fs::write(&private, b"old").expect("write");
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        write_atomically(&private, |w| w.write_all(b"new")).expect("write");
+        assert_eq!(mode(&private), 0o600);
+        assert_eq!(std::fs::read(&private).expect("read"), b"new");
+    }
 
     #[test]
     fn atomic_write_leaves_no_temp_files_and_replaces_content() {

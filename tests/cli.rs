@@ -448,3 +448,98 @@ fn analysing_leaves_no_telemetry_behind() {
     let left: Vec<_> = walk(home.path());
     assert!(left.is_empty(), "files written under HOME: {left:?}");
 }
+
+/// Which files a batch run takes as its clips: symbolic links are followed, a link loop is an
+/// error row while the other clips are checked, an MPEG transport stream counts and a
+/// TypeScript file of the same extension does not, an earlier run's annotated clips are not
+/// inputs (even without its summary), videos inside the chosen output folder are skipped with a
+/// warning, and an output folder holding the input is refused. A report deleted since the last
+/// run is written again.
+#[test]
+fn batch_picks_its_clips_from_the_folder_and_refuses_an_output_holding_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (videos, store) = (dir.path().join("videos"), dir.path().join("store"));
+    std::fs::create_dir_all(store.join("day2")).expect("mkdir");
+    std::fs::create_dir_all(videos.join("done")).expect("mkdir");
+    let clip = fixture_excerpt(&store, "a.mp4", "2", &[]);
+    std::fs::copy(&clip, store.join("day2/c.mp4")).expect("copy");
+    std::fs::copy(&clip, videos.join("a.mp4")).expect("copy");
+    std::os::unix::fs::symlink(&clip, videos.join("b.mp4")).expect("link");
+    std::os::unix::fs::symlink(store.join("day2"), videos.join("day2")).expect("link");
+    std::os::unix::fs::symlink(&videos, videos.join("loop")).expect("link");
+    ffmpeg(&[
+        "-i",
+        clip.to_str().expect("utf-8"),
+        "-c",
+        "copy",
+        "-f",
+        "mpegts",
+        videos.join("t.ts").to_str().expect("utf-8"),
+    ]);
+    std::fs::write(videos.join("code.ts"), b"const answer: number = 42;\n").expect("write");
+    // An earlier run's clip report, interrupted before its summary.
+    std::fs::copy(&clip, videos.join("done/old.annotated.mp4")).expect("copy");
+    std::fs::write(videos.join("done/old.stamp.json"), b"{}").expect("write");
+    // A video in the folder the reports will go to.
+    let reports = videos.join("reports");
+    std::fs::create_dir_all(&reports).expect("mkdir");
+    std::fs::copy(&clip, reports.join("kept.mp4")).expect("copy");
+
+    let batch = || run(&[&"batch", &"--quiet", &"--jobs", &"1", &videos, &"--output", &reports]);
+    let out = batch();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the link loop fails the run: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("1 video(s) in the output folder are not checked"),
+        "{}",
+        stderr(&out)
+    );
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let rows: Vec<(String, String)> = summary["clips"]
+        .as_array()
+        .expect("clips")
+        .iter()
+        .map(|c| {
+            (
+                c["file"].as_str().unwrap_or("").to_string(),
+                c["status"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let files: Vec<&str> = rows.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(files, ["a.mp4", "b.mp4", "day2/c.mp4", "loop", "t.ts"], "{rows:?}");
+    for (file, status) in &rows {
+        let want_error = file == "loop";
+        assert_eq!(status == "error", want_error, "{file}: {status}");
+    }
+
+    // A deleted report is written again; the others are up to date.
+    std::fs::remove_file(reports.join("b.report.html")).expect("rm");
+    let again = batch();
+    assert!(reports.join("b.report.html").is_file(), "{}", stderr(&again));
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    for clip in summary["clips"].as_array().expect("clips") {
+        let file = clip["file"].as_str().unwrap_or("");
+        if file != "loop" {
+            assert_eq!(clip["up_to_date"], file != "b.mp4", "{file}");
+        }
+    }
+
+    // Reports inside the videos, or the videos inside the reports: refused, nothing written.
+    for output in [videos.as_path(), dir.path()] {
+        let out = run(&[&"batch", &"--quiet", &videos, &"--output", &output]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("the output folder is the input folder or holds it"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!output.join("summary.json").exists());
+    }
+}

@@ -27,7 +27,7 @@ use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
 /// clip is reported rather than silently skipped.
-const VIDEO_EXTENSIONS: [&str; 8] = ["mp4", "mov", "m4v", "mkv", "webm", "avi", "3gp", "mts"];
+const VIDEO_EXTENSIONS: [&str; 9] = ["mp4", "mov", "m4v", "mkv", "webm", "avi", "3gp", "mts", "m2ts"];
 /// The files `batch` writes per clip, `NAME.<suffix>`.
 const REPORT_TXT: &str = "report.txt";
 const REPORT_JSON: &str = "report.json";
@@ -108,6 +108,25 @@ pub struct SummaryRow {
     pub report: Option<String>,
 }
 
+impl SummaryRow {
+    /// The row of a clip (or folder) that could not be checked.
+    fn error(rel: &Path, message: String) -> Self {
+        SummaryRow {
+            file: rel.display().to_string(),
+            status: "error".into(),
+            up_to_date: false,
+            reps: None,
+            faults: None,
+            fault_checks: Vec::new(),
+            error: Some(message),
+            no_reps_reason: None,
+            warnings: Vec::new(),
+            seconds: 0.0,
+            report: None,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Stamp {
     version: u32,
@@ -122,7 +141,10 @@ fn is_video(path: &Path) -> bool {
     let sniffed = std::fs::File::open(path)
         .and_then(|f| f.take(SNIFF_BYTES as u64).read_to_end(&mut head))
         .is_ok();
-    if sniffed && infer::get(&head).is_some_and(|t| t.matcher_type() == infer::MatcherType::Video) {
+    if sniffed
+        && (infer::get(&head).is_some_and(|t| t.matcher_type() == infer::MatcherType::Video)
+            || is_transport_stream(&head))
+    {
         return true;
     }
     path.extension()
@@ -130,22 +152,99 @@ fn is_video(path: &Path) -> bool {
         .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// Videos under `dir`, sorted, skipping the output folder.
-fn find_videos(dir: &Path, output: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let output = output.canonicalize().unwrap_or_else(|_| output.to_path_buf());
-    let mut found = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
-        let entry = entry.with_context(|| format!("{}: cannot list", dir.display()))?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
+/// Whether `head` starts an MPEG transport stream (a `.ts` recording; `infer` knows no magic
+/// number for it): a sync byte at the start of each of the first three 188-byte packets, or of
+/// 192-byte ones behind a 4-byte time code (`.m2ts`). A TypeScript file named `.ts` is not one.
+fn is_transport_stream(head: &[u8]) -> bool {
+    const SYNC: u8 = 0x47;
+    let synced = |first: usize, packet: usize| (0..3).all(|i| head.get(first + i * packet) == Some(&SYNC));
+    synced(0, 188) || synced(4, 192)
+}
+
+/// What the walk of the input folder found.
+struct Found {
+    /// Videos, in file-name order.
+    videos: Vec<PathBuf>,
+    /// What the walk could not read (a folder without permission, a link loop), and why: these
+    /// become error rows, the other clips are still checked.
+    unreadable: Vec<(PathBuf, String)>,
+    /// Videos left out because they are in the output folder (not liftcheck's own outputs).
+    in_output: usize,
+}
+
+/// Whether the file is one liftcheck writes: a temporary output (`.liftcheck-*.part`), or a
+/// batch run's annotated clip (`NAME.annotated.mp4` beside its `NAME.stamp.json`).
+fn is_own_output(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(OsStr::to_str) else {
+        return false;
+    };
+    if name.starts_with(".liftcheck-") && name.ends_with(".part") {
+        return true;
+    }
+    name.strip_suffix(ANNOTATED_MP4)
+        .is_some_and(|base| path.with_file_name(format!("{base}{STAMP_JSON}")).is_file())
+}
+
+/// Whether `dir` is an earlier batch run's output folder (with its summary files), whose
+/// annotated clips are not inputs.
+fn holds_batch_reports(dir: &Path) -> bool {
+    ["summary.json", "summary.csv", "index.html"]
+        .iter()
+        .all(|name| dir.join(name).is_file())
+}
+
+/// Videos under `dir`, sorted. Symbolic links are followed. The output folder and earlier
+/// batch runs' output folders are skipped, and so are liftcheck's own files; an output folder
+/// that is the input folder or holds it is refused, since every video would be under it.
+fn find_videos(dir: &Path, output_given: &Path) -> anyhow::Result<Found> {
+    let output = output_given
+        .canonicalize()
+        .unwrap_or_else(|_| output_given.to_path_buf());
+    let input = dir
+        .canonicalize()
+        .with_context(|| format!("{}: cannot read", dir.display()))?;
+    if input.starts_with(&output) {
+        anyhow::bail!(
+            "{}: the output folder is the input folder or holds it; choose an output folder beside or inside it",
+            output_given.display()
+        );
+    }
+    let skipped = |entry: &walkdir::DirEntry| {
+        entry.depth() > 0
+            && entry.file_type().is_dir()
+            && (entry.path().canonicalize().is_ok_and(|p| p == output) || holds_batch_reports(entry.path()))
+    };
+    let mut found = Found {
+        videos: Vec::new(),
+        unreadable: Vec::new(),
+        in_output: 0,
+    };
+    let walk = walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name();
+    for entry in walk.into_iter().filter_entry(|e| !skipped(e)) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                let why = match (e.loop_ancestor(), e.io_error()) {
+                    (Some(ancestor), _) => format!("a link back to {}", ancestor.display()),
+                    (None, Some(io)) => io.to_string(),
+                    (None, None) => e.to_string(),
+                };
+                found.unreadable.push((path, why));
+                continue;
+            }
+        };
         let path = entry.path();
-        if path.canonicalize().is_ok_and(|p| p.starts_with(&output)) {
-            continue;
+        if entry.file_type().is_file() && !is_own_output(path) && is_video(path) {
+            found.videos.push(path.to_path_buf());
         }
-        if entry.file_type().is_file() && is_video(path) {
-            found.push(path.to_path_buf());
-        }
+    }
+    if output.starts_with(&input) {
+        found.in_output = walkdir::WalkDir::new(&output)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && !is_own_output(e.path()) && is_video(e.path()))
+            .count();
     }
     Ok(found)
 }
@@ -250,24 +349,26 @@ impl Job<'_> {
         }
     }
 
+    /// Whether every file this run would write for the clip is there: a report deleted since
+    /// the last run is written again.
+    fn outputs_present(&self, rel: &Path) -> bool {
+        let annotated = self.args.annotate.then_some(ANNOTATED_MP4);
+        [REPORT_TXT, REPORT_JSON, REPORT_HTML, FRAMES_CSV]
+            .into_iter()
+            .chain(annotated)
+            .all(|suffix| self.out_path(rel, suffix).is_file())
+    }
+
     fn run_one(&self, video: &Path, rel: &Path, estimator: &mut Option<BlazePose>, bar: &ProgressBar) -> SummaryRow {
         let started = Instant::now();
-        let file = rel.display().to_string();
         let mut row = match self.check_one(video, rel, estimator, bar) {
             Ok(row) => row,
-            Err(e) => SummaryRow {
-                file: file.clone(),
-                status: "error".into(),
-                up_to_date: false,
-                reps: None,
-                faults: None,
-                fault_checks: Vec::new(),
-                error: Some(error_line(&e)),
-                no_reps_reason: None,
-                warnings: Vec::new(),
-                seconds: 0.0,
-                report: None,
-            },
+            Err(e) => {
+                // The row names the clip: the message need not name it again.
+                let line = error_line(&e);
+                let named = format!("{}: ", video.display());
+                SummaryRow::error(rel, line.strip_prefix(&named).unwrap_or(&line).to_string())
+            }
         };
         if !row.up_to_date {
             row.seconds = started.elapsed().as_secs_f64();
@@ -292,7 +393,10 @@ impl Job<'_> {
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
                 .filter(|s| {
-                    s.version == STAMP_VERSION && s.video_sha256 == key.video_sha256 && s.settings == self.settings
+                    s.version == STAMP_VERSION
+                        && s.video_sha256 == key.video_sha256
+                        && s.settings == self.settings
+                        && self.outputs_present(rel)
                 })
                 .map(|s| s.row)
         {
@@ -393,12 +497,22 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
         .clone()
         .unwrap_or_else(|| args.dir.join("liftcheck-reports"));
     std::fs::create_dir_all(&output).with_context(|| format!("{}: cannot create", output.display()))?;
-    let videos = find_videos(&args.dir, &output)?;
-    if videos.is_empty() {
+    let Found {
+        videos,
+        unreadable,
+        in_output,
+    } = find_videos(&args.dir, &output)?;
+    if in_output > 0 {
+        eprintln!(
+            "warning: {}: {in_output} video(s) in the output folder are not checked",
+            output.display()
+        );
+    }
+    if videos.is_empty() && unreadable.is_empty() {
         anyhow::bail!("{}: no video files found", args.dir.display());
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = args.jobs.map_or(cores, usize::from).clamp(1, videos.len());
+    let jobs = args.jobs.map_or(cores, usize::from).clamp(1, videos.len().max(1));
     // Split the cores between workers so inference threads never outnumber them.
     let mut pose = args.pose.clone();
     pose.threads = Some(pose.threads.unwrap_or((cores / jobs).max(1)));
@@ -460,6 +574,10 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     });
     overall.finish_and_clear();
     let mut rows = rows.into_inner().unwrap_or_default();
+    for (path, why) in &unreadable {
+        let rel = path.strip_prefix(&args.dir).unwrap_or(path);
+        rows.push(SummaryRow::error(rel, format!("cannot read: {why}")));
+    }
     rows.sort_by(|a, b| a.file.cmp(&b.file));
     if liftcheck::cancel::requested() {
         // Clips stopped mid-way are error rows: count only those whose reports were written.

@@ -547,7 +547,6 @@ pub fn annotate(
     let t = Instant::now();
     encoder.finish()?;
     stats.encode_wait += t.elapsed();
-    crate::output::make_shareable(temp.as_file()).map_err(write_err)?;
     destination.place(temp).map_err(write_err)?;
     stats.wall = started.elapsed();
     Ok(stats)
