@@ -56,9 +56,10 @@ const STAMP_VERSION: u32 = 6;
 
 #[derive(Args, Clone)]
 pub struct BatchArgs {
-    /// Folder to search (recursively) for videos.
+    /// Folder to search for videos (recursively, following links).
     pub dir: PathBuf,
-    /// Where reports go, mirroring the input tree [default: DIR/liftcheck-reports]
+    /// Where reports go, mirroring the input tree [default: DIR/liftcheck-reports]. Not DIR itself
+    /// nor a folder holding it; videos inside it are not checked.
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Clips analysed at once [default: number of cores]. Each gets cores/jobs inference threads.
