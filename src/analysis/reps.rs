@@ -307,7 +307,12 @@ fn infer_variant(
     } else {
         bracketed
     };
-    let drop = signal::median(lows.iter().map(|z| (standing - lowest_in(&s.hip_h, z)) / leg));
+    // A floor stretch where the hips were never seen says nothing (its lowest point is +inf).
+    let drop = signal::median(
+        lows.iter()
+            .map(|z| (standing - lowest_in(&s.hip_h, z)) / leg)
+            .filter(|d| d.is_finite()),
+    );
     if !drop.is_finite() {
         return None;
     }

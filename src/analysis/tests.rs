@@ -1862,3 +1862,42 @@ fn a_set_up_check_with_its_joint_hidden_at_set_up_is_not_assessable() {
         hidden.not_assessable
     );
 }
+
+/// A Romanian deadlift's rounding is read at the bottom, against standing: a bend of the back
+/// outline on the way down (where the dorsal edge is not yet the back, seed 303 clip 003) is
+/// not a finding, the same bend at the bottom is.
+#[test]
+fn rdl_rounding_is_read_at_the_bottom_only() {
+    let spec = |fault| Spec {
+        lift: Lift::Romanian,
+        faults: vec![None, fault, None],
+        ..Spec::default()
+    };
+    let (good, rounded) = (
+        synth::generate(&spec(None)),
+        synth::generate(&spec(Some(Fault::RdlRounding))),
+    );
+    assert_eq!(good.frames.len(), rounded.frames.len(), "same timing");
+    let rep2 = analyze_clip(&rounded, LiftVariant::Auto, &Config::default()).reps[1].clone();
+    let (start, bottom) = (
+        frame_of(rep2.descent_start, "descent start"),
+        frame_of(rep2.bottom, "bottom"),
+    );
+    let bent = rounded.back[bottom].clone();
+    assert!(bent.is_some(), "an outline at the bottom");
+    // (case, frames given the bottom's bent outline, whether it is a fault)
+    let descent = (start + bottom) / 2;
+    let cases = [
+        ("a third of a second on the way down", descent - 5..descent + 5, false),
+        ("a third of a second at the bottom", bottom - 5..bottom + 5, true),
+    ];
+    for (name, frames, want) in cases {
+        let mut clip = synth::generate(&spec(None));
+        for f in frames {
+            clip.back[f] = bent.clone();
+        }
+        let a = analyze_clip(&clip, LiftVariant::Romanian, &Config::default());
+        let found = checks_of(&a, 2).contains(&CheckId::RdlBackRounding);
+        assert_eq!(found, want, "{name}: {:?}", a.findings);
+    }
+}

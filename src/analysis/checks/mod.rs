@@ -781,9 +781,10 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         let dh = s.bar_h[b] - s.bar_h[a];
         (dt > 0.0 && dh.is_finite()).then(|| (dh / dt * cm / 100.0) as f32)
     });
+    // As the knees-inward rule reads it: inside the hip-ankle line, not travel since set-up.
     let max_knee_in = [&s.knee_in_left, &s.knee_in_right]
         .iter()
-        .filter_map(|k| change(ctx, k, su, w.pull, "knee", 1.0).ok().map(|v| v.0))
+        .filter_map(|k| ctx.max_in(k, w.pull, "knee", "rep").ok().map(|v| v.0))
         .fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))));
     RepMetrics {
         setup_hip_deg: f32o(ctx.setup_value(&s.hip, su, "hip")),
