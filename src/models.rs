@@ -172,6 +172,17 @@ impl ModelStore {
         &self.manifest.models
     }
 
+    /// One digest of the listed sha256 of the models named (those missing from the manifest
+    /// left out): what keypoints from these models depend on.
+    pub fn digest(&self, names: &[&str]) -> String {
+        let listed: Vec<&str> = names
+            .iter()
+            .filter_map(|name| self.entry(name).ok())
+            .map(|m| m.sha256.as_str())
+            .collect();
+        sha256_hex(listed.join(",").as_bytes())
+    }
+
     pub fn entry(&self, name: &str) -> Result<&ModelEntry, ModelError> {
         self.manifest
             .models

@@ -336,20 +336,29 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 pub struct CacheKey {
     pub video_sha256: String,
     pub model: LandmarkModel,
+    /// The model files the keypoints came from ([`crate::models::ModelStore::digest`]): other
+    /// weights under the same names (`--models`) give other keypoints.
+    pub models_sha256: String,
     pub lifter: String,
     pub format: u32,
     pub liftcheck_version: String,
 }
 
+/// The sha256 of a file's bytes, in hex.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(path)?;
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 impl CacheKey {
-    pub fn new(video: &Path, model: LandmarkModel, lifter: String) -> std::io::Result<Self> {
-        use sha2::{Digest, Sha256};
-        let mut hasher = Sha256::new();
-        let mut file = std::fs::File::open(video)?;
-        std::io::copy(&mut file, &mut hasher)?;
+    pub fn new(video: &Path, model: LandmarkModel, models_sha256: String, lifter: String) -> std::io::Result<Self> {
         Ok(Self {
-            video_sha256: hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+            video_sha256: file_sha256(video)?,
             model,
+            models_sha256,
             lifter,
             format: CACHE_FORMAT_VERSION,
             liftcheck_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -552,6 +561,7 @@ mod tests {
         CacheKey {
             video_sha256: "ab".repeat(32),
             model: LandmarkModel::Full,
+            models_sha256: "cd".repeat(32),
             lifter: "auto".into(),
             format: CACHE_FORMAT_VERSION,
             liftcheck_version: "0".into(),
@@ -591,6 +601,9 @@ mod tests {
         let mut other = key();
         other.model = LandmarkModel::Heavy;
         assert!(load_cached(dir.path(), &other).is_none());
+        let mut other_weights = key();
+        other_weights.models_sha256 = "ef".repeat(32);
+        assert!(load_cached(dir.path(), &other_weights).is_none());
     }
 
     fn pose_with_wrist(x: f32, y: f32) -> PoseFrame {

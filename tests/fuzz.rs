@@ -197,6 +197,7 @@ fn cache_key() -> CacheKey {
     CacheKey {
         video_sha256: "ab".repeat(32),
         model: LandmarkModel::Full,
+        models_sha256: "cd".repeat(32),
         lifter: "auto".into(),
         format: 0,
         liftcheck_version: "fuzz".into(),

@@ -18,11 +18,12 @@ use liftcheck::output;
 use liftcheck::pose::blazepose::BlazePose;
 use liftcheck::render::html;
 use liftcheck::report;
-use liftcheck::track::CacheKey;
 use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
-use super::common::{CheckArgs, PoseArgs, RenderArgs, Resolution, analyse_track, cached_track, error_line};
+use super::common::{
+    CheckArgs, PoseArgs, RenderArgs, Resolution, analyse_track, cached_track, error_line, models_digest,
+};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
@@ -252,9 +253,15 @@ fn find_videos(dir: &Path, output_given: &Path) -> anyhow::Result<Found> {
 
 /// The settings a report depends on, as one string.
 /// `annotate` is the annotated clips' size, `None` when none are written.
-fn settings_digest(pose: &PoseArgs, check: &CheckArgs, config: &Config, annotate: Option<Resolution>) -> String {
+fn settings_digest(
+    pose: &PoseArgs,
+    models: &str,
+    check: &CheckArgs,
+    config: &Config,
+    annotate: Option<Resolution>,
+) -> String {
     let text = format!(
-        "html|{}|{:?}|{:?}|{:?}|{}|{:?}|{}",
+        "html|{}|{:?}|{models}|{:?}|{:?}|{}|{:?}|{}",
         liftcheck::track::CACHE_FORMAT_VERSION,
         pose.model,
         pose.lifter,
@@ -387,15 +394,15 @@ impl Job<'_> {
         VideoReader::open(video)?;
         self.remove_short_named_reports(rel);
         let stamp_path = self.out_path(rel, STAMP_JSON);
-        let key = CacheKey::new(video, self.args.pose.model, String::new())
-            .with_context(|| format!("{}: cannot read", video.display()))?;
+        let video_sha256 =
+            liftcheck::track::file_sha256(video).with_context(|| format!("{}: cannot read", video.display()))?;
         if !self.args.force
             && let Some(row) = std::fs::read(&stamp_path)
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
                 .filter(|s| {
                     s.version == STAMP_VERSION
-                        && s.video_sha256 == key.video_sha256
+                        && s.video_sha256 == video_sha256
                         && s.settings == self.settings
                         && self.outputs_present(rel)
                 })
@@ -466,7 +473,7 @@ impl Job<'_> {
         };
         let stamp = Stamp {
             version: STAMP_VERSION,
-            video_sha256: key.video_sha256,
+            video_sha256,
             settings: self.settings.clone(),
             row: row.clone(),
         };
@@ -519,6 +526,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     pose.threads = Some(pose.threads.unwrap_or((cores / jobs).max(1)));
     let settings = settings_digest(
         &pose,
+        &models_digest(&pose)?,
         &args.check,
         &config,
         args.annotate.then_some(args.render.resolution()),

@@ -380,6 +380,15 @@ pub fn progress_bar(quiet: bool, path: &Path) -> ProgressBar {
     bar
 }
 
+/// What keypoints from `pose`'s models depend on ([`ModelStore::digest`]): the detector and the
+/// landmark model, with and without its segmentation head, as the manifest lists them.
+pub fn models_digest(pose: &PoseArgs) -> anyhow::Result<String> {
+    let models = ModelStore::open(pose.models.as_deref()).map_err(flat)?;
+    let mut names = vec![liftcheck::pose::blazepose::DETECTOR_MODEL, pose.model.manifest_name()];
+    names.extend(pose.model.manifest_name_without_mask());
+    Ok(models.digest(&names))
+}
+
 /// The pose stage for one clip, from the cache when the same clip was tracked with the same
 /// settings before. `estimator` is created on first need and kept for the next clip.
 /// Returns the run's statistics when inference ran.
@@ -400,7 +409,8 @@ pub fn cached_track(
     };
     let key = match &cache {
         Some(_) => Some(
-            CacheKey::new(video, pose.model, lifter).with_context(|| format!("{}: cannot read", video.display()))?,
+            CacheKey::new(video, pose.model, models_digest(pose)?, lifter)
+                .with_context(|| format!("{}: cannot read", video.display()))?,
         ),
         None => None,
     };
