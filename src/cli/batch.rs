@@ -591,8 +591,13 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     if liftcheck::cancel::requested() {
         // Clips stopped mid-way are error rows: count only those whose reports were written.
         let finished = rows.iter().filter(|r| r.status != "error").count();
+        let earlier = if output.join("summary.json").is_file() {
+            " (the summary of an earlier run is left as it was, out of date until a run finishes)"
+        } else {
+            ""
+        };
         anyhow::bail!(
-            "{}: interrupted; {finished} of {} clips have finished reports (kept), no summary written",
+            "{}: interrupted; {finished} of {} clips have finished reports (kept), no summary written{earlier}",
             args.dir.display(),
             videos.len()
         );
