@@ -275,7 +275,8 @@ pub struct Analysis {
     pub view: ViewEstimate,
     /// The lift analysed (never `Auto`).
     pub variant: LiftVariant,
-    /// True when `variant` was inferred from the motion.
+    /// True when `variant` was inferred from the motion (false when it was set, or assumed
+    /// conventional because the motion did not show it: the notes then say so).
     pub variant_inferred: bool,
     pub strictness: f64,
     pub bar_source: BarSource,
@@ -366,7 +367,7 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
         fps: input.fps,
         view,
         variant: detected.variant,
-        variant_inferred: variant == LiftVariant::Auto,
+        variant_inferred: detected.inferred,
         strictness: config.strictness,
         bar_source: body.bar_source,
         leg_length_px: body.leg_px.map(|v| v as f32),

@@ -96,6 +96,8 @@ impl RawRep {
 pub struct Detected {
     /// Conventional or Romanian (resolved from `Auto`).
     pub variant: LiftVariant,
+    /// `Auto` was resolved from the motion (not assumed because the motion did not show it).
+    pub inferred: bool,
     pub reps: Vec<RawRep>,
     /// Why there are no reps, when there are none.
     pub no_reps_reason: Option<String>,
@@ -126,6 +128,7 @@ pub fn detect(
     };
     let none = |reason: String| Detected {
         variant: fallback,
+        inferred: false,
         reps: Vec::new(),
         no_reps_reason: Some(reason),
         bar_down,
@@ -164,8 +167,12 @@ pub fn detect(
             }),
         }
     }
+    let inferred = match requested {
+        LiftVariant::Auto => infer_variant(s, body, &zones, leg, cfg, details),
+        _ => None,
+    };
     let variant = match requested {
-        LiftVariant::Auto => infer_variant(s, body, &zones, leg, cfg, details).unwrap_or_else(|| {
+        LiftVariant::Auto => inferred.unwrap_or_else(|| {
             notes.push("lift variant could not be inferred (hips not visible): conventional assumed".into());
             LiftVariant::Conventional
         }),
@@ -254,6 +261,7 @@ pub fn detect(
     });
     Detected {
         variant,
+        inferred: inferred.is_some(),
         reps,
         no_reps_reason,
         bar_down,

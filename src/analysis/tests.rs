@@ -1901,3 +1901,41 @@ fn rdl_rounding_is_read_at_the_bottom_only() {
         assert_eq!(found, want, "{name}: {:?}", a.findings);
     }
 }
+
+/// With the hips never seen standing (a plate in front of them at the top), the lift type
+/// cannot be told from the motion: conventional is assumed, the notes say so, and the report does
+/// not call it inferred.
+#[test]
+fn a_lift_type_assumed_is_not_reported_as_inferred() {
+    let spec = Spec::default();
+    let open = run(&spec);
+    assert!(open.variant_inferred);
+    let mut clip = synth::generate(&spec);
+    let hide_hips = |pose: &mut crate::pose::Pose| {
+        for hip in [lm::LEFT_HIP, lm::RIGHT_HIP] {
+            pose.keypoints[hip].visibility = 0.0;
+        }
+    };
+    // Seen only over half a second of each set-up.
+    let half_second = (clip.fps / 2.0) as usize;
+    let mut from = 0;
+    for rep in &open.reps {
+        let lift_off = frame_of(rep.lift_off, "lift-off");
+        edit_poses(&mut clip, from..lift_off - half_second, hide_hips);
+        from = lift_off;
+    }
+    let end = clip.frames.len();
+    edit_poses(&mut clip, from..end, hide_hips);
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert_eq!(
+        (a.variant, a.variant_inferred),
+        (LiftVariant::Conventional, false),
+        "{:?}",
+        a.details
+    );
+    assert!(
+        a.notes.iter().any(|n| n.contains("could not be inferred")),
+        "{:?}",
+        a.notes
+    );
+}
