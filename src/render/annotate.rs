@@ -147,8 +147,13 @@ impl Drop for Encoder {
 impl Encoder {
     /// Starts ffmpeg writing to `temp`; errors name `output`.
     fn start(temp: &Path, output: &Path, width: i32, height: i32, fps: f64) -> Result<Self, RenderError> {
+        use std::os::unix::process::CommandExt;
         let sigpipe = SigpipeBlocked::new();
         let child = Command::new("ffmpeg")
+            // A process group of its own: Ctrl-C in the terminal reaches the whole foreground
+            // group, and an ffmpeg that died of it first made an interrupt look like an encoding
+            // failure. liftcheck stops it itself (`Drop`).
+            .process_group(0)
             .args([
                 "-hide_banner",
                 "-loglevel",
@@ -241,9 +246,21 @@ impl Encoder {
 /// Per-clip drawing state.
 struct Painter<'a> {
     analysis: &'a Analysis,
+    /// Output pixels per input pixel (x, y): the analysis is in the input's pixels.
+    scale: (f32, f32),
     style: Style,
     scratch: Mat,
     summary_from_s: f64,
+}
+
+/// The still ankle the knee angle stands on, in output pixels, where the knee (output pixels)
+/// stands over it: judged in the input's pixels, as the analysis does
+/// ([`kinematics::stands_over_still_ankle`]).
+fn still_ankle_for(analysis: &Analysis, knee: Point, (sx, sy): (f32, f32)) -> Option<Point> {
+    let ([x, y], leg) = (analysis.still_ankle_px?, analysis.leg_length_px?);
+    let knee_in = (f64::from(knee.x / sx), f64::from(knee.y / sy));
+    kinematics::stands_over_still_ankle(knee_in, (f64::from(x), f64::from(y)), f64::from(leg))
+        .then(|| Point::new(x * sx, y * sy))
 }
 
 fn near_side_points(pose: &Pose) -> (Point, Point, Point) {
@@ -288,22 +305,22 @@ impl Painter<'_> {
         let t = metrics.time_s;
         if let Some(pose) = pose {
             overlay::draw_skeleton(frame, pose, &style)?;
-            let (shoulder, hip, knee) = near_side_points(pose);
+            let (_, _, knee) = near_side_points(pose);
             // The knee angle uses the still ankle where the knee stands over it: the shin it
             // measures is drawn, thin and white, over the model's own (which may be a guess
             // behind the plate).
-            if let (Some([x, y]), Some(leg), Some(_)) = (
-                self.analysis.still_ankle_px,
-                self.analysis.leg_length_px,
-                metrics.knee_deg,
-            ) {
-                let ankle = Point::new(x, y);
-                let (k, a) = ((f64::from(knee.x), f64::from(knee.y)), (f64::from(x), f64::from(y)));
-                if kinematics::stands_over_still_ankle(k, a, f64::from(leg)) {
-                    overlay::path(frame, &[knee, ankle], overlay::WHITE, (style.line / 2).max(1))?;
-                    overlay::dot(frame, ankle, style.radius, overlay::WHITE)?;
-                }
+            if let (Some(ankle), Some(_)) = (still_ankle_for(self.analysis, knee, self.scale), metrics.knee_deg) {
+                overlay::path(frame, &[knee, ankle], overlay::WHITE, (style.line / 2).max(1))?;
+                overlay::dot(frame, ankle, style.radius, overlay::WHITE)?;
             }
+        }
+        overlay::path(frame, bar_history, overlay::CYAN, style.line)?;
+        if let Some(last) = bar_history.last() {
+            overlay::dot(frame, *last, style.radius + 2, overlay::CYAN)?;
+        }
+        // The angle labels over the bar path, which crosses the trunk.
+        if let Some(pose) = pose {
+            let (shoulder, hip, knee) = near_side_points(pose);
             if let Some(a) = metrics.hip_deg {
                 overlay::label_at(frame, &format!("hip {a:.0}"), hip, overlay::WHITE, &style)?;
             }
@@ -313,10 +330,6 @@ impl Painter<'_> {
             if let Some(a) = metrics.trunk_deg {
                 overlay::label_at(frame, &format!("trunk {a:.0}"), shoulder, overlay::WHITE, &style)?;
             }
-        }
-        overlay::path(frame, bar_history, overlay::CYAN, style.line)?;
-        if let Some(last) = bar_history.last() {
-            overlay::dot(frame, *last, style.radius + 2, overlay::CYAN)?;
         }
 
         // Rep counter and phase, top left.
@@ -391,6 +404,9 @@ impl Painter<'_> {
         }
         if a.findings.is_empty() && !a.reps.is_empty() {
             lines.push(("no faults found".into(), overlay::GREEN));
+        }
+        if a.reps.is_empty() {
+            lines.push(("no rep found: nothing was judged".into(), overlay::GREY));
         }
         lines.push(("coaching feedback, not medical advice".into(), overlay::GREY));
         let height = lines.len() as i32 * self.style.text_height() + self.style.margin;
@@ -475,6 +491,7 @@ pub fn annotate(
 
     let mut painter = Painter {
         analysis,
+        scale: (sx, sy),
         style: Style::for_frame(width, height),
         scratch: Mat::default(),
         summary_from_s: duration - SUMMARY_CARD_S.min(duration / 4.0),
@@ -547,6 +564,8 @@ pub fn annotate(
     let t = Instant::now();
     encoder.finish()?;
     stats.encode_wait += t.elapsed();
+    // On disk before it takes the final name, as the other outputs (`write_atomically`).
+    temp.as_file().sync_all().map_err(write_err)?;
     destination.place(temp).map_err(write_err)?;
     stats.wall = started.elapsed();
     Ok(stats)
@@ -555,6 +574,37 @@ pub fn annotate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The white shin reaches the still ankle at any output size: the knee comes in output
+    /// pixels, the analysis is in the input's (at 720p from 1080p, with the ankle compared in
+    /// output pixels, a knee right above it was "too far" and the shin never drawn).
+    #[test]
+    fn still_ankle_found_and_placed_at_the_output_size() {
+        let mut a = crate::render::plots::tests::sample();
+        let (ankle, leg) = ((400.0_f32, 300.0_f32), 200.0_f32);
+        a.still_ankle_px = Some([ankle.0, ankle.1]);
+        a.leg_length_px = Some(leg);
+        // (output scale, knee in input pixels, ankle drawn in output pixels)
+        let cases = [
+            (1.0, (420.0, 200.0), Some((400.0, 300.0))),
+            (2.0 / 3.0, (420.0, 200.0), Some((266.7, 200.0))),
+            (0.5, (420.0, 200.0), Some((200.0, 150.0))),
+            // A knee 0.9 leg lengths away stands on other feet, at any size.
+            (1.0, (400.0, 120.0), None),
+            (2.0 / 3.0, (400.0, 120.0), None),
+        ];
+        for (scale, (kx, ky), want) in cases {
+            let knee = Point::new(kx * scale, ky * scale);
+            let got = still_ankle_for(&a, knee, (scale, scale)).map(|p| (p.x, p.y));
+            match (got, want) {
+                (Some(g), Some(w)) => assert!(
+                    (g.0 - w.0).abs() < 0.1 && (g.1 - w.1).abs() < 0.1,
+                    "scale {scale}: {g:?} vs {w:?}"
+                ),
+                (g, w) => assert_eq!(g.is_some(), w.is_some(), "scale {scale}, knee ({kx}, {ky})"),
+            }
+        }
+    }
 
     #[test]
     fn counter_cases() {
