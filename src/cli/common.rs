@@ -281,18 +281,26 @@ fn lifter_missing(track: &PoseTrack, config: &Config) -> Option<String> {
         (Some(first), Some(last)) => (first.time_s, last.time_s + frame_s),
         _ => return None,
     };
-    let long: Vec<String> = gaps
-        .iter()
-        .filter(|&&(from, to)| {
+    let long_gaps: Vec<(f64, f64)> = gaps
+        .into_iter()
+        .filter(|&(from, to)| {
             let at_edge = from <= first || to >= end;
             to - from > if at_edge { EDGE_GAP_S } else { config.max_gap_s }
         })
-        .map(|(from, to)| format!("{from:.1}-{to:.1} s"))
         .collect();
-    if long.is_empty() {
+    if long_gaps.is_empty() {
         return None;
     }
-    let missing = track.frames.iter().filter(|f| f.pose.is_none()).count();
+    let long: Vec<String> = long_gaps
+        .iter()
+        .map(|(from, to)| format!("{from:.1}-{to:.1} s"))
+        .collect();
+    // The frames of the stretches named, not every frame without a pose: short gaps are filled in.
+    let missing = track
+        .frames
+        .iter()
+        .filter(|f| f.pose.is_none() && long_gaps.iter().any(|&(from, to)| (from..to).contains(&f.time_s)))
+        .count();
     let shown = if long.len() > 3 {
         format!("{}, ...", long[..3].join(", "))
     } else {
@@ -484,4 +492,63 @@ pub fn error_line(err: &anyhow::Error) -> String {
         }
     }
     line.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liftcheck::pose::{Keypoint, NUM_KEYPOINTS, Pose, PoseFrame};
+
+    /// 10 s at 10 fps with the lifter missing where `missing(frame)` says.
+    fn track(missing: impl Fn(usize) -> bool) -> PoseTrack {
+        let n = 100;
+        let pose = Pose {
+            keypoints: [Keypoint::default(); NUM_KEYPOINTS],
+            score: 1.0,
+        };
+        PoseTrack {
+            video: liftcheck::video::VideoInfo {
+                path: "clip.mp4".into(),
+                width: 64,
+                height: 64,
+                fps: 10.0,
+                frame_count: n,
+                rotation_applied: 0,
+                codec: "h264".into(),
+            },
+            frames: (0..n)
+                .map(|i| PoseFrame {
+                    index: i,
+                    time_s: i as f64 / 10.0,
+                    pose: (!missing(i)).then(|| pose.clone()),
+                })
+                .collect(),
+            back: vec![None; n],
+            plates: vec![None; n],
+        }
+    }
+
+    /// The warning counts the frames of the stretches it names, not the short gaps bridged.
+    #[test]
+    fn missing_lifter_warning_counts_the_stretches_it_names() {
+        let config = Config::default();
+        // (frames without the lifter, warning)
+        let cases: [(fn(usize) -> bool, Option<&str>); 3] = [
+            (|_| false, None),
+            // Short gaps only: bridged.
+            (|i| i % 10 == 5, None),
+            // Short gaps, and 3 s (30 frames) in the middle.
+            (
+                |i| i % 10 == 5 || (40..70).contains(&i),
+                Some("no lifter found on 30 of 100 frames (4.0-7.0 s)"),
+            ),
+        ];
+        for (missing, want) in cases {
+            let got = lifter_missing(&track(missing), &config);
+            match want {
+                None => assert_eq!(got, None),
+                Some(w) => assert!(got.as_deref().is_some_and(|g| g.starts_with(w)), "{got:?}"),
+            }
+        }
+    }
 }
