@@ -533,7 +533,8 @@ mod tests {
     fn missing_lifter_warning_counts_the_stretches_it_names() {
         let config = Config::default();
         // (frames without the lifter, warning)
-        let cases: [(fn(usize) -> bool, Option<&str>); 3] = [
+        type Missing = fn(usize) -> bool;
+        let cases: [(Missing, Option<&str>); 3] = [
             (|_| false, None),
             // Short gaps only: bridged.
             (|i| i % 10 == 5, None),
