@@ -1167,16 +1167,27 @@ impl Series {
     }
 
     /// Mean frame rate of the clip.
+    /// The clip's mean frame rate, to a millionth of a frame per second: the timestamps' last
+    /// bits (30 fps came out as 29.999999999999996 or 30.000000000000004 from one clip to the
+    /// next) must not decide how many frames a duration spans ([`Series::frames`]).
     pub fn fps(&self) -> f64 {
         let span = (self.t(self.n.saturating_sub(1)) - self.t(0)).max(1e-9);
-        (self.n.max(2) - 1) as f64 / span
+        let fps = (self.n.max(2) - 1) as f64 / span;
+        (fps * FPS_QUANTUM).round() / FPS_QUANTUM
     }
 
-    /// Frames in `secs` at the clip's mean frame rate, at least one.
+    /// Frames in `secs` at the clip's mean frame rate, at least one; a duration of a whole and
+    /// a half frames (0.15 s at 30 fps) rounds up, whatever the product's last bit.
     pub fn frames(&self, secs: f64) -> usize {
-        ((secs * self.fps()).round() as usize).max(1)
+        ((secs * self.fps() + HALF_FRAME_SLACK).round() as usize).max(1)
     }
 }
+
+/// [`Series::fps`] is rounded to 1 / this.
+const FPS_QUANTUM: f64 = 1e6;
+/// Added before rounding a frame count: far below any real fraction of a frame, far above a
+/// product's rounding error.
+const HALF_FRAME_SLACK: f64 = 1e-9;
 
 fn opt(v: f64) -> Option<f32> {
     v.is_finite().then_some(v as f32)
