@@ -225,6 +225,11 @@ fn find_videos(dir: &Path, output_given: &Path) -> anyhow::Result<Found> {
     for entry in walk.into_iter().filter_entry(|e| !skipped(e)) {
         let entry = match entry {
             Ok(entry) => entry,
+            // The folder given cannot be listed: nothing to carry on with.
+            Err(e) if e.depth() == 0 => {
+                let why = e.io_error().map_or_else(|| e.to_string(), |io| io.to_string());
+                anyhow::bail!("{}: cannot list: {why}", dir.display());
+            }
             Err(e) => {
                 let path = e.path().unwrap_or(dir).to_path_buf();
                 let why = match (e.loop_ancestor(), e.io_error()) {
