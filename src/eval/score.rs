@@ -372,7 +372,15 @@ fn score(gt: &GroundTruth, track: Option<&PoseTrack>, analysis: Option<&Analysis
     let matches = match_reps(gt, reps);
     let mut unmapped_faults = Vec::new();
     let (findings, not_assessable) = analysis.map_or((&[][..], &[][..]), |a| (&a.findings[..], &a.not_assessable[..]));
-    let faults = score_faults(gt, &matches, findings, not_assessable, &mut unmapped_faults);
+    let detected_view = analysis.map(|a| a.view.view);
+    let faults = score_faults(
+        gt,
+        &matches,
+        findings,
+        not_assessable,
+        detected_view,
+        &mut unmapped_faults,
+    );
     let good = gt.is_good();
     ClipScore {
         name,
@@ -632,17 +640,38 @@ fn union(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<(f64, f64)> {
     }
 }
 
+/// The rendered camera's view as liftcheck names views (`side_left` -> side, `oblique_rear` ->
+/// oblique); `None` for a name it does not know.
+fn true_view(gt: &GroundTruth) -> Option<View> {
+    let v = gt.camera.view.as_str();
+    if v.starts_with("side") {
+        Some(View::Side)
+    } else if v.starts_with("oblique") {
+        Some(View::Oblique)
+    } else if v == "front" {
+        Some(View::Front)
+    } else if v == "rear" {
+        Some(View::Rear)
+    } else {
+        None
+    }
+}
+
 /// Per-fault outcomes. A GT fault is hit by a finding of its rule on the matched detected rep,
 /// else by one whose time overlaps the fault's frames (rep detection may be off by one); it is
-/// "not assessable" when the rule said so on that rep or the whole clip; otherwise missed.
-/// Findings left over are false positives.
+/// "not assessable" when the rule said so on that rep, or on the whole clip with the rep found
+/// and the view read as the camera's (a view misread, or a rep not found, leaves a fault the rule
+/// could have judged missed, not excused); otherwise missed. Findings left over are false
+/// positives.
 fn score_faults(
     gt: &GroundTruth,
     matches: &[RepMatch],
     findings: &[Finding],
     not_assessable: &[NotAssessable],
+    detected_view: Option<View>,
     unmapped: &mut Vec<String>,
 ) -> Vec<FaultOutcome> {
+    let view_true = true_view(gt);
     let mut truth: BTreeMap<(CheckId, usize), Unit> = BTreeMap::new();
     for rep in &gt.reps {
         let rep_span = gt.rep_span(rep);
@@ -714,10 +743,15 @@ fn score_faults(
         let detected_rep = hit.or_else(|| det_of(*g));
         let (outcome, reason) = match hit {
             Some(_) => (Outcome::TruePositive, None),
-            None => match not_assessable
-                .iter()
-                .find(|n| n.check == *check && (n.rep.is_none() || n.rep == det_of(*g)))
-            {
+            None => match not_assessable.iter().find(|n| {
+                let judgeable_view = view_true.is_some_and(|v| check.views().contains(&v));
+                let view_misread = judgeable_view && detected_view != view_true;
+                n.check == *check
+                    && match n.rep {
+                        Some(r) => det_of(*g) == Some(r),
+                        None => det_of(*g).is_some() && !view_misread,
+                    }
+            }) {
                 Some(n) => (Outcome::NotAssessable, Some(n.reason.clone())),
                 None => (Outcome::FalseNegative, None),
             },

@@ -107,6 +107,8 @@ pub struct GoodClips {
     /// Analysed and no finding.
     pub clean: usize,
     pub with_findings: usize,
+    /// Analysed, no finding, but no rep found: nothing was judged, so not counted as clean.
+    pub without_reps: usize,
     /// Not analysed (error): neither clean nor a false alarm, but not counted as clean.
     pub failed: usize,
     pub clean_rate: Option<f64>,
@@ -392,11 +394,12 @@ impl Summary {
         let g = &self.good_clips;
         writeln!(
             s,
-            "\nGood clips (no ground-truth fault): {}, clean {} ({}), with findings {}, failed {}",
+            "\nGood clips (no ground-truth fault): {}, clean {} ({}), with findings {}, no rep found {}, failed {}",
             g.clips,
             g.clean,
             pct(g.clean_rate),
             g.with_findings,
+            g.without_reps,
             g.failed
         )?;
         if !g.findings_by_check.is_empty() {
@@ -458,7 +461,11 @@ fn good_clips(clips: &[ClipScore]) -> GoodClips {
     let good: Vec<&ClipScore> = clips.iter().filter(|c| c.good).collect();
     let failed = good.iter().filter(|c| c.error.is_some()).count();
     let with_findings = good.iter().filter(|c| c.false_alarm).count();
-    let clean = good.len() - failed - with_findings;
+    let without_reps = good
+        .iter()
+        .filter(|c| c.error.is_none() && !c.false_alarm && c.reps.detected == 0)
+        .count();
+    let clean = good.len() - failed - with_findings - without_reps;
     let mut findings_by_check = BTreeMap::new();
     for c in &good {
         for f in c.faults.iter().filter(|f| f.outcome == Outcome::FalsePositive) {
@@ -469,6 +476,7 @@ fn good_clips(clips: &[ClipScore]) -> GoodClips {
         clips: good.len(),
         clean,
         with_findings,
+        without_reps,
         failed,
         clean_rate: rate(clean, good.len()),
         findings_by_check,

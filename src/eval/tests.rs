@@ -633,6 +633,36 @@ fn fault_outcomes() {
     }
 }
 
+/// A "not assessable" for the whole clip excuses a fault only where it was the rule's honest
+/// answer: on a clip whose rep was found and whose view was read as the camera's. A side view
+/// read as a rear one, or a rep never found, leaves the fault missed.
+#[test]
+fn clip_wide_not_assessable_needs_the_rep_found_and_the_view_read_right() {
+    let gt = gt(&[(1, "lean_back", None)]);
+    // (case, view read, reps found, outcome)
+    let cases = [
+        ("side read as side", View::Side, true, Outcome::NotAssessable),
+        ("side read as rear", View::Rear, true, Outcome::FalseNegative),
+        ("rep not found", View::Side, false, Outcome::FalseNegative),
+    ];
+    for (name, view, reps_found, want) in cases {
+        let mut an = analysis(&gt);
+        an.findings.clear();
+        an.view.view = view;
+        if !reps_found {
+            an.reps.clear();
+        }
+        an.not_assessable = vec![NotAssessable {
+            check: CheckId::LeanBackAtLockout,
+            rep: None,
+            reason: "not assessable from this view".into(),
+        }];
+        let score = score_clip(&gt, &track(&gt, (0.0, 0.0)), &an);
+        let got: Vec<Outcome> = score.faults.iter().map(|f| f.outcome).collect();
+        assert_eq!(got, [want], "{name}");
+    }
+}
+
 #[test]
 fn summary_pools_counts() {
     let faulty = gt(&[(1, "hips_shoot_up", None), (2, "hips_shoot_up", None)]);
@@ -641,11 +671,15 @@ fn summary_pools_counts() {
     let good = gt(&[]);
     let mut alarmed = analysis(&good);
     alarmed.findings = vec![finding(CheckId::HipsRiseFirst, 1, (5, 10))];
+    // A good clip where no rep was found: nothing judged, so not clean either.
+    let mut no_reps = analysis(&good);
+    no_reps.reps.clear();
     let clips = [
         score_clip(&faulty, &track(&faulty, (0.0, 0.0)), &missed_one),
         score_clip(&good, &track(&good, (0.0, 0.0)), &alarmed),
         score_clip(&good, &track(&good, (0.0, 0.0)), &analysis(&good)),
         score_failed_clip(&good, None, "no lifter found"),
+        score_clip(&good, &track(&good, (0.0, 0.0)), &no_reps),
     ];
     let s = Summary::from(&clips[..]);
     let hips = s
@@ -662,16 +696,17 @@ fn summary_pools_counts() {
             s.good_clips.clips,
             s.good_clips.clean,
             s.good_clips.with_findings,
+            s.good_clips.without_reps,
             s.good_clips.failed
         ),
-        (3, 1, 1, 1)
+        (4, 1, 1, 1, 1)
     );
     assert_eq!(s.failed_clips, 1);
-    // The failed clip detected no reps.
-    assert_eq!((s.reps.exact_clips, s.reps.gt_reps, s.reps.detected_reps), (3, 8, 6));
+    // The failed clip and the one without reps detected none.
+    assert_eq!((s.reps.exact_clips, s.reps.gt_reps, s.reps.detected_reps), (3, 10, 6));
     assert_eq!(s.targets[0].pass, Some(false));
-    // Keypoints: three tracked clips pooled, the failed one adds nothing.
-    assert_eq!(s.keypoints.visible.points, 3 * clips[0].keypoints.visible.points);
+    // Keypoints: four tracked clips pooled, the failed one adds nothing.
+    assert_eq!(s.keypoints.visible.points, 4 * clips[0].keypoints.visible.points);
 
     let table = s.table();
     for want in [
