@@ -56,9 +56,11 @@ impl CheckScore {
         self.f1 = div(2 * self.tp, 2 * self.tp + self.fp + self.fn_);
     }
 
-    /// GT faults the rule was scored on.
-    fn support(&self) -> usize {
-        self.tp + self.fn_
+    /// Whether the rule has an F1 worth counting: ground-truth faults it was scored on, or
+    /// findings (a rule whose true faults were all "not assessable" but which flagged good reps
+    /// scores 0, not nothing).
+    fn scored(&self) -> bool {
+        self.tp + self.fn_ + self.fp > 0
     }
 }
 
@@ -374,7 +376,7 @@ impl Summary {
         fault_row(s, "all (micro)", &self.faults.overall)?;
         writeln!(
             s,
-            "  macro F1 over rules with ground-truth faults: {}",
+            "  macro F1 over rules with faults or findings: {}",
             num(self.faults.macro_f1, 3)
         )?;
         if !self.faults.unmapped_kinds.is_empty() {
@@ -448,7 +450,11 @@ fn fault_summary(clips: &[ClipScore]) -> FaultSummary {
     }
     checks.iter_mut().for_each(CheckScore::finish);
     overall.finish();
-    let f1s: Vec<f64> = checks.iter().filter(|c| c.support() > 0).filter_map(|c| c.f1).collect();
+    let f1s: Vec<f64> = checks
+        .iter()
+        .filter(|c| c.scored())
+        .map(|c| c.f1.unwrap_or(0.0))
+        .collect();
     FaultSummary {
         macro_f1: (!f1s.is_empty()).then(|| f1s.iter().sum::<f64>() / f1s.len() as f64),
         checks,
@@ -536,12 +542,12 @@ fn targets(faults: &FaultSummary, reps: &RepSummary, good: &GoodClips, angles: &
     let worst_f1 = faults
         .checks
         .iter()
-        .filter(|c| c.support() > 0)
+        .filter(|c| c.scored())
         .map(|c| c.f1.unwrap_or(0.0))
         .reduce(f64::min);
     vec![
         at_least(
-            "per-fault F1, worst rule with ground-truth faults",
+            "per-fault F1, worst rule with faults or findings",
             worst_f1,
             TARGET_FAULT_F1,
         ),
