@@ -402,7 +402,8 @@ fn score(gt: &GroundTruth, track: Option<&PoseTrack>, analysis: Option<&Analysis
         reps: RepCount {
             gt: gt.reps.len(),
             detected: reps.len(),
-            exact: gt.reps.len() == reps.len(),
+            // The same count is not enough: a missed rep and a phantom one would make it.
+            exact: gt.reps.len() == reps.len() && matches.len() == gt.reps.len(),
         },
         events: score_events(gt, reps, &matches),
         rep_matches: matches,
@@ -721,7 +722,10 @@ fn score_faults(
         for (dk, du) in found.iter().filter(|(k, _)| k.0 == gk.0 && !hit_det.contains(*k)) {
             if let (Some(a), Some(b)) = (gu.span, du.span) {
                 let o = overlap(a, b);
-                if o >= 0.0 {
+                // Spans that share time; a finding of one instant counts inside the fault's span
+                // (spans that only touch, one ending where the next rep's begins, do not).
+                let instant_inside = b.0 == b.1 && a.0 <= b.0 && b.0 < a.1;
+                if o > 0.0 || instant_inside {
                     by_time.push((o, *gk, *dk));
                 }
             }

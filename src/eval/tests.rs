@@ -508,7 +508,7 @@ fn rep_count_and_matching() {
         end_s: -0.5,
         ..rep(1, 0)
     };
-    an.reps = vec![phantom, rep(2, 0), rep(3, REP_FRAMES)];
+    an.reps = vec![phantom.clone(), rep(2, 0), rep(3, REP_FRAMES)];
     an.findings = vec![finding(CheckId::LeanBackAtLockout, 3, (40, 45))];
     let score = score_clip(&gt, &track(&gt, (0.0, 0.0)), &an);
     assert!(!score.reps.exact);
@@ -523,6 +523,11 @@ fn rep_count_and_matching() {
             .iter()
             .any(|e| e.detected_rep == Some(1) && e.gt_rep.is_none())
     );
+    // A phantom rep and a missed one: the right count, but not an exact one.
+    an.reps = vec![phantom, rep(2, 0)];
+    let score = score_clip(&gt, &track(&gt, (0.0, 0.0)), &an);
+    assert_eq!((score.reps.gt, score.reps.detected), (2, 2));
+    assert!(!score.reps.exact);
 }
 
 #[test]
@@ -572,6 +577,25 @@ fn fault_outcomes() {
             name: "wrong rep number but overlapping in time",
             faults: vec![(1, "bar_drift", Some([5, 15]))],
             findings: vec![finding(CheckId::BarDrift, 7, (10, 12))],
+            not_assessable: vec![],
+            want: vec![(CheckId::BarDrift, Outcome::TruePositive)],
+            false_alarm: false,
+        },
+        Case {
+            name: "a finding that only touches the fault's time is not a hit",
+            faults: vec![(1, "bar_drift", Some([5, 15]))],
+            findings: vec![finding(CheckId::BarDrift, 7, (16, 20))],
+            not_assessable: vec![],
+            want: vec![
+                (CheckId::BarDrift, Outcome::FalseNegative),
+                (CheckId::BarDrift, Outcome::FalsePositive),
+            ],
+            false_alarm: false,
+        },
+        Case {
+            name: "a finding of one instant within the fault's time is a hit",
+            faults: vec![(1, "bar_drift", Some([5, 15]))],
+            findings: vec![finding(CheckId::BarDrift, 7, (10, 10))],
             not_assessable: vec![],
             want: vec![(CheckId::BarDrift, Outcome::TruePositive)],
             false_alarm: false,
