@@ -368,7 +368,7 @@ fn score(gt: &GroundTruth, track: Option<&PoseTrack>, analysis: Option<&Analysis
         gt.name().to_string()
     };
     let by_index: HashMap<usize, &PoseFrame> = pose_frames.iter().map(|f| (f.index, f)).collect();
-    let (keypoint_raw, common) = score_keypoints(gt, &by_index);
+    let (keypoint_raw, common) = score_keypoints(gt, track.map(|_| &by_index));
     let matches = match_reps(gt, reps);
     let mut unmapped_faults = Vec::new();
     let (findings, not_assessable) = analysis.map_or((&[][..], &[][..]), |a| (&a.findings[..], &a.not_assessable[..]));
@@ -424,15 +424,24 @@ fn torso_px(kp: &[[f64; 3]]) -> f64 {
 }
 
 /// Keypoint errors over the frames both sides have, and how many those are.
-fn score_keypoints(gt: &GroundTruth, track: &HashMap<usize, &PoseFrame>) -> (KeypointRaw, usize) {
+/// `track` is `None` for a clip whose pose stage never produced one: every frame's keypoints are
+/// then misses (a failure costs what it should), whereas a track shorter than the truth (a
+/// frame-count mismatch) is scored on the frames both have.
+fn score_keypoints(gt: &GroundTruth, track: Option<&HashMap<usize, &PoseFrame>>) -> (KeypointRaw, usize) {
     let (w, h) = (f64::from(gt.video.width), f64::from(gt.video.height));
     let mut raw = KeypointRaw::default();
     let mut common = 0;
     for frame in &gt.frames {
-        let Some(pose_frame) = track.get(&frame.i) else {
-            continue;
+        let pose_frame = match track {
+            Some(t) => match t.get(&frame.i) {
+                Some(f) => {
+                    common += 1;
+                    Some(*f)
+                }
+                None => continue,
+            },
+            None => None,
         };
-        common += 1;
         let kp = &frame.blazepose33;
         if kp.len() != NUM_KEYPOINTS {
             raw.unscored_frames += 1;
@@ -454,8 +463,7 @@ fn score_keypoints(gt: &GroundTruth, track: &HashMap<usize, &PoseFrame>) -> (Key
                 1
             };
             let error = pose_frame
-                .pose
-                .as_ref()
+                .and_then(|f| f.pose.as_ref())
                 .map(|p| {
                     let k = &p.keypoints[j];
                     (f64::from(k.x) - x).hypot(f64::from(k.y) - y)

@@ -733,8 +733,10 @@ fn summary_pools_counts() {
     // The failed clip and the one without reps detected none.
     assert_eq!((s.reps.exact_clips, s.reps.gt_reps, s.reps.detected_reps), (3, 10, 6));
     assert_eq!(s.targets[0].pass, Some(false));
-    // Keypoints: four tracked clips pooled, the failed one adds nothing.
-    assert_eq!(s.keypoints.visible.points, 4 * clips[0].keypoints.visible.points);
+    // Keypoints: four tracked clips pooled, and the failed one, which has no track, adds its
+    // keypoints as misses.
+    assert_eq!(s.keypoints.visible.points, 5 * clips[0].keypoints.visible.points);
+    assert_eq!(clips[3].keypoints.visible.pck, Some(0.0));
 
     let table = s.table();
     for want in [
