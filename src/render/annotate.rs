@@ -15,7 +15,7 @@
 //! By default the clip is written at 720p (short side 720, never enlarged): see
 //! [`DEFAULT_MAX_SHORT_SIDE`].
 
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -89,6 +89,9 @@ struct Encoder {
     /// The output named in errors (ffmpeg writes a temporary file).
     path: PathBuf,
     temp: PathBuf,
+    /// ffmpeg's error output, read when it is done: a file, not a pipe, which a long run of
+    /// errors could fill, blocking ffmpeg while liftcheck waits on it to take frames.
+    errors: std::fs::File,
     _sigpipe: SigpipeBlocked,
 }
 
@@ -148,6 +151,12 @@ impl Encoder {
     /// Starts ffmpeg writing to `temp`; errors name `output`.
     fn start(temp: &Path, output: &Path, width: i32, height: i32, fps: f64) -> Result<Self, RenderError> {
         use std::os::unix::process::CommandExt;
+        let encoder_err = |e: std::io::Error| RenderError::Encoder {
+            path: output.to_path_buf(),
+            message: e.to_string(),
+        };
+        let errors = tempfile::tempfile().map_err(encoder_err)?;
+        let errors_out = errors.try_clone().map_err(encoder_err)?;
         let sigpipe = SigpipeBlocked::new();
         let child = Command::new("ffmpeg")
             // A process group of its own: Ctrl-C in the terminal reaches the whole foreground
@@ -186,13 +195,14 @@ impl Encoder {
             .arg(temp)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::from(errors_out))
             .spawn()
             .map_err(RenderError::FfmpegMissing)?;
         Ok(Self {
             child: Some(child),
             path: output.to_path_buf(),
             temp: temp.to_path_buf(),
+            errors,
             _sigpipe: sigpipe,
         })
     }
@@ -221,14 +231,18 @@ impl Encoder {
             return Ok(());
         };
         drop(child.stdin.take());
-        let out = child.wait_with_output().map_err(|e| RenderError::Encoder {
+        let encoder_err = |e: std::io::Error| RenderError::Encoder {
             path: self.path.clone(),
             message: e.to_string(),
-        })?;
+        };
+        let status = child.wait().map_err(encoder_err)?;
+        let mut errors = Vec::new();
+        self.errors.seek(std::io::SeekFrom::Start(0)).map_err(encoder_err)?;
+        self.errors.read_to_end(&mut errors).map_err(encoder_err)?;
         // At `-loglevel error` ffmpeg prints only errors, and 5.1 exits with 0 after some (e.g.
         // "Error writing trailer of ...: No space left on device", the file cut short).
-        let errors = String::from_utf8_lossy(&out.stderr);
-        if !out.status.success() || !errors.trim().is_empty() {
+        let errors = String::from_utf8_lossy(&errors);
+        if !status.success() || !errors.trim().is_empty() {
             return Err(RenderError::Encoder {
                 path: self.path.clone(),
                 message: errors
