@@ -48,6 +48,60 @@ pub struct VideoInfo {
     pub codec: String,
 }
 
+/// The presentation duration an MP4 or MOV file's movie header states (`moov/mvhd`), seconds:
+/// what players show, edit lists applied. `None` for other containers or a header that cannot be
+/// read.
+pub fn mp4_duration_s(path: &Path) -> Option<f64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let (moov, moov_end) = find_box(&mut file, 0, len, b"moov")?;
+    let (mvhd, _) = find_box(&mut file, moov, moov_end, b"mvhd")?;
+    let mut body = [0u8; 32];
+    file.seek(SeekFrom::Start(mvhd)).ok()?;
+    file.read_exact(&mut body).ok()?;
+    let be32 = |at: usize| u32::from_be_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
+    // Version 0: 32-bit creation and modification times, timescale, duration; version 1: 64-bit.
+    let (timescale, duration) = if body[0] == 1 {
+        (be32(20), (u64::from(be32(24)) << 32) | u64::from(be32(28)))
+    } else {
+        (be32(12), u64::from(be32(16)))
+    };
+    let unknown = duration == u64::from(u32::MAX) || duration == u64::MAX;
+    (timescale > 0 && duration > 0 && !unknown).then(|| duration as f64 / f64::from(timescale))
+}
+
+/// The contents (start, end) of the first ISO-BMFF box of type `want` among the boxes from
+/// `from` to `to`.
+fn find_box(file: &mut std::fs::File, from: u64, to: u64, want: &[u8; 4]) -> Option<(u64, u64)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut pos = from;
+    while pos + 8 <= to {
+        let mut head = [0u8; 8];
+        file.seek(SeekFrom::Start(pos)).ok()?;
+        file.read_exact(&mut head).ok()?;
+        let (size, header_len) = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
+            // To the end of the enclosing box.
+            0 => (to - pos, 8),
+            // A 64-bit size follows the type.
+            1 => {
+                let mut large = [0u8; 8];
+                file.read_exact(&mut large).ok()?;
+                (u64::from_be_bytes(large), 16)
+            }
+            n => (u64::from(n), 8),
+        };
+        if size < header_len || pos.checked_add(size).is_none_or(|end| end > to) {
+            return None;
+        }
+        if &head[4..8] == want {
+            return Some((pos + header_len, pos + size));
+        }
+        pos += size;
+    }
+    None
+}
+
 impl VideoInfo {
     /// Duration from the container's frame count and rate.
     pub fn nominal_duration_s(&self) -> f64 {
@@ -177,7 +231,15 @@ impl VideoReader {
             (stored_w, stored_h)
         };
         let fps = capture.get(videoio::CAP_PROP_FPS).map_err(decode_err)?;
-        let frame_count = capture.get(videoio::CAP_PROP_FRAME_COUNT).map_err(decode_err)?;
+        let mut frame_count = capture.get(videoio::CAP_PROP_FRAME_COUNT).map_err(decode_err)?;
+        // OpenCV counts every frame stored; a clip trimmed without re-encoding keeps the frames it
+        // cut before its start in the stream, and plays (and decodes) only the rest.
+        if let Some(duration) = mp4_duration_s(path)
+            && fps.is_finite()
+            && fps > 0.0
+        {
+            frame_count = frame_count.min((duration * fps).round());
+        }
         let codec = fourcc_to_string(capture.get(videoio::CAP_PROP_FOURCC).map_err(decode_err)?);
         Ok(Self {
             capture,

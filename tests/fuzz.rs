@@ -381,3 +381,45 @@ proptest! {
         check_store(dir.path(), store)?;
     }
 }
+
+/// Box headers of MP4 type `kind` and `size`, as bytes (a 64-bit size when it does not fit).
+fn mp4_box(kind: &[u8; 4], size: u64) -> Vec<u8> {
+    match u32::try_from(size) {
+        Ok(small) if small != 1 => [&small.to_be_bytes()[..], kind].concat(),
+        _ => [&1u32.to_be_bytes()[..], kind, &size.to_be_bytes()].concat(),
+    }
+}
+
+/// The movie-header reader (`video::mp4_duration_s`) on a file of `bytes`: never a panic, and a
+/// duration only when positive and finite.
+fn check_mp4_duration(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("clip.mp4");
+    std::fs::write(&path, bytes).expect("write");
+    if let Some(d) = liftcheck::video::mp4_duration_s(&path) {
+        prop_assert!(d.is_finite() && d > 0.0, "{d}");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn mp4_header_reader_never_panics_on_random_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        check_mp4_duration(&bytes)?;
+    }
+
+    #[test]
+    fn mp4_header_reader_never_panics_on_box_like_bytes(
+        sizes in prop::collection::vec(any::<u64>(), 1..4),
+        tail in prop::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let mut bytes = Vec::new();
+        for (size, kind) in sizes.iter().zip([b"moov", b"mvhd", b"mdat", b"ftyp"]) {
+            bytes.extend(mp4_box(kind, *size));
+        }
+        bytes.extend(tail);
+        check_mp4_duration(&bytes)?;
+    }
+}

@@ -185,6 +185,38 @@ fn truncated_and_damaged_mp4s() {
     }
 }
 
+/// A clip trimmed without re-encoding (`ffmpeg -ss 1.5 -c copy`, the phone's quick trim) keeps
+/// the frames before its start in the stream behind an edit list, so the container's frame count
+/// is higher than what plays: that is not a damaged file. The same clip cut off is.
+#[test]
+fn a_clip_trimmed_without_re_encoding_is_not_called_damaged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let trimmed = dir.path().join("trimmed.mp4");
+    // The movie header first, as phones write it, so that the clip cut off below still opens.
+    ffmpeg(&[
+        "-ss",
+        "1.5",
+        "-i",
+        utf8(&repo_path(CLIP)),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        utf8(&trimmed),
+    ]);
+    let played = liftcheck::video::mp4_duration_s(&trimmed).expect("movie header");
+    assert!((played - 6.07).abs() < 0.05, "{played} s");
+    let out = analyze(&trimmed, &[]);
+    assert_report(&out);
+    assert!(!stderr(&out).contains("cut short"), "{}", stderr(&out));
+    let mut bytes = std::fs::read(&trimmed).expect("read");
+    bytes.truncate(bytes.len() * 6 / 10);
+    let cut = dir.path().join("cut.mp4");
+    std::fs::write(&cut, bytes).expect("write");
+    let out = analyze(&cut, &[]);
+    assert_partial(&out, "cut.mp4", "cut short");
+}
+
 #[test]
 fn clips_of_unusual_shape() {
     let dir = tempfile::tempdir().expect("dir");
