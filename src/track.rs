@@ -594,9 +594,9 @@ mod tests {
 
     /// A cached track is the track, to the last bit: the analysis of a clip must not depend on
     /// whether its keypoints came from the cache. JSON numbers parsed the fast way came back a
-    /// unit in the last place off for about one frame time in ten (0.23333333333333336 for
-    /// 7/30), which moved a rendered clip's lockout by a frame and changed a finding between the
-    /// first and the second run (seed 201 clip 007).
+    /// unit in the last place off for 17 of a rendered clip's 300 frame times (0.23333333333333336
+    /// for 7/30), which moved its lockout by a frame and changed a finding between the first and
+    /// the second run (seed 201 clip 007).
     #[test]
     fn a_cached_track_is_bit_for_bit_the_stored_one() {
         let dir = tempfile::tempdir().expect("dir");
