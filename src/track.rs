@@ -344,19 +344,10 @@ pub struct CacheKey {
     pub liftcheck_version: String,
 }
 
-/// The sha256 of a file's bytes, in hex.
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(path)?;
-    std::io::copy(&mut file, &mut hasher)?;
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
 impl CacheKey {
     pub fn new(video: &Path, model: LandmarkModel, models_sha256: String, lifter: String) -> std::io::Result<Self> {
         Ok(Self {
-            video_sha256: file_sha256(video)?,
+            video_sha256: crate::models::file_sha256_hex(video)?,
             model,
             models_sha256,
             lifter,

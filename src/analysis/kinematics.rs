@@ -1166,7 +1166,6 @@ impl Series {
         self.times.get(f).copied().unwrap_or(f64::NAN)
     }
 
-    /// Mean frame rate of the clip.
     /// The clip's mean frame rate, to a millionth of a frame per second: the timestamps' last
     /// bits (30 fps came out as 29.999999999999996 or 30.000000000000004 from one clip to the
     /// next) must not decide how many frames a duration spans ([`Series::frames`]).

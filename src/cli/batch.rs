@@ -400,7 +400,7 @@ impl Job<'_> {
         self.remove_short_named_reports(rel);
         let stamp_path = self.out_path(rel, STAMP_JSON);
         let video_sha256 =
-            liftcheck::track::file_sha256(video).with_context(|| format!("{}: cannot read", video.display()))?;
+            liftcheck::models::file_sha256_hex(video).with_context(|| format!("{}: cannot read", video.display()))?;
         if !self.args.force
             && let Some(row) = std::fs::read(&stamp_path)
                 .ok()

@@ -649,23 +649,6 @@ fn union(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<(f64, f64)> {
     }
 }
 
-/// The rendered camera's view as liftcheck names views (`side_left` -> side, `oblique_rear` ->
-/// oblique); `None` for a name it does not know.
-fn true_view(gt: &GroundTruth) -> Option<View> {
-    let v = gt.camera.view.as_str();
-    if v.starts_with("side") {
-        Some(View::Side)
-    } else if v.starts_with("oblique") {
-        Some(View::Oblique)
-    } else if v == "front" {
-        Some(View::Front)
-    } else if v == "rear" {
-        Some(View::Rear)
-    } else {
-        None
-    }
-}
-
 /// Per-fault outcomes. A GT fault is hit by a finding of its rule on the matched detected rep,
 /// else by one whose time overlaps the fault's frames (rep detection may be off by one); it is
 /// "not assessable" when the rule said so on that rep, or on the whole clip with the rep found
@@ -680,7 +663,7 @@ fn score_faults(
     detected_view: Option<View>,
     unmapped: &mut Vec<String>,
 ) -> Vec<FaultOutcome> {
-    let view_true = true_view(gt);
+    let view_true = gt.camera.liftcheck_view();
     let mut truth: BTreeMap<(CheckId, usize), Unit> = BTreeMap::new();
     for rep in &gt.reps {
         let rep_span = gt.rep_span(rep);
@@ -753,11 +736,11 @@ fn score_faults(
     for ((check, g), unit) in &truth {
         let hit = hits.iter().find(|(gk, _)| *gk == (*check, *g)).map(|(_, dk)| dk.1);
         let detected_rep = hit.or_else(|| det_of(*g));
+        // The camera's view lets the rule judge, but liftcheck read another.
+        let view_misread = view_true.is_some_and(|v| check.views().contains(&v)) && detected_view != view_true;
         let (outcome, reason) = match hit {
             Some(_) => (Outcome::TruePositive, None),
             None => match not_assessable.iter().find(|n| {
-                let judgeable_view = view_true.is_some_and(|v| check.views().contains(&v));
-                let view_misread = judgeable_view && detected_view != view_true;
                 n.check == *check
                     && match n.rep {
                         Some(r) => det_of(*g) == Some(r),

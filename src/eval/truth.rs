@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer};
 
 use crate::analysis::kinematics::joint_angle;
-use crate::analysis::{BodySide, CheckId, FrameMetrics};
+use crate::analysis::{BodySide, CheckId, FrameMetrics, View};
 use crate::pose::{NUM_KEYPOINTS, landmark as lm};
 
 use super::EvalError;
@@ -60,6 +60,20 @@ pub struct GtCamera {
     /// World position, metres; world X is the lifter's left.
     #[serde(default)]
     pub position: Option<[f64; 3]>,
+}
+
+impl GtCamera {
+    /// The rendered camera's view as liftcheck names views (`side_left` -> side, `oblique_rear`
+    /// -> oblique); `None` for a name it does not know.
+    pub fn liftcheck_view(&self) -> Option<View> {
+        match self.view.as_str() {
+            "side_left" | "side_right" => Some(View::Side),
+            "oblique_front" | "oblique_rear" => Some(View::Oblique),
+            "front" => Some(View::Front),
+            "rear" => Some(View::Rear),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

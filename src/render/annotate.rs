@@ -317,9 +317,9 @@ impl Painter<'_> {
     ) -> Result<(), RenderError> {
         let style = self.style;
         let t = metrics.time_s;
-        if let Some(pose) = pose {
+        let near = pose.map(near_side_points);
+        if let (Some(pose), Some((_, _, knee))) = (pose, near) {
             overlay::draw_skeleton(frame, pose, &style)?;
-            let (_, _, knee) = near_side_points(pose);
             // The knee angle uses the still ankle where the knee stands over it: the shin it
             // measures is drawn, thin and white, over the model's own (which may be a guess
             // behind the plate).
@@ -333,8 +333,7 @@ impl Painter<'_> {
             overlay::dot(frame, *last, style.radius + 2, overlay::CYAN)?;
         }
         // The angle labels over the bar path, which crosses the trunk.
-        if let Some(pose) = pose {
-            let (shoulder, hip, knee) = near_side_points(pose);
+        if let Some((shoulder, hip, knee)) = near {
             if let Some(a) = metrics.hip_deg {
                 overlay::label_at(frame, &format!("hip {a:.0}"), hip, overlay::WHITE, &style)?;
             }
