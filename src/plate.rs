@@ -98,11 +98,15 @@ impl PlateFinder {
             (min_r * scale).floor() as i32,
             (max_r * scale).ceil() as i32,
         )?;
+        // The shrink's exact factor per axis (the work size is rounded), and OpenCV's pixel
+        // centres at whole numbers: small pixel `i` covers window pixels `[i, i + 1) / s`, so its
+        // centre is window pixel `(i + 0.5) / s - 0.5`.
+        let (scale_x, scale_y) = (work_size.width as f32 / (x1 - x0), work_size.height as f32 / (y1 - y0));
         let best = self
             .circles
             .iter()
             .map(|c| Plate {
-                center: Point::new(x0 + c[0] / scale, y0 + c[1] / scale),
+                center: Point::new(x0 + (c[0] + 0.5) / scale_x - 0.5, y0 + (c[1] + 0.5) / scale_y - 0.5),
                 radius: c[2] / scale,
             })
             .filter(|p| p.center.distance(hands) <= MAX_CENTRE_OFFSET_RADII * p.radius)
@@ -152,6 +156,42 @@ mod tests {
             .expect("found");
         assert!(plate.center.distance(Point::new(300.0, 330.0)) < 4.0, "{plate:?}");
         assert!((plate.radius - 70.0).abs() < 5.0, "{plate:?}");
+    }
+
+    #[test]
+    fn a_plate_found_in_a_shrunk_window_is_not_shifted() {
+        // Large plates are searched in a window shrunk to a 40-pixel radius (here by about 4);
+        // mapping the small image's pixels back must not shift the plate up and left (frame
+        // pixel centres are at whole numbers, as OpenCV draws and warps). A single circle's centre
+        // is only found to within the accumulator's cells (1.5 small pixels, 6 here), so the bias is
+        // read over a grid of centres around the same hands: -1.7 and -1.6 pixels before the fix.
+        let (radius, torso) = (110, 240.0);
+        let mut errors = Vec::new();
+        for (cx, cy) in (0..4).flat_map(|i| (0..4).map(move |j| (600 + 3 * i + j, 450 + 2 * j + i))) {
+            let mut frame =
+                Mat::new_rows_cols_with_default(900, 1280, core::CV_8UC3, Scalar::all(90.0)).expect("frame");
+            imgproc::circle(
+                &mut frame,
+                core::Point::new(cx, cy),
+                radius,
+                Scalar::new(20.0, 20.0, 20.0, 0.0),
+                -1,
+                imgproc::LINE_AA,
+                0,
+            )
+            .expect("draw");
+            let plate = PlateFinder::default()
+                .find(&frame, Point::new(607.0, 441.0), torso)
+                .expect("runs")
+                .expect("found");
+            errors.push((plate.center.x - cx as f32, plate.center.y - cy as f32));
+        }
+        let n = errors.len() as f32;
+        let mean = (
+            errors.iter().map(|e| e.0).sum::<f32>() / n,
+            errors.iter().map(|e| e.1).sum::<f32>() / n,
+        );
+        assert!(mean.0.abs() < 0.5 && mean.1.abs() < 0.5, "mean centre error {mean:?}");
     }
 
     #[test]
