@@ -514,7 +514,7 @@ impl Config {
             }
         }
         let in_range = |field: &'static str, v: f64, lo: f64, hi: f64| {
-            if v < lo || v > hi {
+            if !(lo..=hi).contains(&v) {
                 Err(bad(field, format!("must be between {lo} and {hi}, got {v}")))
             } else {
                 Ok(())
@@ -530,7 +530,8 @@ impl Config {
         in_range("strictness", self.strictness, STRICTNESS_RANGE.0, STRICTNESS_RANGE.1)?;
         in_range("min_visibility", self.min_visibility, 0.0, 1.0)?;
         in_range("min_presence", self.min_presence, 0.0, 1.0)?;
-        positive("hampel_half_window_s", self.hampel_half_window_s)?;
+        // Bounded so its length in frames stays a sane buffer size (a huge window overflowed it).
+        in_range("hampel_half_window_s", self.hampel_half_window_s, 1e-3, 2.0)?;
         positive("hampel_sigmas", self.hampel_sigmas)?;
         in_range("hampel_min_sigma_frac", self.hampel_min_sigma_frac, 0.0, 0.1)?;
         in_range("max_gap_s", self.max_gap_s, 0.0, 2.0)?;
@@ -649,12 +650,14 @@ mod tests {
     #[test]
     fn toml_cases() {
         // (document, Ok(strictness) or Err(field named in the message))
-        let cases: [(&str, Result<f64, &str>); 7] = [
+        let cases: [(&str, Result<f64, &str>); 9] = [
             ("strictness = 1.5", Ok(1.5)),
             ("strictness = 1.5\ncutoff_hz = 8.0", Ok(1.5)),
             ("strictness = 0.0", Err("strictness")),
             ("cutoff_hz = -1.0", Err("cutoff_hz")),
             ("rep_low_frac = 0.8", Err("rep_low_frac")),
+            ("hampel_half_window_s = 1e300", Err("hampel_half_window_s")),
+            ("cutoff_hz = nan", Err("cutoff_hz")),
             ("no_such_key = 1", Err("no_such_key")),
             ("strictness = \"high\"", Err("strictness")),
         ];

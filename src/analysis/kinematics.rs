@@ -129,6 +129,15 @@ const PLATE_MIN_SIGHTINGS: usize = 5;
 /// visible (anthropometric segment proportions, Drillis & Contini: ~0.49 vs ~0.29 of stature).
 const LEG_PER_TRUNK: f64 = 1.7;
 
+/// Fewest frames with the hip, knee and ankle all seen for a leg length from the legs; with fewer
+/// the trunk gives it ([`LEG_PER_TRUNK`]). The frames where a lifter leaving the picture or stepping
+/// out from behind the plate shows the legs are few and foreshortened: on a clip that slides the
+/// lifter out of view after the fixture's first rep, 2 such frames read a leg of 59 pixels against
+/// the trunk's 103, which put the bar 25% of a leg ahead of mid-foot on a good rep
+/// (`tests/robustness.rs`, `people_in_and_out_of_frame`). The same third of a second as the
+/// mid-foot's [`MIDFOOT_MIN_FRAMES`].
+const LEG_MIN_FRAMES: usize = MIDFOOT_MIN_FRAMES;
+
 /// Percentile of per-frame segment lengths taken as the true length: foreshortening only ever
 /// shortens a segment in the image, so a high percentile is close to its full length.
 const SEGMENT_LENGTH_PERCENTILE: f64 = 90.0;
@@ -164,7 +173,10 @@ impl Tracks {
         details: &mut Vec<String>,
     ) -> Result<Tracks, AnalysisError> {
         let n = input.frames.len();
-        let fps = input.fps;
+        // The filters' windows and cut-off follow the frames' own timestamps, as every event and
+        // duration does ([`Series::frames`]); the container's nominal rate can be far off (a
+        // variable-rate phone clip, or the 1000 fps OpenCV reports for some WebM files).
+        let fps = mean_frame_rate(&input.frames.iter().map(|f| f.time_s).collect::<Vec<_>>()).unwrap_or(input.fps);
         let (w, h) = (input.width as f64, input.height as f64);
         let params = clean_params(fps, h, cfg, notes);
         let k = crate::pose::NUM_KEYPOINTS;
@@ -423,7 +435,7 @@ impl Body {
             Some(s) => vec![s],
             None => vec![BodySide::Left, BodySide::Right],
         };
-        let leg_px = leg_length(t, &sides).or_else(|| {
+        let leg_px = leg_length(t, &sides).map(Some).unwrap_or_else(|legs_seen| {
             let trunk = signal::percentile(
                 (0..t.n).filter_map(|f| {
                     let s = mean_point(t, Joint::Shoulder, &sides, f)?;
@@ -433,7 +445,14 @@ impl Body {
                 SEGMENT_LENGTH_PERCENTILE,
             );
             (trunk.is_finite() && trunk > 0.0).then(|| {
-                notes.push("legs never visible: leg length estimated from the trunk".into());
+                notes.push(if legs_seen == 0 {
+                    "legs never visible: leg length estimated from the trunk".into()
+                } else {
+                    format!(
+                        "legs seen whole on only {legs_seen} frames (fewer than {LEG_MIN_FRAMES}): leg length \
+                         estimated from the trunk"
+                    )
+                });
                 trunk * LEG_PER_TRUNK
             })
         });
@@ -628,17 +647,22 @@ pub fn mean_point(t: &Tracks, joint: Joint, sides: &[BodySide], f: usize) -> Opt
     Some((sx / k, sy / k))
 }
 
-fn leg_length(t: &Tracks, sides: &[BodySide]) -> Option<f64> {
-    let per_frame = (0..t.n).flat_map(|f| {
-        sides.iter().filter_map(move |&s| {
-            let h = t.at(Joint::Hip.index(s), f)?;
-            let k = t.at(Joint::Knee.index(s), f)?;
-            let a = t.at(Joint::Ankle.index(s), f)?;
-            Some(dist(h, k) + dist(k, a))
+fn leg_length(t: &Tracks, sides: &[BodySide]) -> Result<f64, usize> {
+    let per_frame: Vec<f64> = (0..t.n)
+        .flat_map(|f| {
+            sides.iter().filter_map(move |&s| {
+                let h = t.at(Joint::Hip.index(s), f)?;
+                let k = t.at(Joint::Knee.index(s), f)?;
+                let a = t.at(Joint::Ankle.index(s), f)?;
+                Some(dist(h, k) + dist(k, a))
+            })
         })
-    });
+        .collect();
+    if per_frame.len() < LEG_MIN_FRAMES {
+        return Err(per_frame.len());
+    }
     let v = signal::percentile(per_frame, SEGMENT_LENGTH_PERCENTILE);
-    (v.is_finite() && v > 0.0).then_some(v)
+    if v.is_finite() && v > 0.0 { Ok(v) } else { Err(0) }
 }
 
 /// A plate's disc in frame pixels.
@@ -1180,6 +1204,17 @@ impl Series {
     pub fn frames(&self, secs: f64) -> usize {
         ((secs * self.fps() + HALF_FRAME_SLACK).round() as usize).max(1)
     }
+}
+
+/// The mean frame rate of timestamps `times` (seconds), rounded as [`Series::fps`]; `None` when
+/// fewer than two frames or timestamps that do not advance.
+fn mean_frame_rate(times: &[f64]) -> Option<f64> {
+    let (first, last) = (*times.first()?, *times.last()?);
+    let span = last - first;
+    (times.len() >= 2 && span.is_finite() && span > 0.0).then(|| {
+        let fps = (times.len() - 1) as f64 / span;
+        (fps * FPS_QUANTUM).round() / FPS_QUANTUM
+    })
 }
 
 /// [`Series::fps`] is rounded to 1 / this.

@@ -194,11 +194,24 @@ pub fn detect(
         }
     };
     let tol = cfg.event_tolerance_frac * range;
+    let hinges = hinge_candidates(s, &zones, leg, cfg);
+    if variant == LiftVariant::Romanian {
+        let bracketed_lows = (1..zones.len().saturating_sub(1))
+            .filter(|&i| zones[i].kind == Kind::Low)
+            .count();
+        if hinges.len() < bracketed_lows {
+            notes.push(format!(
+                "{} pull(s) from the floor at the start or end of the set (picking the bar up, setting it \
+                 down) not counted as Romanian deadlift reps",
+                bracketed_lows - hinges.len()
+            ));
+        }
+    }
     let mut reps = Vec::new();
     for i in 1..zones.len().saturating_sub(1) {
         let (prev, z, next) = (zones[i - 1], zones[i], zones[i + 1]);
         let rep = match (variant, z.kind) {
-            (LiftVariant::Romanian, Kind::Low) => romanian_rep(s, prev, z, next, tol),
+            (LiftVariant::Romanian, Kind::Low) if hinges.contains(&i) => romanian_rep(s, prev, z, next, tol),
             (LiftVariant::Conventional, Kind::High) => conventional_rep(s, &steady, prev, z, next, tol),
             _ => None,
         };
@@ -297,23 +310,12 @@ fn infer_variant(
     cfg: &Config,
     evidence: &mut Vec<String>,
 ) -> Option<LiftVariant> {
-    let standing = signal::percentile(
-        zones
-            .iter()
-            .filter(|z| z.kind == Kind::High)
-            .flat_map(|z| s.hip_h[z.first..=z.last].iter().copied()),
-        STANDING_HIP_PERCENTILE,
-    );
-    let bracketed: Vec<&Zone> = zones
-        .iter()
-        .enumerate()
-        .filter(|(i, z)| z.kind == Kind::Low && *i > 0 && i + 1 < zones.len())
-        .map(|(_, z)| z)
-        .collect();
+    let standing = standing_hip(s, zones);
+    let bracketed = hinge_candidates(s, zones, leg, cfg);
     let lows: Vec<&Zone> = if bracketed.is_empty() {
         zones.iter().filter(|z| z.kind == Kind::Low).collect()
     } else {
-        bracketed
+        bracketed.iter().map(|&i| &zones[i]).collect()
     };
     // A floor stretch where the hips were never seen says nothing (its lowest point is +inf).
     let drop = signal::median(
@@ -374,6 +376,46 @@ fn lowest_in(series: &[f64], z: &Zone) -> f64 {
         .copied()
         .filter(|v| !v.is_nan())
         .fold(f64::INFINITY, f64::min)
+}
+
+/// Hip height standing: a high percentile over the zones where the bar is up.
+fn standing_hip(s: &Series, zones: &[Zone]) -> f64 {
+    signal::percentile(
+        zones
+            .iter()
+            .filter(|z| z.kind == Kind::High)
+            .flat_map(|z| s.hip_h[z.first..=z.last].iter().copied()),
+        STANDING_HIP_PERCENTILE,
+    )
+}
+
+/// The low zones (indices into `zones`) that may be a Romanian deadlift's bottom: those between
+/// two high ones, less the pulls from the floor that open or close the set. A Romanian set is
+/// often picked up from the floor and put back there, and those two pulls are bracketed by
+/// standing as the hinges are; their hips drop as far as a conventional pull's
+/// (`rdl_max_hip_drop_leg_frac` or more). They are left out only at the ends, and only when a
+/// hinge whose hips were seen on most of its frames remains: hidden hips read a drop short (a
+/// conventional pull's hips hidden on 20 of 25 frames read 0.19), so such a zone proves nothing
+/// and a conventional set keeps all its pulls.
+fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<usize> {
+    let bracketed: Vec<usize> = (1..zones.len().saturating_sub(1))
+        .filter(|&i| zones[i].kind == Kind::Low)
+        .collect();
+    let standing = standing_hip(s, zones);
+    let drop = |i: usize| (standing - lowest_in(&s.hip_h, &zones[i])) / leg;
+    let floor_pull = |i: usize| drop(i) >= cfg.rdl_max_hip_drop_leg_frac;
+    let seen_hinge = |i: usize| {
+        let z = &zones[i];
+        let seen = s.hip_h[z.first..=z.last].iter().filter(|v| !v.is_nan()).count();
+        drop(i) < cfg.rdl_max_hip_drop_leg_frac && 2 * seen > z.last - z.first + 1
+    };
+    let first = bracketed.iter().take_while(|&&i| floor_pull(i)).count();
+    let last = bracketed.len() - bracketed.iter().rev().take_while(|&&i| floor_pull(i)).count();
+    if first < last && bracketed[first..last].iter().any(|&i| seen_hinge(i)) {
+        bracketed[first..last].to_vec()
+    } else {
+        bracketed
+    }
 }
 
 /// Walks from `from` towards `limit` (either direction) following the bar down (`sign` = -1, a
@@ -534,6 +576,55 @@ mod tests {
         assert_eq!(v, 0.0);
         // The last frame still on the floor is the lift-off.
         assert_eq!(edge(&h, 6, at, v, 0.5), 4);
+    }
+
+    #[test]
+    fn hinges_lose_only_the_floor_pulls_at_the_ends() {
+        // Seven zones of 10 frames: standing (hips at 0) and three bracketed low zones, each a
+        // floor pull (hips 40 below: 0.4 legs), a hinge (10 below: 0.1 legs) seen throughout, or
+        // a hinge-like reading from hips seen on 3 of its 10 frames (as hidden hips read short).
+        #[derive(Clone, Copy)]
+        enum Low {
+            Floor,
+            Hinge,
+            ShortRead,
+        }
+        use Low::*;
+        let cases: [([Low; 3], &[usize]); 5] = [
+            ([Floor, Hinge, Floor], &[3]),
+            ([Floor, Hinge, Hinge], &[3, 5]),
+            ([Floor, Floor, Floor], &[1, 3, 5]),
+            ([Floor, ShortRead, Floor], &[1, 3, 5]),
+            ([Floor, Floor, ShortRead], &[1, 3, 5]),
+        ];
+        for (lows, want) in cases {
+            let mut hip_h = vec![0.0; 70];
+            let zones: Vec<Zone> = (0..7)
+                .map(|z| Zone {
+                    kind: if z % 2 == 1 { Kind::Low } else { Kind::High },
+                    first: 10 * z,
+                    last: 10 * z + 9,
+                })
+                .collect();
+            for (k, low) in lows.iter().enumerate() {
+                let z = zones[2 * k + 1];
+                for (j, h) in hip_h[z.first..=z.last].iter_mut().enumerate() {
+                    *h = match low {
+                        Floor => -40.0,
+                        Hinge => -10.0,
+                        ShortRead if j < 3 => -19.0,
+                        ShortRead => f64::NAN,
+                    };
+                }
+            }
+            let s = Series {
+                n: 70,
+                times: (0..70).map(|i| i as f64 / 30.0).collect(),
+                hip_h,
+                ..Series::default()
+            };
+            assert_eq!(hinge_candidates(&s, &zones, 100.0, &Config::default()), want.to_vec());
+        }
     }
 
     #[test]

@@ -181,6 +181,9 @@ pub struct Spec {
     /// is more upright than at [`Key::SETUP`], with no change in the spine: the opening hip
     /// crease as rendered bodies show it (0: an ideal outline).
     pub hip_crease_bend_per_deg: f64,
+    /// Romanian deadlifts only: the set starts with a pull of the bar from the floor and ends by
+    /// setting it down, as lifters without a rack do.
+    pub rdl_from_floor: bool,
 }
 
 impl Default for Spec {
@@ -206,6 +209,7 @@ impl Default for Spec {
             reach_rounded: false,
             rdl_knee_flex: Key::RDL_BOTTOM.knee_flex,
             hip_crease_bend_per_deg: 0.0,
+            rdl_from_floor: false,
         }
     }
 }
@@ -327,6 +331,14 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
         Lift::Romanian => {
             plan.push((0.0, Key::STAND));
             plan.push((0.8, Key::STAND));
+            if spec.rdl_from_floor {
+                plan.push((1.0, Key::SETUP));
+                plan.push((0.8, Key::SETUP));
+                let pull = conventional_pull(None, true);
+                let top = pull[pull.len() - 1].1;
+                plan.extend(pull);
+                plan.push((0.8, top));
+            }
             for r in 0..spec.reps {
                 let mut bottom = Key {
                     knee_flex: spec.rdl_knee_flex,
@@ -345,6 +357,12 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
                 plan.push((1.2, bottom));
                 plan.push((1.0, top));
                 plan.push((0.6, top));
+            }
+            if spec.rdl_from_floor {
+                plan.push((0.5, Key::KNEE_PASS));
+                plan.push((0.45, Key::SETUP));
+                plan.push((0.7, Key::SETUP));
+                plan.push((0.9, Key::STAND));
             }
             plan.push((0.6, Key::STAND));
         }
