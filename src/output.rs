@@ -16,7 +16,7 @@ pub enum OutputError {
     Write { path: PathBuf, error: std::io::Error },
     #[error("{}: unknown output format (use .json or .csv)", .0.display())]
     UnknownFormat(PathBuf),
-    #[error("{}: refusing to overwrite the input video", .0.display())]
+    #[error("{}: refusing to overwrite an input file", .0.display())]
     WouldOverwriteInput(PathBuf),
     #[error("{}: given for two outputs (each needs its own file)", .0.display())]
     SameOutputTwice(PathBuf),
@@ -101,7 +101,11 @@ impl Destination {
     pub fn place(&self, tmp: tempfile::NamedTempFile) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         if self.stream {
+            // The temporary file is deleted before the copy (the open handle still reads it): a
+            // reader that closes the pipe early ends liftcheck by SIGPIPE mid-copy, which would
+            // otherwise leave the file behind.
             let mut from = tmp.reopen()?;
+            tmp.close()?;
             let mut to = std::fs::OpenOptions::new().write(true).open(&self.target)?;
             std::io::copy(&mut from, &mut to)?;
             return to.flush();
@@ -189,7 +193,7 @@ pub fn ensure_not_input(output: &Path, input: &Path) -> Result<(), OutputError> 
     Ok(())
 }
 
-/// The `tool` header of every JSON file liftcheck writes (report, summary, keypoints): which
+/// The `tool` header of the JSON files meant for users (report, batch summary, keypoints): which
 /// program and version wrote it.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Tool {

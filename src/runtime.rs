@@ -46,7 +46,8 @@ impl std::fmt::Debug for Runtime {
 /// Places the library is looked for, best first.
 pub fn candidate_paths() -> Vec<PathBuf> {
     let mut paths = Vec::new();
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
+    // Set but empty counts as unset, as for PATH-like variables.
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         paths.push(PathBuf::from(p));
         return paths; // an explicit choice is never second-guessed
     }

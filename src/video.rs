@@ -20,6 +20,8 @@ pub enum VideoError {
     IsDirectory(PathBuf),
     #[error("{}: empty file (0 bytes)", .0.display())]
     Empty(PathBuf),
+    #[error("{}: not a regular file (a pipe or device); liftcheck reads video files", .0.display())]
+    NotRegularFile(PathBuf),
     // The cause is part of the message, not a `source`: error chains would print it twice.
     #[error("{}: cannot read: {error}", path.display())]
     Unreadable { path: PathBuf, error: std::io::Error },
@@ -154,6 +156,11 @@ fn check_input_file(path: &Path) -> Result<(), VideoError> {
     })?;
     if meta.is_dir() {
         return Err(VideoError::IsDirectory(path.to_path_buf()));
+    }
+    // A pipe or device cannot be read twice (the cache key hashes the file, then it is decoded)
+    // and reports a size of 0.
+    if !meta.is_file() {
+        return Err(VideoError::NotRegularFile(path.to_path_buf()));
     }
     if meta.len() == 0 {
         return Err(VideoError::Empty(path.to_path_buf()));

@@ -28,17 +28,24 @@ fn files_that_are_not_videos() {
         audio.to_str().expect("utf-8"),
     ]);
     let missing = dir.path().join("missing.mp4");
+    // A named pipe (nothing writes to it: reading it would wait for ever) and a device.
+    let fifo = dir.path().join("pipe.mp4");
+    let fifo_c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo_c.as_ptr(), 0o600) }, 0, "mkfifo");
 
     // (input, what the message must say)
-    let cases: [(&Path, &str); 5] = [
+    let cases: [(&Path, &str); 7] = [
         (&empty, "empty"),
         (&text, "not a video"),
         (&audio, "not a video"),
         (&missing, "no such file"),
         (dir.path(), "directory"),
+        (&fifo, "not a regular file"),
+        (Path::new("/dev/zero"), "not a regular file"),
     ];
     for (path, says) in cases {
-        let before = path.is_file().then(|| file_hash(path));
+        let before = (path.is_file() && path.starts_with(dir.path())).then(|| file_hash(path));
         let out = analyze(path);
         let name = path.file_name().expect("name").to_string_lossy();
         assert_clean_error(&out, &name, says);
@@ -213,4 +220,39 @@ fn every_frame_reaches_the_pose_stage() {
     let out = analyze(&clip);
     // Nobody is in a test pattern, and the error says how many frames were searched.
     assert_clean_error(&out, "with audio.mp4", "in any of its 60 frames");
+}
+
+/// Annotated clips need the `ffmpeg` command: without it, `annotate`, `analyze --annotate` and
+/// `batch --annotate` stop at once with one line saying so, before reading the video (here a
+/// text file, which would otherwise be the error) or running the pose stage.
+#[test]
+fn annotating_without_ffmpeg_fails_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = dir.path().join("notes.mp4");
+    std::fs::write(&text, b"not a video\n").expect("write");
+    let out_mp4 = dir.path().join("out.mp4");
+    let runs: [&[&dyn AsRef<std::ffi::OsStr>]; 3] = [
+        &[&"annotate", &"--quiet", &text, &"-o", &out_mp4],
+        &[&"analyze", &"--quiet", &text, &"--annotate", &out_mp4],
+        &[
+            &"batch",
+            &"--quiet",
+            &"--annotate",
+            &dir.path(),
+            &"-o",
+            &dir.path().join("reports"),
+        ],
+    ];
+    for args in runs {
+        let out = liftcheck()
+            .env("PATH", dir.path().join("no such folder"))
+            .args(args.iter().map(|a| a.as_ref()))
+            .output()
+            .expect("liftcheck runs");
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("annotated clips need the ffmpeg command"), "{err}");
+        assert!(!out_mp4.exists());
+    }
 }

@@ -14,7 +14,7 @@ use liftcheck::report;
 use liftcheck::track::PoseTrack;
 use liftcheck::video::{VideoInfo, VideoReader};
 
-use super::common::{CheckArgs, PoseArgs, RenderArgs, analyse_track, check_clip, progress_bar, track_with_cache};
+use super::common::{CheckArgs, PoseArgs, RenderArgs, analyse_track, check_clip, progress_bar, say, track_with_cache};
 use crate::{EXIT_CLEAN, EXIT_FAULTS};
 
 #[derive(Args)]
@@ -77,6 +77,9 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         .map(PathBuf::as_path)
         .collect();
     output::check_destinations(&outputs, &args.video)?;
+    if args.annotate.is_some() {
+        liftcheck::render::annotate::check_ffmpeg()?;
+    }
     if let Some(keypoints) = &args.keypoints {
         output::check_keypoints_format(keypoints)?;
     }
@@ -92,9 +95,9 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     let (analysis, _) = analyse_track(&args.video, &track, &args.check, &config)?;
     let name = args.video.display().to_string();
     if args.verbose {
-        print_pose_summary(&track.video, &track.frames, stats.as_ref());
+        say(&pose_summary(&track.video, &track.frames, stats.as_ref()))?;
     }
-    print!("{}", report::terminal(&analysis, &name, args.verbose));
+    say(&report::terminal(&analysis, &name, args.verbose))?;
     if let Some(out) = &args.json {
         output::write_atomically(out, |mut w| {
             report::write_json(&analysis, &report_meta(&name), &mut w).map_err(std::io::Error::other)
@@ -118,12 +121,13 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
 
 pub fn annotate(args: AnnotateArgs) -> anyhow::Result<u8> {
     output::check_destinations(&[&args.output], &args.video)?;
+    liftcheck::render::annotate::check_ffmpeg()?;
     let config = args.check.config()?;
     VideoReader::open(&args.video)?;
     let (track, _, analysis) = check_clip(&args.video, &args.pose, &args.check, &config, args.quiet)?;
     write_annotated(&args.video, &track, &analysis, &args.output, args.render, args.quiet)?;
     // The exit code says whether faults were found; say which.
-    println!("{}: {}", args.video.display(), report::one_line(&analysis));
+    say(&format!("{}: {}\n", args.video.display(), report::one_line(&analysis)))?;
     Ok(exit_code(&analysis))
 }
 
@@ -179,7 +183,9 @@ fn ms_per_frame(d: std::time::Duration, frames: usize) -> f64 {
     }
 }
 
-pub fn print_pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunStats>) {
+pub fn pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunStats>) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let duration = frames.last().map_or(0.0, |f| f.time_s) + if info.fps > 0.0 { 1.0 / info.fps } else { 0.0 };
     let visibilities: Vec<f32> = frames
         .iter()
@@ -187,8 +193,9 @@ pub fn print_pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<
         .map(|p| p.key_joint_visibility())
         .collect();
     let mean_visibility = visibilities.iter().sum::<f32>() / visibilities.len().max(1) as f32;
-    println!("{}", info.path.display());
-    println!(
+    let _ = writeln!(out, "{}", info.path.display());
+    let _ = writeln!(
+        out,
         "  video        {}x{} {}, {:.2} fps, {:.2} s, {} frames",
         info.width,
         info.height,
@@ -197,9 +204,14 @@ pub fn print_pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<
         duration,
         frames.len()
     );
-    println!("  orientation  rotated {} degrees to upright", info.rotation_applied);
+    let _ = writeln!(
+        out,
+        "  orientation  rotated {} degrees to upright",
+        info.rotation_applied
+    );
     let found = frames.iter().filter(|f| f.pose.is_some()).count();
-    println!(
+    let _ = writeln!(
+        out,
         "  lifter       found on {} of {} frames ({:.0}%), key-joint visibility {:.2}",
         found,
         frames.len(),
@@ -207,13 +219,17 @@ pub fn print_pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<
         mean_visibility
     );
     let Some(stats) = stats else {
-        println!("  time/frame   keypoints from the cache (no inference; --no-cache to rerun)");
-        return;
+        let _ = writeln!(
+            out,
+            "  time/frame   keypoints from the cache (no inference; --no-cache to rerun)"
+        );
+        return out;
     };
     let n = stats.frames;
     let model = ms_per_frame(stats.models.inference, n);
     let wall = ms_per_frame(stats.wall, n);
-    println!(
+    let _ = writeln!(
+        out,
         "  time/frame   models {model:.1} ms (landmark x {}, {} with the mask; detector x {}), pose stage {:.1} ms, \
          back outline {:.1} ms, plate search {:.1} ms (own thread; waited for {:.1} ms), \
          decode {:.1} ms (own thread; waited for {:.1} ms), \
@@ -234,4 +250,5 @@ pub fn print_pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<
             0.0
         },
     );
+    out
 }

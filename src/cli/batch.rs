@@ -22,7 +22,7 @@ use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
 use super::common::{
-    CheckArgs, PoseArgs, RenderArgs, Resolution, analyse_track, cached_track, error_line, models_digest,
+    CheckArgs, PoseArgs, RenderArgs, Resolution, analyse_track, cached_track, error_line, models_digest, say,
 };
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
@@ -63,7 +63,8 @@ pub struct BatchArgs {
     /// nor a folder holding it; videos inside it are not checked.
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
-    /// Clips analysed at once [default: number of cores]. Each gets cores/jobs inference threads.
+    /// Clips analysed at once [default: number of cores]. Each gets cores/jobs inference threads
+    /// (at least 1; `--threads` sets it).
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Analyse clips again even when their reports are up to date.
@@ -497,6 +498,9 @@ fn bar_style(template: &str) -> ProgressStyle {
 
 pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     args.render.check_used(args.annotate)?;
+    if args.annotate {
+        liftcheck::render::annotate::check_ffmpeg()?;
+    }
     let config = args.check.config()?;
     let meta = std::fs::metadata(&args.dir).with_context(|| format!("{}: cannot read", args.dir.display()))?;
     if !meta.is_dir() {
@@ -608,8 +612,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
         );
     }
     write_summary(&output, &rows)?;
-    print!("{}", summary_table(&rows));
-    println!("reports in {}", output.display());
+    say(&format!("{}reports in {}\n", summary_table(&rows), output.display()))?;
     let failed: Vec<&SummaryRow> = rows.iter().filter(|r| r.status == "error").collect();
     if !failed.is_empty() {
         eprintln!("{} of {} clips failed:", failed.len(), rows.len());

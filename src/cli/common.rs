@@ -23,7 +23,8 @@ pub struct PoseArgs {
     /// Landmark model.
     #[arg(long, value_enum, default_value_t = LandmarkModel::Full)]
     pub model: LandmarkModel,
-    /// ONNX Runtime threads per inference [default: number of cores; `batch`: cores / jobs]
+    /// ONNX Runtime threads per inference [default: number of cores; `batch`: cores / jobs, at
+    /// least 1]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Who to follow when several people are in frame: `auto` (largest, most central person) or
@@ -31,7 +32,7 @@ pub struct PoseArgs {
     #[arg(long, default_value = "auto", value_parser = parse_lifter)]
     pub lifter: LifterHint,
     /// Run pose estimation even if this clip's keypoints are cached (cache: $LIFTCHECK_CACHE,
-    /// else ~/.cache/liftcheck).
+    /// else $XDG_CACHE_HOME/liftcheck, else ~/.cache/liftcheck).
     #[arg(long)]
     pub no_cache: bool,
 }
@@ -135,12 +136,24 @@ impl CheckArgs {
 /// `liftcheck config`: every threshold with its default value.
 pub fn print_default_config() -> anyhow::Result<u8> {
     let text = liftcheck::analysis::config::commented_defaults().context("encoding the default configuration")?;
-    println!("# liftcheck thresholds (defaults). Edit, then pass with --config FILE; fields left out");
-    println!("# keep their defaults. `--strictness` scales every fault limit at once. In the notes,");
-    println!("# \"ref:\" names a published source and \"calibrate\" or \"measured\" a value set by measurement on");
-    println!("# labelled clips (the project's scripts/synth/judgement.md has the figures).");
-    print!("{text}");
+    say(&format!(
+        "# liftcheck thresholds (defaults). Edit, then pass with --config FILE; fields left out\n\
+         # keep their defaults. `--strictness` scales every fault limit at once. In the notes,\n\
+         # \"ref:\" names a published source and \"calibrate\" or \"measured\" a value set by measurement on\n\
+         # labelled clips (the project's scripts/synth/judgement.md has the figures).\n{text}"
+    ))?;
     Ok(crate::EXIT_CLEAN)
+}
+
+/// Writes `text` to standard output: a full disk or a closed file there is an error line and
+/// exit 2, not a panic (a reader that goes away early ends the process quietly, by SIGPIPE).
+pub fn say(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("writing to standard output")
 }
 
 /// "unknown field `x`, expected one of ..." (every field) as the nearest field's name instead.
@@ -316,10 +329,15 @@ fn lifter_missing(track: &PoseTrack, config: &Config) -> Option<String> {
 /// (which never starts ONNX Runtime) rejects it too.
 pub fn parse_threads(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err("must be a whole number, at least 1".into()),
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number from 1 to {MAX_THREADS}")),
     }
 }
+
+/// Most `--threads`: ONNX Runtime starts every thread it is given up front, and thousands of
+/// them take gigabytes and stop the process answering Ctrl-C; no machine liftcheck runs on has
+/// more cores than this.
+const MAX_THREADS: usize = 256;
 
 /// `--strictness`: within [`liftcheck::analysis::config::STRICTNESS_RANGE`], checked as the
 /// arguments are read.

@@ -8,7 +8,7 @@ use clap::Args;
 use liftcheck::eval::{self, GroundTruth, Summary};
 use liftcheck::output;
 
-use super::common::{CheckArgs, PoseArgs, cached_track, clip_warnings, error_line, print_warnings};
+use super::common::{CheckArgs, PoseArgs, cached_track, clip_warnings, error_line, print_warnings, say};
 use crate::EXIT_CLEAN;
 
 #[derive(Args)]
@@ -36,6 +36,15 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
             args.dir.display()
         );
     }
+    // The JSON path is checked before the clips are scored (which can take hours on a fresh
+    // suite); it must not be any clip or ground-truth file.
+    if let Some(out) = &args.json {
+        output::check_destinations(&[out], &args.dir)?;
+        for clip in &clips {
+            output::ensure_not_input(out, &clip.video)?;
+            output::ensure_not_input(out, &clip.truth)?;
+        }
+    }
     let mut estimator = None;
     let mut scores = Vec::with_capacity(clips.len());
     for (n, clip) in clips.iter().enumerate() {
@@ -59,7 +68,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
         scores.push(score);
     }
     let summary = Summary::new(&scores);
-    print!("{}", summary.table());
+    say(&summary.table())?;
     if let Some(out) = &args.json {
         output::write_atomically(out, |w| {
             serde_json::to_writer_pretty(w, &summary).map_err(std::io::Error::other)

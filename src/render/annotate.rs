@@ -47,6 +47,25 @@ const FAULT_LINGER_S: f64 = 1.0;
 /// The summary card covers the last this-many seconds (at most a quarter of the clip).
 const SUMMARY_CARD_S: f64 = 2.5;
 
+/// Checks that the `ffmpeg` command runs, so a run that will write annotated clips fails before
+/// the pose stage rather than after it.
+pub fn check_ffmpeg() -> Result<(), RenderError> {
+    let status = Command::new("ffmpeg")
+        .arg("-version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(RenderError::FfmpegMissing)?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(RenderError::FfmpegMissing(std::io::Error::other(format!(
+            "`ffmpeg -version` failed: {status}"
+        ))))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error(transparent)]

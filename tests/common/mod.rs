@@ -5,14 +5,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The `liftcheck` binary built for these tests.
-/// Tests never read or write the user's keypoint cache.
+/// Tests never read or write the user's keypoint cache, nor one left by an earlier run: each test
+/// binary has its own cache folder under cargo's target folder, emptied when its first test
+/// starts, so keypoints from an older pose stage are never served.
 pub fn liftcheck() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_liftcheck"));
-    cmd.env(
-        "LIFTCHECK_CACHE",
-        std::env::temp_dir().join(format!("liftcheck-test-cache-{}", std::process::id())),
-    );
+    cmd.env("LIFTCHECK_CACHE", test_cache());
     cmd
+}
+
+fn test_cache() -> &'static Path {
+    static CACHE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test binary path");
+        let name = exe.file_stem().and_then(|n| n.to_str()).unwrap_or("tests");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("liftcheck-test-cache-{name}"));
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("{}: {e}", dir.display()),
+        }
+        dir
+    })
 }
 
 /// Runs liftcheck with `args` (strings and paths alike: `run(&[&"analyze", &clip])`).
