@@ -164,6 +164,13 @@ fn truncated_and_damaged_mp4s() {
         stdout(&out)
     );
 
+    // Cut just after the first frames: they hold no rep, so nothing can be judged, and a damaged
+    // file is then an error (exit 2, one line), not a clean clip.
+    let stub = dir.path().join("stub.mp4");
+    std::fs::write(&stub, &bytes[..mdat + (bytes.len() - mdat) / 5]).expect("write");
+    let out = unchanged(&stub, || analyze(&stub, &[]));
+    assert_clean_error(&out, "stub.mp4", "the frames before it hold no complete rep");
+
     // Garbage over 3 kB in the middle of the media data. FFmpeg's H.264 decoder rejects the
     // damaged packets and OpenCV stops there: a partial analysis with the same warning (or, if
     // a decoder conceals the damage instead, a full one).

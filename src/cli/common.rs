@@ -239,6 +239,15 @@ pub fn analyse_track(
     let mut analysis = track
         .analyze(check.variant.into(), config)
         .map_err(|e| anyhow::anyhow!("{}: cannot analyse: {e}{}", video.display(), damaged()))?;
+    // A damaged file whose decodable part holds no rep is an error, not a clean clip.
+    if analysis.reps.is_empty()
+        && let Some(why) = decoding_stopped(track)
+    {
+        bail!(
+            "{}: {why}, and the frames before it hold no complete rep",
+            video.display()
+        );
+    }
     let warnings = clip_warnings(track, config);
     print_warnings(video, &warnings);
     analysis.notes.splice(0..0, warnings.iter().cloned());
@@ -469,6 +478,11 @@ const CUT_SHORT_MIN_S: f64 = 0.5;
 /// must fall short, as the count is estimated for some containers and the nominal duration is off
 /// for variable-rate MP4s.
 fn cut_short(track: &PoseTrack) -> Option<String> {
+    decoding_stopped(track).map(|why| format!("{why}: only those frames are analysed"))
+}
+
+/// Where decoding stopped, and how much of the clip that leaves, when [`cut_short`].
+fn decoding_stopped(track: &PoseTrack) -> Option<String> {
     let info = &track.video;
     let decoded = track.frames.len();
     let covered_s = track.frames.last().map_or(0.0, |f| f.time_s);
@@ -480,7 +494,7 @@ fn cut_short(track: &PoseTrack) -> Option<String> {
     .then(|| {
         format!(
             "decoding stopped at frame {decoded} of {} ({covered_s:.1} s of {:.1} s; the file is damaged or cut \
-             short): only those frames are analysed",
+             short)",
             info.frame_count,
             info.nominal_duration_s()
         )
