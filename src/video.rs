@@ -33,9 +33,16 @@ pub enum VideoError {
     Decode { path: PathBuf, error: opencv::Error },
 }
 
+fn path_as_text<S: serde::Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
+}
+
 /// What the container says about a clip, after orientation is applied.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VideoInfo {
+    /// Written as text, lossily where the name is not UTF-8 (the keypoints file and the cache
+    /// record it for people to read; a cached track gets the path it is loaded for).
+    #[serde(serialize_with = "path_as_text")]
     pub path: PathBuf,
     /// Upright (displayed) frame size.
     pub width: u32,

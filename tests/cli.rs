@@ -592,3 +592,24 @@ fn eval_scores_labelled_clips_and_checks_its_output_first() {
         stdout(&out)
     );
 }
+
+/// A video whose file name is not UTF-8 (possible on Linux) is analysed, cached and its
+/// keypoints written like any other; the name is written lossily where JSON needs text.
+#[test]
+fn a_file_name_that_is_not_utf8_is_no_problem() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = dir.path().join(OsStr::from_bytes(b"set \xff1.mp4"));
+    std::fs::copy(repo_path(CLIP), &clip).expect("copy");
+    let keypoints = dir.path().join("keypoints.json");
+    for _ in 0..2 {
+        let out = run(&[&"analyze", &"--quiet", &clip, &"--keypoints", &keypoints]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("cache not written"), "{}", stderr(&out));
+    }
+    let saved: Value = serde_json::from_slice(&std::fs::read(&keypoints).expect("keypoints")).expect("json");
+    assert_eq!(
+        saved["video"]["path"].as_str().and_then(|p| p.rsplit('/').next()),
+        Some("set \u{fffd}1.mp4")
+    );
+}
