@@ -256,3 +256,23 @@ fn annotating_without_ffmpeg_fails_first() {
         assert!(!out_mp4.exists());
     }
 }
+
+/// A folder without videos is one error line, and the report folder the run would have made is
+/// not left behind (one that was there already stays).
+#[test]
+fn batch_on_a_folder_without_videos() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let videos = dir.path().join("videos");
+    std::fs::create_dir(&videos).expect("mkdir");
+    std::fs::write(videos.join("notes.txt"), b"no video here\n").expect("write");
+    let existing = dir.path().join("existing");
+    std::fs::create_dir(&existing).expect("mkdir");
+    for (reports, kept) in [(dir.path().join("reports"), false), (existing, true)] {
+        let out = run(&[&"batch", &"--quiet", &videos, &"-o", &reports]);
+        assert_clean_error(&out, "videos", "no video files found");
+        assert_eq!(reports.is_dir(), kept, "{}", reports.display());
+    }
+    let out = run(&[&"batch", &"--quiet", &videos]);
+    assert_clean_error(&out, "videos", "no video files found");
+    assert!(!videos.join("liftcheck-reports").exists());
+}

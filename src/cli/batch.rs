@@ -513,12 +513,20 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
         .output
         .clone()
         .unwrap_or_else(|| args.dir.join("liftcheck-reports"));
+    // Created before the search, which compares paths inside it; removed again (if still empty)
+    // when the run stops before any clip.
+    let created = !output.exists();
     std::fs::create_dir_all(&output).with_context(|| format!("{}: cannot create", output.display()))?;
+    let remove_if_created = || {
+        if created {
+            let _ = std::fs::remove_dir(&output);
+        }
+    };
     let Found {
         videos,
         unreadable,
         in_output,
-    } = find_videos(&args.dir, &output)?;
+    } = find_videos(&args.dir, &output).inspect_err(|_| remove_if_created())?;
     if in_output > 0 {
         eprintln!(
             "warning: {}: {in_output} video(s) in the output folder are not checked",
@@ -526,6 +534,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
         );
     }
     if videos.is_empty() && unreadable.is_empty() {
+        remove_if_created();
         anyhow::bail!("{}: no video files found", args.dir.display());
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
