@@ -634,6 +634,30 @@ mod tests {
         assert!(load_cached(dir.path(), &other_weights).is_none());
     }
 
+    /// Every part of the key gives its own file name, and a file whose stored key is not the one
+    /// asked for (renamed, or a name clash) is not served.
+    #[test]
+    fn every_part_of_the_key_counts() {
+        let changes: [fn(&mut CacheKey); 6] = [
+            |k| k.video_sha256 = "01".repeat(32),
+            |k| k.model = LandmarkModel::Heavy,
+            |k| k.models_sha256 = "23".repeat(32),
+            |k| k.lifter = "0.3,0.6".into(),
+            |k| k.format += 1,
+            |k| k.liftcheck_version = "1".into(),
+        ];
+        let dir = tempfile::tempdir().expect("dir");
+        for change in changes {
+            let mut other = key();
+            change(&mut other);
+            assert_ne!(other.file_name(), key().file_name(), "{other:?}");
+            // The other key's track stored under this key's file name.
+            store_cached(dir.path(), &other, &track()).expect("store");
+            std::fs::rename(dir.path().join(other.file_name()), dir.path().join(key().file_name())).expect("rename");
+            assert!(load_cached(dir.path(), &key()).is_none(), "{other:?}");
+        }
+    }
+
     fn pose_with_wrist(x: f32, y: f32) -> PoseFrame {
         let mut keypoints = [crate::pose::Keypoint::default(); crate::pose::NUM_KEYPOINTS];
         let at = |x: f32, y: f32| crate::pose::Keypoint {

@@ -224,15 +224,17 @@ mod tests {
     }
 
     #[test]
-    fn mirrored_outline_has_same_bend() {
-        // Mirroring flips x of the points and of the trunk direction's forward axis; in canonical
-        // coordinates that is the same outline, so the same numbers.
+    fn flipping_without_canonicalising_reverses_the_bend() {
+        // The analysis mirrors a clip facing left into canonical coordinates before it reads the
+        // outline (the mirrored-clip tests of `analysis::tests` check the numbers match); an
+        // outline flipped and read as it is turns a rounded back into an arched one.
         let pts = outline(20.0, -5.0);
-        let a = bend(&pts, (0.0, 100.0));
+        let a = bend(&pts, (0.0, 100.0)).expect("bend");
         let flipped: Vec<(f64, f64)> = pts.iter().map(|p| (-p.0, p.1)).collect();
-        let b = bend(&flipped, (0.0, 100.0));
-        // Flipping without re-canonicalising turns a rounded back into an arched one.
-        assert!(a.zip(b).is_some_and(|(a, b)| (a.upper_deg + b.upper_deg).abs() < 1e-9));
+        let b = bend(&flipped, (0.0, 100.0)).expect("bend");
+        assert!(a.upper_deg.abs() > 1.0 && a.lower_deg.abs() > 1.0, "{a:?}");
+        assert!((a.upper_deg + b.upper_deg).abs() < 1e-9, "{a:?} {b:?}");
+        assert!((a.lower_deg + b.lower_deg).abs() < 1e-9, "{a:?} {b:?}");
     }
 
     #[test]

@@ -608,8 +608,13 @@ pub(crate) mod tests {
             f.bar_x_px = f.bar_x_px.map(|x| a.width as f32 - x);
         }
         let (p, q) = (bar_paths(&a), bar_paths(&m));
+        assert!(!p.reps.is_empty());
+        assert_eq!(p.reps.len(), q.reps.len());
         for (r, s) in p.reps.iter().zip(&q.reps) {
+            assert!(!r.segments.is_empty());
+            assert_eq!(r.segments.len(), s.segments.len());
             for ((_, u), (_, v)) in r.segments.iter().zip(&s.segments) {
+                assert_eq!(u.len(), v.len());
                 for (x, y) in u.iter().zip(v) {
                     assert!((x.0 - y.0).abs() < 1e-3 && (x.1 - y.1).abs() < 1e-3, "{x:?} vs {y:?}");
                 }
