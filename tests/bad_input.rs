@@ -276,3 +276,15 @@ fn batch_on_a_folder_without_videos() {
     assert_clean_error(&out, "videos", "no video files found");
     assert!(!videos.join("liftcheck-reports").exists());
 }
+
+/// Standard output that cannot be written (a full disk) is one error line and exit 2, not a
+/// panic with a backtrace.
+#[test]
+fn a_full_standard_output_is_an_error_line() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = liftcheck().arg("config").stdout(full).output().expect("liftcheck runs");
+    assert_clean_error(&out, "standard output", "no space left on device");
+}
