@@ -21,10 +21,12 @@ use crate::{EXIT_CLEAN, EXIT_FAULTS};
 pub struct AnalyzeArgs {
     /// The video file (mp4, mov, ...).
     pub video: PathBuf,
-    /// Write the full report as JSON (versioned schema) to this file.
+    /// Write the full report as JSON (versioned schema) to this file; `-` prints it instead of
+    /// the terminal report.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Write cleaned per-frame angles and metrics as CSV to this file.
+    /// Write cleaned per-frame angles and metrics as CSV to this file; `-` prints it instead of
+    /// the terminal report.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
     /// Write per-frame keypoints to this file (.json or .csv).
@@ -71,10 +73,16 @@ pub struct AnnotateArgs {
 
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     args.render.check_used(args.annotate.is_some())?;
+    let is_stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    let (json_to_stdout, csv_to_stdout) = (is_stdout(&args.json), is_stdout(&args.csv));
+    if json_to_stdout && csv_to_stdout {
+        anyhow::bail!("--json - and --csv - both ask for standard output: give one of them a file");
+    }
     let outputs: Vec<&Path> = [&args.json, &args.csv, &args.keypoints, &args.html, &args.annotate]
         .into_iter()
         .flatten()
         .map(PathBuf::as_path)
+        .filter(|p| *p != Path::new("-"))
         .collect();
     output::check_destinations(&outputs, &args.video)?;
     if args.annotate.is_some() {
@@ -97,14 +105,25 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     if args.verbose {
         say(&pose_summary(&track.video, &track.frames, stats.as_ref()))?;
     }
-    say(&report::terminal(&analysis, &name, args.verbose))?;
-    if let Some(out) = &args.json {
+    if json_to_stdout || csv_to_stdout {
+        // Machine-readable output alone on stdout, for a pipe (`--json - | jq ...`).
+        let mut bytes = Vec::new();
+        if json_to_stdout {
+            report::write_json(&analysis, &report_meta(&name), &mut bytes).context("encoding the JSON report")?;
+        } else {
+            report::frames_csv(&analysis, &mut bytes).context("encoding the CSV")?;
+        }
+        say(&String::from_utf8_lossy(&bytes))?;
+    } else {
+        say(&report::terminal(&analysis, &name, args.verbose))?;
+    }
+    if let Some(out) = args.json.as_deref().filter(|_| !json_to_stdout) {
         output::write_atomically(out, |mut w| {
             report::write_json(&analysis, &report_meta(&name), &mut w).map_err(std::io::Error::other)
         })
         .context("writing the JSON report")?;
     }
-    if let Some(out) = &args.csv {
+    if let Some(out) = args.csv.as_deref().filter(|_| !csv_to_stdout) {
         output::write_atomically(out, |mut w| {
             report::frames_csv(&analysis, &mut w).map_err(std::io::Error::other)
         })
