@@ -652,33 +652,21 @@ fn faults_found_exit_1_in_annotate_and_batch() {
 fn json_or_csv_to_standard_output() {
     let dir = tempfile::tempdir().expect("dir");
     let clip = repo_path(CLIP);
-    let out = liftcheck()
-        .current_dir(dir.path())
-        .args([
-            OsStr::new("analyze"),
-            OsStr::new("--quiet"),
-            clip.as_os_str(),
-            OsStr::new("--json"),
-            OsStr::new("-"),
-        ])
-        .output()
-        .expect("liftcheck runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is the JSON report alone");
+    // Run in the temporary folder, where a file named `-` would land.
+    let to_stdout = |option: &str| {
+        let out = liftcheck()
+            .current_dir(dir.path())
+            .args([OsStr::new("analyze"), OsStr::new("--quiet"), clip.as_os_str()])
+            .args([option, "-"])
+            .output()
+            .expect("liftcheck runs");
+        assert_eq!(out.status.code(), Some(0), "{option}: {}", stderr(&out));
+        out
+    };
+    let report: Value = serde_json::from_slice(&to_stdout("--json").stdout).expect("stdout is the JSON report alone");
     assert_eq!(report["reps"].as_array().map(Vec::len), Some(2));
-    let out = liftcheck()
-        .current_dir(dir.path())
-        .args([
-            OsStr::new("analyze"),
-            OsStr::new("--quiet"),
-            clip.as_os_str(),
-            OsStr::new("--csv"),
-            OsStr::new("-"),
-        ])
-        .output()
-        .expect("liftcheck runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("frame,"), "{}", stdout(&out));
+    let csv = stdout(&to_stdout("--csv"));
+    assert!(csv.starts_with("frame,"), "{csv}");
     let both = run(&[&"analyze", &"--quiet", &clip, &"--json", &"-", &"--csv", &"-"]);
     assert_clean_error(&both, "--csv -", "both ask for standard output");
     assert!(!dir.path().join("-").exists());
