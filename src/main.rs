@@ -75,7 +75,7 @@ fn main() -> ExitCode {
         Command::Batch(args) => cli::batch::batch(args),
         Command::Eval(args) => cli::eval::eval(args),
         Command::Config => cli::common::print_default_config(),
-        Command::Doctor(args) => Ok(cli::doctor::doctor(args)),
+        Command::Doctor(args) => cli::doctor::doctor(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

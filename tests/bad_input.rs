@@ -275,6 +275,25 @@ fn batch_on_a_folder_without_videos() {
     let out = run(&[&"batch", &"--quiet", &videos]);
     assert_clean_error(&out, "videos", "no video files found");
     assert!(!videos.join("liftcheck-reports").exists());
+    // Every folder the run made is removed, not just the last.
+    let nested = dir.path().join("a").join("b").join("c");
+    let out = run(&[&"batch", &"--quiet", &videos, &"-o", &nested]);
+    assert_clean_error(&out, "videos", "no video files found");
+    assert!(!dir.path().join("a").exists());
+    // Missing models stop the run before any folder is made.
+    std::fs::write(videos.join("clip.mp4"), b"not a video\n").expect("write");
+    let reports = dir.path().join("reports");
+    let out = run(&[
+        &"batch",
+        &"--quiet",
+        &videos,
+        &"-o",
+        &reports,
+        &"--models",
+        &dir.path().join("no models"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!reports.exists());
 }
 
 /// Standard output that cannot be written (a full disk) is one error line and exit 2, not a
@@ -286,5 +305,11 @@ fn a_full_standard_output_is_an_error_line() {
         .open("/dev/full")
         .expect("/dev/full");
     let out = liftcheck().arg("config").stdout(full).output().expect("liftcheck runs");
+    assert_clean_error(&out, "standard output", "no space left on device");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = liftcheck().arg("doctor").stdout(full).output().expect("liftcheck runs");
     assert_clean_error(&out, "standard output", "no space left on device");
 }

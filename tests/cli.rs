@@ -665,6 +665,22 @@ fn json_or_csv_to_standard_output() {
     };
     let report: Value = serde_json::from_slice(&to_stdout("--json").stdout).expect("stdout is the JSON report alone");
     assert_eq!(report["reps"].as_array().map(Vec::len), Some(2));
+    // With -v the video facts go to stderr, so stdout stays JSON.
+    let verbose = run(&[&"analyze", &"--quiet", &"-v", &clip, &"--json", &"-"]);
+    assert_eq!(verbose.status.code(), Some(0), "{}", stderr(&verbose));
+    assert!(
+        serde_json::from_slice::<Value>(&verbose.stdout).is_ok(),
+        "{}",
+        stdout(&verbose)
+    );
+    assert!(
+        stderr(&verbose).contains("key-joint visibility"),
+        "{}",
+        stderr(&verbose)
+    );
+    // Only those two print; other outputs need a file.
+    let html = run(&[&"analyze", &"--quiet", &clip, &"--html", &"-"]);
+    assert_clean_error(&html, "--html -", "only --json and --csv");
     let csv = stdout(&to_stdout("--csv"));
     assert!(csv.starts_with("frame,"), "{csv}");
     let both = run(&[&"analyze", &"--quiet", &clip, &"--json", &"-", &"--csv", &"-"]);

@@ -129,14 +129,14 @@ const PLATE_MIN_SIGHTINGS: usize = 5;
 /// visible (anthropometric segment proportions, Drillis & Contini: ~0.49 vs ~0.29 of stature).
 const LEG_PER_TRUNK: f64 = 1.7;
 
-/// Fewest frames with the hip, knee and ankle all seen for a leg length from the legs; with fewer
-/// the trunk gives it ([`LEG_PER_TRUNK`]). The frames where a lifter leaving the picture or stepping
-/// out from behind the plate shows the legs are few and foreshortened: on a clip that slides the
-/// lifter out of view after the fixture's first rep, 2 such frames read a leg of 59 pixels against
-/// the trunk's 103, which put the bar 25% of a leg ahead of mid-foot on a good rep
-/// (`tests/robustness.rs`, `people_in_and_out_of_frame`). The same third of a second as the
-/// mid-foot's [`MIDFOOT_MIN_FRAMES`].
-const LEG_MIN_FRAMES: usize = MIDFOOT_MIN_FRAMES;
+/// Least time with the hip, knee and ankle all in the cleaned tracks for a leg length from the
+/// legs (at least [`MIDFOOT_MIN_FRAMES`] frames); with less the trunk gives it ([`LEG_PER_TRUNK`]).
+/// The frames where a lifter leaving the picture or stepping out from behind the plate shows the
+/// legs are few and foreshortened: on a clip that slides the lifter out of view after the
+/// fixture's first rep, 2 such frames read a leg of 59 pixels against the trunk's 103, which put
+/// the bar 25% of a leg ahead of mid-foot on a good rep (`tests/robustness.rs`,
+/// `people_in_and_out_of_frame`). The same third of a second as the mid-foot's.
+const LEG_MIN_S: f64 = 1.0 / 3.0;
 
 /// Percentile of per-frame segment lengths taken as the true length: foreshortening only ever
 /// shortens a segment in the image, so a high percentile is close to its full length.
@@ -447,10 +447,13 @@ impl Body {
             (trunk.is_finite() && trunk > 0.0).then(|| {
                 notes.push(if legs_seen == 0 {
                     "legs never visible: leg length estimated from the trunk".into()
+                } else if legs_seen >= leg_min_frames(t.fps) {
+                    "legs seen but their length unreadable: leg length estimated from the trunk".into()
                 } else {
                     format!(
-                        "legs seen whole on only {legs_seen} frames (fewer than {LEG_MIN_FRAMES}): leg length \
-                         estimated from the trunk"
+                        "legs seen whole on only {legs_seen} frames (fewer than {}): leg length estimated \
+                         from the trunk",
+                        leg_min_frames(t.fps)
                     )
                 });
                 trunk * LEG_PER_TRUNK
@@ -648,21 +651,37 @@ pub fn mean_point(t: &Tracks, joint: Joint, sides: &[BodySide], f: usize) -> Opt
 }
 
 fn leg_length(t: &Tracks, sides: &[BodySide]) -> Result<f64, usize> {
-    let per_frame: Vec<f64> = (0..t.n)
-        .flat_map(|f| {
-            sides.iter().filter_map(move |&s| {
-                let h = t.at(Joint::Hip.index(s), f)?;
-                let k = t.at(Joint::Knee.index(s), f)?;
-                let a = t.at(Joint::Ankle.index(s), f)?;
-                Some(dist(h, k) + dist(k, a))
-            })
+    let joints = [Joint::Hip, Joint::Knee, Joint::Ankle];
+    // Frames with the whole leg on either side in the cleaned tracks, whose short gaps are filled
+    // (`max_gap_s`). Counting only the frames the model saw it whole was tried: behind the plate
+    // that is rare (5 frames on a Romanian deadlift of seed 314 whose cleaned legs span more),
+    // and the trunk's estimate then put the still ankle out of the knee's reach and gave false
+    // locked knees.
+    let seen = (0..t.n)
+        .filter(|&f| {
+            sides
+                .iter()
+                .any(|&s| joints.iter().all(|j| t.at(j.index(s), f).is_some()))
         })
-        .collect();
-    if per_frame.len() < LEG_MIN_FRAMES {
-        return Err(per_frame.len());
+        .count();
+    if seen < leg_min_frames(t.fps) {
+        return Err(seen);
     }
+    let per_frame = (0..t.n).flat_map(|f| {
+        sides.iter().filter_map(move |&s| {
+            let h = t.at(Joint::Hip.index(s), f)?;
+            let k = t.at(Joint::Knee.index(s), f)?;
+            let a = t.at(Joint::Ankle.index(s), f)?;
+            Some(dist(h, k) + dist(k, a))
+        })
+    });
     let v = signal::percentile(per_frame, SEGMENT_LENGTH_PERCENTILE);
-    if v.is_finite() && v > 0.0 { Ok(v) } else { Err(0) }
+    if v.is_finite() && v > 0.0 { Ok(v) } else { Err(seen) }
+}
+
+/// [`LEG_MIN_S`] in frames at `fps`, and never fewer than [`MIDFOOT_MIN_FRAMES`].
+fn leg_min_frames(fps: f64) -> usize {
+    ((LEG_MIN_S * fps).round() as usize).max(MIDFOOT_MIN_FRAMES)
 }
 
 /// A plate's disc in frame pixels.

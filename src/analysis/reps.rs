@@ -393,10 +393,10 @@ fn standing_hip(s: &Series, zones: &[Zone]) -> f64 {
 /// two high ones, less the pulls from the floor that open or close the set. A Romanian set is
 /// often picked up from the floor and put back there, and those two pulls are bracketed by
 /// standing as the hinges are; their hips drop as far as a conventional pull's
-/// (`rdl_max_hip_drop_leg_frac` or more). They are left out only at the ends, and only when a
-/// hinge whose hips were seen on most of its frames remains: hidden hips read a drop short (a
-/// conventional pull's hips hidden on 20 of 25 frames read 0.19), so such a zone proves nothing
-/// and a conventional set keeps all its pulls.
+/// (`rdl_max_hip_drop_leg_frac` or more). At most one is left out at each end, and only when
+/// most of what remains are hinges whose hips were seen on most of their frames: hidden hips read
+/// a drop short (a conventional pull's hips hidden on 20 of 25 frames read 0.19), and one shallow
+/// floor touch in a conventional set must not make it Romanian.
 fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<usize> {
     let bracketed: Vec<usize> = (1..zones.len().saturating_sub(1))
         .filter(|&i| zones[i].kind == Kind::Low)
@@ -409,10 +409,15 @@ fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<u
         let seen = s.hip_h[z.first..=z.last].iter().filter(|v| !v.is_nan()).count();
         drop(i) < cfg.rdl_max_hip_drop_leg_frac && 2 * seen > z.last - z.first + 1
     };
-    let first = bracketed.iter().take_while(|&&i| floor_pull(i)).count();
-    let last = bracketed.len() - bracketed.iter().rev().take_while(|&&i| floor_pull(i)).count();
-    if first < last && bracketed[first..last].iter().any(|&i| seen_hinge(i)) {
-        bracketed[first..last].to_vec()
+    let (Some(&first), Some(&last)) = (bracketed.first(), bracketed.last()) else {
+        return bracketed;
+    };
+    let from = usize::from(floor_pull(first));
+    let to = bracketed.len() - usize::from(bracketed.len() > 1 && floor_pull(last));
+    let inner = bracketed.get(from..to).unwrap_or_default();
+    let hinges = inner.iter().filter(|&&i| seen_hinge(i)).count();
+    if from + (bracketed.len() - to) > 0 && 2 * hinges > inner.len() {
+        inner.to_vec()
     } else {
         bracketed
     }
@@ -590,12 +595,16 @@ mod tests {
             ShortRead,
         }
         use Low::*;
-        let cases: [([Low; 3], &[usize]); 5] = [
+        let cases: [([Low; 3], &[usize]); 8] = [
             ([Floor, Hinge, Floor], &[3]),
             ([Floor, Hinge, Hinge], &[3, 5]),
+            ([Hinge, Hinge, Floor], &[1, 3]),
+            ([Hinge, Hinge, Hinge], &[1, 3, 5]),
             ([Floor, Floor, Floor], &[1, 3, 5]),
             ([Floor, ShortRead, Floor], &[1, 3, 5]),
             ([Floor, Floor, ShortRead], &[1, 3, 5]),
+            // One shallow touch among floor pulls: still a conventional set.
+            ([Floor, Floor, Hinge], &[1, 3, 5]),
         ];
         for (lows, want) in cases {
             let mut hip_h = vec![0.0; 70];

@@ -78,12 +78,27 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     if json_to_stdout && csv_to_stdout {
         anyhow::bail!("--json - and --csv - both ask for standard output: give one of them a file");
     }
-    let outputs: Vec<&Path> = [&args.json, &args.csv, &args.keypoints, &args.html, &args.annotate]
-        .into_iter()
-        .flatten()
-        .map(PathBuf::as_path)
-        .filter(|p| *p != Path::new("-"))
-        .collect();
+    for (option, path) in [
+        ("--keypoints", &args.keypoints),
+        ("--html", &args.html),
+        ("--annotate", &args.annotate),
+    ] {
+        if is_stdout(path) {
+            anyhow::bail!("{option} -: only --json and --csv can print to standard output; give a file");
+        }
+    }
+    let file = |path: &Option<PathBuf>| path.clone().filter(|_| !is_stdout(path));
+    let outputs: Vec<PathBuf> = [
+        file(&args.json),
+        file(&args.csv),
+        args.keypoints.clone(),
+        args.html.clone(),
+        args.annotate.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
     output::check_destinations(&outputs, &args.video)?;
     if args.annotate.is_some() {
         liftcheck::render::annotate::check_ffmpeg()?;
@@ -103,7 +118,13 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     let (analysis, _) = analyse_track(&args.video, &track, &args.check, &config)?;
     let name = args.video.display().to_string();
     if args.verbose {
-        say(&pose_summary(&track.video, &track.frames, stats.as_ref()))?;
+        // Beside machine output on stdout, the facts go to stderr.
+        let summary = pose_summary(&track.video, &track.frames, stats.as_ref());
+        if json_to_stdout || csv_to_stdout {
+            eprint!("{summary}");
+        } else {
+            say(&summary)?;
+        }
     }
     if json_to_stdout || csv_to_stdout {
         // Machine-readable output alone on stdout, for a pipe (`--json - | jq ...`).

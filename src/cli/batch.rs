@@ -513,13 +513,19 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
         .output
         .clone()
         .unwrap_or_else(|| args.dir.join("liftcheck-reports"));
-    // Created before the search, which compares paths inside it; removed again (if still empty)
-    // when the run stops before any clip.
-    let created = !output.exists();
+    // What can fail before the first clip is checked before the output folder is made.
+    let digest = models_digest(&args.pose)?;
+    // Created before the search, which compares paths inside it; the folders this run created are
+    // removed again (if still empty) when it stops before any clip.
+    let created: Vec<PathBuf> = output
+        .ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+        .map(Path::to_path_buf)
+        .collect();
     std::fs::create_dir_all(&output).with_context(|| format!("{}: cannot create", output.display()))?;
     let remove_if_created = || {
-        if created {
-            let _ = std::fs::remove_dir(&output);
+        for folder in &created {
+            let _ = std::fs::remove_dir(folder);
         }
     };
     let Found {
@@ -544,7 +550,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     pose.threads = Some(pose.threads.unwrap_or((cores / jobs).max(1)));
     let settings = settings_digest(
         &pose,
-        &models_digest(&pose)?,
+        &digest,
         &args.check,
         &config,
         args.annotate.then_some(args.render.resolution()),

@@ -383,9 +383,7 @@ pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
     let models = ModelStore::open(args.models.as_deref()).map_err(flat)?;
     let mut session = SessionOptions::default();
     if let Some(n) = args.threads {
-        if n == 0 {
-            bail!("--threads must be at least 1");
-        }
+        // Checked when the arguments are read (`parse_threads`).
         session.intra_threads = n;
     }
     let config = BlazePoseConfig {

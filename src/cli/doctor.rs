@@ -17,11 +17,12 @@ pub struct DoctorArgs {
 }
 
 /// Prints one line per component, with the fix for anything missing. Exit 0 when all is well.
-pub fn doctor(args: DoctorArgs) -> u8 {
+pub fn doctor(args: DoctorArgs) -> anyhow::Result<u8> {
     let mut problems = 0;
+    let mut text = String::new();
     let mut report = |ok: bool, what: &str, detail: String| {
         problems += usize::from(!ok);
-        println!("{} {what:<14} {detail}", if ok { "ok  " } else { "FAIL" });
+        text.push_str(&format!("{} {what:<14} {detail}\n", if ok { "ok  " } else { "FAIL" }));
     };
     match runtime::load() {
         Ok(rt) => report(
@@ -68,10 +69,13 @@ pub fn doctor(args: DoctorArgs) -> u8 {
         }
     }
     if problems == 0 {
-        println!("all checks passed");
-        0
+        text.push_str("all checks passed\n");
     } else {
-        println!("{} found", liftcheck::report::plural(problems, "problem", "problems"));
-        EXIT_ERROR
+        text.push_str(&format!(
+            "{} found\n",
+            liftcheck::report::plural(problems, "problem", "problems")
+        ));
     }
+    super::common::say(&text)?;
+    Ok(if problems == 0 { 0 } else { EXIT_ERROR })
 }
