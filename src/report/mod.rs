@@ -596,7 +596,8 @@ pub const CSV_COLUMNS: [&str; 25] = [
 /// One row per frame of cleaned angles and metrics; empty cells where a value is missing.
 pub fn frames_csv(analysis: &Analysis, w: &mut impl Write) -> Result<(), ReportError> {
     writeln!(w, "{}", CSV_COLUMNS.join(","))?;
-    let f3 = |v: Option<f32>| v.map_or_else(String::new, |x| format!("{x:.3}"));
+    // A value that rounds to zero is written 0.000, whatever its sign.
+    let f3 = |v: Option<f32>| v.map_or_else(String::new, |x| format!("{:.3}", if x.abs() < 5e-4 { 0.0 } else { x }));
     for f in &analysis.frames {
         let phase = match f.phase {
             Some(crate::analysis::Phase::Pull) => "pull",
