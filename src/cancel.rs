@@ -9,6 +9,9 @@ static REQUESTED: AtomicBool = AtomicBool::new(false);
 pub fn install_handler() {
     let _ = ctrlc::set_handler(|| {
         if REQUESTED.swap(true, Ordering::SeqCst) {
+            // The first request was not acted on (the run is blocked, e.g. reading a pipe):
+            // temporary outputs may be left, but the user is told why the run ended.
+            eprintln!("liftcheck: interrupted twice: stopped at once");
             std::process::exit(130);
         }
     });
