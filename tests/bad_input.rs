@@ -80,8 +80,7 @@ fn a_clip_turned_on_its_side_is_refused() {
     let out = run(&[&"analyze", &"--quiet", &turned, &"--keypoints", &keypoints]);
     assert_clean_error(&out, "turned.mp4", "re-export the clip upright");
     assert_eq!(file_hash(&turned), before);
-    let saved: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&keypoints).expect("keypoints written")).expect("json");
+    let saved: serde_json::Value = read_json(&keypoints);
     let posed = saved["frames"]
         .as_array()
         .expect("frames")

@@ -56,7 +56,7 @@ fn analyze_writes_terminal_json_and_csv_reports() {
     let text = stdout(&out);
     assert!(text.contains("Reps: 2 (0 with faults)"), "{text}");
     assert!(text.contains("not medical advice"), "{text}");
-    let report: Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    let report: Value = read_json(&json);
     assert_eq!(report["schema_version"], 2);
     assert_eq!(report["tool"]["name"], "liftcheck");
     assert_eq!(report["reps"].as_array().map(Vec::len), Some(2));
@@ -92,7 +92,7 @@ fn annotated_clip_plays_everywhere_and_draws_on_the_lifter() {
     let clip = repo_path(CLIP);
     let (annotated, keypoints) = (dir.path().join("annotated.mp4"), dir.path().join("kp.json"));
     analyze_annotated(&clip, &annotated, &keypoints, &[]);
-    let saved: Value = serde_json::from_slice(&std::fs::read(&keypoints).expect("keypoints")).expect("json");
+    let saved: Value = read_json(&keypoints);
     assert_eq!(
         saved["tool"]["name"], "liftcheck",
         "the writer is named as in the reports"
@@ -173,7 +173,7 @@ fn assert_overlay_on_lifter(
         frame_rgb(clip, frame_index, out_size),
         frame_rgb(annotated, frame_index, out_size),
     );
-    let kp: Value = serde_json::from_slice(&std::fs::read(keypoints).expect("kp")).expect("json");
+    let kp: Value = read_json(keypoints);
     let pose = &kp["frames"][frame_index]["keypoints"];
     let changed_near = |x: f64, y: f64| -> bool {
         let (x, y) = (x as i64, y as i64);
@@ -274,8 +274,7 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     );
     assert!(!stderr(&out).contains("panicked"));
     assert!(stderr(&out).contains("broken.mp4"), "failures listed: {}", stderr(&out));
-    let summary: Value =
-        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let summary: Value = read_json(&reports.join("summary.json"));
     // The writer is named as in the reports.
     assert_eq!(summary["schema_version"], 2);
     assert_eq!(summary["tool"]["name"], "liftcheck");
@@ -329,8 +328,7 @@ fn batch_checks_a_folder_carries_on_past_broken_files_and_skips_finished_ones() 
     // A second run finds the good clips up to date and keeps what their reports say.
     let again = batch();
     assert_eq!(again.status.code(), Some(2));
-    let summary: Value =
-        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let summary: Value = read_json(&reports.join("summary.json"));
     let rerun = summary["clips"].as_array().expect("clips");
     let first = |file: &Value| clips.iter().find(|c| c["file"] == *file).expect("same clips");
     assert_eq!(rerun.len(), clips.len());
@@ -392,8 +390,7 @@ fn batch_runs_clips_in_parallel_workers() {
     ]);
     // Both fixtures are good lifts: clean, exit 0.
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let summary: Value =
-        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let summary: Value = read_json(&reports.join("summary.json"));
     let clips = summary["clips"].as_array().expect("clips");
     assert_eq!(clips.len(), 2);
     for clip in clips {
@@ -501,8 +498,7 @@ fn batch_picks_its_clips_from_the_folder_and_refuses_an_output_holding_it() {
         "{}",
         stderr(&out)
     );
-    let summary: Value =
-        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let summary: Value = read_json(&reports.join("summary.json"));
     let rows: Vec<(String, String)> = summary["clips"]
         .as_array()
         .expect("clips")
@@ -525,8 +521,7 @@ fn batch_picks_its_clips_from_the_folder_and_refuses_an_output_holding_it() {
     std::fs::remove_file(reports.join("b.report.html")).expect("rm");
     let again = batch();
     assert!(reports.join("b.report.html").is_file(), "{}", stderr(&again));
-    let summary: Value =
-        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let summary: Value = read_json(&reports.join("summary.json"));
     let clips = summary["clips"].as_array().expect("clips");
     assert!(clips.iter().any(|c| c["file"] == "b.mp4"), "{clips:?}");
     for clip in clips {
@@ -586,7 +581,7 @@ fn eval_scores_labelled_clips_and_checks_its_output_first() {
     let json = dir.path().join("eval.json");
     let out = run(&[&"eval", &"--quiet", &suite, &"--json", &json]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let summary: Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    let summary: Value = read_json(&json);
     assert_eq!(summary["schema_version"], 1);
     assert_eq!(summary["clips"], 1);
     // The labels say two reps and no fault: both found, and the good clip is clean.
@@ -613,7 +608,7 @@ fn a_file_name_that_is_not_utf8_is_no_problem() {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert!(!stderr(&out).contains("cache not written"), "{}", stderr(&out));
     }
-    let saved: Value = serde_json::from_slice(&std::fs::read(&keypoints).expect("keypoints")).expect("json");
+    let saved: Value = read_json(&keypoints);
     assert_eq!(
         saved["video"]["path"].as_str().and_then(|p| p.rsplit('/').next()),
         Some("set \u{fffd}1.mp4")
@@ -639,8 +634,7 @@ fn faults_found_exit_1_in_annotate_and_batch() {
     let reports = dir.path().join("reports");
     let out = run(&[&"batch", &"--quiet", &videos, &"-o", &reports]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let summary: Value =
-        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let summary: Value = read_json(&reports.join("summary.json"));
     let clips = summary["clips"].as_array().expect("clips");
     assert_eq!(clips.len(), 1);
     assert_eq!(clips[0]["status"], "faults", "{}", clips[0]);

@@ -23,7 +23,7 @@ fn keypoints_of(clip: &Path, out_dir: &Path) -> Vec<Option<Vec<(f64, f64)>>> {
         "analyze failed: {}",
         stderr(&result)
     );
-    let json: Value = serde_json::from_slice(&std::fs::read(&out).expect("keypoints written")).expect("json");
+    let json: Value = read_json(&out);
     json["frames"]
         .as_array()
         .expect("frames")
@@ -230,7 +230,7 @@ fn the_plate_gives_the_scale() {
     let report = dir.path().join("report.json");
     let out = run(&[&"analyze", &"--quiet", &clip, &"--json", &report]);
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
-    let json: Value = serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json");
+    let json: Value = read_json(&report);
     let scale = json["scale_cm_per_px"].as_f64().expect("a plate was found");
     // The renderer's near plate: 45 cm across, radius in pixels from the ground truth.
     let gt = ground_truth("side_good_2reps");
@@ -325,7 +325,7 @@ fn labelled_faults_are_found_on_their_reps() {
     let clip = repo_path("tests/fixtures/side_faults_3reps.mp4");
     let out = run(&[&"analyze", &"--quiet", &"--no-cache", &"--json", &json, &clip]);
     assert_eq!(out.status.code(), Some(1), "faults found: {}", stderr(&out));
-    let report: Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    let report: Value = read_json(&json);
     let found: Vec<(u64, String)> = report["findings"]
         .as_array()
         .expect("findings")

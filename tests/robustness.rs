@@ -787,8 +787,7 @@ fn batch_carries_on_and_lists_every_failure() {
     // The cut clip still has its first part: a report, with a warning.
     assert!(reports.join("week 1/cut.report.json").is_file(), "{err}");
     assert!(err.contains("decoding stopped at frame"), "{err}");
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(reports.join("summary.json")).expect("summary")).expect("json");
+    let summary: serde_json::Value = read_json(&reports.join("summary.json"));
     let clips = summary["clips"].as_array().expect("clips");
     let cut = clips
         .iter()

@@ -167,8 +167,9 @@ pub fn detect(
             }),
         }
     }
+    let hinges = hinge_candidates(s, &zones, leg, cfg);
     let inferred = match requested {
-        LiftVariant::Auto => infer_variant(s, body, &zones, leg, cfg, details),
+        LiftVariant::Auto => infer_variant(s, body, &zones, &hinges, leg, cfg, details),
         _ => None,
     };
     let variant = match requested {
@@ -180,7 +181,7 @@ pub fn detect(
             // A lift set by the user is judged as such, but a motion that says otherwise is
             // worth a note: a Romanian deadlift judged as a conventional pull finds no reps.
             let mut why = Vec::new();
-            if let Some(seen) = infer_variant(s, body, &zones, leg, cfg, &mut why)
+            if let Some(seen) = infer_variant(s, body, &zones, &hinges, leg, cfg, &mut why)
                 && seen != given
             {
                 notes.push(format!(
@@ -194,7 +195,6 @@ pub fn detect(
         }
     };
     let tol = cfg.event_tolerance_frac * range;
-    let hinges = hinge_candidates(s, &zones, leg, cfg);
     if variant == LiftVariant::Romanian {
         let bracketed_lows = (1..zones.len().saturating_sub(1))
             .filter(|&i| zones[i].kind == Kind::Low)
@@ -301,21 +301,21 @@ fn too_fast(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
 
 /// Romanian when the hips barely drop at the bottoms between standing positions.
 /// The variant the motion shows, with the measurements behind it in `evidence`; `None` when the hips
-/// were not seen.
+/// were not seen. `hinges` are the low zones that may be bottoms ([`hinge_candidates`]).
 fn infer_variant(
     s: &Series,
     body: &Body,
     zones: &[Zone],
+    hinges: &[usize],
     leg: f64,
     cfg: &Config,
     evidence: &mut Vec<String>,
 ) -> Option<LiftVariant> {
     let standing = standing_hip(s, zones);
-    let bracketed = hinge_candidates(s, zones, leg, cfg);
-    let lows: Vec<&Zone> = if bracketed.is_empty() {
+    let lows: Vec<&Zone> = if hinges.is_empty() {
         zones.iter().filter(|z| z.kind == Kind::Low).collect()
     } else {
-        bracketed.iter().map(|&i| &zones[i]).collect()
+        hinges.iter().map(|&i| &zones[i]).collect()
     };
     // A floor stretch where the hips were never seen says nothing (its lowest point is +inf).
     let drop = signal::median(

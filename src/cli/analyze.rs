@@ -87,18 +87,11 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
             anyhow::bail!("{option} -: only --json and --csv can print to standard output; give a file");
         }
     }
-    let file = |path: &Option<PathBuf>| path.clone().filter(|_| !is_stdout(path));
-    let outputs: Vec<PathBuf> = [
-        file(&args.json),
-        file(&args.csv),
-        args.keypoints.clone(),
-        args.html.clone(),
-        args.annotate.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let outputs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
+    // The files to write: every output given, less one printed to standard output.
+    let outputs: Vec<&Path> = [&args.json, &args.csv, &args.keypoints, &args.html, &args.annotate]
+        .into_iter()
+        .filter_map(|path| path.as_deref().filter(|_| !is_stdout(path)))
+        .collect();
     output::check_destinations(&outputs, &args.video)?;
     if args.annotate.is_some() {
         liftcheck::render::annotate::check_ffmpeg()?;

@@ -76,19 +76,21 @@ fn terminal_report_front_view_golden() {
 
 #[test]
 fn json_report_golden() {
+    json_golden("report_side_faults.json", &faulty_side_clip(), "generated-side.mp4");
+}
+
+/// [`golden`] for the JSON report (without frames) of `analysis`.
+fn json_golden(name: &str, analysis: &Analysis, video: &str) {
     let meta = ReportMeta {
-        video: "generated-side.mp4",
+        video,
         include_frames: false,
     };
     let mut buf = Vec::new();
-    write_json(&faulty_side_clip(), &meta, &mut buf).expect("json");
+    write_json(analysis, &meta, &mut buf).expect("json");
     let text = String::from_utf8(buf).expect("utf8");
     // The tool version changes with releases, not with the layout.
     let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
-    golden(
-        "report_side_faults.json",
-        &text.replacen(&version, "\"version\": \"test\"", 1),
-    );
+    golden(name, &text.replacen(&version, "\"version\": \"test\"", 1));
 }
 
 /// A Romanian set with one rep's knees locked: the Romanian rep table and its finding in the
@@ -103,18 +105,7 @@ fn romanian_golden() {
         ..Spec::default()
     });
     golden("terminal_romanian.txt", &terminal(&a, "generated-rdl.mp4", false));
-    let meta = ReportMeta {
-        video: "generated-rdl.mp4",
-        include_frames: false,
-    };
-    let mut buf = Vec::new();
-    write_json(&a, &meta, &mut buf).expect("json");
-    let text = String::from_utf8(buf).expect("utf8");
-    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
-    golden(
-        "report_romanian.json",
-        &text.replacen(&version, "\"version\": \"test\"", 1),
-    );
+    json_golden("report_romanian.json", &a, "generated-rdl.mp4");
 }
 
 /// Touch-and-go reps with plates, and the per-frame CSV whole: every column's values, not only

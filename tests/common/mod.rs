@@ -91,3 +91,9 @@ pub fn pose_estimator() -> liftcheck::pose::blazepose::BlazePose {
     };
     BlazePose::new(&runtime, &models, config).expect("pose models")
 }
+
+/// A JSON file liftcheck wrote (a report, a batch summary), parsed.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
