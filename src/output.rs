@@ -149,13 +149,14 @@ pub fn plain_io_error(e: std::io::Error) -> std::io::Error {
 pub fn check_destinations(outputs: &[&Path], input: &Path) -> Result<(), OutputError> {
     let mut seen: Vec<PathBuf> = Vec::new();
     for &out in outputs {
-        ensure_not_input(out, input)?;
+        // A folder first: when the input is a folder (`eval DIR --json DIR`) that is the reason.
         if out.is_dir() {
             return Err(OutputError::Write {
                 path: out.to_path_buf(),
                 error: std::io::Error::from_raw_os_error(libc::EISDIR),
             });
         }
+        ensure_not_input(out, input)?;
         let folder = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),

@@ -570,6 +570,7 @@ fn eval_scores_labelled_clips_and_checks_its_output_first() {
         ),
         (truth.clone(), "refusing to overwrite an input file"),
         (dir.path().to_path_buf(), "Is a directory"),
+        (suite.clone(), "Is a directory"),
     ] {
         let out = run(&[&"eval", &"--quiet", &suite, &"--json", &json]);
         assert_eq!(out.status.code(), Some(2), "{}: {}", json.display(), stderr(&out));
@@ -592,6 +593,18 @@ fn eval_scores_labelled_clips_and_checks_its_output_first() {
         "{}",
         stdout(&out)
     );
+
+    // A clip that cannot be read is scored as a miss and the run ends with exit 2, naming it; the
+    // table and the JSON are still written.
+    std::fs::write(suite.join("broken.mp4"), b"not a video").expect("write");
+    std::fs::copy(&truth, suite.join("broken.json")).expect("copy");
+    std::fs::remove_file(&json).expect("rm");
+    let out = run(&[&"eval", &"--quiet", &suite, &"--json", &json]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 of 2 clips failed"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("broken"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Good clips (no ground-truth fault): 2"), "{}", stdout(&out));
+    assert_eq!(read_json(&json)["clips"], 2);
 }
 
 /// A video whose file name is not UTF-8 (possible on Linux) is analysed, cached and its

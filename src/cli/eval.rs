@@ -9,7 +9,7 @@ use liftcheck::eval::{self, GroundTruth, Summary};
 use liftcheck::output;
 
 use super::common::{CheckArgs, PoseArgs, cached_track, clip_warnings, error_line, print_warnings, say};
-use crate::EXIT_CLEAN;
+use crate::{EXIT_CLEAN, EXIT_ERROR};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -74,6 +74,16 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
             serde_json::to_writer_pretty(w, &summary).map_err(std::io::Error::other)
         })
         .context("writing the evaluation JSON")?;
+    }
+    // A clip that could not be analysed is scored as a miss, but the run is still an error: the
+    // figures above then measure the failure (a missing model, a broken clip), not the judgement.
+    let failed: Vec<&eval::ClipScore> = scores.iter().filter(|s| s.error.is_some()).collect();
+    if !failed.is_empty() {
+        eprintln!("{} of {} clips failed:", failed.len(), scores.len());
+        for score in &failed {
+            eprintln!("  {}: {}", score.name, score.error.as_deref().unwrap_or_default());
+        }
+        return Ok(EXIT_ERROR);
     }
     Ok(EXIT_CLEAN)
 }
