@@ -603,7 +603,11 @@ fn eval_scores_labelled_clips_and_checks_its_output_first() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("1 of 2 clips failed"), "{}", stderr(&out));
     assert!(stderr(&out).contains("broken"), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Good clips (no ground-truth fault): 2"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Good clips (no ground-truth fault): 2"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(read_json(&json)["clips"], 2);
 }
 

@@ -165,3 +165,44 @@ fn variable_frame_rate_timestamps_are_real() {
     assert!((truth[5] - truth[4] - 1.0 / 30.0).abs() < 0.005);
     assert!(truth[20] - truth[19] > 0.06);
 }
+
+/// Skipping frames (decoded, not converted) leaves the frames read in between exactly as a
+/// reader that reads every frame gives them, with the same indices and times, and ends at the
+/// same frame; also on a clip with rotation metadata.
+#[test]
+fn skipped_frames_leave_the_others_unchanged() {
+    for clip in [
+        "tests/fixtures/side_good_2reps.mp4",
+        "tests/fixtures/portrait_rot90_1rep.mp4",
+    ] {
+        let path = repo_path(clip);
+        let (all, times, ..) = liftcheck_frames(&path);
+        let mut reader = VideoReader::open(&path).expect("opens");
+        let mut frame = Frame::default();
+        let mut index = 0;
+        let mut compared = 0;
+        loop {
+            let wanted = index % 3 == 2;
+            let more = if wanted {
+                reader.read_into(&mut frame).expect("decodes")
+            } else {
+                reader.skip().expect("decodes")
+            };
+            if !more {
+                break;
+            }
+            if wanted {
+                assert_eq!(frame.index, index, "{clip}");
+                assert_eq!(frame.time_s, times[index], "{clip}: frame {index}");
+                assert!(
+                    frame.image.data_bytes().expect("continuous") == &all[index][..],
+                    "{clip}: frame {index} differs"
+                );
+                compared += 1;
+            }
+            index += 1;
+        }
+        assert_eq!(index, all.len(), "{clip}: frame count");
+        assert!(compared > 30, "{clip}: {compared} frames compared");
+    }
+}

@@ -156,7 +156,13 @@ pub fn key_frames(video: &Path, track: &PoseTrack, analysis: &Analysis) -> Resul
         if crate::cancel::requested() {
             return Err(RenderError::Interrupted);
         }
-        if !reader.read_into(&mut frame)? {
+        let wanted = next.peek().is_some_and(|p| p.pos == i);
+        let decoded = if wanted {
+            reader.read_into(&mut frame)?
+        } else {
+            reader.skip()?
+        };
+        if !decoded {
             return Err(RenderError::FrameMismatch {
                 path: video.to_path_buf(),
                 decoded: i,
