@@ -345,15 +345,16 @@ pub struct CacheKey {
 }
 
 impl CacheKey {
-    pub fn new(video: &Path, model: LandmarkModel, models_sha256: String, lifter: String) -> std::io::Result<Self> {
-        Ok(Self {
-            video_sha256: crate::models::file_sha256_hex(video)?,
+    /// The key for a video whose bytes hash to `video_sha256` ([`crate::models::file_sha256_hex`]).
+    pub fn new(video_sha256: String, model: LandmarkModel, models_sha256: String, lifter: String) -> Self {
+        Self {
+            video_sha256,
             model,
             models_sha256,
             lifter,
             format: CACHE_FORMAT_VERSION,
             liftcheck_version: env!("CARGO_PKG_VERSION").to_string(),
-        })
+        }
     }
 
     /// File name for this key in the cache folder.

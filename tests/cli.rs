@@ -698,3 +698,28 @@ fn json_or_csv_to_standard_output() {
     assert_clean_error(&both, "--csv -", "both ask for standard output");
     assert!(!dir.path().join("-").exists());
 }
+
+/// `batch` and `analyze` share the keypoint cache: a clip checked by `batch` is analysed again
+/// without inference (batch hands the cache the digest it computed for its own up-to-date check).
+#[test]
+fn a_clip_checked_by_batch_is_analysed_from_the_cache() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cache = dir.path().join("cache");
+    let clips = dir.path().join("clips");
+    std::fs::create_dir(&clips).expect("mkdir");
+    let clip = clips.join("set.mp4");
+    std::fs::copy(repo_path(CLIP), &clip).expect("copy");
+    let with_cache = |args: &[&dyn AsRef<OsStr>]| {
+        liftcheck()
+            .env("LIFTCHECK_CACHE", &cache)
+            .args(args.iter().map(|a| a.as_ref()))
+            .output()
+            .expect("liftcheck runs")
+    };
+    let out = with_cache(&[&"batch", &"--quiet", &clips, &"-o", &dir.path().join("reports")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = with_cache(&[&"analyze", &"--quiet", &"-v", &clip]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(said.contains("keypoints from the cache"), "{said}");
+}

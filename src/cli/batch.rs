@@ -422,7 +422,7 @@ impl Job<'_> {
         if let Some(parent) = stamp_path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
         }
-        let (track, _) = cached_track(video, &self.args.pose, estimator, |done, total| {
+        let (track, _) = cached_track(video, Some(&video_sha256), &self.args.pose, estimator, |done, total| {
             bar.set_length(total.max(done) as u64);
             bar.set_position(done as u64);
         })?;

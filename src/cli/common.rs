@@ -424,9 +424,11 @@ pub fn models_digest(pose: &PoseArgs) -> anyhow::Result<String> {
 
 /// The pose stage for one clip, from the cache when the same clip was tracked with the same
 /// settings before. `estimator` is created on first need and kept for the next clip.
-/// Returns the run's statistics when inference ran.
+/// Returns the run's statistics when inference ran. `video_sha256` is the video's digest when
+/// the caller already has it (`batch` hashes every clip for its up-to-date check).
 pub fn cached_track(
     video: &Path,
+    video_sha256: Option<&str>,
     pose: &PoseArgs,
     estimator: &mut Option<BlazePose>,
     on_progress: impl FnMut(usize, usize),
@@ -441,10 +443,14 @@ pub fn cached_track(
         track::default_cache_dir()
     };
     let key = match &cache {
-        Some(_) => Some(
-            CacheKey::new(video, pose.model, models_digest(pose)?, lifter)
-                .with_context(|| format!("{}: cannot read", video.display()))?,
-        ),
+        Some(_) => {
+            let video_sha256 = match video_sha256 {
+                Some(digest) => digest.to_string(),
+                None => liftcheck::models::file_sha256_hex(video)
+                    .with_context(|| format!("{}: cannot read", video.display()))?,
+            };
+            Some(CacheKey::new(video_sha256, pose.model, models_digest(pose)?, lifter))
+        }
         None => None,
     };
     if let (Some(dir), Some(key)) = (&cache, &key)
@@ -502,7 +508,7 @@ fn decoding_stopped(track: &PoseTrack) -> Option<String> {
 /// [`cached_track`] for one clip, with its own progress bar.
 pub fn track_with_cache(video: &Path, pose: &PoseArgs, quiet: bool) -> anyhow::Result<(PoseTrack, Option<RunStats>)> {
     let bar = progress_bar(quiet, video);
-    let result = cached_track(video, pose, &mut None, |done, total| {
+    let result = cached_track(video, None, pose, &mut None, |done, total| {
         bar.set_length(total.max(done) as u64);
         bar.set_position(done as u64);
     });
