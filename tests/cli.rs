@@ -723,3 +723,45 @@ fn a_clip_checked_by_batch_is_analysed_from_the_cache() {
     let said = format!("{}{}", stdout(&out), stderr(&out));
     assert!(said.contains("keypoints from the cache"), "{said}");
 }
+
+/// A clip whose reports were being rewritten when the run stopped is checked again next time,
+/// not called up to date from the stamp of the run before; and an annotated clip a run without
+/// `--annotate` does not replace is removed rather than left showing the old findings.
+#[test]
+fn batch_never_calls_half_rewritten_reports_up_to_date() {
+    let dir = tempfile::tempdir().expect("dir");
+    let videos = dir.path().join("videos");
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&videos).expect("mkdir");
+    std::fs::copy(repo_path(CLIP), videos.join("good.mp4")).expect("copy");
+    let batch = |extra: &[&str]| {
+        let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"batch", &"--quiet", &videos, &"-o", &reports];
+        args.extend(extra.iter().map(|a| a as &dyn AsRef<OsStr>));
+        run(&args)
+    };
+    let annotated = reports.join("good.annotated.mp4");
+    let csv = reports.join("good.frames.csv");
+    let out = batch(&["--annotate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(annotated.is_file());
+
+    // Other settings, and the last report cannot be written: the run fails for the clip after
+    // rewriting the first reports.
+    std::fs::remove_file(&csv).expect("rm");
+    std::fs::create_dir(&csv).expect("mkdir");
+    let out = batch(&["--strictness", "4"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!annotated.exists(), "an annotated clip of the earlier settings is left");
+
+    // The first settings again, with every output present: the clip is checked anew.
+    std::fs::remove_dir(&csv).expect("rmdir");
+    std::fs::write(&csv, "left over").expect("write");
+    let out = batch(&["--annotate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Value = read_json(&reports.join("summary.json"));
+    assert_eq!(summary["clips"][0]["up_to_date"], false, "{}", summary["clips"][0]);
+    let report = std::fs::read_to_string(reports.join("good.report.txt")).expect("report");
+    assert!(report.contains("strictness 1.00"), "{report}");
+    assert!(std::fs::read_to_string(&csv).expect("csv").starts_with("frame"));
+    assert!(annotated.is_file());
+}

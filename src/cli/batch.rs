@@ -427,6 +427,14 @@ impl Job<'_> {
             bar.set_position(done as u64);
         })?;
         let (analysis, warnings) = analyse_track(video, &track, &self.args.check, self.config)?;
+        // From the first rewritten report until the new stamp, the clip's outputs are a mix of
+        // two runs: without the old stamp, a run stopped in between (Ctrl-C, a write error)
+        // leaves them to be redone rather than called up to date. An annotated clip this run does
+        // not replace would show the old findings beside the new reports.
+        remove_if_present(&stamp_path)?;
+        if !self.args.annotate {
+            remove_if_present(&self.out_path(rel, ANNOTATED_MP4))?;
+        }
         let name = rel.display().to_string();
         output::write_atomically(&self.out_path(rel, REPORT_TXT), |w| {
             w.write_all(report::terminal(&analysis, &name, true).as_bytes())
@@ -487,6 +495,16 @@ impl Job<'_> {
             serde_json::to_writer_pretty(w, &stamp).map_err(std::io::Error::other)
         })?;
         Ok(row)
+    }
+}
+
+/// Deletes `path` if it exists.
+fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("{}: cannot remove", path.display()))
+        }
+        _ => Ok(()),
     }
 }
 
