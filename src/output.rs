@@ -145,7 +145,8 @@ pub fn plain_io_error(e: std::io::Error) -> std::io::Error {
 
 /// Checks a command's output paths before any work starts: none is the input or an existing
 /// folder, each one's folder exists, no two are the same file (devices such as `/dev/null` may
-/// take several). Whether the folder is writable shows only when writing.
+/// take several), and a file can be made in each folder (a read-only folder fails here, not
+/// after a long pose stage).
 pub fn check_destinations(outputs: &[&Path], input: &Path) -> Result<(), OutputError> {
     let mut seen: Vec<PathBuf> = Vec::new();
     for &out in outputs {
@@ -167,6 +168,16 @@ pub fn check_destinations(outputs: &[&Path], input: &Path) -> Result<(), OutputE
             error: plain_io_error(error),
         })?;
         let is_device = std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if !is_device {
+            // The temporary file the write will go through, made and removed at once.
+            tempfile::Builder::new()
+                .prefix(".liftcheck-check-")
+                .tempfile_in(folder)
+                .map_err(|error| OutputError::Write {
+                    path: out.to_path_buf(),
+                    error: plain_io_error(error),
+                })?;
+        }
         // An existing file by its real path (two links to one file are one output).
         let full = out.canonicalize().unwrap_or_else(|_| {
             folder

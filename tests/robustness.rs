@@ -525,6 +525,11 @@ fn unwritable_output_paths() {
     let out = analyze(&clip, &[&"--no-cache", &"--csv", &good, &"--json", &missing]);
     assert_clean_error(&out, &missing.display().to_string(), "no such file");
     assert!(!good.exists(), "nothing written when an output path is bad");
+    // So is a folder where no file can be made (read-only; /proc even for root).
+    let unwritable = PathBuf::from("/proc/report.json");
+    let out = analyze(&clip, &[&"--no-cache", &"--csv", &good, &"--json", &unwritable]);
+    assert_clean_error(&out, "/proc/report.json", "cannot write");
+    assert!(!good.exists(), "nothing written when an output path is bad");
     // A keypoints file of no known format, and a folder given as a file, fail as early.
     let out = analyze(
         &clip,
