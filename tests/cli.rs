@@ -765,3 +765,37 @@ fn batch_never_calls_half_rewritten_reports_up_to_date() {
     assert!(std::fs::read_to_string(&csv).expect("csv").starts_with("frame"));
     assert!(annotated.is_file());
 }
+
+/// Videos in a folder that looks like an earlier run's reports (it holds summary.json,
+/// summary.csv and index.html) are left out with a warning naming the folder, not silently; an
+/// existing file given as the output folder is refused as such.
+#[test]
+fn batch_says_which_videos_it_leaves_out() {
+    let dir = tempfile::tempdir().expect("dir");
+    let videos = dir.path().join("videos");
+    let old = videos.join("old");
+    std::fs::create_dir_all(&old).expect("mkdir");
+    std::fs::copy(repo_path(CLIP), videos.join("good.mp4")).expect("copy");
+    std::fs::copy(repo_path(CLIP), old.join("kept.mp4")).expect("copy");
+    for name in ["summary.json", "summary.csv", "index.html"] {
+        std::fs::write(old.join(name), "").expect("write");
+    }
+    let out = run(&[&"batch", &"--quiet", &videos, &"-o", &dir.path().join("reports")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "liftcheck: warning: {}: 1 video(s) in an earlier run's report folder",
+            old.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let summary: Value = read_json(&dir.path().join("reports").join("summary.json"));
+    assert_eq!(summary["clips"].as_array().map(Vec::len), Some(1), "{summary}");
+
+    let file = dir.path().join("reports.csv");
+    std::fs::write(&file, "mine").expect("write");
+    let out = run(&[&"batch", &"--quiet", &videos, &"-o", &file]);
+    assert_clean_error(&out, "reports.csv", "not a folder");
+    assert_eq!(std::fs::read(&file).expect("read"), b"mine");
+}

@@ -411,10 +411,26 @@ pub struct Body {
     pub knee_top_h: Option<f64>,
     pub bar_x: Vec<f64>,
     pub bar_y: Vec<f64>,
+    /// What gave the bar's height on each frame: the bar speed is read only between frames of
+    /// one source, since the sources disagree by up to tens of pixels.
+    pub bar_height_from: Vec<BarHeightFrom>,
     pub bar_source: BarSource,
     pub cm_per_px: Option<f64>,
     /// Side views with a plate seen: the plate centre's x per frame (see `BarTrack::plate_x`).
     pub plate_x: Option<Vec<f64>>,
+}
+
+/// Where a frame's bar height comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BarHeightFrom {
+    /// The plate's centre.
+    Plate,
+    /// A wrist keypoint (shifted by the plate's median offset where the plate gives the bar).
+    Hands,
+    /// The shoulders' height and the median hand offset ([`fill_hidden_hands`]): hands hidden.
+    Shoulders,
+    /// Nothing.
+    Unknown,
 }
 
 impl Body {
@@ -451,8 +467,9 @@ impl Body {
                     "legs seen but their length unreadable: leg length estimated from the trunk".into()
                 } else {
                     format!(
-                        "legs seen whole on only {legs_seen} frames (fewer than {}): leg length estimated \
+                        "legs seen whole on only {legs_seen} frame{} (fewer than {}): leg length estimated \
                          from the trunk",
+                        if legs_seen == 1 { "" } else { "s" },
                         leg_min_frames(t.fps)
                     )
                 });
@@ -492,8 +509,20 @@ impl Body {
             .collect();
         let mut wx: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.0)).collect();
         let mut wy: Vec<f64> = wrist.iter().map(|p| p.map_or(f64::NAN, |p| p.1)).collect();
+        let hands_seen: Vec<bool> = wy.iter().map(|y| !y.is_nan()).collect();
         fill_hidden_hands(t, &sides, view.view, &mut wx, &mut wy, details);
+        let from_hands = |f: usize, y: f64| match (hands_seen[f], y.is_nan()) {
+            (_, true) => BarHeightFrom::Unknown,
+            (true, false) => BarHeightFrom::Hands,
+            (false, false) => BarHeightFrom::Shoulders,
+        };
         let bar = bar_track(input, t, wx, wy, view.view == View::Side, details);
+        let bar_height_from = (0..t.n)
+            .map(|f| match &bar.plate_y {
+                Some(py) if !py[f].is_nan() => BarHeightFrom::Plate,
+                _ => from_hands(f, bar.y[f]),
+            })
+            .collect();
         Body {
             facing,
             near,
@@ -504,6 +533,7 @@ impl Body {
             knee_top_h,
             bar_x: bar.x,
             bar_y: bar.y,
+            bar_height_from,
             bar_source: bar.source,
             cm_per_px: bar.cm_per_px,
             plate_x: bar.plate_x,
@@ -772,6 +802,9 @@ struct BarTrack {
     /// true wrist stays within 2 px of it; `scripts/synth/measure.py wrists`); the bar's forward
     /// travel is followed on the plate instead.
     plate_x: Option<Vec<f64>>,
+    /// Where the plate gives the bar's height ([`BarSource::Plate`]): its cleaned centre's y,
+    /// `NaN` on the frames the hands fill.
+    plate_y: Option<Vec<f64>>,
 }
 
 /// The bar: the wrists, or the plate centre when the plate is seen often enough (with the wrists
@@ -790,6 +823,7 @@ fn bar_track(
         source: BarSource::Wrists,
         cm_per_px,
         plate_x,
+        plate_y: None,
     };
     let sightings: Vec<(usize, f64, f64, f64)> = input
         .plates
@@ -843,6 +877,7 @@ fn bar_track(
         source: BarSource::Plate,
         cm_per_px: Some(cm_per_px),
         plate_x: Some(px),
+        plate_y: Some(py),
     }
 }
 
@@ -1193,10 +1228,14 @@ impl Series {
             s.outline_whole_lean = signal::clean(&s.outline_whole_lean, &p);
         }
         if let Some(cm) = body.cm_per_px {
+            let from = &body.bar_height_from;
             for f in 0..n {
                 let (a, b) = (f.saturating_sub(1), (f + 1).min(n - 1));
                 let dt = s.times[b] - s.times[a];
-                if b > a && dt > 0.0 {
+                // Across a change of source the height jumps (a hand seen again 68 px above
+                // where the shoulders put it, on real clip 12): that is no bar speed.
+                let one_source = from[a] == from[f] && from[f] == from[b];
+                if b > a && dt > 0.0 && one_source {
                     s.speed[f] = (s.bar_h[b] - s.bar_h[a]) / dt * cm / 100.0;
                 }
             }

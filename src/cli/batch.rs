@@ -171,8 +171,9 @@ struct Found {
     /// What the walk could not read (a folder without permission, a link loop), and why: these
     /// become error rows, the other clips are still checked.
     unreadable: Vec<(PathBuf, String)>,
-    /// Videos left out because they are in the output folder (not liftcheck's own outputs).
-    in_output: usize,
+    /// Folders left out (the output folder, earlier runs' report folders) that hold videos other
+    /// than liftcheck's own outputs: the folder, how many videos, and whether it is the output.
+    left_out: Vec<(PathBuf, usize, bool)>,
 }
 
 /// Whether the file is one liftcheck writes: a temporary output (`.liftcheck-*.part`), or a
@@ -212,15 +213,23 @@ fn find_videos(dir: &Path, output_given: &Path) -> anyhow::Result<Found> {
             output_given.display()
         );
     }
-    let skipped = |entry: &walkdir::DirEntry| {
-        entry.depth() > 0
-            && entry.file_type().is_dir()
-            && (entry.path().canonicalize().is_ok_and(|p| p == output) || holds_batch_reports(entry.path()))
+    // Folders skipped by the walk, and whether each is the output folder.
+    let mut skipped_dirs: Vec<(PathBuf, bool)> = Vec::new();
+    let mut skipped = |entry: &walkdir::DirEntry| {
+        if entry.depth() == 0 || !entry.file_type().is_dir() {
+            return false;
+        }
+        let is_output = entry.path().canonicalize().is_ok_and(|p| p == output);
+        let skip = is_output || holds_batch_reports(entry.path());
+        if skip {
+            skipped_dirs.push((entry.path().to_path_buf(), is_output));
+        }
+        skip
     };
     let mut found = Found {
         videos: Vec::new(),
         unreadable: Vec::new(),
-        in_output: 0,
+        left_out: Vec::new(),
     };
     let walk = walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name();
     for entry in walk.into_iter().filter_entry(|e| !skipped(e)) {
@@ -247,12 +256,15 @@ fn find_videos(dir: &Path, output_given: &Path) -> anyhow::Result<Found> {
             found.videos.push(path.to_path_buf());
         }
     }
-    if output.starts_with(&input) {
-        found.in_output = walkdir::WalkDir::new(&output)
+    for (folder, is_output) in skipped_dirs {
+        let videos = walkdir::WalkDir::new(&folder)
             .into_iter()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file() && !is_own_output(e.path()) && is_video(e.path()))
             .count();
+        if videos > 0 {
+            found.left_out.push((folder, videos, is_output));
+        }
     }
     Ok(found)
 }
@@ -540,6 +552,12 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
         .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
         .map(Path::to_path_buf)
         .collect();
+    if output.exists() && !output.is_dir() {
+        anyhow::bail!(
+            "{}: not a folder (the output of batch is a folder of reports)",
+            output.display()
+        );
+    }
     std::fs::create_dir_all(&output).with_context(|| format!("{}: cannot create", output.display()))?;
     let remove_if_created = || {
         for folder in &created {
@@ -549,12 +567,17 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     let Found {
         videos,
         unreadable,
-        in_output,
+        left_out,
     } = find_videos(&args.dir, &output).inspect_err(|_| remove_if_created())?;
-    if in_output > 0 {
+    for (folder, count, is_output) in &left_out {
+        let which = if *is_output {
+            "the output folder"
+        } else {
+            "an earlier run's report folder (it holds summary.json, summary.csv and index.html)"
+        };
         eprintln!(
-            "warning: {}: {in_output} video(s) in the output folder are not checked",
-            output.display()
+            "liftcheck: warning: {}: {count} video(s) in {which} are not checked",
+            folder.display()
         );
     }
     if videos.is_empty() && unreadable.is_empty() {

@@ -442,12 +442,29 @@ pub fn clip_report(analysis: &Analysis, video_name: &str, keyframes: &[KeyFrame]
         out,
         "<section id=\"bar-path\">\n<h2>Bar path</h2>\n<figure class=\"plot bar\">{}</figure>\n\
          <p class=\"muted\">Seen from the side, a good pull keeps the bar close to a vertical line \
-         over the mid-foot. The dot marks where each rep starts.</p>\n</section>\n",
-        inline_svg_owned(&plots::bar_path_svg(a))
+         over the mid-foot. The dot marks where each rep starts.{}</p>\n</section>\n",
+        inline_svg_owned(&plots::bar_path_svg(a)),
+        if bar_path_unreliable(a) {
+            " The bar's drift could not be judged on any rep (see Not assessed): this path is where \
+             the hands were estimated to be, and its sideways travel may not be the bar's."
+        } else {
+            ""
+        }
     );
     list_section(&mut out, "details", "How the clip was read", &a.details);
     tail(&mut out);
     out
+}
+
+/// A side view whose reps were found but whose bar drift could be judged on none: the plotted
+/// path then follows hands the pose model guessed behind the plate.
+fn bar_path_unreliable(a: &Analysis) -> bool {
+    let sideways = matches!(a.view.view, View::Side | View::Oblique);
+    let drift_judged = a
+        .checks
+        .iter()
+        .any(|s| s.check == CheckId::BarDrift && s.assessed_reps > 0);
+    sideways && !a.reps.is_empty() && !drift_judged
 }
 
 /// The index page of a batch: a table of the clips linking to their reports.
@@ -623,6 +640,25 @@ mod tests {
         );
         assert!(html.contains("Rep 1 lift-off (1.25 s)"));
         assert_self_contained(&html);
+    }
+
+    /// Where the bar's drift was judged on no rep, the bar path is said to be the hands' estimate.
+    #[test]
+    fn bar_path_without_judged_drift_is_called_an_estimate() {
+        use crate::analysis::CheckSummary;
+        let warning = "could not be judged on any rep";
+        for (assessed, warned) in [(1, false), (0, true)] {
+            let mut a = sample();
+            assert!(matches!(a.view.view, View::Side), "{:?}", a.view.view);
+            a.checks.retain(|s| s.check != CheckId::BarDrift);
+            a.checks.push(CheckSummary {
+                check: CheckId::BarDrift,
+                assessed_reps: assessed,
+                faulted_reps: 0,
+            });
+            let html = clip_report(&a, "clip.mp4", &[]);
+            assert_eq!(html.contains(warning), warned, "{assessed} reps assessed");
+        }
     }
 
     #[test]
