@@ -69,18 +69,43 @@ pub struct Destination {
     /// bytes are copied into it, since renaming a file over it would replace the device node (as
     /// root) instead of writing to it.
     stream: bool,
+    /// The path names one of this process's open descriptors (`/dev/stderr`, `/dev/fd/N`,
+    /// `/proc/self/fd/N`): the bytes go to that descriptor where it stands. Renaming over the
+    /// file it was redirected to (`2> log.txt`) would drop what was written to it before, and
+    /// opening it afresh would write over its start.
+    descriptor: Option<i32>,
+}
+
+/// The descriptor a path like `/dev/stdout` or `/proc/self/fd/2` names.
+pub fn own_descriptor(path: &Path) -> Option<i32> {
+    let text = path.to_str()?;
+    match text {
+        "/dev/stdin" => return Some(0),
+        "/dev/stdout" => return Some(1),
+        "/dev/stderr" => return Some(2),
+        _ => {}
+    }
+    ["/dev/fd/", "/proc/self/fd/"]
+        .iter()
+        .find_map(|prefix| text.strip_prefix(prefix))
+        .and_then(|n| n.parse().ok())
 }
 
 impl Destination {
     /// A symlink is followed, so the link stays and its target is replaced.
     pub fn of(path: &Path) -> Self {
-        let stream = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let descriptor = own_descriptor(path);
+        let stream = descriptor.is_some() || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
         let target = match (link && !stream).then(|| std::fs::canonicalize(path)) {
             Some(Ok(target)) => target,
             _ => path.to_path_buf(),
         };
-        Self { target, stream }
+        Self {
+            target,
+            stream,
+            descriptor,
+        }
     }
 
     /// Folder for the temporary file: beside the target, so the rename is atomic, or the
@@ -106,7 +131,18 @@ impl Destination {
             // otherwise leave the file behind.
             let mut from = tmp.reopen()?;
             tmp.close()?;
-            let mut to = std::fs::OpenOptions::new().write(true).open(&self.target)?;
+            let mut to = match self.descriptor {
+                Some(fd) => {
+                    // SAFETY: `dup` returns a new descriptor (or -1, checked), which the File owns
+                    // and closes; the original stays open.
+                    let copy = unsafe { libc::dup(fd) };
+                    if copy < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(copy) }
+                }
+                None => std::fs::OpenOptions::new().write(true).open(&self.target)?,
+            };
             std::io::copy(&mut from, &mut to)?;
             return to.flush();
         }
@@ -167,7 +203,8 @@ pub fn check_destinations(outputs: &[&Path], input: &Path) -> Result<(), OutputE
             path: out.to_path_buf(),
             error: plain_io_error(error),
         })?;
-        let is_device = std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let is_device =
+            own_descriptor(out).is_some() || std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
         if !is_device {
             // The temporary file the write will go through, made and removed at once.
             tempfile::Builder::new()

@@ -595,6 +595,34 @@ fn outputs_to_devices() {
     assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
 }
 
+/// An output named by one of liftcheck's own descriptors, redirected to a file: `--json
+/// /dev/stdout` prints the JSON alone, as `--json -` does (before, the JSON was renamed over the
+/// file the terminal report had gone to), and `--csv /dev/stderr` is added to what stderr holds.
+#[test]
+fn outputs_to_own_descriptors_redirected_to_files() {
+    let dir = tempfile::tempdir().expect("dir");
+    let clip = cached_fixture();
+    let (out_file, err_file) = (dir.path().join("out.txt"), dir.path().join("err.txt"));
+    std::fs::write(&err_file, "before\n").expect("write");
+    let stdout = std::fs::File::create(&out_file).expect("create");
+    let stderr = std::fs::OpenOptions::new().append(true).open(&err_file).expect("open");
+    let status = liftcheck()
+        .args([OsStr::new("analyze"), OsStr::new("--quiet")])
+        .arg(&clip)
+        .args(["--json", "/dev/stdout", "--csv", "/dev/stderr"])
+        .stdout(stdout)
+        .stderr(stderr)
+        .status()
+        .expect("runs");
+    assert_eq!(status.code(), Some(0));
+    let printed = std::fs::read_to_string(&out_file).expect("read");
+    let json: serde_json::Value = serde_json::from_str(&printed).expect("stdout is the JSON alone");
+    assert_eq!(json["reps"].as_array().map(Vec::len), Some(2));
+    let logged = std::fs::read_to_string(&err_file).expect("read");
+    assert!(logged.starts_with("before\nframe,"), "{logged}");
+    assert!(std::path::Path::new("/dev/stdout").exists() && std::path::Path::new("/dev/stderr").exists());
+}
+
 /// Unmounts a tmpfs mounted for a test, whatever happens.
 struct Mounted(PathBuf);
 

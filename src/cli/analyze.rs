@@ -73,7 +73,11 @@ pub struct AnnotateArgs {
 
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     args.render.check_used(args.annotate.is_some())?;
-    let is_stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    // `/dev/stdout` and the like mean standard output, as `-` does.
+    let is_stdout = |p: &Option<PathBuf>| {
+        p.as_deref()
+            .is_some_and(|p| p == Path::new("-") || output::own_descriptor(p) == Some(1))
+    };
     let (json_to_stdout, csv_to_stdout) = (is_stdout(&args.json), is_stdout(&args.csv));
     if json_to_stdout && csv_to_stdout {
         anyhow::bail!("--json - and --csv - both ask for standard output: give one of them a file");
