@@ -282,6 +282,11 @@ impl VideoReader {
         &self.info
     }
 
+    /// Index of the frame the next read returns.
+    pub fn next_index(&self) -> usize {
+        self.next_index
+    }
+
     /// Decodes the next frame into `frame`, reusing its buffer. Returns `false` at the end.
     pub fn read_into(&mut self, frame: &mut Frame) -> Result<bool, VideoError> {
         let path = &self.info.path;
@@ -305,6 +310,30 @@ impl VideoReader {
         }
         (frame.index, frame.time_s) = self.advance()?;
         Ok(true)
+    }
+
+    /// Moves to frame `index`: the next frame read is that one, as far as OpenCV's seeking goes.
+    /// It seeks to a time and decodes forward from the key frame before it, which can land a
+    /// frame or more off on variable-rate or edited files: a caller that needs the exact frame
+    /// compares the timestamp it reads with the one a straight read gave.
+    pub fn seek(&mut self, index: usize) -> Result<(), VideoError> {
+        let ok = self
+            .capture
+            .set(videoio::CAP_PROP_POS_FRAMES, index as f64)
+            .map_err(|error| VideoError::Decode {
+                path: self.info.path.clone(),
+                error,
+            })?;
+        if !ok {
+            return Err(VideoError::Decode {
+                path: self.info.path.clone(),
+                error: opencv::Error::new(opencv::core::StsError, "seeking is not supported"),
+            });
+        }
+        self.next_index = index;
+        self.last_time_s = f64::NEG_INFINITY;
+        self.last_interval_s = 0.0;
+        Ok(())
     }
 
     /// Decodes the next frame without converting or copying its pixels, for a reader that only

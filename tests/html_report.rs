@@ -168,3 +168,41 @@ fn key_frames_from_another_clip_fail_with_a_clear_error() {
     assert!(err.to_string().contains("short.mp4"), "{err}");
     assert!(!out.exists(), "nothing written on failure");
 }
+
+/// Key frames far into a clip (here after a four-second still intro) are reached by seeking, and
+/// they are the very frames a decode from the start gives: same pictures, same captions.
+#[test]
+fn key_frames_reached_by_seeking_are_the_frames_decoded_in_order() {
+    use liftcheck::render::keyframes;
+    let dir = tempfile::tempdir().expect("dir");
+    let late = dir.path().join("late.mp4");
+    ffmpeg(&[
+        "-i",
+        repo_path(CLIP).to_str().expect("utf-8 path"),
+        "-vf",
+        "tpad=start_duration=4:start_mode=clone",
+        "-c:v",
+        "libx264",
+        "-g",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        late.to_str().expect("utf-8 path"),
+    ]);
+    let mut pose = pose_estimator();
+    let (track, _) = track::track_clip(&late, &mut pose, |_, _| {}).expect("pose stage");
+    let analysis = track.analyze(LiftVariant::Auto, &Config::default()).expect("analysis");
+    assert_eq!(analysis.reps.len(), 2);
+    let first = keyframes::pick(&analysis).first().map(|p| p.pos).expect("a key frame");
+    assert!(first > 90, "the first key frame is {first} frames in: too near to seek");
+    let seeking = keyframes::key_frames_seeking(&late, &track, &analysis)
+        .expect("decodes")
+        .expect("every frame reached by seeking is the one wanted");
+    let in_order = keyframes::key_frames_in_order(&late, &track, &analysis).expect("decodes");
+    assert_eq!(seeking.len(), in_order.len());
+    assert!(seeking.len() >= 4, "{} key frames", seeking.len());
+    for (a, b) in seeking.iter().zip(&in_order) {
+        assert_eq!((&a.label, a.time_s), (&b.label, b.time_s));
+        assert!(a.jpeg == b.jpeg, "{}: the pictures differ", a.label);
+    }
+}

@@ -141,9 +141,85 @@ pub fn pick(analysis: &Analysis) -> Vec<Pick> {
     picks
 }
 
+/// A key frame further ahead than this is reached by seeking rather than by decoding every
+/// frame before it, seconds. A seek decodes from the key frame of the stream before the
+/// target: phone clips have one about every second, so seeking pays from about two seconds
+/// ahead (a walk-in before the first set-up, a long rest between reps).
+const SEEK_MIN_S: f64 = 2.0;
+
+/// The key frames with the skeleton drawn. `track` and `analysis` must come from this clip.
+///
+/// Far-apart key frames are reached by seeking; each frame read is checked against the
+/// timestamp the pose stage read for it in order, and on any difference the clip is decoded
+/// again from the start ([`key_frames_in_order`]), so the pictures are always those frames.
+pub fn key_frames(video: &Path, track: &PoseTrack, analysis: &Analysis) -> Result<Vec<KeyFrame>, RenderError> {
+    match key_frames_seeking(video, track, analysis)? {
+        Some(frames) => Ok(frames),
+        None => key_frames_in_order(video, track, analysis),
+    }
+}
+
+/// [`key_frames`] by seeking; `None` when a frame read is not the one wanted (public for the
+/// tests, which compare it with [`key_frames_in_order`]).
+pub fn key_frames_seeking(
+    video: &Path,
+    track: &PoseTrack,
+    analysis: &Analysis,
+) -> Result<Option<Vec<KeyFrame>>, RenderError> {
+    let picks = pick(analysis);
+    let mut reader = VideoReader::open(video)?;
+    let fps = if track.video.fps > 0.0 { track.video.fps } else { 30.0 };
+    let seek_min_frames = (SEEK_MIN_S * fps).round() as usize;
+    let mut frame = Frame::default();
+    let mut out = Vec::with_capacity(picks.len());
+    let mut next_index = 0;
+    for p in &picks {
+        let Some(wanted) = track.frames.get(p.pos) else {
+            return Ok(None);
+        };
+        if wanted.index < next_index {
+            // Several pictures of one frame: the frame was just read.
+            if frame.index != wanted.index {
+                return Ok(None);
+            }
+        } else {
+            if wanted.index >= next_index + seek_min_frames && reader.seek(wanted.index).is_err() {
+                return Ok(None);
+            }
+            loop {
+                if crate::cancel::requested() {
+                    return Err(RenderError::Interrupted);
+                }
+                let at_wanted = reader.next_index() == wanted.index;
+                let decoded = if at_wanted {
+                    reader.read_into(&mut frame)?
+                } else {
+                    reader.skip()?
+                };
+                if !decoded {
+                    return Ok(None);
+                }
+                if at_wanted {
+                    break;
+                }
+            }
+            next_index = wanted.index + 1;
+            if frame.index != wanted.index || frame.time_s != wanted.time_s {
+                return Ok(None);
+            }
+        }
+        out.push(KeyFrame {
+            label: p.label.clone(),
+            time_s: analysis.frames.get(p.pos).map_or(frame.time_s, |m| m.time_s),
+            jpeg: encode_key_frame(&frame.image, wanted.pose.as_ref())?,
+        });
+    }
+    Ok(Some(out))
+}
+
 /// Decodes `video` up to the last key frame and returns the key frames with the skeleton drawn.
 /// `track` and `analysis` must come from this clip.
-pub fn key_frames(video: &Path, track: &PoseTrack, analysis: &Analysis) -> Result<Vec<KeyFrame>, RenderError> {
+pub fn key_frames_in_order(video: &Path, track: &PoseTrack, analysis: &Analysis) -> Result<Vec<KeyFrame>, RenderError> {
     let picks = pick(analysis);
     let Some(last) = picks.iter().map(|p| p.pos).max() else {
         return Ok(Vec::new());
