@@ -668,7 +668,7 @@ fn score_faults(
     for rep in &gt.reps {
         let rep_span = gt.rep_span(rep);
         for fault in &rep.faults {
-            let Some(check) = check_for_fault(&fault.kind) else {
+            let Some(check) = check_for_fault(&fault.kind, &gt.lift.variant) else {
                 unmapped.push(fault.kind.clone());
                 continue;
             };

@@ -207,7 +207,7 @@ fn analysis(gt: &GroundTruth) -> Analysis {
         .iter()
         .flat_map(|r| {
             r.faults.iter().filter_map(move |f| {
-                let check = check_for_fault(&f.kind)?;
+                let check = check_for_fault(&f.kind, &gt.lift.variant)?;
                 let base = (r.index - 1) * REP_FRAMES;
                 Some(finding(check, r.index, (base + EVENTS[1], base + EVENTS[3])))
             })
@@ -654,6 +654,44 @@ fn fault_outcomes() {
             assert_eq!(score.unmapped_faults, ["wobbly_elbows"]);
             assert!(!score.good);
         }
+    }
+}
+
+/// On a Romanian deadlift a rounded back is the RDL rounding rule's to find (the conventional
+/// pull's back rules do not run there): found by it, a hit; found by the conventional rule (the
+/// lift read as conventional), a miss and a false finding.
+#[test]
+fn back_rounding_on_a_romanian_deadlift_is_the_rdl_rules() {
+    for (kind, variant, want) in [
+        ("thoracic_rounding", "conventional", CheckId::UpperBackRounding),
+        ("lumbar_rounding", "conventional", CheckId::LowerBackRounding),
+        ("thoracic_rounding", "romanian", CheckId::RdlBackRounding),
+        ("lumbar_rounding", "romanian", CheckId::RdlBackRounding),
+        ("rdl_rounding", "romanian", CheckId::RdlBackRounding),
+        ("head_up", "romanian", CheckId::HeadPosition),
+    ] {
+        assert_eq!(check_for_fault(kind, variant), Some(want), "{kind} on {variant}");
+    }
+    let mut truth = gt(&[(1, "thoracic_rounding", None)]);
+    truth.lift.variant = "romanian".into();
+    for (check, want) in [
+        (
+            CheckId::RdlBackRounding,
+            vec![(CheckId::RdlBackRounding, Outcome::TruePositive)],
+        ),
+        (
+            CheckId::UpperBackRounding,
+            vec![
+                (CheckId::UpperBackRounding, Outcome::FalsePositive),
+                (CheckId::RdlBackRounding, Outcome::FalseNegative),
+            ],
+        ),
+    ] {
+        let mut an = analysis(&truth);
+        an.findings = vec![finding(check, 1, (5, 15))];
+        let score = score_clip(&truth, &track(&truth, (0.0, 0.0)), &an);
+        let got: Vec<(CheckId, Outcome)> = score.faults.iter().map(|f| (f.check, f.outcome)).collect();
+        assert_eq!(got, want, "{check:?}");
     }
 }
 

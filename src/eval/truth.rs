@@ -215,9 +215,15 @@ const FAULT_CHECKS: [(&str, CheckId); 14] = [
     ("rdl_rounding", CheckId::RdlBackRounding),
 ];
 
-/// The rule that should report a GT fault kind; `None` for kinds this build does not know.
-pub fn check_for_fault(kind: &str) -> Option<CheckId> {
-    FAULT_CHECKS.iter().find(|(k, _)| *k == kind).map(|(_, c)| *c)
+/// The rule that should report a GT fault kind on a lift of GT variant `variant`; `None` for
+/// kinds this build does not know. On a Romanian deadlift the back rules of the conventional
+/// pull do not run: there a rounded back, upper or lower, is the RDL rounding rule's to find.
+pub fn check_for_fault(kind: &str, variant: &str) -> Option<CheckId> {
+    let check = FAULT_CHECKS.iter().find(|(k, _)| *k == kind).map(|(_, c)| *c)?;
+    Some(match check {
+        CheckId::UpperBackRounding | CheckId::LowerBackRounding if variant == "romanian" => CheckId::RdlBackRounding,
+        other => other,
+    })
 }
 
 impl GroundTruth {
