@@ -6,20 +6,24 @@ use std::process::{Command, Output};
 
 /// The `liftcheck` binary built for these tests.
 /// Tests never read or write the user's keypoint cache, nor one left by an earlier run: each test
-/// binary has its own cache folder under cargo's target folder, emptied when its first test
-/// starts, so keypoints from an older pose stage are never served.
+/// process has its own cache folder under cargo's target folder, so keypoints from an older pose
+/// stage are never served, and two `cargo test` runs at once do not empty each other's.
 pub fn liftcheck() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_liftcheck"));
     cmd.env("LIFTCHECK_CACHE", test_cache());
     cmd
 }
 
+/// Prefix of the test cache folders, followed by the test process's id.
+const CACHE_PREFIX: &str = "liftcheck-test-cache-";
+
 fn test_cache() -> &'static Path {
     static CACHE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     CACHE.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test binary path");
-        let name = exe.file_stem().and_then(|n| n.to_str()).unwrap_or("tests");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("liftcheck-test-cache-{name}"));
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        remove_caches_of_ended_runs(root);
+        let dir = root.join(format!("{CACHE_PREFIX}{}", std::process::id()));
+        // A folder of an ended run whose pid this process got again.
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -27,6 +31,25 @@ fn test_cache() -> &'static Path {
         }
         dir
     })
+}
+
+/// Test processes end without a hook to clean up after them: the next one removes the cache
+/// folders whose process is gone (`/proc/PID` missing).
+fn remove_caches_of_ended_runs(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(CACHE_PREFIX)) else {
+            continue;
+        };
+        let ended = pid.parse::<u32>().is_err() || !Path::new("/proc").join(pid).exists();
+        if ended {
+            // Another test process may be removing it at the same time.
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Runs liftcheck with `args` (strings and paths alike: `run(&[&"analyze", &clip])`).
