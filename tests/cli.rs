@@ -799,3 +799,33 @@ fn batch_says_which_videos_it_leaves_out() {
     assert_clean_error(&out, "reports.csv", "not a folder");
     assert_eq!(std::fs::read(&file).expect("read"), b"mine");
 }
+
+/// The batch summary of a folder with a clip with faults, a clean one and a broken file, as a
+/// golden file (the times and the version, which vary, set to fixed values): the rows, their
+/// order, the statuses, the fault checks and the error text.
+#[test]
+fn batch_summary_golden() {
+    let dir = tempfile::tempdir().expect("dir");
+    let videos = dir.path().join("videos");
+    std::fs::create_dir(&videos).expect("mkdir");
+    for name in ["side_faults_3reps.mp4", "front_good_1rep.mp4"] {
+        std::fs::copy(repo_path(&format!("tests/fixtures/{name}")), videos.join(name)).expect("copy");
+    }
+    std::fs::write(videos.join("broken.mp4"), "not a video").expect("write");
+    let reports = dir.path().join("reports");
+    let out = run(&[&"batch", &"--quiet", &videos, &"-o", &reports]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let written = std::fs::read_to_string(reports.join("summary.json")).expect("summary");
+    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    let text: String = written
+        .lines()
+        .map(|line| match line.split_once("\"seconds\": ") {
+            Some((indent, value)) => {
+                let comma = if value.ends_with(',') { "," } else { "" };
+                format!("{indent}\"seconds\": 0.0{comma}\n")
+            }
+            None => format!("{}\n", line.replacen(&version, "\"version\": \"test\"", 1)),
+        })
+        .collect();
+    golden("batch_summary.json", &text);
+}

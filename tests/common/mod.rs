@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests: running the real binary and making test videos.
 #![allow(dead_code)]
 
+mod golden;
+pub use golden::golden;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
