@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 mod golden;
+#[allow(unused_imports)]
 pub use golden::golden;
 
 use std::path::{Path, PathBuf};
