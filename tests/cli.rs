@@ -725,8 +725,9 @@ fn a_clip_checked_by_batch_is_analysed_from_the_cache() {
 }
 
 /// A clip whose reports were being rewritten when the run stopped is checked again next time,
-/// not called up to date from the stamp of the run before; and an annotated clip a run without
-/// `--annotate` does not replace is removed rather than left showing the old findings.
+/// not called up to date from the stamp of the run before; an annotated clip of other settings
+/// that a run without `--annotate` does not replace is removed rather than left showing the old
+/// findings, and one of the same settings is kept.
 #[test]
 fn batch_never_calls_half_rewritten_reports_up_to_date() {
     let dir = tempfile::tempdir().expect("dir");
@@ -744,6 +745,32 @@ fn batch_never_calls_half_rewritten_reports_up_to_date() {
     let out = batch(&["--annotate"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(annotated.is_file());
+    // Without --annotate, the same settings: up to date, and the annotated clip kept.
+    let out = batch(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Value = read_json(&reports.join("summary.json"));
+    assert_eq!(summary["clips"][0]["up_to_date"], true, "{}", summary["clips"][0]);
+    assert!(
+        annotated.is_file(),
+        "an annotated clip of the same settings was removed"
+    );
+    // A report deleted: rewritten, and the annotated clip (same settings) still kept.
+    std::fs::remove_file(reports.join("good.report.txt")).expect("rm");
+    let out = batch(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        annotated.is_file(),
+        "an annotated clip of the same settings was removed"
+    );
+    let out = batch(&["--annotate"]);
+    let summary: Value = read_json(&reports.join("summary.json"));
+    assert_eq!(
+        summary["clips"][0]["up_to_date"],
+        true,
+        "{}: {}",
+        summary["clips"][0],
+        stderr(&out)
+    );
 
     // Other settings, and the last report cannot be written: the run fails for the clip after
     // rewriting the first reports.

@@ -21,9 +21,7 @@ use liftcheck::report;
 use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
-use super::common::{
-    CheckArgs, PoseArgs, RenderArgs, Resolution, analyse_track, cached_track, error_line, models_digest, say,
-};
+use super::common::{CheckArgs, PoseArgs, RenderArgs, analyse_track, cached_track, error_line, models_digest, say};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
@@ -52,8 +50,9 @@ const SNIFF_BYTES: usize = 8192;
 /// the clip was read moved from the notes to the details; 4: readings held for
 /// `finding_min_hold_s`, and the summary row pointing at the HTML report; 5: set-up values
 /// needing most of their window, the knee seen at lockout, lean-backs not held and bounded; 6:
-/// knee and ankle angles on the still ankle).
-const STAMP_VERSION: u32 = 6;
+/// knee and ankle angles on the still ankle; 7: the annotated clip's size recorded apart from the
+/// analysis settings; bar speed within one source of the bar's height).
+const STAMP_VERSION: u32 = 7;
 
 #[derive(Args, Clone)]
 pub struct BatchArgs {
@@ -134,7 +133,10 @@ impl SummaryRow {
 struct Stamp {
     version: u32,
     video_sha256: String,
+    /// The analysis settings ([`settings_digest`]).
     settings: String,
+    /// The size of the annotated clip written with the reports, if one was.
+    annotated: Option<String>,
     row: SummaryRow,
 }
 
@@ -269,23 +271,17 @@ fn find_videos(dir: &Path, output_given: &Path) -> anyhow::Result<Found> {
     Ok(found)
 }
 
-/// The settings a report depends on, as one string.
-/// `annotate` is the annotated clips' size, `None` when none are written.
-fn settings_digest(
-    pose: &PoseArgs,
-    models: &str,
-    check: &CheckArgs,
-    config: &Config,
-    annotate: Option<Resolution>,
-) -> String {
+/// The settings a report (and an annotated clip) depends on, as one string; the annotated
+/// clip's size is recorded apart ([`Stamp::annotated`]), so a run without `--annotate` keeps
+/// reports and annotated clips of the same settings.
+fn settings_digest(pose: &PoseArgs, models: &str, check: &CheckArgs, config: &Config) -> String {
     let text = format!(
-        "html|{}|{:?}|{models}|{:?}|{:?}|{}|{:?}|{}",
+        "html|{}|{:?}|{models}|{:?}|{:?}|{}|{}",
         liftcheck::track::CACHE_FORMAT_VERSION,
         pose.model,
         pose.lifter,
         check.variant,
         serde_json::to_string(config).unwrap_or_default(),
-        annotate,
         env!("CARGO_PKG_VERSION")
     );
     liftcheck::models::sha256_hex(text.as_bytes())
@@ -414,23 +410,32 @@ impl Job<'_> {
         let stamp_path = self.out_path(rel, STAMP_JSON);
         let video_sha256 =
             liftcheck::models::file_sha256_hex(video).with_context(|| format!("{}: cannot read", video.display()))?;
+        // The size of the annotated clip this run writes, if it writes one.
+        let annotated_size = self
+            .args
+            .annotate
+            .then(|| format!("{:?}", self.args.render.resolution()));
+        let old_stamp = std::fs::read(&stamp_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
+            .filter(|s| s.version == STAMP_VERSION && s.video_sha256 == video_sha256);
         if !self.args.force
-            && let Some(row) = std::fs::read(&stamp_path)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
-                .filter(|s| {
-                    s.version == STAMP_VERSION
-                        && s.video_sha256 == video_sha256
-                        && s.settings == self.settings
-                        && self.outputs_present(rel)
-                })
-                .map(|s| s.row)
+            && let Some(stamp) = &old_stamp
+            && stamp.settings == self.settings
+            && (annotated_size.is_none() || stamp.annotated == annotated_size)
+            && self.outputs_present(rel)
         {
             return Ok(SummaryRow {
                 up_to_date: true,
-                ..row
+                ..stamp.row.clone()
             });
         }
+        // An annotated clip of the same video and analysis settings stays valid beside the new
+        // reports when this run writes none.
+        let kept_annotated = old_stamp
+            .as_ref()
+            .filter(|s| s.settings == self.settings && self.out_path(rel, ANNOTATED_MP4).is_file())
+            .and_then(|s| s.annotated.clone());
         if let Some(parent) = stamp_path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
         }
@@ -441,10 +446,11 @@ impl Job<'_> {
         let (analysis, warnings) = analyse_track(video, &track, &self.args.check, self.config)?;
         // From the first rewritten report until the new stamp, the clip's outputs are a mix of
         // two runs: without the old stamp, a run stopped in between (Ctrl-C, a write error)
-        // leaves them to be redone rather than called up to date. An annotated clip this run does
-        // not replace would show the old findings beside the new reports.
+        // leaves them to be redone rather than called up to date. An annotated clip of other
+        // settings that this run does not replace would show the old findings beside the new
+        // reports.
         remove_if_present(&stamp_path)?;
-        if !self.args.annotate {
+        if !self.args.annotate && kept_annotated.is_none() {
             remove_if_present(&self.out_path(rel, ANNOTATED_MP4))?;
         }
         let name = rel.display().to_string();
@@ -501,6 +507,7 @@ impl Job<'_> {
             version: STAMP_VERSION,
             video_sha256,
             settings: self.settings.clone(),
+            annotated: annotated_size.or(kept_annotated),
             row: row.clone(),
         };
         output::write_atomically(&stamp_path, |w| {
@@ -589,13 +596,7 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     // Split the cores between workers so inference threads never outnumber them.
     let mut pose = args.pose.clone();
     pose.threads = Some(pose.threads.unwrap_or((cores / jobs).max(1)));
-    let settings = settings_digest(
-        &pose,
-        &digest,
-        &args.check,
-        &config,
-        args.annotate.then_some(args.render.resolution()),
-    );
+    let settings = settings_digest(&pose, &digest, &args.check, &config);
     let mut worker_args = args.clone();
     worker_args.pose = pose;
     let rels: Vec<PathBuf> = videos
