@@ -69,11 +69,26 @@ pub struct Destination {
     /// bytes are copied into it, since renaming a file over it would replace the device node (as
     /// root) instead of writing to it.
     stream: bool,
-    /// The path names one of this process's open descriptors (`/dev/stderr`, `/dev/fd/N`,
-    /// `/proc/self/fd/N`): the bytes go to that descriptor where it stands. Renaming over the
-    /// file it was redirected to (`2> log.txt`) would drop what was written to it before, and
-    /// opening it afresh would write over its start.
+    /// The path names one of this process's descriptors (`/dev/stderr`, `/dev/fd/N`,
+    /// `/proc/self/fd/N`) redirected to a regular file: the bytes go to that descriptor where it
+    /// stands. Renaming over the file (`2> log.txt`) would drop what was written to it before,
+    /// and opening it afresh would write over its start. A pipe or terminal is opened afresh, as
+    /// any device: a duplicate would share the pipe's non-blocking mode, if the reader set it.
     descriptor: Option<i32>,
+}
+
+/// Whether this process has descriptor `fd` open with write access.
+fn open_for_writing(fd: i32) -> bool {
+    // SAFETY: F_GETFL only reads the descriptor's flags; an fd that is not open gives -1.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    flags >= 0 && matches!(flags & libc::O_ACCMODE, libc::O_WRONLY | libc::O_RDWR)
+}
+
+/// Whether descriptor `fd` is a regular file (a redirection to a file, not a pipe or terminal).
+fn is_regular_file(fd: i32) -> bool {
+    // SAFETY: fstat writes into the zeroed struct it is given; a bad fd gives -1.
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    unsafe { libc::fstat(fd, &mut stat) == 0 && (stat.st_mode & libc::S_IFMT) == libc::S_IFREG }
 }
 
 /// The descriptor a path like `/dev/stdout` or `/proc/self/fd/2` names.
@@ -94,8 +109,9 @@ pub fn own_descriptor(path: &Path) -> Option<i32> {
 impl Destination {
     /// A symlink is followed, so the link stays and its target is replaced.
     pub fn of(path: &Path) -> Self {
-        let descriptor = own_descriptor(path);
-        let stream = descriptor.is_some() || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let named = own_descriptor(path);
+        let descriptor = named.filter(|&fd| is_regular_file(fd));
+        let stream = named.is_some() || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
         let target = match (link && !stream).then(|| std::fs::canonicalize(path)) {
             Some(Ok(target)) => target,
@@ -203,18 +219,26 @@ pub fn check_destinations(outputs: &[&Path], input: &Path) -> Result<(), OutputE
             path: out.to_path_buf(),
             error: plain_io_error(error),
         })?;
+        if let Some(fd) = own_descriptor(out)
+            && !open_for_writing(fd)
+        {
+            return Err(OutputError::Write {
+                path: out.to_path_buf(),
+                error: std::io::Error::other("not an open descriptor this process can write to"),
+            });
+        }
         let is_device =
             own_descriptor(out).is_some() || std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
-        if !is_device {
-            // The temporary file the write will go through, made and removed at once.
-            tempfile::Builder::new()
-                .prefix(".liftcheck-check-")
-                .tempfile_in(folder)
-                .map_err(|error| OutputError::Write {
-                    path: out.to_path_buf(),
-                    error: plain_io_error(error),
-                })?;
-        }
+        // The temporary file the write will go through (beside a link's target; in the temporary
+        // folder for a device or pipe), made and removed at once.
+        tempfile::Builder::new()
+            .prefix(".liftcheck-check-")
+            .suffix(".part")
+            .tempfile_in(Destination::of(out).temp_dir())
+            .map_err(|error| OutputError::Write {
+                path: out.to_path_buf(),
+                error: plain_io_error(error),
+            })?;
         // An existing file by its real path (two links to one file are one output).
         let full = out.canonicalize().unwrap_or_else(|_| {
             folder

@@ -384,7 +384,8 @@ impl VideoReader {
             };
             self.last_time_s + step
         };
-        if self.next_index > 0 {
+        // Not across a seek, after which no frame was read yet.
+        if self.next_index > 0 && self.last_time_s.is_finite() {
             self.last_interval_s = time_s - self.last_time_s;
         }
         let index = self.next_index;

@@ -602,7 +602,11 @@ fn eval_scores_labelled_clips_and_checks_its_output_first() {
     let out = run(&[&"eval", &"--quiet", &suite, &"--json", &json]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("1 of 2 clips failed"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("broken"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("  {}: ", suite.join("broken.mp4").display())),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         stdout(&out).contains("Good clips (no ground-truth fault): 2"),
         "{}",

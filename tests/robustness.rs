@@ -525,11 +525,21 @@ fn unwritable_output_paths() {
     let out = analyze(&clip, &[&"--no-cache", &"--csv", &good, &"--json", &missing]);
     assert_clean_error(&out, &missing.display().to_string(), "no such file");
     assert!(!good.exists(), "nothing written when an output path is bad");
-    // So is a folder where no file can be made (read-only; /proc even for root).
-    let unwritable = PathBuf::from("/proc/report.json");
-    let out = analyze(&clip, &[&"--no-cache", &"--csv", &good, &"--json", &unwritable]);
-    assert_clean_error(&out, "/proc/report.json", "cannot write");
-    assert!(!good.exists(), "nothing written when an output path is bad");
+    // So is a folder where no file can be made (read-only; /proc even for root), and a
+    // descriptor that is not open for writing: the keypoints, written right after the pose stage,
+    // are not written.
+    let keypoints = dir.path().join("keypoints.json");
+    for (bad, says) in [
+        ("/proc/report.json", "cannot write"),
+        ("/dev/fd/9", "not an open descriptor"),
+    ] {
+        let out = analyze(&clip, &[&"--no-cache", &"--keypoints", &keypoints, &"--json", &bad]);
+        assert_clean_error(&out, bad, says);
+        assert!(
+            !keypoints.exists(),
+            "{bad}: the pose stage ran before the output was refused"
+        );
+    }
     // A keypoints file of no known format, and a folder given as a file, fail as early.
     let out = analyze(
         &clip,

@@ -73,11 +73,10 @@ pub struct AnnotateArgs {
 
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     args.render.check_used(args.annotate.is_some())?;
-    // `/dev/stdout` and the like mean standard output, as `-` does.
-    let is_stdout = |p: &Option<PathBuf>| {
-        p.as_deref()
-            .is_some_and(|p| p == Path::new("-") || output::own_descriptor(p) == Some(1))
-    };
+    let is_dash = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    // For the JSON and the CSV, `/dev/stdout` and the like mean standard output, as `-` does:
+    // that output alone is printed there.
+    let is_stdout = |p: &Option<PathBuf>| is_dash(p) || p.as_deref().and_then(output::own_descriptor) == Some(1);
     let (json_to_stdout, csv_to_stdout) = (is_stdout(&args.json), is_stdout(&args.csv));
     if json_to_stdout && csv_to_stdout {
         anyhow::bail!("--json - and --csv - both ask for standard output: give one of them a file");
@@ -87,15 +86,21 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         ("--html", &args.html),
         ("--annotate", &args.annotate),
     ] {
-        if is_stdout(path) {
+        if is_dash(path) {
             anyhow::bail!("{option} -: only --json and --csv can print to standard output; give a file");
         }
     }
     // The files to write: every output given, less one printed to standard output.
-    let outputs: Vec<&Path> = [&args.json, &args.csv, &args.keypoints, &args.html, &args.annotate]
-        .into_iter()
-        .filter_map(|path| path.as_deref().filter(|_| !is_stdout(path)))
-        .collect();
+    let outputs: Vec<&Path> = [
+        (&args.json, json_to_stdout),
+        (&args.csv, csv_to_stdout),
+        (&args.keypoints, false),
+        (&args.html, false),
+        (&args.annotate, false),
+    ]
+    .into_iter()
+    .filter_map(|(path, printed)| path.as_deref().filter(|_| !printed))
+    .collect();
     output::check_destinations(&outputs, &args.video)?;
     if args.annotate.is_some() {
         liftcheck::render::annotate::check_ffmpeg()?;

@@ -1,6 +1,6 @@
 //! `liftcheck eval`: score liftcheck against labelled synthetic clips (see scripts/synth).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -77,11 +77,16 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
     }
     // A clip that could not be analysed is scored as a miss, but the run is still an error: the
     // figures above then measure the failure (a missing model, a broken clip), not the judgement.
-    let failed: Vec<&eval::ClipScore> = scores.iter().filter(|s| s.error.is_some()).collect();
+    // (A refusal such as "no lifter found" counts too: every labelled clip holds a lifter.)
+    let failed: Vec<(&Path, &str)> = clips
+        .iter()
+        .zip(&scores)
+        .filter_map(|(clip, score)| Some((clip.video.as_path(), score.error.as_deref()?)))
+        .collect();
     if !failed.is_empty() {
         eprintln!("{} of {} clips failed:", failed.len(), scores.len());
-        for score in &failed {
-            eprintln!("  {}: {}", score.name, score.error.as_deref().unwrap_or_default());
+        for (video, error) in &failed {
+            eprintln!("  {}: {error}", video.display());
         }
         return Ok(EXIT_ERROR);
     }

@@ -445,8 +445,8 @@ pub fn clip_report(analysis: &Analysis, video_name: &str, keyframes: &[KeyFrame]
          over the mid-foot. The dot marks where each rep starts.{}</p>\n</section>\n",
         inline_svg_owned(&plots::bar_path_svg(a)),
         if bar_path_unreliable(a) {
-            " The bar's drift could not be judged on any rep (see Not assessed): this path is where \
-             the hands were estimated to be, and its sideways travel may not be the bar's."
+            " The bar's drift could not be judged on any rep (see Not assessed for why): read this \
+             path's sideways travel with care, it may not be the bar's."
         } else {
             ""
         }

@@ -779,7 +779,11 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         let (a, b) = (w.concentric.from, w.concentric.to);
         let dt = s.t(b) - s.t(a);
         let dh = s.bar_h[b] - s.bar_h[a];
-        (dt > 0.0 && dh.is_finite()).then(|| (dh / dt * cm / 100.0) as f32)
+        // Heights from two sources (the plate, the hands, the shoulders) differ by more than a
+        // slow pull's travel can hide; as for the peak speed, none across a change.
+        let from = &ctx.body.bar_height_from;
+        let one_source = from.get(a).is_some_and(|f| Some(f) == from.get(b));
+        (dt > 0.0 && dh.is_finite() && one_source).then(|| (dh / dt * cm / 100.0) as f32)
     });
     // As the knees-inward rule reads it: inside the hip-ankle line, not travel since set-up.
     let max_knee_in = [&s.knee_in_left, &s.knee_in_right]
