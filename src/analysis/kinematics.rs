@@ -496,6 +496,24 @@ impl Body {
         let still =
             |joint: Joint| near.and_then(|s| still_point(t, &[joint.index(s)], cfg.midfoot_min_visibility).ok());
         let (ankle, toe) = (still(Joint::Ankle), still(Joint::Toe));
+        // A standing lifter's hip is about a leg's length above the still ankle. Where the plate
+        // covers the standing knee, the legs are seen whole only bent, with the hidden ankle
+        // guessed high, and read short (rendered seed 501 clip 006: 87 px against 121), which
+        // put the knee out of the still ankle's reach.
+        let leg_px = match (leg_px, ankle, near) {
+            (Some(leg), Some(ankle), Some(side)) => {
+                let hip_to_ankle = signal::percentile(
+                    (0..t.n).filter_map(|f| Some(dist(t.at(Joint::Hip.index(side), f)?, ankle))),
+                    SEGMENT_LENGTH_PERCENTILE,
+                );
+                Some(if hip_to_ankle.is_finite() {
+                    leg.max(hip_to_ankle)
+                } else {
+                    leg
+                })
+            }
+            (leg, ..) => leg,
+        };
         let knee_top_h = near.and_then(|side| knee_top_height(t, side));
         // Side views: the near hand, or the far one where the near one is hidden (both grip the
         // bar, which points at the camera, so they project to nearly the same place).

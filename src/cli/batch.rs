@@ -51,7 +51,8 @@ const SNIFF_BYTES: usize = 8192;
 /// `finding_min_hold_s`, and the summary row pointing at the HTML report; 5: set-up values
 /// needing most of their window, the knee seen at lockout, lean-backs not held and bounded; 6:
 /// knee and ankle angles on the still ankle; 7: the annotated clip's size recorded apart from the
-/// analysis settings; bar speed within one source of the bar's height).
+/// analysis settings; bar speed within one source of the bar's height; the leg length from the hip
+/// over the still ankle where the legs read short).
 const STAMP_VERSION: u32 = 7;
 
 #[derive(Args, Clone)]
