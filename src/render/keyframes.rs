@@ -174,39 +174,33 @@ pub fn key_frames_seeking(
     let mut out = Vec::with_capacity(picks.len());
     let mut next_index = 0;
     for p in &picks {
-        let Some(wanted) = track.frames.get(p.pos) else {
+        // `pick` gives each frame once, in order.
+        let Some(wanted) = track.frames.get(p.pos).filter(|w| w.index >= next_index) else {
             return Ok(None);
         };
-        if wanted.index < next_index {
-            // Several pictures of one frame: the frame was just read.
-            if frame.index != wanted.index {
+        if wanted.index >= next_index + seek_min_frames && reader.seek(wanted.index).is_err() {
+            return Ok(None);
+        }
+        loop {
+            if crate::cancel::requested() {
+                return Err(RenderError::Interrupted);
+            }
+            let at_wanted = reader.next_index() == wanted.index;
+            let decoded = if at_wanted {
+                reader.read_into(&mut frame)?
+            } else {
+                reader.skip()?
+            };
+            if !decoded {
                 return Ok(None);
             }
-        } else {
-            if wanted.index >= next_index + seek_min_frames && reader.seek(wanted.index).is_err() {
-                return Ok(None);
+            if at_wanted {
+                break;
             }
-            loop {
-                if crate::cancel::requested() {
-                    return Err(RenderError::Interrupted);
-                }
-                let at_wanted = reader.next_index() == wanted.index;
-                let decoded = if at_wanted {
-                    reader.read_into(&mut frame)?
-                } else {
-                    reader.skip()?
-                };
-                if !decoded {
-                    return Ok(None);
-                }
-                if at_wanted {
-                    break;
-                }
-            }
-            next_index = wanted.index + 1;
-            if frame.index != wanted.index || frame.time_s != wanted.time_s {
-                return Ok(None);
-            }
+        }
+        next_index = wanted.index + 1;
+        if frame.index != wanted.index || frame.time_s != wanted.time_s {
+            return Ok(None);
         }
         out.push(KeyFrame {
             label: p.label.clone(),
