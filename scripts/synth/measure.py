@@ -107,9 +107,12 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              of the hips' sideways shift, % of leg length, beside the true faults
                              (`imbalance_tilt_max_deg`, `imbalance_bar_tilt_max_deg`,
                              `imbalance_shift_max_leg_frac`)
-  measure.py variant DIR...  every view: the hip drop and plate clearance liftcheck notes when
-                             it infers the variant (`rdl_max_hip_drop_leg_frac`,
-                             FLOOR_CONTACT_MAX_RADII)
+  measure.py variant DIR...  every view: what liftcheck notes when it infers the variant: the
+                             knee angle at the bottom (side views), the hip drop, and where a
+                             plate is seen the plate clearance and the trunk angle at the
+                             bottom (ROMANIAN_MIN_BOTTOM_KNEE_DEG, `rdl_max_hip_drop_leg_frac`,
+                             FLOOR_CONTACT_MAX_RADII, FLOOR_REACH_MIN_TRUNK_DEG in
+                             src/analysis/reps.rs)
 
 `measure.py --config FILE MODE DIR...` passes a thresholds file (from `liftcheck config`) to
 liftcheck, e.g. to compare a setting's values.
@@ -577,16 +580,17 @@ def outline(args):
 
 
 def variant(dirs):
-    print("clip view true_variant hip_drop plate_clearance read_as")
+    print("clip view true_variant bottom_knee hip_drop plate_clearance bottom_trunk read_as")
     for mp4, gt in clips(dirs):
         a = analysis(mp4)
         if a is None:
             continue
         notes = " ".join(a.get("notes", []) + a.get("details", []))
-        drop = re.search(r"hips drop ([-\d.]+) leg lengths", notes)
-        clear = re.search(r"lowest bar ([-\d.]+) plate radii", notes)
-        print(f"{mp4} {gt['camera']['view']} {gt['lift']['variant']} "
-              f"{drop.group(1) if drop else '-'} {clear.group(1) if clear else '-'} {a['variant']}")
+        found = [re.search(pattern, notes) for pattern in (
+            r"knees at ([-\d.]+) degrees at the bottom", r"hips drop ([-\d.]+) leg lengths",
+            r"lowest bar ([-\d.]+) plate radii", r"trunk ([-\d.]+) degrees from vertical at the bottom")]
+        values = " ".join(m.group(1) if m else "-" for m in found)
+        print(f"{mp4} {gt['camera']['view'] if gt else '-'} {gt['lift']['variant'] if gt else '-'} {values} {a['variant']}")
 
 
 def reps_with_truth(dirs, views):

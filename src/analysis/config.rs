@@ -79,6 +79,28 @@ pub struct Config {
     /// the floor 0.00. The two groups touch, so the plate rule in `reps.rs` decides the low ones
     /// where a plate is seen.
     pub rdl_max_hip_drop_leg_frac: f64,
+    /// `Auto` variant, side views: knee angle at the bottom (median over the frames with the bar
+    /// low), degrees, at or below which the lift is conventional whatever the hips do, i.e. knee
+    /// flexion of 45 degrees or more. A Romanian deadlift bends the knees softly, 15-30 degrees; a
+    /// conventional start much further (peak knee flexion at the start 103-108 +/- 22 degrees in
+    /// one lab study), as do trap-bar pulls. Measured (`scripts/synth/measure.py variant`):
+    /// rendered side views, conventional and sumo starts 82-120 (one sumo pull, knees flared out
+    /// of the image plane, 143), Romanian bottoms 151-174; real clips, conventional starts 65-119,
+    /// a trap-bar pull 82 (hips down only 0.20 leg lengths: read as a Romanian deadlift before),
+    /// a stiff-legged pull from the floor 144.
+    pub rdl_min_bottom_knee_deg: f64,
+    /// `Auto` variant: trunk angle from vertical at the bottom, degrees, from which plates seen
+    /// reaching the floor (`FLOOR_CONTACT_MAX_RADII` in `reps.rs`) make a lift with straight knees
+    /// a pull from the floor; below it they are taken for a Romanian deadlift's. With knees nearly
+    /// straight the hands hang from shoulders that must come down to about hip height for the bar
+    /// to touch the floor: about 91 degrees for body proportions of average adults (Drillis and
+    /// Contini's segment lengths, 22 degrees of knee bend), 77 with the bar at mid-shin. Real clip
+    /// 06, a stiff-legged pull from the floor, reads 100; rendered Romanian deadlifts 65-76 where
+    /// this is consulted. Needed because the plate rule compares the near plate's centre with the
+    /// floor at the lifter's feet: the plate is nearer the camera, so where the camera is above
+    /// it its image sits low, and rendered Romanian deadlifts whose plates stopped 1.4 radii up
+    /// read 0.62-0.99.
+    pub rdl_floor_reach_min_trunk_deg: f64,
     /// A check is not assessable on a rep when more than this fraction of the frames it needs
     /// lack the joints (calibrate).
     pub max_missing_frac: f64,
@@ -325,6 +347,8 @@ impl Default for Config {
             min_rep_s: 0.7,
             event_tolerance_frac: 0.02,
             rdl_max_hip_drop_leg_frac: 0.2,
+            rdl_min_bottom_knee_deg: 135.0,
+            rdl_floor_reach_min_trunk_deg: 85.0,
             max_missing_frac: 0.3,
             upper_back_rounding_max_deg: 20.0,
             lower_back_rounding_max_deg: 15.0,
@@ -448,7 +472,7 @@ impl Config {
 
     /// Checks every field for a usable value; the error names the first bad field.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        let finite: [(&'static str, f64); 52] = [
+        let finite: [(&'static str, f64); 54] = [
             ("strictness", self.strictness),
             ("min_visibility", self.min_visibility),
             ("min_presence", self.min_presence),
@@ -465,6 +489,8 @@ impl Config {
             ("min_rep_s", self.min_rep_s),
             ("event_tolerance_frac", self.event_tolerance_frac),
             ("rdl_max_hip_drop_leg_frac", self.rdl_max_hip_drop_leg_frac),
+            ("rdl_min_bottom_knee_deg", self.rdl_min_bottom_knee_deg),
+            ("rdl_floor_reach_min_trunk_deg", self.rdl_floor_reach_min_trunk_deg),
             ("max_missing_frac", self.max_missing_frac),
             ("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg),
             ("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg),
@@ -550,6 +576,13 @@ impl Config {
         in_range("min_rep_s", self.min_rep_s, 0.0, 30.0)?;
         in_range("event_tolerance_frac", self.event_tolerance_frac, 0.0, 0.3)?;
         in_range("rdl_max_hip_drop_leg_frac", self.rdl_max_hip_drop_leg_frac, 0.0, 1.0)?;
+        in_range("rdl_min_bottom_knee_deg", self.rdl_min_bottom_knee_deg, 0.0, 180.0)?;
+        in_range(
+            "rdl_floor_reach_min_trunk_deg",
+            self.rdl_floor_reach_min_trunk_deg,
+            0.0,
+            180.0,
+        )?;
         in_range("max_missing_frac", self.max_missing_frac, 0.0, 1.0)?;
         positive("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg)?;
         positive("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg)?;

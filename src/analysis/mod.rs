@@ -85,7 +85,8 @@ pub struct PlateCircle {
 }
 
 /// Which lift the clip shows. `Auto` infers it from the motion: a Romanian deadlift starts
-/// standing and the hips barely drop at the bottom (soft knees).
+/// standing, and at the bottom the knees stay nearly straight (soft knees) and the hips barely
+/// drop (`reps::infer_variant`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LiftVariant {

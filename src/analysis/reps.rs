@@ -299,9 +299,11 @@ fn too_fast(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
     fast
 }
 
-/// Romanian when the hips barely drop at the bottoms between standing positions.
-/// The variant the motion shows, with the measurements behind it in `evidence`; `None` when the hips
-/// were not seen. `hinges` are the low zones that may be bottoms ([`hinge_candidates`]).
+/// Romanian when the bottoms between standing positions are a hinge: the knees stay nearly
+/// straight (side views, where the knee angle is read) and the hips barely drop, without the
+/// plates reaching the floor. The variant the motion shows, with the measurements behind it in
+/// `evidence`; `None` when neither the knees nor the hips were seen. `hinges` are the low zones
+/// that may be bottoms ([`hinge_candidates`]).
 fn infer_variant(
     s: &Series,
     body: &Body,
@@ -317,46 +319,100 @@ fn infer_variant(
     } else {
         hinges.iter().map(|&i| &zones[i]).collect()
     };
+    let knee = at_bottoms(&s.knee, &lows, BOTTOM_KNEE_PERCENTILE);
+    if let Some(knee) = knee {
+        evidence.push(format!(
+            "knees at {knee:.0} degrees at the bottom (a Romanian deadlift keeps them straighter than {:.0})",
+            cfg.rdl_min_bottom_knee_deg
+        ));
+    }
     // A floor stretch where the hips were never seen says nothing (its lowest point is +inf).
     let drop = signal::median(
         lows.iter()
             .map(|z| (standing - lowest_in(&s.hip_h, z)) / leg)
             .filter(|d| d.is_finite()),
     );
-    if !drop.is_finite() {
-        return None;
+    if drop.is_finite() {
+        evidence.push(format!(
+            "hips drop {drop:.2} leg lengths from standing to the bottom (a Romanian deadlift drops less than {})",
+            cfg.rdl_max_hip_drop_leg_frac
+        ));
     }
-    evidence.push(format!(
-        "hips drop {drop:.2} leg lengths from standing to the bottom (a Romanian deadlift drops less than {})",
-        cfg.rdl_max_hip_drop_leg_frac
-    ));
-    if drop >= cfg.rdl_max_hip_drop_leg_frac {
+    if knee.is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg) || drop >= cfg.rdl_max_hip_drop_leg_frac {
         return Some(LiftVariant::Conventional);
     }
-    // Hips that barely drop also fit a stiff-legged pull from the floor: a Romanian deadlift
-    // never sets the plates down, so where the plate gives the scale, plates reaching the floor
-    // make it conventional.
+    if knee.is_none() && !drop.is_finite() {
+        return None;
+    }
+    // Straight knees and hips that barely drop also fit a stiff-legged pull from the floor: a
+    // Romanian deadlift never sets the plates down, so where the plate gives the scale, plates
+    // reaching the floor make it conventional, if the trunk went far enough over to take them
+    // there (the near plate's image reads low: see `Config::rdl_floor_reach_min_trunk_deg`).
     if let Some(clearance) = plate_clearance(s, body, &lows) {
         evidence.push(format!(
             "lowest bar {clearance:.2} plate radii above the floor (a Romanian deadlift stays above {FLOOR_CONTACT_MAX_RADII})"
         ));
         if clearance <= FLOOR_CONTACT_MAX_RADII {
-            return Some(LiftVariant::Conventional);
+            let trunk = at_bottoms(&s.trunk, &lows, BOTTOM_TRUNK_PERCENTILE);
+            if let Some(trunk) = trunk {
+                evidence.push(format!(
+                    "trunk {trunk:.0} degrees from vertical at the bottom (straight knees take the plates to the \
+                     floor only from {:.0}: the near plate's image reads low)",
+                    cfg.rdl_floor_reach_min_trunk_deg
+                ));
+            }
+            if trunk.is_none_or(|t| t >= cfg.rdl_floor_reach_min_trunk_deg) {
+                return Some(LiftVariant::Conventional);
+            }
         }
     }
     Some(LiftVariant::Romanian)
 }
 
+/// Percentile of the knee angle over a low zone taken as its bend at the bottom: the median, not
+/// the extreme, since on the way down and up the plate passes the knee, whose keypoint is then a
+/// guess (rendered seed 304 clip 001, a Romanian deadlift: knees read 76-120 degrees there
+/// against a true 163, and 156-172 at the bottom). A narrower bottom picked from the bar's height
+/// does not help where the plate hides the hands: the height is then a guess too (rendered seed
+/// 501 clip 009).
+const BOTTOM_KNEE_PERCENTILE: f64 = 50.0;
+
+/// Percentile of the trunk angle over a low zone taken as how far over it went: the farthest, but
+/// for a stray frame (the low zone spans the lowest third of the bar's travel, where the trunk of
+/// a hinge is still tipping over).
+const BOTTOM_TRUNK_PERCENTILE: f64 = 90.0;
+
+/// Fewest frames with a reading in a low zone for it to give a value.
+const MIN_BOTTOM_FRAMES: usize = 5;
+
+/// A series' value at the bottoms: per low zone with [`MIN_BOTTOM_FRAMES`] readings or more their
+/// `pct` percentile, then the median over the zones; `None` where no zone has enough (the joint
+/// hidden there, or a view without the series).
+fn at_bottoms(series: &[f64], lows: &[&Zone], pct: f64) -> Option<f64> {
+    let per_zone = lows.iter().filter_map(|z| {
+        let seen: Vec<f64> = series[z.first..=z.last]
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect();
+        (seen.len() >= MIN_BOTTOM_FRAMES).then(|| signal::percentile(seen, pct))
+    });
+    let value = signal::median(per_zone);
+    value.is_finite().then_some(value)
+}
+
 /// Bar height at the bottom of a rep, in plate radii above the floor (mid-foot level), at or
 /// below which the plates rest on the floor (1.0 when measured exactly). Only consulted when the
-/// hips barely drop. Measured with `scripts/synth/measure.py variant` (from `liftcheck
-/// analyze`'s note; the plate rule is consulted only below the hip-drop limit, so raise
-/// `rdl_max_hip_drop_leg_frac` in a `--config` file to read it on every clip):
+/// knees stay straight and the hips barely drop. Measured with `scripts/synth/measure.py variant`
+/// (from `liftcheck analyze`'s note; the plate rule is consulted only below the hip-drop limit,
+/// so raise `rdl_max_hip_drop_leg_frac` and lower `rdl_min_bottom_knee_deg` in a `--config` file
+/// to read it on every clip):
 /// conventional pulls read 0.42-1.25 on 19 rendered side-view clips and 0.12-1.12 on six real
 /// ones (a stiff-legged pull from the floor 0.86); Romanian deadlifts 1.26-1.98 on five rendered
 /// clips (the deep ones bring the plates within 4 cm of the floor: 1.17 by their ground truth),
 /// and 0.25 or less on three where BlazePose pulled the feet up towards the plate hub, which no
-/// limit can fix. A mid-shin Romanian deadlift is about 1.3. The limit keeps some margin above
+/// limit can fix. Later suites added three rendered Romanian deadlifts reading 0.62-0.99 (the
+/// near plate's image low: `rdl_floor_reach_min_trunk_deg` keeps them Romanian). A mid-shin Romanian deadlift is about 1.3. The limit keeps some margin above
 /// resting plates for keypoint error without reaching the deep Romanian deadlifts.
 const FLOOR_CONTACT_MAX_RADII: f64 = 1.1;
 

@@ -177,6 +177,10 @@ pub struct Spec {
     pub reach_rounded: bool,
     /// Romanian deadlift: knee bend at the bottom, degrees (deeper lifts bend them more).
     pub rdl_knee_flex: f64,
+    /// Romanian deadlift: the trunk's angle from vertical at the bottom, degrees
+    /// ([`Key::RDL_BOTTOM`]'s by default; [`trunk_to_floor`] takes the bar down to the floor, a
+    /// stiff-legged pull from standing).
+    pub rdl_bottom_trunk: f64,
     /// The lower half of the back outline bends this many degrees further per degree the trunk
     /// is more upright than at [`Key::SETUP`], with no change in the spine: the opening hip
     /// crease as rendered bodies show it (0: an ideal outline).
@@ -208,6 +212,7 @@ impl Default for Spec {
             settle_from_below: false,
             reach_rounded: false,
             rdl_knee_flex: Key::RDL_BOTTOM.knee_flex,
+            rdl_bottom_trunk: Key::RDL_BOTTOM.trunk,
             hip_crease_bend_per_deg: 0.0,
             rdl_from_floor: false,
         }
@@ -268,6 +273,30 @@ fn on_floor(k: Key) -> Key {
         knee_flex: 0.5 * (lo + hi),
         ..k
     }
+}
+
+/// The trunk angle from vertical, degrees, at which a hinge with `knee_flex` degrees of knee bend
+/// takes the bar down to the floor of [`Key::SETUP`] (a stiff-legged pull from the floor).
+pub fn trunk_to_floor(knee_flex: f64) -> f64 {
+    let floor = solve(&Key::SETUP).wrist.1;
+    let (mut lo, mut hi) = (0.0, 150.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        let h = solve(&Key {
+            knee_flex,
+            trunk: mid,
+            ..Key::RDL_BOTTOM
+        })
+        .wrist
+        .1;
+        // Tipping the trunk further over lowers the hands, past horizontal too.
+        if h > floor {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// Key poses with durations (seconds to reach this pose from the previous one).
@@ -342,6 +371,7 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
             for r in 0..spec.reps {
                 let mut bottom = Key {
                     knee_flex: spec.rdl_knee_flex,
+                    trunk: spec.rdl_bottom_trunk,
                     ..Key::RDL_BOTTOM
                 };
                 let mut top = Key::STAND;

@@ -807,36 +807,79 @@ fn brief_back_shape_glitch_is_not_rounding() {
     }
 }
 
-/// Hips that barely drop fit both a Romanian deadlift and a stiff-legged pull from the floor:
-/// where the plate gives the scale, plates reaching the floor decide for conventional. The hip
-/// rule is made to say "Romanian" for every clip here, so only the plate can overrule it. The
-/// generated plates are drawn two radii ahead of the bar: at their true place (too large for the
-/// generated body) they would hide the hips at the top, and the hip rule could not run at all.
+/// Straight knees and hips that barely drop fit both a Romanian deadlift and a stiff-legged pull
+/// from the floor (generated here as a hinge from standing whose trunk goes over until the bar
+/// touches the floor): where the plate gives the scale, plates reaching the floor decide for
+/// conventional, if the trunk went far enough over to take them there. The generated plates are
+/// drawn two radii ahead of the bar: at their true place (too large for the generated body) they
+/// would hide the hips at the top, and the hip rule could not run at all.
 #[test]
 fn plates_on_the_floor_mean_conventional() {
+    // The generated body's long arms take the bar to the floor with the trunk at about 70
+    // degrees (an average adult's at about 90), so its Romanian deadlift here stops 15 degrees
+    // short of that, and the trunk limit is scaled to it: halfway.
+    let floor_trunk = synth::trunk_to_floor(synth::Key::RDL_BOTTOM.knee_flex);
+    let rdl_trunk = floor_trunk - 15.0;
     let cfg = Config {
-        rdl_max_hip_drop_leg_frac: 0.95,
+        rdl_floor_reach_min_trunk_deg: floor_trunk - 7.5,
         ..Config::default()
     };
-    // (name, plates, plate centre raised by / radius scaled by, want)
+    let stiff = Spec {
+        lift: Lift::Romanian,
+        rdl_bottom_trunk: floor_trunk,
+        plates: true,
+        ..Spec::default()
+    };
+    let rdl = Spec {
+        lift: Lift::Romanian,
+        rdl_bottom_trunk: rdl_trunk,
+        plates: true,
+        ..Spec::default()
+    };
+    // (name, clip, plates drawn, plate centre raised by (radii), radius scaled by, want)
     let cases = [
-        ("plates resting on the floor", true, 0.0, 1.0, LiftVariant::Conventional),
-        // Lowest point a fifth of a radius above the floor (a deep Romanian deadlift: bar 1.22
+        (
+            "stiff-legged pull, plates resting on the floor",
+            &stiff,
+            true,
+            0.0,
+            1.0,
+            LiftVariant::Conventional,
+        ),
+        // Lowest point a fifth of a radius above the floor (as a deep Romanian deadlift: bar 1.22
         // radii up at the bottom), within keypoint error of resting on it, but above.
         (
-            "plates stopping short of the floor",
+            "stiff-legged pull, plates stopping short of the floor",
+            &stiff,
             true,
             0.1,
             0.9,
             LiftVariant::Romanian,
         ),
-        ("no plate scale", false, 0.0, 1.0, LiftVariant::Romanian),
+        (
+            "stiff-legged pull, no plate scale",
+            &stiff,
+            false,
+            0.0,
+            1.0,
+            LiftVariant::Romanian,
+        ),
+        // The near plate's image sits low where the camera is above it: a Romanian deadlift's
+        // plates that read on the floor, with the trunk too upright to have taken them there.
+        (
+            "Romanian deadlift, plates reading on the floor",
+            &rdl,
+            true,
+            -1.0,
+            1.0,
+            LiftVariant::Romanian,
+        ),
     ];
-    for (name, plates, raise, scale, want) in cases {
-        let mut clip = synth::generate(&Spec {
-            plates,
-            ..Spec::default()
-        });
+    for (name, spec, drawn, raise, scale, want) in cases {
+        let mut clip = synth::generate(spec);
+        if !drawn {
+            clip.plates.iter_mut().for_each(|p| *p = None);
+        }
         for plate in clip.plates.iter_mut().flatten() {
             plate.center.x += 2.0 * plate.radius;
             plate.center.y -= raise * plate.radius;
@@ -848,7 +891,111 @@ fn plates_on_the_floor_mean_conventional() {
             "{name}: {:?}",
             a.notes
         );
-        assert_eq!(a.variant, want, "{name}: notes {:?}", a.notes);
+        assert_eq!(a.variant, want, "{name}: {:?}", a.details);
+        if raise < 0.0 {
+            let read_on_floor = a.details.iter().any(|d| d.contains("plate radii above the floor"))
+                && a.details
+                    .iter()
+                    .any(|d| d.contains("degrees from vertical at the bottom"));
+            assert!(
+                read_on_floor,
+                "{name}: the plate rule was not put to the test: {:?}",
+                a.details
+            );
+        }
+    }
+}
+
+/// Knees bent at the bottom as a conventional start bends them make the lift conventional even
+/// where the hips barely drop (real clip 13, a trap-bar pull: hips 0.20 leg lengths down, knees
+/// 82 degrees, read as a Romanian deadlift before); the soft knees of a Romanian deadlift tell it
+/// where the hips are hidden standing (the near plate covers them at the top of most side views),
+/// which left the lift unknown before.
+#[test]
+fn knees_at_the_bottom_tell_the_lift() {
+    // The hip rule out of the way: every hip drop reads as a Romanian deadlift's.
+    let hips_say_romanian = Config {
+        rdl_max_hip_drop_leg_frac: 0.95,
+        ..Config::default()
+    };
+    let rdl = Spec {
+        lift: Lift::Romanian,
+        ..Spec::default()
+    };
+    // (name, clip, hips hidden whenever the hands are high, config, want)
+    let cases = [
+        (
+            "conventional, hips ruled out",
+            Spec::default(),
+            false,
+            &hips_say_romanian,
+            LiftVariant::Conventional,
+        ),
+        (
+            "conventional, mirrored",
+            Spec {
+                mirror: true,
+                ..Spec::default()
+            },
+            false,
+            &hips_say_romanian,
+            LiftVariant::Conventional,
+        ),
+        (
+            "Romanian, hips ruled out",
+            rdl.clone(),
+            false,
+            &hips_say_romanian,
+            LiftVariant::Romanian,
+        ),
+        (
+            "Romanian, hips hidden standing",
+            rdl.clone(),
+            true,
+            &Config::default(),
+            LiftVariant::Romanian,
+        ),
+        (
+            "Romanian, noisy, hips hidden standing",
+            Spec {
+                noise_px: 2.0,
+                ..rdl.clone()
+            },
+            true,
+            &Config::default(),
+            LiftVariant::Romanian,
+        ),
+        (
+            "conventional, hips hidden standing",
+            Spec::default(),
+            true,
+            &Config::default(),
+            LiftVariant::Conventional,
+        ),
+    ];
+    for (name, spec, hide_standing_hips, cfg, want) in cases {
+        let mut clip = synth::generate(&spec);
+        if hide_standing_hips {
+            // Hands above mid-thigh: the lifter standing or nearly.
+            for frame in &mut clip.frames {
+                let Some(pose) = frame.pose.as_mut() else { continue };
+                let (hip, knee) = (pose.keypoints[lm::LEFT_HIP].y, pose.keypoints[lm::LEFT_KNEE].y);
+                if pose.keypoints[lm::LEFT_WRIST].y < 0.5 * (hip + knee) {
+                    for j in [lm::LEFT_HIP, lm::RIGHT_HIP] {
+                        pose.keypoints[j].visibility = 0.0;
+                    }
+                }
+            }
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, cfg);
+        assert_eq!(a.variant, want, "{name}: {:?} {:?}", a.details, a.notes);
+        assert!(a.variant_inferred, "{name}: {:?}", a.notes);
+        assert!(
+            a.details.iter().any(|d| d.contains("knees at")),
+            "{name}: {:?}",
+            a.details
+        );
+        assert_eq!(a.reps.len(), spec.reps, "{name}: {:?}", a.notes);
     }
 }
 
@@ -2064,9 +2211,9 @@ fn rdl_rounding_is_read_at_the_bottom_only() {
     }
 }
 
-/// With the hips never seen standing (a plate in front of them at the top), the lift type
-/// cannot be told from the motion: conventional is assumed, the notes say so, and the report does
-/// not call it inferred.
+/// With the hips never seen standing (a plate in front of them at the top) and the knees never
+/// seen at all, the lift type cannot be told from the motion: conventional is assumed, the notes
+/// say so, and the report does not call it inferred.
 #[test]
 fn a_lift_type_assumed_is_not_reported_as_inferred() {
     let spec = Spec::default();
@@ -2088,6 +2235,11 @@ fn a_lift_type_assumed_is_not_reported_as_inferred() {
     }
     let end = clip.frames.len();
     edit_poses(&mut clip, from..end, hide_hips);
+    edit_poses(&mut clip, 0..end, |pose| {
+        for knee in [lm::LEFT_KNEE, lm::RIGHT_KNEE] {
+            pose.keypoints[knee].visibility = 0.0;
+        }
+    });
     let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
     assert_eq!(
         (a.variant, a.variant_inferred),

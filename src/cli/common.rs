@@ -86,8 +86,8 @@ impl Resolution {
 #[derive(Args, Clone)]
 pub struct CheckArgs {
     /// The lift in the clip; `auto` tells a Romanian deadlift from a conventional one by the
-    /// motion (the hips barely drop between standing positions; where a plate gives the scale,
-    /// the plates never reach the floor).
+    /// motion (between standing positions the knees stay nearly straight, seen from the side, and
+    /// the hips barely drop; where a plate gives the scale, the plates never reach the floor).
     #[arg(long, value_enum, default_value = "auto")]
     pub variant: VariantArg,
     /// Thresholds file (TOML); see `liftcheck config` for every field and its default.
