@@ -98,7 +98,7 @@ pub struct Config {
     /// 06, a stiff-legged pull from the floor, reads 100; rendered Romanian deadlifts 65-76 where
     /// this is consulted. Needed because the plate rule compares the near plate's centre with the
     /// floor at the lifter's feet: the plate is nearer the camera, so where the camera is above
-    /// it its image sits low, and rendered Romanian deadlifts whose plates stopped 1.4 radii up
+    /// it its image sits low, and rendered Romanian deadlifts whose plates stopped 1.4-1.8 radii up
     /// read 0.62-0.99.
     pub rdl_floor_reach_min_trunk_deg: f64,
     /// A check is not assessable on a rep when more than this fraction of the frames it needs
