@@ -75,9 +75,10 @@ pub struct Config {
     /// conventional start (~0.3). Measured (`scripts/synth/measure.py variant`, which reads
     /// `liftcheck analyze`'s note, on 56 rendered clips): Romanian deadlifts 0.05-0.26 (median 0.14; the deep ones take
     /// the plates to within a few centimetres of the floor), conventional and sumo 0.26-0.68;
-    /// six real conventional clips 0.33-0.62, a trap-bar clip 0.22 and a stiff-legged pull from
-    /// the floor 0.00. The two groups touch, so the plate rule in `reps.rs` decides the low ones
-    /// where a plate is seen.
+    /// six real conventional clips 0.33-0.62, a trap-bar clip 0.20-0.22 and a stiff-legged pull from
+    /// the floor 0.00. The two groups touch, so from the side the knees at the bottom
+    /// (`rdl_min_bottom_knee_deg`) decide first, and the plate rule in `reps.rs` decides the low
+    /// ones where a plate is seen.
     pub rdl_max_hip_drop_leg_frac: f64,
     /// `Auto` variant, side views: knee angle at the bottom (median over the frames with the bar
     /// low), degrees, at or below which the lift is conventional whatever the hips do, i.e. knee
