@@ -90,6 +90,9 @@ def main():
                     help="comma-separated fault kinds to draw from (default all that suit the lift and view)")
     ap.add_argument("--rounding-onset", choices=["setup", "pull"], default="setup",
                     help="spine rounding already there at set-up (default) or appearing as the bar leaves the floor")
+    ap.add_argument("--only", type=lambda v: [int(i) for i in v.split(",")], default=None,
+                    help="comma-separated clip numbers (0-based) to render, out of the suite's --n; the "
+                         "others are skipped (each clip is drawn from the suite seed and its number alone)")
     args = ap.parse_args()
     from liftsynth.motion import FAULT_KINDS
     for name, given, known in (("--views", args.views, list(VIEW_P)), ("--kinds", args.kinds, FAULT_KINDS)):
@@ -103,6 +106,8 @@ def main():
     clips = []
     t0 = time.time()
     for i in range(args.n):
+        if args.only is not None and i not in args.only:
+            continue
         cfg = clip_spec(args.seed, i, args)
         name = f"{i:03d}"
         cpath = os.path.join(args.out, "configs", name + ".json")
