@@ -109,10 +109,11 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              `imbalance_shift_max_leg_frac`)
   measure.py variant DIR...  every view: what liftcheck notes when it infers the variant: the
                              knee angle at the bottom (side views), the hip drop, and where a
-                             plate is seen the plate clearance and the trunk angle at the
-                             bottom (ROMANIAN_MIN_BOTTOM_KNEE_DEG, `rdl_max_hip_drop_leg_frac`,
-                             FLOOR_CONTACT_MAX_RADII, FLOOR_REACH_MIN_TRUNK_DEG in
-                             src/analysis/reps.rs)
+                             plate is seen the plate clearance, and where that reads on the
+                             floor the trunk angle at the bottom (`rdl_min_bottom_knee_deg`,
+                             `rdl_max_hip_drop_leg_frac`, `rdl_floor_reach_min_trunk_deg`;
+                             FLOOR_CONTACT_MAX_RADII in src/analysis/reps.rs); rendered clips
+                             only (real clips: `liftcheck analyze CLIP --json F`, `details`)
 
 `measure.py --config FILE MODE DIR...` passes a thresholds file (from `liftcheck config`) to
 liftcheck, e.g. to compare a setting's values.
@@ -590,7 +591,7 @@ def variant(dirs):
             r"knees at ([-\d.]+) degrees at the bottom", r"hips drop ([-\d.]+) leg lengths",
             r"lowest bar ([-\d.]+) plate radii", r"trunk ([-\d.]+) degrees from vertical at the bottom")]
         values = " ".join(m.group(1) if m else "-" for m in found)
-        print(f"{mp4} {gt['camera']['view'] if gt else '-'} {gt['lift']['variant'] if gt else '-'} {values} {a['variant']}")
+        print(f"{mp4} {gt['camera']['view']} {gt['lift']['variant']} {values} {a['variant']}")
 
 
 def reps_with_truth(dirs, views):

@@ -76,12 +76,13 @@ pub struct Config {
     /// `liftcheck analyze`'s note, on 56 rendered clips): Romanian deadlifts 0.05-0.26 (median 0.14; the deep ones take
     /// the plates to within a few centimetres of the floor), conventional and sumo 0.26-0.68;
     /// six real conventional clips 0.33-0.62, a trap-bar clip 0.20-0.22 and a stiff-legged pull from
-    /// the floor 0.00. The two groups touch, so from the side the knees at the bottom
-    /// (`rdl_min_bottom_knee_deg`) decide first, and the plate rule in `reps.rs` decides the low
-    /// ones where a plate is seen.
+    /// the floor 0.00. The two groups touch: from the side, knees bent at the bottom
+    /// (`rdl_min_bottom_knee_deg`) make the lift conventional whatever the hips do, and the plate
+    /// rule in `reps.rs` decides the low ones where a plate is seen.
     pub rdl_max_hip_drop_leg_frac: f64,
-    /// `Auto` variant, side views: knee angle at the bottom (median over the frames with the bar
-    /// low), degrees, at or below which the lift is conventional whatever the hips do, i.e. knee
+    /// `Auto` variant, side views: knee angle at the bottom (the median over each low stretch of
+    /// the bar, then over the stretches), degrees, at or below which the lift is conventional
+    /// whatever the hips do, i.e. knee
     /// flexion of 45 degrees or more. A Romanian deadlift bends the knees softly, 15-30 degrees; a
     /// conventional start much further (peak knee flexion at the start 103-108 +/- 22 degrees in
     /// one lab study), as do trap-bar pulls. Measured (`scripts/synth/measure.py variant`):

@@ -174,7 +174,11 @@ pub fn detect(
     };
     let variant = match requested {
         LiftVariant::Auto => inferred.unwrap_or_else(|| {
-            notes.push("lift variant could not be inferred (hips not visible): conventional assumed".into());
+            notes.push(
+                "lift variant could not be inferred (hips not seen standing, knees not seen clearly at the bottom): \
+                 conventional assumed"
+                    .into(),
+            );
             LiftVariant::Conventional
         }),
         given => {
@@ -319,7 +323,8 @@ fn infer_variant(
     } else {
         hinges.iter().map(|&i| &zones[i]).collect()
     };
-    let knee = at_bottoms(&s.knee, &lows, BOTTOM_KNEE_PERCENTILE);
+    let min_frames = s.frames(MIN_BOTTOM_S);
+    let knee = at_bottoms(&s.knee, &lows, BOTTOM_KNEE_PERCENTILE, min_frames);
     if let Some(knee) = knee {
         evidence.push(format!(
             "knees at {knee:.0} degrees at the bottom (a Romanian deadlift keeps them straighter than {:.0})",
@@ -341,8 +346,19 @@ fn infer_variant(
     if knee.is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg) || drop >= cfg.rdl_max_hip_drop_leg_frac {
         return Some(LiftVariant::Conventional);
     }
-    if knee.is_none() && !drop.is_finite() {
-        return None;
+    if !drop.is_finite() {
+        // The knees alone, without the hips to back them: only clearly straight ones count.
+        match knee {
+            Some(k) if k >= cfg.rdl_min_bottom_knee_deg + KNEES_ALONE_MARGIN_DEG => {}
+            Some(k) => {
+                evidence.push(format!(
+                    "hips not seen standing, and knees at {k:.0} degrees too near the limit to tell alone (needs {:.0})",
+                    cfg.rdl_min_bottom_knee_deg + KNEES_ALONE_MARGIN_DEG
+                ));
+                return None;
+            }
+            None => return None,
+        }
     }
     // Straight knees and hips that barely drop also fit a stiff-legged pull from the floor: a
     // Romanian deadlift never sets the plates down, so where the plate gives the scale, plates
@@ -353,14 +369,15 @@ fn infer_variant(
             "lowest bar {clearance:.2} plate radii above the floor (a Romanian deadlift stays above {FLOOR_CONTACT_MAX_RADII})"
         ));
         if clearance <= FLOOR_CONTACT_MAX_RADII {
-            let trunk = at_bottoms(&s.trunk, &lows, BOTTOM_TRUNK_PERCENTILE);
-            if let Some(trunk) = trunk {
-                evidence.push(format!(
+            let trunk = at_bottoms(&s.trunk, &lows, BOTTOM_TRUNK_PERCENTILE, min_frames);
+            evidence.push(match trunk {
+                Some(trunk) => format!(
                     "trunk {trunk:.0} degrees from vertical at the bottom (straight knees take the plates to the \
                      floor only from {:.0}: the near plate's image reads low)",
                     cfg.rdl_floor_reach_min_trunk_deg
-                ));
-            }
+                ),
+                None => "trunk not seen at the bottom: the plates taken to be on the floor".to_string(),
+            });
             if trunk.is_none_or(|t| t >= cfg.rdl_floor_reach_min_trunk_deg) {
                 return Some(LiftVariant::Conventional);
             }
@@ -382,20 +399,29 @@ const BOTTOM_KNEE_PERCENTILE: f64 = 50.0;
 /// a hinge is still tipping over).
 const BOTTOM_TRUNK_PERCENTILE: f64 = 90.0;
 
-/// Fewest frames with a reading in a low zone for it to give a value.
-const MIN_BOTTOM_FRAMES: usize = 5;
+/// Shortest time with a reading in a low zone for it to give a value, seconds (5 frames at 30
+/// fps).
+const MIN_BOTTOM_S: f64 = 0.15;
 
-/// A series' value at the bottoms: per low zone with [`MIN_BOTTOM_FRAMES`] readings or more their
-/// `pct` percentile, then the median over the zones; `None` where no zone has enough (the joint
-/// hidden there, or a view without the series).
-fn at_bottoms(series: &[f64], lows: &[&Zone], pct: f64) -> Option<f64> {
+/// How much straighter than `rdl_min_bottom_knee_deg` the knees must read to make a Romanian
+/// deadlift on their own, where the hips were not seen standing (the plate in front of them), so
+/// the hip drop cannot back them: a sumo pull's knees, flared out of the image plane, read 143
+/// degrees on a rendered side view, and the rendered Romanian deadlifts read 151-174.
+const KNEES_ALONE_MARGIN_DEG: f64 = 15.0;
+
+/// A series' value at the bottoms: per low zone with `min_frames` readings or more their `pct`
+/// percentile, then the median over the zones; `None` where no zone has enough (the joint hidden
+/// there, or a view without the series).
+fn at_bottoms(series: &[f64], lows: &[&Zone], pct: f64, min_frames: usize) -> Option<f64> {
     let per_zone = lows.iter().filter_map(|z| {
-        let seen: Vec<f64> = series[z.first..=z.last]
+        let seen: Vec<f64> = series
+            .get(z.first..=z.last)
+            .unwrap_or_default()
             .iter()
             .copied()
             .filter(|v| !v.is_nan())
             .collect();
-        (seen.len() >= MIN_BOTTOM_FRAMES).then(|| signal::percentile(seen, pct))
+        (seen.len() >= min_frames).then(|| signal::percentile(seen, pct))
     });
     let value = signal::median(per_zone);
     value.is_finite().then_some(value)
@@ -449,21 +475,31 @@ fn standing_hip(s: &Series, zones: &[Zone]) -> f64 {
 /// two high ones, less the pulls from the floor that open or close the set. A Romanian set is
 /// often picked up from the floor and put back there, and those two pulls are bracketed by
 /// standing as the hinges are; their hips drop as far as a conventional pull's
-/// (`rdl_max_hip_drop_leg_frac` or more). At most one is left out at each end, and only when
-/// most of what remains are hinges whose hips were seen on most of their frames: hidden hips read
-/// a drop short (a conventional pull's hips hidden on 20 of 25 frames read 0.19), and one shallow
-/// floor touch in a conventional set must not make it Romanian.
+/// (`rdl_max_hip_drop_leg_frac` or more), or bend the knees as a conventional start does
+/// (`rdl_min_bottom_knee_deg`, side views). At most one is left out at each end, and only when
+/// most of what remains are hinges: soft knees with hips seen on most of their frames, or, where
+/// the hips were not seen standing (so no drop is known), knees clearly straight (the margin of
+/// [`KNEES_ALONE_MARGIN_DEG`]). Hidden hips read a drop short (a conventional pull's hips hidden
+/// on 20 of 25 frames read 0.19), and one shallow floor touch in a conventional set must not make
+/// it Romanian.
 fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<usize> {
     let bracketed: Vec<usize> = (1..zones.len().saturating_sub(1))
         .filter(|&i| zones[i].kind == Kind::Low)
         .collect();
     let standing = standing_hip(s, zones);
     let drop = |i: usize| (standing - lowest_in(&s.hip_h, &zones[i])) / leg;
-    let floor_pull = |i: usize| drop(i) >= cfg.rdl_max_hip_drop_leg_frac;
+    // The knees where the hips were not seen standing (the drop is then unknown), with the margin
+    // the knees need to decide alone in `infer_variant`.
+    let knee = |i: usize| at_bottoms(&s.knee, &[&zones[i]], BOTTOM_KNEE_PERCENTILE, s.frames(MIN_BOTTOM_S));
+    let bent = |i: usize| knee(i).is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg);
+    let floor_pull = |i: usize| drop(i) >= cfg.rdl_max_hip_drop_leg_frac || bent(i);
     let seen_hinge = |i: usize| {
         let z = &zones[i];
         let seen = s.hip_h[z.first..=z.last].iter().filter(|v| !v.is_nan()).count();
-        drop(i) < cfg.rdl_max_hip_drop_leg_frac && 2 * seen > z.last - z.first + 1
+        let straight = knee(i).is_some_and(|k| k >= cfg.rdl_min_bottom_knee_deg + KNEES_ALONE_MARGIN_DEG);
+        !bent(i)
+            && ((drop(i) < cfg.rdl_max_hip_drop_leg_frac && 2 * seen > z.last - z.first + 1)
+                || (drop(i).is_nan() && straight))
     };
     let (Some(&first), Some(&last)) = (bracketed.first(), bracketed.last()) else {
         return bracketed;

@@ -179,7 +179,9 @@ pub struct Spec {
     pub rdl_knee_flex: f64,
     /// Romanian deadlift: the trunk's angle from vertical at the bottom, degrees
     /// ([`Key::RDL_BOTTOM`]'s by default; [`trunk_to_floor`] takes the bar down to the floor, a
-    /// stiff-legged pull from standing).
+    /// stiff-legged pull from standing). This body's long arms reach the floor at about 70
+    /// degrees, so the default bottom (72) takes the hands a few pixels below their set-up height:
+    /// a test that needs the bar to stop short of the floor sets a smaller angle.
     pub rdl_bottom_trunk: f64,
     /// The lower half of the back outline bends this many degrees further per degree the trunk
     /// is more upright than at [`Key::SETUP`], with no change in the spine: the opening hip

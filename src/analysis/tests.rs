@@ -913,68 +913,86 @@ fn plates_on_the_floor_mean_conventional() {
 /// which left the lift unknown before.
 #[test]
 fn knees_at_the_bottom_tell_the_lift() {
+    use LiftVariant::{Conventional, Romanian};
     // The hip rule out of the way: every hip drop reads as a Romanian deadlift's.
     let hips_say_romanian = Config {
         rdl_max_hip_drop_leg_frac: 0.95,
         ..Config::default()
     };
+    let default = Config::default();
     let rdl = Spec {
         lift: Lift::Romanian,
         ..Spec::default()
     };
-    // (name, clip, hips hidden whenever the hands are high, config, want)
+    let mirrored = Spec {
+        mirror: true,
+        ..Spec::default()
+    };
+    let noisy_rdl = Spec {
+        noise_px: 2.0,
+        ..rdl.clone()
+    };
+    // Knees bent 45 degrees at the bottom (147 over the low stretch): a Romanian deadlift by the
+    // knee limit (135) where the hips back it, too near it to decide without them.
+    let deep_rdl = Spec {
+        rdl_knee_flex: 45.0,
+        ..rdl.clone()
+    };
+    let from_floor = Spec {
+        rdl_from_floor: true,
+        reps: 2,
+        ..rdl.clone()
+    };
+    // (name, clip, hips hidden whenever the hands are high, config, variant inferred (None: not
+    // inferred, conventional assumed))
     let cases = [
         (
             "conventional, hips ruled out",
-            Spec::default(),
+            &Spec::default(),
             false,
             &hips_say_romanian,
-            LiftVariant::Conventional,
+            Some(Conventional),
         ),
         (
             "conventional, mirrored",
-            Spec {
-                mirror: true,
-                ..Spec::default()
-            },
+            &mirrored,
             false,
             &hips_say_romanian,
-            LiftVariant::Conventional,
+            Some(Conventional),
         ),
         (
             "Romanian, hips ruled out",
-            rdl.clone(),
+            &rdl,
             false,
             &hips_say_romanian,
-            LiftVariant::Romanian,
+            Some(Romanian),
         ),
-        (
-            "Romanian, hips hidden standing",
-            rdl.clone(),
-            true,
-            &Config::default(),
-            LiftVariant::Romanian,
-        ),
+        ("Romanian, hips hidden standing", &rdl, true, &default, Some(Romanian)),
         (
             "Romanian, noisy, hips hidden standing",
-            Spec {
-                noise_px: 2.0,
-                ..rdl.clone()
-            },
+            &noisy_rdl,
             true,
-            &Config::default(),
-            LiftVariant::Romanian,
+            &default,
+            Some(Romanian),
         ),
         (
             "conventional, hips hidden standing",
-            Spec::default(),
+            &Spec::default(),
             true,
-            &Config::default(),
-            LiftVariant::Conventional,
+            &default,
+            Some(Conventional),
+        ),
+        ("deep Romanian, hips hidden standing", &deep_rdl, true, &default, None),
+        (
+            "Romanian from the floor, hips hidden standing",
+            &from_floor,
+            true,
+            &default,
+            Some(Romanian),
         ),
     ];
     for (name, spec, hide_standing_hips, cfg, want) in cases {
-        let mut clip = synth::generate(&spec);
+        let mut clip = synth::generate(spec);
         if hide_standing_hips {
             // Hands above mid-thigh: the lifter standing or nearly.
             for frame in &mut clip.frames {
@@ -988,14 +1006,16 @@ fn knees_at_the_bottom_tell_the_lift() {
             }
         }
         let a = analyze_clip(&clip, LiftVariant::Auto, cfg);
-        assert_eq!(a.variant, want, "{name}: {:?} {:?}", a.details, a.notes);
-        assert!(a.variant_inferred, "{name}: {:?}", a.notes);
+        let inferred = a.variant_inferred.then_some(a.variant);
+        assert_eq!(inferred, want, "{name}: {:?} {:?}", a.details, a.notes);
         assert!(
             a.details.iter().any(|d| d.contains("knees at")),
             "{name}: {:?}",
             a.details
         );
-        assert_eq!(a.reps.len(), spec.reps, "{name}: {:?}", a.notes);
+        if want.is_some() {
+            assert_eq!(a.reps.len(), spec.reps, "{name}: {:?}", a.notes);
+        }
     }
 }
 

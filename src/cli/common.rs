@@ -87,7 +87,8 @@ impl Resolution {
 pub struct CheckArgs {
     /// The lift in the clip; `auto` tells a Romanian deadlift from a conventional one by the
     /// motion (between standing positions the knees stay nearly straight, seen from the side, and
-    /// the hips barely drop; where a plate gives the scale, the plates never reach the floor).
+    /// the hips barely drop; where a plate gives the scale, plates reaching the floor with the
+    /// trunk bent over to near horizontal make it a pull from the floor).
     #[arg(long, value_enum, default_value = "auto")]
     pub variant: VariantArg,
     /// Thresholds file (TOML); see `liftcheck config` for every field and its default.
