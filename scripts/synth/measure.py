@@ -485,12 +485,14 @@ def cached_track(mp4, fmt=None):
     best = None
     for path in glob.glob(os.path.join(cache, "track-*.json")):
         with open(path) as f:
-            head = f.read(400)
-        m = re.search(r'"video_sha256":"([0-9a-f]+)","model":"full","lifter":"auto","format":(\d+)', head)
-        if not m or m.group(1) != sha or (fmt is not None and int(m.group(2)) != fmt):
+            head = f.read(600)
+        key = re.search(r'"key":(\{[^{}]*\})', head)
+        key = json.loads(key.group(1)) if key else {}
+        if (key.get("video_sha256") != sha or key.get("model") != "full" or key.get("lifter") != "auto"
+                or (fmt is not None and key.get("format") != fmt)):
             continue
-        if best is None or int(m.group(2)) > best[0]:
-            best = (int(m.group(2)), path)
+        if best is None or key["format"] > best[0]:
+            best = (key["format"], path)
     return json.load(open(best[1]))["track"] if best else None
 
 
