@@ -8,12 +8,13 @@
 //! with a high zone on both sides (standing, bottom, standing).
 //!
 //! A clip that starts at the floor and ends at lockout, or whose bar is last seen on its way down
-//! from lockout, counts that pull when it is the clip's only one. Known limit: after a complete
-//! rep, a clip that ends at lockout loses that last rep, because releasing the bar and standing up
-//! looks the same to the wrists.
+//! from lockout, counts that pull when it is the clip's only one, or when the plate was seen
+//! rising. Known limit: after a complete rep, a clip that ends at lockout with no plate followed
+//! loses that last rep, because releasing the bar and standing up looks the same to the wrists
+//! (real clip 17).
 
 use super::config::Config;
-use super::kinematics::{Body, Series, phase_between};
+use super::kinematics::{BarHeightFrom, Body, Series, phase_between};
 use super::signal;
 use super::{LiftVariant, Phase};
 
@@ -238,12 +239,35 @@ pub fn detect(
     // often are), or ends with the bar on its way down before it reaches the floor (or with the
     // lifter lost there), has a trailing low-high pair and no complete rep. With a complete rep
     // before it, the same pair is far more often the lifter letting go of the bar and standing up,
-    // which the wrists cannot tell apart, so it is only counted when it is the clip's only pull.
+    // which the wrists cannot tell apart, so it is only counted when it is the clip's only pull,
+    // or when the plate gave the bar's height there: a plate that rose was lifted.
     if variant == LiftVariant::Conventional && zones.len() >= 2 {
         let (prev, last) = (zones[zones.len() - 2], zones[zones.len() - 1]);
         if prev.kind == Kind::Low && last.kind == Kind::High {
             let at_lockout = h[last.last + 1..].iter().all(|v| v.is_nan());
-            if reps.is_empty() {
+            if !reps.is_empty() && plate_rose(body, &last) {
+                // The plate, not the hands, rose: the bar was lifted, not left on the floor.
+                if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
+                    && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
+                    && !too_fast(s, &rep, notes)
+                {
+                    rep.number = reps.len() + 1;
+                    if let (Some(down), Some(up)) = (reps.last().and_then(|r: &RawRep| r.set_down), rep.lift_off) {
+                        let rest = s.t(up) - s.t(down);
+                        rep.rest_before_s = Some(rest.max(0.0));
+                        rep.touch_and_go = rest < TOUCH_AND_GO_MAX_REST_S;
+                    }
+                    notes.push(if at_lockout {
+                        "the clip ends at lockout, with the plate seen up: its last pull is counted without a set-down"
+                            .into()
+                    } else {
+                        "the bar is last seen on its way down from lockout, with the plate seen up: the pull is \
+                         counted without a set-down"
+                            .into()
+                    });
+                    reps.push(rep);
+                }
+            } else if reps.is_empty() {
                 if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
                     && !too_fast(s, &rep, notes)
@@ -283,6 +307,18 @@ pub fn detect(
         no_reps_reason,
         bar_down,
     }
+}
+
+/// Whether the bar's height over a high zone came from the plate on most of its frames: the plate
+/// itself rose, so the bar was lifted. The hands alone cannot tell a last pull that ends the clip
+/// at lockout from letting go of the bar and standing up; the plate can, since it stays on the
+/// floor when the lifter stands up without the bar.
+fn plate_rose(body: &Body, z: &Zone) -> bool {
+    let from_plate = body.bar_height_from[z.first..=z.last]
+        .iter()
+        .filter(|&&from| from == BarHeightFrom::Plate)
+        .count();
+    2 * from_plate > z.last - z.first + 1
 }
 
 /// Whether `rep`'s pull is faster than any deadlift ([`MIN_PULL_S`]): a cut in the video or the

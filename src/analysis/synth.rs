@@ -671,6 +671,9 @@ pub fn generate(spec: &Spec) -> Clip {
     let mut truth = Vec::with_capacity(n);
     let plate_radius = plate_radius_px();
     let floor = solve(&Key::SETUP).wrist.1;
+    // Frames with the bar resting on the floor: a lifter who walks in grips it there first and
+    // lets go of it there last, and the plates stay on the floor before and after.
+    let mut on_floor_frames = Vec::new();
     for f in 0..n {
         let t = f as f64 / spec.fps;
         let mut key = key_at(&plan, t);
@@ -680,6 +683,9 @@ pub fn generate(spec: &Spec) -> Clip {
         let mut sag = solve(&key);
         if sag.wrist.1 < floor - 1e-6 {
             sag = solve(&on_floor(key));
+        }
+        if sag.wrist.1 < floor + 1e-6 {
+            on_floor_frames.push(f);
         }
         truth.push(sag.truth);
         let project = |p: (f64, f64), z: f64| -> (f64, f64) { (ANKLE_X + p.0 * cy + z * sy, FLOOR_Y - p.1) };
@@ -811,6 +817,20 @@ pub fn generate(spec: &Spec) -> Clip {
         });
         backs.push(back);
         plates.push(plate);
+    }
+    let picks_up_the_bar = match spec.lift {
+        Lift::Conventional => spec.walk_in_out,
+        Lift::Romanian => spec.rdl_from_floor,
+    };
+    if let (true, Some(&first), Some(&last)) = (picks_up_the_bar, on_floor_frames.first(), on_floor_frames.last()) {
+        let (put_down_first, put_down_last) = (plates[first], plates[last]);
+        for (f, plate) in plates.iter_mut().enumerate() {
+            if plate.is_some() && f < first {
+                *plate = put_down_first;
+            } else if plate.is_some() && f > last {
+                *plate = put_down_last;
+            }
+        }
     }
     Clip {
         width: WIDTH,

@@ -2301,3 +2301,50 @@ fn timestamps_last_bits_change_nothing() {
     let checks = |a: &Analysis| a.findings.iter().map(|f| (f.rep, f.check)).collect::<Vec<_>>();
     assert_eq!(checks(&later), checks(&earlier));
 }
+
+/// A clip that ends at the last rep's lockout: the hands alone cannot tell that last pull from
+/// letting go of the bar and standing up, so it is not counted; where the plate is seen rising
+/// with them, the bar was lifted and it is. A clip that ends standing without the bar keeps its
+/// reps either way (the plate stays on the floor).
+#[test]
+fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
+    let spec = |plates| Spec {
+        reps: 2,
+        plates,
+        ..Spec::default()
+    };
+    // (name, plates drawn, cut at the last lockout, reps wanted)
+    let cases = [
+        ("plate seen, ends at lockout", true, true, 2),
+        ("hands only, ends at lockout", false, true, 1),
+        ("plate seen, ends standing without the bar", true, false, 2),
+        ("hands only, ends standing without the bar", false, false, 2),
+    ];
+    for (name, plates, cut, want) in cases {
+        let mut clip = synth::generate(&spec(plates));
+        // Drawn ahead of the bar, so that they do not hide the hips (see
+        // `plates_on_the_floor_mean_conventional`).
+        for plate in clip.plates.iter_mut().flatten() {
+            plate.center.x += 2.0 * plate.radius;
+        }
+        if cut {
+            let full = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+            let last = frame_of(full.reps[1].lockout, "lockout") + 10;
+            clip.frames.truncate(last);
+            clip.back.truncate(last);
+            clip.plates.truncate(last);
+            clip.truth.truncate(last);
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        assert_eq!(a.reps.len(), want, "{name}: {:?}", a.notes);
+        if cut && want == 2 {
+            let last = &a.reps[1];
+            assert!(last.lift_off.is_some() && last.lockout.is_some(), "{name}: {last:?}");
+            assert!(
+                a.notes.iter().any(|n| n.contains("plate seen up")),
+                "{name}: {:?}",
+                a.notes
+            );
+        }
+    }
+}
