@@ -491,8 +491,10 @@ def cached_track(mp4, fmt=None):
         if (key.get("video_sha256") != sha or key.get("model") != "full" or key.get("lifter") != "auto"
                 or (fmt is not None and key.get("format") != fmt)):
             continue
-        if best is None or key["format"] > best[0]:
-            best = (key["format"], path)
+        # The newest format, and of tracks in one format (other models, say) the latest written.
+        rank = (key["format"], os.path.getmtime(path))
+        if best is None or rank > best[0]:
+            best = (rank, path)
     return json.load(open(best[1]))["track"] if best else None
 
 

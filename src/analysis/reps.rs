@@ -245,8 +245,10 @@ pub fn detect(
         let (prev, last) = (zones[zones.len() - 2], zones[zones.len() - 1]);
         if prev.kind == Kind::Low && last.kind == Kind::High {
             let at_lockout = h[last.last + 1..].iter().all(|v| v.is_nan());
-            if !reps.is_empty() && plate_rose(body, &last) {
-                // The plate, not the hands, rose: the bar was lifted, not left on the floor.
+            // After complete reps, only a plate seen rising tells a last pull from standing up:
+            // the plate, not the hands, rose, so the bar was lifted rather than left on the floor.
+            let plate_up = !reps.is_empty() && plate_rose(body, &last);
+            if reps.is_empty() || plate_up {
                 if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
                     && !too_fast(s, &rep, notes)
@@ -257,29 +259,18 @@ pub fn detect(
                         rep.rest_before_s = Some(rest.max(0.0));
                         rep.touch_and_go = rest < TOUCH_AND_GO_MAX_REST_S;
                     }
+                    let seen = if plate_up { ", with the plate seen up" } else { "" };
                     notes.push(if at_lockout {
-                        "the clip ends at lockout, with the plate seen up: its last pull is counted without a set-down"
-                            .into()
+                        format!("the clip ends at lockout{seen}: its last pull is counted without a set-down")
                     } else {
-                        "the bar is last seen on its way down from lockout, with the plate seen up: the pull is \
-                         counted without a set-down"
-                            .into()
+                        format!(
+                            "the bar is last seen on its way down from lockout{seen}: the pull is counted without a \
+                             set-down"
+                        )
                     });
                     reps.push(rep);
-                }
-            } else if reps.is_empty() {
-                if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
-                    && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
-                    && !too_fast(s, &rep, notes)
-                {
-                    rep.number = 1;
-                    notes.push(if at_lockout {
-                        "the clip ends at lockout: its last pull is counted without a set-down".into()
-                    } else {
-                        "the bar is last seen on its way down from lockout: the pull is counted without a set-down"
-                            .into()
-                    });
-                    reps.push(rep);
+                } else if plate_up {
+                    notes.push("the bar rises with the plate after the last rep, but not as a pull that counts".into());
                 }
             } else if at_lockout {
                 notes.push(

@@ -2308,38 +2308,65 @@ fn timestamps_last_bits_change_nothing() {
 /// reps either way (the plate stays on the floor).
 #[test]
 fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
-    let spec = |plates| Spec {
-        reps: 2,
-        plates,
-        ..Spec::default()
-    };
-    // (name, plates drawn, cut at the last lockout, reps wanted)
+    #[derive(Clone, Copy, PartialEq)]
+    enum End {
+        /// Cut at the last rep's lockout.
+        AtLockout,
+        /// Standing up without the bar, the plate left on the floor.
+        Standing,
+        /// Standing up without the bar, the plate not seen after the last set-down.
+        StandingPlateUnseen,
+    }
+    use End::*;
+    // (name, plates drawn, touch-and-go, how the clip ends, reps wanted)
     let cases = [
-        ("plate seen, ends at lockout", true, true, 2),
-        ("hands only, ends at lockout", false, true, 1),
-        ("plate seen, ends standing without the bar", true, false, 2),
-        ("hands only, ends standing without the bar", false, false, 2),
+        ("plate seen, ends at lockout", true, false, AtLockout, 2),
+        ("plate seen, touch-and-go, ends at lockout", true, true, AtLockout, 2),
+        ("hands only, ends at lockout", false, false, AtLockout, 1),
+        ("plate seen, ends standing without the bar", true, false, Standing, 2),
+        (
+            "plate unseen after the set, ends standing",
+            true,
+            false,
+            StandingPlateUnseen,
+            2,
+        ),
+        ("hands only, ends standing without the bar", false, false, Standing, 2),
     ];
-    for (name, plates, cut, want) in cases {
-        let mut clip = synth::generate(&spec(plates));
+    for (name, plates, touch_and_go, end, want) in cases {
+        let spec = Spec {
+            reps: 2,
+            plates,
+            touch_and_go,
+            ..Spec::default()
+        };
+        let mut clip = synth::generate(&spec);
         // Drawn ahead of the bar, so that they do not hide the hips (see
         // `plates_on_the_floor_mean_conventional`).
         for plate in clip.plates.iter_mut().flatten() {
             plate.center.x += 2.0 * plate.radius;
         }
-        if cut {
-            let full = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
-            let last = frame_of(full.reps[1].lockout, "lockout") + 10;
-            clip.frames.truncate(last);
-            clip.back.truncate(last);
-            clip.plates.truncate(last);
-            clip.truth.truncate(last);
+        let full = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        match end {
+            AtLockout => {
+                let last = frame_of(full.reps[1].lockout, "lockout") + 10;
+                clip.frames.truncate(last);
+                clip.back.truncate(last);
+                clip.plates.truncate(last);
+                clip.truth.truncate(last);
+            }
+            StandingPlateUnseen => {
+                let set_down = frame_of(full.reps[1].set_down, "set-down");
+                clip.plates[set_down + 1..].iter_mut().for_each(|p| *p = None);
+            }
+            Standing => {}
         }
         let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
         assert_eq!(a.reps.len(), want, "{name}: {:?}", a.notes);
-        if cut && want == 2 {
+        if end == AtLockout && want == 2 {
             let last = &a.reps[1];
             assert!(last.lift_off.is_some() && last.lockout.is_some(), "{name}: {last:?}");
+            assert_eq!(last.touch_and_go, touch_and_go, "{name}: {last:?}");
             assert!(
                 a.notes.iter().any(|n| n.contains("plate seen up")),
                 "{name}: {:?}",
