@@ -224,14 +224,7 @@ pub fn detect(
         if s.t(rep.end) - s.t(rep.start) < cfg.min_rep_s || too_fast(s, &rep, notes) {
             continue;
         }
-        if let Some(last) = reps.last() {
-            let last: &RawRep = last;
-            if let (Some(down), Some(up)) = (last.set_down, rep.lift_off) {
-                let rest = s.t(up) - s.t(down);
-                rep.rest_before_s = Some(rest.max(0.0));
-                rep.touch_and_go = rest < TOUCH_AND_GO_MAX_REST_S;
-            }
-        }
+        set_rest_before(s, &mut rep, reps.last());
         rep.number = reps.len() + 1;
         reps.push(rep);
     }
@@ -254,11 +247,7 @@ pub fn detect(
                     && !too_fast(s, &rep, notes)
                 {
                     rep.number = reps.len() + 1;
-                    if let (Some(down), Some(up)) = (reps.last().and_then(|r: &RawRep| r.set_down), rep.lift_off) {
-                        let rest = s.t(up) - s.t(down);
-                        rep.rest_before_s = Some(rest.max(0.0));
-                        rep.touch_and_go = rest < TOUCH_AND_GO_MAX_REST_S;
-                    }
+                    set_rest_before(s, &mut rep, reps.last());
                     let seen = if plate_up { ", with the plate seen up" } else { "" };
                     notes.push(if at_lockout {
                         format!("the clip ends at lockout{seen}: its last pull is counted without a set-down")
@@ -297,6 +286,16 @@ pub fn detect(
         reps,
         no_reps_reason,
         bar_down,
+    }
+}
+
+/// The rest on the floor between `prev`'s set-down and `rep`'s lift-off, and whether that makes
+/// `rep` touch-and-go.
+fn set_rest_before(s: &Series, rep: &mut RawRep, prev: Option<&RawRep>) {
+    if let (Some(down), Some(up)) = (prev.and_then(|p| p.set_down), rep.lift_off) {
+        let rest = s.t(up) - s.t(down);
+        rep.rest_before_s = Some(rest.max(0.0));
+        rep.touch_and_go = rest < TOUCH_AND_GO_MAX_REST_S;
     }
 }
 
@@ -465,8 +464,9 @@ fn at_bottoms(series: &[f64], lows: &[&Zone], pct: f64, min_frames: usize) -> Op
 /// clips (the deep ones bring the plates within 4 cm of the floor: 1.17 by their ground truth),
 /// and 0.25 or less on three where BlazePose pulled the feet up towards the plate hub, which no
 /// limit can fix. Later suites added three rendered Romanian deadlifts reading 0.62-0.99 (the
-/// near plate's image low: `rdl_floor_reach_min_trunk_deg` keeps them Romanian). A mid-shin Romanian deadlift is about 1.3. The limit keeps some margin above
-/// resting plates for keypoint error without reaching the deep Romanian deadlifts.
+/// near plate's image low: `rdl_floor_reach_min_trunk_deg` keeps them Romanian). A mid-shin
+/// Romanian deadlift is about 1.3. The limit keeps some margin above resting plates for keypoint
+/// error without reaching the deep Romanian deadlifts.
 const FLOOR_CONTACT_MAX_RADII: f64 = 1.1;
 
 /// Median over the low zones of the lowest bar height above mid-foot level, in plate radii;

@@ -180,8 +180,9 @@ pub struct Spec {
     /// Romanian deadlift: the trunk's angle from vertical at the bottom, degrees
     /// ([`Key::RDL_BOTTOM`]'s by default; [`trunk_to_floor`] takes the bar down to the floor, a
     /// stiff-legged pull from standing). This body's long arms reach the floor at about 70
-    /// degrees, so the default bottom (72) takes the hands a few pixels below their set-up height:
-    /// a test that needs the bar to stop short of the floor sets a smaller angle.
+    /// degrees, so at the default bottom (72) `generate` bends the knees a little further to leave
+    /// the bar resting on the floor: a test that needs the bar to stop short of it sets a smaller
+    /// angle.
     pub rdl_bottom_trunk: f64,
     /// The lower half of the back outline bends this many degrees further per degree the trunk
     /// is more upright than at [`Key::SETUP`], with no change in the spine: the opening hip
@@ -671,9 +672,9 @@ pub fn generate(spec: &Spec) -> Clip {
     let mut truth = Vec::with_capacity(n);
     let plate_radius = plate_radius_px();
     let floor = solve(&Key::SETUP).wrist.1;
-    // Frames with the bar resting on the floor: a lifter who walks in grips it there first and
-    // lets go of it there last, and the plates stay on the floor before and after.
-    let mut on_floor_frames = Vec::new();
+    // The first and last frames with the bar resting on the floor: a lifter who walks in grips it
+    // there first and lets go of it there last, and the plates stay on the floor before and after.
+    let (mut first_on_floor, mut last_on_floor) = (None, None);
     for f in 0..n {
         let t = f as f64 / spec.fps;
         let mut key = key_at(&plan, t);
@@ -685,7 +686,8 @@ pub fn generate(spec: &Spec) -> Clip {
             sag = solve(&on_floor(key));
         }
         if sag.wrist.1 < floor + 1e-6 {
-            on_floor_frames.push(f);
+            first_on_floor.get_or_insert(f);
+            last_on_floor = Some(f);
         }
         truth.push(sag.truth);
         let project = |p: (f64, f64), z: f64| -> (f64, f64) { (ANKLE_X + p.0 * cy + z * sy, FLOOR_Y - p.1) };
@@ -822,7 +824,7 @@ pub fn generate(spec: &Spec) -> Clip {
         Lift::Conventional => spec.walk_in_out,
         Lift::Romanian => spec.rdl_from_floor,
     };
-    if let (true, Some(&first), Some(&last)) = (picks_up_the_bar, on_floor_frames.first(), on_floor_frames.last()) {
+    if let (true, Some(first), Some(last)) = (picks_up_the_bar, first_on_floor, last_on_floor) {
         let (put_down_first, put_down_last) = (plates[first], plates[last]);
         for (f, plate) in plates.iter_mut().enumerate() {
             if plate.is_some() && f < first {
