@@ -110,8 +110,11 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
   measure.py variant DIR...  every view: what liftcheck notes when it infers the variant: the
                              knee angle at the bottom (side views), the hip drop, and where a
                              plate is seen the plate clearance, and where that reads on the
-                             floor the trunk angle at the bottom (`rdl_min_bottom_knee_deg`,
-                             `rdl_max_hip_drop_leg_frac`, `rdl_floor_reach_min_trunk_deg`;
+                             floor the trunk angle at the bottom, and where no knee angle
+                             is read the thigh's height at the bottom over its height standing
+                             (`rdl_min_bottom_knee_deg`, `rdl_max_hip_drop_leg_frac`,
+                             `rdl_floor_reach_min_trunk_deg`, `rdl_min_bottom_thigh_frac`,
+                             `rdl_upright_thighs_max_hip_drop_leg_frac`;
                              FLOOR_CONTACT_MAX_RADII in src/analysis/reps.rs); rendered clips
                              only (real clips: `liftcheck analyze CLIP --json F`, `details`)
 
@@ -585,7 +588,7 @@ def outline(args):
 
 
 def variant(dirs):
-    print("clip view true_variant bottom_knee hip_drop plate_clearance bottom_trunk read_as")
+    print("clip view true_variant bottom_knee hip_drop plate_clearance bottom_trunk bottom_thigh read_as")
     for mp4, gt in clips(dirs):
         a = analysis(mp4)
         if a is None:
@@ -593,7 +596,8 @@ def variant(dirs):
         notes = " ".join(a.get("notes", []) + a.get("details", []))
         found = [re.search(pattern, notes) for pattern in (
             r"knees at ([-\d.]+) degrees at the bottom", r"hips drop ([-\d.]+) leg lengths",
-            r"lowest bar ([-\d.]+) plate radii", r"trunk ([-\d.]+) degrees from vertical at the bottom")]
+            r"lowest bar ([-\d.]+) plate radii", r"trunk ([-\d.]+) degrees from vertical at the bottom",
+            r"thighs at the bottom ([-\d.]+) of their standing height")]
         values = " ".join(m.group(1) if m else "-" for m in found)
         print(f"{mp4} {gt['camera']['view']} {gt['lift']['variant']} {values} {a['variant']}")
 

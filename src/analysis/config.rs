@@ -103,6 +103,24 @@ pub struct Config {
     /// it its image sits low, and rendered Romanian deadlifts whose plates stopped 1.4-1.8 radii up
     /// read 0.62-0.99.
     pub rdl_floor_reach_min_trunk_deg: f64,
+    /// `Auto` variant, where no knee angle is read (front, rear and oblique views, or knees
+    /// hidden at the bottom): the thigh's height over the knee at the bottom as a fraction of its
+    /// height standing, at or above which the thighs stayed upright, so the knees barely bent, as
+    /// in a Romanian deadlift. The fraction is the cosine of the thigh's tilt from vertical in
+    /// any view: 0.6 is a 53-degree tilt, between a Romanian deadlift's (its thighs tip back 10-30
+    /// degrees: 0.87-0.98) and a conventional start's (45-80: 0.17-0.71). Measured (`python3
+    /// scripts/synth/measure.py variant DIR...`) on 65 rendered front, rear and oblique clips
+    /// (seeds 303-309, 315-319 and 501): Romanian deadlifts 0.69-0.95, conventional and sumo
+    /// pulls 0.25-0.76 (0.6 or more on four, whose hips dropped 0.32-0.42 leg lengths); real
+    /// clips 14 (front) and 17 (from behind at an angle), conventional pulls, 0.32 and 0.26.
+    pub rdl_min_bottom_thigh_frac: f64,
+    /// `Auto` variant: with upright thighs (`rdl_min_bottom_thigh_frac`) a lift whose hips drop
+    /// past `rdl_max_hip_drop_leg_frac` is still a Romanian deadlift below this drop (fraction of
+    /// leg length). Where no knee angle is read, the hip drop alone told the two apart, and the
+    /// ranges touch (rendered Romanian deadlifts 0.05-0.26, conventional pulls from 0.26); on the
+    /// 65 clips above, the Romanian deadlifts dropped 0.09-0.23, and the conventional and sumo
+    /// pulls 0.30-0.48 (those whose thighs read upright 0.32-0.42).
+    pub rdl_upright_thighs_max_hip_drop_leg_frac: f64,
     /// A check is not assessable on a rep when more than this fraction of the frames it needs
     /// lack the joints (calibrate).
     pub max_missing_frac: f64,
@@ -351,6 +369,8 @@ impl Default for Config {
             rdl_max_hip_drop_leg_frac: 0.2,
             rdl_min_bottom_knee_deg: 135.0,
             rdl_floor_reach_min_trunk_deg: 85.0,
+            rdl_min_bottom_thigh_frac: 0.6,
+            rdl_upright_thighs_max_hip_drop_leg_frac: 0.3,
             max_missing_frac: 0.3,
             upper_back_rounding_max_deg: 20.0,
             lower_back_rounding_max_deg: 15.0,
@@ -474,7 +494,7 @@ impl Config {
 
     /// Checks every field for a usable value; the error names the first bad field.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        let finite: [(&'static str, f64); 54] = [
+        let finite: [(&'static str, f64); 56] = [
             ("strictness", self.strictness),
             ("min_visibility", self.min_visibility),
             ("min_presence", self.min_presence),
@@ -493,6 +513,11 @@ impl Config {
             ("rdl_max_hip_drop_leg_frac", self.rdl_max_hip_drop_leg_frac),
             ("rdl_min_bottom_knee_deg", self.rdl_min_bottom_knee_deg),
             ("rdl_floor_reach_min_trunk_deg", self.rdl_floor_reach_min_trunk_deg),
+            ("rdl_min_bottom_thigh_frac", self.rdl_min_bottom_thigh_frac),
+            (
+                "rdl_upright_thighs_max_hip_drop_leg_frac",
+                self.rdl_upright_thighs_max_hip_drop_leg_frac,
+            ),
             ("max_missing_frac", self.max_missing_frac),
             ("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg),
             ("lower_back_rounding_max_deg", self.lower_back_rounding_max_deg),
@@ -584,6 +609,13 @@ impl Config {
             self.rdl_floor_reach_min_trunk_deg,
             0.0,
             180.0,
+        )?;
+        in_range("rdl_min_bottom_thigh_frac", self.rdl_min_bottom_thigh_frac, 0.0, 1.0)?;
+        in_range(
+            "rdl_upright_thighs_max_hip_drop_leg_frac",
+            self.rdl_upright_thighs_max_hip_drop_leg_frac,
+            0.0,
+            1.0,
         )?;
         in_range("max_missing_frac", self.max_missing_frac, 0.0, 1.0)?;
         positive("upper_back_rounding_max_deg", self.upper_back_rounding_max_deg)?;

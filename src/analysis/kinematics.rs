@@ -1008,6 +1008,10 @@ pub struct Series {
     pub hip_h: Vec<f64>,
     pub shoulder_h: Vec<f64>,
     pub knee_h: Vec<f64>,
+    /// Height of the hip over the knee (pixels), only where the knee itself is in the tracks: the
+    /// thigh's projection on the vertical, which shrinks as the knee bends and the thigh tips
+    /// forward, from any view (the lift variant where no knee angle is read).
+    pub thigh_h: Vec<f64>,
     pub speed: Vec<f64>,
     /// Cleaned bends of the back outline's halves (Hampel, gap fill, zero-phase low-pass at
     /// [`Config::back_cutoff_hz`]).
@@ -1071,6 +1075,7 @@ impl Series {
             hip_h: nan(),
             shoulder_h: nan(),
             knee_h: nan(),
+            thigh_h: nan(),
             speed: nan(),
             upper_back: nan(),
             lower_back: nan(),
@@ -1105,6 +1110,7 @@ impl Series {
             s.hip_h[f] = p(Joint::Hip).map_or(f64::NAN, |q| -q.1);
             s.shoulder_h[f] = p(Joint::Shoulder).map_or(f64::NAN, |q| -q.1);
             s.knee_h[f] = p(Joint::Knee).map_or(body.knee_top_h.unwrap_or(f64::NAN), |q| -q.1);
+            s.thigh_h[f] = p(Joint::Knee).map_or(f64::NAN, |q| s.hip_h[f] + q.1);
             s.knee_visibility[f] = sides
                 .iter()
                 .filter_map(|&side| t.vis.get(Joint::Knee.index(side)).map(|v| v[f]))

@@ -330,8 +330,9 @@ fn too_fast(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
 }
 
 /// Romanian when the bottoms between standing positions are a hinge: the knees stay nearly
-/// straight (side views, where the knee angle is read) and the hips barely drop, without the
-/// plates reaching the floor. The variant the motion shows, with the measurements behind it in
+/// straight (side views, where the knee angle is read) and the hips barely drop (a little
+/// further where the thighs stay upright, read where no knee angle is), without the plates
+/// reaching the floor. The variant the motion shows, with the measurements behind it in
 /// `evidence`; `None` when neither the knees nor the hips were seen. `hinges` are the low zones
 /// that may be bottoms ([`hinge_candidates`]).
 fn infer_variant(
@@ -369,7 +370,17 @@ fn infer_variant(
             cfg.rdl_max_hip_drop_leg_frac
         ));
     }
-    if knee.is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg) || drop >= cfg.rdl_max_hip_drop_leg_frac {
+    let thighs = knee
+        .is_none()
+        .then(|| thigh_height_at_bottoms(s, zones, &lows, min_frames))
+        .flatten();
+    if let Some(thighs) = thighs {
+        evidence.push(format!(
+            "thighs at the bottom {thighs:.2} of their standing height (upright, knees barely bent, from {})",
+            cfg.rdl_min_bottom_thigh_frac
+        ));
+    }
+    if knee.is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg) || hips_drop_as_in_a_pull(drop, thighs, cfg) {
         return Some(LiftVariant::Conventional);
     }
     if !drop.is_finite() {
@@ -412,6 +423,32 @@ fn infer_variant(
     Some(LiftVariant::Romanian)
 }
 
+/// Whether the hips drop as far as a pull from the floor takes them: `rdl_max_hip_drop_leg_frac`
+/// or more, unless `thighs` (the thigh's height at the bottom over its height standing, read
+/// where no knee angle is) stayed upright and the drop is short of
+/// `rdl_upright_thighs_max_hip_drop_leg_frac`.
+fn hips_drop_as_in_a_pull(drop: f64, thighs: Option<f64>, cfg: &Config) -> bool {
+    let upright_thighs = thighs.is_some_and(|t| t >= cfg.rdl_min_bottom_thigh_frac)
+        && drop < cfg.rdl_upright_thighs_max_hip_drop_leg_frac;
+    drop >= cfg.rdl_max_hip_drop_leg_frac && !upright_thighs
+}
+
+/// The thigh's height over the knee at the bottoms ([`at_bottoms`], the median) as a fraction of
+/// its height standing (the median over the high zones): near 1 while the thigh stays upright,
+/// as in a Romanian deadlift, falling as the knees bend and the thighs tip forward, as at a
+/// conventional start, from any view. `None` where the knee is not seen at the bottom.
+fn thigh_height_at_bottoms(s: &Series, zones: &[Zone], lows: &[&Zone], min_frames: usize) -> Option<f64> {
+    let standing = signal::median(
+        zones
+            .iter()
+            .filter(|z| z.kind == Kind::High)
+            .flat_map(|z| s.thigh_h[z.first..=z.last].iter().copied())
+            .filter(|v| !v.is_nan()),
+    );
+    let bottom = at_bottoms(&s.thigh_h, lows, BOTTOM_THIGH_PERCENTILE, min_frames)?;
+    (standing > 0.0).then(|| bottom / standing)
+}
+
 /// Percentile of the knee angle over a low zone taken as its bend at the bottom: the median, not
 /// the extreme, since on the way down and up the plate passes the knee, whose keypoint is then a
 /// guess (rendered seed 304 clip 001, a Romanian deadlift: knees read 76-120 degrees there
@@ -419,6 +456,12 @@ fn infer_variant(
 /// does not help where the plate hides the hands: the height is then a guess too (rendered seed
 /// 501 clip 009).
 const BOTTOM_KNEE_PERCENTILE: f64 = 50.0;
+
+/// Percentile of the thigh's height over a low zone taken as its height at the bottom: the
+/// median, as for the knee. Lower percentiles were tried on the rendered front, rear and oblique
+/// views (`python3 scripts/synth/measure.py variant`): the 10th and 25th lowered Romanian
+/// deadlifts' readings as much as conventional pulls' (the overlap stayed).
+const BOTTOM_THIGH_PERCENTILE: f64 = 50.0;
 
 /// Percentile of the trunk angle over a low zone taken as how far over it went: the farthest, but
 /// for a stray frame (the low zone spans the lowest third of the bar's travel, where the trunk of

@@ -2375,3 +2375,70 @@ fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
         }
     }
 }
+
+/// Where no knee angle is read (front, rear and oblique views), a Romanian deadlift whose hips
+/// drop a little past `rdl_max_hip_drop_leg_frac` is told from a conventional pull by its thighs
+/// staying upright at the bottom; without the knees in sight the hip drop alone decides.
+#[test]
+fn upright_thighs_keep_a_deeper_romanian_deadlift_romanian() {
+    // (name, lift, yaw, knee bend at the bottom, knees hidden, want)
+    let cases = [
+        ("RDL, front", Lift::Romanian, 90.0, 60.0, false, LiftVariant::Romanian),
+        ("RDL, rear", Lift::Romanian, -90.0, 60.0, false, LiftVariant::Romanian),
+        ("RDL, oblique", Lift::Romanian, 45.0, 60.0, false, LiftVariant::Romanian),
+        (
+            "RDL, front, knees hidden",
+            Lift::Romanian,
+            90.0,
+            60.0,
+            true,
+            LiftVariant::Conventional,
+        ),
+        (
+            "conventional, front",
+            Lift::Conventional,
+            90.0,
+            0.0,
+            false,
+            LiftVariant::Conventional,
+        ),
+        (
+            "conventional, oblique",
+            Lift::Conventional,
+            45.0,
+            0.0,
+            false,
+            LiftVariant::Conventional,
+        ),
+    ];
+    for (name, lift, yaw_deg, rdl_knee_flex, knees_hidden, want) in cases {
+        let spec = Spec {
+            lift,
+            yaw_deg,
+            rdl_knee_flex: if lift == Lift::Romanian {
+                rdl_knee_flex
+            } else {
+                Spec::default().rdl_knee_flex
+            },
+            ..Spec::default()
+        };
+        let mut clip = synth::generate(&spec);
+        if knees_hidden {
+            for pose in clip.frames.iter_mut().filter_map(|f| f.pose.as_mut()) {
+                pose.keypoints[lm::LEFT_KNEE].visibility = 0.0;
+                pose.keypoints[lm::RIGHT_KNEE].visibility = 0.0;
+            }
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let evidence: Vec<&String> = a
+            .notes
+            .iter()
+            .chain(&a.details)
+            .filter(|n| n.contains("hips drop"))
+            .collect();
+        assert_eq!(a.variant, want, "{name}: {evidence:?}");
+        if !knees_hidden {
+            assert_eq!(a.reps.len(), 3, "{name}");
+        }
+    }
+}
