@@ -1648,6 +1648,39 @@ fn a_tilted_wrist_line_needs_more_than_keypoint_noise() {
     }
 }
 
+/// Front view: a wrist line tilting further than a loaded bar can (the pose model losing the
+/// lifter's sides, as on a rendered rear view) discredits the rep's other left/right lines too:
+/// a hip line tilted as far as a real imbalance then goes unjudged, "not assessable", while the
+/// same hip line with the wrists level is found.
+#[test]
+fn an_impossible_bar_tilt_makes_left_right_not_assessable() {
+    let (spec, from, to) = front_view_rep2();
+    // (wrist line tilt, hip line tilt, want a finding, want "not assessable")
+    for (wrists, hips, found_wanted, unassessed_wanted) in [(0.0_f32, 20.0, true, false), (45.0, 20.0, false, true)] {
+        let mut clip = synth::generate(&spec);
+        // Over a third of a second, as a pose drifting off the lifter's sides does; the left
+        // wrist goes down.
+        for (i, frame) in clip.frames[from..=to].iter_mut().enumerate() {
+            let ramp = (i as f32 / 10.0).min(1.0);
+            tilt_line(frame, lm::LEFT_WRIST, lm::RIGHT_WRIST, wrists * ramp);
+            tilt_line(frame, lm::LEFT_HIP, lm::RIGHT_HIP, hips * ramp);
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
+        let unassessed = a
+            .not_assessable
+            .iter()
+            .any(|n| n.check == CheckId::LeftRightImbalance && n.rep == Some(2));
+        assert_eq!(
+            (found, unassessed),
+            (found_wanted, unassessed_wanted),
+            "wrists {wrists}, hips {hips}: {:?} / {:?}",
+            a.findings,
+            a.not_assessable
+        );
+    }
+}
+
 /// Front view: a hip line that swings wildly just before the set-up (a pose model losing a
 /// bent-over lifter) gives no reference, so a change from it is "not assessable", not an
 /// imbalance; the same pull from a steady set-up is found, although the low-pass smears its

@@ -15,6 +15,16 @@ const IMBALANCE_SETUP_MAX_SWING_TILT_DEG: f64 = 10.0;
 const IMBALANCE_SETUP_MAX_SWING_BAR_TILT_DEG: f64 = 20.0;
 const IMBALANCE_SETUP_MAX_SWING_SHIFT_LEG_FRAC: f64 = 0.12;
 
+/// A tilt change since set-up beyond this, degrees, is not the lifter: a loaded bar tilted 30
+/// degrees has one plate most of a metre above the other, and shoulders and hips follow the bar
+/// in straight arms. Good front and rear reps of the rendered suites read at most 11.7 (bar), 8.6
+/// (shoulders) and 5.3 (hips), the rendered imbalances at most 6.2, real clip 14 at most 3.2; a
+/// rear view whose wrists the pose model lost behind the body read 45.7 (seed 303 clip 006,
+/// with its hip and shoulder lines 23.0 and 19.5: `python3 scripts/synth/measure.py imbalance
+/// DIR...`). As with an implausible back outline, such a reading discredits every line of the
+/// rep, since they come from the same pose.
+const IMPLAUSIBLE_TILT_CHANGE_DEG: f64 = 30.0;
+
 /// Whether a left/right line holds still enough at the set-up to measure a change from: its
 /// swing over the [`IMBALANCE_STEADY_SETUP_S`] up to the set-up frame must stay within `bound`
 /// (`IMBALANCE_SETUP_MAX_SWING_*`). A pose model losing a bent-over
@@ -108,9 +118,18 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
         let name = what.trim_end_matches(" since set-up").trim_end_matches(" change");
         let measured = ctx.setup_value(series, su, joints).and_then(|base| {
             let (v, _) = change_from(ctx, series, base, w.pull, joints, 0.0)?;
-            steady_at_setup(ctx, series, su, swing, name, unit)?;
             Ok((v, base))
         });
+        if let Ok((v, _)) = measured
+            && unit == DEG
+            && v > IMPLAUSIBLE_TILT_CHANGE_DEG
+        {
+            return Err(format!(
+                "{name} changes {v:.0} degrees since set-up (more than {IMPLAUSIBLE_TILT_CHANGE_DEG:.0}): the pose \
+                 has lost the lifter's sides, so no left/right line of this rep is trusted"
+            ));
+        }
+        let measured = measured.and_then(|m| steady_at_setup(ctx, series, su, swing, name, unit).map(|()| m));
         let (v, base) = match measured {
             Ok(m) => m,
             Err(reason) => {
