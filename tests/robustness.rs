@@ -631,6 +631,27 @@ fn outputs_to_own_descriptors_redirected_to_files() {
     let logged = std::fs::read_to_string(&err_file).expect("read");
     assert!(logged.starts_with("before\nframe,"), "{logged}");
     assert!(std::path::Path::new("/dev/stdout").exists() && std::path::Path::new("/dev/stderr").exists());
+
+    // The HTML report by its descriptor is printed alone too (before, after the terminal report),
+    // and only one output can have standard output.
+    let page_file = dir.path().join("page.html");
+    let status = liftcheck()
+        .args([OsStr::new("analyze"), OsStr::new("--quiet")])
+        .arg(&clip)
+        .args(["--html", "/dev/stdout"])
+        .stdout(std::fs::File::create(&page_file).expect("create"))
+        .status()
+        .expect("runs");
+    assert_eq!(status.code(), Some(0));
+    let page = std::fs::read_to_string(&page_file).expect("read");
+    assert!(page.starts_with("<!DOCTYPE html>"), "{}", &page[..page.len().min(200)]);
+    let both = liftcheck()
+        .args([OsStr::new("analyze"), OsStr::new("--quiet")])
+        .arg(&clip)
+        .args(["--json", "-", "--html", "/dev/stdout"])
+        .output()
+        .expect("runs");
+    assert_clean_error(&both, "--json - and --html /dev/stdout", "both ask for standard output");
 }
 
 /// Unmounts a tmpfs mounted for a test, whatever happens.

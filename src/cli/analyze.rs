@@ -75,11 +75,24 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     args.render.check_used(args.annotate.is_some())?;
     let is_dash = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
     // For the JSON and the CSV, `/dev/stdout` and the like mean standard output, as `-` does:
-    // that output alone is printed there.
+    // that output alone is printed there. The HTML report can go there by its descriptor too
+    // (`--html /dev/stdout > r.html`), and then it alone as well.
     let is_stdout = |p: &Option<PathBuf>| is_dash(p) || p.as_deref().and_then(output::own_descriptor) == Some(1);
     let (json_to_stdout, csv_to_stdout) = (is_stdout(&args.json), is_stdout(&args.csv));
-    if json_to_stdout && csv_to_stdout {
-        anyhow::bail!("--json - and --csv - both ask for standard output: give one of them a file");
+    let html_to_stdout = args.html.as_deref().and_then(output::own_descriptor) == Some(1);
+    let to_stdout: Vec<String> = [
+        ("--json", &args.json, json_to_stdout),
+        ("--csv", &args.csv, csv_to_stdout),
+        ("--html", &args.html, html_to_stdout),
+    ]
+    .into_iter()
+    .filter(|(_, _, printed)| *printed)
+    .map(|(option, path, _)| format!("{option} {}", path.as_deref().unwrap_or(Path::new("-")).display()))
+    .collect();
+    match to_stdout.as_slice() {
+        [a, b] => anyhow::bail!("{a} and {b} both ask for standard output: give one of them a file"),
+        [a, b, c] => anyhow::bail!("{a}, {b} and {c} all ask for standard output: give two of them a file"),
+        _ => {}
     }
     for (option, path) in [
         ("--keypoints", &args.keypoints),
@@ -122,7 +135,7 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     if args.verbose {
         // Beside machine output on stdout, the facts go to stderr.
         let summary = pose_summary(&track.video, &track.frames, stats.as_ref());
-        if json_to_stdout || csv_to_stdout {
+        if !to_stdout.is_empty() {
             eprint!("{summary}");
         } else {
             say(&summary)?;
@@ -137,7 +150,7 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
             report::frames_csv(&analysis, &mut bytes).context("encoding the CSV")?;
         }
         say(&String::from_utf8_lossy(&bytes))?;
-    } else {
+    } else if !html_to_stdout {
         say(&report::terminal(&analysis, &name, args.verbose))?;
     }
     if let Some(out) = args.json.as_deref().filter(|_| !json_to_stdout) {
