@@ -661,10 +661,10 @@ fn faults_found_exit_1_in_annotate_and_batch() {
     assert_eq!(clips[0]["status"], "faults", "{}", clips[0]);
 }
 
-/// `--json -` (or `--csv -`) prints that output alone on standard output, for a pipe, instead of
-/// the terminal report; no file named `-` is written.
+/// `--json -` (or `--csv -`, or `--html -`) prints that output alone on standard output, for a
+/// pipe, instead of the terminal report; no file named `-` is written.
 #[test]
-fn json_or_csv_to_standard_output() {
+fn json_csv_or_html_to_standard_output() {
     let dir = tempfile::tempdir().expect("dir");
     let clip = repo_path(CLIP);
     // Run in the temporary folder, where a file named `-` would land.
@@ -693,11 +693,13 @@ fn json_or_csv_to_standard_output() {
         "{}",
         stderr(&verbose)
     );
-    // Only those two print; other outputs need a file.
-    let html = run(&[&"analyze", &"--quiet", &clip, &"--html", &"-"]);
-    assert_clean_error(&html, "--html -", "only --json and --csv");
+    // Only those three print; other outputs need a file.
+    let keypoints = run(&[&"analyze", &"--quiet", &clip, &"--keypoints", &"-"]);
+    assert_clean_error(&keypoints, "--keypoints -", "only --json, --csv and --html");
     let csv = stdout(&to_stdout("--csv"));
     assert!(csv.starts_with("frame,"), "{csv}");
+    let page = stdout(&to_stdout("--html"));
+    assert!(page.starts_with("<!DOCTYPE html>"), "{}", &page[..page.len().min(200)]);
     let both = run(&[&"analyze", &"--quiet", &clip, &"--json", &"-", &"--csv", &"-"]);
     assert_clean_error(&both, "--csv -", "both ask for standard output");
     assert!(!dir.path().join("-").exists());

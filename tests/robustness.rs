@@ -632,17 +632,19 @@ fn outputs_to_own_descriptors_redirected_to_files() {
     assert!(logged.starts_with("before\nframe,"), "{logged}");
     assert!(std::path::Path::new("/dev/stdout").exists() && std::path::Path::new("/dev/stderr").exists());
 
-    // The HTML report by its descriptor is printed alone too (before, after the terminal report),
-    // and only one output can have standard output.
+    // The HTML report by its descriptor is printed alone too (before, after the terminal report;
+    // with -v the video facts go to stderr), and only one output can have standard output.
     let page_file = dir.path().join("page.html");
-    let status = liftcheck()
-        .args([OsStr::new("analyze"), OsStr::new("--quiet")])
+    let out = liftcheck()
+        .args([OsStr::new("analyze"), OsStr::new("--quiet"), OsStr::new("-v")])
         .arg(&clip)
         .args(["--html", "/dev/stdout"])
         .stdout(std::fs::File::create(&page_file).expect("create"))
-        .status()
+        .output()
         .expect("runs");
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(0));
+    let logged = String::from_utf8_lossy(&out.stderr);
+    assert!(logged.contains("key-joint visibility"), "{logged}");
     let page = std::fs::read_to_string(&page_file).expect("read");
     assert!(page.starts_with("<!DOCTYPE html>"), "{}", &page[..page.len().min(200)]);
     let both = liftcheck()
@@ -652,6 +654,17 @@ fn outputs_to_own_descriptors_redirected_to_files() {
         .output()
         .expect("runs");
     assert_clean_error(&both, "--json - and --html /dev/stdout", "both ask for standard output");
+    let all = liftcheck()
+        .args([OsStr::new("analyze"), OsStr::new("--quiet")])
+        .arg(&clip)
+        .args(["--json", "-", "--csv", "/dev/stdout", "--html", "-"])
+        .output()
+        .expect("runs");
+    assert_clean_error(
+        &all,
+        "--json -, --csv /dev/stdout and --html -",
+        "all ask for standard output",
+    );
 }
 
 /// Unmounts a tmpfs mounted for a test, whatever happens.

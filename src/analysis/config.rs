@@ -103,8 +103,8 @@ pub struct Config {
     /// it its image sits low, and rendered Romanian deadlifts whose plates stopped 1.4-1.8 radii up
     /// read 0.62-0.99.
     pub rdl_floor_reach_min_trunk_deg: f64,
-    /// `Auto` variant, where no knee angle is read (front, rear and oblique views, or knees
-    /// hidden at the bottom): the thigh's height over the knee at the bottom as a fraction of its
+    /// `Auto` variant, where no knee angle is read (front, rear and oblique views, or a side view
+    /// without the ankle the angle needs): the thigh's height over the knee at the bottom as a fraction of its
     /// height standing, at or above which the thighs stayed upright, so the knees barely bent, as
     /// in a Romanian deadlift. The fraction is the cosine of the thigh's tilt from vertical in
     /// any view: 0.6 is a 53-degree tilt, between a Romanian deadlift's (its thighs tip back 10-30
@@ -119,7 +119,8 @@ pub struct Config {
     /// leg length). Where no knee angle is read, the hip drop alone told the two apart, and the
     /// ranges touch (rendered Romanian deadlifts 0.05-0.26, conventional pulls from 0.26); on the
     /// 65 clips above, the Romanian deadlifts dropped 0.09-0.23, and the conventional and sumo
-    /// pulls 0.30-0.48 (those whose thighs read upright 0.32-0.42).
+    /// pulls 0.30-0.48 (those whose thighs read upright 0.32-0.42). At or below
+    /// `rdl_max_hip_drop_leg_frac` the thighs change nothing.
     pub rdl_upright_thighs_max_hip_drop_leg_frac: f64,
     /// A check is not assessable on a rep when more than this fraction of the frames it needs
     /// lack the joints (calibrate).

@@ -372,12 +372,13 @@ fn infer_variant(
     }
     let thighs = knee
         .is_none()
-        .then(|| thigh_height_at_bottoms(s, zones, &lows, min_frames))
+        .then(|| thigh_height_at_bottoms(s, zones, &lows, leg, min_frames))
         .flatten();
     if let Some(thighs) = thighs {
         evidence.push(format!(
-            "thighs at the bottom {thighs:.2} of their standing height (upright, knees barely bent, from {})",
-            cfg.rdl_min_bottom_thigh_frac
+            "thighs at the bottom {thighs:.2} of their standing height (a Romanian deadlift keeps them upright, \
+             {} or more, and may then drop its hips up to {})",
+            cfg.rdl_min_bottom_thigh_frac, cfg.rdl_upright_thighs_max_hip_drop_leg_frac
         ));
     }
     if knee.is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg) || hips_drop_as_in_a_pull(drop, thighs, cfg) {
@@ -436,18 +437,40 @@ fn hips_drop_as_in_a_pull(drop: f64, thighs: Option<f64>, cfg: &Config) -> bool 
 /// The thigh's height over the knee at the bottoms ([`at_bottoms`], the median) as a fraction of
 /// its height standing (the median over the high zones): near 1 while the thigh stays upright,
 /// as in a Romanian deadlift, falling as the knees bend and the thighs tip forward, as at a
-/// conventional start, from any view. `None` where the knee is not seen at the bottom.
-fn thigh_height_at_bottoms(s: &Series, zones: &[Zone], lows: &[&Zone], min_frames: usize) -> Option<f64> {
+/// conventional start, from any view. Only low zones where hip and knee were seen on most frames
+/// count: a zone seen on a few frames gives their reading, the higher ones as a rule (as the hip
+/// drop of a zone with hidden hips reads short, see [`hinge_candidates`]). `None` where no zone
+/// is seen that well, or where the standing thigh reads under [`MIN_STANDING_THIGH_LEG_FRAC`] of
+/// the leg (a garbled hip or knee: the ratio would mean nothing).
+fn thigh_height_at_bottoms(s: &Series, zones: &[Zone], lows: &[&Zone], leg: f64, min_frames: usize) -> Option<f64> {
+    let seen = |z: &Zone| {
+        s.thigh_h
+            .get(z.first..=z.last)
+            .unwrap_or_default()
+            .iter()
+            .filter(|v| !v.is_nan())
+            .count()
+    };
     let standing = signal::median(
         zones
             .iter()
             .filter(|z| z.kind == Kind::High)
-            .flat_map(|z| s.thigh_h[z.first..=z.last].iter().copied())
+            .flat_map(|z| s.thigh_h.get(z.first..=z.last).unwrap_or_default().iter().copied())
             .filter(|v| !v.is_nan()),
     );
-    let bottom = at_bottoms(&s.thigh_h, lows, BOTTOM_THIGH_PERCENTILE, min_frames)?;
-    (standing > 0.0).then(|| bottom / standing)
+    let well_seen: Vec<&Zone> = lows
+        .iter()
+        .copied()
+        .filter(|z| 2 * seen(z) > z.last - z.first + 1)
+        .collect();
+    let bottom = at_bottoms(&s.thigh_h, &well_seen, BOTTOM_THIGH_PERCENTILE, min_frames)?;
+    (standing >= MIN_STANDING_THIGH_LEG_FRAC * leg).then(|| bottom / standing)
 }
+
+/// Least standing thigh height, over the hip, as a fraction of leg length, for the thigh's
+/// height at the bottom to be read against it: about half the leg is thigh, so a standing
+/// reading under a quarter of it is a garbled hip or knee.
+const MIN_STANDING_THIGH_LEG_FRAC: f64 = 0.25;
 
 /// Percentile of the knee angle over a low zone taken as its bend at the bottom: the median, not
 /// the extreme, since on the way down and up the plate passes the knee, whose keypoint is then a
@@ -734,6 +757,30 @@ fn romanian_rep(s: &Series, prev: Zone, z: Zone, next: Zone, tol: f64) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where the hips drop as far as a pull from the floor: the thighs move the limit only
+    /// between the two config drops, and only when read upright.
+    #[test]
+    fn hips_drop_as_in_a_pull_at_its_edges() {
+        let cfg = Config::default();
+        // (hip drop, thighs at the bottom over standing, want)
+        let cases = [
+            (0.19, None, false),
+            (0.25, None, true),
+            (0.25, Some(0.59), true),
+            (0.25, Some(0.6), false),
+            (0.3, Some(0.9), true),
+            (f64::NAN, Some(0.9), false),
+            (f64::NAN, None, false),
+        ];
+        for (drop, thighs, want) in cases {
+            assert_eq!(
+                hips_drop_as_in_a_pull(drop, thighs, &cfg),
+                want,
+                "drop {drop}, thighs {thighs:?}"
+            );
+        }
+    }
 
     #[test]
     fn extreme_and_edge_find_the_trough_before_a_rise() {

@@ -35,7 +35,8 @@ pub struct AnalyzeArgs {
     /// Also write an annotated clip (H.264 MP4) to this file.
     #[arg(long, value_name = "OUT.mp4")]
     pub annotate: Option<PathBuf>,
-    /// Write a self-contained HTML report (tables, plots, key frames) to this file.
+    /// Write a self-contained HTML report (tables, plots, key frames) to this file; `-` prints it
+    /// instead of the terminal report.
     #[arg(long, value_name = "FILE.html")]
     pub html: Option<PathBuf>,
     /// Print the video facts, timings and how the clip was read (keypoints set aside, estimates)
@@ -74,12 +75,11 @@ pub struct AnnotateArgs {
 pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     args.render.check_used(args.annotate.is_some())?;
     let is_dash = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
-    // For the JSON and the CSV, `/dev/stdout` and the like mean standard output, as `-` does:
-    // that output alone is printed there. The HTML report can go there by its descriptor too
-    // (`--html /dev/stdout > r.html`), and then it alone as well.
+    // For the JSON, the CSV and the HTML report, `/dev/stdout` and the like mean standard output,
+    // as `-` does: that output alone is printed there.
     let is_stdout = |p: &Option<PathBuf>| is_dash(p) || p.as_deref().and_then(output::own_descriptor) == Some(1);
     let (json_to_stdout, csv_to_stdout) = (is_stdout(&args.json), is_stdout(&args.csv));
-    let html_to_stdout = args.html.as_deref().and_then(output::own_descriptor) == Some(1);
+    let html_to_stdout = is_stdout(&args.html);
     let to_stdout: Vec<String> = [
         ("--json", &args.json, json_to_stdout),
         ("--csv", &args.csv, csv_to_stdout),
@@ -94,13 +94,9 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         [a, b, c] => anyhow::bail!("{a}, {b} and {c} all ask for standard output: give two of them a file"),
         _ => {}
     }
-    for (option, path) in [
-        ("--keypoints", &args.keypoints),
-        ("--html", &args.html),
-        ("--annotate", &args.annotate),
-    ] {
+    for (option, path) in [("--keypoints", &args.keypoints), ("--annotate", &args.annotate)] {
         if is_dash(path) {
-            anyhow::bail!("{option} -: only --json and --csv can print to standard output; give a file");
+            anyhow::bail!("{option} -: only --json, --csv and --html can print to standard output; give a file");
         }
     }
     // The files to write: every output given, less one printed to standard output.
@@ -108,7 +104,7 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         (&args.json, json_to_stdout),
         (&args.csv, csv_to_stdout),
         (&args.keypoints, false),
-        (&args.html, false),
+        (&args.html, html_to_stdout),
         (&args.annotate, false),
     ]
     .into_iter()
@@ -166,6 +162,12 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         .context("writing the CSV")?;
     }
     if let Some(out) = &args.html {
+        // `-` is standard output, which the page is written to by its descriptor.
+        let out = if html_to_stdout {
+            Path::new("/dev/stdout")
+        } else {
+            out.as_path()
+        };
         html::write_clip_report(&args.video, &name, &track, &analysis, out).context("writing the HTML report")?;
     }
     if let Some(out) = &args.annotate {

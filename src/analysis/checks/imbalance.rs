@@ -22,7 +22,8 @@ const IMBALANCE_SETUP_MAX_SWING_SHIFT_LEG_FRAC: f64 = 0.12;
 /// rear view whose wrists the pose model lost behind the body read 45.7 (seed 303 clip 006,
 /// with its hip and shoulder lines 23.0 and 19.5: `python3 scripts/synth/measure.py imbalance
 /// DIR...`). As with an implausible back outline, such a reading discredits every line of the
-/// rep, since they come from the same pose.
+/// rep, since they come from the same pose. Not scaled by strictness: below a strictness of
+/// about 0.27 the tilt limit passes it, and a tilt can then no longer be found.
 const IMPLAUSIBLE_TILT_CHANGE_DEG: f64 = 30.0;
 
 /// Whether a left/right line holds still enough at the set-up to measure a change from: its
@@ -103,7 +104,10 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
     ];
     // Each measure is judged on its own: a hand hidden behind the plate leaves the
     // shoulders and hips to judge. A fault on any measure is reported; the rule is "not
-    // assessable" only when none shows one and some could not be read.
+    // assessable" only when none shows one and some could not be read, or when any line tilts
+    // further than a body can ([`IMPLAUSIBLE_TILT_CHANGE_DEG`]). That last case gives up a real
+    // hip or shoulder finding where only the hands were guessed that badly; on the rendered
+    // suites the one such rep had its hip and shoulder lines off by 23 and 19.5 degrees too.
     let mut unread: Vec<String> = Vec::new();
     for Measure {
         series,
