@@ -467,7 +467,7 @@ fn thigh_height_at_bottoms(s: &Series, zones: &[Zone], lows: &[&Zone], leg: f64,
     (standing >= MIN_STANDING_THIGH_LEG_FRAC * leg).then(|| bottom / standing)
 }
 
-/// Least standing thigh height, over the hip, as a fraction of leg length, for the thigh's
+/// Least height of the hip over the knee standing, as a fraction of leg length, for the thigh's
 /// height at the bottom to be read against it: about half the leg is thigh, so a standing
 /// reading under a quarter of it is a garbled hip or knee.
 const MIN_STANDING_THIGH_LEG_FRAC: f64 = 0.25;
@@ -482,8 +482,9 @@ const BOTTOM_KNEE_PERCENTILE: f64 = 50.0;
 
 /// Percentile of the thigh's height over a low zone taken as its height at the bottom: the
 /// median, as for the knee. Lower percentiles were tried on the rendered front, rear and oblique
-/// views (`python3 scripts/synth/measure.py variant`): the 10th and 25th lowered Romanian
-/// deadlifts' readings as much as conventional pulls' (the overlap stayed).
+/// views (this constant changed, then `python3 scripts/synth/measure.py variant DIR...`): the
+/// 10th and 25th lowered Romanian deadlifts' readings as much as conventional pulls' (the
+/// overlap stayed).
 const BOTTOM_THIGH_PERCENTILE: f64 = 50.0;
 
 /// Percentile of the trunk angle over a low zone taken as how far over it went: the farthest, but
