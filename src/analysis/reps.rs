@@ -304,11 +304,12 @@ fn set_rest_before(s: &Series, rep: &mut RawRep, prev: Option<&RawRep>) {
 /// at lockout from letting go of the bar and standing up; the plate can, since it stays on the
 /// floor when the lifter stands up without the bar.
 fn plate_rose(body: &Body, z: &Zone) -> bool {
-    let from_plate = body.bar_height_from[z.first..=z.last]
-        .iter()
-        .filter(|&&from| from == BarHeightFrom::Plate)
-        .count();
-    2 * from_plate > z.last - z.first + 1
+    on_most_of(z, |f| body.bar_height_from[f] == BarHeightFrom::Plate)
+}
+
+/// Whether `holds` is true on more than half the frames of `z`.
+fn on_most_of(z: &Zone, holds: impl Fn(usize) -> bool) -> bool {
+    2 * (z.first..=z.last).filter(|&f| holds(f)).count() > z.last - z.first + 1
 }
 
 /// Whether `rep`'s pull is faster than any deadlift ([`MIN_PULL_S`]): a cut in the video or the
@@ -443,25 +444,17 @@ fn hips_drop_as_in_a_pull(drop: f64, thighs: Option<f64>, cfg: &Config) -> bool 
 /// is seen that well, or where the standing thigh reads under [`MIN_STANDING_THIGH_LEG_FRAC`] of
 /// the leg (a garbled hip or knee: the ratio would mean nothing).
 fn thigh_height_at_bottoms(s: &Series, zones: &[Zone], lows: &[&Zone], leg: f64, min_frames: usize) -> Option<f64> {
-    let seen = |z: &Zone| {
-        s.thigh_h
-            .get(z.first..=z.last)
-            .unwrap_or_default()
-            .iter()
-            .filter(|v| !v.is_nan())
-            .count()
-    };
     let standing = signal::median(
         zones
             .iter()
             .filter(|z| z.kind == Kind::High)
-            .flat_map(|z| s.thigh_h.get(z.first..=z.last).unwrap_or_default().iter().copied())
+            .flat_map(|z| s.thigh_h[z.first..=z.last].iter().copied())
             .filter(|v| !v.is_nan()),
     );
     let well_seen: Vec<&Zone> = lows
         .iter()
         .copied()
-        .filter(|z| 2 * seen(z) > z.last - z.first + 1)
+        .filter(|z| on_most_of(z, |f| !s.thigh_h[f].is_nan()))
         .collect();
     let bottom = at_bottoms(&s.thigh_h, &well_seen, BOTTOM_THIGH_PERCENTILE, min_frames)?;
     (standing >= MIN_STANDING_THIGH_LEG_FRAC * leg).then(|| bottom / standing)
@@ -588,12 +581,9 @@ fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<u
     let bent = |i: usize| knee(i).is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg);
     let floor_pull = |i: usize| drop(i) >= cfg.rdl_max_hip_drop_leg_frac || bent(i);
     let seen_hinge = |i: usize| {
-        let z = &zones[i];
-        let seen = s.hip_h[z.first..=z.last].iter().filter(|v| !v.is_nan()).count();
+        let hips_seen = on_most_of(&zones[i], |f| !s.hip_h[f].is_nan());
         let straight = knee(i).is_some_and(|k| k >= cfg.rdl_min_bottom_knee_deg + KNEES_ALONE_MARGIN_DEG);
-        !bent(i)
-            && ((drop(i) < cfg.rdl_max_hip_drop_leg_frac && 2 * seen > z.last - z.first + 1)
-                || (drop(i).is_nan() && straight))
+        !bent(i) && ((drop(i) < cfg.rdl_max_hip_drop_leg_frac && hips_seen) || (drop(i).is_nan() && straight))
     };
     let (Some(&first), Some(&last)) = (bracketed.first(), bracketed.last()) else {
         return bracketed;
