@@ -2075,6 +2075,58 @@ fn a_brief_lean_back_at_lockout_is_a_finding() {
     );
 }
 
+/// A trunk line leaning back over shoulders that stay where they stand at a good lockout is the
+/// hip keypoint pulled off (towards the plate beside it), not a lean-back: the shoulders go back
+/// with a trunk that leans back. The rep's lean-back is then not assessable from the keypoints,
+/// while a true lean-back, shoulders and all, is still found.
+#[test]
+fn a_trunk_leaning_back_over_shoulders_that_stay_put_is_not_a_lean_back() {
+    let spec = Spec {
+        back_outline: false,
+        ..Spec::default()
+    };
+    let clean = run(&spec);
+    assert!(clean.findings.is_empty(), "{:?}", clean.findings);
+    let lockout = frame_of(clean.reps[0].lockout, "lockout");
+    // The hips slid towards the toes by a third of the trunk's length: the hip-to-shoulder line
+    // reads about 18 degrees back, the shoulders have not moved.
+    let mut clip = synth::generate(&spec);
+    edit_poses(&mut clip, lockout..lockout + 12, |pose| {
+        let k = &mut pose.keypoints;
+        let toes = (k[lm::LEFT_FOOT_INDEX].x - k[lm::LEFT_HEEL].x).signum();
+        let trunk = (k[lm::LEFT_SHOULDER].y - k[lm::LEFT_HIP].y).abs();
+        for hip in [lm::LEFT_HIP, lm::RIGHT_HIP] {
+            k[hip].x += toes * trunk / 3.0;
+        }
+    });
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
+    let trunk_lean = a.reps[0].metrics.lockout_lean_back_deg;
+    assert!(trunk_lean.is_some_and(|v| v > 15.0), "trunk read {trunk_lean:?}");
+    assert!(
+        !checks_of(&a, 1).contains(&CheckId::LeanBackAtLockout),
+        "{:?}",
+        a.findings
+    );
+    assert!(
+        not_assessed_because(&a, CheckId::LeanBackAtLockout, 1, "the hip keypoint is likely off"),
+        "{:?}",
+        a.not_assessable
+    );
+
+    // The same trunk lean with the shoulders going back: a lean-back.
+    let mut clip = synth::generate(&spec);
+    edit_poses(&mut clip, lockout..lockout + 12, |pose| lean_back_about_hip(pose, 18.0));
+    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    assert!(
+        checks_of(&a, 1).contains(&CheckId::LeanBackAtLockout),
+        "{:?} (trunk {:?}, shoulders over mid-foot {:?})",
+        a.findings,
+        a.reps[0].metrics.lockout_lean_back_deg,
+        a.reps[0].metrics.lockout_body_lean_back_deg
+    );
+}
+
 /// Knee angles of a side view stand on the still ankle (the feet stay put through a set), not on
 /// an ankle keypoint the pose model pulls towards the plate's hub while it hides the shin; a
 /// pose standing elsewhere (the model on someone else for a while) keeps its own ankle.

@@ -115,28 +115,32 @@ pub(super) fn knee_in_sight(s: &Series, series: &[f64]) -> Vec<f64> {
 fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
     let hold_s = LEAN_BACK_HOLD_S;
-    let (most_back, series, reading, measure, limit, ideal) =
-        match ctx.held_min_in(&s.trunk, l, hold_s, "shoulder or hip", "lockout") {
-            Ok(trunk) => (
-                trunk,
-                &s.trunk,
-                "the trunk",
-                "trunk lean back past vertical at lockout",
-                cfg.lockout_lean_back_max_deg,
-                0.0,
-            ),
-            Err(hip_hidden) => (
-                ctx.held_min_in(&s.body_lean, l, hold_s, "shoulder", "lockout")
-                    .map_err(|_| hip_hidden)?,
-                &s.body_lean,
-                "the mid-foot-to-shoulder line",
-                "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)",
-                cfg.lockout_body_lean_back_max_deg,
-                BODY_LEAN_NEUTRAL_BACK_DEG,
-            ),
-        };
+    let trunk = ctx.held_min_in(&s.trunk, l, hold_s, "shoulder or hip", "lockout");
+    let on_trunk = trunk.is_ok();
+    let (most_back, series, reading, measure, limit, ideal) = match trunk {
+        Ok(trunk) => (
+            trunk,
+            &s.trunk,
+            "the trunk",
+            "trunk lean back past vertical at lockout",
+            cfg.lockout_lean_back_max_deg,
+            0.0,
+        ),
+        Err(hip_hidden) => (
+            ctx.held_min_in(&s.body_lean, l, hold_s, "shoulder", "lockout")
+                .map_err(|_| hip_hidden)?,
+            &s.body_lean,
+            "the mid-foot-to-shoulder line",
+            "shoulders behind the mid-foot at lockout (hip hidden; mid-foot-to-shoulder line past vertical)",
+            cfg.lockout_body_lean_back_max_deg,
+            BODY_LEAN_NEUTRAL_BACK_DEG,
+        ),
+    };
     let lean = plausible_lean_back(-most_back, reading)?;
     let threshold = cfg.scaled(limit, ideal);
+    if lean > threshold && on_trunk {
+        shoulders_behind_as_in_a_lean_back(ctx, l, lean)?;
+    }
     Ok((lean > threshold).then(|| Fault {
         measure: measure.into(),
         measured: lean,
@@ -146,6 +150,28 @@ fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
         span: ctx.held_span(l, hold_s, |f| -series[f] > threshold),
         cue: cue::LEAN_BACK,
     }))
+}
+
+/// A trunk read leaning back past its limit is believed only if the shoulders also sit further
+/// behind the mid-foot than in an upright lockout ([`BODY_LEAN_NEUTRAL_BACK_DEG`]), where the
+/// mid-foot-to-shoulder line is read: a trunk leaning back carries the shoulders back with it
+/// (the rendered lean-backs' true lines read 9.0-11.1 degrees back, good lockouts 3.5-6.1), so a
+/// trunk leaning back over shoulders no further back than standing tall says the hip keypoint is
+/// off, pulled towards the plate beside it. Otherwise the rep's lean-back is not assessable from
+/// the keypoints (the back outline may still judge it).
+fn shoulders_behind_as_in_a_lean_back(ctx: &Ctx, l: Win, trunk_lean: f64) -> Measured<()> {
+    let Ok(most_back) = ctx.held_min_in(&ctx.s.body_lean, l, LEAN_BACK_HOLD_S, "shoulder", "lockout") else {
+        return Ok(());
+    };
+    let body_lean = -most_back;
+    if body_lean > BODY_LEAN_NEUTRAL_BACK_DEG {
+        return Ok(());
+    }
+    Err(format!(
+        "the trunk reads {trunk_lean:.1} degrees back at lockout, but the shoulders sit no further \
+         behind the mid-foot than standing tall ({body_lean:.1} degrees, upright {BODY_LEAN_NEUTRAL_BACK_DEG}): \
+         the hip keypoint is likely off"
+    ))
 }
 
 /// `lean` (degrees back past vertical, read on `reading`), unless it is beyond
