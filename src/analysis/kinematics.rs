@@ -316,6 +316,30 @@ impl Tracks {
         dropped
     }
 
+    /// Oblique views: drops a wrist sample whose arm (shoulder to wrist) reads shorter than
+    /// [`STRAIGHT_ARM_MIN_FRAC`] of the other arm on the same frame, and re-cleans that track.
+    /// From an angle an arm's image length changes with how far it leans towards the camera, so
+    /// [`Tracks::drop_short_arms`] does not apply there; but both hands hold one bar and the two
+    /// arms lean alike, so an arm far shorter than its partner is the pose model folding a hand it
+    /// cannot see up against the chest. Returns how many samples were dropped.
+    pub fn drop_arms_shorter_than_their_partner(&mut self) -> usize {
+        let arm = |t: &Self, side: BodySide, f: usize| {
+            let (s, w) = (Joint::Shoulder.index(side), Joint::Wrist.index(side));
+            Some(dist(t.pre_at(s, f)?, t.pre_at(w, f)?))
+        };
+        let mut dropped = 0;
+        for side in [BodySide::Left, BodySide::Right] {
+            let short: Vec<usize> = (0..self.n)
+                .filter(|&f| match (arm(self, side, f), arm(self, side.other(), f)) {
+                    (Some(this), Some(other)) => this < STRAIGHT_ARM_MIN_FRAC * other,
+                    _ => false,
+                })
+                .collect();
+            dropped += self.drop_samples(Joint::Wrist.index(side), &short);
+        }
+        dropped
+    }
+
     /// Uncleaned position of landmark `i` on frame `f` (visibility-gated, plate-hidden dropped).
     pub fn pre_at(&self, i: usize, f: usize) -> Option<(f64, f64)> {
         let (x, y) = (*self.pre_x.get(i)?.get(f)?, *self.pre_y.get(i)?.get(f)?);

@@ -322,12 +322,13 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     let (mut notes, mut details) = (Vec::new(), Vec::new());
     let mut tracks = kinematics::Tracks::build(input, config, &mut notes, &mut details)?;
     let view = view::estimate(&tracks, config);
-    // Not from an angle: there a hanging arm that leans towards or away from the camera reads
-    // short (on real rear-oblique clip 17 the set-up's wrists went, and lift-off with them). Side
+    // From an angle only against the other arm: there a hanging arm that leans towards or away
+    // from the camera reads short (on real rear-oblique clip 17 the set-up's wrists went, and
+    // lift-off with them), but both arms lean alike. Side
     // views see the arm's swing face on, front and rear views an arm hanging nearly straight down
     // (the rendered suites' true arms, all views, never read under 0.81).
     let short_arms = if view.view == View::Oblique {
-        0
+        tracks.drop_arms_shorter_than_their_partner()
     } else {
         tracks.drop_short_arms()
     };

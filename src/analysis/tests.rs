@@ -2459,6 +2459,47 @@ fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
     }
 }
 
+/// From an angle, a pose model that folds the near hand up against the chest while the lifter
+/// stands (before the first rep and after the last, as on a rendered oblique Romanian deadlift)
+/// put the bar there, above every lockout, so the lockouts between reps no longer read as the
+/// top and the reps ran together. Both hands hold one bar, so a hand whose arm reads far shorter
+/// than the other's is dropped and the bar follows the other hand.
+#[test]
+fn a_hand_folded_to_the_chest_from_an_angle_does_not_merge_reps() {
+    for lift in [Lift::Romanian, Lift::Conventional] {
+        let spec = Spec {
+            lift,
+            yaw_deg: 45.0,
+            ..Spec::default()
+        };
+        let clean = run(&spec);
+        let n = clean.frames.len();
+        assert_eq!(clean.reps.len(), spec.reps, "{lift:?}: {:?}", clean.notes);
+        let near = clean.view.near_side.expect("an oblique view has a near side");
+        let (shoulder, wrist) = match near {
+            BodySide::Left => (lm::LEFT_SHOULDER, lm::LEFT_WRIST),
+            BodySide::Right => (lm::RIGHT_SHOULDER, lm::RIGHT_WRIST),
+        };
+        let first = clean.reps[0].start_s;
+        let last = clean.reps[spec.reps - 1].end_s;
+        let standing: Vec<usize> = (0..n)
+            .filter(|&f| clean.frames[f].time_s < first - 0.2 || clean.frames[f].time_s > last + 0.2)
+            .collect();
+        assert!(standing.len() > 20, "{lift:?}: {} standing frames", standing.len());
+        let mut clip = synth::generate(&spec);
+        for &f in &standing {
+            edit_poses(&mut clip, f..f + 1, |pose| {
+                let k = &mut pose.keypoints;
+                // The hand a quarter of the arm below the shoulder, at the chest.
+                let arm = (k[wrist].y - k[shoulder].y).abs();
+                k[wrist].y = k[shoulder].y + 0.25 * arm;
+            });
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        assert_eq!(a.reps.len(), spec.reps, "{lift:?}: {:?}", a.notes);
+    }
+}
+
 /// Where no knee angle is read (front, rear and oblique views), a Romanian deadlift whose hips
 /// drop a little past `rdl_max_hip_drop_leg_frac` is told from a conventional pull by its thighs
 /// staying upright at the bottom; without the knees in sight the hip drop alone decides. The
