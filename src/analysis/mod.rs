@@ -322,19 +322,19 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     let (mut notes, mut details) = (Vec::new(), Vec::new());
     let mut tracks = kinematics::Tracks::build(input, config, &mut notes, &mut details)?;
     let view = view::estimate(&tracks, config);
-    // From an angle only against the other arm: there a hanging arm that leans towards or away
-    // from the camera reads short (on real rear-oblique clip 17 the set-up's wrists went, and
-    // lift-off with them), but both arms lean alike. Side
-    // views see the arm's swing face on, front and rear views an arm hanging nearly straight down
-    // (the rendered suites' true arms, all views, never read under 0.81).
-    let short_arms = if view.view == View::Oblique {
-        tracks.drop_arms_shorter_than_their_partner()
+    // Side views see the arm's swing face on, front and rear views an arm hanging nearly
+    // straight down (the rendered suites' true arms, all views, never read under 0.81 of their
+    // length). From an angle a hanging arm that leans towards or away from the camera reads
+    // short (on real rear-oblique clip 17 the set-up's wrists went, and lift-off with them), so
+    // there an arm is only held against the other, which leans alike.
+    let (short_arms, against) = if view.view == View::Oblique {
+        (tracks.drop_arms_shorter_than_their_partner(), "the other arm")
     } else {
-        tracks.drop_short_arms()
+        (tracks.drop_short_arms(), "a straight arm")
     };
     if short_arms > 0 {
         details.push(format!(
-            "{short_arms} wrist keypoint{} nearer the shoulder than a straight arm allows treated as hidden",
+            "{short_arms} wrist keypoint{} nearer the shoulder than {against} allows treated as hidden",
             if short_arms == 1 { "" } else { "s" }
         ));
     }
