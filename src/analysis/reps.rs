@@ -561,14 +561,14 @@ fn standing_hip(s: &Series, zones: &[Zone]) -> f64 {
 /// The low zones (indices into `zones`) that may be a Romanian deadlift's bottom: those between
 /// two high ones, less the pulls from the floor that open or close the set. A Romanian set is
 /// often picked up from the floor and put back there, and those two pulls are bracketed by
-/// standing as the hinges are; their hips drop as far as a conventional pull's
-/// (`rdl_max_hip_drop_leg_frac` or more), or bend the knees as a conventional start does
-/// (`rdl_min_bottom_knee_deg`, side views). At most one is left out at each end, and only when
-/// most of what remains are hinges: soft knees with hips seen on most of their frames, or, where
-/// the hips were not seen standing (so no drop is known), knees clearly straight (the margin of
-/// [`KNEES_ALONE_MARGIN_DEG`]). Hidden hips read a drop short (a conventional pull's hips hidden
-/// on 20 of 25 frames read 0.19), and one shallow floor touch in a conventional set must not make
-/// it Romanian.
+/// standing as the hinges are; they bend the knees as a conventional start does
+/// (`rdl_min_bottom_knee_deg`, side views), or drop the hips as far as a conventional pull's
+/// (`rdl_max_hip_drop_leg_frac` or more) on knees not clearly straight ([`is_floor_pull`]). At
+/// most one is left out at each end, and only when most of what remains are hinges: soft knees
+/// with hips seen on most of their frames and dropping less than a pull's, or knees clearly
+/// straight (the margin of [`KNEES_ALONE_MARGIN_DEG`]), whatever the hips read. Hidden hips read
+/// a drop short (a conventional pull's hips hidden on 20 of 25 frames read 0.19), and one
+/// shallow floor touch in a conventional set must not make it Romanian.
 fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<usize> {
     let bracketed: Vec<usize> = (1..zones.len().saturating_sub(1))
         .filter(|&i| zones[i].kind == Kind::Low)
@@ -579,11 +579,11 @@ fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<u
     // the knees need to decide alone in `infer_variant`.
     let knee = |i: usize| at_bottoms(&s.knee, &[&zones[i]], BOTTOM_KNEE_PERCENTILE, s.frames(MIN_BOTTOM_S));
     let bent = |i: usize| knee(i).is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg);
-    let floor_pull = |i: usize| drop(i) >= cfg.rdl_max_hip_drop_leg_frac || bent(i);
+    let straight = |i: usize| knee(i).is_some_and(|k| knees_clearly_straight(k, cfg));
+    let floor_pull = |i: usize| is_floor_pull(drop(i), knee(i), cfg);
     let seen_hinge = |i: usize| {
         let hips_seen = on_most_of(&zones[i], |f| !s.hip_h[f].is_nan());
-        let straight = knee(i).is_some_and(|k| k >= cfg.rdl_min_bottom_knee_deg + KNEES_ALONE_MARGIN_DEG);
-        !bent(i) && ((drop(i) < cfg.rdl_max_hip_drop_leg_frac && hips_seen) || (drop(i).is_nan() && straight))
+        !bent(i) && ((drop(i) < cfg.rdl_max_hip_drop_leg_frac && hips_seen) || straight(i))
     };
     let (Some(&first), Some(&last)) = (bracketed.first(), bracketed.last()) else {
         return bracketed;
@@ -597,6 +597,26 @@ fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<u
     } else {
         bracketed
     }
+}
+
+/// Whether a low stretch bracketed by standing is a pull from the floor (a Romanian set's
+/// pick-up or put-down) rather than a hinge, from its hip drop (leg lengths from standing) and
+/// the knee angle at its bottom where read: the knees bent as a conventional start bends them, or
+/// the hips dropped as far as a conventional pull's unless the knees stayed clearly straight. A
+/// hinge that pushes the hips far back drops them too (straight legs tilting back about the
+/// ankles: held-out seed 317 clip 006's first Romanian deadlift, knees read 177 degrees at the
+/// bottom, was left out as a pick-up), while the pick-ups of the rendered Romanian sets bend the
+/// knees as any floor pull does.
+fn is_floor_pull(drop: f64, bottom_knee: Option<f64>, cfg: &Config) -> bool {
+    let bent = bottom_knee.is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg);
+    let straight = bottom_knee.is_some_and(|k| knees_clearly_straight(k, cfg));
+    bent || (drop >= cfg.rdl_max_hip_drop_leg_frac && !straight)
+}
+
+/// Knees straight enough at a bottom to tell a hinge without the hips ([`KNEES_ALONE_MARGIN_DEG`]
+/// above `rdl_min_bottom_knee_deg`).
+fn knees_clearly_straight(knee: f64, cfg: &Config) -> bool {
+    knee >= cfg.rdl_min_bottom_knee_deg + KNEES_ALONE_MARGIN_DEG
 }
 
 /// Walks from `from` towards `limit` (either direction) following the bar down (`sign` = -1, a
@@ -774,6 +794,25 @@ mod tests {
     }
 
     #[test]
+    fn a_floor_pull_bends_the_knees_or_drops_the_hips_on_unstraight_knees() {
+        let cfg = Config::default();
+        // (hip drop, knee at the bottom, want)
+        let cases = [
+            (0.1, None, false),
+            (0.25, None, true),
+            (0.1, Some(100.0), true),
+            (0.25, Some(140.0), true),
+            (0.25, Some(149.9), true),
+            (0.25, Some(150.0), false),
+            (0.4, Some(175.0), false),
+            (f64::NAN, Some(175.0), false),
+        ];
+        for (drop, knee, want) in cases {
+            assert_eq!(is_floor_pull(drop, knee, &cfg), want, "drop {drop}, knee {knee:?}");
+        }
+    }
+
+    #[test]
     fn extreme_and_edge_find_the_trough_before_a_rise() {
         // Rest at 0 (frames 0-4), rise from frame 5.
         let h = [0.0, 0.1, 0.0, 0.05, 0.0, 2.0, 5.0, 9.0, 10.0];
@@ -786,16 +825,19 @@ mod tests {
     #[test]
     fn hinges_lose_only_the_floor_pulls_at_the_ends() {
         // Seven zones of 10 frames: standing (hips at 0) and three bracketed low zones, each a
-        // floor pull (hips 40 below: 0.4 legs), a hinge (10 below: 0.1 legs) seen throughout, or
-        // a hinge-like reading from hips seen on 3 of its 10 frames (as hidden hips read short).
+        // floor pull (hips 40 below: 0.4 legs; knees bent to 100 degrees), a hinge (10 below: 0.1
+        // legs) seen throughout, a hinge-like reading from hips seen on 3 of its 10 frames (as
+        // hidden hips read short), or a deep hinge: hips 25 below (past the 0.2 limit) on knees
+        // straight at 175 degrees.
         #[derive(Clone, Copy)]
         enum Low {
             Floor,
             Hinge,
             ShortRead,
+            DeepHinge,
         }
         use Low::*;
-        let cases: [([Low; 3], &[usize]); 8] = [
+        let cases: [([Low; 3], &[usize]); 11] = [
             ([Floor, Hinge, Floor], &[3]),
             ([Floor, Hinge, Hinge], &[3, 5]),
             ([Hinge, Hinge, Floor], &[1, 3]),
@@ -805,9 +847,14 @@ mod tests {
             ([Floor, Floor, ShortRead], &[1, 3, 5]),
             // One shallow touch among floor pulls: still a conventional set.
             ([Floor, Floor, Hinge], &[1, 3, 5]),
+            // A hinge pushing the hips far back is no pick-up from the floor: the knees stay straight.
+            ([DeepHinge, Hinge, Floor], &[1, 3]),
+            ([Floor, Hinge, DeepHinge], &[3, 5]),
+            ([Floor, DeepHinge, Floor], &[3]),
         ];
         for (lows, want) in cases {
             let mut hip_h = vec![0.0; 70];
+            let mut knee = vec![f64::NAN; 70];
             let zones: Vec<Zone> = (0..7)
                 .map(|z| Zone {
                     kind: if z % 2 == 1 { Kind::Low } else { Kind::High },
@@ -823,16 +870,25 @@ mod tests {
                         Hinge => -10.0,
                         ShortRead if j < 3 => -19.0,
                         ShortRead => f64::NAN,
+                        DeepHinge => -25.0,
                     };
                 }
+                let bottom_knee = match low {
+                    Floor => 100.0,
+                    DeepHinge => 175.0,
+                    Hinge | ShortRead => f64::NAN,
+                };
+                knee[z.first..=z.last].fill(bottom_knee);
             }
             let s = Series {
                 n: 70,
                 times: (0..70).map(|i| i as f64 / 30.0).collect(),
                 hip_h,
+                knee,
                 ..Series::default()
             };
-            assert_eq!(hinge_candidates(&s, &zones, 100.0, &Config::default()), want.to_vec());
+            let got = hinge_candidates(&s, &zones, 100.0, &Config::default());
+            assert_eq!(got, want.to_vec(), "{:?}", lows.map(|l| l as u8));
         }
     }
 
