@@ -11,7 +11,9 @@ use super::AnalysisError;
 
 /// How far the mid-foot-to-shoulder line leans back at a good lockout, degrees: the middle of
 /// the 3.5-6.1 the rendered suites' ground truth gives (see
-/// [`Config::lockout_body_lean_back_max_deg`]). The ideal that strictness scales that limit around.
+/// [`Config::lockout_body_lean_back_max_deg`]). The ideal that strictness scales that limit
+/// around, and, unscaled, how far back the shoulders must sit for a trunk read leaning back to be
+/// believed (`checks::lockout`).
 pub const BODY_LEAN_NEUTRAL_BACK_DEG: f64 = 4.5;
 
 /// How far the whole back outline's line leans back at a good lockout, degrees: the most that

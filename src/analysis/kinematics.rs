@@ -60,7 +60,9 @@ const PLATE_HOLD_S: f64 = 0.25;
 /// ([`Tracks::drop_short_arms`]). Measured with `scripts/synth/measure.py sanity` on the rendered
 /// suites: true arms (shoulder to wrist) during the reps are never shorter than 0.81 of their
 /// length (1st percentile 0.90), while the model's wrists nearer than 0.7 are off by a median of
-/// 0.34-0.67 arm lengths (0.07 for those at 0.9 or more).
+/// 0.34-0.67 arm lengths (0.07 for those at 0.9 or more). Oblique views hold an arm against the
+/// other arm on the same frame too ([`Tracks::drop_arms_shorter_than_their_partner`]): on the 61
+/// rendered oblique clips the shorter true arm is never under 0.84 of the longer one.
 const STRAIGHT_ARM_MIN_FRAC: f64 = 0.7;
 
 /// Fewest usable frames for any analysis.
@@ -293,51 +295,65 @@ impl Tracks {
         frames.len()
     }
 
-    /// Drops wrist samples closer to their shoulder than [`STRAIGHT_ARM_MIN_FRAC`] of the arm's
+    /// Drops wrist samples closer to their shoulder than `STRAIGHT_ARM_MIN_FRAC` of the arm's
     /// length (a high percentile of the shoulder-to-wrist distance over the clip) and re-cleans
     /// those tracks. The arms hang straight through a deadlift, so such a wrist is the pose model
     /// guessing a hand it cannot see (typically behind the plate at lockout, pulled up towards the
     /// shoulder), and as the bar it would lift the lockout out of reach of the rep detector.
     /// Returns how many samples were dropped.
     pub fn drop_short_arms(&mut self) -> usize {
-        let mut dropped = 0;
-        for side in [BodySide::Left, BodySide::Right] {
-            let (s, w) = (Joint::Shoulder.index(side), Joint::Wrist.index(side));
-            let arm = |f: usize| Some(dist(self.pre_at(s, f)?, self.pre_at(w, f)?));
-            let length = signal::percentile((0..self.n).filter_map(arm), SEGMENT_LENGTH_PERCENTILE);
-            if !length.is_finite() {
-                continue;
-            }
-            let short: Vec<usize> = (0..self.n)
-                .filter(|&f| arm(f).is_some_and(|a| a < STRAIGHT_ARM_MIN_FRAC * length))
-                .collect();
-            dropped += self.drop_samples(w, &short);
-        }
-        dropped
+        self.drop_wrists_where(|t, side, length, f| {
+            t.arm_px(side, f).is_some_and(|a| a < STRAIGHT_ARM_MIN_FRAC * length)
+        })
     }
 
-    /// Oblique views: drops a wrist sample whose arm (shoulder to wrist) reads shorter than
-    /// [`STRAIGHT_ARM_MIN_FRAC`] of the other arm on the same frame, and re-cleans that track.
-    /// From an angle an arm's image length changes with how far it leans towards the camera, so
-    /// [`Tracks::drop_short_arms`] does not apply there; but both hands hold one bar and the two
-    /// arms lean alike, so an arm far shorter than its partner is the pose model folding a hand it
-    /// cannot see up against the chest. Returns how many samples were dropped.
+    /// Oblique views: drops a wrist sample whose arm reads shorter than `STRAIGHT_ARM_MIN_FRAC`
+    /// both of the other arm on the same frame and of its own length over the clip, and re-cleans
+    /// that track. From an angle an arm's image length changes with how far it leans towards the
+    /// camera, so [`Tracks::drop_short_arms`] does not apply there alone (on real rear-oblique
+    /// clip 17 both arms read short together); but both hands hold one bar and the two arms lean
+    /// alike (the rendered oblique clips' true arms never differ by more than 0.84 to 1), so an
+    /// arm far shorter than its partner and than itself is the pose model folding a hand it cannot
+    /// see up against the chest. Both hands folded are left alone. Returns how many samples were
+    /// dropped.
     pub fn drop_arms_shorter_than_their_partner(&mut self) -> usize {
-        let arm = |t: &Self, side: BodySide, f: usize| {
-            let (s, w) = (Joint::Shoulder.index(side), Joint::Wrist.index(side));
-            Some(dist(t.pre_at(s, f)?, t.pre_at(w, f)?))
-        };
-        let mut dropped = 0;
-        for side in [BodySide::Left, BodySide::Right] {
-            let short: Vec<usize> = (0..self.n)
-                .filter(|&f| match (arm(self, side, f), arm(self, side.other(), f)) {
-                    (Some(this), Some(other)) => this < STRAIGHT_ARM_MIN_FRAC * other,
-                    _ => false,
-                })
-                .collect();
-            dropped += self.drop_samples(Joint::Wrist.index(side), &short);
-        }
-        dropped
+        self.drop_wrists_where(|t, side, length, f| {
+            let (Some(this), Some(other)) = (t.arm_px(side, f), t.arm_px(side.other(), f)) else {
+                return false;
+            };
+            this < STRAIGHT_ARM_MIN_FRAC * other && this < STRAIGHT_ARM_MIN_FRAC * length
+        })
+    }
+
+    /// Drops the wrist samples (either side) where `short(tracks, side, arm length, frame)`
+    /// holds, all decided before any is dropped; returns how many.
+    fn drop_wrists_where(&mut self, short: impl Fn(&Self, BodySide, f64, usize) -> bool) -> usize {
+        let frames = [BodySide::Left, BodySide::Right].map(|side| {
+            let length = self.arm_length_px(side);
+            let frames: Vec<usize> = (0..self.n).filter(|&f| short(self, side, length, f)).collect();
+            (side, frames)
+        });
+        frames
+            .iter()
+            .map(|(side, frames)| self.drop_samples(Joint::Wrist.index(*side), frames))
+            .sum()
+    }
+
+    /// Shoulder-to-wrist distance on frame `f` (uncleaned), pixels.
+    fn arm_px(&self, side: BodySide, f: usize) -> Option<f64> {
+        Some(dist(
+            self.pre_at(Joint::Shoulder.index(side), f)?,
+            self.pre_at(Joint::Wrist.index(side), f)?,
+        ))
+    }
+
+    /// The arm's length over the clip: a high percentile of its shoulder-to-wrist distance
+    /// (`NaN` when never seen, which no arm is shorter than).
+    fn arm_length_px(&self, side: BodySide) -> f64 {
+        signal::percentile(
+            (0..self.n).filter_map(|f| self.arm_px(side, f)),
+            SEGMENT_LENGTH_PERCENTILE,
+        )
     }
 
     /// Uncleaned position of landmark `i` on frame `f` (visibility-gated, plate-hidden dropped).
@@ -429,7 +445,7 @@ pub struct Body {
     /// per-frame ankle keypoint behind the plate is a guess pulled towards the plate's hub.
     pub ankle: Option<(f64, f64)>,
     pub toe: Option<(f64, f64)>,
-    /// Height (up positive, pixels) of the near knee standing, shin vertical ([`knee_top_height`]).
+    /// Height (up positive, pixels) of the near knee standing, shin vertical (`knee_top_height`).
     /// Stands in for the knee where the plate hides it, for the knee pass (the shins are close to
     /// vertical as the bar passes the knees).
     pub knee_top_h: Option<f64>,
@@ -451,7 +467,7 @@ pub enum BarHeightFrom {
     Plate,
     /// A wrist keypoint (shifted by the plate's median offset where the plate gives the bar).
     Hands,
-    /// The shoulders' height and the median hand offset ([`fill_hidden_hands`]): hands hidden.
+    /// The shoulders' height and the median hand offset (`fill_hidden_hands`): hands hidden.
     Shoulders,
     /// Nothing.
     Unknown,
@@ -654,7 +670,7 @@ fn fill_hidden_hands(
 }
 
 /// Whether a knee at `knee` stands over the still ankle at `ankle` (both frame pixels, or both
-/// mirrored), for a leg `leg` pixels long ([`STILL_ANKLE_MAX_SHIN_LEG_FRAC`]): where it does, the
+/// mirrored), for a leg `leg` pixels long (`STILL_ANKLE_MAX_SHIN_LEG_FRAC`): where it does, the
 /// knee and ankle angles use the still ankle.
 pub fn stands_over_still_ankle(knee: (f64, f64), ankle: (f64, f64), leg: f64) -> bool {
     dist(ankle, knee) <= STILL_ANKLE_MAX_SHIN_LEG_FRAC * leg

@@ -382,13 +382,13 @@ fn infer_variant(
             cfg.rdl_min_bottom_thigh_frac, cfg.rdl_upright_thighs_max_hip_drop_leg_frac
         ));
     }
-    if knee.is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg) || hips_drop_as_in_a_pull(drop, thighs, cfg) {
+    if knee.is_some_and(|k| knees_bent_as_in_a_pull(k, cfg)) || hips_drop_as_in_a_pull(drop, thighs, cfg) {
         return Some(LiftVariant::Conventional);
     }
     if !drop.is_finite() {
         // The knees alone, without the hips to back them: only clearly straight ones count.
         match knee {
-            Some(k) if k >= cfg.rdl_min_bottom_knee_deg + KNEES_ALONE_MARGIN_DEG => {}
+            Some(k) if knees_clearly_straight(k, cfg) => {}
             Some(k) => {
                 evidence.push(format!(
                     "hips not seen standing, and knees at {k:.0} degrees too near the limit to tell alone (needs {:.0})",
@@ -489,10 +489,12 @@ const BOTTOM_TRUNK_PERCENTILE: f64 = 90.0;
 /// fps).
 const MIN_BOTTOM_S: f64 = 0.15;
 
-/// How much straighter than `rdl_min_bottom_knee_deg` the knees must read to make a Romanian
-/// deadlift on their own, where the hips were not seen standing (the plate in front of them), so
-/// the hip drop cannot back them: a sumo pull's knees, flared out of the image plane, read 143
-/// degrees on a rendered side view, and the rendered Romanian deadlifts read 151-174.
+/// How much straighter than `rdl_min_bottom_knee_deg` the knees must read to decide on their
+/// own: a Romanian deadlift where the hips were not seen standing (the plate in front of them),
+/// so the hip drop cannot back them, and a hinge rather than a floor pull at either end of a
+/// Romanian set whatever the hips read ([`hinge_candidates`]). A sumo pull's knees, flared out of
+/// the image plane, read 143 degrees on a rendered side view, and the rendered Romanian deadlifts
+/// read 150-177 (`liftcheck analyze CLIP --json`, rep metric `bottom_knee_deg`).
 const KNEES_ALONE_MARGIN_DEG: f64 = 15.0;
 
 /// A series' value at the bottoms: per low zone with `min_frames` readings or more their `pct`
@@ -575,10 +577,9 @@ fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<u
         .collect();
     let standing = standing_hip(s, zones);
     let drop = |i: usize| (standing - lowest_in(&s.hip_h, &zones[i])) / leg;
-    // The knees where the hips were not seen standing (the drop is then unknown), with the margin
-    // the knees need to decide alone in `infer_variant`.
+    // The knees at the bottom, where read (side views).
     let knee = |i: usize| at_bottoms(&s.knee, &[&zones[i]], BOTTOM_KNEE_PERCENTILE, s.frames(MIN_BOTTOM_S));
-    let bent = |i: usize| knee(i).is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg);
+    let bent = |i: usize| knee(i).is_some_and(|k| knees_bent_as_in_a_pull(k, cfg));
     let straight = |i: usize| knee(i).is_some_and(|k| knees_clearly_straight(k, cfg));
     let floor_pull = |i: usize| is_floor_pull(drop(i), knee(i), cfg);
     let seen_hinge = |i: usize| {
@@ -608,9 +609,14 @@ fn hinge_candidates(s: &Series, zones: &[Zone], leg: f64, cfg: &Config) -> Vec<u
 /// bottom, was left out as a pick-up), while the pick-ups of the rendered Romanian sets bend the
 /// knees as any floor pull does.
 fn is_floor_pull(drop: f64, bottom_knee: Option<f64>, cfg: &Config) -> bool {
-    let bent = bottom_knee.is_some_and(|k| k <= cfg.rdl_min_bottom_knee_deg);
+    let bent = bottom_knee.is_some_and(|k| knees_bent_as_in_a_pull(k, cfg));
     let straight = bottom_knee.is_some_and(|k| knees_clearly_straight(k, cfg));
     bent || (drop >= cfg.rdl_max_hip_drop_leg_frac && !straight)
+}
+
+/// Knees bent at a bottom as a conventional start bends them (`rdl_min_bottom_knee_deg` or less).
+fn knees_bent_as_in_a_pull(knee: f64, cfg: &Config) -> bool {
+    knee <= cfg.rdl_min_bottom_knee_deg
 }
 
 /// Knees straight enough at a bottom to tell a hinge without the hips ([`KNEES_ALONE_MARGIN_DEG`]
@@ -794,7 +800,7 @@ mod tests {
     }
 
     #[test]
-    fn a_floor_pull_bends_the_knees_or_drops_the_hips_on_unstraight_knees() {
+    fn a_floor_pull_bends_the_knees_or_drops_the_hips_on_knees_not_clearly_straight() {
         let cfg = Config::default();
         // (hip drop, knee at the bottom, want)
         let cases = [
@@ -827,17 +833,18 @@ mod tests {
         // Seven zones of 10 frames: standing (hips at 0) and three bracketed low zones, each a
         // floor pull (hips 40 below: 0.4 legs; knees bent to 100 degrees), a hinge (10 below: 0.1
         // legs) seen throughout, a hinge-like reading from hips seen on 3 of its 10 frames (as
-        // hidden hips read short), or a deep hinge: hips 25 below (past the 0.2 limit) on knees
-        // straight at 175 degrees.
+        // hidden hips read short), a deep hinge: hips 25 below (past the 0.2 limit) on knees
+        // straight at 175 degrees, or a floor pull known from its hips alone (no knee read).
         #[derive(Clone, Copy)]
         enum Low {
             Floor,
             Hinge,
             ShortRead,
             DeepHinge,
+            FloorHipsOnly,
         }
         use Low::*;
-        let cases: [([Low; 3], &[usize]); 11] = [
+        let cases: [([Low; 3], &[usize]); 13] = [
             ([Floor, Hinge, Floor], &[3]),
             ([Floor, Hinge, Hinge], &[3, 5]),
             ([Hinge, Hinge, Floor], &[1, 3]),
@@ -851,6 +858,8 @@ mod tests {
             ([DeepHinge, Hinge, Floor], &[1, 3]),
             ([Floor, Hinge, DeepHinge], &[3, 5]),
             ([Floor, DeepHinge, Floor], &[3]),
+            ([FloorHipsOnly, Hinge, Floor], &[3]),
+            ([FloorHipsOnly, DeepHinge, FloorHipsOnly], &[3]),
         ];
         for (lows, want) in cases {
             let mut hip_h = vec![0.0; 70];
@@ -866,7 +875,7 @@ mod tests {
                 let z = zones[2 * k + 1];
                 for (j, h) in hip_h[z.first..=z.last].iter_mut().enumerate() {
                     *h = match low {
-                        Floor => -40.0,
+                        Floor | FloorHipsOnly => -40.0,
                         Hinge => -10.0,
                         ShortRead if j < 3 => -19.0,
                         ShortRead => f64::NAN,
@@ -876,7 +885,7 @@ mod tests {
                 let bottom_knee = match low {
                     Floor => 100.0,
                     DeepHinge => 175.0,
-                    Hinge | ShortRead => f64::NAN,
+                    Hinge | ShortRead | FloorHipsOnly => f64::NAN,
                 };
                 knee[z.first..=z.last].fill(bottom_knee);
             }

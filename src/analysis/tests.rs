@@ -2087,6 +2087,13 @@ fn a_trunk_leaning_back_over_shoulders_that_stay_put_is_not_a_lean_back() {
     };
     let clean = run(&spec);
     assert!(clean.findings.is_empty(), "{:?}", clean.findings);
+    // The premise: at the generated good lockout the shoulders sit no further behind the
+    // mid-foot than standing tall.
+    let shoulders = clean.reps[0].metrics.lockout_body_lean_back_deg;
+    assert!(
+        shoulders.is_some_and(|v| f64::from(v) <= crate::analysis::config::BODY_LEAN_NEUTRAL_BACK_DEG),
+        "shoulders behind the mid-foot {shoulders:?}"
+    );
     let lockout = frame_of(clean.reps[0].lockout, "lockout");
     // The hips slid towards the toes by a third of the trunk's length: the hip-to-shoulder line
     // reads about 18 degrees back, the shoulders have not moved.
@@ -2497,6 +2504,10 @@ fn a_hand_folded_to_the_chest_from_an_angle_does_not_merge_reps() {
         }
         let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
         assert_eq!(a.reps.len(), spec.reps, "{lift:?}: {:?}", a.notes);
+        // The folded hand was dropped against the other arm; the true arms never were.
+        let dropped = |a: &Analysis| a.details.iter().any(|d| d.contains("than the other arm"));
+        assert!(dropped(&a), "{lift:?}: {:?}", a.details);
+        assert!(!dropped(&clean), "{lift:?}: {:?}", clean.details);
     }
 }
 

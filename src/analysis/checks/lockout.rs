@@ -109,9 +109,10 @@ pub(super) fn knee_in_sight(s: &Series, series: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Leaning back at lockout from the keypoints: the trunk (hip to shoulder) past vertical, or
-/// where the near plate hides the hip, the whole body's lean (mid-foot to shoulder), which shows
-/// a lean-back as well (about 0.6 of the trunk's).
+/// Leaning back at lockout from the keypoints: the trunk (hip to shoulder) past vertical, believed
+/// only with the shoulders behind the mid-foot as well ([`shoulders_behind_as_in_a_lean_back`]),
+/// or where the near plate hides the hip, the whole body's lean (mid-foot to shoulder), which
+/// shows a lean-back as well (about 0.6 of the trunk's).
 fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
     let hold_s = LEAN_BACK_HOLD_S;
@@ -153,12 +154,16 @@ fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
 }
 
 /// A trunk read leaning back past its limit is believed only if the shoulders also sit further
-/// behind the mid-foot than in an upright lockout ([`BODY_LEAN_NEUTRAL_BACK_DEG`]), where the
-/// mid-foot-to-shoulder line is read: a trunk leaning back carries the shoulders back with it
-/// (the rendered lean-backs' true lines read 9.0-11.1 degrees back, good lockouts 3.5-6.1), so a
-/// trunk leaning back over shoulders no further back than standing tall says the hip keypoint is
-/// off, pulled towards the plate beside it. Otherwise the rep's lean-back is not assessable from
-/// the keypoints (the back outline may still judge it).
+/// behind the mid-foot than in an upright lockout ([`BODY_LEAN_NEUTRAL_BACK_DEG`], not scaled by
+/// strictness), where the mid-foot-to-shoulder line is read: a trunk leaning back carries the
+/// shoulders back with it (the rendered lean-backs' true lines read 9.0-11.1 degrees back, good
+/// lockouts 3.5-6.1), so a trunk leaning back over shoulders no further back than standing tall
+/// says the hip keypoint is off, pulled towards the plate beside it. Otherwise the rep's
+/// lean-back is not assessable from the keypoints (the back outline may still judge it). As
+/// read, the margin is thin: over all rendered side-view pulls, the four true lean-backs whose
+/// trunk read past its limit had the shoulders 4.9-14.9 degrees back, the two false ones 2.7 and
+/// 2.9 (`liftcheck analyze CLIP --json`, rep metrics `lockout_lean_back_deg` and
+/// `lockout_body_lean_back_deg`; `scripts/synth/judgement.md`).
 fn shoulders_behind_as_in_a_lean_back(ctx: &Ctx, l: Win, trunk_lean: f64) -> Measured<()> {
     let Ok(most_back) = ctx.held_min_in(&ctx.s.body_lean, l, LEAN_BACK_HOLD_S, "shoulder", "lockout") else {
         return Ok(());
