@@ -95,6 +95,18 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              percentile over the clip) during the reps, true and predicted, with
                              the predicted wrist's error by band (`MAX_TRUNK_FROM_UPRIGHT_DEG`,
                              `MAX_LEGS_FROM_DOWN_DEG`, `STRAIGHT_ARM_MIN_FRAC`)
+  measure.py arms DIR...     oblique views: the shorter arm (shoulder to wrist) over the longer
+                             one on the same frame, true (every frame of the render's 2-D
+                             keypoints) and liftcheck's (its keypoints, both wrists and
+                             shoulders at visibility >= 0.3): least value and frames under 0.7
+                             per clip, then over all clips
+                             (`STRAIGHT_ARM_MIN_FRAC`, `drop_arms_shorter_than_their_partner`)
+  measure.py rdl-knees DIR...
+                             side-view Romanian deadlifts, per detected rep: the knee angle at
+                             the bottom as liftcheck reads it (rep metric `bottom_knee_deg`)
+                             beside the render's knee at the true rep's bottom frame, whether
+                             a locked knee was found and whether it truly is one, then the
+                             ranges per group (`rdl_knee_locked_min_deg`)
   measure.py upright DIR... every clip, also without ground truth (the real ones): the share of
                              frames with a pose, and the 5th percentile and the median over
                              them of the model's hip-to-ankle line from straight down, degrees
@@ -959,6 +971,72 @@ def side_on(dirs):
               f"median {shares[len(shares) // 2]:.2f}")
 
 
+def arms(dirs):
+    print("clip view true_least_ratio true_under_0.7 pred_least_ratio pred_under_0.7 pred_frames")
+    true_all, pred_all = [], []
+    for mp4, gt in clips(dirs):
+        if not gt["camera"]["view"].startswith("oblique"):
+            continue
+
+        def ratios(frames, confident):
+            out = []
+            for k in frames:
+                if not k or (confident and min(k[i][3] for i in (11, 12, 15, 16)) < 0.3):
+                    continue
+                a, b = math.dist(k[11][:2], k[15][:2]), math.dist(k[12][:2], k[16][:2])
+                if max(a, b) > 0:
+                    out.append(min(a, b) / max(a, b))
+            return out
+
+        truth = ratios([f["blazepose33"] for f in gt["frames"]], False)
+        pred_frames = predicted_keypoints(mp4) or []
+        pred = ratios([p for p in pred_frames], True)
+        true_all += truth
+        pred_all += pred
+
+        def least(v):
+            return f"{min(v):.3f}" if v else "-"
+
+        print(f"{mp4} {gt['camera']['view']} {least(truth)} {sum(r < 0.7 for r in truth)} "
+              f"{least(pred)} {sum(r < 0.7 for r in pred)} {len(pred)}")
+    if true_all:
+        print(f"# true: {len(true_all)} frames, least {min(true_all):.3f}, under 0.7: "
+              f"{sum(r < 0.7 for r in true_all)}")
+    if pred_all:
+        print(f"# liftcheck's keypoints: {len(pred_all)} frames, least {min(pred_all):.3f}, under 0.7: "
+              f"{sum(r < 0.7 for r in pred_all)}")
+
+
+def rdl_knees(dirs):
+    print("clip rep true_knee read_knee found truly_locked")
+    rows = []
+    for mp4, gt in clips(dirs):
+        if gt["lift"]["variant"] != "romanian" or not gt["camera"]["view"].startswith("side"):
+            continue
+        a = analysis(mp4)
+        if a is None:
+            continue
+        truth_reps = [r for r in gt["reps"] if r.get("bottom_frame") is not None]
+        for rep in a["reps"]:
+            bottom = (rep.get("bottom") or {}).get("frame")
+            read = rep["metrics"].get("bottom_knee_deg")
+            if bottom is None or read is None or not truth_reps:
+                continue
+            truth = min(truth_reps, key=lambda r: abs(r["bottom_frame"] - bottom))
+            true_knee = gt["frames"][truth["bottom_frame"]]["angles"]["knee_L"]
+            locked = any(f["kind"] == "rdl_locked_knees" for f in truth["faults"])
+            found = any(f["check"] == "rdl_knees_locked" and f["rep"] == rep["number"] for f in a["findings"])
+            rows.append((locked, true_knee, read))
+            print(f"{mp4} {rep['number']} {true_knee:.1f} {read:.1f} {'yes' if found else 'no'} "
+                  f"{'yes' if locked else 'no'}")
+    for locked in (False, True):
+        picked = [r for r in rows if r[0] == locked]
+        if picked:
+            print(f"# {'locked' if locked else 'soft'}: {len(picked)} reps, true "
+                  f"{min(r[1] for r in picked):.1f}-{max(r[1] for r in picked):.1f}, read "
+                  f"{min(r[2] for r in picked):.1f}-{max(r[2] for r in picked):.1f}")
+
+
 def upright(dirs):
     print("clip share_with_pose p5_legs_from_down median_legs_from_down")
     rows = []
@@ -984,7 +1062,7 @@ def upright(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

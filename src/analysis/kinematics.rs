@@ -62,7 +62,8 @@ const PLATE_HOLD_S: f64 = 0.25;
 /// length (1st percentile 0.90), while the model's wrists nearer than 0.7 are off by a median of
 /// 0.34-0.67 arm lengths (0.07 for those at 0.9 or more). Oblique views hold an arm against the
 /// other arm on the same frame too ([`Tracks::drop_arms_shorter_than_their_partner`]): on the 61
-/// rendered oblique clips the shorter true arm is never under 0.84 of the longer one.
+/// rendered oblique clips the shorter true arm is never under 0.84 of the longer one
+/// (`scripts/synth/measure.py arms`).
 const STRAIGHT_ARM_MIN_FRAC: f64 = 0.7;
 
 /// Fewest usable frames for any analysis.

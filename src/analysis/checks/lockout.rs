@@ -162,7 +162,7 @@ fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
 /// lean-back is not assessable from the keypoints (the back outline may still judge it). As
 /// read, the margin is thin: over all rendered side-view pulls, the four true lean-backs whose
 /// trunk read past its limit had the shoulders 4.9-14.9 degrees back, the two false ones 2.7 and
-/// 2.9 (`liftcheck analyze CLIP --json`, rep metrics `lockout_lean_back_deg` and
+/// 2.9 (`scripts/synth/measure.py lean-back`: the rep metrics `lockout_lean_back_deg` and
 /// `lockout_body_lean_back_deg`; `scripts/synth/judgement.md`).
 fn shoulders_behind_as_in_a_lean_back(ctx: &Ctx, l: Win, trunk_lean: f64) -> Measured<()> {
     let Ok(most_back) = ctx.held_min_in(&ctx.s.body_lean, l, LEAN_BACK_HOLD_S, "shoulder", "lockout") else {
