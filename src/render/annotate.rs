@@ -1,6 +1,6 @@
 //! The annotated clip: every input frame, upright, with the skeleton, joint angles, the bar
 //! path, a rep counter and phase, each fault while it happens with its cue, and a summary card
-//! over the closing seconds. Same frame count and rate as the input.
+//! over the closing seconds. Same frame count and rate as the input, and the input's sound.
 //!
 //! The frame rate written is the clip's average (frames over duration), so variable-rate phone
 //! clips keep their duration; their frame timing becomes uniform.
@@ -35,6 +35,10 @@ use crate::video::{Frame, VideoError, VideoReader};
 pub const X264_PRESET: &str = "veryfast";
 /// x264 constant-quality factor: 23 is x264's default, visually clean for overlays.
 pub const X264_CRF: &str = "23";
+/// The clip's sound (the input's first audio track, if any) is re-encoded to AAC at this rate:
+/// MP4 takes AAC from any source, where copying the phone's track as it is fails for codecs MP4
+/// cannot hold (PCM from a `.mov`, say). Speech and gym sound need no more.
+const AAC_BITRATE: &str = "128k";
 /// Short side of the annotated clip unless asked otherwise, pixels (larger clips are scaled
 /// down, smaller ones kept). The overlay's sizes are defined against a 720-px short side (see
 /// [`Style::for_frame`]; they scale with the frame), and x264 `veryfast` costs about a third of the CPU at 720p that it
@@ -167,8 +171,15 @@ impl Drop for Encoder {
 }
 
 impl Encoder {
-    /// Starts ffmpeg writing to `temp`; errors name `output`.
-    fn start(temp: &Path, output: &Path, width: i32, height: i32, fps: f64) -> Result<Self, RenderError> {
+    /// Starts ffmpeg writing to `temp`; errors name `output`. The sound of `sound_from` (its
+    /// first audio stream, if it has one; at most `duration_s` of it) goes into the clip too.
+    fn start(
+        temp: &Path,
+        output: &Path,
+        (width, height, fps): (i32, i32, f64),
+        sound_from: &Path,
+        duration_s: f64,
+    ) -> Result<Self, RenderError> {
         use std::os::unix::process::CommandExt;
         let encoder_err = |e: std::io::Error| RenderError::Encoder {
             path: output.to_path_buf(),
@@ -177,6 +188,9 @@ impl Encoder {
         let errors = tempfile::tempfile().map_err(encoder_err)?;
         let errors_out = errors.try_clone().map_err(encoder_err)?;
         let sigpipe = SigpipeBlocked::new();
+        // `file:` so that a name such as `pipe:1` or `http:x.mp4` is not taken for a protocol.
+        let mut sound = std::ffi::OsString::from("file:");
+        sound.push(std::path::absolute(sound_from).map_err(encoder_err)?);
         let child = Command::new("ffmpeg")
             // A process group of its own: Ctrl-C in the terminal reaches the whole foreground
             // group, and an ffmpeg that died of it first made an interrupt look like an encoding
@@ -200,6 +214,11 @@ impl Encoder {
                 "-i",
                 "-",
             ])
+            // The sound, cut to the video's length: `-shortest` would instead cut the video
+            // where a shorter sound track ends.
+            .args(["-t", &format!("{:.3}", duration_s.max(0.001)), "-i"])
+            .arg(&sound)
+            .args(["-map", "0:v:0", "-map", "1:a:0?", "-c:a", "aac", "-b:a", AAC_BITRATE])
             .args(["-c:v", "libx264", "-preset", X264_PRESET])
             .args([
                 "-crf",
@@ -519,7 +538,9 @@ pub fn annotate(
         .suffix(".mp4.part")
         .tempfile_in(destination.temp_dir())
         .map_err(write_err)?;
-    let mut encoder = Encoder::start(temp.path(), output, width, height, fps)?;
+    // The clip lasts one frame interval past the last frame's time.
+    let clip_s = duration + 1.0 / fps;
+    let mut encoder = Encoder::start(temp.path(), output, (width, height, fps), input, clip_s)?;
 
     let mut painter = Painter {
         analysis,
