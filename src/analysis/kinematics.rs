@@ -313,10 +313,10 @@ impl Tracks {
     /// that track. From an angle an arm's image length changes with how far it leans towards the
     /// camera, so [`Tracks::drop_short_arms`] does not apply there alone (on real rear-oblique
     /// clip 17 both arms read short together); but both hands hold one bar and the two arms lean
-    /// alike (the rendered oblique clips' true arms never differ by more than 0.84 to 1), so an
-    /// arm far shorter than its partner and than itself is the pose model folding a hand it cannot
-    /// see up against the chest. Both hands folded are left alone. Returns how many samples were
-    /// dropped.
+    /// alike (on the rendered oblique clips the shorter true arm is never under 0.84 of the
+    /// other), so an arm far shorter than its partner and than itself is the pose model folding a
+    /// hand it cannot see up against the chest. Both hands folded are left alone. Returns how many
+    /// samples were dropped.
     pub fn drop_arms_shorter_than_their_partner(&mut self) -> usize {
         self.drop_wrists_where(|t, side, length, f| {
             let (Some(this), Some(other)) = (t.arm_px(side, f), t.arm_px(side.other(), f)) else {
