@@ -29,14 +29,24 @@ fn analyze_annotated(clip: &Path, annotated: &Path, keypoints: &Path, extra: &[&
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{}", stderr(&out));
 }
 
+/// The first video stream's facts and the container's duration, from ffprobe.
 fn ffprobe_json(path: &Path) -> Value {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args([
+    ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "v:0",
             "-show_entries",
             "stream=codec_name,pix_fmt,width,height,nb_read_frames:format=duration",
-        ])
-        .args(["-of", "json"])
+        ],
+    )
+}
+
+/// ffprobe's JSON for `path`, frames counted, with `args` choosing what to show.
+fn ffprobe(path: &Path, args: &[&str]) -> Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-of", "json"])
+        .args(args)
         .arg(path)
         .output()
         .expect("ffprobe runs");
@@ -220,14 +230,10 @@ fn fixture_excerpt(dir: &Path, name: &str, seconds: &str, extra: &[&str]) -> std
 
 /// Streams of `path` as (codec type, codec name, frames, duration s), from ffprobe.
 fn streams(path: &Path) -> Vec<(String, String, u64, f64)> {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames"])
-        .args(["-show_entries", "stream=codec_type,codec_name,nb_read_frames,duration"])
-        .args(["-of", "json"])
-        .arg(path)
-        .output()
-        .expect("ffprobe runs");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("ffprobe json");
+    let v = ffprobe(
+        path,
+        &["-show_entries", "stream=codec_type,codec_name,nb_read_frames,duration"],
+    );
     let text = |s: &Value, k: &str| s[k].as_str().unwrap_or_default().to_string();
     v["streams"]
         .as_array()

@@ -444,13 +444,7 @@ fn hips_drop_as_in_a_pull(drop: f64, thighs: Option<f64>, cfg: &Config) -> bool 
 /// is seen that well, or where the standing thigh reads under [`MIN_STANDING_THIGH_LEG_FRAC`] of
 /// the leg (a garbled hip or knee: the ratio would mean nothing).
 fn thigh_height_at_bottoms(s: &Series, zones: &[Zone], lows: &[&Zone], leg: f64, min_frames: usize) -> Option<f64> {
-    let standing = signal::median(
-        zones
-            .iter()
-            .filter(|z| z.kind == Kind::High)
-            .flat_map(|z| s.thigh_h[z.first..=z.last].iter().copied())
-            .filter(|v| !v.is_nan()),
-    );
+    let standing = signal::median(while_standing(&s.thigh_h, zones));
     let well_seen: Vec<&Zone> = lows
         .iter()
         .copied()
@@ -551,13 +545,15 @@ fn lowest_in(series: &[f64], z: &Zone) -> f64 {
 
 /// Hip height standing: a high percentile over the zones where the bar is up.
 fn standing_hip(s: &Series, zones: &[Zone]) -> f64 {
-    signal::percentile(
-        zones
-            .iter()
-            .filter(|z| z.kind == Kind::High)
-            .flat_map(|z| s.hip_h[z.first..=z.last].iter().copied()),
-        STANDING_HIP_PERCENTILE,
-    )
+    signal::percentile(while_standing(&s.hip_h, zones), STANDING_HIP_PERCENTILE)
+}
+
+/// A series' values over the zones where the bar is up (missing ones included).
+fn while_standing<'a>(series: &'a [f64], zones: &'a [Zone]) -> impl Iterator<Item = f64> + 'a {
+    zones
+        .iter()
+        .filter(|z| z.kind == Kind::High)
+        .flat_map(move |z| series[z.first..=z.last].iter().copied())
 }
 
 /// The low zones (indices into `zones`) that may be a Romanian deadlift's bottom: those between
