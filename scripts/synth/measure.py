@@ -107,6 +107,12 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              beside the render's knee at the true rep's bottom frame, whether
                              a locked knee was found and whether it truly is one, then the
                              ranges per group (`rdl_knee_locked_min_deg`)
+  measure.py setup DIR...    side views, per detected rep: the set-up readings (rep metrics
+                             `setup_shoulder_bar_deg`, `setup_bar_midfoot_pct_leg`,
+                             `setup_knee_midfoot_pct_leg`, `setup_knee_deg`, `setup_hip_deg`,
+                             `setup_trunk_deg`) beside the true rep's faults, grouped by the
+                             set-up faults (shoulders behind the bar, knees forward, bar ahead
+                             of mid-foot), then the ranges per group
   measure.py upright DIR... every clip, also without ground truth (the real ones): the share of
                              frames with a pose, and the 5th percentile and the median over
                              them of the model's hip-to-ankle line from straight down, degrees
@@ -1061,8 +1067,30 @@ def upright(dirs):
         print(f"{mp4} {share:.2f} {p5:.1f} {med:.1f}")
 
 
+def setup(dirs):
+    """Side views: the set-up readings of each detected rep (liftcheck's rep metrics: shoulders
+    forward of the bar in degrees, bar and knees ahead of mid-foot in % of leg length, knee, hip
+    and trunk angles) beside the true rep's faults, grouped by the set-up faults."""
+    print("group clip rep shoulder_bar bar_midfoot knee_midfoot knee hip trunk found true_faults")
+    groups = ("shoulders_behind_bar", "knees_forward", "bar_forward_of_midfoot")
+    rules = ("shoulders_over_bar", "knees_over_midfoot", "bar_over_midfoot")
+    rows = []
+    for mp4, _, a, rep, kinds in reps_with_truth(dirs, lambda view: view.startswith("side")):
+        group = next((g for g in groups if g in kinds), "good" if not kinds else "other")
+        m = rep["metrics"]
+        values = [m.get(k) for k in ("setup_shoulder_bar_deg", "setup_bar_midfoot_pct_leg",
+                                     "setup_knee_midfoot_pct_leg", "setup_knee_deg", "setup_hip_deg",
+                                     "setup_trunk_deg")]
+        found = ",".join(f["check"] for f in a["findings"]
+                         if f["check"] in rules and f["rep"] == rep["number"]) or "no"
+        rows.append((group, mp4, rep["number"], values, found, ",".join(kinds) or "-"))
+
+    print_grouped(rows, ("good",) + groups + ("other",),
+                  "shoulder-bar / bar-midfoot / knee-midfoot / knee / hip / trunk", 1)
+
+
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
