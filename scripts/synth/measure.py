@@ -113,6 +113,16 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              `setup_trunk_deg`) beside the true rep's faults, grouped by the
                              set-up faults (shoulders behind the bar, knees forward, bar ahead
                              of mid-foot), then the ranges per group
+  measure.py bar-drift DIR...
+                             side views, per detected rep: the bar's forward travel (rep metric
+                             `bar_drift_pct_leg`), where the bar was read from (plate or hands),
+                             whether a drift was found and the true faults, then the ranges per
+                             group (`bar_drift_max_leg_frac`)
+  measure.py lockout-thighs DIR...
+                             side views, per detected lockout: the near thigh's height (hip over
+                             knee, both at visibility >= 0.5, median over 0.4 s) in leg lengths,
+                             the lockout hip and knee angles, whether an incomplete lockout was
+                             found, the true knee and faults
   measure.py upright DIR... every clip, also without ground truth (the real ones): the share of
                              frames with a pose, and the 5th percentile and the median over
                              them of the model's hip-to-ankle line from straight down, degrees
@@ -1089,8 +1099,62 @@ def setup(dirs):
                   "shoulder-bar / bar-midfoot / knee-midfoot / knee / hip / trunk", 1)
 
 
+def bar_drift(dirs):
+    """Side views: the bar's forward travel during each detected rep (rep metric
+    `bar_drift_pct_leg`) beside where the bar was read from (the plate or the hands) and the true
+    rep's faults, grouped: bar drifts, good reps, other faults (`bar_drift_max_leg_frac`)."""
+    print("group clip rep drift_pct_leg bar_source found true_faults")
+    rows = []
+    for mp4, _, a, rep, kinds in reps_with_truth(dirs, lambda view: view.startswith("side")):
+        group = "bar_drift" if "bar_drift" in kinds else "good" if not kinds else "other"
+        found = any(f["check"] == "bar_drift" and f["rep"] == rep["number"] for f in a["findings"])
+        rows.append((group, mp4, rep["number"], [rep["metrics"].get("bar_drift_pct_leg")],
+                     f"{a['bar_source']} {'yes' if found else 'no'}", ",".join(kinds) or "-"))
+    print_grouped(rows, ("good", "bar_drift", "other"), "drift % leg", 1)
+
+
+def lockout_thighs(dirs):
+    """Side views: how upright the near thigh reads at each detected lockout: the hip's height
+    over the knee (median over the 0.4 s from lockout, both at visibility >= 0.5) in leg lengths
+    (the report's `leg_length_px`), beside the rep's lockout hip and knee angles, whether an
+    incomplete lockout was found and the true rep's faults. A lockout leaves the thigh near
+    vertical, about half a leg high; a knee read level with the hip (near 0) is a guess."""
+    print("clip variant rep thigh_height lockout_hip lockout_knee found true_knee labels")
+    for mp4, gt, side in side_clips(dirs):
+        a = analysis(mp4)
+        frames = None if a is None else predicted_keypoints(mp4)
+        if frames is None:
+            continue
+        names, near = side.names, side.near
+
+        def height(kps):
+            if not kps:
+                return None
+            h, k = kps[names[near + "_hip"]], kps[names[near + "_knee"]]
+            return None if h[3] < 0.5 or k[3] < 0.5 else k[1] - h[1]
+
+        ref = a.get("leg_length_px") or float("nan")
+        fps = gt["video"]["fps"]
+        truth_reps = [r for r in gt["reps"] if r.get("lockout_frame") is not None]
+        for rep in a["reps"]:
+            lock = (rep.get("lockout") or {}).get("frame")
+            if lock is None or not truth_reps:
+                continue
+            end = min(lock + int(0.4 * fps), len(frames) - 1)
+            hs = [v / ref for v in map(height, frames[lock:end + 1]) if v is not None]
+            found = any(f["check"] == "incomplete_lockout" and f["rep"] == rep["number"] for f in a["findings"])
+            truth = min(truth_reps, key=lambda r: abs(r["lockout_frame"] - lock))
+            true_knee = gt["frames"][truth["lockout_frame"]]["angles"]["knee_L" if near == "left" else "knee_R"]
+            labels = ",".join(x["kind"] for x in truth["faults"]) or "-"
+            m = rep["metrics"]
+            fmt = lambda v: "-" if v is None else f"{v:.0f}"
+            thigh = f"{median(hs):.2f}" if hs else "-"
+            print(f"{mp4} {gt['lift']['variant']} {rep['number']} {thigh} {fmt(m.get('lockout_hip_deg'))} "
+                  f"{fmt(m.get('lockout_knee_deg'))} {int(found)} {true_knee:.0f} {labels}")
+
+
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
