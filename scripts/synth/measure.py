@@ -631,8 +631,9 @@ def variant(dirs):
 
 
 def reps_with_truth(dirs, views):
-    """(clip, liftcheck's report, detected rep, the true faults of the rep whose lockout is
-    nearest) for every detected rep with a lockout, on clips whose camera view passes `views`."""
+    """(clip, ground truth, liftcheck's report, detected rep, the true faults of the true rep
+    whose lockout is nearest, that true rep) for every detected rep with a lockout, on clips
+    whose camera view passes `views`."""
     for mp4, gt in clips(dirs):
         if not views(gt["camera"]["view"]):
             continue
@@ -645,7 +646,7 @@ def reps_with_truth(dirs, views):
             if lock is None or not truth_reps:
                 continue
             truth = min(truth_reps, key=lambda r: abs(r["lockout_frame"] - lock))
-            yield mp4, gt, a, rep, [f["kind"] for f in truth["faults"]]
+            yield mp4, gt, a, rep, [f["kind"] for f in truth["faults"]], truth
 
 
 def imbalance(dirs):
@@ -653,7 +654,7 @@ def imbalance(dirs):
     metrics) beside the true rep's faults, grouped: imbalance faults, good reps, other faults."""
     print("group clip view shoulder_tilt hip_tilt bar_tilt hip_shift_pct_leg true_faults")
     rows = []
-    for mp4, gt, _, rep, kinds in reps_with_truth(dirs, lambda view: view in ("front", "rear")):
+    for mp4, gt, _, rep, kinds, _ in reps_with_truth(dirs, lambda view: view in ("front", "rear")):
         group = ("imbalance" if any(k in ("hip_shift", "uneven_bar") for k in kinds)
                  else "good" if not kinds else "other")
         m = rep["metrics"]
@@ -699,7 +700,7 @@ def lean_back(dirs):
     lockout), good reps, other faults."""
     print("group clip rep trunk body outline found true_faults")
     rows = []
-    for mp4, _, a, rep, kinds in reps_with_truth(dirs, lambda view: view.startswith("side")):
+    for mp4, _, a, rep, kinds, _ in reps_with_truth(dirs, lambda view: view.startswith("side")):
         group = ("lean_back" if "lean_back" in kinds and "incomplete_lockout" not in kinds
                  else "good" if not kinds else "other")
         m = rep["metrics"]
@@ -717,7 +718,7 @@ def hips_rise(dirs):
     true rep's faults, grouped: hips first, good reps, other faults."""
     print("group clip rep trunk_change rise_ratio found true_faults")
     rows = []
-    for mp4, _, a, rep, kinds in reps_with_truth(dirs, lambda view: view.startswith("side")):
+    for mp4, _, a, rep, kinds, _ in reps_with_truth(dirs, lambda view: view.startswith("side")):
         group = "hips_first" if "hips_shoot_up" in kinds else "good" if not kinds else "other"
         m = rep["metrics"]
         values = [m.get("early_trunk_change_deg"), m.get("hip_shoulder_rise_ratio")]
@@ -1085,7 +1086,7 @@ def setup(dirs):
     groups = ("shoulders_behind_bar", "knees_forward", "bar_forward_of_midfoot")
     rules = ("shoulders_over_bar", "knees_over_midfoot", "bar_over_midfoot")
     rows = []
-    for mp4, _, a, rep, kinds in reps_with_truth(dirs, lambda view: view.startswith("side")):
+    for mp4, _, a, rep, kinds, _ in reps_with_truth(dirs, lambda view: view.startswith("side")):
         group = next((g for g in groups if g in kinds), "good" if not kinds else "other")
         m = rep["metrics"]
         values = [m.get(k) for k in ("setup_shoulder_bar_deg", "setup_bar_midfoot_pct_leg",
@@ -1105,7 +1106,7 @@ def bar_drift(dirs):
     rep's faults, grouped: bar drifts, good reps, other faults (`bar_drift_max_leg_frac`)."""
     print("group clip rep drift_pct_leg bar_source found true_faults")
     rows = []
-    for mp4, _, a, rep, kinds in reps_with_truth(dirs, lambda view: view.startswith("side")):
+    for mp4, _, a, rep, kinds, _ in reps_with_truth(dirs, lambda view: view.startswith("side")):
         group = "bar_drift" if "bar_drift" in kinds else "good" if not kinds else "other"
         found = any(f["check"] == "bar_drift" and f["rep"] == rep["number"] for f in a["findings"])
         rows.append((group, mp4, rep["number"], [rep["metrics"].get("bar_drift_pct_leg")],
@@ -1120,11 +1121,13 @@ def lockout_thighs(dirs):
     incomplete lockout was found and the true rep's faults. A lockout leaves the thigh near
     vertical, about half a leg high; a knee read level with the hip (near 0) is a guess."""
     print("clip variant rep thigh_height lockout_hip lockout_knee found true_knee labels")
-    for mp4, gt, side in side_clips(dirs):
-        a = analysis(mp4)
-        frames = None if a is None else predicted_keypoints(mp4)
+    clip, frames = None, None
+    for mp4, gt, a, rep, kinds, truth in reps_with_truth(dirs, lambda view: view.startswith("side")):
+        if mp4 != clip:  # reps come clip by clip
+            clip, frames = mp4, predicted_keypoints(mp4)
         if frames is None:
             continue
+        side = Side(gt)
         names, near = side.names, side.near
 
         def height(kps):
@@ -1133,25 +1136,16 @@ def lockout_thighs(dirs):
             h, k = kps[names[near + "_hip"]], kps[names[near + "_knee"]]
             return None if h[3] < 0.5 or k[3] < 0.5 else k[1] - h[1]
 
-        ref = a.get("leg_length_px") or float("nan")
-        fps = gt["video"]["fps"]
-        truth_reps = [r for r in gt["reps"] if r.get("lockout_frame") is not None]
-        for rep in a["reps"]:
-            lock = (rep.get("lockout") or {}).get("frame")
-            if lock is None or not truth_reps:
-                continue
-            end = min(lock + int(0.4 * fps), len(frames) - 1)
-            hs = [v / ref for v in map(height, frames[lock:end + 1]) if v is not None]
-            found = any(f["check"] == "incomplete_lockout" and f["rep"] == rep["number"] for f in a["findings"])
-            truth = min(truth_reps, key=lambda r: abs(r["lockout_frame"] - lock))
-            true_knee = gt["frames"][truth["lockout_frame"]]["angles"]["knee_L" if near == "left" else "knee_R"]
-            labels = ",".join(x["kind"] for x in truth["faults"]) or "-"
-            m = rep["metrics"]
-            fmt = lambda v: "-" if v is None else f"{v:.0f}"
-            thigh = f"{median(hs):.2f}" if hs else "-"
-            print(f"{mp4} {gt['lift']['variant']} {rep['number']} {thigh} {fmt(m.get('lockout_hip_deg'))} "
-                  f"{fmt(m.get('lockout_knee_deg'))} {int(found)} {true_knee:.0f} {labels}")
-
+        lock = rep["lockout"]["frame"]
+        end = min(lock + int(0.4 * gt["video"]["fps"]), len(frames) - 1)
+        hs = [v / (a.get("leg_length_px") or float("nan")) for v in map(height, frames[lock:end + 1]) if v is not None]
+        found = any(f["check"] == "incomplete_lockout" and f["rep"] == rep["number"] for f in a["findings"])
+        true_knee = gt["frames"][truth["lockout_frame"]]["angles"]["knee_L" if near == "left" else "knee_R"]
+        m = rep["metrics"]
+        fmt = lambda v: "-" if v is None else f"{v:.0f}"
+        thigh = f"{median(hs):.2f}" if hs else "-"
+        print(f"{mp4} {gt['lift']['variant']} {rep['number']} {thigh} {fmt(m.get('lockout_hip_deg'))} "
+              f"{fmt(m.get('lockout_knee_deg'))} {int(found)} {true_knee:.0f} {','.join(kinds) or '-'}")
 
 def main():
     modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs}
