@@ -51,6 +51,13 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              half, and the lesser of the two per frame, as
                              `analysis::back::lean` reads it before cleaning), degrees
                              (`lockout_outline_lean_max_deg`)
+  measure.py lockout-outline-lean DIR...
+                             side views, per detected conventional or sumo rep: the back
+                             outline's forward lean at its most upright in the lockout as the
+                             incomplete-lockout rule reads it (rep metric
+                             `lockout_outline_lean_deg`), beside whether the rule found an
+                             incomplete lockout and the true faults, grouped incomplete
+                             lockouts / good / other faults (`lockout_outline_lean_max_deg`)
   measure.py lean-back DIR...
                              side views, per detected rep: the lean-back rule's readings
                              (rep metrics: trunk, mid-foot-to-shoulder line, whole back
@@ -712,6 +719,24 @@ def lean_back(dirs):
     print_grouped(rows, ("good", "lean_back", "other"), "trunk / body / outline lean back", 1)
 
 
+def lockout_outline_lean(dirs):
+    """Side views, conventional and sumo pulls (the true variant): the back outline's forward lean
+    at its most upright in each detected lockout (rep metric `lockout_outline_lean_deg`, degrees),
+    beside whether an incomplete lockout was found and the true rep's faults, grouped: incomplete
+    lockouts, good reps, other faults."""
+    print("group clip rep variant outline_lean found true_faults")
+    rows = []
+    for mp4, gt, a, rep, kinds, _ in reps_with_truth(dirs, lambda view: view.startswith("side")):
+        if gt["lift"]["variant"] == "romanian":
+            continue
+        group = "incomplete" if "incomplete_lockout" in kinds else "good" if not kinds else "other"
+        found = any(f["check"] == "incomplete_lockout" and f["rep"] == rep["number"] for f in a["findings"])
+        rows.append((group, mp4, rep["number"], [rep["metrics"].get("lockout_outline_lean_deg")],
+                     gt["lift"]["variant"] + (" yes" if found else " no"), ",".join(kinds) or "-"))
+
+    print_grouped(rows, ("good", "incomplete", "other"), "outline forward lean", 1)
+
+
 def hips_rise(dirs):
     """Side views: the hips-rise rule's two readings of each detected rep (liftcheck's rep
     metrics: degrees the trunk tips towards horizontal, hip rise over shoulder rise) beside the
@@ -1148,7 +1173,7 @@ def lockout_thighs(dirs):
               f"{fmt(m.get('lockout_knee_deg'))} {int(found)} {true_knee:.0f} {','.join(kinds) or '-'}")
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -1994,6 +1994,71 @@ fn a_knee_the_model_guesses_at_lockout_is_not_judged() {
     }
 }
 
+/// A knee the pose model reads bent on a straight leg at lockout: the same good reps with the knee
+/// keypoints pushed forward while standing are incomplete lockouts when nothing contradicts them,
+/// and not assessable when the back outline shows the trunk upright.
+#[test]
+fn a_bent_knee_under_an_upright_back_outline_is_not_judged() {
+    // (case, back outline read, incomplete lockouts found)
+    let cases = [("no outline", false, 3), ("upright outline", true, 0)];
+    for (case, back_outline, want) in cases {
+        let spec = Spec {
+            back_outline,
+            ..Spec::default()
+        };
+        for (kind, spec) in clean_mirrored_noisy(spec) {
+            let mut clip = synth::generate(&spec);
+            let n = clip.frames.len();
+            edit_poses(&mut clip, 0..n, |pose| {
+                let k = &mut pose.keypoints;
+                for (hip, knee, ankle, heel, toe) in [
+                    (
+                        lm::LEFT_HIP,
+                        lm::LEFT_KNEE,
+                        lm::LEFT_ANKLE,
+                        lm::LEFT_HEEL,
+                        lm::LEFT_FOOT_INDEX,
+                    ),
+                    (
+                        lm::RIGHT_HIP,
+                        lm::RIGHT_KNEE,
+                        lm::RIGHT_ANKLE,
+                        lm::RIGHT_HEEL,
+                        lm::RIGHT_FOOT_INDEX,
+                    ),
+                ] {
+                    let thigh = (k[knee].y - k[hip].y).hypot(k[knee].x - k[hip].x);
+                    let shin = (k[ankle].y - k[knee].y).hypot(k[ankle].x - k[knee].x);
+                    let leg = (k[ankle].y - k[hip].y).hypot(k[ankle].x - k[hip].x);
+                    // Knees within about 23 degrees of straight.
+                    if leg > 0.98 * (thigh + shin) {
+                        // Forward is where the toes point; 0.2 thigh lengths bends the knee by
+                        // about 22 degrees.
+                        k[knee].x += 0.2 * thigh * (k[toe].x - k[heel].x).signum();
+                    }
+                }
+            });
+            let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+            assert_eq!(a.reps.len(), 3, "{case}, {kind}");
+            let found = a
+                .findings
+                .iter()
+                .filter(|f| f.check == CheckId::IncompleteLockout)
+                .count();
+            assert_eq!(found, want, "{case}, {kind}: {:?}", a.findings);
+            if want == 0 {
+                for rep in 1..=3 {
+                    assert!(
+                        not_assessed_because(&a, CheckId::IncompleteLockout, rep, "shows the trunk upright"),
+                        "{case}, {kind}: rep {rep}: {:?}",
+                        a.not_assessable
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Turns everything above the hips (head, shoulders, arms) back about the left hip by `deg`, away
 /// from where the feet point.
 fn lean_back_about_hip(pose: &mut crate::pose::Pose, deg: f32) {
