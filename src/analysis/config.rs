@@ -310,7 +310,7 @@ pub struct Config {
     /// (the fixtures, seeds 97, 201-204, 301-323, 401, 402 and rot-501; `python3
     /// scripts/synth/measure.py lockout-outline-lean DIR...`, pose tracks of `c74dcde`), the 79
     /// good conventional and sumo side-view lockouts read at most 6.9, reps with other faults up
-    /// to 14.0 (backs rounded in both halves, one lean-back misplaced), incomplete ones -1.4 to 20.6
+    /// to 14.0 (rounded backs, a lifted head), incomplete ones -1.4 to 20.6
     /// (those under the limit leave the knees bent under an upright trunk, which the outline
     /// cannot see). 8 sits a degree above every good lockout; set before held-out seed 324 was
     /// scored. Strictness scales it around vertical (0): at strictness 2 the limit is 4 degrees,
