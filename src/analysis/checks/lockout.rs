@@ -227,9 +227,7 @@ fn lean_back_from_outline(ctx: &Ctx, raw: &RawRep, l: Win) -> Measured<Option<Fa
 /// feet sit out in front (a lean-back, judged by its own rule); a knee read bent under an upright
 /// trunk was, on every rendered lockout, the pose model bending a straight leg.
 fn outline_not_upright(ctx: &Ctx, l: Win, joint: &str, measured: f64, threshold: f64) -> Measured<()> {
-    if !ctx.s.has_back_outline {
-        return Ok(());
-    }
+    // No outline read on this lockout (or not a side view): nothing contradicts the keypoints.
     let Ok(lean) = lockout_outline_lean(ctx, l) else {
         return Ok(());
     };
