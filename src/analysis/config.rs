@@ -316,7 +316,7 @@ pub struct Config {
     /// scored. Strictness scales it around vertical (0): at strictness 2 the limit is 4 degrees,
     /// which good rendered lockouts reach.
     pub lockout_outline_lean_max_deg: f64,
-    /// Lockout, conventional pulls seen from the side: most lean of the whole back outline's line
+    /// Lockout, seen from the side: most lean of the whole back outline's line
     /// back past vertical, degrees (`analysis::back::whole_lean`). It judges the lean-back without
     /// the hip and mid-foot keypoints, which sit beside the plate at lockout and read leans that
     /// good and leaning lockouts share. On the development suites (`python3 scripts/synth/measure.py
@@ -325,7 +325,9 @@ pub struct Config {
     /// 3.1), 56 reps with other faults at most 1.6, the nine lean-backs 9.9-13.5 on five, 4.1-5.4 on
     /// three and -2.3 on one; held-out seed 308 clip 006, a good clip, reads 6.0 on a rep whose
     /// events are misplaced. The limit sits between the good reps and most lean-backs, with room
-    /// for the fit's noise. Strictness scales it around [`OUTLINE_LEAN_BACK_GOOD_DEG`].
+    /// for the fit's noise. Romanian deadlifts, first left out, read alike over all 33 rendered
+    /// sets (same command): 27 side-view reps without a lean-back at most 3.1, four lean-backs
+    /// 5.7-8.4. Strictness scales it around [`OUTLINE_LEAN_BACK_GOOD_DEG`].
     pub lockout_outline_lean_back_max_deg: f64,
     /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate: above
     /// what keypoint noise gives good reps). On 12 good front and rear reps of the development

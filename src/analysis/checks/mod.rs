@@ -977,7 +977,7 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
         CheckId::HipsRiseFirst => position::hips_rise_first(ctx, w)?,
         CheckId::HeadPosition => position::head_position(ctx, w)?,
         CheckId::IncompleteLockout => lockout::incomplete_lockout(ctx, raw, w)?,
-        CheckId::LeanBackAtLockout => lockout::lean_back_at_lockout(ctx, raw, w)?,
+        CheckId::LeanBackAtLockout => lockout::lean_back_at_lockout(ctx, w)?,
         CheckId::LeftRightImbalance => imbalance::left_right_imbalance(ctx, w)?,
         CheckId::RdlKneesLocked => lockout::rdl_knees_locked(ctx, w)?,
     };
