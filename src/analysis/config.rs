@@ -326,7 +326,7 @@ pub struct Config {
     /// three and -2.3 on one; held-out seed 308 clip 006, a good clip, reads 6.0 on a rep whose
     /// events are misplaced. The limit sits between the good reps and most lean-backs, with room
     /// for the fit's noise. Romanian deadlifts, first left out, read alike over all 33 rendered
-    /// sets (same command): 27 side-view reps without a lean-back at most 3.1, four lean-backs
+    /// sets (same command): 26 side-view reps without a lean-back at most 3.1, four lean-backs
     /// 5.7-8.4. Strictness scales it around [`OUTLINE_LEAN_BACK_GOOD_DEG`].
     pub lockout_outline_lean_back_max_deg: f64,
     /// Left/right: most change of shoulder or hip line tilt from set-up, degrees (calibrate: above

@@ -193,7 +193,7 @@ pub(super) fn plausible_lean_back(lean: f64, reading: &str) -> Measured<f64> {
 /// Leaning back at lockout from the back outline alone: its whole line past vertical
 /// ([`super::back::whole_lean`]), seen from the side. A Romanian deadlift's top is the same
 /// standing posture as a conventional lockout, and reads alike: over all 33 rendered sets
-/// (`python3 scripts/synth/measure.py lean-back DIR...`), its 27 side-view reps without a
+/// (`python3 scripts/synth/measure.py lean-back DIR...`), its 26 side-view reps without a
 /// lean-back read at most 3.1 degrees back, its four lean-backs 5.7-8.4.
 fn lean_back_from_outline(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
     let hold_s = LEAN_BACK_HOLD_S;
