@@ -61,8 +61,8 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
   measure.py lean-back DIR...
                              side views, per detected rep: the lean-back rule's readings
                              (rep metrics: trunk, mid-foot-to-shoulder line, whole back
-                             outline; degrees back past vertical) beside the true faults,
-                             grouped lean-backs / good / other faults
+                             outline; degrees back past vertical) beside the true variant
+                             and faults, grouped lean-backs / good / other faults
                              (`lockout_outline_lean_back_max_deg`)
   measure.py hips-rise DIR...
                              side views, per detected rep: the hips-rise rule's readings
@@ -705,16 +705,17 @@ def lean_back(dirs):
     metrics: trunk, mid-foot-to-shoulder line, whole back outline; degrees past vertical, positive
     = leaning back) beside the true rep's faults, grouped: lean-backs (without an incomplete
     lockout), good reps, other faults."""
-    print("group clip rep trunk body outline found true_faults")
+    print("group clip rep trunk body outline variant found true_faults")
     rows = []
-    for mp4, _, a, rep, kinds, _ in reps_with_truth(dirs, lambda view: view.startswith("side")):
+    for mp4, gt, a, rep, kinds, _ in reps_with_truth(dirs, lambda view: view.startswith("side")):
         group = ("lean_back" if "lean_back" in kinds and "incomplete_lockout" not in kinds
                  else "good" if not kinds else "other")
         m = rep["metrics"]
         values = [m.get(k) for k in ("lockout_lean_back_deg", "lockout_body_lean_back_deg",
                                      "lockout_outline_lean_back_deg")]
         found = any(f["check"] == "lean_back_at_lockout" and f["rep"] == rep["number"] for f in a["findings"])
-        rows.append((group, mp4, rep["number"], values, "yes" if found else "no", ",".join(kinds) or "-"))
+        rows.append((group, mp4, rep["number"], values, f"{gt['lift']['variant']} {'yes' if found else 'no'}",
+                     ",".join(kinds) or "-"))
 
     print_grouped(rows, ("good", "lean_back", "other"), "trunk / body / outline lean back", 1)
 
