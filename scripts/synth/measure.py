@@ -55,9 +55,11 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              side views, per detected conventional or sumo rep: the back
                              outline's forward lean at its most upright in the lockout as the
                              incomplete-lockout rule reads it (rep metric
-                             `lockout_outline_lean_deg`), beside whether the rule found an
-                             incomplete lockout and the true faults, grouped incomplete
-                             lockouts / good / other faults (`lockout_outline_lean_max_deg`)
+                             `lockout_outline_lean_deg`) and the shoulders' lean behind the
+                             mid-foot at their furthest back (`lockout_body_lean_back_deg`),
+                             beside whether the rule found an incomplete lockout and the true
+                             faults, grouped incomplete lockouts / good / other faults
+                             (`lockout_outline_lean_max_deg`)
   measure.py lean-back DIR...
                              side views, per detected rep: the lean-back rule's readings
                              (rep metrics: trunk, mid-foot-to-shoulder line, whole back
@@ -722,20 +724,22 @@ def lean_back(dirs):
 
 def lockout_outline_lean(dirs):
     """Side views, conventional and sumo pulls (the true variant): the back outline's forward lean
-    at its most upright in each detected lockout (rep metric `lockout_outline_lean_deg`, degrees),
+    at its most upright in each detected lockout (rep metric `lockout_outline_lean_deg`, degrees)
+    and the shoulders' lean behind the mid-foot at their furthest back (`lockout_body_lean_back_deg`),
     beside whether an incomplete lockout was found and the true rep's faults, grouped: incomplete
     lockouts, good reps, other faults."""
-    print("group clip rep variant outline_lean found true_faults")
+    print("group clip rep outline_lean body_back variant found true_faults")
     rows = []
     for mp4, gt, a, rep, kinds, _ in reps_with_truth(dirs, lambda view: view.startswith("side")):
         if gt["lift"]["variant"] == "romanian":
             continue
         group = "incomplete" if "incomplete_lockout" in kinds else "good" if not kinds else "other"
         found = any(f["check"] == "incomplete_lockout" and f["rep"] == rep["number"] for f in a["findings"])
-        rows.append((group, mp4, rep["number"], [rep["metrics"].get("lockout_outline_lean_deg")],
+        m = rep["metrics"]
+        rows.append((group, mp4, rep["number"], [m.get("lockout_outline_lean_deg"), m.get("lockout_body_lean_back_deg")],
                      gt["lift"]["variant"] + (" yes" if found else " no"), ",".join(kinds) or "-"))
 
-    print_grouped(rows, ("good", "incomplete", "other"), "outline forward lean", 1)
+    print_grouped(rows, ("good", "incomplete", "other"), "outline forward lean / shoulders behind mid-foot", 1)
 
 
 def hips_rise(dirs):

@@ -1994,6 +1994,52 @@ fn a_knee_the_model_guesses_at_lockout_is_not_judged() {
     }
 }
 
+/// An incomplete lockout read on the back outline stands only while the shoulders stay over the
+/// feet, as they do with the hips left back: the same rep with the shoulder keypoints moved well
+/// behind the mid-foot over its lockout (as if the lifter stood tall and the outline were off) is
+/// not assessable.
+#[test]
+fn an_outline_lockout_under_shoulders_far_back_is_not_judged() {
+    let base = Spec {
+        plates: true,
+        faults: vec![None, Some(Fault::IncompleteLockout), None],
+        ..Spec::default()
+    };
+    // (case, shoulders moved back by this share of the leg, incomplete lockout found on rep 2)
+    let cases = [("as rendered", 0.0, true), ("shoulders far back", 0.25, false)];
+    for (case, shift, want) in cases {
+        for (kind, spec) in clean_mirrored_noisy(base.clone()) {
+            let mut clip = synth::generate(&spec);
+            let rep2 = analyze_clip(&clip, LiftVariant::Auto, &Config::default()).reps[1].clone();
+            let lockout = frame_of(rep2.lockout, "lockout");
+            let end = frame_of(rep2.set_down, "set-down");
+            edit_poses(&mut clip, lockout..end, |pose| {
+                let k = &mut pose.keypoints;
+                let leg = (k[lm::LEFT_ANKLE].y - k[lm::LEFT_HIP].y).abs();
+                let forward = (k[lm::LEFT_FOOT_INDEX].x - k[lm::LEFT_HEEL].x).signum();
+                for shoulder in [lm::LEFT_SHOULDER, lm::RIGHT_SHOULDER] {
+                    k[shoulder].x -= shift * leg * forward;
+                }
+            });
+            let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+            assert_eq!(a.reps.len(), 3, "{case}, {kind}");
+            assert_eq!(
+                checks_of(&a, 2).contains(&CheckId::IncompleteLockout),
+                want,
+                "{case}, {kind}: {:?}",
+                a.findings
+            );
+            if !want {
+                assert!(
+                    not_assessed_because(&a, CheckId::IncompleteLockout, 2, "the outline is likely off"),
+                    "{case}, {kind}: {:?}",
+                    a.not_assessable
+                );
+            }
+        }
+    }
+}
+
 /// A knee the pose model reads bent on a straight leg at lockout: the same good reps with the knee
 /// keypoints pushed forward while standing are incomplete lockouts when nothing contradicts them,
 /// and not assessable when the back outline shows the trunk upright.
