@@ -68,7 +68,8 @@ pub(super) fn lockout_outline_min(ctx: &Ctx, series: &[f64], l: Win, hold_s: f64
 /// Incomplete lockout where the hip or knee cannot be read (`unread` says why): the trunk still
 /// leaning forward at its most upright, read from the back outline. Only a fault is reported: an
 /// upright outline shows the hips came through, not that the knees straightened, so the rep
-/// stays not assessable then. Conventional pulls only, the lift the limit was measured on.
+/// stays not assessable then. Conventional pulls (sumo ones included), the lifts the limit was
+/// measured on.
 fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: String) -> Measured<Fault> {
     if raw.variant != LiftVariant::Conventional || !ctx.side_view || !ctx.s.has_back_outline {
         return Err(unread);
@@ -82,7 +83,7 @@ fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: Stri
              {threshold:.1}) but cannot show whether the knees straightened"
         ));
     }
-    shoulders_not_back_as_in_a_full_lockout(ctx, l, lean)?;
+    shoulders_not_back_as_in_a_full_lockout(ctx, l, lean).map_err(|why| format!("{unread}; {why}"))?;
     Ok(Fault {
         measure: "back outline's forward lean at its most upright in the lockout (hip or knee hidden)".into(),
         measured: lean,
