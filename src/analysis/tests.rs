@@ -40,6 +40,19 @@ fn not_assessed_because(a: &Analysis, check: CheckId, rep: usize, says: &str) ->
         .any(|n| n.check == check && n.rep == Some(rep) && n.reason.contains(says))
 }
 
+/// `check` is found on `rep` when `found`; otherwise the rep is not assessed for it, for a reason
+/// that says `because` (`context` names the case in a failure).
+fn assert_found_or_not_assessed(a: &Analysis, check: CheckId, rep: usize, found: bool, because: &str, context: &str) {
+    assert_eq!(checks_of(a, rep).contains(&check), found, "{context}: {:?}", a.findings);
+    if !found {
+        assert!(
+            not_assessed_because(a, check, rep, because),
+            "{context}: {:?}",
+            a.not_assessable
+        );
+    }
+}
+
 /// Noise as a pose model gives it: pixel jitter, dropped frames, the odd wild keypoint.
 fn noisy(spec: Spec, seed: u64) -> Spec {
     Spec {
@@ -1976,19 +1989,11 @@ fn a_knee_the_model_guesses_at_lockout_is_not_judged() {
             }
             let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
             assert_eq!(a.reps.len(), 3, "{case}, {kind}");
-            assert_eq!(
-                checks_of(&a, 2).contains(&CheckId::IncompleteLockout),
-                want,
-                "{case}, {kind}: {:?}",
-                a.findings
-            );
+            let context = format!("{case}, {kind}");
+            let unread = "does not see the knee clearly";
+            assert_found_or_not_assessed(&a, CheckId::IncompleteLockout, 2, want, unread, &context);
             if !want {
-                assert!(
-                    not_assessed_because(&a, CheckId::IncompleteLockout, 2, "does not see the knee clearly"),
-                    "{case}, {kind}: {:?}",
-                    a.not_assessable
-                );
-                assert_eq!(a.reps[1].metrics.lockout_knee_deg, None, "{case}, {kind}");
+                assert_eq!(a.reps[1].metrics.lockout_knee_deg, None, "{context}");
             }
         }
     }
@@ -2023,19 +2028,9 @@ fn an_outline_lockout_under_shoulders_far_back_is_not_judged() {
             });
             let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
             assert_eq!(a.reps.len(), 3, "{case}, {kind}");
-            assert_eq!(
-                checks_of(&a, 2).contains(&CheckId::IncompleteLockout),
-                want,
-                "{case}, {kind}: {:?}",
-                a.findings
-            );
-            if !want {
-                assert!(
-                    not_assessed_because(&a, CheckId::IncompleteLockout, 2, "the outline is likely off"),
-                    "{case}, {kind}: {:?}",
-                    a.not_assessable
-                );
-            }
+            let context = format!("{case}, {kind}");
+            let unread = "the outline is likely off";
+            assert_found_or_not_assessed(&a, CheckId::IncompleteLockout, 2, want, unread, &context);
         }
     }
 }

@@ -105,10 +105,9 @@ fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: Stri
 /// outline had the shoulders -2.7 to 3.4 degrees back; three false ones, on reps with a lean-back or
 /// a lifted head, 5.3, 8.4 and 11.4.
 fn shoulders_not_back_as_in_a_full_lockout(ctx: &Ctx, l: Win, outline_lean: f64) -> Measured<()> {
-    let Ok(most_back) = ctx.held_min_in(&ctx.s.body_lean, l, LEAN_BACK_HOLD_S, "shoulder", "lockout") else {
+    let Some(body_lean) = shoulders_furthest_back(ctx, l) else {
         return Ok(());
     };
-    let body_lean = -most_back;
     if body_lean < BODY_LEAN_NEUTRAL_BACK_DEG {
         return Ok(());
     }
@@ -191,10 +190,9 @@ fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {
 /// 2.9 (`scripts/synth/measure.py lean-back`: the rep metrics `lockout_lean_back_deg` and
 /// `lockout_body_lean_back_deg`; `scripts/synth/judgement.md`).
 fn shoulders_behind_as_in_a_lean_back(ctx: &Ctx, l: Win, trunk_lean: f64) -> Measured<()> {
-    let Ok(most_back) = ctx.held_min_in(&ctx.s.body_lean, l, LEAN_BACK_HOLD_S, "shoulder", "lockout") else {
+    let Some(body_lean) = shoulders_furthest_back(ctx, l) else {
         return Ok(());
     };
-    let body_lean = -most_back;
     if body_lean > BODY_LEAN_NEUTRAL_BACK_DEG {
         return Ok(());
     }
@@ -203,6 +201,13 @@ fn shoulders_behind_as_in_a_lean_back(ctx: &Ctx, l: Win, trunk_lean: f64) -> Mea
          behind the mid-foot than standing tall ({body_lean:.1} degrees, upright {BODY_LEAN_NEUTRAL_BACK_DEG}): \
          the hip keypoint is likely off"
     ))
+}
+
+/// How far the shoulders sit behind the mid-foot at their furthest back over the lockout window
+/// (the mid-foot-to-shoulder line past vertical, degrees), where that line is read.
+fn shoulders_furthest_back(ctx: &Ctx, l: Win) -> Option<f64> {
+    let most_back = ctx.held_min_in(&ctx.s.body_lean, l, LEAN_BACK_HOLD_S, "shoulder", "lockout");
+    most_back.ok().map(|v| -v)
 }
 
 /// `lean` (degrees back past vertical, read on `reading`), unless it is beyond
@@ -310,10 +315,11 @@ pub(super) fn incomplete_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measur
     } else {
         ("knee", knee, knee_t, knee_x, cfg.lockout_knee_min_deg)
     };
-    if excess > 0.0 {
-        outline_not_upright(ctx, l, joint, measured, threshold)?;
+    if excess <= 0.0 {
+        return Ok(None);
     }
-    Ok((excess > 0.0).then(|| Fault {
+    outline_not_upright(ctx, l, joint, measured, threshold)?;
+    Ok(Some(Fault {
         measure: format!("largest {joint} angle at lockout"),
         measured,
         threshold,
