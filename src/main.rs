@@ -67,6 +67,12 @@ fn main() -> ExitCode {
         // SAFETY: no other thread exists yet.
         unsafe { std::env::set_var(liftcheck::runtime::TELEMETRY_OPT_OUT, "1") };
     }
+    // An empty LIFTCHECK_MODELS (`LIFTCHECK_MODELS= liftcheck ...`) means unset, as an empty
+    // ORT_DYLIB_PATH or LIFTCHECK_CACHE does; clap would refuse it as a missing `--models` value.
+    if std::env::var_os("LIFTCHECK_MODELS").is_some_and(|v| v.is_empty()) {
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::remove_var("LIFTCHECK_MODELS") };
+    }
     let cli = Cli::parse();
     liftcheck::cancel::install_handler();
     let result = match cli.command {

@@ -107,7 +107,7 @@ pub struct ModelStore {
 /// executable or in `../share/liftcheck`, then the source checkout's `models/`.
 pub fn default_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
-    if let Some(p) = std::env::var_os("LIFTCHECK_MODELS") {
+    if let Some(p) = std::env::var_os("LIFTCHECK_MODELS").filter(|p| !p.is_empty()) {
         dirs.push(PathBuf::from(p));
         return dirs;
     }

@@ -1,6 +1,7 @@
 //! The pose stage's result for one clip (keypoints, back outline, plate per frame), and its
 //! on-disk cache: re-analysing a clip with other thresholds skips decoding and inference.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -322,13 +323,30 @@ pub fn keep_consistent_plates(frames: &[PoseFrame], plates: &mut [Option<Plate>]
 /// Where cached tracks live: `$LIFTCHECK_CACHE`, else `$XDG_CACHE_HOME/liftcheck`, else
 /// `~/.cache/liftcheck`.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("LIFTCHECK_CACHE") {
-        return Some(PathBuf::from(dir));
+    cache_dir_from(
+        std::env::var_os("LIFTCHECK_CACHE"),
+        std::env::var_os("XDG_CACHE_HOME"),
+        std::env::var_os("HOME"),
+    )
+}
+
+/// [`default_cache_dir`] from the variables' values. An empty value counts as unset (a shell's
+/// `LIFTCHECK_CACHE= liftcheck ...` would otherwise fill the working folder with cache files),
+/// and so does a relative `XDG_CACHE_HOME`, which the XDG base directory specification says to
+/// ignore.
+fn cache_dir_from(
+    liftcheck_cache: Option<OsString>,
+    xdg_cache_home: Option<OsString>,
+    home: Option<OsString>,
+) -> Option<PathBuf> {
+    let set = |value: Option<OsString>| value.filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = set(liftcheck_cache) {
+        return Some(dir);
     }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
-        return Some(PathBuf::from(dir).join("liftcheck"));
+    if let Some(dir) = set(xdg_cache_home).filter(|d| d.is_absolute()) {
+        return Some(dir.join("liftcheck"));
     }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/liftcheck"))
+    set(home).map(|h| h.join(".cache/liftcheck"))
 }
 
 /// What makes two pose runs interchangeable: the video's bytes and the pose settings.
@@ -547,6 +565,42 @@ mod tests {
         }
         seen.see(12, &mirrored);
         assert_eq!(seen.facing_at(12, fps), Some(-1.0), "facing left");
+    }
+
+    #[test]
+    fn cache_dir_from_the_environment() {
+        let v = |s: &str| Some(OsString::from(s));
+        let cases: [(&str, [Option<OsString>; 3], Option<&str>); 6] = [
+            (
+                "liftcheck's own variable first",
+                [v("/c"), v("/x"), v("/h")],
+                Some("/c"),
+            ),
+            (
+                "a relative one is the user's choice",
+                [v("cache"), None, v("/h")],
+                Some("cache"),
+            ),
+            (
+                "an empty one counts as unset",
+                [v(""), v("/x"), v("/h")],
+                Some("/x/liftcheck"),
+            ),
+            (
+                "XDG, relative, is ignored",
+                [None, v("x"), v("/h")],
+                Some("/h/.cache/liftcheck"),
+            ),
+            (
+                "XDG, empty, is ignored",
+                [None, v(""), v("/h")],
+                Some("/h/.cache/liftcheck"),
+            ),
+            ("nothing set: no cache", [None, None, v("")], None),
+        ];
+        for (name, [own, xdg, home], want) in cases {
+            assert_eq!(cache_dir_from(own, xdg, home), want.map(PathBuf::from), "{name}");
+        }
     }
 
     fn key() -> CacheKey {

@@ -543,6 +543,32 @@ fn analysing_leaves_no_telemetry_behind() {
     assert!(left.is_empty(), "files written under HOME: {left:?}");
 }
 
+/// `LIFTCHECK_CACHE=` and `LIFTCHECK_MODELS=` (empty, as a shell line that clears them gives)
+/// mean unset: the keypoints are cached under the home folder, not in the working folder, and
+/// the models are found as usual rather than `--models` being refused as missing its value.
+#[test]
+fn empty_path_variables_count_as_unset() {
+    let (home, work) = (tempfile::tempdir().expect("home"), tempfile::tempdir().expect("work"));
+    let out = liftcheck()
+        .current_dir(work.path())
+        .env("HOME", home.path())
+        .env_remove("XDG_CACHE_HOME")
+        .env("LIFTCHECK_CACHE", "")
+        .env("LIFTCHECK_MODELS", "")
+        .args([OsStr::new("analyze"), OsStr::new("--quiet")])
+        .arg(repo_path("tests/fixtures/front_good_1rep.mp4"))
+        .output()
+        .expect("liftcheck runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        walk(work.path()),
+        Vec::<std::path::PathBuf>::new(),
+        "files in the working folder"
+    );
+    let cached = walk(&home.path().join(".cache/liftcheck"));
+    assert_eq!(cached.len(), 1, "one track cached under HOME: {cached:?}");
+}
+
 /// Which files a batch run takes as its clips: symbolic links are followed, a link loop is an
 /// error row while the other clips are checked, an MPEG transport stream counts and a
 /// TypeScript file of the same extension does not, an earlier run's annotated clips are not
