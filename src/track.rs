@@ -569,37 +569,22 @@ mod tests {
 
     #[test]
     fn cache_dir_from_the_environment() {
-        let v = |s: &str| Some(OsString::from(s));
-        let cases: [(&str, [Option<OsString>; 3], Option<&str>); 6] = [
-            (
-                "liftcheck's own variable first",
-                [v("/c"), v("/x"), v("/h")],
-                Some("/c"),
-            ),
-            (
-                "a relative one is the user's choice",
-                [v("cache"), None, v("/h")],
-                Some("cache"),
-            ),
-            (
-                "an empty one counts as unset",
-                [v(""), v("/x"), v("/h")],
-                Some("/x/liftcheck"),
-            ),
-            (
-                "XDG, relative, is ignored",
-                [None, v("x"), v("/h")],
-                Some("/h/.cache/liftcheck"),
-            ),
-            (
-                "XDG, empty, is ignored",
-                [None, v(""), v("/h")],
-                Some("/h/.cache/liftcheck"),
-            ),
-            ("nothing set: no cache", [None, None, v("")], None),
+        // (case, LIFTCHECK_CACHE, XDG_CACHE_HOME, HOME, the cache folder); "-" is unset.
+        let cases = [
+            ("liftcheck's own variable first", "/c", "/x", "/h", Some("/c")),
+            ("a relative one is the user's choice", "cache", "-", "/h", Some("cache")),
+            ("an empty one counts as unset", "", "/x", "/h", Some("/x/liftcheck")),
+            ("XDG, relative, is ignored", "-", "x", "/h", Some("/h/.cache/liftcheck")),
+            ("XDG, empty, is ignored", "-", "", "/h", Some("/h/.cache/liftcheck")),
+            ("nothing set: no cache", "-", "-", "", None),
         ];
-        for (name, [own, xdg, home], want) in cases {
-            assert_eq!(cache_dir_from(own, xdg, home), want.map(PathBuf::from), "{name}");
+        let var = |s: &str| (s != "-").then(|| OsString::from(s));
+        for (name, own, xdg, home, want) in cases {
+            assert_eq!(
+                cache_dir_from(var(own), var(xdg), var(home)),
+                want.map(PathBuf::from),
+                "{name}"
+            );
         }
     }
 
