@@ -1460,16 +1460,22 @@ fn knee_pass_is_found_with_the_knees_hidden_through_the_pull() {
     }
 }
 
+/// Three reps with plates (which hide the hip at lockout from the side), the second one's lockout
+/// left incomplete.
+fn incomplete_second_lockout_behind_the_plate() -> Spec {
+    Spec {
+        plates: true,
+        faults: vec![None, Some(Fault::IncompleteLockout), None],
+        ..Spec::default()
+    }
+}
+
 /// Where the plate hides the hip at lockout, an incomplete lockout is read from the back outline
 /// (the trunk still leaning forward at its most upright); an upright outline, or none, leaves the
 /// rep not assessable rather than passed or guessed.
 #[test]
 fn incomplete_lockout_judged_from_the_back_outline_when_the_plate_hides_the_hip() {
-    let base = Spec {
-        plates: true,
-        faults: vec![None, Some(Fault::IncompleteLockout), None],
-        ..Spec::default()
-    };
+    let base = incomplete_second_lockout_behind_the_plate();
     for (kind, spec) in clean_mirrored_noisy(base.clone()) {
         let a = run(&spec);
         assert_eq!(a.reps.len(), 3, "{kind}");
@@ -2005,11 +2011,7 @@ fn a_knee_the_model_guesses_at_lockout_is_not_judged() {
 /// not assessable.
 #[test]
 fn an_outline_lockout_under_shoulders_far_back_is_not_judged() {
-    let base = Spec {
-        plates: true,
-        faults: vec![None, Some(Fault::IncompleteLockout), None],
-        ..Spec::default()
-    };
+    let base = incomplete_second_lockout_behind_the_plate();
     // (case, shoulders moved back by this share of the leg, incomplete lockout found on rep 2)
     let cases = [("as rendered", 0.0, true), ("shoulders far back", 0.25, false)];
     for (case, shift, want) in cases {

@@ -65,6 +65,13 @@ pub(super) fn lockout_outline_min(ctx: &Ctx, series: &[f64], l: Win, hold_s: f64
     ctx.held_min_in(series, l, hold_s, "back outline", "lockout")
 }
 
+/// Most forward lean of the back outline at lockout that still reads as upright, degrees:
+/// [`Config::lockout_outline_lean_max_deg`] scaled by strictness around vertical. Past it the
+/// outline shows an incomplete lockout; within it, hips that came through.
+fn outline_upright_max(cfg: &Config) -> f64 {
+    cfg.scaled(cfg.lockout_outline_lean_max_deg, 0.0)
+}
+
 /// Incomplete lockout where the hip or knee cannot be read (`unread` says why): the trunk still
 /// leaning forward at its most upright, read from the back outline. Only a fault is reported: an
 /// upright outline shows the hips came through, not that the knees straightened, so the rep
@@ -76,7 +83,7 @@ fn incomplete_lockout_from_outline(ctx: &Ctx, raw: &RawRep, l: Win, unread: Stri
     }
     let lean = lockout_outline_lean(ctx, l).map_err(|why| format!("{unread}; {why}"))?;
     let cfg = ctx.cfg;
-    let threshold = cfg.scaled(cfg.lockout_outline_lean_max_deg, 0.0);
+    let threshold = outline_upright_max(cfg);
     if lean <= threshold {
         return Err(format!(
             "{unread}; the back outline shows the hips through (forward lean {lean:.1} degrees, limit \
@@ -261,8 +268,7 @@ fn outline_not_upright(ctx: &Ctx, l: Win, joint: &str, measured: f64, threshold:
     let Ok(lean) = lockout_outline_lean(ctx, l) else {
         return Ok(());
     };
-    let cfg = ctx.cfg;
-    let upright = cfg.scaled(cfg.lockout_outline_lean_max_deg, 0.0);
+    let upright = outline_upright_max(ctx.cfg);
     if lean > upright {
         return Ok(());
     }
