@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Totals over several `liftcheck eval --json` reports, one per rendered suite.
+
+`liftcheck eval DIR` scores one folder; the README's *Judgement* totals and per-rule table, and
+the model comparison in `judgement.md`, add up many. Standard library only.
+
+  for d in tests/fixtures .cache/synth/gen-*; do
+      liftcheck eval -q --json OUT/$(basename $d).json $d > OUT/$(basename $d).txt
+  done
+  python3 scripts/synth/summarize.py OUT/*.json
+
+Prints the clips, exact rep counts, good clips without a finding, faults (TP / FP / FN / not
+assessable) and micro F1; the per-rule table (Markdown, as in the README); keypoint PCK@0.05 of
+visible and hidden points and angle MAE per joint (against the renderer's angles), each weighted
+by its points or frames; and each event's mean timing bias in frames, weighted by matched events.
+"""
+import json
+import sys
+from collections import defaultdict
+
+
+def f1(tp, fp, fn):
+    return 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else None
+
+
+def fmt(value):
+    return "-" if value is None else f"{value:.2f}"
+
+
+def main(paths):
+    if not paths:
+        sys.exit(__doc__)
+    clips = reps_exact = good = clean = 0
+    rules = defaultdict(lambda: [0, 0, 0, 0])
+    points = {"visible": [0, 0.0], "occluded": [0, 0.0]}
+    angles = defaultdict(lambda: [0, 0.0])
+    events = defaultdict(lambda: [0, 0.0])
+    for path in paths:
+        report = json.load(open(path))
+        clips += report["reps"]["clips"]
+        reps_exact += report["reps"]["exact_clips"]
+        good += report["good_clips"]["clips"]
+        clean += report["good_clips"]["clean"]
+        for rule in report["faults"]["checks"]:
+            for i, key in enumerate(("tp", "fp", "fn", "na")):
+                rules[rule["check"]][i] += rule[key]
+        for kind, total in points.items():
+            p = report["keypoints"][kind]
+            if p["points"] and p["pck"] is not None:
+                total[0] += p["points"]
+                total[1] += p["pck"] * p["points"]
+        for a in report["angles"]:
+            if a["reference"] == "gt angles" and a["frames"] and a["mae"] is not None:
+                angles[a["name"]][0] += a["frames"]
+                angles[a["name"]][1] += a["mae"] * a["frames"]
+        for e in report["events"]:
+            if e["matched"] and e["bias_frames"] is not None:
+                events[e["event"]][0] += e["matched"]
+                events[e["event"]][1] += e["bias_frames"] * e["matched"]
+
+    tp, fp, fn, na = (sum(r[i] for r in rules.values()) for i in range(4))
+    print(f"{len(paths)} reports, {clips} clips")
+    print(f"rep count exact: {reps_exact}/{clips} ({100 * reps_exact / max(clips, 1):.1f}%)")
+    print(f"good clips without a finding: {clean}/{good} ({100 * clean / max(good, 1):.1f}%)")
+    print(f"faults TP / FP / FN / not assessable: {tp} / {fp} / {fn} / {na}, micro F1 {fmt(f1(tp, fp, fn))}")
+    print()
+    print("| rule | TP | FP | FN | not assessable | precision | recall | F1 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, (tp, fp, fn, na) in list(rules.items()) + [("all", (tp, fp, fn, na))]:
+        precision = tp / (tp + fp) if tp + fp else None
+        recall = tp / (tp + fn) if tp + fn else None
+        print(f"| {name} | {tp} | {fp} | {fn} | {na} | {fmt(precision)} | {fmt(recall)} | {fmt(f1(tp, fp, fn))} |")
+    print()
+    print("keypoint PCK@0.05: " + ", ".join(
+        f"{kind} {total[1] / total[0]:.3f} ({total[0]} points)" for kind, total in points.items() if total[0]))
+    print("angle MAE, degrees: " + ", ".join(
+        f"{name} {total[1] / total[0]:.1f} ({total[0]} frames)" for name, total in angles.items()))
+    print("event bias, frames: " + ", ".join(
+        f"{name} {total[1] / total[0]:+.2f} ({total[0]} matched)" for name, total in events.items()))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
