@@ -381,7 +381,7 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
                 match fault(r) {
                     Some(Fault::RdlKneesLocked) => bottom.knee_flex = 0.0,
                     Some(Fault::RdlRounding) => bottom.upper_bend = 35.0,
-                    Some(Fault::BarDrift) => bottom.bar_offset = 0.16,
+                    Some(Fault::BarDrift) => bottom.bar_offset = 0.3,
                     Some(Fault::HeadUp) => bottom.head_ext = 40.0,
                     Some(Fault::IncompleteLockout) => top = incomplete_top(),
                     Some(Fault::LeanBack) => top = lean_back_top(),
@@ -459,7 +459,8 @@ fn conventional_pull(fault: Option<Fault>, pause: bool) -> Vec<(f64, Key)> {
             setup.bar_offset = 0.3;
             kp.bar_offset = 0.3;
         }
-        Some(Fault::BarDrift) => kp.bar_offset = 0.17,
+        // Beyond the rule's noise-aware 21% limit (see config), as the bar ahead of mid-foot.
+        Some(Fault::BarDrift) => kp.bar_offset = 0.3,
         // Knees far forward (a squatted start), beyond the rule's 27% limit (see config).
         Some(Fault::KneesForward) => {
             setup.trunk = 12.0;
