@@ -257,10 +257,10 @@ pub struct Config {
     /// `bar_midfoot_max_leg_frac`: `python3 scripts/synth/measure.py bar-drift` over every
     /// rendered set (37 sets and the fixtures) reads reps without a rendered drift up to 15.3%
     /// (the hands' keypoints wander ahead of the bar; at the former limit of 6% they gave six
-    /// false findings and no true one), and the one readable rendered drift 4.6%. Worst noise 15%
-    /// + the former 6% (~5 cm for an 85 cm leg; ref: scribewire/barpath flags 5% of frame
-    /// height) = 21%: only a gross drift is told from keypoint noise. Real clips read 4.4 (04)
-    /// and 0.0 (07); the others cannot be read.
+    /// false findings and no true one), and the one readable rendered drift 4.6%. The worst noise
+    /// (15%) plus the former 6% (~5 cm for an 85 cm leg; ref: scribewire/barpath flags 5% of
+    /// frame height) gives 21%: only a gross drift is told from keypoint noise. Real clips read
+    /// 4.4 (04) and 0.0 (07); the others cannot be read.
     pub bar_drift_max_leg_frac: f64,
     /// Knees over mid-foot at lift-off (side view): most forward distance of the knee from
     /// mid-foot, fraction of leg length. Measured noise plus fault size: on the rendered fixtures

@@ -4,7 +4,8 @@
 //! letterboxed frame (or, when nobody is found there, on larger-scale tiles); the landmark model
 //! then runs on the rotated ROI crop, its landmarks are refined with the heatmap and projected
 //! back, and the auxiliary landmarks give next frame's ROI. When the model says the ROI holds no
-//! person, the detector runs again on the same frame.
+//! person, the detector runs again on the same frame, and for the next two seconds or so the lost
+//! ROI is tried again first.
 
 use std::time::{Duration, Instant};
 
@@ -126,6 +127,10 @@ pub struct BlazePose {
     last_roi: Option<Roi>,
     /// ROI to try on the next frame (from the last pose's auxiliary landmarks).
     tracking: Option<Roi>,
+    /// The region where tracking last lost the lifter, tried again for a while.
+    lost: LostRegion,
+    /// Torso length of the last pose found, frame pixels.
+    last_torso_px: Option<f32>,
     /// Hip centre of the last pose found: keeps the same person after a re-detection.
     last_hip_center: Option<Point>,
     timings: PoseTimings,
@@ -189,11 +194,64 @@ fn upside_down(pose: &Pose) -> bool {
     let y = |i: usize| pose.keypoints[i].y;
     let hips = pose.midpoint(lm::LEFT_HIP, lm::RIGHT_HIP);
     let shoulders = pose.midpoint(lm::LEFT_SHOULDER, lm::RIGHT_SHOULDER);
-    let torso = (shoulders.0 - hips.0).hypot(shoulders.1 - hips.1);
+    let torso = pose.torso_px();
     let margin = UPSIDE_DOWN_MARGIN_TORSOS * torso;
     let lowest_ankle_y = y(lm::LEFT_ANKLE).max(y(lm::RIGHT_ANKLE));
     let highest_hip_y = y(lm::LEFT_HIP).min(y(lm::RIGHT_HIP));
     torso > 0.0 && (lowest_ankle_y < highest_hip_y - margin || shoulders.1 > hips.1 + margin)
+}
+
+/// How many frames after tracking loses the lifter the lost region is tried again, before the
+/// detector. The landmark model's presence can dip under its limit on a lifter standing still
+/// (rendered seed 301 clip 008, at a lockout: 0.29 on one frame between 0.96 and 0.92), and the
+/// detector, which keys on the face, then offered a wrong region for the next 35 frames, losing the
+/// lockout and the rep. Two seconds at 30 fps; a region that finds nobody costs one landmark run
+/// per frame.
+const LOST_REGION_RETRY_FRAMES: u32 = 60;
+
+/// A pose found again in a lost region must have a torso within this factor of the last pose's
+/// (either way). Over two seconds the lifter's distance from the camera barely changes; a torso
+/// seen from the front shortens as the lifter bends over, which at worst sends the frame to the
+/// detector, as before lost regions were retried.
+const LOST_REGION_TORSO_FACTOR: f32 = 1.6;
+
+fn same_size(torso: f32, before: f32) -> bool {
+    torso * LOST_REGION_TORSO_FACTOR >= before && torso <= before * LOST_REGION_TORSO_FACTOR
+}
+
+/// The region where tracking last lost the lifter, the torso length of the last pose found
+/// before (frame pixels), and how many more frames to try the region.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct LostRegion {
+    roi: Option<Roi>,
+    torso_px: Option<f32>,
+    frames_left: u32,
+}
+
+impl LostRegion {
+    /// Tracking found nobody in `roi`; the last pose found had a torso of `torso_px`.
+    fn lost_in(&mut self, roi: Roi, torso_px: Option<f32>) {
+        *self = LostRegion {
+            roi: Some(roi),
+            torso_px,
+            frames_left: LOST_REGION_RETRY_FRAMES,
+        };
+    }
+
+    /// The lifter was found: nothing to retry.
+    fn found(&mut self) {
+        *self = LostRegion::default();
+    }
+
+    /// The region to try on this frame and the torso to expect there, if any; counts the frame.
+    fn retry(&mut self) -> Option<(Roi, Option<f32>)> {
+        let roi = self.roi?;
+        self.frames_left = self.frames_left.saturating_sub(1);
+        if self.frames_left == 0 {
+            self.roi = None;
+        }
+        Some((roi, self.torso_px))
+    }
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -230,6 +288,8 @@ impl BlazePose {
             segmentation_before_turn: vec![0.0; lm * lm],
             last_roi: None,
             tracking: None,
+            lost: LostRegion::default(),
+            last_torso_px: None,
             last_hip_center: None,
             timings: PoseTimings::default(),
         })
@@ -238,6 +298,8 @@ impl BlazePose {
     /// Forgets the tracked person: call between clips.
     pub fn reset(&mut self) {
         self.tracking = None;
+        self.lost = LostRegion::default();
+        self.last_torso_px = None;
         self.last_roi = None;
         self.last_hip_center = None;
         self.mask_valid = false;
@@ -256,17 +318,53 @@ impl BlazePose {
     /// [`Self::estimate`], choosing whether this frame gets a mask: without one the landmark
     /// model runs without its segmentation head where the models folder has that version, and
     /// [`Self::crop_mask`] is `None` until a frame gets one again.
+    ///
+    /// Each frame tries, in turn: the region tracked from the last pose; else, for a while after
+    /// tracking lost the lifter, the region where it did ([`LostRegion`]); else the detector.
     pub fn estimate_with_mask(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
         let with_mask = with_mask && self.config.keep_mask;
-        if let Some(roi) = self.tracking.take()
-            && let Some(pose) = self.upright_landmarks(frame, roi, with_mask)?
-        {
+        let pose = self.find_lifter(frame, with_mask)?;
+        if let Some(pose) = &pose {
+            self.lost.found();
+            self.last_torso_px = Some(pose.torso_px());
+        }
+        Ok(pose)
+    }
+
+    fn find_lifter(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
+        if let Some(roi) = self.tracking.take() {
+            if let Some(pose) = self.upright_landmarks(frame, roi, with_mask)? {
+                return Ok(Some(pose));
+            }
+            self.lost.lost_in(roi, self.last_torso_px);
+        } else if let Some(pose) = self.retry_lost_region(frame, with_mask)? {
             return Ok(Some(pose));
         }
         match self.detect(frame)? {
             Some(roi) => self.upright_landmarks(frame, roi, with_mask),
             None => Ok(None),
         }
+    }
+
+    /// The lifter found again in the region tracking lost them in, if there is one to retry and
+    /// the pose found there has the lifter's size. In the region of a lifter who moved on, the
+    /// landmark model can draw a collapsed skeleton (rendered seed 402 clip 007: torsos of 3-14 px
+    /// where the lifter's was 45), which would then be tracked.
+    fn retry_lost_region(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
+        let Some((roi, torso_before)) = self.lost.retry() else {
+            return Ok(None);
+        };
+        let before = (self.last_roi, self.last_hip_center);
+        let Some(pose) = self.upright_landmarks(frame, roi, with_mask)? else {
+            return Ok(None);
+        };
+        if torso_before.is_none_or(|torso| same_size(pose.torso_px(), torso)) {
+            return Ok(Some(pose));
+        }
+        self.tracking = None;
+        self.mask_valid = false;
+        (self.last_roi, self.last_hip_center) = before;
+        Ok(None)
     }
 
     /// [`Self::run_landmarks`], with the region turned half a turn and tried again when the person
@@ -482,6 +580,42 @@ mod tests {
             pose.keypoints[ankle].y = 200.0 + ankle_dy;
         }
         pose
+    }
+
+    #[test]
+    fn a_lost_region_is_retried_for_a_while() {
+        let roi = Roi {
+            center: Point::new(100.0, 200.0),
+            side: 150.0,
+            rotation: 0.0,
+        };
+        let mut lost = LostRegion::default();
+        assert_eq!(lost.retry(), None, "nothing lost yet");
+        lost.lost_in(roi, Some(45.0));
+        for frame in 0..LOST_REGION_RETRY_FRAMES {
+            assert_eq!(lost.retry(), Some((roi, Some(45.0))), "frame {frame} after the loss");
+        }
+        assert_eq!(lost.retry(), None, "given up after {LOST_REGION_RETRY_FRAMES} frames");
+        lost.lost_in(roi, None);
+        lost.retry();
+        lost.found();
+        assert_eq!(lost.retry(), None, "found again");
+    }
+
+    #[test]
+    fn a_pose_found_again_must_keep_the_lifters_size() {
+        // (torso now, torso before the loss, same size)
+        let cases = [
+            (45.0, 45.0, true),
+            (30.0, 45.0, true),
+            (27.0, 45.0, false),
+            (6.0, 45.0, false),
+            (70.0, 45.0, true),
+            (75.0, 45.0, false),
+        ];
+        for (torso, before, want) in cases {
+            assert_eq!(same_size(torso, before), want, "torso {torso} px after {before} px");
+        }
     }
 
     #[test]

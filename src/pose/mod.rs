@@ -116,6 +116,13 @@ impl Pose {
         ((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
     }
 
+    /// Distance from the hips' midpoint to the shoulders' midpoint, frame pixels.
+    pub fn torso_px(&self) -> f32 {
+        let shoulder = self.midpoint(landmark::LEFT_SHOULDER, landmark::RIGHT_SHOULDER);
+        let hip = self.midpoint(landmark::LEFT_HIP, landmark::RIGHT_HIP);
+        (shoulder.0 - hip.0).hypot(shoulder.1 - hip.1)
+    }
+
     /// Angle of the line from the hips' midpoint to the shoulders' midpoint away from vertical,
     /// degrees (0 upright, 90 horizontal), either facing.
     pub fn trunk_from_vertical_deg(&self) -> f32 {
