@@ -313,6 +313,45 @@ fn frames_without_the_mask_keep_the_keypoints() {
     assert_eq!(compared, 40, "the lifter is found on the fixture");
 }
 
+/// When tracking loses the lifter for a frame (here a black one), the next frame tries the
+/// region where they were lost before the detector, and finds them there: the detector, which
+/// keys on the face, can offer a wrong region for a second or more.
+#[test]
+fn a_lifter_lost_for_a_frame_is_found_again_where_they_were() {
+    use liftcheck::video::{Frame, VideoReader};
+    use opencv::core::Scalar;
+    use opencv::prelude::MatTrait;
+
+    let mut estimator = pose_estimator();
+    let mut reader = VideoReader::open(&repo_path("tests/fixtures/side_good_2reps.mp4")).expect("fixture");
+    let mut frame = Frame::default();
+    for _ in 0..30 {
+        assert!(reader.read_into(&mut frame).expect("decode"), "a second of frames");
+        assert!(
+            estimator.estimate(&frame.image).expect("estimate").is_some(),
+            "frame {}: the lifter is tracked",
+            frame.index
+        );
+    }
+    let mut black = frame.image.clone();
+    black.set_to_def(&Scalar::all(0.0)).expect("black frame");
+    assert!(
+        estimator.estimate(&black).expect("estimate").is_none(),
+        "nobody on a black frame"
+    );
+    let detector_runs = estimator.timings().detector_runs;
+    assert!(reader.read_into(&mut frame).expect("decode"), "the clip goes on");
+    assert!(
+        estimator.estimate(&frame.image).expect("estimate").is_some(),
+        "found again"
+    );
+    assert_eq!(
+        estimator.timings().detector_runs,
+        detector_runs,
+        "found in the lost region, without the detector"
+    );
+}
+
 /// The whole pipeline (real models on the rendered pixels, the mask schedule, the analysis) on
 /// the clip with a fault on two of its three reps (`tests/fixtures/side_faults_3reps.json`): the
 /// hips rising first on rep 2 and the upper back rounded from the set-up on rep 3 (seen in the
