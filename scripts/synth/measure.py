@@ -155,6 +155,12 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              FLOOR_CONTACT_MAX_RADII in src/analysis/reps.rs); rendered clips
                              only (real clips: `liftcheck analyze CLIP --json F`, `details`)
 
+  measure.py torso DIR...    every clip: the torso (shoulders' midpoint to hips' midpoint, px)
+                             of liftcheck's poses against the render's on the same frame, and
+                             the runs of frames where it is under 1/1.6 of the render's (a
+                             collapsed skeleton; `LOST_REGION_TORSO_FACTOR` in
+                             src/pose/blazepose.rs)
+
 `measure.py --config FILE MODE DIR...` passes a thresholds file (from `liftcheck config`) to
 liftcheck, e.g. to compare a setting's values.
 
@@ -1177,8 +1183,41 @@ def lockout_thighs(dirs):
         print(f"{mp4} {gt['lift']['variant']} {rep['number']} {thigh} {fmt(m.get('lockout_hip_deg'))} "
               f"{fmt(m.get('lockout_knee_deg'))} {int(found)} {true_knee:.0f} {','.join(kinds) or '-'}")
 
+
+def torso(dirs):
+    """Every clip: liftcheck's torso length against the render's, frame by frame, summarised as
+    the frames with a pose, the median true torso, and each run of frames whose torso reads under
+    1/1.6 of the truth, with the range it reads there (`LOST_REGION_TORSO_FACTOR`)."""
+    def length(kps, names, x=0, y=1):
+        mid = lambda a, b: ((kps[names[a]][x] + kps[names[b]][x]) / 2, (kps[names[a]][y] + kps[names[b]][y]) / 2)
+        s, h = mid("left_shoulder", "right_shoulder"), mid("left_hip", "right_hip")
+        return math.hypot(s[0] - h[0], s[1] - h[1])
+
+    print("clip posed_frames true_torso_median short_runs(first-last: pred px)")
+    for mp4, gt in clips(dirs):
+        frames = predicted_keypoints(mp4)
+        if frames is None:
+            continue
+        names = {n: i for i, n in enumerate(gt["keypoint_names"]["blazepose33"])}
+        true = [length(f["blazepose33"], names) for f in gt["frames"]]
+        runs, run = [], None
+        for i, kps in enumerate(frames):
+            short = bool(kps) and i < len(true) and length(kps, names) * 1.6 < true[i]
+            if short:
+                value = length(kps, names)
+                run = [i, i, value, value] if run is None else [run[0], i, min(run[2], value), max(run[3], value)]
+            elif run is not None:
+                runs.append(run)
+                run = None
+        if run is not None:
+            runs.append(run)
+        posed = sum(1 for kps in frames if kps)
+        shown = " ".join(f"{a}-{b}:{lo:.0f}-{hi:.0f}" for a, b, lo, hi in runs) or "-"
+        print(f"{mp4} {posed}/{len(frames)} {median(true):.0f} {shown}")
+
+
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -202,11 +202,10 @@ fn upside_down(pose: &Pose) -> bool {
 }
 
 /// How many frames after tracking loses the lifter the lost region is tried again, before the
-/// detector. The landmark model's presence can dip under its limit on a lifter standing still
-/// (rendered seed 301 clip 008, at a lockout: 0.29 on one frame between 0.96 and 0.92), and the
-/// detector, which keys on the face, then offered a wrong region for the next 35 frames, losing the
-/// lockout and the rep. Two seconds at 30 fps; a region that finds nobody costs one landmark run
-/// per frame.
+/// detector. The landmark model's presence can dip under its limit for one frame on a lifter
+/// standing still (rendered seed 301 clip 008, frame 278 at a lockout), and the detector, which
+/// keys on the face, then offered a wrong region for the next 35 frames, losing the lockout and
+/// the rep. Two seconds at 30 fps; a region that finds nobody costs one landmark run per frame.
 const LOST_REGION_RETRY_FRAMES: u32 = 60;
 
 /// A pose found again in a lost region must have a torso within this factor of the last pose's
@@ -348,8 +347,9 @@ impl BlazePose {
 
     /// The lifter found again in the region tracking lost them in, if there is one to retry and
     /// the pose found there has the lifter's size. In the region of a lifter who moved on, the
-    /// landmark model can draw a collapsed skeleton (rendered seed 402 clip 007: torsos of 3-14 px
-    /// where the lifter's was 45), which would then be tracked.
+    /// landmark model can draw a collapsed skeleton, a torso a fraction of the lifter's (rendered
+    /// seed 402 clip 007 lost its rep to a run of them; `scripts/synth/measure.py torso`), which
+    /// would then be tracked.
     fn retry_lost_region(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
         let Some((roi, torso_before)) = self.lost.retry() else {
             return Ok(None);
