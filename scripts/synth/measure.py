@@ -160,6 +160,12 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              the runs of frames where it is under 1/1.6 of the render's (a
                              collapsed skeleton; `LOST_REGION_TORSO_FACTOR` in
                              src/pose/blazepose.rs)
+  measure.py events DIR...   conventional and sumo clips, per detected rep (matched to the true
+                             rep with the nearest lockout, within 30 frames): lift-off, lockout
+                             and set-down, liftcheck's frame minus the render's; then per event
+                             the spread of those errors and the reps off by 12 frames or more
+                             (0.4 s at 30 fps; `FLOOR_STILL_S`, `FLOOR_BAND_TOLS` in
+                             src/analysis/reps.rs)
 
 `measure.py --config FILE MODE DIR...` passes a thresholds file (from `liftcheck config`) to
 liftcheck, e.g. to compare a setting's values.
@@ -1184,6 +1190,40 @@ def lockout_thighs(dirs):
               f"{fmt(m.get('lockout_knee_deg'))} {int(found)} {true_knee:.0f} {','.join(kinds) or '-'}")
 
 
+def events(dirs):
+    """Per detected pull from the floor: its events' timing against the render's."""
+    print("error_frames event clip rep view true_style")
+    rows = []
+    names = (("lift_off", "liftoff_frame"), ("lockout", "lockout_frame"), ("set_down", "setdown_frame"))
+    for mp4, gt in clips(dirs):
+        if gt["lift"]["variant"] == "romanian":
+            continue
+        a = analysis(mp4)
+        if a is None:
+            continue
+        truth = [r for r in gt["reps"] if r.get("lockout_frame") is not None]
+        for rep in a["reps"]:
+            lockout = (rep.get("lockout") or {}).get("frame")
+            if lockout is None or not truth:
+                continue
+            near = min(truth, key=lambda r: abs(r["lockout_frame"] - lockout))
+            if abs(near["lockout_frame"] - lockout) > 30:
+                continue
+            for event, key in names:
+                got, want = (rep.get(event) or {}).get("frame"), near.get(key)
+                if got is not None and want is not None:
+                    rows.append((got - want, event))
+                    print(got - want, event, mp4, rep["number"], gt["camera"]["view"], gt["lift"]["style"])
+    for event, _ in names:
+        errors = sorted(e for e, name in rows if name == event)
+        if not errors:
+            continue
+        n = len(errors)
+        print(f"# {event}: {n} reps, error frames p5 {errors[n // 20]} / median {errors[n // 2]} / "
+              f"p95 {errors[19 * n // 20]}, mean |error| {sum(abs(e) for e in errors) / n:.2f}, "
+              f"off by 12 or more: {sum(1 for e in errors if abs(e) >= 12)}")
+
+
 def torso(dirs):
     """Every clip: liftcheck's torso length against the render's, frame by frame, summarised as
     the frames with a pose, the median true torso, and each run of frames whose torso reads under
@@ -1217,7 +1257,7 @@ def torso(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -657,6 +657,47 @@ pub(crate) fn edge(h: &[f64], from: usize, at: usize, value: f64, tol: f64) -> u
     }
 }
 
+/// How long the bar must stay down, within the event tolerance, to count as arrived at (set-down)
+/// or still on (lift-off) the floor, seconds (see [`floor_edge`]).
+const FLOOR_STILL_S: f64 = 0.3;
+
+/// How far above its lowest point, in event tolerances, the bar can still be on the floor
+/// (see [`floor_edge`]): 6 tolerances = 12% of the bar's travel, some 6 cm on a conventional
+/// pull, well below the knee (about half the travel), so a pause on the way down is not taken for
+/// the floor.
+const FLOOR_BAND_TOLS: f64 = 6.0;
+
+/// The frame nearest `from`, between `from` and the bar's lowest point `lowest` at `at`, where
+/// the bar is on the floor: near its lowest point (within [`FLOOR_BAND_TOLS`] tolerances) and
+/// moving less than `tol` over the [`FLOOR_STILL_S`] on the lowest point's side (after a
+/// set-down, before a lift-off). A bar on the floor is still, whereas its lowest reading need not
+/// be where it rests: the hands' keypoints dip a few pixels as the lifter reaches down to grip
+/// the bar or sets the hips for the next pull (the arm's angle moves the wrist around the bar),
+/// and a set-down placed against that dip came half a second or more late.
+fn floor_edge(h: &[f64], from: usize, at: usize, lowest: f64, tol: f64, still_frames: usize) -> usize {
+    let near_floor = |f: usize| !h[f].is_nan() && h[f] <= lowest + FLOOR_BAND_TOLS * tol;
+    // The bar's lowest valid height over `a..=b`.
+    let low = |a: usize, b: usize| {
+        h[a..=b]
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .fold(f64::INFINITY, f64::min)
+    };
+    if from >= at {
+        // Lift-off: the last frame before the rise still within `tol` of the low just before it.
+        (at..=from)
+            .rev()
+            .find(|&f| near_floor(f) && h[f] <= low(f.saturating_sub(still_frames).max(at), f) + tol)
+            .unwrap_or(at)
+    } else {
+        // Set-down: the first frame within `tol` of the low just after it.
+        (from..=at)
+            .find(|&f| near_floor(f) && h[f] <= low(f, (f + still_frames).min(at)) + tol)
+            .unwrap_or(at)
+    }
+}
+
 /// Bar-height spikes up to about this long are ignored when finding the floor and the top of a
 /// pull, seconds: a wrist keypoint or a wrong plate circle for a frame or two (on a rendered
 /// lean-back a 55-pixel, two-frame wrist jump set the lockout 25 frames late), or the hands
@@ -691,14 +732,18 @@ fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
 /// `steady` is the bar height with short spikes removed ([`despiked`]): the floor level before
 /// the pull and the top of the pull are found on it, so a keypoint that jumps for a frame or
 /// two, or the hands first seen below the bar as they come down to grip it, do not move
-/// lift-off or lockout. Lift-off and set-down are then placed on the raw height (its first and
-/// last frames at that level).
+/// lift-off or lockout. The floor on either side is looked for from the low zones' inner edges,
+/// not from the top: a stretch of the way down where the hands' height wobbled by more than
+/// the tolerance once ended the search above the floor and put the set-down 29 frames (1 s)
+/// early (rendered seed 203 clip 001). Lift-off and set-down are then placed on the raw height where the bar
+/// rests ([`floor_edge`]).
 fn conventional_rep(s: &Series, steady: &[f64], prev: Zone, z: Zone, next: Zone, tol: f64) -> Option<RawRep> {
     let h = &s.bar_h;
-    let (floor_at, floor) = extreme(steady, z.first, prev.first, -1.0, tol)?;
-    let lift_off = edge(h, z.first, floor_at, floor, tol);
-    let (down_at, down) = extreme(h, z.last, next.last, -1.0, tol)?;
-    let set_down = edge(h, z.last, down_at, down, tol);
+    let still = s.frames(FLOOR_STILL_S);
+    let (floor_at, floor) = extreme(steady, prev.last, prev.first, -1.0, tol)?;
+    let lift_off = floor_edge(h, z.first, floor_at, floor, tol, still);
+    let (down_at, down) = extreme(h, next.first, next.last, -1.0, tol)?;
+    let set_down = floor_edge(h, z.last, down_at, down, tol, still);
     let (peak_at, peak) = highest(steady, lift_off, set_down)?;
     let lockout = edge(steady, lift_off, peak_at, peak, tol);
     let descent_start = edge(steady, set_down, peak_at, peak, tol);
@@ -721,8 +766,8 @@ fn conventional_rep(s: &Series, steady: &[f64], prev: Zone, z: Zone, next: Zone,
 /// A pull from the floor with no set-down after it: the clip ends at lockout, or the bar is last
 /// seen on its way down.
 fn trailing_rep(s: &Series, steady: &[f64], prev: Zone, z: Zone, tol: f64) -> Option<RawRep> {
-    let (floor_at, floor) = extreme(steady, z.first, prev.first, -1.0, tol)?;
-    let lift_off = edge(&s.bar_h, z.first, floor_at, floor, tol);
+    let (floor_at, floor) = extreme(steady, prev.last, prev.first, -1.0, tol)?;
+    let lift_off = floor_edge(&s.bar_h, z.first, floor_at, floor, tol, s.frames(FLOOR_STILL_S));
     let (peak_at, peak) = highest(steady, lift_off, z.last)?;
     let lockout = edge(steady, lift_off, peak_at, peak, tol);
     Some(RawRep {
@@ -895,6 +940,56 @@ mod tests {
             let got = hinge_candidates(&s, &zones, 100.0, &Config::default());
             assert_eq!(got, want.to_vec(), "{:?}", lows.map(|l| l as u8));
         }
+    }
+
+    #[test]
+    fn floor_edge_finds_where_the_bar_rests_not_its_lowest_reading() {
+        // Heights in tolerances (tol 1), still window 3 frames. (case, heights, from, want):
+        // set-downs scan forward from the top (`from` 0), lift-offs back from it (`from` last).
+        let rest = [0.0; 6];
+        let cases: [(&str, Vec<f64>, usize, usize); 5] = [
+            // The hands dip 3 below where the bar rests as the hips set for the next pull.
+            (
+                "set-down before a dip",
+                [&[20.0, 12.0, 5.0, 1.5][..], &rest, &[-2.0, -3.0, -3.0]].concat(),
+                0,
+                4,
+            ),
+            // The hands reach 3 below where they grip, then rest, then the pull.
+            (
+                "lift-off after a dip",
+                [&[-3.0, -3.0, -2.0][..], &rest, &[1.5, 5.0, 12.0, 20.0]].concat(),
+                12,
+                8,
+            ),
+            // Touch-and-go: the bar's lowest point is the touch.
+            ("touch-and-go set-down", vec![20.0, 10.0, 3.0, 0.0, 3.0, 10.0], 0, 3),
+            // A pause at knee height (10 tolerances up) is not the floor.
+            (
+                "pause above the floor",
+                [&[20.0, 10.0, 10.0, 10.0, 10.0, 5.0][..], &rest].concat(),
+                0,
+                6,
+            ),
+            (
+                "slow last centimetres",
+                vec![20.0, 10.0, 4.0, 3.0, 2.0, 1.0, 0.4, 0.0, 0.0, 0.0],
+                0,
+                5,
+            ),
+        ];
+        for (name, h, from, want) in cases {
+            let (lowest_at, lowest) = h
+                .iter()
+                .copied()
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .expect("heights");
+            assert_eq!(floor_edge(&h, from, lowest_at, lowest, 1.0, 3), want, "{name}: {h:?}");
+        }
+        // Against the lowest reading alone, the dips move both edges onto them.
+        let dip = [&[20.0, 12.0, 5.0, 1.5][..], &rest, &[-2.0, -3.0, -3.0]].concat();
+        assert_eq!(edge(&dip, 0, 11, -3.0, 1.0), 10);
     }
 
     #[test]
