@@ -729,10 +729,12 @@ fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
     (from..=to).find(|&f| !s.knee_h[f].is_nan() && !s.bar_h[f].is_nan() && !below(f))
 }
 
-/// `steady` is the bar height with short spikes removed ([`despiked`]): the floor level before
-/// the pull and the top of the pull are found on it, so a keypoint that jumps for a frame or
-/// two, or the hands first seen below the bar as they come down to grip it, do not move
-/// lift-off or lockout. The floor on either side is looked for from the low zones' inner edges,
+/// `steady` is the bar height with short spikes removed ([`despiked`]): the floor on either side
+/// of the pull and its top are found on it, so a keypoint that jumps for a frame or two, or the
+/// hands first seen below the bar as they come down to grip it, do not move lift-off, lockout or
+/// set-down (on rendered seed 301 clip 003 a wrist read 11 px below the rest for two frames,
+/// which stretched the floor's band up the way down: the set-down came 19 frames early, 12
+/// with the spike removed). The floor on either side is looked for from the low zones' inner edges,
 /// not from the top: a stretch of the way down where the hands' height wobbled by more than
 /// the tolerance once ended the search above the floor and put the set-down 29 frames (1 s)
 /// early (rendered seed 203 clip 001). Lift-off and set-down are then placed on the raw height where the bar
@@ -742,7 +744,7 @@ fn conventional_rep(s: &Series, steady: &[f64], prev: Zone, z: Zone, next: Zone,
     let still = s.frames(FLOOR_STILL_S);
     let (floor_at, floor) = extreme(steady, prev.last, prev.first, -1.0, tol)?;
     let lift_off = floor_edge(h, z.first, floor_at, floor, tol, still);
-    let (down_at, down) = extreme(h, next.first, next.last, -1.0, tol)?;
+    let (down_at, down) = extreme(steady, next.first, next.last, -1.0, tol)?;
     let set_down = floor_edge(h, z.last, down_at, down, tol, still);
     let (peak_at, peak) = highest(steady, lift_off, set_down)?;
     let lockout = edge(steady, lift_off, peak_at, peak, tol);
