@@ -165,7 +165,8 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              and set-down, liftcheck's frame minus the render's; then per event
                              the spread of those errors and the reps off by 12 frames or more
                              (0.4 s at 30 fps; `FLOOR_STILL_S`, `FLOOR_BAND_TOLS` in
-                             src/analysis/reps.rs)
+                             src/analysis/reps.rs), and how the second and later reps of
+                             touch-and-go and dead-stop sets were called
 
 `measure.py --config FILE MODE DIR...` passes a thresholds file (from `liftcheck config`) to
 liftcheck, e.g. to compare a setting's values.
@@ -1194,6 +1195,7 @@ def events(dirs):
     """Per detected pull from the floor: its events' timing against the render's."""
     print("error_frames event clip rep view true_style")
     rows = []
+    called = {}  # (true style, called touch-and-go) -> reps, second and later reps only
     names = (("lift_off", "liftoff_frame"), ("lockout", "lockout_frame"), ("set_down", "setdown_frame"))
     for mp4, gt in clips(dirs):
         if gt["lift"]["variant"] == "romanian":
@@ -1209,6 +1211,9 @@ def events(dirs):
             near = min(truth, key=lambda r: abs(r["lockout_frame"] - lockout))
             if abs(near["lockout_frame"] - lockout) > 30:
                 continue
+            if rep["number"] >= 2:
+                key = (gt["lift"]["style"], bool(rep.get("touch_and_go")))
+                called[key] = called.get(key, 0) + 1
             for event, key in names:
                 got, want = (rep.get(event) or {}).get("frame"), near.get(key)
                 if got is not None and want is not None:
@@ -1222,6 +1227,9 @@ def events(dirs):
         print(f"# {event}: {n} reps, error frames p5 {errors[n // 20]} / median {errors[n // 2]} / "
               f"p95 {errors[19 * n // 20]}, mean |error| {sum(abs(e) for e in errors) / n:.2f}, "
               f"off by 12 or more: {sum(1 for e in errors if abs(e) >= 12)}")
+    for style in ("touch_and_go", "dead_stop"):
+        print(f"# second and later reps of {style} sets: {called.get((style, True), 0)} called touch-and-go, "
+              f"{called.get((style, False), 0)} not")
 
 
 def torso(dirs):
