@@ -1197,28 +1197,17 @@ def events(dirs):
     rows = []
     called = {}  # (true style, called touch-and-go) -> reps, second and later reps only
     names = (("lift_off", "liftoff_frame"), ("lockout", "lockout_frame"), ("set_down", "setdown_frame"))
-    for mp4, gt in clips(dirs):
-        if gt["lift"]["variant"] == "romanian":
+    for mp4, gt, _, rep, _, near in reps_with_truth(dirs, lambda view: True):
+        if gt["lift"]["variant"] == "romanian" or abs(near["lockout_frame"] - rep["lockout"]["frame"]) > 30:
             continue
-        a = analysis(mp4)
-        if a is None:
-            continue
-        truth = [r for r in gt["reps"] if r.get("lockout_frame") is not None]
-        for rep in a["reps"]:
-            lockout = (rep.get("lockout") or {}).get("frame")
-            if lockout is None or not truth:
-                continue
-            near = min(truth, key=lambda r: abs(r["lockout_frame"] - lockout))
-            if abs(near["lockout_frame"] - lockout) > 30:
-                continue
-            if rep["number"] >= 2:
-                key = (gt["lift"]["style"], bool(rep.get("touch_and_go")))
-                called[key] = called.get(key, 0) + 1
-            for event, key in names:
-                got, want = (rep.get(event) or {}).get("frame"), near.get(key)
-                if got is not None and want is not None:
-                    rows.append((got - want, event))
-                    print(got - want, event, mp4, rep["number"], gt["camera"]["view"], gt["lift"]["style"])
+        if rep["number"] >= 2:
+            key = (gt["lift"]["style"], bool(rep.get("touch_and_go")))
+            called[key] = called.get(key, 0) + 1
+        for event, key in names:
+            got, want = (rep.get(event) or {}).get("frame"), near.get(key)
+            if got is not None and want is not None:
+                rows.append((got - want, event))
+                print(got - want, event, mp4, rep["number"], gt["camera"]["view"], gt["lift"]["style"])
     for event, _ in names:
         errors = sorted(e for e, name in rows if name == event)
         if not errors:
