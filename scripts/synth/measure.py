@@ -89,8 +89,10 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              `STILL_ANKLE_MAX_SHIN_LEG_FRAC`)
   measure.py back-findings DIR...
                              every finding of the back-rounding rules: how long it lasts,
-                             its reading against its limit, and whether the rep it falls in
-                             truly has that rounding (`back_bend_min_hold_s`)
+                             its reading against its limit, whether the rep it falls in
+                             truly has that rounding (`back_bend_min_hold_s`), and how far
+                             off side-on the view was estimated (`BACK_OUTLINE_MAX_YAW_DEG`
+                             in src/analysis/checks/rounding.rs)
   measure.py findings DIR...  the same for every rule's findings; with `--config F`, F setting
                              `finding_min_hold_s` (and `back_bend_min_hold_s`) to 0, the
                              findings the holds remove
@@ -875,7 +877,7 @@ def all_findings(dirs):
 
 
 def findings_lasting(dirs, rules):
-    print("seconds rule measured/limit verdict clip measure")
+    print("seconds rule measured/limit verdict clip view_yaw measure")
     rows = []
     for mp4, gt in clips(dirs):
         a = analysis(mp4)
@@ -892,8 +894,9 @@ def findings_lasting(dirs, rules):
             kinds = [x["kind"] for x in rep["faults"]] if rep else []
             true = any(k in kinds for k in TRUTH_KINDS[f["check"]])
             verdict = "true" if true else "false(" + (",".join(kinds) or "good") + ")"
+            yaw = a["view"].get("yaw_deg")
             rows.append((f["end_s"] - f["start_s"], f["check"], f"{f['measured']:.1f}/{f['threshold']:.1f}", verdict,
-                         mp4, f["measure"].split(" since")[0].split(" as the")[0]))
+                         mp4, "-" if yaw is None else f"{yaw:.1f}", f["measure"].split(" since")[0].split(" as the")[0]))
     for row in sorted(rows):
         print(f"{row[0]:.2f}", *row[1:])
 

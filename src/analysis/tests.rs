@@ -1899,6 +1899,35 @@ fn rounded_before_the_pull_is_judged_only_near_side_on() {
     }
 }
 
+/// Rounding added during the pull is judged only near side-on too: seen from 20 degrees off
+/// side-on (a side view for the other rules) the hinge turns the back against the camera, and
+/// the back rules say so instead of judging (two front-oblique rendered clips read as side views
+/// gave flat backs an added fold at mid-trunk).
+#[test]
+fn rounding_during_the_pull_is_judged_only_near_side_on() {
+    for fault in [Fault::MidBackFold, Fault::LowerRounding] {
+        for (yaw_deg, found) in [(0.0, true), (20.0, false)] {
+            let a = run(&Spec {
+                yaw_deg,
+                faults: vec![None, Some(fault), None],
+                ..Spec::default()
+            });
+            assert_eq!(a.view.view, View::Side, "{fault:?} yaw {yaw_deg}: {:?}", a.view);
+            let check = if fault == Fault::LowerRounding {
+                CheckId::LowerBackRounding
+            } else {
+                CheckId::UpperBackRounding
+            };
+            assert_eq!(checks_of(&a, 2).contains(&check), found, "{fault:?} yaw {yaw_deg}");
+            let off_side_on = a
+                .not_assessable
+                .iter()
+                .any(|n| n.check == check && n.reason.contains("off side-on"));
+            assert_eq!(off_side_on, !found, "{fault:?} yaw {yaw_deg}: {:?}", a.not_assessable);
+        }
+    }
+}
+
 /// Turns the head's keypoints (nose to mouth) about the mid-shoulder by `deg`, as a pose model
 /// that misplaces the head for a moment does.
 fn tip_head(pose: &mut crate::pose::Pose, deg: f32) {
