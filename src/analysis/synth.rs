@@ -119,6 +119,8 @@ impl Key {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Fault {
     HipsRiseFirst,
+    /// Hips rising first, then holding still a moment before the bar breaks from the floor.
+    HipsRiseFirstThenHold,
     ShouldersBehindBar,
     BarAheadOfMidfoot,
     BarDrift,
@@ -432,8 +434,13 @@ fn conventional_pull(fault: Option<Fault>, pause: bool) -> Vec<(f64, Key)> {
     let mut top = Key::STAND;
     match fault {
         None => {}
-        Some(Fault::HipsRiseFirst) => {
+        Some(first @ (Fault::HipsRiseFirst | Fault::HipsRiseFirstThenHold)) => {
             // The knees straighten and the trunk tips over while the bar stays on the floor.
+            let held = if first == Fault::HipsRiseFirstThenHold {
+                0.4
+            } else {
+                0.0
+            };
             let hips_up = on_floor(Key {
                 trunk: 80.0,
                 arm: 10.0,
@@ -445,6 +452,7 @@ fn conventional_pull(fault: Option<Fault>, pause: bool) -> Vec<(f64, Key)> {
                 (0.3, on_floor(setup)),
                 (hold, on_floor(setup)),
                 (0.35, hips_up),
+                (held, hips_up),
                 (0.45, kp),
                 (0.55, top),
             ];

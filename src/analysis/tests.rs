@@ -1899,6 +1899,27 @@ fn rounded_before_the_pull_is_judged_only_near_side_on() {
     }
 }
 
+/// Hips that rise first and then hold still before the bar breaks pause a second time, higher:
+/// the hips' rise is measured from the pause with the hips lowest, so it is still found (the
+/// last pause before lift-off would hide it, as on rendered seed 329 clip 000).
+#[test]
+fn hips_rising_first_are_found_when_they_hold_before_the_bar_breaks() {
+    for (kind, spec) in clean_mirrored_noisy(Spec {
+        faults: vec![None, Some(Fault::HipsRiseFirstThenHold), None],
+        ..Spec::default()
+    }) {
+        let a = run(&spec);
+        assert_eq!(a.reps.len(), 3, "{kind}");
+        assert!(
+            checks_of(&a, 2).contains(&CheckId::HipsRiseFirst),
+            "{kind}: rep 2 {:?}, early trunk change {:?}",
+            checks_of(&a, 2),
+            a.reps[1].metrics.early_trunk_change_deg
+        );
+        assert!(checks_of(&a, 1).is_empty() && checks_of(&a, 3).is_empty(), "{kind}");
+    }
+}
+
 /// Rounding added during the pull is judged only near side-on too: seen from 20 degrees off
 /// side-on (a side view for the other rules) the hinge turns the back against the camera, and
 /// the back rules say so instead of judging (two front-oblique rendered clips read as side views

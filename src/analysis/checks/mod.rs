@@ -632,14 +632,20 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_descent: Option<usize>, next_start: Opt
             let limit = lift
                 .saturating_sub(ctx.s.frames(MAX_PRE_LIFT_S))
                 .max(prev_descent.unwrap_or(0));
-            let setup = settled_before(ctx, lift, limit);
+            let pauses = pauses_before(ctx, lift, limit);
+            let setup = pauses.first().copied().unwrap_or(lift);
+            // The hips' rise is measured from the pause with the hips lowest: hips that rise and
+            // hold still again before the bar moves pause a second time, higher.
+            let hips_set = lowest_hips(ctx, &pauses).unwrap_or(setup);
             Windows {
                 setup,
                 pull: Win {
                     from: lift,
                     to: lockout,
                 },
-                early: early_end.filter(|&e| e > setup).map(|e| Win { from: setup, to: e }),
+                early: early_end
+                    .filter(|&e| e > hips_set)
+                    .map(|e| Win { from: hips_set, to: e }),
                 lockout: Some(Win {
                     from: lockout,
                     to: raw.descent_start.unwrap_or(raw.end).max(lockout),
@@ -654,15 +660,18 @@ fn windows(ctx: &Ctx, raw: &RawRep, prev_descent: Option<usize>, next_start: Opt
     }
 }
 
-/// The set-up a pull starts from: the last frame at or before lift-off (back to `limit`) that
-/// ends a pause with the bar down, the hips and shoulders having moved less than [`STILL_MAX_SPEED_LEG_PER_S`] over
-/// the [`MIN_PAUSE_S`] before it. Hips rising while the bar is still on the floor (the knees
-/// straightening before the bar moves) are then part of the early pull, whereas settling into
-/// position before the pause is not. Without a pause (touch-and-go, or pulling straight from the
-/// approach) it is lift-off itself.
-fn settled_before(ctx: &Ctx, lift: usize, limit: usize) -> usize {
+/// The frames at or before lift-off (back to `limit`), latest first, that end a pause with the
+/// bar down, the hips and shoulders having moved less than [`STILL_MAX_SPEED_LEG_PER_S`] over
+/// the [`MIN_PAUSE_S`] before them. The set-up a pull starts from is the last of them; the
+/// hips' rise is measured from the one with the hips lowest ([`lowest_hips`]). Hips rising while
+/// the bar is still on the floor (the knees straightening before the bar moves) are then part of
+/// the early pull, even when they hold still again before the bar breaks (rendered seed 329 clip
+/// 000: hips shot up over frames 77-88, then still until lift-off at 97), whereas settling into
+/// position before the pause is not. Without a pause (touch-and-go, or pulling straight from
+/// the approach) the set-up is lift-off itself.
+fn pauses_before(ctx: &Ctx, lift: usize, limit: usize) -> Vec<usize> {
     let s = ctx.s;
-    let Some(leg) = ctx.body.leg_px else { return lift };
+    let Some(leg) = ctx.body.leg_px else { return Vec::new() };
     let span = ctx.s.frames(MIN_PAUSE_S);
     let max_speed = STILL_MAX_SPEED_LEG_PER_S * leg;
     // Spread (max - min) of a height over the span; `None` when hidden on half of it or more.
@@ -689,7 +698,16 @@ fn settled_before(ctx: &Ctx, lift: usize, limit: usize) -> usize {
             .all(|h| h.partial_cmp(&ctx.bar_down) != Some(std::cmp::Ordering::Greater));
         dt > 0.0 && bar_on_floor && seen && still
     };
-    (limit..=lift).rev().find(|&f| paused_until(f)).unwrap_or(lift)
+    (limit..=lift).rev().filter(|&f| paused_until(f)).collect()
+}
+
+/// Of the frames ending a pause (latest first), the one with the hips lowest, the latest of equals.
+fn lowest_hips(ctx: &Ctx, pauses: &[usize]) -> Option<usize> {
+    let height = |f: usize| {
+        let h = ctx.s.hip_h[f];
+        if h.is_nan() { f64::INFINITY } else { h }
+    };
+    pauses.iter().copied().min_by(|&a, &b| height(a).total_cmp(&height(b)))
 }
 
 /// Rise of `series` (heights) from the start to the end of the window, fraction of leg length.
