@@ -183,7 +183,7 @@ const LIFT_OFF_FOLD_WINDOW_S: f64 = 0.3;
 /// seed 303, clip 008). A change within the rep cancels the view's effect only while the back
 /// hinges in the image plane; seen obliquely, the hinge turns the back against the camera, and
 /// two front-oblique clips read as side views (estimated 20.6 and 23 degrees off side-on, truly
-/// 44 and 48) gave flat backs an added fold at mid-trunk of 18.9 degrees and more (seed 312
+/// 44 and 48) gave flat backs an added fold at mid-trunk of 16.7 and 18.9 degrees (seed 312
 /// clip 009, held-out seed 329 clip 008). Side views with a rounded back found were estimated at
 /// most 13.8 off, the real side clips at most 13.1 (`python3 scripts/synth/measure.py
 /// back-findings DIR...`; `liftcheck analyze --json`, `view.yaw_deg`).
