@@ -129,7 +129,8 @@ pub struct BlazePose {
     tracking: Option<Roi>,
     /// The region where tracking last lost the lifter, tried again for a while.
     lost: LostRegion,
-    /// Torso length of the last pose found, frame pixels.
+    /// Torso length of the last pose found, frame pixels (what a pose found again in the lost
+    /// region must match: no pose is found while the region is retried).
     last_torso_px: Option<f32>,
     /// Hip centre of the last pose found: keeps the same person after a re-detection.
     last_hip_center: Option<Point>,
@@ -218,21 +219,18 @@ fn same_size(torso: f32, before: f32) -> bool {
     torso * LOST_REGION_TORSO_FACTOR >= before && torso <= before * LOST_REGION_TORSO_FACTOR
 }
 
-/// The region where tracking last lost the lifter, the torso length of the last pose found
-/// before (frame pixels), and how many more frames to try the region.
+/// The region where tracking last lost the lifter and how many more frames to try it.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct LostRegion {
     roi: Option<Roi>,
-    torso_px: Option<f32>,
     frames_left: u32,
 }
 
 impl LostRegion {
-    /// Tracking found nobody in `roi`; the last pose found had a torso of `torso_px`.
-    fn lost_in(&mut self, roi: Roi, torso_px: Option<f32>) {
+    /// Tracking found nobody in `roi`.
+    fn lost_in(&mut self, roi: Roi) {
         *self = LostRegion {
             roi: Some(roi),
-            torso_px,
             frames_left: LOST_REGION_RETRY_FRAMES,
         };
     }
@@ -242,14 +240,14 @@ impl LostRegion {
         *self = LostRegion::default();
     }
 
-    /// The region to try on this frame and the torso to expect there, if any; counts the frame.
-    fn retry(&mut self) -> Option<(Roi, Option<f32>)> {
+    /// The region to try on this frame, if any; counts the frame.
+    fn retry(&mut self) -> Option<Roi> {
         let roi = self.roi?;
         self.frames_left = self.frames_left.saturating_sub(1);
         if self.frames_left == 0 {
             self.roi = None;
         }
-        Some((roi, self.torso_px))
+        Some(roi)
     }
 }
 
@@ -335,7 +333,7 @@ impl BlazePose {
             if let Some(pose) = self.upright_landmarks(frame, roi, with_mask)? {
                 return Ok(Some(pose));
             }
-            self.lost.lost_in(roi, self.last_torso_px);
+            self.lost.lost_in(roi);
         } else if let Some(pose) = self.retry_lost_region(frame, with_mask)? {
             return Ok(Some(pose));
         }
@@ -351,9 +349,10 @@ impl BlazePose {
     /// seed 402 clip 007 lost its rep to a run of them; `scripts/synth/measure.py torso`), which
     /// would then be tracked.
     fn retry_lost_region(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
-        let Some((roi, torso_before)) = self.lost.retry() else {
+        let Some(roi) = self.lost.retry() else {
             return Ok(None);
         };
+        let torso_before = self.last_torso_px;
         let before = (self.last_roi, self.last_hip_center);
         let Some(pose) = self.upright_landmarks(frame, roi, with_mask)? else {
             return Ok(None);
@@ -591,12 +590,12 @@ mod tests {
         };
         let mut lost = LostRegion::default();
         assert_eq!(lost.retry(), None, "nothing lost yet");
-        lost.lost_in(roi, Some(45.0));
+        lost.lost_in(roi);
         for frame in 0..LOST_REGION_RETRY_FRAMES {
-            assert_eq!(lost.retry(), Some((roi, Some(45.0))), "frame {frame} after the loss");
+            assert_eq!(lost.retry(), Some(roi), "frame {frame} after the loss");
         }
         assert_eq!(lost.retry(), None, "given up after {LOST_REGION_RETRY_FRAMES} frames");
-        lost.lost_in(roi, None);
+        lost.lost_in(roi);
         lost.retry();
         lost.found();
         assert_eq!(lost.retry(), None, "found again");
