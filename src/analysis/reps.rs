@@ -649,11 +649,16 @@ pub(crate) fn extreme(h: &[f64], from: usize, limit: usize, sign: f64, tol: f64)
 /// The frame nearest `from`, between `from` and the extreme at `at`, whose bar height is within
 /// `tol` of the extreme `value`.
 pub(crate) fn edge(h: &[f64], from: usize, at: usize, value: f64, tol: f64) -> usize {
-    let within = |f: usize| !h[f].is_nan() && (h[f] - value).abs() <= tol;
+    nearest(from, at, |f| !h[f].is_nan() && (h[f] - value).abs() <= tol)
+}
+
+/// The frame nearest `from`, between `from` and `at` (either direction), where `holds`; `at`
+/// when there is none.
+fn nearest(from: usize, at: usize, holds: impl Fn(usize) -> bool) -> usize {
     if from >= at {
-        (at..=from).rev().find(|&f| within(f)).unwrap_or(at)
+        (at..=from).rev().find(|&f| holds(f)).unwrap_or(at)
     } else {
-        (from..=at).find(|&f| within(f)).unwrap_or(at)
+        (from..=at).find(|&f| holds(f)).unwrap_or(at)
     }
 }
 
@@ -684,18 +689,16 @@ fn floor_edge(h: &[f64], from: usize, at: usize, lowest: f64, tol: f64, still_fr
             .filter(|v| !v.is_nan())
             .fold(f64::INFINITY, f64::min)
     };
-    if from >= at {
-        // Lift-off: the last frame before the rise still within `tol` of the low just before it.
-        (at..=from)
-            .rev()
-            .find(|&f| near_floor(f) && h[f] <= low(f.saturating_sub(still_frames).max(at), f) + tol)
-            .unwrap_or(at)
-    } else {
-        // Set-down: the first frame within `tol` of the low just after it.
-        (from..=at)
-            .find(|&f| near_floor(f) && h[f] <= low(f, (f + still_frames).min(at)) + tol)
-            .unwrap_or(at)
-    }
+    // Still over the window on the lowest point's side: before a lift-off, after a set-down.
+    let still = |f: usize| {
+        let window = if from >= at {
+            (f.saturating_sub(still_frames).max(at), f)
+        } else {
+            (f, (f + still_frames).min(at))
+        };
+        h[f] <= low(window.0, window.1) + tol
+    };
+    nearest(from, at, |f| near_floor(f) && still(f))
 }
 
 /// Bar-height spikes up to about this long are ignored when finding the floor and the top of a
