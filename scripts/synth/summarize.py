@@ -12,7 +12,9 @@ the model comparison in `judgement.md`, add up many. Standard library only.
 Prints the clips, exact rep counts, good clips without a finding, faults (TP / FP / FN / not
 assessable) and micro F1; the per-rule table (Markdown, as in the README); keypoint PCK@0.05 of
 visible and hidden points and angle MAE per joint (against the renderer's angles), each weighted
-by its points or frames; and each event's mean timing bias in frames, weighted by matched events.
+by its points or frames; each event's mean timing bias in frames, weighted by matched events;
+and the true faults by severity band (the render's 0-1 scale): hits, misses and "not assessable"
+overall, then each rule's hits over hits and misses per band (Markdown).
 """
 import json
 import sys
@@ -35,6 +37,7 @@ def main(paths):
     points = {"visible": [0, 0.0], "occluded": [0, 0.0]}
     angles = defaultdict(lambda: [0, 0.0])
     events = defaultdict(lambda: [0, 0.0])
+    bands = {}  # band's lower edge -> {rule or None (all) -> [tp, fn, na]}
     for path in paths:
         report = json.load(open(path))
         clips += report["reps"]["clips"]
@@ -53,6 +56,11 @@ def main(paths):
             if a["reference"] == "gt angles" and a["frames"] and a["mae"] is not None:
                 angles[a["name"]][0] += a["frames"]
                 angles[a["name"]][1] += a["mae"] * a["frames"]
+        for band in report["faults"].get("by_severity", []):
+            rows = bands.setdefault(band["from"], defaultdict(lambda: [0, 0, 0]))
+            for rule, counts in [(None, band["all"])] + list(band["checks"].items()):
+                for i, key in enumerate(("tp", "fn", "na")):
+                    rows[rule][i] += counts[key]
         for e in report["events"]:
             if e["matched"] and e["bias_frames"] is not None:
                 events[e["event"]][0] += e["matched"]
@@ -77,6 +85,26 @@ def main(paths):
         f"{name} {total[1] / total[0]:.1f} ({total[0]} frames)" for name, total in angles.items()))
     print("event bias, frames: " + ", ".join(
         f"{name} {total[1] / total[0]:+.2f} ({total[0]} matched)" for name, total in events.items()))
+    if bands:
+        edges = sorted(bands)
+        names = [f"below {hi:.2f}" if lo <= 0 else f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(edges, edges[1:])]
+        names.append(f"{edges[-1]:.2f} and up")
+
+        def cell(counts):
+            tp, fn, _ = counts
+            return f"{tp}/{tp + fn}" if tp + fn else "-"
+
+        print()
+        print("true faults by severity, TP / FN / not assessable (recall): " + "; ".join(
+            f"{name}: {c[0]} / {c[1]} / {c[2]} ({fmt(c[0] / (c[0] + c[1]) if c[0] + c[1] else None)})"
+            for name, c in ((name, bands[e][None]) for name, e in zip(names, edges))))
+        print()
+        print("| rule, hits / (hits + misses) | " + " | ".join(names) + " |")
+        print("|---|" + "---|" * len(names))
+        for rule in rules:
+            if any(sum(bands[e].get(rule, [0, 0, 0])[:2]) for e in edges):
+                print(f"| {rule} | " + " | ".join(cell(bands[e].get(rule, [0, 0, 0])) for e in edges) + " |")
+        print("| all | " + " | ".join(cell(bands[e][None]) for e in edges) + " |")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ pub use score::{
     Outcome, PCK_TORSO_FRACTION, RepCount, RepMatch, score_clip, score_failed_clip,
 };
 pub use summary::{
-    CheckScore, ClipBrief, EventSummary, FaultSummary, GoodClips, RepSummary, SUMMARY_SCHEMA_VERSION, Summary, Target,
+    CheckScore, ClipBrief, EventSummary, FaultSummary, GoodClips, RepSummary, SEVERITY_BAND_FROM,
+    SUMMARY_SCHEMA_VERSION, SeverityBand, Summary, Target, TruthCounts,
 };
 pub use truth::{
     ANGLES, AngleDef, GroundTruth, GtAngles, GtCamera, GtFault, GtFrame, GtJoints3d, GtLift, GtRep, GtSubject, GtVideo,

@@ -64,6 +64,48 @@ impl CheckScore {
     }
 }
 
+/// Lower edges of the severity bands [`FaultSummary::by_severity`] splits true faults into, on
+/// the renderer's 0-1 scale (the share of a fault's largest deviation: 16 degrees of lean-back,
+/// 30 of lumbar flexion at 1; `scripts/synth/liftsynth/motion.py`). The suites draw severities
+/// from 0.3 to 1.0, so the three bands hold about a third each.
+pub const SEVERITY_BAND_FROM: [f64; 3] = [0.0, 0.5, 0.75];
+
+/// Hits, misses and "not assessable" among true faults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct TruthCounts {
+    pub tp: usize,
+    #[serde(rename = "fn")]
+    pub fn_: usize,
+    pub na: usize,
+}
+
+impl TruthCounts {
+    fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::TruePositive => self.tp += 1,
+            Outcome::FalseNegative => self.fn_ += 1,
+            Outcome::NotAssessable => self.na += 1,
+            Outcome::FalsePositive => {}
+        }
+    }
+
+    pub fn recall(&self) -> Option<f64> {
+        rate(self.tp, self.tp + self.fn_)
+    }
+}
+
+/// True faults of one severity band: whether the misses are the slight faults that sit under a
+/// rule's limit or the marked ones it should catch.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SeverityBand {
+    /// Severities from this value up to the next band's `from` (the last band has no end).
+    pub from: f64,
+    pub all: TruthCounts,
+    pub recall: Option<f64>,
+    /// Per rule, rules with true faults in the band only.
+    pub checks: BTreeMap<&'static str, TruthCounts>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FaultSummary {
     /// Every rule, in report order.
@@ -74,6 +116,8 @@ pub struct FaultSummary {
     pub macro_f1: Option<f64>,
     /// GT kinds without a rule, with how often they occurred.
     pub unmapped_kinds: BTreeMap<String, usize>,
+    /// True faults by severity band ([`SEVERITY_BAND_FROM`]).
+    pub by_severity: Vec<SeverityBand>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -379,6 +423,30 @@ impl Summary {
             "  macro F1 over rules with faults or findings: {}",
             num(self.faults.macro_f1, 3)
         )?;
+        let bands = &self.faults.by_severity;
+        let described: Vec<String> = bands
+            .iter()
+            .zip(bands.iter().skip(1).map(|b| Some(b.from)).chain([None]))
+            .map(|(b, to)| {
+                let range = match to {
+                    Some(to) if b.from <= 0.0 => format!("below {to:.2}"),
+                    Some(to) => format!("{:.2}-{:.2}", b.from, to),
+                    None => format!("{:.2} and up", b.from),
+                };
+                format!(
+                    "{range}: {} / {} / {} (recall {})",
+                    b.all.tp,
+                    b.all.fn_,
+                    b.all.na,
+                    num(b.recall, 3)
+                )
+            })
+            .collect();
+        writeln!(
+            s,
+            "  true faults by severity (render's 0-1 scale), TP / FN / not assessable: {}",
+            described.join("; ")
+        )?;
         if !self.faults.unmapped_kinds.is_empty() {
             let kinds: Vec<String> = self
                 .faults
@@ -437,12 +505,26 @@ fn fault_summary(clips: &[ClipScore]) -> FaultSummary {
         .collect();
     let mut overall = CheckScore::default();
     let mut unmapped_kinds = BTreeMap::new();
+    let mut by_severity: Vec<SeverityBand> = SEVERITY_BAND_FROM
+        .iter()
+        .map(|&from| SeverityBand {
+            from,
+            ..Default::default()
+        })
+        .collect();
     for c in clips {
         for f in &c.faults {
             if let Some(row) = checks.iter_mut().find(|r| r.check == Some(f.check)) {
                 row.add(f.outcome);
             }
             overall.add(f.outcome);
+            if let Some(band) = f
+                .severity
+                .and_then(|v| by_severity.iter_mut().rev().find(|b| v >= b.from))
+            {
+                band.all.add(f.outcome);
+                band.checks.entry(f.check.name()).or_default().add(f.outcome);
+            }
         }
         for k in &c.unmapped_faults {
             *unmapped_kinds.entry(k.clone()).or_insert(0) += 1;
@@ -455,11 +537,15 @@ fn fault_summary(clips: &[ClipScore]) -> FaultSummary {
         .filter(|c| c.scored())
         .map(|c| c.f1.unwrap_or(0.0))
         .collect();
+    for band in &mut by_severity {
+        band.recall = band.all.recall();
+    }
     FaultSummary {
         macro_f1: (!f1s.is_empty()).then(|| f1s.iter().sum::<f64>() / f1s.len() as f64),
         checks,
         overall,
         unmapped_kinds,
+        by_severity,
     }
 }
 

@@ -794,6 +794,37 @@ fn summary_pools_counts() {
 }
 
 #[test]
+fn true_faults_are_split_by_severity_band() {
+    // (severity of the fault on rep 1, of the one on rep 2, band lower edge -> (tp, fn));
+    // the analysis finds only rep 2's.
+    let cases: [(f64, f64, [(usize, usize); 3]); 3] = [
+        (0.3, 0.9, [(0, 1), (0, 0), (1, 0)]),
+        (0.5, 0.74, [(0, 0), (1, 1), (0, 0)]),
+        (0.75, 0.49, [(1, 0), (0, 0), (0, 1)]),
+    ];
+    for (first, second, want) in cases {
+        let mut truth = gt(&[(1, "hips_shoot_up", None), (2, "hips_shoot_up", None)]);
+        truth.reps[0].faults[0].severity = Some(first);
+        truth.reps[1].faults[0].severity = Some(second);
+        let mut found_second = analysis(&truth);
+        found_second.findings.retain(|f| f.rep == 2);
+        let s = Summary::new(&[score_clip(&truth, &track(&truth, (0.0, 0.0)), &found_second)]);
+        let bands = &s.faults.by_severity;
+        assert_eq!(bands.iter().map(|b| b.from).collect::<Vec<_>>(), SEVERITY_BAND_FROM);
+        let got: Vec<(usize, usize)> = bands.iter().map(|b| (b.all.tp, b.all.fn_)).collect();
+        assert_eq!(got, want, "severities {first} and {second}");
+        for b in bands {
+            let rule = b.checks.get("hips_rise_first").copied().unwrap_or_default();
+            assert_eq!(
+                (rule.tp, rule.fn_),
+                (b.all.tp, b.all.fn_),
+                "severities {first} and {second}"
+            );
+        }
+    }
+}
+
+#[test]
 fn mismatched_frame_counts_score_the_common_frames() {
     let gt = gt(&[]);
     let mut tr = track(&gt, (2.0, 0.0));
