@@ -797,7 +797,8 @@ fn summary_pools_counts() {
 fn true_faults_are_split_by_severity_band() {
     // (severity of the fault on rep 1, of the one on rep 2, band lower edge -> (tp, fn));
     // the analysis finds only rep 2's.
-    let cases: [(f64, f64, [(usize, usize); 3]); 3] = [
+    type Case = (f64, f64, [(usize, usize); 3]);
+    let cases: [Case; 3] = [
         (0.3, 0.9, [(0, 1), (0, 0), (1, 0)]),
         (0.5, 0.74, [(0, 0), (1, 1), (0, 0)]),
         (0.75, 0.49, [(1, 0), (0, 0), (0, 1)]),
