@@ -1945,6 +1945,18 @@ fn rounding_during_the_pull_is_judged_only_near_side_on() {
                 .iter()
                 .any(|n| n.check == check && n.reason.contains("off side-on"));
             assert_eq!(off_side_on, !found, "{fault:?} yaw {yaw_deg}: {:?}", a.not_assessable);
+            // The rep's back readings follow the rules: none where the outline is not read.
+            let m = &a.reps[1].metrics;
+            let readings = [
+                m.upper_back_change_deg,
+                m.lower_back_change_deg,
+                m.mid_back_fold_change_deg,
+                m.lift_off_mid_back_fold_deg,
+            ];
+            assert!(
+                readings.iter().all(|r| r.is_some() == found),
+                "{fault:?} yaw {yaw_deg}: {readings:?}"
+            );
         }
     }
 }

@@ -189,17 +189,25 @@ const LIFT_OFF_FOLD_WINDOW_S: f64 = 0.3;
 /// back-findings DIR...`; `liftcheck analyze --json`, `view.yaw_deg`).
 const BACK_OUTLINE_MAX_YAW_DEG: f64 = 15.0;
 
+/// `Err` with the reason when the view is too far off side-on for the back outline's shape
+/// ([`BACK_OUTLINE_MAX_YAW_DEG`]): the rounding rules and their rep metrics read nothing then.
+pub(super) fn back_outline_view(ctx: &Ctx) -> Measured<()> {
+    if ctx.view_yaw_deg > BACK_OUTLINE_MAX_YAW_DEG {
+        return Err(format!(
+            "view {:.0} degrees off side-on: the back outline shows rounding only within \
+             {BACK_OUTLINE_MAX_YAW_DEG:.0} degrees of side-on",
+            ctx.view_yaw_deg
+        ));
+    }
+    Ok(())
+}
+
 /// The fold of the back outline at mid-trunk as the bar leaves the floor (median over
 /// [`LIFT_OFF_FOLD_WINDOW_S`] up to lift-off, frames at a trunk angle `comparable` to the
 /// set-up), the margin for the outline's noise there, and the lift-off frame.
 pub(super) fn lift_off_fold(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured<(f64, f64, usize)> {
     let lift_off = raw.lift_off.ok_or("no lift-off found")?;
-    if ctx.view_yaw_deg > BACK_OUTLINE_MAX_YAW_DEG {
-        return Err(format!(
-            "view {:.0} degrees off side-on: the back's absolute shape needs {BACK_OUTLINE_MAX_YAW_DEG:.0} or less",
-            ctx.view_yaw_deg
-        ));
-    }
+    back_outline_view(ctx)?;
     let s = ctx.s;
     let (fold, margin) = back_base(
         ctx,
@@ -268,13 +276,7 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
             "no back outline (segmentation mask) for this clip; keypoints alone cannot show spine rounding".into(),
         );
     }
-    if ctx.view_yaw_deg > BACK_OUTLINE_MAX_YAW_DEG {
-        return Err(format!(
-            "view {:.0} degrees off side-on: the back outline shows rounding only within \
-             {BACK_OUTLINE_MAX_YAW_DEG:.0} degrees of side-on",
-            ctx.view_yaw_deg
-        ));
-    }
+    back_outline_view(ctx)?;
     let region = |clean, raw, name, limit, hold_s| BackRegion {
         clean,
         raw,
