@@ -131,6 +131,11 @@ const PLATE_MIN_SIGHTINGS: usize = 5;
 /// Leg (hip-knee-ankle) length relative to the shoulder-hip distance, used when the legs are never
 /// visible (anthropometric segment proportions, Drillis & Contini: ~0.49 vs ~0.29 of stature).
 const LEG_PER_TRUNK: f64 = 1.7;
+/// How far the bar sits below the wrist keypoint in the hands, leg lengths: the bar lies across
+/// the fingers, a hand's width below the wrist (rendered side views, true keypoints: median 0.107,
+/// 0.06-0.15 from the 10th to the 90th percentile with the arm's angle and the camera's; a palm
+/// of about 9 cm on a leg of about 85 cm gives the same).
+const WRIST_ABOVE_BAR_LEG_FRAC: f64 = 0.1;
 
 /// Least time with the hip, knee and ankle all in the cleaned tracks for a leg length from the
 /// legs (at least [`MIDFOOT_MIN_FRAMES`] frames); with less the trunk gives it ([`LEG_PER_TRUNK`]).
@@ -1033,6 +1038,10 @@ pub struct Series {
     pub bar_y: Vec<f64>,
     /// Bar height, canonical (up positive), pixels.
     pub bar_h: Vec<f64>,
+    /// Bar height to set against the body's heights (the knee pass), pixels: [`Series::bar_h`]
+    /// lowered by [`WRIST_ABOVE_BAR_LEG_FRAC`] where it comes from the hands (or the shoulders
+    /// standing in for them), which sit above the bar.
+    pub bar_grip_h: Vec<f64>,
     pub shoulder_bar_deg: Vec<f64>,
     /// Whole-body lean: angle of the mid-foot-to-shoulder line from vertical, degrees, forward
     /// positive (side views). Stands in for the trunk angle where the plate hides the hip.
@@ -1101,6 +1110,18 @@ impl Series {
             bar_x: body.bar_x.clone(),
             bar_y: body.bar_y.clone(),
             bar_h: body.bar_y.iter().map(|y| -y).collect(),
+            bar_grip_h: body
+                .bar_y
+                .iter()
+                .zip(&body.bar_height_from)
+                .map(|(y, from)| match from {
+                    // Without a leg length the hands' height stands as it is.
+                    BarHeightFrom::Hands | BarHeightFrom::Shoulders if leg.is_finite() => {
+                        -y - WRIST_ABOVE_BAR_LEG_FRAC * leg
+                    }
+                    _ => -y,
+                })
+                .collect(),
             shoulder_bar_deg: nan(),
             shoulder_bar: nan(),
             bar_fwd: body

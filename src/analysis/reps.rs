@@ -722,14 +722,16 @@ fn highest(h: &[f64], from: usize, to: usize) -> Option<(usize, f64)> {
 }
 
 /// The first frame from `from` to `to` where the bar is up to the knee ([`Series::knee_h`]: the
-/// knee's height, or its standing height where the plate hides it).
+/// knee's height, or its standing height where the plate hides it), the bar's height taken
+/// below the hands ([`Series::bar_grip_h`]).
 fn knee_pass(s: &Series, from: usize, to: usize) -> Option<usize> {
-    let below = |f: usize| s.bar_h[f] < s.knee_h[f];
+    let bar = &s.bar_grip_h;
+    let below = |f: usize| bar[f] < s.knee_h[f];
     // Only a bar that starts below the knee can pass it.
-    if s.knee_h[from].is_nan() || s.bar_h[from].is_nan() || !below(from) {
+    if s.knee_h[from].is_nan() || bar[from].is_nan() || !below(from) {
         return None;
     }
-    (from..=to).find(|&f| !s.knee_h[f].is_nan() && !s.bar_h[f].is_nan() && !below(f))
+    (from..=to).find(|&f| !s.knee_h[f].is_nan() && !bar[f].is_nan() && !below(f))
 }
 
 /// `steady` is the bar height with short spikes removed ([`despiked`]): the floor on either side
