@@ -158,6 +158,14 @@ pub struct Config {
     /// Lower-back rounding: as above for the lower half (calibrate; tighter than the upper back
     /// since lumbar flexion under load is the bigger concern).
     pub lower_back_rounding_max_deg: f64,
+    /// Whether the lower-back rule gives findings; off by default, and the rule is then reported
+    /// not assessable. Its reading, the added bend of the back outline's lower half, does not
+    /// follow lumbar flexion on the renders: over the README's 40 rendered sets 2 of its 10
+    /// findings were true and it found 2 of 29 rounded lower backs (`liftcheck eval DIR`, added
+    /// up by `scripts/synth/summarize.py`), and its false findings read up to 28 degrees against
+    /// true ones of 16-18 (`scripts/synth/measure.py back-findings`). On, it judges the reading
+    /// against `lower_back_rounding_max_deg` as before.
+    pub lower_back_findings: bool,
     /// The back outline is read only while the trunk is inclined at least this far from vertical,
     /// degrees: the mask's dorsal edge is searched across the shoulder-hip line, and near upright
     /// that search runs into the buttocks at the hip end and the plate and hands in front of the
@@ -389,6 +397,7 @@ impl Default for Config {
             max_missing_frac: 0.3,
             upper_back_rounding_max_deg: 20.0,
             lower_back_rounding_max_deg: 15.0,
+            lower_back_findings: false,
             mid_back_fold_max_deg: 6.0,
             mid_back_lift_off_fold_max_deg: 12.0,
             back_outline_min_trunk_deg: 30.0,

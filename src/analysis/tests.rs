@@ -5,8 +5,17 @@ use super::synth::{self, Fault, Lift, Spec};
 use super::*;
 use crate::pose::landmark as lm;
 
+/// The defaults with every rule judging, the lower back's included (off by default,
+/// [`Config::lower_back_findings`]): these tests exercise each rule's workings.
+fn all_rules() -> Config {
+    Config {
+        lower_back_findings: true,
+        ..Config::default()
+    }
+}
+
 fn run(spec: &Spec) -> Analysis {
-    run_with(spec, LiftVariant::Auto, &Config::default())
+    run_with(spec, LiftVariant::Auto, &all_rules())
 }
 
 fn run_with(spec: &Spec, variant: LiftVariant, cfg: &Config) -> Analysis {
@@ -487,7 +496,7 @@ fn angles_match_ground_truth() {
             5,
         );
         let clip = synth::generate(&spec);
-        let a = analyze(&clip.input(), LiftVariant::Auto, &Config::default()).expect("analysis");
+        let a = analyze(&clip.input(), LiftVariant::Auto, &all_rules()).expect("analysis");
         let mut err = [(0.0, 0usize); 3];
         for (f, truth) in a.frames.iter().zip(&clip.truth) {
             let pairs = [
@@ -662,7 +671,7 @@ fn a_change_of_bar_source_is_no_bar_speed() {
             pose.keypoints[w].y -= (0.2 * leg) as f32;
         }
     });
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert!(
         peak(&a) < 1.2 * true_peak,
         "peak bar speed {} against {true_peak} without the step",
@@ -674,7 +683,7 @@ fn a_change_of_bar_source_is_no_bar_speed() {
 
 #[test]
 fn explicit_variant_overrides_inference() {
-    let a = run_with(&Spec::default(), LiftVariant::Conventional, &Config::default());
+    let a = run_with(&Spec::default(), LiftVariant::Conventional, &all_rules());
     assert_eq!((a.variant, a.variant_inferred), (LiftVariant::Conventional, false));
     let r = run(&Spec {
         lift: Lift::Romanian,
@@ -698,7 +707,7 @@ fn a_variant_set_against_the_motion_is_noted() {
         (&Spec::default(), LiftVariant::Conventional, false),
     ];
     for (spec, given, noted) in cases {
-        let a = run_with(spec, given, &Config::default());
+        let a = run_with(spec, given, &all_rules());
         assert_eq!(a.variant, given);
         let note = a.notes.iter().find(|n| n.contains("but the motion looks like"));
         assert_eq!(note.is_some(), noted, "{given:?}: {:?}", a.notes);
@@ -720,7 +729,7 @@ fn strictness_moves_thresholds() {
     for (strictness, want) in cases {
         let cfg = Config {
             strictness,
-            ..Config::default()
+            ..all_rules()
         };
         let a = run_with(&spec, LiftVariant::Auto, &cfg);
         let found = checks_of(&a, 1).contains(&CheckId::HipsRiseFirst);
@@ -734,7 +743,7 @@ fn bad_input_is_an_error() {
         reps: 1,
         ..Spec::default()
     });
-    let cfg = Config::default();
+    let cfg = all_rules();
     let short = [None];
     let cases: [(&str, AnalysisInput); 4] = [
         (
@@ -789,7 +798,7 @@ fn brief_back_shape_glitch_is_not_rounding() {
             ..Spec::default()
         });
         assert_eq!(good.frames.len(), rounded.frames.len(), "same timing");
-        let rep2 = analyze_clip(&rounded, LiftVariant::Auto, &Config::default()).reps[1].clone();
+        let rep2 = analyze_clip(&rounded, LiftVariant::Auto, &all_rules()).reps[1].clone();
         let (lift, lockout) = (
             rep2.lift_off.map(|e| e.frame).unwrap_or_default(),
             rep2.lockout.map(|e| e.frame).unwrap_or_default(),
@@ -808,7 +817,7 @@ fn brief_back_shape_glitch_is_not_rounding() {
             for f in from..from + frames {
                 clip.back[f] = rounded.back[f].clone();
             }
-            let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+            let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
             let found = checks_of(&a, 2).contains(&check);
             let metrics = &a.reps[1].metrics;
             assert_eq!(
@@ -835,7 +844,7 @@ fn plates_on_the_floor_mean_conventional() {
     let rdl_trunk = floor_trunk - 15.0;
     let cfg = Config {
         rdl_floor_reach_min_trunk_deg: floor_trunk - 7.5,
-        ..Config::default()
+        ..all_rules()
     };
     let stiff = Spec {
         lift: Lift::Romanian,
@@ -930,9 +939,9 @@ fn knees_at_the_bottom_tell_the_lift() {
     // The hip rule out of the way: every hip drop reads as a Romanian deadlift's.
     let hips_say_romanian = Config {
         rdl_max_hip_drop_leg_frac: 0.95,
-        ..Config::default()
+        ..all_rules()
     };
-    let default = Config::default();
+    let default = all_rules();
     let rdl = Spec {
         lift: Lift::Romanian,
         ..Spec::default()
@@ -1041,19 +1050,13 @@ fn lean_back_judged_without_the_hip_when_the_plate_hides_it() {
     // The mid-foot line's limit out of reach: only the outline can find it.
     let lenient_body = Config {
         lockout_body_lean_back_max_deg: 40.0,
-        ..Config::default()
+        ..all_rules()
     };
     // (case, back outline, feet seen (the mid-foot), config, what the finding's measure must name)
     let cases = [
-        ("mid-foot line alone", false, true, Config::default(), Some("mid-foot")),
-        (
-            "back outline alone",
-            true,
-            false,
-            Config::default(),
-            Some("back outline"),
-        ),
-        ("both", true, true, Config::default(), None),
+        ("mid-foot line alone", false, true, all_rules(), Some("mid-foot")),
+        ("back outline alone", true, false, all_rules(), Some("back outline")),
+        ("both", true, true, all_rules(), None),
         (
             "both, the mid-foot line passing",
             true,
@@ -1127,7 +1130,7 @@ fn the_nominal_frame_rate_does_not_change_the_analysis() {
         seed: 3,
         ..Spec::default()
     });
-    let base = analyze(&clip.input(), LiftVariant::Auto, &Config::default()).expect("analysis");
+    let base = analyze(&clip.input(), LiftVariant::Auto, &all_rules()).expect("analysis");
     assert_eq!(base.reps.len(), 3);
     let summary = |a: &Analysis| {
         (
@@ -1139,7 +1142,7 @@ fn the_nominal_frame_rate_does_not_change_the_analysis() {
     for nominal in [15.0, 29.97, 60.0, 1000.0] {
         let mut input = clip.input();
         input.fps = nominal;
-        let a = analyze(&input, LiftVariant::Auto, &Config::default()).expect("analysis");
+        let a = analyze(&input, LiftVariant::Auto, &all_rules()).expect("analysis");
         assert!(summary(&a) == summary(&base), "nominal {nominal} fps: {:?}", a.findings);
     }
 }
@@ -1157,7 +1160,7 @@ fn a_romanian_set_picked_up_from_the_floor_counts_its_hinges_only() {
                 rdl_from_floor: true,
                 ..Spec::default()
             };
-            let a = analyze_clip(&synth::generate(&spec), variant, &Config::default());
+            let a = analyze_clip(&synth::generate(&spec), variant, &all_rules());
             assert_eq!(
                 (a.variant, a.reps.len()),
                 (LiftVariant::Romanian, reps),
@@ -1175,7 +1178,7 @@ fn a_romanian_set_picked_up_from_the_floor_counts_its_hinges_only() {
             ..Spec::default()
         };
         let mut clip = synth::generate(&spec);
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         assert_eq!((a.variant, a.reps.len()), (LiftVariant::Conventional, reps));
         let last = &a.reps[reps - 1];
         let (from, to) = (frame_of(last.lift_off, "lift-off"), frame_of(last.set_down, "set-down"));
@@ -1187,7 +1190,7 @@ fn a_romanian_set_picked_up_from_the_floor_counts_its_hinges_only() {
                 }
             });
         }
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         assert_eq!(
             (a.variant, a.reps.len()),
             (LiftVariant::Conventional, reps),
@@ -1213,7 +1216,7 @@ fn lean_back_judged_from_the_outline_on_either_lift() {
             _ => LiftVariant::Conventional,
         };
         let mut clip = synth::generate(&spec);
-        let rep2 = analyze_clip(&clip, variant, &Config::default()).reps[1].clone();
+        let rep2 = analyze_clip(&clip, variant, &all_rules()).reps[1].clone();
         // The lockout and the second after it (Romanian reps end at their lockout).
         let lockout = frame_of(rep2.lockout, "lockout");
         let after = (lockout + 30).min(clip.frames.len());
@@ -1229,7 +1232,7 @@ fn lean_back_judged_from_the_outline_on_either_lift() {
                 pose.keypoints[hip].visibility = 0.0;
             }
         });
-        let a = analyze_clip(&clip, variant, &Config::default());
+        let a = analyze_clip(&clip, variant, &all_rules());
         let lean_backs: Vec<&Finding> = a
             .findings
             .iter()
@@ -1266,7 +1269,7 @@ fn a_pull_faster_than_any_deadlift_is_not_a_rep() {
         frame.index = i;
         frame.time_s = i as f64 * dt;
     }
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(a.reps.len(), 2, "{:?}", a.notes);
     assert!(
         a.notes.iter().any(|n| n.contains("not counted as a rep")),
@@ -1306,7 +1309,7 @@ fn a_rotated_clip_is_refused_as_not_upright() {
         if turn % 180 == 90 {
             (clip.width, clip.height) = (clip.height, clip.width);
         }
-        let result = analyze(&clip.input(), LiftVariant::Auto, &Config::default());
+        let result = analyze(&clip.input(), LiftVariant::Auto, &all_rules());
         match turn {
             0 => assert!(result.is_ok_and(|a| a.reps.len() == 3), "upright"),
             _ => assert!(
@@ -1342,7 +1345,7 @@ fn upside_down_poses_are_treated_as_no_pose() {
             .all(|p| p.keypoints.iter().all(|k| (0.0..clip.height as f32).contains(&k.y))),
         "the turned skeleton should stay in the frame"
     );
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
     assert!(a.details.iter().any(|n| n.contains("upside down")), "{:?}", a.details);
     assert!(a.frames[..second].iter().all(|f| f.bar_y_px.is_none()));
@@ -1388,7 +1391,7 @@ fn a_hand_guessed_or_hidden_at_lockout_leaves_the_bar_an_arms_length_below_the_s
         // A little beyond the hold on both sides, longer than the gap filling bridges.
         let around = hold.start - 8..hold.end + 8;
         edit_poses(&mut clip, around.clone(), |p| edit(p));
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         assert_eq!(a.reps.len(), 3, "{kind}: {:?}", a.notes);
         let leg = clean.leg_length_px.expect("leg length");
         for f in around {
@@ -1424,7 +1427,7 @@ fn the_only_pull_counts_when_the_bar_is_lost_on_its_way_down() {
     for frame in &mut clip.frames[(down + set_down) / 2..] {
         frame.pose = None;
     }
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(a.reps.len(), 1, "{:?}", a.notes);
     assert!(a.reps[0].set_down.is_none());
     assert!(a.notes.iter().any(|n| n.contains("on its way down")), "{:?}", a.notes);
@@ -1446,7 +1449,7 @@ fn knee_pass_is_found_with_the_knees_hidden_through_the_pull() {
             }
         });
     }
-    let hidden = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let hidden = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(hidden.reps.len(), 3);
     for (n, (seen, behind)) in open.reps.iter().zip(&hidden.reps).enumerate() {
         let seen = frame_of(seen.knee_pass, "knee pass with the knees seen");
@@ -1537,7 +1540,7 @@ fn bar_drift_followed_on_the_plate() {
             *plate = None;
         }
     }
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert!(!a.findings.iter().any(|f| f.check == CheckId::BarDrift));
     let reasons: Vec<&str> = a
         .not_assessable
@@ -1570,7 +1573,7 @@ fn reps_counted_when_the_body_hides_the_hands() {
             }
         }
     }
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
     assert!(a.details.iter().any(|n| n.contains("hands hidden")), "{:?}", a.details);
 }
@@ -1620,7 +1623,7 @@ fn hands_first_seen_below_the_bar_do_not_move_lift_off() {
             }
         }
     }
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     let got = a.reps[0].lift_off.map(|e| e.frame).unwrap_or_default();
     assert!(got.abs_diff(want) <= 2, "lift-off at frame {got}, want {want}");
 }
@@ -1660,7 +1663,7 @@ fn a_tilted_wrist_line_needs_more_than_keypoint_noise() {
         for frame in &mut clip.frames[from..=to] {
             tilt_line(frame, lm::LEFT_WRIST, lm::RIGHT_WRIST, -tilt_deg);
         }
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
         let measured = a.reps[1].metrics.max_bar_tilt_change_deg;
         assert_eq!(found, want, "tilt {tilt_deg} (measured {measured:?}): {:?}", a.findings);
@@ -1684,7 +1687,7 @@ fn an_impossible_bar_tilt_makes_left_right_not_assessable() {
             tilt_line(frame, lm::LEFT_WRIST, lm::RIGHT_WRIST, wrists * ramp);
             tilt_line(frame, lm::LEFT_HIP, lm::RIGHT_HIP, hips * ramp);
         }
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
         let unassessed = not_assessed_because(&a, CheckId::LeftRightImbalance, 2, "lost the lifter's sides");
         assert_eq!(a.reps.len(), 3, "wrists {wrists}, hips {hips}");
@@ -1718,7 +1721,7 @@ fn an_unsteady_set_up_is_no_left_right_reference() {
                 tilt_line(frame, lm::LEFT_HIP, lm::RIGHT_HIP, if i < 12 { -12.0 } else { 12.0 });
             }
         }
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
         let rep_notes: Vec<_> = a.not_assessable.iter().filter(|n| n.rep.is_some()).collect();
         assert_eq!(
@@ -1751,7 +1754,7 @@ fn hidden_hands_leave_the_other_left_right_lines_to_judge() {
         for frame in &mut clip.frames[lift_off..=lockout] {
             tilt_line(frame, lm::LEFT_HIP, lm::RIGHT_HIP, hip_tilt_deg);
         }
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
         let not_assessed = a
             .not_assessable
@@ -1796,7 +1799,7 @@ fn a_squat_bend_at_lockout_is_a_keypoint_error() {
             pose.keypoints[knee].x += forward * 0.45 * thigh;
         }
     }
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert!(
         !checks_of(&a, 2).contains(&CheckId::IncompleteLockout),
         "{:?}",
@@ -1838,14 +1841,14 @@ fn outline_bending_as_the_hips_open_is_not_rounding() {
     // (case, comparable trunk change, hold, whether the climb reads as rounding)
     let cases = [
         ("15 degrees, no hold", 15.0, 0.0, true),
-        ("15 degrees, held", 15.0, Config::default().back_bend_min_hold_s, false),
+        ("15 degrees, held", 15.0, all_rules().back_bend_min_hold_s, false),
         ("10 degrees, no hold", 10.0, 0.0, false),
     ];
     for (case, window, hold, rounding) in cases {
         let cfg = Config {
             back_outline_max_trunk_change_deg: window,
             back_bend_min_hold_s: hold,
-            ..Config::default()
+            ..all_rules()
         };
         let a = run_with(&spec, LiftVariant::Auto, &cfg);
         let found = a.findings.iter().any(|f| f.check == CheckId::LowerBackRounding);
@@ -1924,6 +1927,25 @@ fn hips_rising_first_are_found_when_they_hold_before_the_bar_breaks() {
 /// side-on (a side view for the other rules) the hinge turns the back against the camera, and
 /// the back rules say so instead of judging (two front-oblique rendered clips read as side views
 /// gave flat backs an added fold at mid-trunk).
+/// The lower-back rule judges only when asked ([`Config::lower_back_findings`]): by default a rep
+/// whose back outline rounds low is reported not assessable, saying how to turn the rule on.
+#[test]
+fn lower_back_is_judged_only_when_asked() {
+    let spec = Spec {
+        faults: vec![None, Some(Fault::LowerRounding), None],
+        ..Spec::default()
+    };
+    for (name, cfg, judged) in [("default", Config::default(), false), ("on", all_rules(), true)] {
+        let a = run_with(&spec, LiftVariant::Auto, &cfg);
+        assert_eq!(checks_of(&a, 2).contains(&CheckId::LowerBackRounding), judged, "{name}");
+        let off = a
+            .not_assessable
+            .iter()
+            .any(|n| n.check == CheckId::LowerBackRounding && n.reason.contains("lower_back_findings = true"));
+        assert_eq!(off, !judged, "{name}: {:?}", a.not_assessable);
+    }
+}
+
 #[test]
 fn rounding_during_the_pull_is_judged_only_near_side_on() {
     for fault in [Fault::MidBackFold, Fault::LowerRounding] {
@@ -1991,14 +2013,10 @@ fn a_moment_past_the_head_limit_is_not_a_finding() {
     let mid = (lift_off + lockout) / 2;
     let no_hold = Config {
         finding_min_hold_s: 0.0,
-        ..Config::default()
+        ..all_rules()
     };
     // (frames with the head turned 60 degrees towards the chest, config, head finding on rep 1)
-    let cases = [
-        (3, Config::default(), false),
-        (3, no_hold, true),
-        (14, Config::default(), true),
-    ];
+    let cases = [(3, all_rules(), false), (3, no_hold, true), (14, all_rules(), true)];
     for (frames, cfg, want) in cases {
         let mut clip = synth::generate(&spec);
         edit_poses(&mut clip, mid - frames / 2..mid + frames - frames / 2, |pose| {
@@ -2055,7 +2073,7 @@ fn a_knee_the_model_guesses_at_lockout_is_not_judged() {
                     }
                 });
             }
-            let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+            let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
             assert_eq!(a.reps.len(), 3, "{case}, {kind}");
             let context = format!("{case}, {kind}");
             let unread = "does not see the knee clearly";
@@ -2079,7 +2097,7 @@ fn an_outline_lockout_under_shoulders_far_back_is_not_judged() {
     for (case, shift, want) in cases {
         for (kind, spec) in clean_mirrored_noisy(base.clone()) {
             let mut clip = synth::generate(&spec);
-            let rep2 = analyze_clip(&clip, LiftVariant::Auto, &Config::default()).reps[1].clone();
+            let rep2 = analyze_clip(&clip, LiftVariant::Auto, &all_rules()).reps[1].clone();
             let lockout = frame_of(rep2.lockout, "lockout");
             let end = frame_of(rep2.set_down, "set-down");
             edit_poses(&mut clip, lockout..end, |pose| {
@@ -2090,7 +2108,7 @@ fn an_outline_lockout_under_shoulders_far_back_is_not_judged() {
                     k[shoulder].x -= shift * leg * forward;
                 }
             });
-            let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+            let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
             assert_eq!(a.reps.len(), 3, "{case}, {kind}");
             let context = format!("{case}, {kind}");
             let unread = "the outline is likely off";
@@ -2143,7 +2161,7 @@ fn a_bent_knee_under_an_upright_back_outline_is_not_judged() {
                     }
                 }
             });
-            let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+            let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
             assert_eq!(a.reps.len(), 3, "{case}, {kind}");
             let found = a
                 .findings
@@ -2198,7 +2216,7 @@ fn a_lean_back_no_lifter_could_hold_is_a_keypoint_error() {
     let mut clip = synth::generate(&spec);
     // Everything above the hips swung back to horizontal.
     edit_poses(&mut clip, lockout..lockout + 12, |pose| lean_back_about_hip(pose, 90.0));
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
     assert!(
         !checks_of(&a, 1).contains(&CheckId::LeanBackAtLockout),
@@ -2235,7 +2253,7 @@ fn a_brief_lean_back_at_lockout_is_a_finding() {
         let deg = peak * (std::f32::consts::PI * (i as f32 + 0.5) / n as f32).sin();
         edit_poses(&mut clip, f..f + 1, |pose| lean_back_about_hip(pose, deg));
     }
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
     assert!(
         checks_of(&a, 1).contains(&CheckId::LeanBackAtLockout),
@@ -2276,7 +2294,7 @@ fn a_trunk_leaning_back_over_shoulders_that_stay_put_is_not_a_lean_back() {
             k[hip].x += toes * trunk / 3.0;
         }
     });
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
     let trunk_lean = a.reps[0].metrics.lockout_lean_back_deg;
     assert!(trunk_lean.is_some_and(|v| v > 15.0), "trunk read {trunk_lean:?}");
@@ -2294,7 +2312,7 @@ fn a_trunk_leaning_back_over_shoulders_that_stay_put_is_not_a_lean_back() {
     // The same trunk lean with the shoulders going back: a lean-back.
     let mut clip = synth::generate(&spec);
     edit_poses(&mut clip, lockout..lockout + 12, |pose| lean_back_about_hip(pose, 18.0));
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert!(
         checks_of(&a, 1).contains(&CheckId::LeanBackAtLockout),
         "{:?} (trunk {:?}, shoulders over mid-foot {:?})",
@@ -2341,7 +2359,7 @@ fn a_knee_angle_stands_on_the_still_ankle() {
                 }
             });
         }
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let read = bent.iter().filter(|&&f| a.frames[f].knee_deg.is_some()).count();
         assert!(
             2 * read > bent.len(),
@@ -2364,7 +2382,7 @@ fn a_knee_angle_stands_on_the_still_ankle() {
                 k.x += shift;
             }
         });
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let elsewhere = mae(&a, &clip, 0..second);
         assert!(
             elsewhere < 3.0,
@@ -2401,7 +2419,7 @@ fn a_leg_seen_whole_only_bent_keeps_its_length() {
             }
         });
     }
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     let read = f64::from(a.leg_length_px.expect("leg length"));
     assert!((read / leg - 1.0).abs() < 0.08, "leg {read:.1} px against {leg:.1}");
 }
@@ -2431,7 +2449,7 @@ fn a_set_up_check_with_its_joint_hidden_at_set_up_is_not_assessable() {
             pose.keypoints[knee].visibility = 0.0;
         }
     });
-    let hidden = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let hidden = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(hidden.reps.len(), 3);
     for rep in [1, 3] {
         assert!(
@@ -2467,7 +2485,7 @@ fn rdl_rounding_is_read_at_the_bottom_only() {
         synth::generate(&spec(Some(Fault::RdlRounding))),
     );
     assert_eq!(good.frames.len(), rounded.frames.len(), "same timing");
-    let rep2 = analyze_clip(&rounded, LiftVariant::Auto, &Config::default()).reps[1].clone();
+    let rep2 = analyze_clip(&rounded, LiftVariant::Auto, &all_rules()).reps[1].clone();
     let (start, bottom) = (
         frame_of(rep2.descent_start, "descent start"),
         frame_of(rep2.bottom, "bottom"),
@@ -2485,7 +2503,7 @@ fn rdl_rounding_is_read_at_the_bottom_only() {
         for f in frames {
             clip.back[f] = bent.clone();
         }
-        let a = analyze_clip(&clip, LiftVariant::Romanian, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Romanian, &all_rules());
         let found = checks_of(&a, 2).contains(&CheckId::RdlBackRounding);
         assert_eq!(found, want, "{name}: {:?}", a.findings);
     }
@@ -2520,7 +2538,7 @@ fn a_lift_type_assumed_is_not_reported_as_inferred() {
             pose.keypoints[knee].visibility = 0.0;
         }
     });
-    let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(
         (a.variant, a.variant_inferred),
         (LiftVariant::Conventional, false),
@@ -2549,7 +2567,7 @@ fn timestamps_last_bits_change_nothing() {
         for f in &mut clip.frames {
             f.time_s = if up { f.time_s.next_up() } else { f.time_s.next_down() };
         }
-        analyze_clip(&clip, LiftVariant::Auto, &Config::default())
+        analyze_clip(&clip, LiftVariant::Auto, &all_rules())
     };
     let (later, earlier) = (nudged(true), nudged(false));
     assert_eq!(later.reps.len(), earlier.reps.len());
@@ -2606,7 +2624,7 @@ fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
         for plate in clip.plates.iter_mut().flatten() {
             plate.center.x += 2.0 * plate.radius;
         }
-        let full = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let full = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         match end {
             AtLockout => {
                 let last = frame_of(full.reps[1].lockout, "lockout") + 10;
@@ -2621,7 +2639,7 @@ fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
             }
             Standing => {}
         }
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         assert_eq!(a.reps.len(), want, "{name}: {:?}", a.notes);
         if end == AtLockout && want == 2 {
             let last = &a.reps[1];
@@ -2672,7 +2690,7 @@ fn a_hand_folded_to_the_chest_from_an_angle_does_not_merge_reps() {
                 k[wrist].y = k[shoulder].y + 0.25 * arm;
             });
         }
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         assert_eq!(a.reps.len(), spec.reps, "{lift:?}: {:?}", a.notes);
         // The folded hand was dropped against the other arm; the true arms never were.
         let dropped = |a: &Analysis| a.details.iter().any(|d| d.contains("than the other arm"));
@@ -2738,7 +2756,7 @@ fn upright_thighs_keep_a_deeper_romanian_deadlift_romanian() {
                 pose.keypoints[lm::RIGHT_KNEE].visibility = 0.0;
             }
         }
-        let a = analyze_clip(&clip, LiftVariant::Auto, &Config::default());
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let evidence: Vec<&String> = a
             .notes
             .iter()
@@ -2754,7 +2772,7 @@ fn upright_thighs_keep_a_deeper_romanian_deadlift_romanian() {
             })
         };
         let (drop, thighs) = (reading("hips drop "), reading("thighs at the bottom "));
-        let cfg = Config::default();
+        let cfg = all_rules();
         assert!(
             drop.is_some_and(
                 |d| (cfg.rdl_max_hip_drop_leg_frac..cfg.rdl_upright_thighs_max_hip_drop_leg_frac).contains(&d)
