@@ -1040,7 +1040,7 @@ pub struct Series {
     pub bar_h: Vec<f64>,
     /// Bar height to set against the body's heights (the knee pass), pixels: [`Series::bar_h`]
     /// lowered by [`WRIST_ABOVE_BAR_LEG_FRAC`] where it comes from the hands (or the shoulders
-    /// standing in for them), which sit above the bar.
+    /// standing in for them), which sit above the bar, and no plate put them onto it.
     pub bar_grip_h: Vec<f64>,
     pub shoulder_bar_deg: Vec<f64>,
     /// Whole-body lean: angle of the mid-foot-to-shoulder line from vertical, degrees, forward
@@ -1115,8 +1115,11 @@ impl Series {
                 .iter()
                 .zip(&body.bar_height_from)
                 .map(|(y, from)| match from {
-                    // Without a leg length the hands' height stands as it is.
-                    BarHeightFrom::Hands | BarHeightFrom::Shoulders if leg.is_finite() => {
+                    // Where the plate gives the bar, the hands' frames are already shifted onto
+                    // it; without a leg length the hands' height stands as it is.
+                    BarHeightFrom::Hands | BarHeightFrom::Shoulders
+                        if body.bar_source == BarSource::Wrists && leg.is_finite() =>
+                    {
                         -y - WRIST_ABOVE_BAR_LEG_FRAC * leg
                     }
                     _ => -y,
