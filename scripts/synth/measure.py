@@ -654,12 +654,15 @@ def variant(dirs):
         print(f"{mp4} {gt['camera']['view']} {gt['lift']['variant']} {values} {a['variant']}")
 
 
-def reps_with_truth(dirs, views):
+def reps_with_truth(dirs, views, variants=None):
     """(clip, ground truth, liftcheck's report, detected rep, the true faults of the true rep
     whose lockout is nearest, that true rep) for every detected rep with a lockout, on clips
-    whose camera view passes `views`."""
+    whose camera view passes `views` (and whose true variant is in `variants`, when given:
+    the others are not analysed)."""
     for mp4, gt in clips(dirs):
         if not views(gt["camera"]["view"]):
+            continue
+        if variants is not None and gt["lift"]["variant"] not in variants:
             continue
         a = analysis(mp4)
         if a is None:
@@ -1200,8 +1203,8 @@ def events(dirs):
     rows = []
     called = {}  # (true style, called touch-and-go) -> reps, second and later reps only
     names = (("lift_off", "liftoff_frame"), ("lockout", "lockout_frame"), ("set_down", "setdown_frame"))
-    for mp4, gt, _, rep, _, near in reps_with_truth(dirs, lambda view: True):
-        if gt["lift"]["variant"] == "romanian" or abs(near["lockout_frame"] - rep["lockout"]["frame"]) > 30:
+    for mp4, gt, _, rep, _, near in reps_with_truth(dirs, lambda view: True, ("conventional", "sumo")):
+        if abs(near["lockout_frame"] - rep["lockout"]["frame"]) > 30:
             continue
         if rep["number"] >= 2:
             key = (gt["lift"]["style"], bool(rep.get("touch_and_go")))
