@@ -160,8 +160,8 @@ pub struct Config {
     pub lower_back_rounding_max_deg: f64,
     /// Whether the lower-back rule gives findings; off by default, and the rule is then reported
     /// not assessable. Its reading, the added bend of the back outline's lower half, does not
-    /// follow lumbar flexion on the renders: over the README's 40 rendered sets 2 of its 10
-    /// findings were true and it found 2 of 29 rounded lower backs (`liftcheck eval DIR`, added
+    /// follow lumbar flexion on the renders: over 40 rendered sets of the README's table 2 of its
+    /// 10 findings were true and it found 2 of 29 rounded lower backs (`liftcheck eval DIR`, added
     /// up by `scripts/synth/summarize.py`), and its false findings read up to 28 degrees against
     /// true ones of 16-18 (`scripts/synth/measure.py back-findings`). On, it judges the reading
     /// against `lower_back_rounding_max_deg` as before.
