@@ -810,8 +810,6 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         .iter()
         .filter_map(|k| ctx.max_in(k, w.pull, "knee", "rep").ok().map(|v| v.0))
         .fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))));
-    // The back outline's readings, like the rounding rules, only near side-on.
-    let outline_view = rounding::back_outline_view(ctx);
     RepMetrics {
         setup_hip_deg: f32o(ctx.setup_value(&s.hip, su, "hip")),
         setup_knee_deg: f32o(ctx.setup_value(&s.knee, su, "knee")),
@@ -867,7 +865,7 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         }),
         bar_drift_pct_leg: pct(drift),
         bar_drift_cm,
-        upper_back_change_deg: f32o(outline_view.clone().and_then(|_| {
+        upper_back_change_deg: f32o(
             back_change(
                 ctx,
                 &s.upper_back,
@@ -876,9 +874,9 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
                 raw,
                 w,
             )
-            .map(|c| c.change)
-        })),
-        lower_back_change_deg: f32o(outline_view.clone().and_then(|_| {
+            .map(|c| c.change),
+        ),
+        lower_back_change_deg: f32o(
             back_change(
                 ctx,
                 &s.lower_back,
@@ -887,11 +885,9 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
                 raw,
                 w,
             )
-            .map(|c| c.change)
-        })),
-        mid_back_fold_change_deg: f32o(
-            outline_view.and_then(|_| back_change(ctx, &s.mid_back, &s.mid_back_raw, 0.0, raw, w).map(|c| c.change)),
+            .map(|c| c.change),
         ),
+        mid_back_fold_change_deg: f32o(back_change(ctx, &s.mid_back, &s.mid_back_raw, 0.0, raw, w).map(|c| c.change)),
         lift_off_mid_back_fold_deg: f32o(
             back_reference(ctx, raw, w).and_then(|(_, comparable)| lift_off_fold(ctx, raw, &comparable).map(|v| v.0)),
         ),

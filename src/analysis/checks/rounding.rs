@@ -117,6 +117,8 @@ pub(super) fn back_change(
     raw: &RawRep,
     w: &Windows,
 ) -> Measured<BackChange> {
+    // Only near side-on, as the rounding rules read it.
+    back_outline_view(ctx)?;
     let (reference, comparable) = back_reference(ctx, raw, w)?;
     change_since_setup(ctx, series, raw_series, hold_s, reference, &comparable, w)
 }
@@ -191,7 +193,7 @@ const BACK_OUTLINE_MAX_YAW_DEG: f64 = 15.0;
 
 /// `Err` with the reason when the view is too far off side-on for the back outline's shape
 /// ([`BACK_OUTLINE_MAX_YAW_DEG`]): the rounding rules and their rep metrics read nothing then.
-pub(super) fn back_outline_view(ctx: &Ctx) -> Measured<()> {
+fn back_outline_view(ctx: &Ctx) -> Measured<()> {
     if ctx.view_yaw_deg > BACK_OUTLINE_MAX_YAW_DEG {
         return Err(format!(
             "view {:.0} degrees off side-on: the back outline shows rounding only within \
