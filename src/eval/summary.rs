@@ -101,7 +101,6 @@ pub struct SeverityBand {
     /// Severities from this value up to the next band's `from` (the last band has no end).
     pub from: f64,
     pub all: TruthCounts,
-    pub recall: Option<f64>,
     /// Per rule, rules with true faults in the band only.
     pub checks: BTreeMap<&'static str, TruthCounts>,
 }
@@ -438,7 +437,7 @@ impl Summary {
                     b.all.tp,
                     b.all.fn_,
                     b.all.na,
-                    num(b.recall, 3)
+                    num(b.all.recall(), 3)
                 )
             })
             .collect();
@@ -537,9 +536,6 @@ fn fault_summary(clips: &[ClipScore]) -> FaultSummary {
         .filter(|c| c.scored())
         .map(|c| c.f1.unwrap_or(0.0))
         .collect();
-    for band in &mut by_severity {
-        band.recall = band.all.recall();
-    }
     FaultSummary {
         macro_f1: (!f1s.is_empty()).then(|| f1s.iter().sum::<f64>() / f1s.len() as f64),
         checks,
