@@ -157,6 +157,10 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              FLOOR_CONTACT_MAX_RADII in src/analysis/reps.rs); rendered clips
                              only (real clips: `liftcheck analyze CLIP --json F`, `details`)
 
+  measure.py wrist-bar DIR...
+                             side views, the render's own keypoints: the bar's centre below
+                             the near wrist while the bar is in the hands, leg lengths,
+                             percentiles (`WRIST_ABOVE_BAR_LEG_FRAC`)
   measure.py torso DIR...    every clip: the torso (shoulders' midpoint to hips' midpoint, px)
                              of liftcheck's poses against the render's on the same frame, and
                              the runs of frames where it is under 1/1.6 of the render's (a
@@ -1227,6 +1231,26 @@ def events(dirs):
               f"{called.get((style, False), 0)} not")
 
 
+def wrist_bar(dirs):
+    """Side views, the render's own keypoints: how far the bar's centre sits below the near wrist
+    while the bar is in the hands, in leg lengths (hip-knee plus knee-ankle), every fifth frame;
+    percentiles over all clips."""
+    values = []
+    for _, gt, side in side_clips(dirs):
+        for frame in gt["frames"][::5]:
+            bar, kps = frame["bar"], frame["blazepose33"]
+            if not bar.get("in_hands"):
+                continue
+            hip, knee, ankle, wrist = (side.point(kps, n) for n in ("hip", "knee", "ankle", "wrist"))
+            leg = math.dist(hip, knee) + math.dist(knee, ankle)
+            values.append((wrist[1] + bar["center"][1]) / leg)
+    values.sort()
+    n = len(values)
+    if n:
+        print(f"{n} frames, bar centre below the wrist, leg lengths: p10 / p25 / median / p75 / p90 "
+              + " / ".join(f"{values[int(n * q)]:.3f}" for q in (0.1, 0.25, 0.5, 0.75, 0.9)))
+
+
 def torso(dirs):
     """Every clip: liftcheck's torso length against the render's, frame by frame, summarised as
     the frames with a pose, the median true torso, and each run of frames whose torso reads under
@@ -1260,7 +1284,7 @@ def torso(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "events": events}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

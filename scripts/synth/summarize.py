@@ -12,7 +12,8 @@ the model comparison in `judgement.md`, add up many. Standard library only.
 Prints the clips, exact rep counts, good clips without a finding, faults (TP / FP / FN / not
 assessable) and micro F1; the per-rule table (Markdown, as in the README); keypoint PCK@0.05 of
 visible and hidden points and angle MAE per joint (against the renderer's angles), each weighted
-by its points or frames; each event's mean timing bias in frames, weighted by matched events;
+by its points or frames; each event's mean timing bias in frames and mean absolute error in ms,
+weighted by matched events;
 and the true faults by severity band (the render's 0-1 scale): hits, misses and "not assessable"
 overall, then each rule's hits over hits and misses per band (Markdown).
 """
@@ -36,7 +37,7 @@ def main(paths):
     rules = defaultdict(lambda: [0, 0, 0, 0])
     points = {"visible": [0, 0.0], "occluded": [0, 0.0]}
     angles = defaultdict(lambda: [0, 0.0])
-    events = defaultdict(lambda: [0, 0.0])
+    events = defaultdict(lambda: [0, 0.0, 0.0])  # matched, summed bias (frames), summed |error| (ms)
     bands = {}  # band's lower edge -> {rule or None (all) -> [tp, fn, na]}
     for path in paths:
         report = json.load(open(path))
@@ -65,6 +66,7 @@ def main(paths):
             if e["matched"] and e["bias_frames"] is not None:
                 events[e["event"]][0] += e["matched"]
                 events[e["event"]][1] += e["bias_frames"] * e["matched"]
+                events[e["event"]][2] += (e["mean_abs_ms"] or 0.0) * e["matched"]
 
     tp, fp, fn, na = (sum(r[i] for r in rules.values()) for i in range(4))
     print(f"{len(paths)} reports, {clips} clips")
@@ -85,6 +87,8 @@ def main(paths):
         f"{name} {total[1] / total[0]:.1f} ({total[0]} frames)" for name, total in angles.items()))
     print("event bias, frames: " + ", ".join(
         f"{name} {total[1] / total[0]:+.2f} ({total[0]} matched)" for name, total in events.items()))
+    print("event mean absolute error, ms: " + ", ".join(
+        f"{name} {total[2] / total[0]:.0f}" for name, total in events.items()))
     if bands:
         edges = sorted(bands)
         names = [f"below {hi:.2f}" if lo <= 0 else f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(edges, edges[1:])]

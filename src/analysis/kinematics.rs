@@ -133,8 +133,9 @@ const PLATE_MIN_SIGHTINGS: usize = 5;
 const LEG_PER_TRUNK: f64 = 1.7;
 /// How far the bar sits below the wrist keypoint in the hands, leg lengths: the bar lies across
 /// the fingers, a hand's width below the wrist (rendered side views, true keypoints: median 0.107,
-/// 0.06-0.15 from the 10th to the 90th percentile with the arm's angle and the camera's; a palm
-/// of about 9 cm on a leg of about 85 cm gives the same).
+/// 0.06-0.15 from the 10th to the 90th percentile with the arm's angle and the camera's,
+/// `scripts/synth/measure.py wrist-bar`; a palm of about 9 cm on a leg of about 85 cm gives the
+/// same).
 const WRIST_ABOVE_BAR_LEG_FRAC: f64 = 0.1;
 
 /// Least time with the hip, knee and ankle all in the cleaned tracks for a leg length from the
