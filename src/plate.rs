@@ -2,7 +2,7 @@
 //! transform. The plate centre is the bar's true position in a side view, and its known
 //! diameter (45 cm for standard plates) turns pixels into centimetres.
 
-use opencv::core::{Mat, Rect, Size, Vec3f, Vector};
+use opencv::core::{self, Mat, Rect, Size, Vec3f, Vector};
 use opencv::imgproc;
 use opencv::prelude::*;
 
@@ -45,6 +45,10 @@ const TORSO_SETTLE_SAMPLES: usize = 10;
 #[derive(Default)]
 pub struct PlateFinder {
     gray: Mat,
+    brightest: Mat,
+    darkest: Mat,
+    chroma_column: Mat,
+    chroma: Mat,
     small: Mat,
     circles: Vector<Vec3f>,
     longest_torso: f32,
@@ -85,32 +89,58 @@ impl PlateFinder {
         let scale = (WORK_MAX_RADIUS_PX / max_r).min(1.0);
         let work_size = Size::new(((x1 - x0) * scale).round() as i32, ((y1 - y0) * scale).round() as i32);
         imgproc::resize(&window, &mut self.small, work_size, 0.0, 0.0, imgproc::INTER_AREA)?;
-        imgproc::cvt_color(&self.small, &mut self.gray, imgproc::COLOR_BGR2GRAY, 0)?;
-        let work = &self.gray;
-        imgproc::hough_circles(
-            work,
-            &mut self.circles,
-            imgproc::HOUGH_GRADIENT_ALT,
-            1.5,
-            (min_r * scale) as f64,
-            CANNY_HIGH,
-            CIRCLE_PERFECTNESS,
-            (min_r * scale).floor() as i32,
-            (max_r * scale).ceil() as i32,
-        )?;
         // The shrink's exact factor per axis (the work size is rounded), and OpenCV's pixel
         // centres at whole numbers: small pixel `i` covers window pixels `[i, i + 1) / s`, so its
         // centre is window pixel `(i + 0.5) / s - 0.5`.
         let (scale_x, scale_y) = (work_size.width as f32 / (x1 - x0), work_size.height as f32 / (y1 - y0));
-        let best = self
-            .circles
-            .iter()
-            .map(|c| Plate {
-                center: Point::new(x0 + (c[0] + 0.5) / scale_x - 0.5, y0 + (c[1] + 0.5) / scale_y - 0.5),
-                radius: c[2] / scale,
-            })
-            .filter(|p| p.center.distance(hands) <= MAX_CENTRE_OFFSET_RADII * p.radius)
-            .min_by(|a, b| a.center.distance(hands).total_cmp(&b.center.distance(hands)));
+        let mut best: Option<Plate> = None;
+        // Grey shows a dark or light plate; a coloured one on a floor or wall of the same
+        // brightness shows only in its chroma (a blue bumper on a dark grey floor). Chroma (the
+        // largest channel minus the smallest) rather than saturation, which is noise in the dark.
+        imgproc::cvt_color(&self.small, &mut self.gray, imgproc::COLOR_BGR2GRAY, 0)?;
+        // One row per pixel, one column per channel: the largest and smallest channel per row.
+        let pixels = self.small.reshape(1, self.small.rows() * self.small.cols())?;
+        core::reduce(&pixels, &mut self.brightest, 1, core::REDUCE_MAX, -1)?;
+        core::reduce(&pixels, &mut self.darkest, 1, core::REDUCE_MIN, -1)?;
+        core::subtract(
+            &self.brightest,
+            &self.darkest,
+            &mut self.chroma_column,
+            &core::no_array(),
+            -1,
+        )?;
+        self.chroma_column
+            .reshape(1, self.small.rows())?
+            .copy_to(&mut self.chroma)?;
+        for work in [&self.gray, &self.chroma] {
+            // OpenCV leaves the output untouched when it finds no circle: without this, a search
+            // that finds nothing returns the last search's circles, placed in this window.
+            self.circles.clear();
+            imgproc::hough_circles(
+                work,
+                &mut self.circles,
+                imgproc::HOUGH_GRADIENT_ALT,
+                1.5,
+                (min_r * scale) as f64,
+                CANNY_HIGH,
+                CIRCLE_PERFECTNESS,
+                (min_r * scale).floor() as i32,
+                (max_r * scale).ceil() as i32,
+            )?;
+            let nearest = self
+                .circles
+                .iter()
+                .map(|c| Plate {
+                    center: Point::new(x0 + (c[0] + 0.5) / scale_x - 0.5, y0 + (c[1] + 0.5) / scale_y - 0.5),
+                    radius: c[2] / scale,
+                })
+                .filter(|p| p.center.distance(hands) <= MAX_CENTRE_OFFSET_RADII * p.radius);
+            for plate in nearest {
+                if best.is_none_or(|b| plate.center.distance(hands) < b.center.distance(hands)) {
+                    best = Some(plate);
+                }
+            }
+        }
         Ok(best)
     }
 }
@@ -192,6 +222,46 @@ mod tests {
             errors.iter().map(|e| e.1).sum::<f32>() / n,
         );
         assert!(mean.0.abs() < 0.5 && mean.1.abs() < 0.5, "mean centre error {mean:?}");
+    }
+
+    #[test]
+    fn a_coloured_plate_as_bright_as_the_floor_is_found() {
+        // A blue bumper (BGR 200, 50, 30: luma 61) on a grey of the same brightness is invisible
+        // in grey and plain in the chroma.
+        let mut frame = Mat::new_rows_cols_with_default(480, 640, core::CV_8UC3, Scalar::all(61.0)).expect("frame");
+        imgproc::circle(
+            &mut frame,
+            core::Point::new(300, 330),
+            70,
+            Scalar::new(200.0, 50.0, 30.0, 0.0),
+            -1,
+            imgproc::LINE_AA,
+            0,
+        )
+        .expect("draw");
+        let mut gray = Mat::default();
+        imgproc::cvt_color(&frame, &mut gray, imgproc::COLOR_BGR2GRAY, 0).expect("grey");
+        assert!(core::norm(&gray, core::NORM_INF, &core::no_array()).expect("norm") <= 62.0);
+        let plate = PlateFinder::default()
+            .find(&frame, Point::new(305.0, 320.0), 150.0)
+            .expect("runs")
+            .expect("found");
+        assert!(plate.center.distance(Point::new(300.0, 330.0)) < 4.0, "{plate:?}");
+        assert!((plate.radius - 70.0).abs() < 5.0, "{plate:?}");
+    }
+
+    #[test]
+    fn a_search_that_finds_nothing_does_not_return_the_last_plate() {
+        let hands = Point::new(305.0, 320.0);
+        let mut finder = PlateFinder::default();
+        assert!(
+            finder
+                .find(&frame_with_plate((300, 330), 70), hands, 150.0)
+                .expect("runs")
+                .is_some()
+        );
+        let empty = Mat::new_rows_cols_with_default(480, 640, core::CV_8UC3, Scalar::all(90.0)).expect("frame");
+        assert_eq!(finder.find(&empty, hands, 150.0).expect("runs"), None);
     }
 
     #[test]

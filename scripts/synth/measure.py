@@ -140,6 +140,12 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              (`NEVER_UPRIGHT_MIN_DEG`: a rotated video reads about 90 or 180)
   measure.py plates DIR...   side views: the near plate's radius from liftcheck's scale (45 cm
                              plate) against the renderer's median radius, and their ratio
+  measure.py plates-found DIR...
+                             side views: the frames with a pose, and the plates liftcheck kept
+                             (cached track) that are the near plate (centre and radius within
+                             a quarter of its radius), the far one, or neither; the plate is
+                             searched on every other frame at 30 fps, so at most half the
+                             frames can have one
   measure.py imbalance DIR...
                              front and rear views, per detected rep: the largest change from
                              set-up of the shoulder, hip and bar (wrist) line tilt, degrees, and
@@ -490,6 +496,36 @@ def plates(dirs):
             print(f"{mp4} {true:.1f} {found:.1f} {found / true:.2f}")
         else:
             print(f"{mp4} {true:.1f} - -")
+
+
+def plates_found(dirs):
+    """Side views: how often the pose stage's plate is the true near plate, the far one, or
+    something else."""
+    def matches(plate, truth):
+        if not truth:
+            return False
+        dx = plate["center"]["x"] - truth["center"][0]
+        dy = plate["center"]["y"] - truth["center"][1]
+        return (math.hypot(dx, dy) < 0.25 * truth["radius"]
+                and abs(plate["radius"] - truth["radius"]) < 0.25 * truth["radius"])
+
+    print("clip frames_with_pose plates near far other")
+    totals = [0, 0, 0, 0, 0]
+    for mp4, gt, _ in side_clips(dirs):
+        track = track_of(mp4)
+        if track is None:
+            continue
+        row = [sum(1 for f in track["frames"] if f.get("pose")), 0, 0, 0, 0]
+        for plate, frame in zip(track["plates"], gt["frames"]):
+            if not plate:
+                continue
+            bar = frame.get("bar") or {}
+            kind = 2 if matches(plate, bar.get("plate_near")) else 3 if matches(plate, bar.get("plate_far")) else 4
+            row[1] += 1
+            row[kind] += 1
+        totals = [a + b for a, b in zip(totals, row)]
+        print(mp4, *row)
+    print("all", *totals)
 
 
 def liftoff_back(dirs):
@@ -1284,7 +1320,7 @@ def torso(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
