@@ -498,6 +498,16 @@ def plates(dirs):
             print(f"{mp4} {true:.1f} - -")
 
 
+def predicted_wrist(pose):
+    """The near wrist as the pose stage picks it for the plate search (`track::near_side`): the
+    side whose shoulder, hip, wrist, heel and toe are the more visible."""
+    kp = pose["keypoints"]
+    left, right = (11, 23, 15, 29, 31), (12, 24, 16, 30, 32)
+    score = lambda side: sum(kp[i]["visibility"] for i in side)
+    wrist = kp[(left if score(left) >= score(right) else right)[2]]
+    return (wrist["x"], wrist["y"])
+
+
 def plates_found(dirs):
     """Side views: how often the pose stage's plate is the true near plate, the far one, or
     something else."""
@@ -511,11 +521,18 @@ def plates_found(dirs):
 
     print("clip frames_with_pose plates near far other")
     totals = [0, 0, 0, 0, 0]
-    for mp4, gt, _ in side_clips(dirs):
+    # The near wrist keypoint's distance from the true near plate's centre, in its radii.
+    wrist_offsets = []
+    for mp4, gt, side in side_clips(dirs):
         track = track_of(mp4)
         if track is None:
             continue
         row = [sum(1 for f in track["frames"] if f.get("pose")), 0, 0, 0, 0]
+        for frame, truth in zip(track["frames"], gt["frames"]):
+            near = (truth.get("bar") or {}).get("plate_near")
+            if frame.get("pose") and near:
+                wrist = predicted_wrist(frame["pose"])
+                wrist_offsets.append(math.dist(wrist, near["center"]) / near["radius"])
         for plate, frame in zip(track["plates"], gt["frames"]):
             if not plate:
                 continue
@@ -526,6 +543,11 @@ def plates_found(dirs):
         totals = [a + b for a, b in zip(totals, row)]
         print(mp4, *row)
     print("all", *totals)
+    if wrist_offsets:
+        shares = " ".join(f"{sum(o <= r for o in wrist_offsets) / len(wrist_offsets):.2f} within {r}"
+                          for r in (1.0, 1.5, 2.0))
+        print(f"near wrist from the true near plate's centre, in its radii, over {len(wrist_offsets)} "
+              f"frames with a pose: {shares}")
 
 
 def liftoff_back(dirs):
