@@ -257,25 +257,14 @@ fn sigmoid(x: f32) -> f32 {
 
 impl BlazePose {
     pub fn new(runtime: &Runtime, models: &ModelStore, config: BlazePoseConfig) -> Result<Self, PoseError> {
+        let detector = models.session(runtime, DETECTOR_MODEL, config.session)?;
+        let landmark = models.session(runtime, config.model.manifest_name(), config.session)?;
         // A models folder from before the pruned model existed still works: every frame then
         // runs the full model.
-        let without_mask_name = config
-            .model
-            .manifest_name_without_mask()
-            .filter(|name| models.entry(name).is_ok());
-        // The three sessions are built at once: building one (reading and verifying the file,
-        // optimising the graph) runs on one thread, and they are a large part of the start-up.
-        let session = |name: &str| models.session(runtime, name, config.session);
-        let (detector, landmark, landmark_without_mask) = std::thread::scope(|scope| {
-            let detector = scope.spawn(|| session(DETECTOR_MODEL));
-            let without_mask = scope.spawn(|| without_mask_name.map(session).transpose());
-            let landmark = session(config.model.manifest_name());
-            fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-                handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            }
-            (joined(detector), landmark, joined(without_mask))
-        });
-        let (detector, landmark, landmark_without_mask) = (detector?, landmark?, landmark_without_mask?);
+        let landmark_without_mask = match config.model.manifest_name_without_mask() {
+            Some(name) if models.entry(name).is_ok() => Some(models.session(runtime, name, config.session)?),
+            _ => None,
+        };
         let det = DETECTOR_INPUT_SIZE as usize;
         let lm = LANDMARK_INPUT_SIZE as usize;
         Ok(Self {
