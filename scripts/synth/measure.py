@@ -145,7 +145,9 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              (cached track) that are the near plate (centre and radius within
                              a quarter of its radius), the far one, or neither; the plate is
                              searched on every other frame at 30 fps, so at most half the
-                             frames can have one
+                             frames can have one; last, how far the near wrist keypoint lies
+                             from the true near plate's centre, in its radii
+                             (`MAX_CENTRE_OFFSET_RADII`)
   measure.py imbalance DIR...
                              front and rear views, per detected rep: the largest change from
                              set-up of the shoulder, hip and bar (wrist) line tilt, degrees, and
