@@ -392,13 +392,15 @@ fn near_side(pose_kps: &[liftcheck::pose::Keypoint]) -> (Point, Point, Point, f3
     )
 }
 
-fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs) {
+/// The back outline on the landscape frame; the plate search on both frames (its cost follows
+/// the lifter's size in pixels, which the portrait crop enlarges).
+fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs, portrait: &Mat, portrait_out: &ModelOutputs) {
     let mut g = c.benchmark_group("extras");
     let mut lms = [CropLandmark::default(); NUM_MODEL_LANDMARKS];
     landmarks::decode(&out.landmarks, &mut lms);
     landmarks::refine_with_heatmap(&out.heatmap, &mut lms);
     let kps = landmarks::project(&lms, &out.roi);
-    let (shoulder, hip, wrist, facing) = near_side(&kps);
+    let (shoulder, hip, _, facing) = near_side(&kps);
     let mask = CropMask {
         logits: &out.segmentation,
         size: LANDMARK_INPUT_SIZE as usize,
@@ -407,11 +409,17 @@ fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs) {
     g.bench_function("back_outline", |b| {
         b.iter(|| silhouette::back_outline(black_box(&mask), shoulder, hip, facing, BACK_SAMPLES))
     });
-    let mut finder = PlateFinder::default();
-    let torso = shoulder.distance(hip);
-    g.bench_function(BenchmarkId::new("plate_find", "1920x1080"), |b| {
-        b.iter(|| finder.find(black_box(frame), wrist, torso).expect("plate search"))
-    });
+    for (name, frame, out) in [("1920x1080", frame, out), ("1080x1920", portrait, portrait_out)] {
+        let mut lms = [CropLandmark::default(); NUM_MODEL_LANDMARKS];
+        landmarks::decode(&out.landmarks, &mut lms);
+        landmarks::refine_with_heatmap(&out.heatmap, &mut lms);
+        let (shoulder, hip, wrist, _) = near_side(&landmarks::project(&lms, &out.roi));
+        let torso = shoulder.distance(hip);
+        let mut finder = PlateFinder::default();
+        g.bench_function(BenchmarkId::new("plate_find", name), |b| {
+            b.iter(|| finder.find(black_box(frame), wrist, torso).expect("plate search"))
+        });
+    }
     g.finish();
 }
 
@@ -493,7 +501,8 @@ fn benches(c: &mut Criterion) {
     let out = model_outputs(&store, &rt, &landscape);
     preprocess(c, &landscape, &portrait, &out.roi);
     postprocess(c, &landscape, &out);
-    image_extras(c, &landscape, &out);
+    let portrait_out = model_outputs(&store, &rt, &portrait);
+    image_extras(c, &landscape, &out, &portrait, &portrait_out);
     models(c, &store, &rt, &landscape, &out.roi);
     whole_frame(c, &store, &rt, &landscape);
 }

@@ -49,6 +49,7 @@ pub struct PlateFinder {
     darkest: Mat,
     chroma_column: Mat,
     chroma: Mat,
+    shrunk: Mat,
     small: Mat,
     circles: Vector<Vec3f>,
     longest_torso: f32,
@@ -76,8 +77,23 @@ impl PlateFinder {
         let (w, h) = (frame.cols() as f32, frame.rows() as f32);
         let x0 = (hands.x - half).max(0.0).floor();
         let y0 = (hands.y - half).max(0.0).floor();
-        let x1 = (hands.x + half).min(w).ceil();
-        let y1 = (hands.y + half).min(h).ceil();
+        // Shrink first (a plate is a large, smooth shape), then convert only the small image.
+        // OpenCV's area shrink is about three times faster by a whole factor than by a
+        // fractional one (`cargo bench --bench pose -- extras/plate`), so a window shrunk two
+        // times or more is first shrunk by the whole part of the factor, its sides trimmed to
+        // multiples of it, and then by the rest (under 2). Area averages compose, so the small
+        // image is nearly the one-step shrink; windows shrunk less are shrunk as before.
+        let shrink = (max_r / WORK_MAX_RADIUS_PX).max(1.0);
+        let whole = shrink.floor();
+        let trim = |x0: f32, x1: f32| {
+            if whole >= 2.0 {
+                x0 + ((x1 - x0) / whole).floor() * whole
+            } else {
+                x1
+            }
+        };
+        let x1 = trim(x0, (hands.x + half).min(w).ceil());
+        let y1 = trim(y0, (hands.y + half).min(h).ceil());
         if x1 - x0 < 2.0 * min_r || y1 - y0 < 2.0 * min_r {
             return Ok(None);
         }
@@ -85,10 +101,15 @@ impl PlateFinder {
             frame,
             Rect::new(x0 as i32, y0 as i32, (x1 - x0) as i32, (y1 - y0) as i32),
         )?;
-        // Shrink first (a plate is a large, smooth shape), then convert only the small image.
         let scale = (WORK_MAX_RADIUS_PX / max_r).min(1.0);
         let work_size = Size::new(((x1 - x0) * scale).round() as i32, ((y1 - y0) * scale).round() as i32);
-        imgproc::resize(&window, &mut self.small, work_size, 0.0, 0.0, imgproc::INTER_AREA)?;
+        if whole >= 2.0 {
+            let by_whole = Size::new(((x1 - x0) / whole) as i32, ((y1 - y0) / whole) as i32);
+            imgproc::resize(&window, &mut self.shrunk, by_whole, 0.0, 0.0, imgproc::INTER_AREA)?;
+            imgproc::resize(&self.shrunk, &mut self.small, work_size, 0.0, 0.0, imgproc::INTER_AREA)?;
+        } else {
+            imgproc::resize(&window, &mut self.small, work_size, 0.0, 0.0, imgproc::INTER_AREA)?;
+        }
         // The shrink's exact factor per axis (the work size is rounded), and OpenCV's pixel
         // centres at whole numbers: small pixel `i` covers window pixels `[i, i + 1) / s`, so its
         // centre is window pixel `(i + 0.5) / s - 0.5`.
@@ -225,6 +246,46 @@ mod tests {
             errors.iter().map(|e| e.1).sum::<f32>() / n,
         );
         assert!(mean.0.abs() < 0.5 && mean.1.abs() < 0.5, "mean centre error {mean:?}");
+    }
+
+    #[test]
+    fn plates_of_every_size_are_found_where_drawn() {
+        // (frame width, height, plate radius, torso): the window is shrunk by about 1.3 (in one
+        // step), 2.1 (a whole 2, then 1.06), 3.9 and 10.6 (a whole 10, then 1.06: a 4K phone clip).
+        for (width, height, radius, torso) in [
+            (640, 480, 40, 80.0),
+            (640, 480, 70, 130.0),
+            (1280, 720, 110, 240.0),
+            (2160, 3840, 300, 650.0),
+        ] {
+            let (cx, cy) = (width / 2 - 7, height / 2 + 11);
+            let mut frame =
+                Mat::new_rows_cols_with_default(height, width, core::CV_8UC3, Scalar::all(90.0)).expect("frame");
+            imgproc::circle(
+                &mut frame,
+                core::Point::new(cx, cy),
+                radius,
+                Scalar::new(20.0, 20.0, 20.0, 0.0),
+                -1,
+                imgproc::LINE_AA,
+                0,
+            )
+            .expect("draw");
+            let hands = Point::new(cx as f32 + 0.3 * radius as f32, cy as f32 - 0.2 * radius as f32);
+            let plate = PlateFinder::default()
+                .find(&frame, hands, torso)
+                .expect("runs")
+                .unwrap_or_else(|| panic!("no plate of radius {radius} in {width}x{height}"));
+            let cell = (radius as f32 / 40.0).max(1.0) * 1.5; // the accumulator's cell in frame pixels
+            assert!(
+                plate.center.distance(Point::new(cx as f32, cy as f32)) <= cell,
+                "radius {radius}: {plate:?}"
+            );
+            assert!(
+                (plate.radius / radius as f32 - 1.0).abs() < 0.05,
+                "radius {radius}: {plate:?}"
+            );
+        }
     }
 
     #[test]
