@@ -124,6 +124,14 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              `setup_trunk_deg`) beside the true rep's faults, grouped by the
                              set-up faults (shoulders behind the bar, knees forward, bar ahead
                              of mid-foot), then the ranges per group
+  measure.py setup-errors DIR...
+                             side views, per true rep two frames before its lift-off (bar on
+                             the floor): the set-up reading `bar_midfoot_pct_leg` beside the
+                             truth, split into liftcheck's error on the bar (`bar_x_px` against
+                             the render's bar centre) and on the mid-foot (against the
+                             render's), and the render's own near wrist against its bar, % of
+                             leg length, forward positive; then percentiles (why the bar over
+                             mid-foot cannot be judged from the hands)
   measure.py bar-drift DIR...
                              side views, per detected rep: the bar's forward travel (rep metric
                              `bar_drift_pct_leg`), where the bar was read from (plate or hands),
@@ -1213,6 +1221,45 @@ def setup(dirs):
                   "shoulder-bar / bar-midfoot / knee-midfoot / knee / hip / trunk", 1)
 
 
+def setup_errors(dirs):
+    """Side views: where the bar-over-mid-foot reading's error comes from, per true rep, two
+    frames before lift-off (the bar still on the floor): liftcheck's bar position (per-frame CSV
+    `bar_x_px`) against the render's bar centre, liftcheck's mid-foot (the bar minus the reading)
+    against the render's, and the render's near wrist against its bar centre, in % of
+    liftcheck's leg length, forward positive."""
+    print("clip rep reading truth bar_error midfoot_error true_wrist_ahead bar_source true_faults")
+    errors = {"reading - truth": [], "bar": [], "mid-foot": [], "true wrist ahead of bar": []}
+    for mp4, gt, side in side_clips(dirs):
+        a, rows = analysis_and_frames(mp4)
+        if a is None or not a.get("leg_length_px"):
+            continue
+        leg = a["leg_length_px"]
+        for rep in gt["reps"]:
+            f = (rep.get("liftoff_frame") or 0) - 2
+            if f < 0 or f >= len(rows) or not rows[f].get("bar_x_px") or not rows[f].get("bar_midfoot_pct_leg"):
+                continue
+            frame = gt["frames"][f]
+            bar_x = float(rows[f]["bar_x_px"]) * side.forward
+            reading = float(rows[f]["bar_midfoot_pct_leg"])
+            true_bar, true_mid = frame["bar"]["center"][0] * side.forward, frame["midfoot"][0] * side.forward
+            wrist = side.point(frame["blazepose33"], "wrist")[0]
+            truth = 100 * (true_bar - true_mid) / leg
+            bar_error = 100 * (bar_x - true_bar) / leg
+            midfoot_error = 100 * ((bar_x - reading * leg / 100) - true_mid) / leg
+            wrist_ahead = 100 * (wrist - true_bar) / leg
+            kinds = ",".join(x["kind"] for x in rep["faults"]) or "-"
+            print(f"{mp4} {rep['index']} {reading:.1f} {truth:.1f} {bar_error:.1f} {midfoot_error:.1f} "
+                  f"{wrist_ahead:.1f} {a['bar_source']} {kinds}")
+            for k, v in zip(errors, (reading - truth, bar_error, midfoot_error, wrist_ahead)):
+                errors[k].append(v)
+    for k, values in errors.items():
+        values.sort()
+        n = len(values)
+        if n:
+            print(f"# {k}, % leg over {n} reps: p10 / p25 / median / p75 / p90 "
+                  + " / ".join(f"{values[min(int(n * q), n - 1)]:.1f}" for q in (0.1, 0.25, 0.5, 0.75, 0.9)))
+
+
 def bar_drift(dirs):
     """Side views: the bar's forward travel during each detected rep (rep metric
     `bar_drift_pct_leg`) beside where the bar was read from (the plate or the hands) and the true
@@ -1344,7 +1391,7 @@ def torso(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
