@@ -1234,13 +1234,20 @@ def setup_errors(dirs):
         if a is None or not a.get("leg_length_px"):
             continue
         leg = a["leg_length_px"]
+        # liftcheck's reading is forward of its own facing; skip clips where it disagrees with the
+        # render's (the mid-foot would come out mirrored about the bar).
+        if (a["view"].get("facing") == "left") != (side.forward < 0):
+            print(f"{mp4}: liftcheck reads the lifter facing {a['view'].get('facing')}, skipped")
+            continue
+        by_frame = {int(r["frame"]): r for r in rows}
         for rep in gt["reps"]:
             f = (rep.get("liftoff_frame") or 0) - 2
-            if f < 0 or f >= len(rows) or not rows[f].get("bar_x_px") or not rows[f].get("bar_midfoot_pct_leg"):
+            row = by_frame.get(f, {})
+            if not row.get("bar_x_px") or not row.get("bar_midfoot_pct_leg"):
                 continue
             frame = gt["frames"][f]
-            bar_x = float(rows[f]["bar_x_px"]) * side.forward
-            reading = float(rows[f]["bar_midfoot_pct_leg"])
+            bar_x = float(row["bar_x_px"]) * side.forward
+            reading = float(row["bar_midfoot_pct_leg"])
             true_bar, true_mid = frame["bar"]["center"][0] * side.forward, frame["midfoot"][0] * side.forward
             wrist = side.point(frame["blazepose33"], "wrist")[0]
             truth = 100 * (true_bar - true_mid) / leg
