@@ -132,6 +132,10 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              render's), and the render's own near wrist against its bar, % of
                              leg length, forward positive; then percentiles (why the bar over
                              mid-foot cannot be judged from the hands)
+  measure.py lr-span DIR...  front and rear views, every frame with a pose: the shoulders' and
+                             the hips' horizontal span as a fraction of its 90th percentile over
+                             the clip, beside how far the line's tilt is off the render's,
+                             degrees, in bands of that fraction (`LR_SPAN_MIN_FRACTION`)
   measure.py bar-drift DIR...
                              side views, per detected rep: the bar's forward travel (rep metric
                              `bar_drift_pct_leg`), where the bar was read from (plate or hands),
@@ -1267,6 +1271,47 @@ def setup_errors(dirs):
                   + " / ".join(f"{values[min(int(n * q), n - 1)]:.1f}" for q in (0.1, 0.25, 0.5, 0.75, 0.9)))
 
 
+def lr_span(dirs):
+    """Front and rear views: does a left/right pair read narrower than usual mark a misplaced
+    joint? Per frame with a pose (liftcheck's raw keypoints), the shoulders' and the hips'
+    horizontal span over its 90th percentile in the clip, and the absolute difference between
+    the line's tilt and the render's (degrees); median and 90th percentile per band of the
+    span."""
+    bands = ((0.0, 0.5), (0.5, 0.65), (0.65, 0.75), (0.75, 0.85), (0.85, 1.0), (1.0, float("inf")))
+    errors = {"shoulders": {b: [] for b in bands}, "hips": {b: [] for b in bands}}
+    for mp4, gt in clips(dirs):
+        if gt["camera"]["view"] not in ("front", "rear"):
+            continue
+        frames = predicted_keypoints(mp4)
+        if frames is None:
+            continue
+        names = {n: i for i, n in enumerate(gt["keypoint_names"]["blazepose33"])}
+        for pair, (a, b) in (("shoulders", ("left_shoulder", "right_shoulder")), ("hips", ("left_hip", "right_hip"))):
+            ia, ib = names[a], names[b]
+            rows = []
+            for i, kps in enumerate(frames):
+                if not kps or i >= len(gt["frames"]):
+                    continue
+                true = gt["frames"][i]["blazepose33"]
+                tilt = math.degrees(math.atan2(kps[ia][1] - kps[ib][1], abs(kps[ia][0] - kps[ib][0])))
+                true_tilt = math.degrees(math.atan2(true[ia][1] - true[ib][1], abs(true[ia][0] - true[ib][0])))
+                rows.append((abs(kps[ia][0] - kps[ib][0]), abs(tilt - true_tilt)))
+            spans = sorted(r[0] for r in rows)
+            if not spans or spans[int(0.9 * (len(spans) - 1))] <= 0:
+                continue
+            usual = spans[int(0.9 * (len(spans) - 1))]
+            for width, error in rows:
+                band = next(b for b in bands if b[0] <= width / usual < b[1])
+                errors[pair][band].append(error)
+    for pair, by_band in errors.items():
+        print(f"{pair}: span over its clip's 90th percentile -> frames, tilt error median / p90 (degrees)")
+        for (lo, hi), values in by_band.items():
+            values.sort()
+            if values:
+                n = len(values)
+                print(f"  {lo:.2f}-{hi:.2f}: {n} frames, {values[n // 2]:.1f} / {values[math.ceil(0.9 * (n - 1))]:.1f}")
+
+
 def bar_drift(dirs):
     """Side views: the bar's forward travel during each detected rep (rep metric
     `bar_drift_pct_leg`) beside where the bar was read from (the plate or the hands) and the true
@@ -1398,7 +1443,7 @@ def torso(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
