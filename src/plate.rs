@@ -171,8 +171,10 @@ mod tests {
     use super::*;
     use opencv::core::{self, Scalar};
 
-    fn frame_with_plate(center: (i32, i32), radius: i32) -> Mat {
-        let mut frame = Mat::new_rows_cols_with_default(480, 640, core::CV_8UC3, Scalar::all(90.0)).expect("frame");
+    /// A grey frame of `width` x `height` with a dark disc.
+    fn frame_with_disc(width: i32, height: i32, center: (i32, i32), radius: i32) -> Mat {
+        let mut frame =
+            Mat::new_rows_cols_with_default(height, width, core::CV_8UC3, Scalar::all(90.0)).expect("frame");
         imgproc::circle(
             &mut frame,
             core::Point::new(center.0, center.1),
@@ -183,6 +185,11 @@ mod tests {
             0,
         )
         .expect("draw");
+        frame
+    }
+
+    fn frame_with_plate(center: (i32, i32), radius: i32) -> Mat {
+        let mut frame = frame_with_disc(640, 480, center, radius);
         // A hub, as on real plates.
         imgproc::circle(
             &mut frame,
@@ -222,18 +229,7 @@ mod tests {
         let (radius, torso) = (110, 240.0);
         let mut errors = Vec::new();
         for (cx, cy) in (0..4).flat_map(|i| (0..4).map(move |j| (600 + 3 * i + j, 450 + 2 * j + i))) {
-            let mut frame =
-                Mat::new_rows_cols_with_default(900, 1280, core::CV_8UC3, Scalar::all(90.0)).expect("frame");
-            imgproc::circle(
-                &mut frame,
-                core::Point::new(cx, cy),
-                radius,
-                Scalar::new(20.0, 20.0, 20.0, 0.0),
-                -1,
-                imgproc::LINE_AA,
-                0,
-            )
-            .expect("draw");
+            let frame = frame_with_disc(1280, 900, (cx, cy), radius);
             let plate = PlateFinder::default()
                 .find(&frame, Point::new(607.0, 441.0), torso)
                 .expect("runs")
@@ -261,18 +257,7 @@ mod tests {
             (2160, 3840, 300, 650.0),
         ] {
             let (cx, cy) = (width / 2 - 7, height / 2 + 11);
-            let mut frame =
-                Mat::new_rows_cols_with_default(height, width, core::CV_8UC3, Scalar::all(90.0)).expect("frame");
-            imgproc::circle(
-                &mut frame,
-                core::Point::new(cx, cy),
-                radius,
-                Scalar::new(20.0, 20.0, 20.0, 0.0),
-                -1,
-                imgproc::LINE_AA,
-                0,
-            )
-            .expect("draw");
+            let frame = frame_with_disc(width, height, (cx, cy), radius);
             let r = radius as f32;
             let hands = Point::new(cx as f32 + 0.3 * r + 0.5, cy as f32 - 0.2 * r + 0.5);
             let plate = PlateFinder::default()

@@ -291,6 +291,12 @@ class Side:
         return (median(xs), median(ys)) if xs else None
 
 
+def percentiles(values, qs=(0.1, 0.25, 0.5, 0.75, 0.9)):
+    """The values at the shares `qs` of the sorted values (the nearest rank below)."""
+    values = sorted(values)
+    return [values[min(int(len(values) * q), len(values) - 1)] for q in qs]
+
+
 def median(values):
     values = sorted(values)
     return values[len(values) // 2] if values else float("nan")
@@ -1264,11 +1270,9 @@ def setup_errors(dirs):
             for k, v in zip(errors, (reading - truth, bar_error, midfoot_error, wrist_ahead)):
                 errors[k].append(v)
     for k, values in errors.items():
-        values.sort()
-        n = len(values)
-        if n:
-            print(f"# {k}, % leg over {n} reps: p10 / p25 / median / p75 / p90 "
-                  + " / ".join(f"{values[min(int(n * q), n - 1)]:.1f}" for q in (0.1, 0.25, 0.5, 0.75, 0.9)))
+        if values:
+            print(f"# {k}, % leg over {len(values)} reps: p10 / p25 / median / p75 / p90 "
+                  + " / ".join(f"{v:.1f}" for v in percentiles(values)))
 
 
 def lr_span(dirs):
@@ -1403,11 +1407,9 @@ def wrist_bar(dirs):
             hip, knee, ankle, wrist = (side.point(kps, n) for n in ("hip", "knee", "ankle", "wrist"))
             leg = math.dist(hip, knee) + math.dist(knee, ankle)
             values.append((wrist[1] + bar["center"][1]) / leg)
-    values.sort()
-    n = len(values)
-    if n:
-        print(f"{n} frames, bar centre below the wrist, leg lengths: p10 / p25 / median / p75 / p90 "
-              + " / ".join(f"{values[int(n * q)]:.3f}" for q in (0.1, 0.25, 0.5, 0.75, 0.9)))
+    if values:
+        print(f"{len(values)} frames, bar centre below the wrist, leg lengths: p10 / p25 / median / p75 / p90 "
+              + " / ".join(f"{v:.3f}" for v in percentiles(values)))
 
 
 def torso(dirs):
