@@ -82,7 +82,7 @@ impl PlateFinder {
         // or more is first shrunk by the whole part of the factor, its sides trimmed to
         // multiples of it, and then by the rest (under 2): the search takes about a third less
         // time at 1080p (`cargo bench --bench pose -- extras/plate`). Area averages compose, so
-        // the small image is nearly the one-step shrink; windows shrunk less are shrunk as before.
+        // the small image is nearly the one-step shrink; windows shrunk less take one step.
         let shrink = (max_r / WORK_MAX_RADIUS_PX).max(1.0);
         let whole = shrink.floor();
         let trim = |x0: f32, x1: f32| {

@@ -120,7 +120,16 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
     } in parts
     {
         let name = what.trim_end_matches(" since set-up").trim_end_matches(" change");
-        let measured = ctx.setup_value(series, su, joints).and_then(|base| {
+        // A shoulder or hip pair read narrower than the body is not read either
+        // (`LR_SPAN_MIN_FRACTION`).
+        let at_setup = ctx.setup_value(series, su, joints).map_err(|_| {
+            if !joints.contains("wrist") {
+                format!("{joints} hidden, out of frame or drawn inside the body at set-up")
+            } else {
+                format!("{joints} hidden or out of frame at set-up")
+            }
+        });
+        let measured = at_setup.and_then(|base| {
             let (v, _) = change_from(ctx, series, base, w.pull, joints, 0.0)?;
             Ok((v, base))
         });
