@@ -69,6 +69,9 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
         joints: &'static str,
         /// Most swing at the set-up for a reference ([`steady_at_setup`]).
         swing: f64,
+        /// Whether the series leaves out frames where the pair reads narrower than the body
+        /// (`LR_SPAN_MIN_FRACTION` in `kinematics`), which a missing set-up should then name.
+        drops_narrow_pairs: bool,
     }
     let tilt = |series, what, joints| Measure {
         series,
@@ -78,6 +81,7 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
         unit: DEG,
         joints,
         swing: IMBALANCE_SETUP_MAX_SWING_TILT_DEG,
+        drops_narrow_pairs: true,
     };
     let parts = [
         tilt(
@@ -90,6 +94,7 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
             threshold: bar_tilt_t,
             major: cfg.imbalance_bar_tilt_max_deg,
             swing: IMBALANCE_SETUP_MAX_SWING_BAR_TILT_DEG,
+            drops_narrow_pairs: false,
             ..tilt(&s.bar_tilt[..], "bar (wrist line) tilt change since set-up", "a wrist")
         },
         Measure {
@@ -100,6 +105,7 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
             unit: PCT_LEG,
             joints: "a hip or ankle",
             swing: IMBALANCE_SETUP_MAX_SWING_SHIFT_LEG_FRAC,
+            drops_narrow_pairs: true,
         },
     ];
     // Each measure is judged on its own: a hand hidden behind the plate leaves the
@@ -117,16 +123,15 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
         unit,
         joints,
         swing,
+        drops_narrow_pairs,
     } in parts
     {
         let name = what.trim_end_matches(" since set-up").trim_end_matches(" change");
-        // A shoulder or hip pair read narrower than the body is not read either
-        // (`LR_SPAN_MIN_FRACTION`).
-        let at_setup = ctx.setup_value(series, su, joints).map_err(|_| {
-            if !joints.contains("wrist") {
+        let at_setup = ctx.setup_value(series, su, joints).map_err(|reason| {
+            if drops_narrow_pairs {
                 format!("{joints} hidden, out of frame or drawn inside the body at set-up")
             } else {
-                format!("{joints} hidden or out of frame at set-up")
+                reason
             }
         });
         let measured = at_setup.and_then(|base| {
