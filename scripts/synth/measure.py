@@ -761,14 +761,16 @@ def reps_with_truth(dirs, views, variants=None):
 def imbalance(dirs):
     """Front and rear views: the left/right measures of each detected rep (liftcheck's rep
     metrics) beside the true rep's faults, grouped: imbalance faults, good reps, other faults."""
-    print("group clip view shoulder_tilt hip_tilt bar_tilt hip_shift_pct_leg true_faults")
+    print("group clip view shoulder_tilt hip_tilt bar_tilt hip_shift_pct_leg true_hip_shift_pct_leg true_faults")
     rows = []
-    for mp4, gt, _, rep, kinds, _ in reps_with_truth(dirs, lambda view: view in ("front", "rear")):
+    for mp4, gt, _, rep, kinds, truth in reps_with_truth(dirs, lambda view: view in ("front", "rear")):
         group = ("imbalance" if any(k in ("hip_shift", "uneven_bar") for k in kinds)
                  else "good" if not kinds else "other")
         m = rep["metrics"]
         values = [m.get(k) for k in ("max_shoulder_tilt_change_deg", "max_hip_tilt_change_deg",
                                      "max_bar_tilt_change_deg", "max_hip_shift_change_pct_leg")]
+        shift_m = sum(f["param"]["shift_m"] for f in truth["faults"] if f["kind"] == "hip_shift")
+        values.append(100 * shift_m / true_leg_m(gt))
         rows.append((group, mp4, gt["camera"]["view"], values, ",".join(kinds) or "-"))
 
     def fmt(v):
@@ -782,6 +784,13 @@ def imbalance(dirs):
             tops = [max((r[i] for r in picked if r[i] is not None), default=None) for i in range(4)]
             print(f"# {group}: {len(picked)} reps, largest shoulder / hip / bar tilt change, hip shift: "
                   + " / ".join(fmt(v) for v in tops))
+
+
+def true_leg_m(gt):
+    """The rendered lifter's leg length (hip to knee to ankle, both sides averaged) on the first
+    frame, metres."""
+    j = gt["frames"][0]["joints3d"]["blazepose33"]
+    return sum(math.dist(j[h], j[k]) + math.dist(j[k], j[a]) for h, k, a in ((23, 25, 27), (24, 26, 28))) / 2
 
 
 def print_grouped(rows, groups, what, decimals):

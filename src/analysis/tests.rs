@@ -1670,16 +1670,62 @@ fn a_tilted_wrist_line_needs_more_than_keypoint_noise() {
     }
 }
 
+/// Front view: a bar rests level on the floor, so a wrist line read tilted through the set-up
+/// and level in the pull (hands misread in front of the shins, as on rendered seed 403 clip 002)
+/// is no imbalance, while the same change the other way, a level set-up and a bar tipping in the
+/// pull, is.
+#[test]
+fn a_wrist_line_coming_level_off_the_floor_is_no_imbalance() {
+    let (spec, lift_off, lockout) = front_view_rep2();
+    // (tilt through the set-up, tilt in the pull, want a finding)
+    for (at_setup, in_pull, want) in [(15.0_f32, 0.0, false), (0.0, 15.0, true)] {
+        let mut clip = synth::generate(&spec);
+        for frame in &mut clip.frames[lift_off - 60..lift_off] {
+            tilt_line(frame, lm::LEFT_WRIST, lm::RIGHT_WRIST, -at_setup);
+        }
+        for frame in &mut clip.frames[lift_off..=lockout] {
+            tilt_line(frame, lm::LEFT_WRIST, lm::RIGHT_WRIST, -in_pull);
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
+        let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
+        let measured = a.reps[1].metrics.max_bar_tilt_change_deg;
+        assert_eq!(
+            found, want,
+            "{at_setup} degrees at set-up, {in_pull} in the pull (measured {measured:?}): {:?} {:?}",
+            a.findings, a.not_assessable
+        );
+    }
+}
+
 /// Front view: a wrist line tilting further than a loaded bar can (the pose model losing the
 /// lifter's sides, as on a rendered rear view) discredits the rep's other left/right lines too:
 /// a hip line tilted as far as a real imbalance then goes unjudged, "not assessable", while the
-/// same hip line with the wrists level is found.
+/// same hip line with the wrists level is found. A wrist line that wild at the set-up and level
+/// in the pull discredits them as well (held-out seed 404 clip 001), although the bar's own
+/// change counts only away from level.
 #[test]
 fn an_impossible_bar_tilt_makes_left_right_not_assessable() {
     let (spec, from, to) = front_view_rep2();
-    // (wrist line tilt, hip line tilt, want a finding, want "not assessable")
-    for (wrists, hips, found_wanted, unassessed_wanted) in [(0.0_f32, 20.0, true, false), (45.0, 20.0, false, true)] {
+    // (wrist line tilt through the set-up, in the pull; hip line tilt; want a finding, want
+    // "not assessable")
+    let cases = [
+        (0.0_f32, 0.0, 20.0, true, false),
+        (0.0, 45.0, 20.0, false, true),
+        (40.0, 0.0, 20.0, false, true),
+    ];
+    for (wrists_at_setup, wrists, hips, found_wanted, unassessed_wanted) in cases {
         let mut clip = synth::generate(&spec);
+        // Turned about their midpoint, so neither arm reads short enough to be dropped.
+        edit_poses(&mut clip, from - 60..from, |pose| {
+            let [l, r] = [lm::LEFT_WRIST, lm::RIGHT_WRIST].map(|i| (pose.keypoints[i].x, pose.keypoints[i].y));
+            let (cx, cy) = ((l.0 + r.0) / 2.0, (l.1 + r.1) / 2.0);
+            let (sin, cos) = wrists_at_setup.to_radians().sin_cos();
+            for (i, (x, y)) in [(lm::LEFT_WRIST, l), (lm::RIGHT_WRIST, r)] {
+                let (dx, dy) = (x - cx, y - cy);
+                pose.keypoints[i].x = cx + cos * dx - sin * dy;
+                pose.keypoints[i].y = cy + sin * dx + cos * dy;
+            }
+        });
         // Over a third of a second, as a pose drifting off the lifter's sides does; the left
         // wrist goes down.
         for (i, frame) in clip.frames[from..=to].iter_mut().enumerate() {
@@ -1690,11 +1736,11 @@ fn an_impossible_bar_tilt_makes_left_right_not_assessable() {
         let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
         let unassessed = not_assessed_because(&a, CheckId::LeftRightImbalance, 2, "lost the lifter's sides");
-        assert_eq!(a.reps.len(), 3, "wrists {wrists}, hips {hips}");
+        assert_eq!(a.reps.len(), 3, "wrists {wrists_at_setup} then {wrists}, hips {hips}");
         assert_eq!(
             (found, unassessed),
             (found_wanted, unassessed_wanted),
-            "wrists {wrists}, hips {hips}: {:?} / {:?}",
+            "wrists {wrists_at_setup} then {wrists}, hips {hips}: {:?} / {:?}",
             a.findings,
             a.not_assessable
         );
@@ -1731,6 +1777,63 @@ fn a_shoulder_drawn_inside_the_body_gives_no_left_right_line() {
             "span kept {kept} (shoulder tilt change {measured:?}): {:?} {:?}",
             a.findings,
             a.not_assessable
+        );
+    }
+}
+
+/// Front view: the hips shifted sideways over the feet through the pull are an imbalance past
+/// `imbalance_shift_max_leg_frac` (4% of leg length) and not below it. The shift is judged at the
+/// level it holds for [`Config::finding_min_hold_s`]: a brief sway that peaks past the limit is
+/// found without a hold and not under a hold longer than it.
+#[test]
+fn a_sideways_hip_shift_counts_when_held_past_its_limit() {
+    let (spec, lift_off, lockout) = front_view_rep2();
+    let leg_px = {
+        let clean = synth::generate(&spec);
+        let pose = clean.frames[0].pose.as_ref().expect("a pose on the first frame");
+        let at = |i: usize| (pose.keypoints[i].x, pose.keypoints[i].y);
+        let dist = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
+        dist(at(lm::LEFT_HIP), at(lm::LEFT_KNEE)) + dist(at(lm::LEFT_KNEE), at(lm::LEFT_ANKLE))
+    };
+    let hold = |s: f64| Config {
+        finding_min_hold_s: s,
+        ..all_rules()
+    };
+    let mid = (lift_off + lockout) / 2;
+    let sway = mid - 5..mid + 6;
+    // (most shift, a fraction of leg length; frames shifted; ramped up and down (a sway) or
+    // held; hold, seconds; want a finding)
+    let cases = [
+        (0.03_f32, lift_off..lockout + 1, false, 0.15, false),
+        (0.06, lift_off..lockout + 1, false, 0.15, true),
+        (0.10, sway.clone(), true, 0.0, true),
+        (0.10, sway, true, 0.5, false),
+    ];
+    for (most, frames, ramped, hold_s, want) in cases {
+        let mut clip = synth::generate(&spec);
+        let shown = format!("{most} of a leg over frames {frames:?}, ramped {ramped}, hold {hold_s} s");
+        let (first, n) = (frames.start, frames.len() as f32);
+        for (f, frame) in clip.frames[frames].iter_mut().enumerate() {
+            let Some(pose) = frame.pose.as_mut() else { continue };
+            let share = if ramped {
+                1.0 - (2.0 * f as f32 / (n - 1.0) - 1.0).abs()
+            } else {
+                1.0
+            };
+            for hip in [lm::LEFT_HIP, lm::RIGHT_HIP] {
+                pose.keypoints[hip].x += most * share * leg_px;
+            }
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &hold(hold_s));
+        let found = a
+            .findings
+            .iter()
+            .any(|f| f.check == CheckId::LeftRightImbalance && f.rep == 2 && f.measure.contains("hip shift"));
+        let measured = a.reps[1].metrics.max_hip_shift_change_pct_leg;
+        assert_eq!(
+            found, want,
+            "{shown} from frame {first} (measured {measured:?}): {:?}",
+            a.findings
         );
     }
 }

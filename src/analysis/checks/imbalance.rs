@@ -57,6 +57,7 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
     let tilt_t = cfg.scaled(cfg.imbalance_tilt_max_deg, 0.0);
     let bar_tilt_t = cfg.scaled(cfg.imbalance_bar_tilt_max_deg, 0.0);
     let shift_t = cfg.scaled(cfg.imbalance_shift_max_leg_frac, 0.0);
+    let hold_s = cfg.finding_min_hold_s;
     let mut worst: Option<(f64, Fault)> = None;
     /// One left/right measure: its series, what it measures, its threshold and
     /// config limit (the size of a major fault), its unit and the joints it needs.
@@ -72,6 +73,8 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
         /// Whether the series leaves out frames where the pair reads narrower than the body
         /// (`LR_SPAN_MIN_FRACTION` in `kinematics`), which a missing set-up should then name.
         drops_narrow_pairs: bool,
+        /// How a reading's change from the set-up is counted.
+        change: fn(f64, f64) -> f64,
     }
     let tilt = |series, what, joints| Measure {
         series,
@@ -82,6 +85,7 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
         joints,
         swing: IMBALANCE_SETUP_MAX_SWING_TILT_DEG,
         drops_narrow_pairs: true,
+        change: change_since_setup,
     };
     let parts = [
         tilt(
@@ -95,6 +99,7 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
             major: cfg.imbalance_bar_tilt_max_deg,
             swing: IMBALANCE_SETUP_MAX_SWING_BAR_TILT_DEG,
             drops_narrow_pairs: false,
+            change: bar_tilt_change,
             ..tilt(&s.bar_tilt[..], "bar (wrist line) tilt change since set-up", "a wrist")
         },
         Measure {
@@ -106,6 +111,7 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
             joints: "a hip or ankle",
             swing: IMBALANCE_SETUP_MAX_SWING_SHIFT_LEG_FRAC,
             drops_narrow_pairs: true,
+            change: change_since_setup,
         },
     ];
     // Each measure is judged on its own: a hand hidden behind the plate leaves the
@@ -124,6 +130,7 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
         joints,
         swing,
         drops_narrow_pairs,
+        change,
     } in parts
     {
         let name = what.trim_end_matches(" since set-up").trim_end_matches(" change");
@@ -135,16 +142,21 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
             }
         });
         let measured = at_setup.and_then(|base| {
-            let (v, _) = change_from(ctx, series, base, w.pull, joints, 0.0)?;
-            Ok((v, base))
+            Ok((
+                held_change_from(ctx, series, base, w.pull, hold_s, joints, change)?,
+                base,
+            ))
         });
-        if let Ok((v, _)) = measured
+        // Plausibility is judged on the plain change since set-up, whichever way the measure
+        // counts it: a wild line at the set-up discredits the pose as much as one in the pull.
+        if let Ok((_, base)) = measured
             && unit == DEG
-            && v > IMPLAUSIBLE_TILT_CHANGE_DEG
+            && let Ok((raw, _)) = change_from(ctx, series, base, w.pull, joints, 0.0)
+            && raw > IMPLAUSIBLE_TILT_CHANGE_DEG
         {
             return Err(format!(
-                "{name} changes {v:.0} degrees since set-up (more than {IMPLAUSIBLE_TILT_CHANGE_DEG:.0}): the pose \
-                 has lost the lifter's sides, so no left/right line of this rep is trusted"
+                "{name} changes {raw:.0} degrees since set-up (more than {IMPLAUSIBLE_TILT_CHANGE_DEG:.0}): the \
+                 pose has lost the lifter's sides, so no left/right line of this rep is trusted"
             ));
         }
         let measured = measured.and_then(|m| steady_at_setup(ctx, series, su, swing, name, unit).map(|()| m));
@@ -168,7 +180,7 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
                     threshold: k * t,
                     unit,
                     major: k * major,
-                    span: ctx.span(w.pull, |f| (series[f] - base).abs() > t),
+                    span: ctx.held_span(w.pull, hold_s, |f| change(series[f], base) > t),
                     cue: cue::IMBALANCE,
                 },
             ));

@@ -209,7 +209,7 @@ pub struct RepMetrics {
     pub lockout_hip_deg: Option<f32>,
     pub lockout_knee_deg: Option<f32>,
     /// Most lean back past vertical at lockout (positive = leaning back). The neck's extension and
-    /// flexion and the bar's drift are the highest levels held for
+    /// flexion, the bar's drift and the left/right changes are the highest levels held for
     /// [`Config::finding_min_hold_s`], as the rules read them; the lean-backs are not held, and
     /// are left out past 45 degrees back, where the rule calls them keypoint errors.
     pub lockout_lean_back_deg: Option<f32>,
@@ -741,6 +741,56 @@ fn change_from(ctx: &Ctx, series: &[f64], base: f64, w: Win, what: &str, sign: f
     ctx.max_of(series, w, rel, what, "rep")
 }
 
+/// How far a left/right line reading `v` is from its set-up value `base`, either way.
+fn change_since_setup(v: f64, base: f64) -> f64 {
+    (v - base).abs()
+}
+
+/// [`change_since_setup`] for the bar's (wrist line's) tilt, counted only as far as the line is
+/// also off level. A loaded bar rests level on the floor, on two plates of one size, so a wrist
+/// line read tilted at the set-up is the camera's roll or a hand misplaced in front of the
+/// shins (from the front, rendered seed 403 clip 002 read -8 to -13 degrees through a good
+/// set-up and level from lift-off on). A bar that tips leaves level; one that comes back to
+/// level has not tipped. With the camera rolled, the change since the set-up still bounds it.
+fn bar_tilt_change(v: f64, base: f64) -> f64 {
+    change_since_setup(v, base).min(v.abs())
+}
+
+/// The highest level of `change(reading, base)` held for `hold_s` over `w`
+/// ([`Ctx::held_max_in`]).
+fn held_change_from(
+    ctx: &Ctx,
+    series: &[f64],
+    base: f64,
+    w: Win,
+    hold_s: f64,
+    what: &str,
+    change: fn(f64, f64) -> f64,
+) -> Measured<f64> {
+    ctx.held_max_of(series, w, hold_s, |v| change(v, base), what, "rep")
+}
+
+/// [`held_change_from`] the set-up value.
+fn held_change(
+    ctx: &Ctx,
+    series: &[f64],
+    setup: usize,
+    w: Win,
+    hold_s: f64,
+    what: &str,
+    change: fn(f64, f64) -> f64,
+) -> Measured<f64> {
+    held_change_from(
+        ctx,
+        series,
+        ctx.setup_value(series, setup, what)?,
+        w,
+        hold_s,
+        what,
+        change,
+    )
+}
+
 /// [`change_from`] at the highest level held for `hold_s` ([`Ctx::held_max_in`]), increases only.
 fn held_rise_from(ctx: &Ctx, series: &[f64], base: f64, w: Win, hold_s: f64, what: &str) -> Measured<f64> {
     ctx.held_max_of(series, w, hold_s, |v| v - base, what, "rep")
@@ -895,10 +945,42 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
             v.is_finite().then_some(v as f32)
         }),
-        max_shoulder_tilt_change_deg: f32o(change(ctx, &s.shoulder_tilt, su, w.pull, "shoulders", 0.0).map(|v| v.0)),
-        max_hip_tilt_change_deg: f32o(change(ctx, &s.hip_tilt, su, w.pull, "hips", 0.0).map(|v| v.0)),
-        max_bar_tilt_change_deg: f32o(change(ctx, &s.bar_tilt, su, w.pull, "wrists", 0.0).map(|v| v.0)),
-        max_hip_shift_change_pct_leg: pct(change(ctx, &s.hip_shift, su, w.pull, "hips", 0.0).map(|v| v.0)),
+        max_shoulder_tilt_change_deg: f32o(held_change(
+            ctx,
+            &s.shoulder_tilt,
+            su,
+            w.pull,
+            hold_s,
+            "shoulders",
+            change_since_setup,
+        )),
+        max_hip_tilt_change_deg: f32o(held_change(
+            ctx,
+            &s.hip_tilt,
+            su,
+            w.pull,
+            hold_s,
+            "hips",
+            change_since_setup,
+        )),
+        max_bar_tilt_change_deg: f32o(held_change(
+            ctx,
+            &s.bar_tilt,
+            su,
+            w.pull,
+            hold_s,
+            "wrists",
+            bar_tilt_change,
+        )),
+        max_hip_shift_change_pct_leg: pct(held_change(
+            ctx,
+            &s.hip_shift,
+            su,
+            w.pull,
+            hold_s,
+            "hips",
+            change_since_setup,
+        )),
         max_knee_inward_pct_leg: max_knee_in.map(|v| (100.0 * v) as f32),
         peak_bar_speed_mps: ctx
             .body
