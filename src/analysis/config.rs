@@ -286,7 +286,12 @@ pub struct Config {
     /// during the pull (knee valgus), fraction of leg length. Measured against the line itself,
     /// not against set-up: knees pushed out over turned-out toes at set-up return to the line as
     /// the lifter stands, which read as 7-11% "inward travel" on symmetric lifters (real clip 14,
-    /// synthetic front_good_1rep). 6% (~5 cm for an 85 cm leg) is a starting value to calibrate.
+    /// synthetic front_good_1rep). 6% (~5 cm for an 85 cm leg) is a starting value: the rendered
+    /// suites have no knee valgus to calibrate it on. Their 65 front and rear reps read at most
+    /// 3.8%, real clip 14 at most -0.8 (knees outside the line), once the lines are not read
+    /// where the hips are drawn inside the body (`LR_SPAN_MIN_FRACTION` in `kinematics`); before
+    /// that, two rear views read 6.1 and 7.5 (`liftcheck analyze --json`, rep metric
+    /// `max_knee_inward_pct_leg`).
     pub knee_inward_max_leg_frac: f64,
     /// Hips rising first: most the trunk may tip towards horizontal from where the hips start to
     /// rise to knee pass, degrees (ref: proposal of 10-15 degrees, Starting Strength figs

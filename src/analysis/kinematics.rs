@@ -1281,24 +1281,22 @@ impl Series {
             if frontal {
                 let l = |j: Joint| t.at(j.index(BodySide::Left), f);
                 let r = |j: Joint| t.at(j.index(BodySide::Right), f);
+                // A pair read narrower than the body is a misplaced joint (a NaN limit passes).
+                let wide_enough = |j: Joint, least: f64| span(j, f) >= least || least.is_nan();
                 let tilt = |j: Joint, least: f64| match (l(j), r(j)) {
-                    // A pair read narrower than the body is a misplaced joint (NaN limits pass).
-                    (Some(a), Some(b)) if (a.0 - b.0).abs() < least => f64::NAN,
                     // Left higher = positive; |dx| keeps the angle away from +-180 on mirroring.
-                    (Some(a), Some(b)) => (b.1 - a.1).atan2((a.0 - b.0).abs()).to_degrees(),
+                    (Some(a), Some(b)) if wide_enough(j, least) => (b.1 - a.1).atan2((a.0 - b.0).abs()).to_degrees(),
                     _ => f64::NAN,
                 };
                 s.shoulder_tilt[f] = tilt(Joint::Shoulder, least_shoulders);
                 s.hip_tilt[f] = tilt(Joint::Hip, least_hips);
                 s.bar_tilt[f] = tilt(Joint::Wrist, f64::NAN);
+                // The hip shift and the hip-ankle lines stand on the hips as much as their tilt.
                 if let (Some(hl), Some(hr), Some(al), Some(ar)) =
                     (l(Joint::Hip), r(Joint::Hip), l(Joint::Ankle), r(Joint::Ankle))
+                    && wide_enough(Joint::Hip, least_hips)
                 {
-                    s.hip_shift[f] = if s.hip_tilt[f].is_nan() {
-                        f64::NAN
-                    } else {
-                        (0.5 * (hl.0 + hr.0) - 0.5 * (al.0 + ar.0)) / leg
-                    };
+                    s.hip_shift[f] = (0.5 * (hl.0 + hr.0) - 0.5 * (al.0 + ar.0)) / leg;
                     let centre = 0.5 * (hl.0 + hr.0);
                     let inward = |hip: (f64, f64), knee: Option<(f64, f64)>, ankle: (f64, f64)| {
                         let Some(k) = knee else { return f64::NAN };

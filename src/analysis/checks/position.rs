@@ -133,8 +133,15 @@ pub(super) fn knees_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
             // set-up: knees pushed out over turned-out toes at the start come back to
             // the line as the lifter stands (a symmetric lifter, real clip 14 and the
             // synthetic front_good_1rep fixture, travelled 7-11% of leg length that way).
+            // The lines are unread where a knee, hip or ankle is missing, or where the hips are
+            // drawn inside the body (`LR_SPAN_MIN_FRACTION` in `kinematics`).
             for k in [&s.knee_in_left, &s.knee_in_right] {
-                match ctx.max_in(k, w.pull, "knee", "rep") {
+                match ctx.max_in(
+                    k,
+                    w.pull,
+                    "knee, hip or ankle (or the hips drawn inside the body)",
+                    "rep",
+                ) {
                     Ok((v, _)) if worst.is_none_or(|x| v > x.0) => worst = Some((v, k)),
                     Ok(_) => {}
                     Err(e) => reason = Some(e),
