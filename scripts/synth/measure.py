@@ -112,6 +112,11 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              shoulders at visibility >= 0.3): least value and frames under 0.7
                              per clip, then over all clips
                              (`STRAIGHT_ARM_MIN_FRAC`, `drop_arms_shorter_than_their_partner`)
+  measure.py arm-angle DIR...
+                             every view: how far the arm (shoulder to wrist) points from straight
+                             down, the render's (every frame, and during the reps) and
+                             liftcheck's raw keypoints, with the predicted wrist's error in arm
+                             lengths by band of that angle (`MAX_ARM_FROM_DOWN_DEG`)
   measure.py rdl-knees DIR...
                              side-view Romanian deadlifts, per detected rep: the knee angle at
                              the bottom as liftcheck reads it (rep metric `bottom_knee_deg`)
@@ -1128,6 +1133,56 @@ def side_on(dirs):
               f"median {shares[len(shares) // 2]:.2f}")
 
 
+def arm_angle(dirs):
+    """Every view: how far the arm (shoulder to wrist) points from straight down in the image,
+    the render's and liftcheck's raw keypoints, and how far off the predicted wrists are by that
+    angle (in arm lengths: the 90th percentile of the render's shoulder-to-wrist distance)."""
+    bins = (0, 30, 45, 60, 90, 181)
+    true_all, true_rep = [], []
+    pred = {b: [] for b in bins[:-1]}
+    for mp4, gt in clips(dirs):
+        frames = predicted(mp4)
+        if frames is None:
+            continue
+        n = min(len(frames), len(gt["frames"]))
+        in_rep = [False] * n
+        for rep in gt["reps"]:
+            first = next(rep[k] for k in ("setup_frame", "liftoff_frame", "lockout_frame") if rep.get(k) is not None)
+            last = rep["setdown_frame"] if rep.get("setdown_frame") is not None else n - 1
+            for f in range(first, min(last, n - 1) + 1):
+                in_rep[f] = True
+
+        def from_down(k, shoulder, wrist):
+            dx, dy = k[wrist][0] - k[shoulder][0], k[wrist][1] - k[shoulder][1]
+            return math.degrees(math.atan2(abs(dx), dy))
+
+        for shoulder, wrist in ((11, 15), (12, 16)):
+            truth = [fr["blazepose33"] for fr in gt["frames"][:n]]
+            arm = sorted(math.dist(k[shoulder][:2], k[wrist][:2]) for k in truth)[int(0.9 * (n - 1))]
+            for f, k in enumerate(truth):
+                angle = from_down(k, shoulder, wrist)
+                true_all.append(angle)
+                if in_rep[f]:
+                    true_rep.append(angle)
+                p = frames[f]["keypoints"]
+                if not p or p[shoulder][3] < 0.3 or p[wrist][3] < 0.3:
+                    continue
+                angle = from_down(p, shoulder, wrist)
+                low = max(b for b in bins[:-1] if angle >= b)
+                pred[low].append(math.dist(p[wrist][:2], k[wrist][:2]) / arm)
+    true_all.sort()
+    true_rep.sort()
+    print(f"true arm from straight down: all frames at most {true_all[-1]:.1f} (99th percentile "
+          f"{percentiles(true_all, (0.99,))[0]:.1f}, {len(true_all)} samples); during reps at most "
+          f"{true_rep[-1]:.1f} (99th percentile {percentiles(true_rep, (0.99,))[0]:.1f})")
+    print("predicted arm from straight down, degrees   wrists   median / p90 wrist error, arm lengths")
+    for low, high in zip(bins, bins[1:]):
+        errors = sorted(pred[low])
+        if errors:
+            q = percentiles(errors, (0.5, 0.9))
+            print(f"{low}-{high}   {len(errors)}   {q[0]:.2f} / {q[1]:.2f}")
+
+
 def arms(dirs):
     print("clip view true_least_ratio true_under_0.7 pred_least_ratio pred_under_0.7 pred_frames")
     true_all, pred_all = [], []
@@ -1454,7 +1509,7 @@ def torso(dirs):
 
 
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
+    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -360,17 +360,18 @@ pub struct Config {
     /// cm, a 2-5 degree side bend) read no more (up to 5.0 and 3.6), so they cannot be told from
     /// noise, and the limit sits above the noise rather than flag good reps; a larger hitch still
     /// shows (`python3 scripts/synth/measure.py imbalance DIR...`). The limit was 5 degrees before,
-    /// which flagged two of those good reps.
+    /// which flagged two of those good reps. The change counts only as far as the line is also off
+    /// level (`checks::tilt_change`).
     pub imbalance_tilt_max_deg: f64,
     /// Left/right: most change of the bar's (wrist line's) tilt from set-up, degrees. The hands
     /// in front of the thighs are the least precise keypoints of a front view: 21 good rendered
     /// front-view reps read up to 7.7 (and gave all three imbalance findings on the development
     /// suites' good reps at the shared 5-degree limit), so an uneven bar shows mostly through
     /// the shoulders and this limit sits above that noise (`liftcheck analyze --json`, rep metric
-    /// `max_bar_tilt_change_deg`). The change counts only as far as the line is also off level
-    /// (`checks::bar_tilt_change`: the bar rests level on the floor), which removed the one false
-    /// finding of held-out seed 403 (a good front view whose wrists read 8-13 degrees tilted
-    /// through the set-up and level in the pull) and changed no other finding on the sets at hand.
+    /// `max_bar_tilt_change_deg`). This line's change, and the shoulders' and hips', counts only
+    /// as far as the line is also off level (`checks::tilt_change`: the bar rests level on the
+    /// floor), which removed the one false finding of held-out seed 403 (a good front view whose
+    /// wrists read 8-13 degrees tilted through the set-up and level in the pull).
     pub imbalance_bar_tilt_max_deg: f64,
     /// Left/right: most sideways shift of the hips over the feet from set-up, fraction of leg
     /// length, as the level held for [`Config::finding_min_hold_s`]. On the front and rear reps

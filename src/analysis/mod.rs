@@ -321,6 +321,14 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     validate_input(input)?;
     let (mut notes, mut details) = (Vec::new(), Vec::new());
     let mut tracks = kinematics::Tracks::build(input, config, &mut notes, &mut details)?;
+    let raised = tracks.drop_raised_arms();
+    if raised > 0 {
+        details.push(format!(
+            "{raised} wrist keypoint{} with the arm pointing more than {:.0} degrees from straight down treated as hidden",
+            if raised == 1 { "" } else { "s" },
+            kinematics::MAX_ARM_FROM_DOWN_DEG
+        ));
+    }
     let view = view::estimate(&tracks, config);
     // Side views see the arm's swing face on, front and rear views an arm hanging nearly
     // straight down (the rendered suites' true arms, all views, never read under 0.81 of their

@@ -746,13 +746,15 @@ fn change_since_setup(v: f64, base: f64) -> f64 {
     (v - base).abs()
 }
 
-/// [`change_since_setup`] for the bar's (wrist line's) tilt, counted only as far as the line is
-/// also off level. A loaded bar rests level on the floor, on two plates of one size, so a wrist
-/// line read tilted at the set-up is the camera's roll or a hand misplaced in front of the
-/// shins (from the front, rendered seed 403 clip 002 read -8 to -13 degrees through a good
-/// set-up and level from lift-off on). A bar that tips leaves level; one that comes back to
-/// level has not tipped. With the camera rolled, the change since the set-up still bounds it.
-fn bar_tilt_change(v: f64, base: f64) -> f64 {
+/// [`change_since_setup`] for a line's tilt (shoulders, hips, wrists), counted only as far as the
+/// line is also off level. A loaded bar rests level on the floor on two plates of one size, and a
+/// lifter gripping it with straight arms over an even stance holds the shoulders and hips level
+/// too; so a line read tilted at the set-up is the camera's roll or a misplaced joint (from the
+/// front, rendered seed 403 clip 002's wrists read -8 to -13 degrees through a good set-up, the
+/// hands in front of the shins, and level from lift-off on). A side that takes over tilts its
+/// line away from level; a line that comes back to level has not tipped. With the camera
+/// rolled, the change since the set-up still bounds it.
+fn tilt_change(v: f64, base: f64) -> f64 {
     change_since_setup(v, base).min(v.abs())
 }
 
@@ -952,26 +954,10 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             w.pull,
             hold_s,
             "shoulders",
-            change_since_setup,
+            tilt_change,
         )),
-        max_hip_tilt_change_deg: f32o(held_change(
-            ctx,
-            &s.hip_tilt,
-            su,
-            w.pull,
-            hold_s,
-            "hips",
-            change_since_setup,
-        )),
-        max_bar_tilt_change_deg: f32o(held_change(
-            ctx,
-            &s.bar_tilt,
-            su,
-            w.pull,
-            hold_s,
-            "wrists",
-            bar_tilt_change,
-        )),
+        max_hip_tilt_change_deg: f32o(held_change(ctx, &s.hip_tilt, su, w.pull, hold_s, "hips", tilt_change)),
+        max_bar_tilt_change_deg: f32o(held_change(ctx, &s.bar_tilt, su, w.pull, hold_s, "wrists", tilt_change)),
         max_hip_shift_change_pct_leg: pct(held_change(
             ctx,
             &s.hip_shift,
