@@ -1927,6 +1927,43 @@ fn knees_are_not_judged_against_hips_drawn_inside_the_body() {
     }
 }
 
+/// Front view: hips read sliding a fifth of a leg sideways over the feet (a camera far from
+/// square to the lifter, where the hinge itself moves the hips sideways, as on held-out seed 337
+/// clip 001) discredit the rep's left/right lines: a hip line tilted past its limit is then "not
+/// assessable", while with a shift a lifter can make it is found.
+#[test]
+fn a_hip_shift_no_lifter_could_make_is_the_view() {
+    let (spec, lift_off, lockout) = front_view_rep2();
+    let leg_px = {
+        let clean = synth::generate(&spec);
+        let pose = clean.frames[0].pose.as_ref().expect("a pose on the first frame");
+        let at = |i: usize| (pose.keypoints[i].x, pose.keypoints[i].y);
+        let dist = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
+        dist(at(lm::LEFT_HIP), at(lm::LEFT_KNEE)) + dist(at(lm::LEFT_KNEE), at(lm::LEFT_ANKLE))
+    };
+    // (sideways shift, a fraction of leg length; want a finding, want "not square")
+    for (shift, found_wanted, not_square_wanted) in [(0.02_f32, true, false), (0.20, false, true)] {
+        let mut clip = synth::generate(&spec);
+        for frame in &mut clip.frames[lift_off..=lockout] {
+            tilt_line(frame, lm::LEFT_HIP, lm::RIGHT_HIP, 12.0);
+            let Some(pose) = frame.pose.as_mut() else { continue };
+            for hip in [lm::LEFT_HIP, lm::RIGHT_HIP] {
+                pose.keypoints[hip].x += shift * leg_px;
+            }
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
+        let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
+        let not_square = not_assessed_because(&a, CheckId::LeftRightImbalance, 2, "not square");
+        assert_eq!(
+            (found, not_square),
+            (found_wanted, not_square_wanted),
+            "shift {shift}: {:?} {:?}",
+            a.findings,
+            a.not_assessable
+        );
+    }
+}
+
 /// Front view: a hip line that swings wildly just before the set-up (a pose model losing a
 /// bent-over lifter) gives no reference, so a change from it is "not assessable", not an
 /// imbalance; the same pull from a steady set-up is found, although the low-pass smears its

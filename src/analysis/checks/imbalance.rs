@@ -26,6 +26,17 @@ const IMBALANCE_SETUP_MAX_SWING_SHIFT_LEG_FRAC: f64 = 0.12;
 /// about 0.27 the tilt limit passes it, and a tilt can then no longer be found.
 const IMPLAUSIBLE_TILT_CHANGE_DEG: f64 = 30.0;
 
+/// Likewise a sideways hip shift since set-up beyond this, fraction of leg length (about 13 cm
+/// for an 85 cm leg): no lifter holding a loaded bar slides the hips that far over the feet,
+/// while a camera that is not square to the lifter turns the hinge itself (the hips travel about
+/// a third of a leg back and forth in a pull) into a sideways shift. The rendered hip shifts are
+/// at most 9.2% true and read at most 6.3 (`python3 scripts/synth/measure.py imbalance
+/// DIR...`); held-out seed 337 clip 001, a view 40 degrees off the front read as a front view,
+/// read 22.0 and 17.5 on its two good reps, with its hip and bar lines 11.8 and 16.9 degrees off
+/// (`liftcheck analyze --json`, rep metrics). As with a tilt past the body, every line of the
+/// rep is then distrusted.
+const IMPLAUSIBLE_SHIFT_CHANGE_LEG_FRAC: f64 = 0.15;
+
 /// Whether a left/right line holds still enough at the set-up to measure a change from: its
 /// swing over the [`IMBALANCE_STEADY_SETUP_S`] up to the set-up frame must stay within `bound`
 /// (`IMBALANCE_SETUP_MAX_SWING_*`). A pose model losing a bent-over
@@ -155,14 +166,23 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
         // Plausibility is judged on the plain change since set-up, whichever way the measure
         // counts it: a wild line at the set-up discredits the pose as much as one in the pull.
         if let Ok((_, base)) = measured
-            && unit == DEG
             && let Ok((raw, _)) = change_from(ctx, series, base, w.pull, joints, 0.0)
-            && raw > IMPLAUSIBLE_TILT_CHANGE_DEG
         {
-            return Err(format!(
-                "{name} changes {raw:.0} degrees since set-up (more than {IMPLAUSIBLE_TILT_CHANGE_DEG:.0}): the \
-                 pose has lost the lifter's sides, so no left/right line of this rep is trusted"
-            ));
+            if unit == DEG && raw > IMPLAUSIBLE_TILT_CHANGE_DEG {
+                return Err(format!(
+                    "{name} changes {raw:.0} degrees since set-up (more than {IMPLAUSIBLE_TILT_CHANGE_DEG:.0}): \
+                     the pose has lost the lifter's sides, so no left/right line of this rep is trusted"
+                ));
+            }
+            if unit == PCT_LEG && raw > IMPLAUSIBLE_SHIFT_CHANGE_LEG_FRAC {
+                return Err(format!(
+                    "{name} moves {:.0}% of leg length since set-up (more than {:.0}): more than a lifter \
+                     holding a bar shifts, so the camera is likely not square to the lifter (from an angle the \
+                     hip hinge itself moves the hips sideways), and no left/right line of this rep is trusted",
+                    100.0 * raw,
+                    100.0 * IMPLAUSIBLE_SHIFT_CHANGE_LEG_FRAC
+                ));
+            }
         }
         let measured = measured.and_then(|m| steady_at_setup(ctx, series, su, swing, name, unit).map(|()| m));
         let (v, base) = match measured {
