@@ -1039,6 +1039,17 @@ def lockout_outline(dirs):
             print(f"{mp4} {rep['index']} {median(truth):.1f} {' '.join(least)} {labels}")
 
 
+def true_rep_frames(gt, n):
+    """Per frame of the first `n`, whether it lies in a rendered rep (set-up to set-down)."""
+    in_rep = [False] * n
+    for rep in gt["reps"]:
+        first = next(rep[k] for k in ("setup_frame", "liftoff_frame", "lockout_frame") if rep.get(k) is not None)
+        last = rep["setdown_frame"] if rep.get("setdown_frame") is not None else n - 1
+        for f in range(first, min(last, n - 1) + 1):
+            in_rep[f] = True
+    return in_rep
+
+
 def sanity(dirs):
     def mid(kps, a, b):
         return ((kps[a][0] + kps[b][0]) / 2, (kps[a][1] + kps[b][1]) / 2)
@@ -1061,12 +1072,7 @@ def sanity(dirs):
         if frames is None:
             continue
         n = min(len(frames), len(gt["frames"]))
-        in_rep = [False] * n
-        for rep in gt["reps"]:
-            first = next(rep[k] for k in ("setup_frame", "liftoff_frame", "lockout_frame") if rep.get(k) is not None)
-            last = rep["setdown_frame"] if rep.get("setdown_frame") is not None else n - 1
-            for f in range(first, min(last, len(in_rep) - 1) + 1):
-                in_rep[f] = True
+        in_rep = true_rep_frames(gt, n)
         for f, frame in enumerate(gt["frames"]):
             trunk, legs = trunk_and_legs(frame["blazepose33"])
             true_trunk, true_legs = max(true_trunk, trunk), max(true_legs, legs)
@@ -1145,12 +1151,7 @@ def arm_angle(dirs):
         if frames is None:
             continue
         n = min(len(frames), len(gt["frames"]))
-        in_rep = [False] * n
-        for rep in gt["reps"]:
-            first = next(rep[k] for k in ("setup_frame", "liftoff_frame", "lockout_frame") if rep.get(k) is not None)
-            last = rep["setdown_frame"] if rep.get("setdown_frame") is not None else n - 1
-            for f in range(first, min(last, n - 1) + 1):
-                in_rep[f] = True
+        in_rep = true_rep_frames(gt, n)
 
         def from_down(k, shoulder, wrist):
             dx, dy = k[wrist][0] - k[shoulder][0], k[wrist][1] - k[shoulder][1]

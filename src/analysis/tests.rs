@@ -1642,6 +1642,15 @@ fn front_view_rep2() -> (Spec, usize, usize) {
     (spec, lift_off, lockout)
 }
 
+/// The left leg's length (hip to knee to ankle) on the first frame of `spec`'s clip, pixels.
+fn leg_px_standing(spec: &Spec) -> f32 {
+    let clip = synth::generate(spec);
+    let pose = clip.frames[0].pose.as_ref().expect("a pose on the first frame");
+    let at = |i: usize| (pose.keypoints[i].x, pose.keypoints[i].y);
+    let dist = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
+    dist(at(lm::LEFT_HIP), at(lm::LEFT_KNEE)) + dist(at(lm::LEFT_KNEE), at(lm::LEFT_ANKLE))
+}
+
 /// Tilts the line from the right keypoint to the left one by `tilt_deg`, moving the left one
 /// (positive: the left one goes down in the image).
 fn tilt_line(frame: &mut crate::pose::PoseFrame, left: usize, right: usize, tilt_deg: f32) {
@@ -1836,13 +1845,7 @@ fn a_shoulder_drawn_inside_the_body_gives_no_left_right_line() {
 #[test]
 fn a_sideways_hip_shift_counts_when_held_past_its_limit() {
     let (spec, lift_off, lockout) = front_view_rep2();
-    let leg_px = {
-        let clean = synth::generate(&spec);
-        let pose = clean.frames[0].pose.as_ref().expect("a pose on the first frame");
-        let at = |i: usize| (pose.keypoints[i].x, pose.keypoints[i].y);
-        let dist = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
-        dist(at(lm::LEFT_HIP), at(lm::LEFT_KNEE)) + dist(at(lm::LEFT_KNEE), at(lm::LEFT_ANKLE))
-    };
+    let leg_px = leg_px_standing(&spec);
     let hold = |s: f64| Config {
         finding_min_hold_s: s,
         ..all_rules()
@@ -1893,13 +1896,7 @@ fn a_sideways_hip_shift_counts_when_held_past_its_limit() {
 #[test]
 fn knees_are_not_judged_against_hips_drawn_inside_the_body() {
     let (spec, lift_off, lockout) = front_view_rep2();
-    let leg_px = {
-        let clean = synth::generate(&spec);
-        let pose = clean.frames[0].pose.as_ref().expect("a pose on the first frame");
-        let at = |i: usize| (pose.keypoints[i].x, pose.keypoints[i].y);
-        let dist = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
-        dist(at(lm::LEFT_HIP), at(lm::LEFT_KNEE)) + dist(at(lm::LEFT_KNEE), at(lm::LEFT_ANKLE))
-    };
+    let leg_px = leg_px_standing(&spec);
     // (share of the hips' span kept, want a knee finding)
     for (kept, want) in [(1.0_f32, true), (0.45, false)] {
         let mut clip = synth::generate(&spec);
@@ -1934,13 +1931,7 @@ fn knees_are_not_judged_against_hips_drawn_inside_the_body() {
 #[test]
 fn a_hip_shift_no_lifter_could_make_is_the_view() {
     let (spec, lift_off, lockout) = front_view_rep2();
-    let leg_px = {
-        let clean = synth::generate(&spec);
-        let pose = clean.frames[0].pose.as_ref().expect("a pose on the first frame");
-        let at = |i: usize| (pose.keypoints[i].x, pose.keypoints[i].y);
-        let dist = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
-        dist(at(lm::LEFT_HIP), at(lm::LEFT_KNEE)) + dist(at(lm::LEFT_KNEE), at(lm::LEFT_ANKLE))
-    };
+    let leg_px = leg_px_standing(&spec);
     // (sideways shift, a fraction of leg length; want a finding, want "not square")
     for (shift, found_wanted, not_square_wanted) in [(0.02_f32, true, false), (0.20, false, true)] {
         let mut clip = synth::generate(&spec);
