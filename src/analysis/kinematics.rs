@@ -119,8 +119,8 @@ const SUSTAIN_HALF_WINDOW_S: f64 = 0.1;
 
 /// In a front or rear view, a left/right pair (shoulders, hips) whose horizontal span reads
 /// under this fraction of its usual span (the clip's [`LR_SPAN_REFERENCE_PERCENTILE`]) is taken
-/// as a misplaced joint, and the pair's tilt (the hips' also their sideways shift) is not read on
-/// that frame. Bending over the bar barely changes widths across the body seen from the front or
+/// as a misplaced joint, and the pair's tilt (the hips' also their sideways shift and the
+/// hip-ankle lines the knees are judged against) is not read on that frame. Bending over the bar barely changes widths across the body seen from the front or
 /// the rear (a rear camera 3.5 m away sees the shoulders about 0.5 m further off at the set-up:
 /// 0.88 of their standing width). On the front and rear views of the rendered fixtures and seeds
 /// 303, 304 and 333-335, the shoulder line's tilt (from the raw keypoints; the gate reads the

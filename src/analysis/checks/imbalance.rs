@@ -17,11 +17,13 @@ const IMBALANCE_SETUP_MAX_SWING_SHIFT_LEG_FRAC: f64 = 0.12;
 
 /// A tilt change since set-up beyond this, degrees, is not the lifter: a loaded bar tilted 30
 /// degrees has one plate most of a metre above the other, and shoulders and hips follow the bar
-/// in straight arms. Good front and rear reps of the rendered suites read at most 11.7 (bar), 8.6
-/// (shoulders) and 5.3 (hips), the rendered imbalances at most 6.2, real clip 14 at most 3.2; a
-/// rear view whose wrists the pose model lost behind the body read 45.7 (seed 303 clip 006,
-/// with its hip and shoulder lines 23.0 and 19.5: `python3 scripts/synth/measure.py imbalance
-/// DIR...`). As with an implausible back outline, such a reading discredits every line of the
+/// in straight arms. This and [`IMPLAUSIBLE_SHIFT_CHANGE_LEG_FRAC`] read the plain change since
+/// the set-up, unheld (a line as wild at the set-up as in the pull discredits the pose alike).
+/// Measured so, before the rep metrics were held and counted against level (`python3
+/// scripts/synth/measure.py imbalance DIR...` at `ec9362a`): good front and rear reps of the
+/// rendered suites read at most 11.7 (bar), 8.6 (shoulders) and 5.3 (hips), the rendered
+/// imbalances at most 6.2, real clip 14 at most 3.2; a rear view whose wrists the pose model lost
+/// behind the body read 45.7 (seed 303 clip 006, with its hip and shoulder lines 23.0 and 19.5). As with an implausible back outline, such a reading discredits every line of the
 /// rep, since they come from the same pose. Not scaled by strictness: below a strictness of
 /// about 0.27 the tilt limit passes it, and a tilt can then no longer be found.
 const IMPLAUSIBLE_TILT_CHANGE_DEG: f64 = 30.0;
@@ -29,12 +31,12 @@ const IMPLAUSIBLE_TILT_CHANGE_DEG: f64 = 30.0;
 /// Likewise a sideways hip shift since set-up beyond this, fraction of leg length (about 13 cm
 /// for an 85 cm leg): no lifter holding a loaded bar slides the hips that far over the feet,
 /// while a camera that is not square to the lifter turns the hinge itself (the hips travel about
-/// a third of a leg back and forth in a pull) into a sideways shift. The rendered hip shifts are
-/// at most 9.2% true and read at most 6.3 (`python3 scripts/synth/measure.py imbalance
-/// DIR...`); held-out seed 337 clip 001, a view 40 degrees off the front read as a front view,
-/// read 22.0 and 17.5 on its two good reps, with its hip and bar lines 11.8 and 16.9 degrees off
-/// (`liftcheck analyze --json`, rep metrics). As with a tilt past the body, every line of the
-/// rep is then distrusted.
+/// a third of a leg back and forth in a pull) into a sideways shift. Read unheld (above), the
+/// rendered hip shifts (at most 9.2% true) read at most 6.4; held-out seed 337 clip 001, a view
+/// 40 degrees off the front read as a front view, read 22.8 and 17.6 on its two good reps, with
+/// its hip and bar lines 11.8 and 16.9 degrees off (`liftcheck analyze --json` at `ec9362a`, rep
+/// metrics `max_hip_shift_change_pct_leg`, then unheld). As with a tilt past the body, every
+/// line of the rep is then distrusted.
 const IMPLAUSIBLE_SHIFT_CHANGE_LEG_FRAC: f64 = 0.15;
 
 /// Whether a left/right line holds still enough at the set-up to measure a change from: its
@@ -133,9 +135,10 @@ pub(super) fn left_right_imbalance(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
     // Each measure is judged on its own: a hand hidden behind the plate leaves the
     // shoulders and hips to judge. A fault on any measure is reported; the rule is "not
     // assessable" only when none shows one and some could not be read, or when any line tilts
-    // further than a body can ([`IMPLAUSIBLE_TILT_CHANGE_DEG`]). That last case gives up a real
-    // hip or shoulder finding where only the hands were guessed that badly; on the rendered
-    // suites the one such rep had its hip and shoulder lines off by 23 and 19.5 degrees too.
+    // or shifts further than a body can ([`IMPLAUSIBLE_TILT_CHANGE_DEG`],
+    // [`IMPLAUSIBLE_SHIFT_CHANGE_LEG_FRAC`]). That last case gives up a real hip or shoulder
+    // finding where only the hands were guessed that badly; on the rendered suites the one such
+    // rep had its hip and shoulder lines off by 23 and 19.5 degrees too.
     let mut unread: Vec<String> = Vec::new();
     for Measure {
         series,

@@ -136,15 +136,10 @@ pub(super) fn knees_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
             // The lines are unread where a knee, hip or ankle is missing, or where the hips are
             // drawn inside the body (`LR_SPAN_MIN_FRACTION` in `kinematics`).
             for k in [&s.knee_in_left, &s.knee_in_right] {
-                match ctx.max_in(
-                    k,
-                    w.pull,
-                    "knee, hip or ankle (or the hips drawn inside the body)",
-                    "rep",
-                ) {
+                match ctx.max_in(k, w.pull, "knee, hip or ankle", "rep") {
                     Ok((v, _)) if worst.is_none_or(|x| v > x.0) => worst = Some((v, k)),
                     Ok(_) => {}
-                    Err(e) => reason = Some(e),
+                    Err(e) => reason = Some(format!("{e}, or the hips drawn inside the body there")),
                 }
             }
             if let Some(e) = reason {
