@@ -1039,6 +1039,23 @@ def lockout_outline(dirs):
             print(f"{mp4} {rep['index']} {median(truth):.1f} {' '.join(least)} {labels}")
 
 
+def p90(values):
+    """The 90th percentile (nearest rank below), NaN for no values."""
+    values = sorted(values)
+    return values[int(0.9 * (len(values) - 1))] if values else float("nan")
+
+
+def clips_with_predictions(dirs):
+    """(clip, ground truth, liftcheck's frames, frames both cover, per frame whether it lies in a
+    rendered rep) for every clip liftcheck could analyse."""
+    for mp4, gt in clips(dirs):
+        frames = predicted(mp4)
+        if frames is None:
+            continue
+        n = min(len(frames), len(gt["frames"]))
+        yield mp4, gt, frames, n, true_rep_frames(gt, n)
+
+
 def true_rep_frames(gt, n):
     """Per frame of the first `n`, whether it lies in a rendered rep (set-up to set-down)."""
     in_rep = [False] * n
@@ -1060,19 +1077,10 @@ def sanity(dirs):
         legs = math.degrees(math.atan2(abs(ankle[0] - hip[0]), ankle[1] - hip[1]))
         return trunk, legs
 
-    def p90(values):
-        values = sorted(values)
-        return values[int(0.9 * (len(values) - 1))] if values else float("nan")
-
     true_trunk = true_legs = 0.0
     flagged_trunk, flagged_legs, clips_flagged = 0, 0, set()
     true_ratios, pred = [], []  # pred: (ratio, error over arm length)
-    for mp4, gt in clips(dirs):
-        frames = predicted(mp4)
-        if frames is None:
-            continue
-        n = min(len(frames), len(gt["frames"]))
-        in_rep = true_rep_frames(gt, n)
+    for mp4, gt, frames, n, in_rep in clips_with_predictions(dirs):
         for f, frame in enumerate(gt["frames"]):
             trunk, legs = trunk_and_legs(frame["blazepose33"])
             true_trunk, true_legs = max(true_trunk, trunk), max(true_legs, legs)
@@ -1146,20 +1154,14 @@ def arm_angle(dirs):
     bins = (0, 30, 45, 60, 90, 181)
     true_all, true_rep = [], []
     pred = {b: [] for b in bins[:-1]}
-    for mp4, gt in clips(dirs):
-        frames = predicted(mp4)
-        if frames is None:
-            continue
-        n = min(len(frames), len(gt["frames"]))
-        in_rep = true_rep_frames(gt, n)
+    def from_down(k, shoulder, wrist):
+        dx, dy = k[wrist][0] - k[shoulder][0], k[wrist][1] - k[shoulder][1]
+        return math.degrees(math.atan2(abs(dx), dy))
 
-        def from_down(k, shoulder, wrist):
-            dx, dy = k[wrist][0] - k[shoulder][0], k[wrist][1] - k[shoulder][1]
-            return math.degrees(math.atan2(abs(dx), dy))
-
+    for mp4, gt, frames, n, in_rep in clips_with_predictions(dirs):
         for shoulder, wrist in ((11, 15), (12, 16)):
             truth = [fr["blazepose33"] for fr in gt["frames"][:n]]
-            arm = sorted(math.dist(k[shoulder][:2], k[wrist][:2]) for k in truth)[int(0.9 * (n - 1))]
+            arm = p90(math.dist(k[shoulder][:2], k[wrist][:2]) for k in truth)
             for f, k in enumerate(truth):
                 angle = from_down(k, shoulder, wrist)
                 true_all.append(angle)

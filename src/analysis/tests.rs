@@ -42,6 +42,11 @@ fn checks_of(a: &Analysis, rep: usize) -> Vec<CheckId> {
     a.findings.iter().filter(|f| f.rep == rep).map(|f| f.check).collect()
 }
 
+/// Whether `rep` is not assessed for `check`, for any reason.
+fn not_assessed(a: &Analysis, check: CheckId, rep: usize) -> bool {
+    not_assessed_because(a, check, rep, "")
+}
+
 /// Whether `check` was reported not assessable on `rep` with a reason that says `says`.
 fn not_assessed_because(a: &Analysis, check: CheckId, rep: usize, says: &str) -> bool {
     a.not_assessable
@@ -1704,10 +1709,7 @@ fn a_line_coming_level_off_the_floor_is_no_imbalance() {
             let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
             let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
             // Judged, not set aside: the rep's lines were read.
-            let unassessed = a
-                .not_assessable
-                .iter()
-                .any(|n| n.check == CheckId::LeftRightImbalance && n.rep == Some(2));
+            let unassessed = not_assessed(&a, CheckId::LeftRightImbalance, 2);
             assert_eq!(
                 (found, unassessed),
                 (want, false),
@@ -1942,9 +1944,7 @@ fn knees_are_not_judged_against_hips_drawn_inside_the_body() {
         });
         let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let found = checks_of(&a, 2).contains(&CheckId::KneesOverMidfoot);
-        let unassessed = a.not_assessable.iter().any(|n| {
-            n.check == CheckId::KneesOverMidfoot && n.rep == Some(2) && n.reason.contains("drawn inside the body")
-        });
+        let unassessed = not_assessed_because(&a, CheckId::KneesOverMidfoot, 2, "drawn inside the body");
         assert_eq!(
             (found, unassessed),
             (want, !want),
@@ -2014,10 +2014,7 @@ fn an_unsteady_set_up_is_no_left_right_reference() {
             "swing at set-up {swing_at_setup}: {:?} {rep_notes:?}",
             a.findings
         );
-        let unsteady = a
-            .not_assessable
-            .iter()
-            .any(|n| n.check == CheckId::LeftRightImbalance && n.rep == Some(2) && n.reason.contains("too unsteady"));
+        let unsteady = not_assessed_because(&a, CheckId::LeftRightImbalance, 2, "too unsteady");
         assert_eq!(unsteady, swing_at_setup, "{:?}", a.not_assessable);
     }
 }
@@ -2041,17 +2038,14 @@ fn hidden_hands_leave_the_other_left_right_lines_to_judge() {
         }
         let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
         let found = checks_of(&a, 2).contains(&CheckId::LeftRightImbalance);
-        let not_assessed = a
-            .not_assessable
-            .iter()
-            .any(|n| n.check == CheckId::LeftRightImbalance && n.rep == Some(2));
+        let unassessed = not_assessed(&a, CheckId::LeftRightImbalance, 2);
         assert_eq!(
             found, found_wanted,
             "hip tilt {hip_tilt_deg}: {:?} {:?}",
             a.findings, a.not_assessable
         );
         assert_eq!(
-            not_assessed, !found_wanted,
+            unassessed, !found_wanted,
             "hip tilt {hip_tilt_deg}: {:?}",
             a.not_assessable
         );
