@@ -50,6 +50,7 @@ fn ping_pong(source: &PoseTrack, frames: usize) -> PoseTrack {
         frames: Vec::with_capacity(frames),
         back: Vec::with_capacity(frames),
         plates: Vec::with_capacity(frames),
+        lines: Vec::new(),
     };
     for k in 0..frames {
         let phase = k % period;
@@ -98,7 +99,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("tracks_build_10s (all used keypoints cleaned)", |b| {
         b.iter(|| {
             let (mut notes, mut details) = (Vec::new(), Vec::new());
-            Tracks::build(black_box(&inp), &config, &mut notes, &mut details).expect("tracks")
+            Tracks::build(black_box(&inp), None, &config, &mut notes, &mut details).expect("tracks")
         })
     });
     let params = kinematics::clean_params(fps, track.video.height as f64, &config, &mut Vec::new());

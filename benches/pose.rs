@@ -23,6 +23,7 @@ use opencv::prelude::*;
 use ort::session::Session;
 use ort::value::TensorRef;
 
+use liftcheck::lines::LineFinder;
 use liftcheck::models::{ModelStore, SessionOptions};
 use liftcheck::plate::PlateFinder;
 use liftcheck::pose::blazepose::{self, BlazePose, BlazePoseConfig, DETECTOR_MODEL, LandmarkModel};
@@ -393,7 +394,7 @@ fn near_side(pose_kps: &[liftcheck::pose::Keypoint]) -> (Point, Point, Point, f3
 }
 
 /// The back outline on the landscape frame; the plate search on both frames (its cost follows
-/// the lifter's size in pixels, which the portrait crop enlarges).
+/// the lifter's size in pixels, which the portrait crop enlarges), and the background's lines.
 fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs, portrait: &Mat, portrait_out: &ModelOutputs) {
     let mut g = c.benchmark_group("extras");
     let mut lms = [CropLandmark::default(); NUM_MODEL_LANDMARKS];
@@ -418,6 +419,11 @@ fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs, portrait: &M
         let mut finder = PlateFinder::default();
         g.bench_function(BenchmarkId::new("plate_find", name), |b| {
             b.iter(|| finder.find(black_box(frame), wrist, torso).expect("plate search"))
+        });
+        // Once a second for the first 12 s (the camera's roll), whole frame.
+        let mut lines = LineFinder::new().expect("line detector");
+        g.bench_function(BenchmarkId::new("background_lines", name), |b| {
+            b.iter(|| lines.find(black_box(frame), None).expect("line search"))
         });
     }
     g.finish();

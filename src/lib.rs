@@ -11,6 +11,7 @@
 pub mod analysis;
 pub mod cancel;
 pub mod eval;
+pub mod lines;
 pub mod models;
 pub mod output;
 pub mod pipeline;

@@ -1,4 +1,5 @@
-//! The pose stage's result for one clip (keypoints, back outline, plate per frame), and its
+//! The pose stage's result for one clip (keypoints, back outline, plate per frame, background
+//! lines), and its
 //! on-disk cache: re-analysing a clip with other thresholds skips decoding and inference.
 
 use std::ffi::OsString;
@@ -6,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::level::LineSegment;
 use crate::analysis::{Analysis, AnalysisError, AnalysisInput, BackOutline, Config, LiftVariant, PlateCircle};
+use crate::lines::{LifterBox, LineFinder};
 use crate::output::{OutputError, write_atomically};
 use crate::pipeline::{self, PipelineError, RunStats};
 use crate::plate::{Plate, PlateFinder};
@@ -26,6 +29,12 @@ const SIDE_VIEW_FOOT_FRACTION: f32 = 0.15;
 /// much as a fifth of the landmark model on 1080p frames, and the bar path is low-pass filtered
 /// well below this rate anyway.
 const PLATE_SEARCH_HZ: f64 = 15.0;
+/// The background's straight lines (for the camera's roll) are searched on one frame a second,
+/// on at most [`LINE_SEARCH_FRAMES`] frames: a still camera's background does not change, and
+/// the lifter, moving, hides different parts of it. 10 ms a 1080p frame on the frame worker
+/// (`cargo bench --bench pose -- extras/background_lines`), about 0.1 s a clip.
+const LINE_SEARCH_HZ: f64 = 1.0;
+const LINE_SEARCH_FRAMES: usize = 12;
 /// The segmentation mask serves only the back outline, which is read on side views
 /// ([`SideView`]) and used while the trunk is inclined (`back_outline_min_trunk_deg`, 30
 /// degrees by default) and, for a Romanian deadlift's reference, over half a second of
@@ -50,11 +59,11 @@ fn mask_stride(fps: f64) -> usize {
     }
 }
 
-/// Every how many frames the plate is searched for at `fps`: about [`PLATE_SEARCH_HZ`] times a
-/// second (1: every frame, also when the rate is unknown).
-fn plate_stride(fps: f64) -> usize {
+/// Every how many frames a search that runs `hz` times a second runs at `fps` (1: every frame,
+/// also when the rate is unknown).
+fn search_stride(fps: f64, hz: f64) -> usize {
     if fps.is_finite() && fps > 0.0 {
-        (fps / PLATE_SEARCH_HZ).round().max(1.0) as usize
+        (fps / hz).round().max(1.0) as usize
     } else {
         1
     }
@@ -107,7 +116,7 @@ fn mask_after(info: &VideoInfo, next: usize, last: &Pose, side: &SideView) -> bo
 }
 
 /// Bump when the cached layout or the pose stage's output changes.
-pub const CACHE_FORMAT_VERSION: u32 = 17;
+pub const CACHE_FORMAT_VERSION: u32 = 18;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -120,6 +129,9 @@ pub struct PoseTrack {
     /// The near plate around the hands, where one was found (searched at about
     /// `PLATE_SEARCH_HZ`; `None` on frames in between).
     pub plates: Vec<Option<Plate>>,
+    /// Long, near-upright straight lines of the background, from a few frames (see
+    /// `LINE_SEARCH_HZ`), frame pixels: they show the camera's roll.
+    pub lines: Vec<LineSegment>,
 }
 
 /// The near side's (shoulder, hip, wrist, heel, toe) indices: the side with the higher
@@ -179,6 +191,26 @@ impl PlateSearch {
     }
 }
 
+/// The box around all of a pose's keypoints.
+fn lifter_box(pose: &Pose) -> LifterBox {
+    let mut b = LifterBox {
+        min: Point::new(f32::INFINITY, f32::INFINITY),
+        max: Point::new(f32::NEG_INFINITY, f32::NEG_INFINITY),
+    };
+    for k in pose.keypoints.iter().filter(|k| k.x.is_finite() && k.y.is_finite()) {
+        b.min = Point::new(b.min.x.min(k.x), b.min.y.min(k.y));
+        b.max = Point::new(b.max.x.max(k.x), b.max.y.max(k.y));
+    }
+    b
+}
+
+/// What the frame worker does with a frame: search it for the plate, for background lines
+/// (around the lifter's box), or both.
+struct FrameJob {
+    plate: Option<PlateSearch>,
+    lines: Option<LifterBox>,
+}
+
 /// Runs the pose stage on a clip. `on_progress(done, total)` is called after every frame.
 ///
 /// The plate search runs on the pipeline's frame worker, in frame order, so the plate finder
@@ -192,6 +224,10 @@ pub fn track_clip(
     let mut back = Vec::new();
     let mut found_plates: Vec<(usize, Plate)> = Vec::new();
     let mut finder = PlateFinder::default();
+    let mut lines = Vec::new();
+    let mut line_searches = 0;
+    // Without the detector the clip is still analysed, as filmed.
+    let mut line_finder = LineFinder::new().ok();
     // Updated with each frame's pose before the mask decision for the next frame and before that
     // frame's extras, which both read it.
     let side = std::cell::Cell::new(SideView::default());
@@ -202,12 +238,19 @@ pub fn track_clip(
         mask_after(info, next, last, &seen)
     };
     let on_frame = |info: &VideoInfo, frame: &Frame, pose_frame: &PoseFrame, estimator: &BlazePose| {
-        let search_plate = frame.index.is_multiple_of(plate_stride(info.fps));
+        let search_plate = frame.index.is_multiple_of(search_stride(info.fps, PLATE_SEARCH_HZ));
+        let search_lines =
+            line_searches < LINE_SEARCH_FRAMES && frame.index.is_multiple_of(search_stride(info.fps, LINE_SEARCH_HZ));
         let (b, job) = match &pose_frame.pose {
             Some(pose) => {
                 let facing = side.get().facing_at(frame.index, info.fps);
-                let job = search_plate.then(|| PlateSearch::new(frames.len(), pose));
-                (back_outline(pose, facing, estimator), job)
+                let job = FrameJob {
+                    plate: search_plate.then(|| PlateSearch::new(frames.len(), pose)),
+                    lines: search_lines.then(|| lifter_box(pose)),
+                };
+                line_searches += usize::from(search_lines);
+                let wanted = job.plate.is_some() || job.lines.is_some();
+                (back_outline(pose, facing, estimator), wanted.then_some(job))
             }
             None => (None, None),
         };
@@ -216,10 +259,18 @@ pub fn track_clip(
         on_progress(frames.len(), info.frame_count);
         Ok(job)
     };
-    let search = |frame: &Frame, job: PlateSearch| {
+    let search = |frame: &Frame, job: FrameJob| {
         // A failed plate search is not worth failing the clip for: the wrists still give the bar.
-        if let Ok(Some(plate)) = finder.find(&frame.image, job.wrist, job.torso) {
-            found_plates.push((job.position, plate));
+        if let Some(plate_search) = job.plate
+            && let Ok(Some(plate)) = finder.find(&frame.image, plate_search.wrist, plate_search.torso)
+        {
+            found_plates.push((plate_search.position, plate));
+        }
+        // Nor is a failed line search: the clip is then analysed as filmed.
+        if let (Some(lifter), Some(line_finder)) = (job.lines, line_finder.as_mut())
+            && let Ok(found) = line_finder.find(&frame.image, Some(lifter))
+        {
+            lines.extend(found);
         }
     };
     let (video, stats) = pipeline::run_pose(path, estimator, decide_mask, on_frame, search)?;
@@ -236,6 +287,7 @@ pub fn track_clip(
             frames,
             back,
             plates,
+            lines,
         },
         stats,
     ))
@@ -446,6 +498,7 @@ impl PoseTrack {
             frames: &self.frames,
             back: &extras.back,
             plates: &extras.plates,
+            lines: &self.lines,
         }
     }
 
@@ -531,7 +584,7 @@ mod tests {
             (f64::INFINITY, 1),
         ];
         for (fps, want) in cases {
-            assert_eq!(plate_stride(fps), want, "{fps} fps");
+            assert_eq!(search_stride(fps, PLATE_SEARCH_HZ), want, "{fps} fps");
         }
     }
 
@@ -620,6 +673,10 @@ mod tests {
                 center: Point::new(1.0, 2.0),
                 radius: 3.0,
             })],
+            lines: vec![LineSegment {
+                a: Point::new(0.1, 0.2),
+                b: Point::new(3.3, 40.7),
+            }],
         }
     }
 

@@ -189,6 +189,7 @@ fn sample_track(frames: usize) -> PoseTrack {
                 })
             })
             .collect(),
+        lines: Vec::new(),
         frames,
     }
 }

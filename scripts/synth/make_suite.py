@@ -66,8 +66,12 @@ def clip_spec(suite_seed, i, args):
             if args.rounding_onset != "setup" and k in ("thoracic_rounding", "lumbar_rounding"):
                 fault["onset"] = args.rounding_onset
             faults.append(fault)
+    camera = {"view": view}
+    if args.roll_deg > 0:
+        # A draw of its own, so suites rendered without a roll keep every other draw.
+        camera["roll_deg"] = round(float(np.random.default_rng([suite_seed, i, 1]).uniform(-args.roll_deg, args.roll_deg)), 2)
     cfg = {"seed": seed, "lift": {"variant": variant, "reps": reps},
-           "faults": faults, "camera": {"view": view},
+           "faults": faults, "camera": camera,
            "video": {"width": w, "height": h, "fps": fps, "rotation_meta": rot}}
     return cfg
 
@@ -90,6 +94,9 @@ def main():
                     help="comma-separated fault kinds to draw from (default all that suit the lift and view)")
     ap.add_argument("--rounding-onset", choices=["setup", "pull"], default="setup",
                     help="spine rounding already there at set-up (default) or appearing as the bar leaves the floor")
+    ap.add_argument("--roll-deg", type=float, default=0.0,
+                    help="turn each clip's camera about its lens axis by an angle drawn from [-D, D] degrees "
+                         "(default 0: level)")
     ap.add_argument("--only", type=lambda v: [int(i) for i in v.split(",")], default=None,
                     help="comma-separated clip numbers (0-based) to render, out of the suite's --n; the "
                          "others are skipped (each clip is drawn from the suite seed and its number alone)")

@@ -191,6 +191,11 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              the runs of frames where it is under 1/1.6 of the render's (a
                              collapsed skeleton; `LOST_REGION_TORSO_FACTOR` in
                              src/pose/blazepose.rs)
+  measure.py roll DIR...     every clip, also without ground truth (the real ones): the camera's
+                             roll as liftcheck reads it from the background (`camera_roll_deg`,
+                             whether it was corrected, or why it was not read) beside the
+                             render's (`camera.roll_deg`, 0 for suites rendered level), and the
+                             error's spread (`level::MIN_CORRECTED_ROLL_DEG`)
   measure.py events DIR...   conventional and sumo clips, per detected rep (matched to the true
                              rep with the nearest lockout, within 30 frames): lift-off, lockout
                              and set-down, liftcheck's frame minus the render's; then per event
@@ -1511,8 +1516,36 @@ def torso(dirs):
         print(f"{mp4} {posed}/{len(frames)} {median(true):.0f} {shown}")
 
 
+def roll(dirs):
+    """Every clip: the camera's roll as liftcheck reads it beside the truth, where there is one."""
+    print("clip true_roll read_roll corrected error_or_reason")
+    errors = []
+    for d in dirs:
+        for mp4 in sorted(glob.glob(os.path.join(d, "*.mp4"))):
+            gt_path = mp4[:-4] + ".json"
+            gt = json.load(open(gt_path)) if os.path.exists(gt_path) else {}
+            truth = gt.get("camera", {}).get("roll_deg", 0.0) if "camera" in gt else None
+            a = analysis(mp4)
+            if a is None:
+                continue
+            read = a.get("camera_roll_deg")
+            if read is None:
+                why = next((x for x in a.get("details", []) if x.startswith("camera roll not read")), "-")
+                print(f"{mp4} {truth if truth is not None else '-'} - - {why.replace(' ', '_')[:60]}")
+                continue
+            error = None if truth is None else read - truth
+            if error is not None:
+                errors.append(error)
+            print(f"{mp4} {truth if truth is not None else '-'} {read:.2f} {a.get('camera_roll_corrected')} "
+                  f"{'-' if error is None else f'{error:.2f}'}")
+    if errors:
+        print(f"# read minus true roll over {len(errors)} clips, degrees: p10 / p25 / median / p75 / p90 "
+              + " / ".join(f"{v:.2f}" for v in percentiles(errors))
+              + f"; largest |error| {max(abs(e) for e in errors):.2f}")
+
+
 def main():
-    modes = {"sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
+    modes = {"roll": roll, "sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

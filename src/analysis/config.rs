@@ -57,6 +57,12 @@ pub struct Config {
     pub side_max_yaw_deg: f64,
     /// Estimated body rotation away from side-on above which the view is a front or rear view.
     pub frontal_min_yaw_deg: f64,
+    /// Whether the camera's roll, read from the background's straight upright lines (door
+    /// frames, racks, poles; [`level`](crate::analysis::level)), is undone before anything is
+    /// measured: a camera turned a few degrees about its lens axis otherwise adds that much to
+    /// every lean and tilt. Rolls under `level::MIN_CORRECTED_ROLL_DEG` or over
+    /// `level::MAX_ROLL_DEG`, and backgrounds without enough agreeing lines, are left as filmed.
+    pub level_camera: bool,
 
     // --- Reps and events ---
     /// Upper hysteresis level of the bar height, fraction of its range (ref: hysteresis in
@@ -403,6 +409,7 @@ impl Default for Config {
             max_gap_s: 0.3,
             cutoff_hz: 6.0,
             side_max_yaw_deg: 25.0,
+            level_camera: true,
             frontal_min_yaw_deg: 60.0,
             rep_high_frac: 0.7,
             rep_low_frac: 0.3,

@@ -8,6 +8,7 @@ use crate::pose::landmark as lm;
 
 use super::back;
 use super::config::Config;
+use super::level::Leveller;
 use super::reps::Detected;
 use super::signal::{self, CleanParams};
 use super::view::{BodySide, View, ViewEstimate};
@@ -204,8 +205,11 @@ pub struct Tracks {
 impl Tracks {
     /// What limits the numbers' precision goes into `notes` (a frame rate too low to filter),
     /// how the clip was read into `details`.
+    /// `leveller`, when given, turns each keypoint into the levelled frame (the camera's roll
+    /// undone) after the in-frame test, which reads the frame's own pixels.
     pub fn build(
         input: &AnalysisInput,
+        leveller: Option<&Leveller>,
         cfg: &Config,
         notes: &mut Vec<String>,
         details: &mut Vec<String>,
@@ -239,6 +243,13 @@ impl Tracks {
                 let kp = pose.keypoints[i];
                 let (px, py) = (kp.x as f64, kp.y as f64);
                 let in_frame = px.is_finite() && py.is_finite() && (0.0..=w).contains(&px) && (0.0..=h).contains(&py);
+                let (px, py) = match leveller {
+                    Some(lev) => {
+                        let p = lev.level(crate::pose::geometry::Point::new(kp.x, kp.y));
+                        (p.x as f64, p.y as f64)
+                    }
+                    None => (px, py),
+                };
                 vis[i][f] = kp.visibility as f64;
                 if !in_frame || (kp.presence as f64) < cfg.min_presence {
                     continue;

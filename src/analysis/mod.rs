@@ -2,6 +2,7 @@
 //! tested on generated keypoint sequences.
 //!
 //! Steps, each in its own module:
+//! 0. [`level`]: the camera's roll from the background's upright lines, undone first;
 //! 1. [`signal`]: confidence gating, Hampel outliers, short-gap interpolation, zero-phase
 //!    Butterworth low-pass of every keypoint track;
 //! 2. [`view`]: camera view and, for side views, the facing direction and near side (once per
@@ -14,6 +15,7 @@ pub mod back;
 pub mod checks;
 pub mod config;
 pub mod kinematics;
+pub mod level;
 pub mod reps;
 pub mod signal;
 pub mod view;
@@ -65,6 +67,9 @@ pub struct AnalysisInput<'a> {
     pub back: &'a [Option<BackOutline>],
     /// Same length as frames or empty: near-side plate circle found in the image, when visible.
     pub plates: &'a [Option<PlateCircle>],
+    /// Straight, near-upright line segments of the background from a few frames (frame pixels),
+    /// which show the camera's roll; empty when not searched.
+    pub lines: &'a [level::LineSegment],
 }
 
 /// Dorsal edge of the silhouette, sampled from the shoulder end (first point) to the hip end
@@ -285,6 +290,12 @@ pub struct Analysis {
     pub leg_length_px: Option<f32>,
     /// From the 45 cm plate diameter, when the plate was seen.
     pub scale_cm_per_px: Option<f32>,
+    /// The camera's roll read from the background, degrees clockwise on screen, when it could
+    /// be read ([`level`]); `camera_roll_corrected` says whether the keypoints were turned back
+    /// by it before measuring (every angle and offset is then the levelled one; pixel positions
+    /// such as `bar_x_px` stay in the frame's own pixels).
+    pub camera_roll_deg: Option<f32>,
+    pub camera_roll_corrected: bool,
     /// Side views: the near ankle where the clip sees it still (frame pixels), which the knee
     /// and ankle angles use on frames whose knee stands over it
     /// ([`kinematics::stands_over_still_ankle`]); the annotated clip draws the shin to it.
@@ -320,7 +331,44 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     config.validate()?;
     validate_input(input)?;
     let (mut notes, mut details) = (Vec::new(), Vec::new());
-    let mut tracks = kinematics::Tracks::build(input, config, &mut notes, &mut details)?;
+    let roll = camera_roll(input, config, &mut details);
+    let leveller = roll
+        .filter(|r| r.corrected)
+        .map(|r| level::Leveller::new(r.deg, input.width, input.height));
+    // The back outlines and plates turned with the keypoints (one copy per clip).
+    let (levelled_back, levelled_plates);
+    let levelled_input;
+    let input = match &leveller {
+        Some(lev) => {
+            levelled_back = input
+                .back
+                .iter()
+                .map(|b| {
+                    b.as_ref().map(|b| BackOutline {
+                        points: b.points.iter().map(|&p| lev.level(p)).collect(),
+                    })
+                })
+                .collect::<Vec<_>>();
+            levelled_plates = input
+                .plates
+                .iter()
+                .map(|p| {
+                    p.map(|p| PlateCircle {
+                        center: lev.level(p.center),
+                        radius: p.radius,
+                    })
+                })
+                .collect::<Vec<_>>();
+            levelled_input = AnalysisInput {
+                back: &levelled_back,
+                plates: &levelled_plates,
+                ..*input
+            };
+            &levelled_input
+        }
+        None => input,
+    };
+    let mut tracks = kinematics::Tracks::build(input, leveller.as_ref(), config, &mut notes, &mut details)?;
     let raised = tracks.drop_raised_arms();
     if raised > 0 {
         details.push(format!(
@@ -360,17 +408,30 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     let detected = reps::detect(&series, &body, variant, config, &mut notes, &mut details);
     let evaluation = checks::evaluate(&series, &body, &view, &detected, config);
 
-    let frames = kinematics::frame_metrics(input, &series, &detected);
+    let mut frames = kinematics::frame_metrics(input, &series, &detected);
     let no_reps_reason = evaluation.reps.is_empty().then(|| {
         detected
             .no_reps_reason
             .clone()
             .unwrap_or_else(|| "no complete rep was found".into())
     });
-    let still_ankle_px = body
+    let mut still_ankle_px = body
         .ankle
         .filter(|_| view.view == View::Side)
         .map(|(x, y)| [x as f32, y as f32]);
+    // Pixel positions go out in the frame's own pixels, where the annotated clip draws them.
+    if let Some(lev) = &leveller {
+        for f in &mut frames {
+            if let (Some(x), Some(y)) = (f.bar_x_px, f.bar_y_px) {
+                let p = lev.unlevel(Point::new(x, y));
+                (f.bar_x_px, f.bar_y_px) = (Some(p.x), Some(p.y));
+            }
+        }
+        still_ankle_px = still_ankle_px.map(|[x, y]| {
+            let p = lev.unlevel(Point::new(x, y));
+            [p.x, p.y]
+        });
+    }
     Ok(Analysis {
         width: input.width,
         height: input.height,
@@ -382,6 +443,8 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
         bar_source: body.bar_source,
         leg_length_px: body.leg_px.map(|v| v as f32),
         scale_cm_per_px: body.cm_per_px.map(|v| v as f32),
+        camera_roll_deg: roll.map(|r| r.deg as f32),
+        camera_roll_corrected: leveller.is_some(),
         still_ankle_px,
         reps: evaluation.reps,
         no_reps_reason,
@@ -392,6 +455,51 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
         details,
         frames,
     })
+}
+
+/// The camera's roll as read from the background, and whether it is to be undone.
+#[derive(Clone, Copy, Debug)]
+struct Roll {
+    deg: f64,
+    corrected: bool,
+}
+
+/// Reads the camera's roll from `input.lines` (when asked to and when there are lines), saying
+/// in `details` what was found.
+fn camera_roll(input: &AnalysisInput, config: &Config, details: &mut Vec<String>) -> Option<Roll> {
+    if !config.level_camera || input.lines.is_empty() {
+        return None;
+    }
+    match level::estimate_roll(input.lines, input.width, input.height) {
+        Ok(roll) => {
+            let corrected = roll.deg.abs() >= level::MIN_CORRECTED_ROLL_DEG;
+            details.push(format!(
+                "camera roll {:.1} degrees {} ({} upright lines in the background agree){}",
+                roll.deg.abs(),
+                if roll.deg >= 0.0 {
+                    "clockwise"
+                } else {
+                    "counter-clockwise"
+                },
+                roll.lines,
+                if corrected {
+                    ": keypoints turned back by it before measuring".to_string()
+                } else {
+                    format!(": under {:.0}, left as filmed", level::MIN_CORRECTED_ROLL_DEG)
+                }
+            ));
+            Some(Roll {
+                deg: roll.deg,
+                corrected,
+            })
+        }
+        Err(why) => {
+            details.push(format!(
+                "camera roll not read: {why}; angles are taken against the frame's own vertical"
+            ));
+            None
+        }
+    }
 }
 
 fn validate_input(input: &AnalysisInput) -> Result<(), AnalysisError> {

@@ -236,6 +236,7 @@ pub struct Truth {
     pub trunk: f64,
 }
 
+#[derive(Clone)]
 pub struct Clip {
     pub width: u32,
     pub height: u32,
@@ -243,6 +244,8 @@ pub struct Clip {
     pub frames: Vec<PoseFrame>,
     pub back: Vec<Option<BackOutline>>,
     pub plates: Vec<Option<PlateCircle>>,
+    /// Background lines (none by default: no roll read).
+    pub lines: Vec<super::level::LineSegment>,
     pub truth: Vec<Truth>,
 }
 
@@ -255,6 +258,7 @@ impl Clip {
             frames: &self.frames,
             back: &self.back,
             plates: &self.plates,
+            lines: &self.lines,
         }
     }
 }
@@ -850,6 +854,7 @@ pub fn generate(spec: &Spec) -> Clip {
         frames,
         back: backs,
         plates,
+        lines: Vec::new(),
         truth,
     }
 }

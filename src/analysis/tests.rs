@@ -3070,3 +3070,80 @@ fn upright_thighs_keep_a_deeper_romanian_deadlift_romanian() {
         }
     }
 }
+
+/// `clip` as a camera turned `roll_deg` clockwise about its lens axis films it, with upright
+/// background lines spread across the frame when `lines`.
+fn rolled(clip: &synth::Clip, roll_deg: f64, lines: bool) -> synth::Clip {
+    let roll = level::Leveller::new(roll_deg, clip.width, clip.height);
+    let mut out = clip.clone();
+    for pose in out.frames.iter_mut().filter_map(|f| f.pose.as_mut()) {
+        for k in pose.keypoints.iter_mut() {
+            let p = roll.unlevel(Point::new(k.x, k.y));
+            (k.x, k.y) = (p.x, p.y);
+        }
+    }
+    for b in out.back.iter_mut().flatten() {
+        b.points.iter_mut().for_each(|p| *p = roll.unlevel(*p));
+    }
+    for p in out.plates.iter_mut().flatten() {
+        p.center = roll.unlevel(p.center);
+    }
+    let h = clip.height as f32;
+    out.lines = if lines {
+        (0..8)
+            .map(|i| {
+                let x = 60.0 + 160.0 * i as f32;
+                level::LineSegment {
+                    a: roll.unlevel(Point::new(x, 0.1 * h)),
+                    b: roll.unlevel(Point::new(x, 0.6 * h)),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    out
+}
+
+/// A camera rolled a few degrees reads every lean off by the roll; with the background's upright
+/// lines the analysis undoes it and reads what a level camera reads, and gives pixel positions
+/// back in the rolled frame's pixels.
+#[test]
+fn a_rolled_camera_is_levelled_by_the_background() {
+    let clip = synth::generate(&Spec {
+        faults: vec![None, Some(Fault::LeanBack)],
+        ..Spec::default()
+    });
+    let level = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
+    assert_eq!(level.camera_roll_deg, None, "no lines, no roll read");
+    for roll in [-6.0, 5.0] {
+        let as_filmed = analyze_clip(&rolled(&clip, roll, false), LiftVariant::Auto, &all_rules());
+        let levelled = analyze_clip(&rolled(&clip, roll, true), LiftVariant::Auto, &all_rules());
+        assert!(levelled.camera_roll_corrected, "roll {roll}");
+        assert!((f64::from(levelled.camera_roll_deg.expect("roll read")) - roll).abs() < 0.1);
+        let ids = |x: &Analysis| x.findings.iter().map(|f| (f.rep, f.check)).collect::<Vec<_>>();
+        assert_eq!(ids(&levelled), ids(&level), "roll {roll}");
+        let undo = level::Leveller::new(roll, clip.width, clip.height);
+        let (mut off_as_filmed, mut compared) = (0.0f32, 0);
+        for ((l, r), f) in level.frames.iter().zip(&levelled.frames).zip(&as_filmed.frames) {
+            if let (Some(a), Some(b), Some(c)) = (l.trunk_deg, r.trunk_deg, f.trunk_deg) {
+                assert!((a - b).abs() < 0.2, "roll {roll}, frame {}: trunk {a} vs {b}", l.index);
+                off_as_filmed = off_as_filmed.max((a - c).abs());
+                compared += 1;
+            }
+            if let (Some(x), Some(y), Some(rx), Some(ry)) = (l.bar_x_px, l.bar_y_px, r.bar_x_px, r.bar_y_px) {
+                let want = undo.unlevel(Point::new(x, y));
+                assert!(
+                    want.distance(Point::new(rx, ry)) < 0.5,
+                    "roll {roll}, frame {}",
+                    l.index
+                );
+            }
+        }
+        assert!(compared > 100);
+        assert!(
+            off_as_filmed > 0.8 * roll.abs() as f32,
+            "roll {roll}: as filmed off by {off_as_filmed}"
+        );
+    }
+}

@@ -562,6 +562,7 @@ mod tests {
                 .collect(),
             back: vec![None; n],
             plates: vec![None; n],
+            lines: Vec::new(),
         }
     }
 

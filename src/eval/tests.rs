@@ -156,6 +156,7 @@ fn track(gt: &GroundTruth, offset: (f32, f32)) -> PoseTrack {
             .collect(),
         back: vec![None; gt.frames.len()],
         plates: vec![None; gt.frames.len()],
+        lines: Vec::new(),
     }
 }
 
@@ -231,6 +232,8 @@ fn analysis(gt: &GroundTruth) -> Analysis {
         leg_length_px: Some(200.0),
         still_ankle_px: None,
         scale_cm_per_px: None,
+        camera_roll_deg: None,
+        camera_roll_corrected: false,
         reps: gt
             .reps
             .iter()

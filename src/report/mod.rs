@@ -356,6 +356,14 @@ pub fn terminal(analysis: &Analysis, video_name: &str, with_details: bool) -> St
             let _ = writeln!(out, "Scale: unknown (no plate seen); offsets in % of leg length");
         }
     }
+    if let (Some(roll), true) = (a.camera_roll_deg, a.camera_roll_corrected) {
+        let _ = writeln!(
+            out,
+            "Camera: rolled {:.1} degrees {} (read from the background's upright lines); angles are measured with it undone",
+            roll.abs(),
+            if roll >= 0.0 { "clockwise" } else { "counter-clockwise" }
+        );
+    }
     let _ = writeln!(out);
     let faulty = a
         .reps

@@ -113,9 +113,15 @@ def camera_setup(cfg, body_height, plate_x=0.8):
     target = np.array([0.0, 0.5 * (pts[:, 1].min() + pts[:, 1].max()), 0.0]) + side * cam["lateral_m"] * 0.5
     margin = 0.04
 
+    # Roll about the lens axis, positive = the image turned clockwise on screen (world
+    # verticals lean right at the top), as a phone propped or held askew.
+    from .body import rot_z as _rz
+    roll = _rz(cam.get("roll_deg", 0.0))
+
     def fits(dist):
         pos = np.array([0.0, cam["height_m"], 0.0]) + fwd * dist + side * cam["lateral_m"]
         R, t = S.look_at(pos, target)
+        R, t = roll @ R, roll @ t
         uv, z = S.project(K, R, t, pts)
         ok = (z > 0.2).all() and (uv[:, 0] > margin * W).all() and (uv[:, 0] < (1 - margin) * W).all() \
             and (uv[:, 1] > margin * H).all() and (uv[:, 1] < (1 - margin) * H).all()
@@ -538,6 +544,7 @@ def ground_truth(cfg, planner, body, frames, K, R, t, cam_pos, out_mp4, W, H, fp
                    "fov_axis": "vertical", "position": _r(cam_pos, 4),
                    "K": [_r(r, 4) for r in K], "R": [_r(r, 6) for r in R], "t": _r(t, 6),
                    "model": "pinhole, no distortion; x_cam = R X_world + t; u = K x_cam / z (pixel_convention)",
+                   "roll_deg": round(float(cam.get("roll_deg", 0.0)), 3),
                    "handheld": bool(cam.get("handheld", False)),
                    **({"shake_deg": cam["shake_deg"], "shake_m": cam["shake_m"]} if cam.get("handheld") else {})},
         "world": "metres; origin on the floor at the mid-foot (midpoint of both feet's heel-to-big-toe midpoints); "
