@@ -126,7 +126,7 @@ mod tests {
         let mut finder = LineFinder::new().expect("detector");
         for roll in [0.0, 5.0, -8.0] {
             let lines = finder.find(&rolled_posts(roll), None).expect("lines");
-            let got = crate::analysis::level::estimate_roll(&lines, 1280, 720).expect("roll");
+            let got = crate::analysis::level::estimate_roll(&lines, 1280, 720, None).expect("roll");
             assert!((got.deg - roll).abs() < 0.5, "roll {roll}: {got:?}");
         }
     }

@@ -2,7 +2,8 @@
 //! tested on generated keypoint sequences.
 //!
 //! Steps, each in its own module:
-//! 0. [`level`]: the camera's roll from the background's upright lines, undone first;
+//! 0. [`level`]: the camera's roll from the background's upright lines (undone first when
+//!    `Config::level_camera` is on);
 //! 1. [`signal`]: confidence gating, Hampel outliers, short-gap interpolation, zero-phase
 //!    Butterworth low-pass of every keypoint track;
 //! 2. [`view`]: camera view and, for side views, the facing direction and near side (once per
@@ -467,12 +468,13 @@ struct Roll {
 /// Reads the camera's roll from `input.lines` (when asked to and when there are lines), saying
 /// in `details` what was found.
 fn camera_roll(input: &AnalysisInput, config: &Config, details: &mut Vec<String>) -> Option<Roll> {
-    if !config.level_camera || input.lines.is_empty() {
+    if input.lines.is_empty() {
         return None;
     }
-    match level::estimate_roll(input.lines, input.width, input.height) {
+    match level::estimate_roll(input.lines, input.width, input.height, feet_level(input.frames)) {
         Ok(roll) => {
-            let corrected = roll.deg.abs() >= level::MIN_CORRECTED_ROLL_DEG;
+            let large_enough = roll.deg.abs() >= level::MIN_CORRECTED_ROLL_DEG;
+            let corrected = config.level_camera && large_enough;
             details.push(format!(
                 "camera roll {:.1} degrees {} ({} upright lines in the background agree){}",
                 roll.deg.abs(),
@@ -484,6 +486,8 @@ fn camera_roll(input: &AnalysisInput, config: &Config, details: &mut Vec<String>
                 roll.lines,
                 if corrected {
                     ": keypoints turned back by it before measuring".to_string()
+                } else if large_enough {
+                    ": left as filmed (`level_camera = true` in a --config file undoes it)".to_string()
                 } else {
                     format!(": under {:.0}, left as filmed", level::MIN_CORRECTED_ROLL_DEG)
                 }
@@ -500,6 +504,35 @@ fn camera_roll(input: &AnalysisInput, config: &Config, details: &mut Vec<String>
             None
         }
     }
+}
+
+/// How low in the frame the lifter's feet are: the median over frames with a pose of the lowest
+/// ankle, heel or toe keypoint, frame pixels (the feet stay put through a set).
+fn feet_level(frames: &[PoseFrame]) -> Option<f32> {
+    use crate::pose::landmark as lm;
+    const FEET: [usize; 6] = [
+        lm::LEFT_ANKLE,
+        lm::RIGHT_ANKLE,
+        lm::LEFT_HEEL,
+        lm::RIGHT_HEEL,
+        lm::LEFT_FOOT_INDEX,
+        lm::RIGHT_FOOT_INDEX,
+    ];
+    let mut lowest: Vec<f32> = frames
+        .iter()
+        .filter_map(|f| f.pose.as_ref())
+        .filter_map(|p| {
+            FEET.iter()
+                .map(|&i| p.keypoints[i].y)
+                .filter(|y| y.is_finite())
+                .max_by(f32::total_cmp)
+        })
+        .collect();
+    if lowest.is_empty() {
+        return None;
+    }
+    lowest.sort_by(f32::total_cmp);
+    Some(lowest[lowest.len() / 2])
 }
 
 fn validate_input(input: &AnalysisInput) -> Result<(), AnalysisError> {

@@ -3116,10 +3116,17 @@ fn a_rolled_camera_is_levelled_by_the_background() {
     });
     let level = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(level.camera_roll_deg, None, "no lines, no roll read");
+    let levelling = Config {
+        level_camera: true,
+        ..all_rules()
+    };
     for roll in [-6.0, 5.0] {
-        let as_filmed = analyze_clip(&rolled(&clip, roll, false), LiftVariant::Auto, &all_rules());
-        let levelled = analyze_clip(&rolled(&clip, roll, true), LiftVariant::Auto, &all_rules());
+        let as_filmed = analyze_clip(&rolled(&clip, roll, false), LiftVariant::Auto, &levelling);
+        let levelled = analyze_clip(&rolled(&clip, roll, true), LiftVariant::Auto, &levelling);
         assert!(levelled.camera_roll_corrected, "roll {roll}");
+        // Off (the default), the roll is read and reported, not undone.
+        let read_only = analyze_clip(&rolled(&clip, roll, true), LiftVariant::Auto, &all_rules());
+        assert!(!read_only.camera_roll_corrected && read_only.camera_roll_deg.is_some());
         assert!((f64::from(levelled.camera_roll_deg.expect("roll read")) - roll).abs() < 0.1);
         let ids = |x: &Analysis| x.findings.iter().map(|f| (f.rep, f.check)).collect::<Vec<_>>();
         assert_eq!(ids(&levelled), ids(&level), "roll {roll}");
