@@ -62,12 +62,11 @@ pub struct Config {
     /// measured: a camera turned a few degrees about its lens axis otherwise adds that much to
     /// every lean and tilt. Rolls under `level::MIN_CORRECTED_ROLL_DEG` or over
     /// `level::MAX_ROLL_DEG`, and backgrounds without enough agreeing lines, are left as filmed.
-    /// Off by default: it reads real clip 02 (a camera on the ground, rolled) at 6.7 degrees and
-    /// the other seven real clips under 1 or not at all, but on the rendered suites, filmed
-    /// level, it read 5 of the 23 clips it could read at 1.3-5.0 degrees (`python3
-    /// scripts/synth/measure.py roll DIR...`), from room corners whose lean does not match the
-    /// render's camera; a wrong correction moves every lean by its error. The roll read is
-    /// reported either way (`camera_roll_deg`).
+    /// Off by default: it reads real clip 02 (a camera on the ground, rolled) at 6.5 degrees and
+    /// the other real clips under 1 or not at all, but on the rendered suites filmed level one
+    /// of the 14 clips it reads is 4.0 degrees off (a shadow's edge; `python3
+    /// scripts/synth/measure.py roll DIR...`), and a wrong correction moves every lean by its
+    /// error. The roll read is reported either way (`camera_roll_deg`).
     pub level_camera: bool,
 
     // --- Reps and events ---

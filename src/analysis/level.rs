@@ -52,13 +52,21 @@ pub const MIN_LINE_FRACTION: f64 = 0.06;
 /// angle on purpose): the clip is analysed as filmed.
 pub const MAX_ROLL_DEG: f64 = 15.0;
 /// A fitted roll smaller than this is left uncorrected: on the rendered suites, whose camera is
-/// level, 18 of the 23 clips read read within 0.8 degrees (`python3 scripts/synth/measure.py
-/// roll DIR...`); the other five read 1.3-5.0, which is why the correction is off by default.
+/// level, 13 of the 14 clips read read within 0.6 degrees (`python3 scripts/synth/measure.py
+/// roll DIR...`); the other reads 4.0, which is why the correction is off by default.
 pub const MIN_CORRECTED_ROLL_DEG: f64 = 1.0;
-/// At least this many lines, and lines totalling this many frame heights (longer side),
-/// before the background is read at all.
-const MIN_LINES: usize = 6;
-const MIN_TOTAL_LENGTH_FRACTION: f64 = 1.0;
+/// Segments from different frames (or one line broken by the lifter) are one line of the
+/// background when their middles lie within this fraction of the frame's longer side
+/// horizontally and their leans within [`SAME_LINE_LEAN_DEG`]; each line then counts once,
+/// with its longest segment's length, so that one edge seen on every sampled frame does not
+/// outvote the rest.
+const SAME_LINE_FRACTION: f64 = 0.02;
+const SAME_LINE_LEAN_DEG: f64 = 1.5;
+/// At least this many distinct lines must agree on the roll. With every segment counted, a
+/// single shadow edge or room corner seen on all sampled frames could carry the fit: on the
+/// rendered suites filmed level, 5 of 23 clips read 1.3-5.0 degrees that way; with each line
+/// counted once and four needed, 1 of 14 (`python3 scripts/synth/measure.py roll DIR...`).
+const MIN_DISTINCT_LINES: usize = 4;
 /// Lines within this many degrees of the first guess (the length-weighted median lean) enter
 /// the fit; within [`INLIER_DEG`] of the fitted line they stay. The first window is wide enough
 /// for pitch's spread across the frame.
@@ -80,7 +88,7 @@ const MAX_OFF_CENTRE_FRACTION: f64 = 0.1;
 pub struct CameraRoll {
     /// Degrees the image is turned clockwise on screen (verticals lean right at the top).
     pub deg: f64,
-    /// How many line segments agreed on it.
+    /// How many distinct lines agreed on it.
     pub lines: usize,
 }
 
@@ -110,8 +118,9 @@ pub fn estimate_roll(
         })
         .filter(|&(lean, _, _)| lean.abs() <= MAX_LINE_LEAN_DEG)
         .collect();
+    let near_vertical = distinct_lines(&near_vertical);
     let total: f64 = near_vertical.iter().map(|l| l.1).sum();
-    if near_vertical.len() < MIN_LINES || total < MIN_TOTAL_LENGTH_FRACTION * long {
+    if near_vertical.len() < MIN_DISTINCT_LINES {
         return Err("too few long straight upright lines in the background".into());
     }
     let first_guess = weighted_median(&near_vertical).unwrap_or(0.0);
@@ -137,6 +146,12 @@ pub fn estimate_roll(
             100.0 * share
         ));
     }
+    if agreeing.len() < MIN_DISTINCT_LINES {
+        return Err(format!(
+            "only {} distinct upright lines in the background agree on one roll",
+            agreeing.len()
+        ));
+    }
     if fit.0.abs() > MAX_ROLL_DEG {
         return Err(format!(
             "the background's lines lean {:.0} degrees, more than the {MAX_ROLL_DEG:.0} taken as camera roll",
@@ -147,6 +162,35 @@ pub fn estimate_roll(
         deg: fit.0,
         lines: agreeing.len(),
     })
+}
+
+/// Merges segments of one background line ([`SAME_LINE_FRACTION`]): (median lean, longest
+/// length, median position) per line, in order of first appearance.
+fn distinct_lines(segments: &[(f64, f64, f64)]) -> Vec<(f64, f64, f64)> {
+    let mut groups: Vec<Vec<(f64, f64, f64)>> = Vec::new();
+    for &seg in segments {
+        let same = |g: &&mut Vec<(f64, f64, f64)>| {
+            (g[0].2 - seg.2).abs() < SAME_LINE_FRACTION && (g[0].0 - seg.0).abs() < SAME_LINE_LEAN_DEG
+        };
+        match groups.iter_mut().find(same) {
+            Some(g) => g.push(seg),
+            None => groups.push(vec![seg]),
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    groups
+        .into_iter()
+        .map(|g| {
+            (
+                median(g.iter().map(|s| s.0).collect()),
+                g.iter().map(|s| s.1).fold(0.0, f64::max),
+                median(g.iter().map(|s| s.2).collect()),
+            )
+        })
+        .collect()
 }
 
 /// (lean at the centre, lean per unit of horizontal position) by weighted least squares; the
@@ -269,12 +313,24 @@ mod tests {
 
     #[test]
     fn lines_near_the_centre_give_the_roll_without_a_slope() {
-        let lines: Vec<LineSegment> = [600.0, 620.0, 640.0, 660.0, 680.0, 700.0]
+        let lines: Vec<LineSegment> = [540.0, 580.0, 620.0, 660.0, 700.0, 740.0]
             .iter()
             .map(|&x| upright(x, 250.0, 4.0, 0.0))
             .collect();
         let got = estimate_roll(&lines, W, H, None).expect("roll");
         assert!((got.deg - 4.0).abs() < 0.2, "{got:?}");
+    }
+
+    #[test]
+    fn an_edge_seen_on_every_frame_counts_once() {
+        let mut lines: Vec<LineSegment> = [100.0, 300.0, 500.0, 900.0, 1100.0]
+            .iter()
+            .map(|&x| upright(x, 200.0, 0.0, 0.0))
+            .collect();
+        // A shadow's edge, longer and on all twelve sampled frames.
+        lines.extend((0..12).map(|_| upright(700.0, 400.0, 6.0, 0.0)));
+        let got = estimate_roll(&lines, W, H, None).expect("roll");
+        assert!(got.deg.abs() < 0.2 && got.lines == 5, "{got:?}");
     }
 
     #[test]
