@@ -1099,7 +1099,7 @@ pub struct Series {
     /// Bar height, canonical (up positive), pixels.
     pub bar_h: Vec<f64>,
     /// Bar height to set against the body's heights (the knee pass), pixels: [`Series::bar_h`]
-    /// lowered by [`WRIST_ABOVE_BAR_LEG_FRAC`] where it comes from the hands (or the shoulders
+    /// lowered by `WRIST_ABOVE_BAR_LEG_FRAC` where it comes from the hands (or the shoulders
     /// standing in for them), which sit above the bar, and no plate put them onto it.
     pub bar_grip_h: Vec<f64>,
     pub shoulder_bar_deg: Vec<f64>,

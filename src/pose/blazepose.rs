@@ -317,7 +317,7 @@ impl BlazePose {
     /// [`Self::crop_mask`] is `None` until a frame gets one again.
     ///
     /// Each frame tries, in turn: the region tracked from the last pose; else, for a while after
-    /// tracking lost the lifter, the region where it did ([`LostRegion`]); else the detector.
+    /// tracking lost the lifter, the region where it did (`LostRegion`); else the detector.
     pub fn estimate_with_mask(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
         let with_mask = with_mask && self.config.keep_mask;
         let pose = self.find_lifter(frame, with_mask)?;
