@@ -210,7 +210,7 @@ pub struct RepMetrics {
     pub lockout_knee_deg: Option<f32>,
     /// Most lean back past vertical at lockout (positive = leaning back). The neck's extension and
     /// flexion, the bar's drift and the left/right changes are the highest levels held for
-    /// [`Config::finding_min_hold_s`], as the rules read them; the lean-backs are not held, and
+    /// [`Config::finding_min_hold_s`], as the rules read them (the knees' inward reading too); the lean-backs are not held, and
     /// are left out past 45 degrees back, where the rule calls them keypoint errors.
     pub lockout_lean_back_deg: Option<f32>,
     /// Most lean of the mid-foot-to-shoulder line back past vertical at lockout (positive =
@@ -859,10 +859,13 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         let one_source = from.get(a).is_some_and(|f| Some(f) == from.get(b));
         (dt > 0.0 && dh.is_finite() && one_source).then(|| (dh / dt * cm / 100.0) as f32)
     });
-    // As the knees-inward rule reads it: inside the hip-ankle line, not travel since set-up.
+    // As the knees-inward rule reads it: inside the hip-ankle line, not travel since set-up, held.
     let max_knee_in = [&s.knee_in_left, &s.knee_in_right]
         .iter()
-        .filter_map(|k| ctx.max_in(k, w.pull, "knee", "rep").ok().map(|v| v.0))
+        .filter_map(|k| {
+            ctx.held_max_in(k, w.pull, ctx.cfg.finding_min_hold_s, "knee", "rep")
+                .ok()
+        })
         .fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))));
     RepMetrics {
         setup_hip_deg: f32o(ctx.setup_value(&s.hip, su, "hip")),

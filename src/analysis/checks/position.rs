@@ -134,10 +134,11 @@ pub(super) fn knees_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
             // the line as the lifter stands (a symmetric lifter, real clip 14 and the
             // synthetic front_good_1rep fixture, travelled 7-11% of leg length that way).
             // The lines are unread where a knee, hip or ankle is missing, or where the hips are
-            // drawn inside the body (`LR_SPAN_MIN_FRACTION` in `kinematics`).
+            // drawn inside the body (`LR_SPAN_MIN_FRACTION` in `kinematics`). Read at the level
+            // held for `finding_min_hold_s`, as the other lines seen from the front or behind.
             for k in [&s.knee_in_left, &s.knee_in_right] {
-                match ctx.max_in(k, w.pull, "knee, hip or ankle", "rep") {
-                    Ok((v, _)) if worst.is_none_or(|x| v > x.0) => worst = Some((v, k)),
+                match ctx.held_max_in(k, w.pull, cfg.finding_min_hold_s, "knee, hip or ankle", "rep") {
+                    Ok(v) if worst.is_none_or(|x| v > x.0) => worst = Some((v, k)),
                     Ok(_) => {}
                     Err(e) => reason = Some(format!("{e}, or the hips drawn inside the body there")),
                 }
