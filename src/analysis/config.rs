@@ -304,8 +304,8 @@ pub struct Config {
     /// that, two rear views read 6.1 and 7.5 (`liftcheck analyze --json`, rep metric
     /// `max_knee_inward_pct_leg`). The reading is the level held for `finding_min_hold_s`, as
     /// for the left/right lines: on the 62 front and rear reps of the fixtures and seeds 303,
-    /// 333-336, 338, 404, 405 and 601 that lowers the largest from 2.6 to 2.4, and real clip 14's
-    /// from -0.8 to -3.0.
+    /// 333-336, 338, 404, 405 and 601 (a different set from the 65 above, which had seeds 401
+    /// and 403) that lowers the largest from 2.6 to 2.4, and real clip 14's from -0.8 to -3.0.
     pub knee_inward_max_leg_frac: f64,
     /// Hips rising first: most the trunk may tip towards horizontal from where the hips start to
     /// rise to knee pass, degrees (ref: proposal of 10-15 degrees, Starting Strength figs

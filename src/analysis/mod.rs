@@ -423,10 +423,14 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     // Pixel positions go out in the frame's own pixels, where the annotated clip draws them.
     if let Some(lev) = &leveller {
         for f in &mut frames {
-            if let (Some(x), Some(y)) = (f.bar_x_px, f.bar_y_px) {
-                let p = lev.unlevel(Point::new(x, y));
-                (f.bar_x_px, f.bar_y_px) = (Some(p.x), Some(p.y));
-            }
+            // A levelled coordinate alone has no frame position.
+            (f.bar_x_px, f.bar_y_px) = match (f.bar_x_px, f.bar_y_px) {
+                (Some(x), Some(y)) => {
+                    let p = lev.unlevel(Point::new(x, y));
+                    (Some(p.x), Some(p.y))
+                }
+                _ => (None, None),
+            };
         }
         still_ankle_px = still_ankle_px.map(|[x, y]| {
             let p = lev.unlevel(Point::new(x, y));
@@ -465,8 +469,8 @@ struct Roll {
     corrected: bool,
 }
 
-/// Reads the camera's roll from `input.lines` (when asked to and when there are lines), saying
-/// in `details` what was found.
+/// Reads the camera's roll from `input.lines` (when there are any), saying in `details` what was
+/// found; it is to be undone only with `Config::level_camera` on.
 fn camera_roll(input: &AnalysisInput, config: &Config, details: &mut Vec<String>) -> Option<Roll> {
     if input.lines.is_empty() {
         return None;

@@ -153,7 +153,7 @@ pub(super) fn knees_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
                 threshold: 100.0 * threshold,
                 unit: PCT_LEG,
                 major: 100.0 * cfg.knee_inward_max_leg_frac,
-                span: ctx.span(w.pull, |f| series[f] > threshold),
+                span: ctx.held_span(w.pull, cfg.finding_min_hold_s, |f| series[f] > threshold),
                 cue: cue::KNEES_INWARD,
             })
         }
