@@ -195,7 +195,10 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              roll as liftcheck reads it from the background (`camera_roll_deg`,
                              whether it was corrected, or why it was not read) beside the
                              render's (`camera.roll_deg`, 0 for suites rendered level), and the
-                             error's spread (`level::MIN_CORRECTED_ROLL_DEG`)
+                             error's spread (`level::MIN_CORRECTED_ROLL_DEG`); on front and rear
+                             views also the roll read from the standing lifter's midline
+                             (`STANDING_HEIGHT_FRACTION` in src/analysis/kinematics.rs) and its
+                             error's spread
   measure.py events DIR...   conventional and sumo clips, per detected rep (matched to the true
                              rep with the nearest lockout, within 30 frames): lift-off, lockout
                              and set-down, liftcheck's frame minus the render's; then per event
@@ -1518,8 +1521,8 @@ def torso(dirs):
 
 def roll(dirs):
     """Every clip: the camera's roll as liftcheck reads it beside the truth, where there is one."""
-    print("clip true_roll read_roll corrected error_or_reason")
-    errors = []
+    print("clip true_roll read_roll corrected error_or_reason midline_roll midline_error")
+    errors, midline_errors = [], []
     for d in dirs:
         for mp4 in sorted(glob.glob(os.path.join(d, "*.mp4"))):
             gt_path = mp4[:-4] + ".json"
@@ -1528,20 +1531,33 @@ def roll(dirs):
             a = analysis(mp4)
             if a is None:
                 continue
+            midline = next((x for x in a.get("details", []) if x.startswith("the standing lifter's midline")), None)
+            mid, mid_error = "-", "-"
+            if midline is not None:
+                m = re.search(r"leans ([0-9.]+) degrees (counter-clockwise|clockwise)", midline)
+                value = float(m.group(1)) * (-1 if m.group(2) == "counter-clockwise" else 1)
+                mid = f"{value:.2f}"
+                if truth is not None:
+                    midline_errors.append(value - truth)
+                    mid_error = f"{value - truth:.2f}"
             read = a.get("camera_roll_deg")
             if read is None:
                 why = next((x for x in a.get("details", []) if x.startswith("camera roll not read")), "-")
-                print(f"{mp4} {truth if truth is not None else '-'} - - {why.replace(' ', '_')[:60]}")
+                print(f"{mp4} {truth if truth is not None else '-'} - - {why.replace(' ', '_')[:60]} {mid} {mid_error}")
                 continue
             error = None if truth is None else read - truth
             if error is not None:
                 errors.append(error)
             print(f"{mp4} {truth if truth is not None else '-'} {read:.2f} {a.get('camera_roll_corrected')} "
-                  f"{'-' if error is None else f'{error:.2f}'}")
+                  f"{'-' if error is None else f'{error:.2f}'} {mid} {mid_error}")
     if errors:
         print(f"# read minus true roll over {len(errors)} clips, degrees: p10 / p25 / median / p75 / p90 "
               + " / ".join(f"{v:.2f}" for v in percentiles(errors))
               + f"; largest |error| {max(abs(e) for e in errors):.2f}")
+    if midline_errors:
+        print(f"# midline roll minus true roll over {len(midline_errors)} front and rear clips, degrees: "
+              "p10 / p25 / median / p75 / p90 " + " / ".join(f"{v:.2f}" for v in percentiles(midline_errors))
+              + f"; largest |error| {max(abs(e) for e in midline_errors):.2f}")
 
 
 def main():

@@ -136,6 +136,61 @@ const LR_SPAN_MIN_FRACTION: f64 = 0.75;
 /// Percentile of a left/right pair's span over the clip taken as its usual span (a high one: the
 /// misplaced frames read narrow).
 const LR_SPAN_REFERENCE_PERCENTILE: f64 = 90.0;
+/// Front and rear views: a lifter standing tall holds the mid-shoulder over the mid-ankle, so the
+/// line between them leans in the image by the camera's roll. It is read on frames before the
+/// lifter first bends ([`BENT_HEIGHT_FRACTION`]) where the shoulders stand at least this fraction
+/// of their greatest height above the ankles, as the median over at least
+/// [`MIN_STANDING_FRAMES`] of them, and the left/right and knee lines are read turned back by
+/// it. Measured (`python3 scripts/synth/measure.py roll DIR...`, the midline columns): 61 front
+/// and rear clips filmed level (the fixtures, seeds 303, 333-336, 338, 401, 403-405) read -0.6 to
+/// +1.0 degrees, hip shifts and uneven bars included; 6 clips rolled 1.0-7.7 degrees (seeds
+/// 601, 602) read within 1.4 of the roll. A rolled camera otherwise turns the hips' rise from
+/// the set-up into a sideways shift: 4 of the 11 false findings of seeds 601 and 602 were
+/// left/right imbalances on front and rear views.
+const STANDING_HEIGHT_FRACTION: f64 = 0.9;
+/// The lifter has bent (reached for the bar) once the shoulders come under this fraction of
+/// their greatest height above the ankles; only standing frames before that are read.
+const BENT_HEIGHT_FRACTION: f64 = 0.8;
+const MIN_STANDING_FRAMES: usize = 10;
+/// A standing midline leaning further than this is not taken as the camera's roll.
+const MAX_BODY_ROLL_DEG: f64 = 15.0;
+
+/// Front/rear views: the lean of the standing lifter's mid-ankle-to-mid-shoulder line, degrees
+/// clockwise on screen (the camera's roll, [`STANDING_HEIGHT_FRACTION`]); `None` when too few
+/// standing frames show both shoulders and both ankles, or the lean is implausible.
+pub fn standing_midline_lean_deg(t: &Tracks) -> Option<f64> {
+    let mid = |j: Joint, f: usize| match (t.at(j.index(BodySide::Left), f), t.at(j.index(BodySide::Right), f)) {
+        (Some(a), Some(b)) => Some(((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)),
+        _ => None,
+    };
+    // (shoulders' height above the ankles, lean) per frame with both pairs.
+    let frames: Vec<(f64, f64)> = (0..t.n)
+        .filter_map(|f| {
+            let (s, a) = (mid(Joint::Shoulder, f)?, mid(Joint::Ankle, f)?);
+            let height = a.1 - s.1;
+            (height > 0.0).then(|| (height, (s.0 - a.0).atan2(height).to_degrees()))
+        })
+        .collect();
+    let tallest = frames.iter().map(|f| f.0).fold(f64::NAN, f64::max);
+    // Only before the lifter first bends: a lockout after a pull can hold the fault itself
+    // (hips shifted to one side lean the midline: rendered seed 401 clip 000 read 1.0 degree
+    // from its lockouts and lost its true hip shift).
+    let first_bend = frames
+        .iter()
+        .position(|f| f.0 < BENT_HEIGHT_FRACTION * tallest)
+        .unwrap_or(frames.len());
+    let mut standing: Vec<f64> = frames[..first_bend]
+        .iter()
+        .filter(|f| f.0 >= STANDING_HEIGHT_FRACTION * tallest)
+        .map(|f| f.1)
+        .collect();
+    if standing.len() < MIN_STANDING_FRAMES {
+        return None;
+    }
+    standing.sort_by(f64::total_cmp);
+    let lean = standing[standing.len() / 2];
+    (lean.abs() <= MAX_BODY_ROLL_DEG).then_some(lean)
+}
 
 /// Standard competition plate diameter, cm: the image scale when a plate is seen.
 pub const PLATE_DIAMETER_CM: f64 = 45.0;
@@ -1148,6 +1203,9 @@ pub struct Series {
     /// Inward travel of each knee from its hip-ankle line (front/rear), fraction of leg length.
     pub knee_in_left: Vec<f64>,
     pub knee_in_right: Vec<f64>,
+    /// Front/rear views: the camera's roll read from the standing lifter, which the left/right
+    /// lines and knee lines are read turned back by ([`standing_midline_lean_deg`]).
+    pub frontal_roll_deg: Option<f64>,
     /// Whether head, feet and back-outline data exist at all (for "not assessable" reasons).
     pub has_back_outline: bool,
 }
@@ -1217,6 +1275,7 @@ impl Series {
             hip_shift: nan(),
             knee_in_left: nan(),
             knee_in_right: nan(),
+            frontal_roll_deg: None,
             has_back_outline: false,
         };
         let sides: Vec<BodySide> = match body.near {
@@ -1241,6 +1300,11 @@ impl Series {
         } else {
             (f64::NAN, f64::NAN)
         };
+        s.frontal_roll_deg = frontal.then(|| standing_midline_lean_deg(t)).flatten();
+        // Turns a point counter-clockwise on screen by the roll (about the origin: only
+        // differences and angles are read from it).
+        let (roll_sin, roll_cos) = s.frontal_roll_deg.unwrap_or(0.0).to_radians().sin_cos();
+        let unroll = |q: (f64, f64)| (q.0 * roll_cos + q.1 * roll_sin, -q.0 * roll_sin + q.1 * roll_cos);
         for f in 0..n {
             let p = |j: Joint| mean_point(t, j, &sides, f);
             let c = |j: Joint| p(j).map(|q| body.canon(q));
@@ -1319,8 +1383,8 @@ impl Series {
                 }
             }
             if frontal {
-                let l = |j: Joint| t.at(j.index(BodySide::Left), f);
-                let r = |j: Joint| t.at(j.index(BodySide::Right), f);
+                let l = |j: Joint| t.at(j.index(BodySide::Left), f).map(unroll);
+                let r = |j: Joint| t.at(j.index(BodySide::Right), f).map(unroll);
                 // A pair read narrower than the body is a misplaced joint (a NaN limit passes).
                 let wide_enough = |j: Joint, least: f64| span(j, f) >= least || least.is_nan();
                 let tilt = |j: Joint, least: f64| match (l(j), r(j)) {

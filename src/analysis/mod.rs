@@ -406,6 +406,14 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
     }
     let body = kinematics::Body::build(input, &tracks, &view, config, &mut notes, &mut details);
     let series = kinematics::Series::build(input, &tracks, &body, &view, config);
+    if let Some(roll) = series.frontal_roll_deg {
+        details.push(format!(
+            "the standing lifter's midline (ankles to shoulders) leans {:.1} degrees {} in the frame, taken as \
+             the camera's roll: the left/right and knee lines are read with it undone",
+            roll.abs(),
+            if roll >= 0.0 { "clockwise" } else { "counter-clockwise" }
+        ));
+    }
     let detected = reps::detect(&series, &body, variant, config, &mut notes, &mut details);
     let evaluation = checks::evaluate(&series, &body, &view, &detected, config);
 
