@@ -197,8 +197,8 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              render's (`camera.roll_deg`, 0 for suites rendered level), and the
                              error's spread (`level::MIN_CORRECTED_ROLL_DEG`); on front and rear
                              views also the roll read from the standing lifter's midline
-                             (`STANDING_HEIGHT_FRACTION` in src/analysis/kinematics.rs) and its
-                             error's spread
+                             (`standing_roll_deg`; `STANDING_HEIGHT_FRACTION` in
+                             src/analysis/kinematics.rs) and its error's spread
   measure.py events DIR...   conventional and sumo clips, per detected rep (matched to the true
                              rep with the nearest lockout, within 30 frames): lift-off, lockout
                              and set-down, liftcheck's frame minus the render's; then per event
@@ -1531,11 +1531,9 @@ def roll(dirs):
             a = analysis(mp4)
             if a is None:
                 continue
-            midline = next((x for x in a.get("details", []) if x.startswith("the standing lifter's midline")), None)
+            value = a.get("standing_roll_deg")
             mid, mid_error = "-", "-"
-            if midline is not None:
-                m = re.search(r"leans ([0-9.]+) degrees (counter-clockwise|clockwise)", midline)
-                value = float(m.group(1)) * (-1 if m.group(2) == "counter-clockwise" else 1)
+            if value is not None:
                 mid = f"{value:.2f}"
                 if truth is not None:
                     midline_errors.append(value - truth)

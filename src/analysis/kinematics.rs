@@ -152,11 +152,13 @@ const STANDING_HEIGHT_FRACTION: f64 = 0.9;
 /// their greatest height above the ankles; only standing frames before that are read.
 const BENT_HEIGHT_FRACTION: f64 = 0.8;
 const MIN_STANDING_FRAMES: usize = 10;
+/// The shoulders' greatest height above the ankles is taken as this percentile over the clip.
+const TALLEST_PERCENTILE: f64 = 95.0;
 /// A standing midline leaning further than this is not taken as the camera's roll.
 const MAX_BODY_ROLL_DEG: f64 = 15.0;
 
 /// Front/rear views: the lean of the standing lifter's mid-ankle-to-mid-shoulder line, degrees
-/// clockwise on screen (the camera's roll, [`STANDING_HEIGHT_FRACTION`]); `None` when too few
+/// clockwise on screen (the camera's roll, `STANDING_HEIGHT_FRACTION`); `None` when too few
 /// standing frames show both shoulders and both ankles, or the lean is implausible.
 pub fn standing_midline_lean_deg(t: &Tracks) -> Option<f64> {
     let mid = |j: Joint, f: usize| match (t.at(j.index(BodySide::Left), f), t.at(j.index(BodySide::Right), f)) {
@@ -171,7 +173,8 @@ pub fn standing_midline_lean_deg(t: &Tracks) -> Option<f64> {
             (height > 0.0).then(|| (height, (s.0 - a.0).atan2(height).to_degrees()))
         })
         .collect();
-    let tallest = frames.iter().map(|f| f.0).fold(f64::NAN, f64::max);
+    // A high percentile, not the maximum: one misdrawn frame would raise it.
+    let tallest = signal::percentile(frames.iter().map(|f| f.0), TALLEST_PERCENTILE);
     // Only before the lifter first bends: a lockout after a pull can hold the fault itself
     // (hips shifted to one side lean the midline: rendered seed 401 clip 000 read 1.0 degree
     // from its lockouts and lost its true hip shift).

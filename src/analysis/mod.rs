@@ -265,7 +265,8 @@ pub struct FrameMetrics {
     /// Forward lean of the back outline from vertical, degrees (side views; the trunk's lean
     /// read without the hip keypoint).
     pub outline_lean_deg: Option<f32>,
-    /// Front/rear view: tilt of the shoulder, hip and wrist lines, positive = lifter's left higher.
+    /// Front/rear view: tilt of the shoulder, hip and wrist lines, positive = lifter's left higher;
+    /// like `hip_shift_pct_leg`, read with the camera's roll undone ([`Analysis::standing_roll_deg`]).
     pub shoulder_tilt_deg: Option<f32>,
     pub hip_tilt_deg: Option<f32>,
     pub bar_tilt_deg: Option<f32>,
@@ -297,6 +298,10 @@ pub struct Analysis {
     /// such as `bar_x_px` stay in the frame's own pixels).
     pub camera_roll_deg: Option<f32>,
     pub camera_roll_corrected: bool,
+    /// Front/rear views: the camera's roll as the standing lifter shows it (the lean of the
+    /// mid-ankle-to-mid-shoulder line before the first bend), degrees clockwise on screen; the
+    /// left/right and knee lines are read with it undone.
+    pub standing_roll_deg: Option<f32>,
     /// Side views: the near ankle where the clip sees it still (frame pixels), which the knee
     /// and ankle angles use on frames whose knee stands over it
     /// ([`kinematics::stands_over_still_ankle`]); the annotated clip draws the shin to it.
@@ -458,6 +463,7 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
         scale_cm_per_px: body.cm_per_px.map(|v| v as f32),
         camera_roll_deg: roll.map(|r| r.deg as f32),
         camera_roll_corrected: leveller.is_some(),
+        standing_roll_deg: series.frontal_roll_deg.map(|v| v as f32),
         still_ankle_px,
         reps: evaluation.reps,
         no_reps_reason,

@@ -234,6 +234,7 @@ fn analysis(gt: &GroundTruth) -> Analysis {
         scale_cm_per_px: None,
         camera_roll_deg: None,
         camera_roll_corrected: false,
+        standing_roll_deg: None,
         reps: gt
             .reps
             .iter()

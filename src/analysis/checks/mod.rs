@@ -752,10 +752,12 @@ fn change_since_setup(v: f64, base: f64) -> f64 {
 /// too; so a line read tilted at the set-up is the camera's roll or a misplaced joint (from the
 /// front, rendered seed 403 clip 002's wrists read -8 to -13 degrees through a good set-up, the
 /// hands in front of the shins, and level from lift-off on). A side that takes over tilts its
-/// line away from level; a line that comes back to level has not tipped. Level is the image's
-/// (or the levelled frame's, with `Config::level_camera` on and the roll read): with the camera
-/// rolled, a tilt towards the roll still counts in full (the change since the set-up bounds it),
-/// but one against the roll counts short by up to the roll.
+/// line away from level; a line that comes back to level has not tipped. Level is the frame's
+/// with the camera's roll undone as the standing lifter shows it
+/// ([`kinematics::standing_midline_lean_deg`](super::kinematics::standing_midline_lean_deg));
+/// where that cannot be read, the image's: with the camera rolled, a tilt towards the roll still
+/// counts in full (the change since the set-up bounds it), but one against the roll counts short
+/// by up to the roll.
 fn tilt_change(v: f64, base: f64) -> f64 {
     change_since_setup(v, base).min(v.abs())
 }
