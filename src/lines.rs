@@ -77,10 +77,7 @@ impl LineFinder {
                 b: Point::new((l[2] + 0.5) * sx - 0.5, (l[3] + 0.5) * sy - 0.5),
             })
             .filter(|l| l.length() >= min_length && l.lean_deg().abs() <= MAX_LINE_LEAN_DEG)
-            .filter(|l| {
-                let middle = Point::new((l.a.x + l.b.x) / 2.0, (l.a.y + l.b.y) / 2.0);
-                !lifter.is_some_and(|b| b.contains_widened(middle))
-            })
+            .filter(|l| !lifter.is_some_and(|b| b.contains_widened(l.middle())))
             .collect())
     }
 }

@@ -1304,10 +1304,10 @@ impl Series {
             (f64::NAN, f64::NAN)
         };
         s.frontal_roll_deg = frontal.then(|| standing_midline_lean_deg(t)).flatten();
-        // Turns a point counter-clockwise on screen by the roll (about the origin: only
-        // differences and angles are read from it).
-        let (roll_sin, roll_cos) = s.frontal_roll_deg.unwrap_or(0.0).to_radians().sin_cos();
-        let unroll = |q: (f64, f64)| (q.0 * roll_cos + q.1 * roll_sin, -q.0 * roll_sin + q.1 * roll_cos);
+        let leveller = s
+            .frontal_roll_deg
+            .map(|roll| Leveller::new(roll, input.width, input.height));
+        let unroll = |q: (f64, f64)| leveller.map_or(q, |lev| lev.level_xy(q));
         for f in 0..n {
             let p = |j: Joint| mean_point(t, j, &sides, f);
             let c = |j: Joint| p(j).map(|q| body.canon(q));

@@ -26,6 +26,10 @@ impl LineSegment {
         self.a.distance(self.b)
     }
 
+    pub fn middle(&self) -> Point {
+        Point::new((self.a.x + self.b.x) / 2.0, (self.a.y + self.b.y) / 2.0)
+    }
+
     /// Degrees from the image's vertical, positive when the line's top leans right (the image
     /// turned clockwise on screen), in `(-90, 90]`.
     pub fn lean_deg(&self) -> f64 {
@@ -112,9 +116,9 @@ pub fn estimate_roll(
     let near_vertical: Vec<(f64, f64, f64)> = lines
         .iter()
         .filter(|l| f64::from(l.length()) >= MIN_LINE_FRACTION * long)
-        .filter(|l| floor_y.is_none_or(|floor| (l.a.y + l.b.y) / 2.0 <= floor))
+        .filter(|l| floor_y.is_none_or(|floor| l.middle().y <= floor))
         .map(|l| {
-            let x = f64::from(l.a.x + l.b.x) / 2.0;
+            let x = f64::from(l.middle().x);
             (l.lean_deg(), f64::from(l.length()), (x - centre) / long)
         })
         .filter(|&(lean, _, _)| lean.abs() <= MAX_LINE_LEAN_DEG)
@@ -233,39 +237,52 @@ fn weighted_median(lines: &[(f64, f64, f64)]) -> Option<f64> {
 /// frame's centre.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Leveller {
-    centre: Point,
-    cos: f32,
-    sin: f32,
+    centre: (f64, f64),
+    cos: f64,
+    sin: f64,
 }
 
 impl Leveller {
     /// Undoes a roll of `roll_deg` (clockwise on screen).
     pub fn new(roll_deg: f64, width: u32, height: u32) -> Self {
-        let r = roll_deg.to_radians();
+        let (sin, cos) = roll_deg.to_radians().sin_cos();
         Leveller {
-            centre: Point::new(width as f32 / 2.0, height as f32 / 2.0),
-            cos: r.cos() as f32,
-            sin: r.sin() as f32,
+            centre: (f64::from(width) / 2.0, f64::from(height) / 2.0),
+            cos,
+            sin,
         }
     }
 
-    /// A frame point in the levelled frame: turned counter-clockwise on screen by the roll.
-    pub fn level(&self, p: Point) -> Point {
-        let (dx, dy) = (p.x - self.centre.x, p.y - self.centre.y);
-        Point::new(
-            self.centre.x + dx * self.cos + dy * self.sin,
-            self.centre.y - dx * self.sin + dy * self.cos,
+    /// A frame point `(x, y)` in the levelled frame: turned counter-clockwise on screen by the
+    /// roll.
+    pub fn level_xy(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        let (dx, dy) = (x - self.centre.0, y - self.centre.1);
+        (
+            self.centre.0 + dx * self.cos + dy * self.sin,
+            self.centre.1 - dx * self.sin + dy * self.cos,
         )
+    }
+
+    /// [`Leveller::level_xy`] for a [`Point`].
+    pub fn level(&self, p: Point) -> Point {
+        let (x, y) = self.level_xy((f64::from(p.x), f64::from(p.y)));
+        Point::new(x as f32, y as f32)
     }
 
     /// A levelled point back in frame pixels.
     pub fn unlevel(&self, p: Point) -> Point {
-        let (dx, dy) = (p.x - self.centre.x, p.y - self.centre.y);
+        let (dx, dy) = (f64::from(p.x) - self.centre.0, f64::from(p.y) - self.centre.1);
         Point::new(
-            self.centre.x + dx * self.cos - dy * self.sin,
-            self.centre.y + dx * self.sin + dy * self.cos,
+            (self.centre.0 + dx * self.cos - dy * self.sin) as f32,
+            (self.centre.1 + dx * self.sin + dy * self.cos) as f32,
         )
     }
+}
+
+/// "clockwise" or "counter-clockwise": the way a roll of `deg` (clockwise positive) turns the
+/// image on screen.
+pub fn turn_name(deg: f64) -> &'static str {
+    if deg >= 0.0 { "clockwise" } else { "counter-clockwise" }
 }
 
 #[cfg(test)]

@@ -416,7 +416,7 @@ pub fn analyze(input: &AnalysisInput, variant: LiftVariant, config: &Config) -> 
             "the standing lifter's midline (ankles to shoulders) leans {:.1} degrees {} in the frame, taken as \
              the camera's roll: the left/right and knee lines are read with it undone",
             roll.abs(),
-            if roll >= 0.0 { "clockwise" } else { "counter-clockwise" }
+            level::turn_name(roll)
         ));
     }
     let detected = reps::detect(&series, &body, variant, config, &mut notes, &mut details);
@@ -496,11 +496,7 @@ fn camera_roll(input: &AnalysisInput, config: &Config, details: &mut Vec<String>
             details.push(format!(
                 "camera roll {:.1} degrees {} ({} upright lines in the background agree){}",
                 roll.deg.abs(),
-                if roll.deg >= 0.0 {
-                    "clockwise"
-                } else {
-                    "counter-clockwise"
-                },
+                level::turn_name(roll.deg),
                 roll.lines,
                 if corrected {
                     ": keypoints turned back by it before measuring".to_string()

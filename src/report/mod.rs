@@ -361,7 +361,7 @@ pub fn terminal(analysis: &Analysis, video_name: &str, with_details: bool) -> St
             out,
             "Camera: rolled {:.1} degrees {} (read from the background's upright lines); angles are measured with it undone",
             roll.abs(),
-            if roll >= 0.0 { "clockwise" } else { "counter-clockwise" }
+            crate::analysis::level::turn_name(f64::from(roll))
         );
     }
     let _ = writeln!(out);
