@@ -7,6 +7,7 @@ use std::error::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::analysis::level::Leveller;
 use crate::analysis::{Analysis, Event, Facing, FrameMetrics, Phase, Rep, View};
 
 /// Size of the angles plot, SVG pixels (it scales with the page).
@@ -348,27 +349,32 @@ fn bar_paths(a: &Analysis) -> BarPaths {
     } else {
         1.0
     };
+    // The bar in the frame the offsets were measured in: the frame's own pixels, turned level
+    // when the analysis undid the camera's roll (its offsets such as `bar_midfoot_pct_leg` are
+    // then levelled ones, while `bar_x_px` stays in frame pixels).
+    let leveller = a
+        .camera_roll_deg
+        .filter(|_| a.camera_roll_corrected)
+        .map(|roll| Leveller::new(f64::from(roll), a.width, a.height));
+    let bar = |m: &FrameMetrics| -> Option<(f64, f64)> {
+        let xy = (f64::from(m.bar_x_px?), f64::from(m.bar_y_px?));
+        Some(leveller.as_ref().map_or(xy, |l| l.level_xy(xy)))
+    };
     // The mid-foot, in forward pixels: where the bar would be at 0% of leg length ahead of it.
     let leg = a.leg_length_px.map(f64::from).filter(|v| v.is_finite() && *v > 0.0);
     let midfoot = a.frames.iter().find_map(|m| {
-        let x = f64::from(m.bar_x_px?);
+        let (x, _) = bar(m)?;
         let pct = f64::from(m.bar_midfoot_pct_leg?);
         let fwd = sign * x - pct / 100.0 * leg?;
         fwd.is_finite().then_some(fwd)
     });
-    let in_rep = |m: &&FrameMetrics| m.rep.is_some() && m.bar_x_px.is_some() && m.bar_y_px.is_some();
-    let origin_x = midfoot.or_else(|| {
-        a.frames
-            .iter()
-            .find(in_rep)
-            .and_then(|m| m.bar_x_px)
-            .map(|x| sign * f64::from(x))
-    });
+    let in_rep = |m: &&FrameMetrics| m.rep.is_some() && bar(m).is_some();
+    let origin_x = midfoot.or_else(|| a.frames.iter().find(in_rep).and_then(bar).map(|(x, _)| sign * x));
     let floor_y = a
         .frames
         .iter()
         .filter(in_rep)
-        .filter_map(|m| m.bar_y_px.map(f64::from))
+        .filter_map(|m| bar(m).map(|(_, y)| y))
         .fold(f64::NEG_INFINITY, f64::max);
     let reps = a
         .reps
@@ -377,11 +383,10 @@ fn bar_paths(a: &Analysis) -> BarPaths {
             let mut segments: Vec<(bool, Vec<(f64, f64)>)> = Vec::new();
             let mut last_lowering = None;
             for m in a.frames.iter().filter(|m| m.rep == Some(rep.number)) {
-                let point = match (m.bar_x_px, m.bar_y_px, origin_x) {
-                    (Some(x), Some(y), Some(ox)) if floor_y.is_finite() => Some((
-                        (sign * f64::from(x) - ox) * unit.per_px,
-                        (floor_y - f64::from(y)) * unit.per_px,
-                    )),
+                let point = match (bar(m), origin_x) {
+                    (Some((x, y)), Some(ox)) if floor_y.is_finite() => {
+                        Some(((sign * x - ox) * unit.per_px, (floor_y - y) * unit.per_px))
+                    }
                     _ => None,
                 };
                 let Some(point) = point.filter(|p| p.0.is_finite() && p.1.is_finite()) else {
@@ -620,6 +625,44 @@ pub(crate) mod tests {
                 }
             }
         }
+    }
+
+    /// With the camera's roll undone, the analysis' offsets are levelled while its bar pixels
+    /// stay in the rolled frame: the path is drawn levelled, from the same mid-foot.
+    #[test]
+    fn a_corrected_roll_gives_the_level_clip_s_bar_path() {
+        let level = sample();
+        let roll_deg = 8.0;
+        let lev = Leveller::new(roll_deg, level.width, level.height);
+        let mut rolled = level.clone();
+        (rolled.camera_roll_deg, rolled.camera_roll_corrected) = (Some(roll_deg as f32), true);
+        for f in &mut rolled.frames {
+            if let (Some(x), Some(y)) = (f.bar_x_px, f.bar_y_px) {
+                let p = lev.unlevel(crate::pose::geometry::Point::new(x, y));
+                (f.bar_x_px, f.bar_y_px) = (Some(p.x), Some(p.y));
+            }
+        }
+        let (p, q) = (bar_paths(&level), bar_paths(&rolled));
+        assert!(p.from_midfoot && q.from_midfoot);
+        let points = |b: &BarPaths| -> Vec<(f64, f64)> {
+            b.reps
+                .iter()
+                .flat_map(|r| r.segments.iter().flat_map(|(_, s)| s.clone()))
+                .collect()
+        };
+        let (u, v) = (points(&p), points(&q));
+        assert!(!u.is_empty());
+        assert_eq!(u.len(), v.len());
+        for (x, y) in u.iter().zip(&v) {
+            assert!((x.0 - y.0).abs() < 0.05 && (x.1 - y.1).abs() < 0.05, "{x:?} vs {y:?}");
+        }
+        // Read as filmed (not corrected), the same pixels give a tilted path.
+        rolled.camera_roll_corrected = false;
+        let w = points(&bar_paths(&rolled));
+        assert!(
+            u.iter().zip(&w).any(|(x, y)| (x.0 - y.0).abs() > 1.0),
+            "the roll shows when not undone"
+        );
     }
 
     #[test]
