@@ -168,9 +168,15 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
   measure.py imbalance DIR...
                              front and rear views, per detected rep: the largest change from
                              set-up of the shoulder, hip and bar (wrist) line tilt, degrees, and
-                             of the hips' sideways shift, % of leg length, beside the true faults
+                             of the hips' sideways shift, and the knees' furthest inside the
+                             hip-ankle line, % of leg length, beside the true faults
                              (`imbalance_tilt_max_deg`, `imbalance_bar_tilt_max_deg`,
-                             `imbalance_shift_max_leg_frac`)
+                             `imbalance_shift_max_leg_frac`, `knee_inward_max_leg_frac`)
+  measure.py frontal-liftoff DIR...
+                             front and rear views, per detected rep: the hips' offset from the
+                             ankles' centre (% of leg length) and the hip and shoulder lines'
+                             tilt off level (degrees) at lift-off, beside the true hip shift
+                             there (why the hip shift counts from the set-up, not from centre)
   measure.py variant DIR...  every view: what liftcheck notes when it infers the variant: the
                              knee angle at the bottom (side views), the hip drop, and where a
                              plate is seen the plate clearance, and where that reads on the
@@ -774,14 +780,16 @@ def reps_with_truth(dirs, views, variants=None):
 def imbalance(dirs):
     """Front and rear views: the left/right measures of each detected rep (liftcheck's rep
     metrics) beside the true rep's faults, grouped: imbalance faults, good reps, other faults."""
-    print("group clip view shoulder_tilt hip_tilt bar_tilt hip_shift_pct_leg true_hip_shift_pct_leg true_faults")
+    print("group clip view shoulder_tilt hip_tilt bar_tilt hip_shift_pct_leg knee_inward_pct_leg "
+          "true_hip_shift_pct_leg true_faults")
     rows = []
     for mp4, gt, _, rep, kinds, truth in reps_with_truth(dirs, lambda view: view in ("front", "rear")):
         group = ("imbalance" if any(k in ("hip_shift", "uneven_bar") for k in kinds)
                  else "good" if not kinds else "other")
         m = rep["metrics"]
         values = [m.get(k) for k in ("max_shoulder_tilt_change_deg", "max_hip_tilt_change_deg",
-                                     "max_bar_tilt_change_deg", "max_hip_shift_change_pct_leg")]
+                                     "max_bar_tilt_change_deg", "max_hip_shift_change_pct_leg",
+                                     "max_knee_inward_pct_leg")]
         shift_m = sum(f["param"]["shift_m"] for f in truth["faults"] if f["kind"] == "hip_shift")
         values.append(100 * shift_m / true_leg_m(gt))
         rows.append((group, mp4, gt["camera"]["view"], values, ",".join(kinds) or "-"))
@@ -794,9 +802,54 @@ def imbalance(dirs):
     for group in ("good", "imbalance", "other"):
         picked = [r[3] for r in rows if r[0] == group]
         if picked:
-            tops = [max((r[i] for r in picked if r[i] is not None), default=None) for i in range(4)]
-            print(f"# {group}: {len(picked)} reps, largest shoulder / hip / bar tilt change, hip shift: "
+            tops = [max((r[i] for r in picked if r[i] is not None), default=None) for i in range(5)]
+            print(f"# {group}: {len(picked)} reps, largest shoulder / hip / bar tilt change, hip shift, knee inward: "
                   + " / ".join(fmt(v) for v in tops))
+
+
+def frontal_liftoff(dirs):
+    """Front and rear views, per detected rep: the hips' sideways offset from the ankles' centre
+    and the hip and shoulder lines' tilt off level at lift-off (per-frame CSV columns
+    `hip_shift_pct_leg`, `hip_tilt_deg`, `shoulder_tilt_deg`; as measured, in the frame turned
+    by the standing lifter's roll), beside the true hip shift there, then per group the median
+    and largest size of each: how far from centre and level a rep starts."""
+    print("group clip rep hip_shift_pct_leg hip_tilt_deg shoulder_tilt_deg true_hip_shift_pct_leg true_faults")
+    rows = []
+    for mp4, gt in clips(dirs):
+        if gt["camera"]["view"] not in ("front", "rear"):
+            continue
+        a, frames = analysis_and_frames(mp4)
+        if a is None:
+            continue
+        truth_reps = [r for r in gt["reps"] if r.get("liftoff_frame") is not None]
+        leg_m = true_leg_m(gt)
+        for rep in a["reps"]:
+            lift = (rep.get("lift_off") or {}).get("frame")
+            if lift is None or not truth_reps or lift >= len(frames):
+                continue
+            truth = min(truth_reps, key=lambda r: abs(r["liftoff_frame"] - lift))
+            kinds = [f["kind"] for f in truth["faults"]]
+            group = ("imbalance" if any(k in ("hip_shift", "uneven_bar") for k in kinds)
+                     else "good" if not kinds else "other")
+            row = frames[lift]
+            values = [float(row[c]) if row.get(c) else None
+                      for c in ("hip_shift_pct_leg", "hip_tilt_deg", "shoulder_tilt_deg")]
+            shift_m = gt["frames"][lift]["rig"].get("hip_shift_m", 0.0) if lift < len(gt["frames"]) else None
+            values.append(None if shift_m is None else 100 * shift_m / leg_m)
+            rows.append((group, mp4, rep["number"], values, ",".join(kinds) or "-"))
+
+    def fmt(v):
+        return "-" if v is None else f"{v:.1f}"
+
+    for group, mp4, number, values, kinds in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
+        print(group, mp4, number, " ".join(fmt(v) for v in values), kinds)
+    for group in ("good", "imbalance", "other"):
+        picked = [r[3] for r in rows if r[0] == group]
+        if picked:
+            sizes = [[abs(r[i]) for r in picked if r[i] is not None] for i in range(3)]
+            print(f"# {group}: {len(picked)} reps, hip shift / hip tilt / shoulder tilt size at lift-off, "
+                  "median: " + " / ".join(fmt(median(v) if v else None) for v in sizes)
+                  + ", largest: " + " / ".join(fmt(max(v) if v else None) for v in sizes))
 
 
 def true_leg_m(gt):
@@ -1559,7 +1612,7 @@ def roll(dirs):
 
 
 def main():
-    modes = {"roll": roll, "sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
+    modes = {"roll": roll, "sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "frontal-liftoff": frontal_liftoff, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -305,7 +305,9 @@ pub struct Config {
     /// `max_knee_inward_pct_leg`). The reading is the level held for `finding_min_hold_s`, as
     /// for the left/right lines: on the 62 front and rear reps of the fixtures and seeds 303,
     /// 333-336, 338, 404, 405 and 601 (a different set from the 65 above, which had seeds 401
-    /// and 403) that lowers the largest from 2.6 to 2.4, and real clip 14's from -0.8 to -3.0.
+    /// and 403) that lowers the largest from 2.6 to 2.4, and real clip 14's from -0.8 to -3.0;
+    /// both stay so with the lines read against the standing lifter's roll (`python3
+    /// scripts/synth/measure.py imbalance DIR...`, column `knee_inward_pct_leg`).
     pub knee_inward_max_leg_frac: f64,
     /// Hips rising first: most the trunk may tip towards horizontal from where the hips start to
     /// rise to knee pass, degrees (ref: proposal of 10-15 degrees, Starting Strength figs
@@ -395,7 +397,9 @@ pub struct Config {
     /// 1.6-5.6%, six of them past 4%; the three reps of real clip 14, a symmetric front view, read
     /// 2.0-2.2 (3.4-3.9 unheld). The limit sits just above those good reps; on held-out seed 404,
     /// scored after it was set, good reps read up to 4.0 and one gave a false finding at 4.002. It
-    /// was an uncalibrated 6% before, which no rendered shift reached.
+    /// was an uncalibrated 6% before, which no rendered shift reached. Read against the standing
+    /// lifter's roll (same command and sets), the 35 reps read at most 3.3% and the 12 shifts
+    /// 1.6-5.5%, seven of them 4.0 or more; real clip 14 reads 1.8-2.2.
     pub imbalance_shift_max_leg_frac: f64,
     /// Romanian deadlift: knee angles above this at the bottom count as locked straight, degrees
     /// (calibrate; the article asks for slightly bent knees).
