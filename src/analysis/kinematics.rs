@@ -190,8 +190,7 @@ pub fn standing_midline_lean_deg(t: &Tracks) -> Option<f64> {
     if standing.len() < MIN_STANDING_FRAMES {
         return None;
     }
-    standing.sort_by(f64::total_cmp);
-    let lean = standing[standing.len() / 2];
+    let lean = signal::median_in_place(&mut standing);
     (lean.abs() <= MAX_BODY_ROLL_DEG).then_some(lean)
 }
 

@@ -532,21 +532,14 @@ fn feet_level(frames: &[PoseFrame]) -> Option<f32> {
         lm::LEFT_FOOT_INDEX,
         lm::RIGHT_FOOT_INDEX,
     ];
-    let mut lowest: Vec<f32> = frames
-        .iter()
-        .filter_map(|f| f.pose.as_ref())
-        .filter_map(|p| {
-            FEET.iter()
-                .map(|&i| p.keypoints[i].y)
-                .filter(|y| y.is_finite())
-                .max_by(f32::total_cmp)
-        })
-        .collect();
-    if lowest.is_empty() {
-        return None;
-    }
-    lowest.sort_by(f32::total_cmp);
-    Some(lowest[lowest.len() / 2])
+    let lowest = frames.iter().filter_map(|f| f.pose.as_ref()).filter_map(|p| {
+        FEET.iter()
+            .map(|&i| f64::from(p.keypoints[i].y))
+            .filter(|y| y.is_finite())
+            .max_by(f64::total_cmp)
+    });
+    let level = signal::median(lowest);
+    level.is_finite().then_some(level as f32)
 }
 
 fn validate_input(input: &AnalysisInput) -> Result<(), AnalysisError> {
