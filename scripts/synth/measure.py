@@ -164,7 +164,7 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              searched on every other frame at 30 fps, so at most half the
                              frames can have one; last, how far the near wrist keypoint lies
                              from the true near plate's centre, in its radii
-                             (`MAX_CENTRE_OFFSET_RADII`)
+                             (`MAX_CENTRE_OFFSET_RADII`), and how far above it
   measure.py imbalance DIR...
                              front and rear views, per detected rep: the largest change from
                              set-up of the shoulder, hip and bar (wrist) line tilt, degrees, and
@@ -562,6 +562,8 @@ def plates_found(dirs):
     totals = [0, 0, 0, 0, 0]
     # The near wrist keypoint's distance from the true near plate's centre, in its radii.
     wrist_offsets = []
+    # ... and how far above it, in its radii (image down positive).
+    wrist_heights = []
     for mp4, gt, side in side_clips(dirs):
         track = track_of(mp4)
         if track is None:
@@ -572,6 +574,7 @@ def plates_found(dirs):
             if frame.get("pose") and near:
                 wrist = predicted_wrist(frame["pose"])
                 wrist_offsets.append(math.dist(wrist, near["center"]) / near["radius"])
+                wrist_heights.append((near["center"][1] - wrist[1]) / near["radius"])
         for plate, frame in zip(track["plates"], gt["frames"]):
             if not plate:
                 continue
@@ -587,6 +590,9 @@ def plates_found(dirs):
                           for r in (1.0, 1.5, 2.0))
         print(f"near wrist from the true near plate's centre, in its radii, over {len(wrist_offsets)} "
               f"frames with a pose: {shares}")
+        heights = sorted(wrist_heights)
+        print("near wrist above the true near plate's centre, in its radii, 10th / 50th / 90th percentile: "
+              + " / ".join(f"{heights[int(q * (len(heights) - 1))]:.2f}" for q in (0.1, 0.5, 0.9)))
 
 
 def liftoff_back(dirs):
