@@ -164,7 +164,9 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              searched on every other frame at 30 fps, so at most half the
                              frames can have one; last, how far the near wrist keypoint lies
                              from the true near plate's centre, in its radii
-                             (`MAX_CENTRE_OFFSET_RADII`), and how far above it
+                             (`MAX_CENTRE_OFFSET_RADII`), and how far above it; and how far
+                             perspective puts the true near plate's centre below the bar's
+                             middle
   measure.py imbalance DIR...
                              front and rear views, per detected rep: the largest change from
                              set-up of the shoulder, hip and bar (wrist) line tilt, degrees, and
@@ -564,6 +566,8 @@ def plates_found(dirs):
     wrist_offsets = []
     # ... and how far above it, in its radii (image down positive).
     wrist_heights = []
+    # The true near plate's centre below the bar's middle (perspective), in its radii.
+    plate_drops = []
     for mp4, gt, side in side_clips(dirs):
         track = track_of(mp4)
         if track is None:
@@ -575,6 +579,9 @@ def plates_found(dirs):
                 wrist = predicted_wrist(frame["pose"])
                 wrist_offsets.append(math.dist(wrist, near["center"]) / near["radius"])
                 wrist_heights.append((near["center"][1] - wrist[1]) / near["radius"])
+            bar = truth.get("bar") or {}
+            if near and bar.get("center"):
+                plate_drops.append((near["center"][1] - bar["center"][1]) / near["radius"])
         for plate, frame in zip(track["plates"], gt["frames"]):
             if not plate:
                 continue
@@ -593,6 +600,10 @@ def plates_found(dirs):
         heights = sorted(wrist_heights)
         print("near wrist above the true near plate's centre, in its radii, 10th / 50th / 90th percentile: "
               + " / ".join(f"{heights[int(q * (len(heights) - 1))]:.2f}" for q in (0.1, 0.5, 0.9)))
+    if plate_drops:
+        drops = sorted(plate_drops)
+        print("true near plate's centre below the bar's middle (perspective), in its radii, 10th / 50th / "
+              "90th percentile: " + " / ".join(f"{drops[int(q * (len(drops) - 1))]:.2f}" for q in (0.1, 0.5, 0.9)))
 
 
 def liftoff_back(dirs):
