@@ -1357,8 +1357,9 @@ def upright(dirs):
 def setup(dirs):
     """Side views: the set-up readings of each detected rep (liftcheck's rep metrics: shoulders
     forward of the bar in degrees, bar and knees ahead of mid-foot in % of leg length, knee, hip
-    and trunk angles) beside the true rep's faults, grouped by the set-up faults."""
-    print("group clip rep shoulder_bar bar_midfoot knee_midfoot knee hip trunk found true_faults")
+    and trunk angles, the hip's height over the knee in % of leg length) beside the true rep's faults, grouped by the set-up faults."""
+    print("group clip rep shoulder_bar bar_midfoot knee_midfoot knee hip trunk hip_above_knee found "
+          "true_faults")
     groups = ("shoulders_behind_bar", "knees_forward", "bar_forward_of_midfoot")
     rules = ("shoulders_over_bar", "knees_over_midfoot", "bar_over_midfoot")
     rows = []
@@ -1367,13 +1368,13 @@ def setup(dirs):
         m = rep["metrics"]
         values = [m.get(k) for k in ("setup_shoulder_bar_deg", "setup_bar_midfoot_pct_leg",
                                      "setup_knee_midfoot_pct_leg", "setup_knee_deg", "setup_hip_deg",
-                                     "setup_trunk_deg")]
+                                     "setup_trunk_deg", "setup_hip_above_knee_pct_leg")]
         found = ",".join(f["check"] for f in a["findings"]
                          if f["check"] in rules and f["rep"] == rep["number"]) or "no"
         rows.append((group, mp4, rep["number"], values, found, ",".join(kinds) or "-"))
 
     print_grouped(rows, ("good",) + groups + ("other",),
-                  "shoulder-bar / bar-midfoot / knee-midfoot / knee / hip / trunk", 1)
+                  "shoulder-bar / bar-midfoot / knee-midfoot / knee / hip / trunk / hip-above-knee", 1)
 
 
 def setup_errors(dirs):

@@ -1468,6 +1468,57 @@ fn knee_pass_is_found_with_the_knees_hidden_through_the_pull() {
     }
 }
 
+/// A lockout seen for a moment before the lifter is lost is not judged: the top of the pull may
+/// fall in the frames without a pose. The same loss after a lockout seen for longer leaves the
+/// rep judged, and the other reps are judged either way.
+#[test]
+fn a_lockout_cut_short_by_a_lost_lifter_is_not_judged() {
+    let spec = Spec {
+        faults: vec![None, Some(Fault::IncompleteLockout), None],
+        ..Spec::default()
+    };
+    let open = run(&spec);
+    assert_eq!(open.reps.len(), 3);
+    assert!(checks_of(&open, 2).contains(&CheckId::IncompleteLockout));
+    let lockout = frame_of(open.reps[1].lockout, "lockout of rep 2");
+    let second = spec.fps.round() as usize;
+    let lose_from = |after: usize| {
+        let mut clip = synth::generate(&spec);
+        for frame in &mut clip.frames[lockout + after..lockout + after + second] {
+            frame.pose = None;
+        }
+        analyze_clip(&clip, LiftVariant::Auto, &all_rules())
+    };
+    // Lost two frames into the lockout, for a second.
+    let cut = lose_from(2);
+    assert_eq!(cut.reps.len(), 3, "{:?}", cut.notes);
+    for check in [CheckId::IncompleteLockout, CheckId::LeanBackAtLockout] {
+        assert!(!checks_of(&cut, 2).contains(&check), "{check:?}");
+        assert!(
+            not_assessed_because(&cut, check, 2, "may not have been seen"),
+            "{check:?}: {:?}",
+            cut.not_assessable
+        );
+    }
+    for rep in [1, 3] {
+        assert!(
+            !cut.not_assessable
+                .iter()
+                .any(|n| n.rep == Some(rep) && n.reason.contains("lost")),
+            "rep {rep}: {:?}",
+            cut.not_assessable
+        );
+    }
+    // Lost after half a second of lockout: the lockout was seen, and is judged.
+    let held = lose_from(second / 2);
+    assert_eq!(held.reps.len(), 3, "{:?}", held.notes);
+    assert!(
+        checks_of(&held, 2).contains(&CheckId::IncompleteLockout),
+        "{:?}",
+        held.not_assessable
+    );
+}
+
 /// Three reps with plates (which hide the hip at lockout from the side), the second one's lockout
 /// left incomplete.
 fn incomplete_second_lockout_behind_the_plate() -> Spec {

@@ -39,6 +39,14 @@ const LEAN_BACK_PLAUSIBLE_MAX_DEG: f64 = 45.0;
 const MIN_LOCKOUT_OUTLINES: usize = 3;
 /// Ideal knee angle at the bottom of a Romanian deadlift: soft, not locked (calibrate).
 const RDL_KNEE_IDEAL_DEG: f64 = 160.0;
+/// A lockout seen for less than this before the lifter is lost (or the clip ends) is not judged,
+/// seconds: the top of the pull may fall in the frames without a pose. On rendered seed 701 clip
+/// 007 (portrait, stored turned) the pose model lost the lifter for 0.9 s from two frames after
+/// the bar's last rising reading; the lockout was read on those two frames, knees at 156-161
+/// degrees, and both reps came out as false incomplete lockouts. Held lockouts last longer than
+/// this (the renders hold 0.3 s or more, `liftcheck analyze`'s `Hold s`), and a touch-and-go top,
+/// however brief, has its descent in sight, which this does not affect.
+const LOCKOUT_SEEN_BEFORE_LOSS_MIN_S: f64 = 0.2;
 
 /// The most upright lean of the back outline over the lockout window (side views only: from
 /// elsewhere the silhouette's edge is not the back's line). No hold: its least value is where the
@@ -282,7 +290,7 @@ fn outline_not_upright(ctx: &Ctx, l: Win, joint: &str, measured: f64, threshold:
 /// Hips or knees short of straight at lockout.
 pub(super) fn incomplete_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
-    let l = w.lockout.ok_or("no lockout found")?;
+    let l = seen_lockout(ctx, w)?;
     let joints = || -> Measured<(f64, f64)> {
         ctx.need(&s.hip, l, "shoulder, hip or knee", "lockout")?;
         ctx.need(&s.knee, l, "hip, knee or ankle", "lockout")?;
@@ -336,9 +344,37 @@ pub(super) fn incomplete_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measur
     }))
 }
 
+/// The rep's lockout window, unless its top may be unseen: a lockout seen for less than
+/// [`LOCKOUT_SEEN_BEFORE_LOSS_MIN_S`] and followed by no pose (a gap longer than cleaning fills
+/// in) or by the end of the clip, instead of the bar's descent.
+pub(super) fn seen_lockout(ctx: &Ctx, w: &Windows) -> Measured<Win> {
+    let s = ctx.s;
+    let l = w.lockout.ok_or("no lockout found")?;
+    let seen_s = s.t(l.to) - s.t(l.from) + 1.0 / s.fps();
+    if seen_s >= LOCKOUT_SEEN_BEFORE_LOSS_MIN_S {
+        return Ok(l);
+    }
+    let next = l.to + 1;
+    if next >= s.n {
+        return Err(format!(
+            "the clip ends {seen_s:.2} s into the lockout: the top of the pull may not be in it"
+        ));
+    }
+    if !s.bar_h[next].is_nan() {
+        return Ok(l);
+    }
+    let found_again = (next..s.n).find(|&f| !s.bar_h[f].is_nan());
+    let lost_until = found_again.map_or_else(|| "the end".to_string(), |f| format!("{:.1} s", s.t(f)));
+    Err(format!(
+        "the lifter is lost from {:.1} s to {lost_until}, {seen_s:.2} s into the lockout: the top of the \
+         pull may not have been seen",
+        s.t(next)
+    ))
+}
+
 /// Leaning back at lockout, from the keypoints or the back outline.
 pub(super) fn lean_back_at_lockout(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
-    let l = w.lockout.ok_or("no lockout found")?;
+    let l = seen_lockout(ctx, w)?;
     // The keypoints' reading and the back outline's: a lean-back either shows is
     // reported, the one further past its limit when both do.
     let fault = match (lean_back_from_keypoints(ctx, l), lean_back_from_outline(ctx, l)) {

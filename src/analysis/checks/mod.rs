@@ -198,6 +198,11 @@ pub struct RepMetrics {
     pub setup_shoulder_bar_deg: Option<f32>,
     pub setup_bar_midfoot_pct_leg: Option<f32>,
     pub setup_knee_midfoot_pct_leg: Option<f32>,
+    /// Height of the hip over the knee at the set-up (the thigh's rise), percent of leg length:
+    /// low or negative in a squat-like start, the hips down at or below the knees (a Romanian
+    /// deadlift's set-up is standing, so about half the leg there). Reported, not judged
+    /// (`scripts/synth/judgement.md`).
+    pub setup_hip_above_knee_pct_leg: Option<f32>,
     pub knee_pass_trunk_deg: Option<f32>,
     /// Most the trunk tipped towards horizontal over the early pull.
     pub early_trunk_change_deg: Option<f32>,
@@ -878,6 +883,9 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         setup_shoulder_bar_deg: f32o(ctx.setup_value(&s.shoulder_bar_deg, su, "shoulder")),
         setup_bar_midfoot_pct_leg: pct(ctx.setup_value(&s.bar_midfoot, su, "bar")),
         setup_knee_midfoot_pct_leg: pct(ctx.setup_value(&s.knee_midfoot, su, "knee")),
+        setup_hip_above_knee_pct_leg: pct(ctx
+            .leg_known()
+            .and_then(|leg| ctx.setup_value(&s.thigh_h, su, "knee").map(|h| h / leg))),
         knee_pass_trunk_deg: raw
             .knee_pass
             .and_then(|k| s.trunk.get(k).copied())
