@@ -1357,7 +1357,8 @@ def upright(dirs):
 def setup(dirs):
     """Side views: the set-up readings of each detected rep (liftcheck's rep metrics: shoulders
     forward of the bar in degrees, bar and knees ahead of mid-foot in % of leg length, knee, hip
-    and trunk angles, the hip's height over the knee in % of leg length) beside the true rep's faults, grouped by the set-up faults."""
+    and trunk angles, the hip's height over the knee in % of leg length) beside the true rep's
+    faults, grouped by the set-up faults."""
     print("group clip rep shoulder_bar bar_midfoot knee_midfoot knee hip trunk hip_above_knee found "
           "true_faults")
     groups = ("shoulders_behind_bar", "knees_forward", "bar_forward_of_midfoot")

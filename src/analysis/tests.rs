@@ -1468,9 +1468,9 @@ fn knee_pass_is_found_with_the_knees_hidden_through_the_pull() {
     }
 }
 
-/// A lockout seen for a moment before the lifter is lost is not judged: the top of the pull may
-/// fall in the frames without a pose. The same loss after a lockout seen for longer leaves the
-/// rep judged, and the other reps are judged either way.
+/// A lockout seen for a moment before the lifter is lost, or the clip ends, is not judged: the
+/// top of the pull may fall in the frames not seen. The same loss after a lockout seen for longer
+/// leaves the rep judged, and the other reps are judged either way.
 #[test]
 fn a_lockout_cut_short_by_a_lost_lifter_is_not_judged() {
     let spec = Spec {
@@ -1509,6 +1509,28 @@ fn a_lockout_cut_short_by_a_lost_lifter_is_not_judged() {
             cut.not_assessable
         );
     }
+    // A clip that ends two frames into its only lockout: not judged either.
+    let one = Spec {
+        reps: 1,
+        faults: vec![Some(Fault::IncompleteLockout)],
+        ..Spec::default()
+    };
+    let whole = run(&one);
+    assert_eq!(whole.reps.len(), 1);
+    assert!(checks_of(&whole, 1).contains(&CheckId::IncompleteLockout));
+    let mut clip = synth::generate(&one);
+    let end = frame_of(whole.reps[0].lockout, "lockout of the only rep") + 2;
+    clip.frames.truncate(end);
+    clip.back.truncate(end);
+    clip.plates.truncate(end);
+    clip.truth.truncate(end);
+    let ended = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
+    assert_eq!(ended.reps.len(), 1, "{:?}", ended.notes);
+    assert!(
+        not_assessed_because(&ended, CheckId::IncompleteLockout, 1, "the clip ends"),
+        "{:?}",
+        ended.not_assessable
+    );
     // Lost after half a second of lockout: the lockout was seen, and is judged.
     let held = lose_from(second / 2);
     assert_eq!(held.reps.len(), 3, "{:?}", held.notes);

@@ -344,16 +344,21 @@ pub(super) fn incomplete_lockout(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measur
     }))
 }
 
-/// The rep's lockout window, unless its top may be unseen: a lockout seen for less than
-/// [`LOCKOUT_SEEN_BEFORE_LOSS_MIN_S`] and followed by no pose (a gap longer than cleaning fills
-/// in) or by the end of the clip, instead of the bar's descent.
-pub(super) fn seen_lockout(ctx: &Ctx, w: &Windows) -> Measured<Win> {
+/// The rep's lockout window, unless its top may be unseen: a lockout seen on fewer frames than
+/// [`LOCKOUT_SEEN_BEFORE_LOSS_MIN_S`] spans and followed by the end of the clip, or by frames
+/// where the bar's height is unknown instead of its descent. The bar's height goes unknown only
+/// where neither hands, shoulders (which stand in for hidden hands) nor a plate are seen, over a
+/// gap longer than cleaning fills in: in practice, the pose model has lost the lifter.
+fn seen_lockout(ctx: &Ctx, w: &Windows) -> Measured<Win> {
     let s = ctx.s;
     let l = w.lockout.ok_or("no lockout found")?;
-    let seen_s = s.t(l.to) - s.t(l.from) + 1.0 / s.fps();
-    if seen_s >= LOCKOUT_SEEN_BEFORE_LOSS_MIN_S {
+    // Counted in frames, as the other holds: a sum of timestamps would decide a window of
+    // exactly the limit on its last bits.
+    let seen_frames = l.to + 1 - l.from;
+    if seen_frames >= ctx.hold_frames(LOCKOUT_SEEN_BEFORE_LOSS_MIN_S) {
         return Ok(l);
     }
+    let seen_s = seen_frames as f64 / s.fps();
     let next = l.to + 1;
     if next >= s.n {
         return Err(format!(
@@ -366,8 +371,8 @@ pub(super) fn seen_lockout(ctx: &Ctx, w: &Windows) -> Measured<Win> {
     let found_again = (next..s.n).find(|&f| !s.bar_h[f].is_nan());
     let lost_until = found_again.map_or_else(|| "the end".to_string(), |f| format!("{:.1} s", s.t(f)));
     Err(format!(
-        "the lifter is lost from {:.1} s to {lost_until}, {seen_s:.2} s into the lockout: the top of the \
-         pull may not have been seen",
+        "the lifter and bar are out of sight from {:.1} s to {lost_until}, {seen_s:.2} s into the lockout: \
+         the top of the pull may not have been seen",
         s.t(next)
     ))
 }
