@@ -233,36 +233,22 @@ pub fn detect(
     // lifter lost there), has a trailing low-high pair and no complete rep. With a complete rep
     // before it, the same pair is far more often the lifter letting go of the bar and standing up,
     // which the wrists cannot tell apart, so it is only counted when it is the clip's only pull,
-    // when the plate gave the bar's height there (a plate that rose was lifted), or when the bar
-    // is seen coming back down past the middle of its travel ([`LAST_DESCENT_SEEN_FRAC`]).
+    // or when the plate gave the bar's height there: a plate that rose was lifted.
     if variant == LiftVariant::Conventional && zones.len() >= 2 {
         let (prev, last) = (zones[zones.len() - 2], zones[zones.len() - 1]);
         if prev.kind == Kind::Low && last.kind == Kind::High {
             let at_lockout = h[last.last + 1..].iter().all(|v| v.is_nan());
-            // After complete reps, a plate seen rising tells a last pull from standing up: the
-            // plate, not the hands, rose, so the bar was lifted rather than left on the floor. So
-            // does the bar seen coming most of the way back down: standing up ends standing.
+            // After complete reps, only a plate seen rising tells a last pull from standing up:
+            // the plate, not the hands, rose, so the bar was lifted rather than left on the floor.
             let plate_up = !reps.is_empty() && plate_rose(body, &last);
-            let lowest_after = steady[last.last + 1..]
-                .iter()
-                .copied()
-                .filter(|v| !v.is_nan())
-                .fold(f64::INFINITY, f64::min);
-            let seen_down = !reps.is_empty() && lowest_after <= lo + LAST_DESCENT_SEEN_FRAC * range;
-            if reps.is_empty() || plate_up || seen_down {
+            if reps.is_empty() || plate_up {
                 if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
                     && !too_fast(s, &rep, notes)
                 {
                     rep.number = reps.len() + 1;
                     set_rest_before(s, &mut rep, reps.last());
-                    let seen = if plate_up {
-                        ", with the plate seen up"
-                    } else if seen_down {
-                        " past the middle of its travel"
-                    } else {
-                        ""
-                    };
+                    let seen = if plate_up { ", with the plate seen up" } else { "" };
                     notes.push(if at_lockout {
                         format!("the clip ends at lockout{seen}: its last pull is counted without a set-down")
                     } else {
@@ -283,8 +269,8 @@ pub fn detect(
                 );
             } else {
                 notes.push(
-                    "the hands rise after the last rep and are last seen above the middle of the bar's travel: \
-                     not counted (the hands alone cannot tell a pull from standing up without the bar)"
+                    "the hands rise after the last rep and are last seen short of the floor: not counted (the \
+                     hands alone cannot tell a pull from standing up without the bar)"
                         .into(),
                 );
             }
@@ -325,15 +311,6 @@ fn plate_rose(body: &Body, z: &Zone) -> bool {
 fn on_most_of(z: &Zone, holds: impl Fn(usize) -> bool) -> bool {
     2 * (z.first..=z.last).filter(|&f| holds(f)).count() > z.last - z.first + 1
 }
-
-/// How far down its travel (a fraction of the range from the low to the high percentile of the
-/// bar's height) the bar must be seen on its way down after a last pull that loses the lifter
-/// before the floor, for that pull to count without the plate: halfway. Standing up after
-/// letting go of the bar ends standing, so the hands stay high; a bar seen coming back below the
-/// middle of its travel was lowered. On rendered seed 701 clip 000 the pose model loses the
-/// lifter 0.7 s before the second rep's set-down, the bar last seen below the middle of its
-/// travel, and the rep went uncounted.
-const LAST_DESCENT_SEEN_FRAC: f64 = 0.5;
 
 /// Whether `rep`'s pull is faster than any deadlift ([`MIN_PULL_S`]): a cut in the video or the
 /// tracking jumping, noted and not counted.

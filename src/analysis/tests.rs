@@ -2935,8 +2935,7 @@ fn timestamps_last_bits_change_nothing() {
 /// A clip that ends at the last rep's lockout: the hands alone cannot tell that last pull from
 /// letting go of the bar and standing up, so it is not counted; where the plate is seen rising
 /// with them, the bar was lifted and it is. A clip that ends standing without the bar keeps its
-/// reps either way (the plate stays on the floor). A last rep whose lifter is lost on the way
-/// down counts when the bar was seen past the middle of its travel (standing up ends standing).
+/// reps either way (the plate stays on the floor).
 #[test]
 fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
     #[derive(Clone, Copy, PartialEq)]
@@ -2947,8 +2946,6 @@ fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
         Standing,
         /// Standing up without the bar, the plate not seen after the last set-down.
         StandingPlateUnseen,
-        /// The lifter lost on the last rep's way down, this far from lockout to set-down.
-        LostOnTheWayDown(f64),
     }
     use End::*;
     // (name, plates drawn, touch-and-go, how the clip ends, reps wanted)
@@ -2965,23 +2962,6 @@ fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
             2,
         ),
         ("hands only, ends standing without the bar", false, false, Standing, 2),
-        // Standing up without the bar ends standing: a bar seen past the middle of its way back
-        // down was lowered (lost at 0.6 of the time from the top to the floor; the bar is still
-        // above the floor's band there), a bar seen only starting down tells nothing.
-        (
-            "hands only, lost past the middle of the way down",
-            false,
-            false,
-            LostOnTheWayDown(0.6),
-            2,
-        ),
-        (
-            "hands only, lost just after the lockout",
-            false,
-            false,
-            LostOnTheWayDown(0.1),
-            1,
-        ),
     ];
     for (name, plates, touch_and_go, end, want) in cases {
         let spec = Spec {
@@ -3008,14 +2988,6 @@ fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
             StandingPlateUnseen => {
                 let set_down = frame_of(full.reps[1].set_down, "set-down");
                 clip.plates[set_down + 1..].iter_mut().for_each(|p| *p = None);
-            }
-            LostOnTheWayDown(share) => {
-                let down = frame_of(full.reps[1].descent_start, "descent");
-                let set_down = frame_of(full.reps[1].set_down, "set-down");
-                let lost = down + (share * (set_down - down) as f64).round() as usize;
-                for frame in &mut clip.frames[lost..] {
-                    frame.pose = None;
-                }
             }
             Standing => {}
         }
