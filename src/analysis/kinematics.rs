@@ -161,10 +161,7 @@ const MAX_BODY_ROLL_DEG: f64 = 15.0;
 /// clockwise on screen (the camera's roll, `STANDING_HEIGHT_FRACTION`); `None` when too few
 /// standing frames show both shoulders and both ankles, or the lean is implausible.
 pub fn standing_midline_lean_deg(t: &Tracks) -> Option<f64> {
-    let mid = |j: Joint, f: usize| match (t.at(j.index(BodySide::Left), f), t.at(j.index(BodySide::Right), f)) {
-        (Some(a), Some(b)) => Some(((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)),
-        _ => None,
-    };
+    let mid = |j: Joint, f: usize| mean_point(t, j, &[BodySide::Left, BodySide::Right], f);
     // (shoulders' height above the ankles, lean) per frame with both pairs.
     let frames: Vec<(f64, f64)> = (0..t.n)
         .filter_map(|f| {

@@ -250,6 +250,15 @@ pub struct Clip {
 }
 
 impl Clip {
+    /// Keeps the first `frames` frames (poses, back outlines, plates and truth alike), as a clip
+    /// that ends there.
+    pub fn truncate(&mut self, frames: usize) {
+        self.frames.truncate(frames);
+        self.back.truncate(frames);
+        self.plates.truncate(frames);
+        self.truth.truncate(frames);
+    }
+
     pub fn input(&self) -> super::AnalysisInput<'_> {
         super::AnalysisInput {
             width: self.width,

@@ -1520,10 +1520,7 @@ fn a_lockout_cut_short_by_a_lost_lifter_is_not_judged() {
     assert!(checks_of(&whole, 1).contains(&CheckId::IncompleteLockout));
     let mut clip = synth::generate(&one);
     let end = frame_of(whole.reps[0].lockout, "lockout of the only rep") + 2;
-    clip.frames.truncate(end);
-    clip.back.truncate(end);
-    clip.plates.truncate(end);
-    clip.truth.truncate(end);
+    clip.truncate(end);
     let ended = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
     assert_eq!(ended.reps.len(), 1, "{:?}", ended.notes);
     assert!(
@@ -2980,10 +2977,7 @@ fn a_last_pull_ending_the_clip_counts_where_the_plate_rose() {
         match end {
             AtLockout => {
                 let last = frame_of(full.reps[1].lockout, "lockout") + 10;
-                clip.frames.truncate(last);
-                clip.back.truncate(last);
-                clip.plates.truncate(last);
-                clip.truth.truncate(last);
+                clip.truncate(last);
             }
             StandingPlateUnseen => {
                 let set_down = frame_of(full.reps[1].set_down, "set-down");
