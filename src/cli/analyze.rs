@@ -288,7 +288,7 @@ pub fn pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunSt
     let _ = writeln!(
         out,
         "  time/frame   models {model:.1} ms (landmark x {}, {} with the mask; detector x {}), pose stage {:.1} ms, \
-         back outline {:.1} ms, plate search {:.1} ms (own thread; waited for {:.1} ms), \
+         back outline {:.1} ms, frame worker {:.1} ms (own thread: plate search, mask head; waited for {:.1} ms), \
          decode {:.1} ms (own thread; waited for {:.1} ms), \
          total {wall:.1} ms = {:.2}x model time, {:.1}x real time",
         stats.models.landmark_runs,

@@ -21,7 +21,9 @@ use liftcheck::report;
 use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
-use super::common::{CheckArgs, PoseArgs, RenderArgs, analyse_track, cached_track, error_line, models_digest, say};
+use super::common::{
+    CheckArgs, PoseArgs, RenderArgs, analyse_track, cached_track, error_line, models_digest, say, threads_per_model,
+};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
@@ -63,8 +65,9 @@ pub struct BatchArgs {
     /// nor a folder holding it; videos inside it are not checked.
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
-    /// Clips analysed at once [default: number of cores]. Each gets cores/jobs inference threads
-    /// (at least 1; `--threads` sets it).
+    /// Clips analysed at once [default: number of cores]. Each gets cores/jobs inference threads,
+    /// split between the keypoint model and the mask head as in `analyze` (at least 1 per model;
+    /// `--threads` sets it).
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Analyse clips again even when their reports are up to date.
@@ -596,7 +599,10 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     let jobs = args.jobs.map_or(cores, usize::from).clamp(1, videos.len().max(1));
     // Split the cores between workers so inference threads never outnumber them.
     let mut pose = args.pose.clone();
-    pose.threads = Some(pose.threads.unwrap_or((cores / jobs).max(1)));
+    pose.threads = Some(
+        pose.threads
+            .unwrap_or_else(|| threads_per_model(pose.model, (cores / jobs).max(1))),
+    );
     let settings = settings_digest(&pose, &digest, &args.check, &config);
     let mut worker_args = args.clone();
     worker_args.pose = pose;

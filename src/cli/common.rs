@@ -23,8 +23,9 @@ pub struct PoseArgs {
     /// Landmark model.
     #[arg(long, value_enum, default_value_t = LandmarkModel::Full)]
     pub model: LandmarkModel,
-    /// ONNX Runtime threads per inference [default: number of cores; `batch`: cores / jobs, at
-    /// least 1]
+    /// ONNX Runtime threads per model run [default: half the cores with the full model, whose
+    /// segmentation head runs on a thread of its own beside it; all of them with heavy; `batch`:
+    /// the same share of cores / jobs; at least 1]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Who to follow when several people are in frame: `auto` (largest, most central person) or
@@ -373,6 +374,23 @@ pub fn parse_lifter(s: &str) -> Result<LifterHint, String> {
     }
 }
 
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// ONNX Runtime threads per model run for a clip given `cores`. The full model's segmentation
+/// head runs on the frame worker while the keypoint model runs on the next frame
+/// (`liftcheck::pose::mask_head`), so each gets half: on 2 cores, one thread each took the
+/// 1080p benchmark clip from 14.3 to 13.1 ms a frame (`scripts/bench.sh`; with two threads each
+/// the four compete for the cores with the decoder).
+pub fn threads_per_model(model: LandmarkModel, cores: usize) -> usize {
+    if model.manifest_name_mask_head().is_some() {
+        (cores / 2).max(1)
+    } else {
+        cores.max(1)
+    }
+}
+
 /// Set-up errors (library, models, sessions) already carry their cause in the message: as one
 /// line, without the error chain that would repeat it.
 fn flat(e: impl std::fmt::Display) -> anyhow::Error {
@@ -382,11 +400,11 @@ fn flat(e: impl std::fmt::Display) -> anyhow::Error {
 pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
     let runtime = runtime::load().map_err(flat)?;
     let models = ModelStore::open(args.models.as_deref()).map_err(flat)?;
-    let mut session = SessionOptions::default();
-    if let Some(n) = args.threads {
+    let session = SessionOptions {
         // Checked when the arguments are read (`parse_threads`).
-        session.intra_threads = n;
-    }
+        intra_threads: args.threads.unwrap_or_else(|| threads_per_model(args.model, cores())),
+        ..SessionOptions::default()
+    };
     let config = BlazePoseConfig {
         model: args.model,
         lifter: args.lifter,

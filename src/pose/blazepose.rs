@@ -20,6 +20,7 @@ use super::Pose;
 use super::detector::{self, DETECTOR_INPUT_SIZE, Detection, LifterHint};
 use super::geometry::{Point, Roi};
 use super::landmarks::{self, CropLandmark, LANDMARK_INPUT_SIZE, MIN_POSE_PRESENCE, NUM_MODEL_LANDMARKS};
+use super::mask_head::{MaskFeatures, MaskHead};
 use super::silhouette::CropMask;
 use crate::models::{ModelError, ModelStore, SessionOptions};
 use crate::runtime::Runtime;
@@ -59,11 +60,20 @@ impl LandmarkModel {
     }
 
     /// The same model without its segmentation head (`scripts/models/prune_mask.py`): same
-    /// keypoints, no mask, 40% cheaper. Heavy has none (it is the slow option
+    /// keypoints, no mask, half the cost. Heavy has none (it is the slow option
     /// anyway, and a second copy would add 28 MB to the repository).
     pub fn manifest_name_without_mask(self) -> Option<&'static str> {
         match self {
             LandmarkModel::Full => Some("pose_landmark_full_nomask"),
+            LandmarkModel::Heavy => None,
+        }
+    }
+
+    /// The segmentation head alone, which reads the backbone tensors the model without the mask
+    /// also outputs ([`crate::pose::mask_head`]).
+    pub fn manifest_name_mask_head(self) -> Option<&'static str> {
+        match self {
+            LandmarkModel::Full => Some("pose_segmentation_head_full"),
             LandmarkModel::Heavy => None,
         }
     }
@@ -107,8 +117,20 @@ pub struct PoseTimings {
 pub struct BlazePose {
     detector: Session,
     landmark: Session,
-    /// The landmark model without its segmentation head, for frames that need no mask.
+    /// The landmark model without its segmentation head, for frames that need no mask; with
+    /// [`Self::mask_head`], for all frames.
     landmark_without_mask: Option<Session>,
+    /// The segmentation head alone, when the models folder has it and masks are kept. Frames that
+    /// want a mask then run it after `landmark_without_mask`, here or, taken out with
+    /// [`Self::take_mask_head`], on another thread.
+    mask_head: Option<MaskHead>,
+    /// Whether the estimator was made with a mask head (also while it is taken out).
+    split_mask: bool,
+    /// The head's inputs from the last pose found, while it has no mask yet (the head was taken
+    /// out): for [`Self::take_mask_features`].
+    features: MaskFeatures,
+    features_pending: bool,
+    features_before_turn: MaskFeatures,
     config: BlazePoseConfig,
     anchors: Vec<Point>,
     affine: Mat,
@@ -265,12 +287,23 @@ impl BlazePose {
             Some(name) if models.entry(name).is_ok() => Some(models.session(runtime, name, config.session)?),
             _ => None,
         };
+        let mask_head = match config.model.manifest_name_mask_head() {
+            Some(name) if config.keep_mask && landmark_without_mask.is_some() && models.entry(name).is_ok() => {
+                Some(MaskHead::new(runtime, models, name, config.session)?)
+            }
+            _ => None,
+        };
         let det = DETECTOR_INPUT_SIZE as usize;
         let lm = LANDMARK_INPUT_SIZE as usize;
         Ok(Self {
             detector,
             landmark,
             landmark_without_mask,
+            split_mask: mask_head.is_some(),
+            mask_head,
+            features: MaskFeatures::default(),
+            features_pending: false,
+            features_before_turn: MaskFeatures::default(),
             config,
             anchors: detector::anchors(),
             affine: Mat::new_rows_cols_with_default(2, 3, core::CV_64F, Scalar::all(0.0))?,
@@ -300,6 +333,30 @@ impl BlazePose {
         self.last_roi = None;
         self.last_hip_center = None;
         self.mask_valid = false;
+        self.features_pending = false;
+    }
+
+    /// Takes the segmentation head out, to run it on another thread: frames that want a mask
+    /// then leave its inputs for [`Self::take_mask_features`] instead of a [`Self::crop_mask`].
+    /// `None` when the estimator has no separate head (the mask then comes with the keypoints).
+    pub fn take_mask_head(&mut self) -> Option<MaskHead> {
+        self.mask_head.take()
+    }
+
+    /// Gives back a head taken with [`Self::take_mask_head`].
+    pub fn restore_mask_head(&mut self, head: MaskHead) {
+        self.mask_head = Some(head);
+    }
+
+    /// Swaps the mask head's inputs for the last pose found into `into`, when that frame wanted a
+    /// mask and the head is taken out; `false` (and `into` untouched) otherwise.
+    pub fn take_mask_features(&mut self, into: &mut MaskFeatures) -> bool {
+        if !self.features_pending {
+            return false;
+        }
+        std::mem::swap(&mut self.features, into);
+        self.features_pending = false;
+        true
     }
 
     pub fn timings(&self) -> PoseTimings {
@@ -362,6 +419,7 @@ impl BlazePose {
         }
         self.tracking = None;
         self.mask_valid = false;
+        self.features_pending = false;
         (self.last_roi, self.last_hip_center) = before;
         Ok(None)
     }
@@ -381,8 +439,15 @@ impl BlazePose {
         if !upside_down(&pose) {
             return Ok(Some(pose));
         }
-        let first = (self.tracking, self.last_roi, self.last_hip_center, self.mask_valid);
+        let first = (
+            self.tracking,
+            self.last_roi,
+            self.last_hip_center,
+            self.mask_valid,
+            self.features_pending,
+        );
         self.segmentation_before_turn.copy_from_slice(&self.segmentation);
+        std::mem::swap(&mut self.features, &mut self.features_before_turn);
         let turned = Roi {
             rotation: roi.rotation + std::f32::consts::PI,
             ..roi
@@ -392,8 +457,15 @@ impl BlazePose {
         {
             return Ok(Some(upright));
         }
-        (self.tracking, self.last_roi, self.last_hip_center, self.mask_valid) = first;
+        (
+            self.tracking,
+            self.last_roi,
+            self.last_hip_center,
+            self.mask_valid,
+            self.features_pending,
+        ) = first;
         std::mem::swap(&mut self.segmentation, &mut self.segmentation_before_turn);
+        std::mem::swap(&mut self.features, &mut self.features_before_turn);
         Ok(Some(pose))
     }
 
@@ -474,8 +546,11 @@ impl BlazePose {
         let input =
             ArrayView4::from_shape((1, size, size, 3), &self.landmark_input).map_err(|_| PoseError::Output("input"))?;
         let run_started = Instant::now();
+        // With a separate head, every frame runs the model without the mask; the head follows
+        // for frames that want one.
+        let split = with_mask && self.split_mask;
         let (session, masked) = match &mut self.landmark_without_mask {
-            Some(without) if !with_mask => (without, false),
+            Some(without) if !with_mask || split => (without, split),
             _ => (&mut self.landmark, true),
         };
         let outputs = session.run(ort::inputs!["input" => TensorRef::from_array_view(input)?])?;
@@ -510,7 +585,9 @@ impl BlazePose {
         // Only a frame that asked for the mask gets one, whichever model ran: the analysis must not
         // depend on whether the models folder has the model without the mask.
         let keep_mask = with_mask && masked;
-        if keep_mask {
+        if split {
+            self.features.copy_from(&outputs, roi)?;
+        } else if keep_mask {
             let (_, seg) = outputs
                 .get("segmentation")
                 .ok_or(PoseError::Output("segmentation"))?
@@ -521,7 +598,16 @@ impl BlazePose {
             self.segmentation.copy_from_slice(seg);
         }
         drop(outputs);
-        self.mask_valid = keep_mask;
+        self.features_pending = split;
+        self.mask_valid = keep_mask && !split;
+        if split && let Some(head) = &mut self.mask_head {
+            let run_started = Instant::now();
+            let mask = head.run(&self.features)?;
+            self.segmentation.copy_from_slice(mask.logits);
+            self.timings.inference += run_started.elapsed();
+            self.features_pending = false;
+            self.mask_valid = true;
+        }
         let keypoints = landmarks::project(&self.crop_landmarks, &roi);
         self.tracking = Some(landmarks::next_roi(&self.crop_landmarks, &roi));
         self.last_roi = Some(roi);

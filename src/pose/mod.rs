@@ -4,6 +4,7 @@ pub mod blazepose;
 pub mod detector;
 pub mod geometry;
 pub mod landmarks;
+pub mod mask_head;
 pub mod silhouette;
 
 use serde::{Deserialize, Serialize};
