@@ -206,7 +206,7 @@ t = max(1, cores // 2)
 by_threads = {n: {"landmark_full_ms": median_ms("landmark_full", n),
                   "landmark_nomask_ms": median_ms("landmark_full_nomask", n),
                   "detector_ms": median_ms("detector", n)} for n in sorted({1, 2, cores})}
-print(json.dumps({"threads": t, **by_threads[t] if t in by_threads else {},
+print(json.dumps({"threads": t, **(by_threads.get(t) or {}),
                   "by_threads": by_threads}))
 PY
 else
