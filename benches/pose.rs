@@ -506,6 +506,7 @@ fn whole_frame(c: &mut Criterion, store: &ModelStore, rt: &runtime::Runtime, fra
                 spinning: false,
             },
             keep_mask: true,
+            mask_on_worker: true,
         };
         let mut estimator = BlazePose::new(rt, store, config).expect("estimator");
         let first: Option<Pose> = estimator.estimate(frame).expect("estimate");

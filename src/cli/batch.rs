@@ -599,9 +599,11 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     let jobs = args.jobs.map_or(cores, usize::from).clamp(1, videos.len().max(1));
     // Split the cores between workers so inference threads never outnumber them.
     let mut pose = args.pose.clone();
+    let cores_per_clip = (cores / jobs).max(1);
+    pose.cores_per_clip = Some(cores_per_clip);
     pose.threads = Some(
         pose.threads
-            .unwrap_or_else(|| threads_per_model(pose.model, (cores / jobs).max(1))),
+            .unwrap_or_else(|| threads_per_model(pose.model, cores_per_clip)),
     );
     let settings = settings_digest(&pose, &digest, &args.check, &config);
     let mut worker_args = args.clone();

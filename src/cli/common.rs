@@ -28,6 +28,9 @@ pub struct PoseArgs {
     /// the same share of cores / jobs; at least 1]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
+    /// Cores each clip may use (not an option: `batch` sets cores / jobs; otherwise all).
+    #[arg(skip)]
+    pub cores_per_clip: Option<usize>,
     /// Who to follow when several people are in frame: `auto` (largest, most central person) or
     /// `X,Y`, the lifter's position as fractions of frame width and height (e.g. `0.3,0.6`).
     #[arg(long, default_value = "auto", value_parser = parse_lifter)]
@@ -380,9 +383,10 @@ pub fn cores() -> usize {
 
 /// ONNX Runtime threads per model run for a clip given `cores`. The full model's segmentation
 /// head runs on the frame worker while the keypoint model runs on the next frame
-/// (`liftcheck::pose::mask_head`), so each gets half: on 2 cores, one thread each took the
-/// 1080p benchmark clip from 14.3 to 13.1 ms a frame (`scripts/bench.sh`; with two threads each
-/// the four compete for the cores with the decoder).
+/// (`liftcheck::pose::mask_head`; with one core it runs with the keypoints instead), so each
+/// gets half: on 2 cores, one thread each took `analyze` on the 1080p benchmark clip from 16.3
+/// to 14.3 ms a frame (`scripts/bench.sh --levers`; with two threads each the four compete for
+/// the cores with the decoder).
 pub fn threads_per_model(model: LandmarkModel, cores: usize) -> usize {
     if model.manifest_name_mask_head().is_some() {
         (cores / 2).max(1)
@@ -400,9 +404,12 @@ fn flat(e: impl std::fmt::Display) -> anyhow::Error {
 pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
     let runtime = runtime::load().map_err(flat)?;
     let models = ModelStore::open(args.models.as_deref()).map_err(flat)?;
+    let cores_per_clip = args.cores_per_clip.unwrap_or_else(cores).max(1);
     let session = SessionOptions {
         // Checked when the arguments are read (`parse_threads`).
-        intra_threads: args.threads.unwrap_or_else(|| threads_per_model(args.model, cores())),
+        intra_threads: args
+            .threads
+            .unwrap_or_else(|| threads_per_model(args.model, cores_per_clip)),
         ..SessionOptions::default()
     };
     let config = BlazePoseConfig {
@@ -410,6 +417,7 @@ pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
         lifter: args.lifter,
         session,
         keep_mask: true,
+        mask_on_worker: cores_per_clip >= 2,
     };
     BlazePose::new(&runtime, &models, config).map_err(flat)
 }
@@ -433,11 +441,13 @@ pub fn progress_bar(quiet: bool, path: &Path) -> ProgressBar {
 }
 
 /// What keypoints from `pose`'s models depend on ([`ModelStore::digest`]): the detector and the
-/// landmark model, with and without its segmentation head, as the manifest lists them.
+/// landmark model, with and without its segmentation head, and the head alone, as the manifest
+/// lists them.
 pub fn models_digest(pose: &PoseArgs) -> anyhow::Result<String> {
     let models = ModelStore::open(pose.models.as_deref()).map_err(flat)?;
     let mut names = vec![liftcheck::pose::blazepose::DETECTOR_MODEL, pose.model.manifest_name()];
     names.extend(pose.model.manifest_name_without_mask());
+    names.extend(pose.model.manifest_name_mask_head());
     Ok(models.digest(&names))
 }
 
