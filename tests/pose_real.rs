@@ -542,7 +542,10 @@ fn the_mask_head_on_its_own_thread_gives_the_same_track() {
     };
     let checkout_store = liftcheck::models::ModelStore::open(Some(&checkout)).expect("models");
     let mut one_core = BlazePose::new(&runtime, &checkout_store, one_core).expect("pose models");
-    assert!(one_core.take_mask_head().is_none(), "a head split off without a core for it");
+    assert!(
+        one_core.take_mask_head().is_none(),
+        "a head split off without a core for it"
+    );
     // The head comes back to the estimator: a second clip gets its masks too.
     let (again, _) = track::track_clip(&clip, &mut split, |_, _| {}).expect("pose stage, second clip");
     assert_eq!(again.back, b.back, "back outlines on a second run");
