@@ -186,9 +186,10 @@ crit_args=(--noplot)
 ((quick)) && crit_args+=(--quick)
 # liftcheck's default threads per model run (the full model: half the cores) and the lever's (all).
 default_threads=$((cores / 2 > 1 ? cores / 2 : 1))
-lever_threads=$((cores > 1 ? cores : 2))
+lever_threads=$cores
 threads_re="1t|2t"
-((cores > 2)) && threads_re+="|${cores}t"
+((default_threads > 2)) && threads_re+="|${default_threads}t"
+((cores > 2 && cores != default_threads)) && threads_re+="|${cores}t"
 if cargo bench --quiet --bench pose -- "${crit_args[@]}" "^model/(landmark_full|landmark_full_nomask|detector)/($threads_re)\$" \
     > "$results/criterion-model.txt" 2>&1; then
     python3 - "$CARGO_TARGET_DIR/criterion" "$cores" > "$results/model.json" <<'PY'
@@ -205,7 +206,7 @@ def median_ms(model, threads):
 t = max(1, cores // 2)
 by_threads = {n: {"landmark_full_ms": median_ms("landmark_full", n),
                   "landmark_nomask_ms": median_ms("landmark_full_nomask", n),
-                  "detector_ms": median_ms("detector", n)} for n in sorted({1, 2, cores})}
+                  "detector_ms": median_ms("detector", n)} for n in sorted({1, 2, t, cores})}
 print(json.dumps({"threads": t, **(by_threads.get(t) or {}),
                   "by_threads": by_threads}))
 PY

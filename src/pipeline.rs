@@ -40,8 +40,8 @@ pub struct RunStats {
     pub pose: Duration,
     /// Time the inference thread waited for decoded frames.
     pub waiting_for_frames: Duration,
-    /// Time spent in the caller's per-frame callback on the inference thread (back outline,
-    /// collection).
+    /// Time spent in the caller's per-frame callback on the inference thread (collecting the
+    /// frame; the back outline too when the mask came with the keypoints).
     pub per_frame_consumer: Duration,
     /// Frame-worker thread time (plate search, the segmentation head), overlapped with inference.
     pub frame_worker: Duration,

@@ -46,8 +46,8 @@ const MASK_EVERY_FRAME_TRUNK_DEG: f32 = 20.0;
 /// Other side-view frames get the mask at least this often per second of video: 7 or more
 /// outlines in a standing reference window of 0.5 s (`back_reference_window_s`), far above the
 /// outline's 2 Hz low-pass (`back_cutoff_hz`). The frames in between run the landmark model
-/// without its segmentation head, 40% cheaper at one thread (16.1 vs 9.6 ms, `cargo bench
-/// --bench pose -- 'model/landmark_full'`).
+/// without its segmentation head, half the cost at one thread (`cargo bench --bench pose --
+/// 'model/'`: 13.5 ms with the head, 6.6 without, the head alone 7.1).
 const MASK_HZ: f64 = 15.0;
 
 /// Every how many frames a standing lifter gets the mask at `fps`, so that it comes at least

@@ -157,20 +157,27 @@ fn missing_or_corrupt_model_files() {
     let dir = tempfile::tempdir().expect("dir");
     let clip = test_pattern_clip(dir.path());
     let models = repo_path("models");
-    for (case, says) in [("missing", "missing"), ("corrupt", "corrupt")] {
-        let copy = dir.path().join(case);
-        std::fs::create_dir(&copy).expect("mkdir");
-        for name in ["manifest.json", "pose_detection.onnx"] {
-            std::fs::copy(models.join(name), copy.join(name)).expect("copy");
+    // The models `analyze` loads by default: the keypoint model and the mask head (the whole
+    // full model is not loaded when the head is a model of its own).
+    for file in ["pose_landmark_full_nomask.onnx", "pose_segmentation_head_full.onnx"] {
+        for (case, says) in [("missing", "missing"), ("corrupt", "corrupt")] {
+            let copy = dir.path().join(format!("{case}-{file}"));
+            std::fs::create_dir(&copy).expect("mkdir");
+            for entry in std::fs::read_dir(&models).expect("models dir") {
+                let name = entry.expect("entry").file_name();
+                if name != file {
+                    std::os::unix::fs::symlink(models.join(&name), copy.join(&name)).expect("link");
+                }
+            }
+            if case == "corrupt" {
+                let mut bytes = std::fs::read(models.join(file)).expect("read");
+                let middle = bytes.len() / 2;
+                bytes[middle] ^= 0xff;
+                std::fs::write(copy.join(file), bytes).expect("write");
+            }
+            let out = run(&[&"analyze", &"--quiet", &"--no-cache", &"--models", &copy, &clip]);
+            assert_clean_error(&out, file, says);
         }
-        if case == "corrupt" {
-            let mut bytes = std::fs::read(models.join("pose_landmark_full.onnx")).expect("read");
-            let middle = bytes.len() / 2;
-            bytes[middle] ^= 0xff;
-            std::fs::write(copy.join("pose_landmark_full.onnx"), bytes).expect("write");
-        }
-        let out = run(&[&"analyze", &"--quiet", &"--no-cache", &"--models", &copy, &clip]);
-        assert_clean_error(&out, "pose_landmark_full.onnx", says);
     }
 }
 

@@ -281,15 +281,16 @@ fn no_skeleton_is_upside_down() {
 }
 
 /// Frames run without the mask use the landmark model without its segmentation head
-/// (`models/pose_landmark_full_nomask.onnx`): the keypoints are exactly those of the full model
-/// on every frame, and no mask is offered for them (the pose stage skips the mask where the back
+/// (`models/pose_landmark_full_nomask.onnx`): the keypoints are exactly those of the whole full
+/// model (here from a models folder without the separate head) on every frame, and no mask is
+/// offered for them (the pose stage skips the mask where the back
 /// outline is not read: front and rear views, and every other frame of a standing lifter at 30
 /// fps, `track::MASK_HZ`).
 #[test]
 fn frames_without_the_mask_keep_the_keypoints() {
     use liftcheck::video::{Frame, VideoReader};
 
-    let mut with_mask = pose_estimator();
+    let (_models, mut with_mask) = estimator_with_the_whole_model();
     let mut without_mask = pose_estimator();
     let mut reader = VideoReader::open(&repo_path("tests/fixtures/side_good_2reps.mp4")).expect("fixture");
     let mut frame = Frame::default();
@@ -484,20 +485,16 @@ fn mask_after_runs_between_a_frames_pose_and_its_consumer() {
     );
 }
 
-/// The full model's segmentation head runs on the frame worker, a frame behind the keypoints
-/// (`liftcheck::pose::mask_head`). The pose stage must give the same track as with the mask
-/// computed with the keypoints: here, a models folder without the separate head, where frames
-/// that want a mask run the whole full model. Same keypoints, same back outline on the same
-/// frames, bit for bit.
-#[test]
-fn the_mask_head_on_its_own_thread_gives_the_same_track() {
-    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
-    use liftcheck::track;
+/// A models folder like the checkout's but without the separate segmentation head (links to the
+/// checkout's files), and an estimator on it: frames that want a mask run the whole full model,
+/// as before the head was split off.
+fn estimator_with_the_whole_model() -> (tempfile::TempDir, liftcheck::pose::blazepose::BlazePose) {
+    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, LandmarkModel};
 
     let checkout = repo_path("models");
     let without_head = tempfile::tempdir().expect("temp dir");
     let mut manifest = read_json(&checkout.join("manifest.json"));
-    let head = liftcheck::pose::blazepose::LandmarkModel::Full
+    let head = LandmarkModel::Full
         .manifest_name_mask_head()
         .expect("the full model has a separate head");
     let models = manifest["models"].as_array_mut().expect("models list");
@@ -513,14 +510,27 @@ fn the_mask_head_on_its_own_thread_gives_the_same_track() {
         serde_json::to_vec(&manifest).expect("manifest"),
     )
     .expect("write manifest");
-
     let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
     let config = BlazePoseConfig {
         keep_mask: true,
         ..BlazePoseConfig::default()
     };
     let store = liftcheck::models::ModelStore::open(Some(without_head.path())).expect("models without the head");
-    let mut inline = BlazePose::new(&runtime, &store, config).expect("pose models");
+    let estimator = BlazePose::new(&runtime, &store, config).expect("pose models");
+    (without_head, estimator)
+}
+
+/// The full model's segmentation head runs on the frame worker, a frame behind the keypoints
+/// (`liftcheck::pose::mask_head`). The pose stage must give the same track as with the mask
+/// computed with the keypoints: here, a models folder without the separate head, where frames
+/// that want a mask run the whole full model. Same keypoints, same back outline on the same
+/// frames, bit for bit.
+#[test]
+fn the_mask_head_on_its_own_thread_gives_the_same_track() {
+    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
+    use liftcheck::track;
+
+    let (_models, mut inline) = estimator_with_the_whole_model();
     let mut split = pose_estimator();
 
     let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
@@ -537,10 +547,12 @@ fn the_mask_head_on_its_own_thread_gives_the_same_track() {
     );
     // With one core per clip (`batch` with as many jobs as cores) the head is not split off.
     let one_core = BlazePoseConfig {
+        keep_mask: true,
         mask_on_worker: false,
-        ..config
+        ..BlazePoseConfig::default()
     };
-    let checkout_store = liftcheck::models::ModelStore::open(Some(&checkout)).expect("models");
+    let runtime = liftcheck::runtime::load().expect("ONNX Runtime");
+    let checkout_store = liftcheck::models::ModelStore::open(Some(&repo_path("models"))).expect("models");
     let mut one_core = BlazePose::new(&runtime, &checkout_store, one_core).expect("pose models");
     assert!(
         one_core.take_mask_head().is_none(),

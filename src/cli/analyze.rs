@@ -287,7 +287,7 @@ pub fn pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunSt
     let wall = ms_per_frame(stats.wall, n);
     let _ = writeln!(
         out,
-        "  time/frame   models {model:.1} ms (landmark x {}, {} with the mask; detector x {}), pose stage {:.1} ms, \
+        "  time/frame   models {model:.1} ms (landmark x {}, {} with the mask; detector x {}; all threads), pose stage {:.1} ms, \
          back outline {:.1} ms, frame worker {:.1} ms (own thread: plate search, mask head; waited for {:.1} ms), \
          decode {:.1} ms (own thread; waited for {:.1} ms), \
          total {wall:.1} ms = {:.2}x model time, {:.1}x real time",

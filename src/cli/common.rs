@@ -386,7 +386,8 @@ pub fn cores() -> usize {
 /// (`liftcheck::pose::mask_head`; with one core it runs with the keypoints instead), so each
 /// gets half: on 2 cores, one thread each took `analyze` on the 1080p benchmark clip from 16.3
 /// to 14.3 ms a frame (`scripts/bench.sh --levers`; with two threads each the four compete for
-/// the cores with the decoder).
+/// the cores with the decoder). Decided by the model, assuming its models folder has the
+/// separate head, as the checkout's does.
 pub fn threads_per_model(model: LandmarkModel, cores: usize) -> usize {
     if model.manifest_name_mask_head().is_some() {
         (cores / 2).max(1)

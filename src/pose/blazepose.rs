@@ -13,14 +13,14 @@ use ndarray::ArrayView4;
 use opencv::core::{self, Mat, Scalar, Size};
 use opencv::imgproc;
 use opencv::prelude::*;
-use ort::session::Session;
+use ort::session::{HasSelectedOutputs, OutputSelector, RunOptions, Session};
 use ort::value::TensorRef;
 
 use super::Pose;
 use super::detector::{self, DETECTOR_INPUT_SIZE, Detection, LifterHint};
 use super::geometry::{Point, Roi};
 use super::landmarks::{self, CropLandmark, LANDMARK_INPUT_SIZE, MIN_POSE_PRESENCE, NUM_MODEL_LANDMARKS};
-use super::mask_head::{MaskFeatures, MaskHead};
+use super::mask_head::{FEATURE_OUTPUTS, MaskFeatures, MaskHead};
 use super::silhouette::CropMask;
 use crate::models::{ModelError, ModelStore, SessionOptions};
 use crate::runtime::Runtime;
@@ -89,9 +89,10 @@ pub struct BlazePoseConfig {
     pub keep_mask: bool,
     /// Load the segmentation head as a model of its own, where there is one, so that it can run
     /// on another thread ([`BlazePose::take_mask_head`]). Worth it with a core to spare; with one
-    /// core per clip (`batch` with as many jobs as cores) the two threads would only take turns,
-    /// and frames that want a mask run the whole landmark model instead (3% faster there: `batch
-    /// --jobs 2` on 2 cores, 45.1 against 46.5 s on `scripts/bench.sh`'s four clips).
+    /// core per clip (`batch` with as many jobs as cores) the two threads would only take turns
+    /// (`batch --jobs 2` on 2 cores with the head split off in every clip: 1.93x real time in
+    /// `scripts/bench.sh` at `5ec8969`, against 2.20x before the split), so frames that want a
+    /// mask run the whole landmark model instead.
     pub mask_on_worker: bool,
 }
 
@@ -123,7 +124,9 @@ pub struct PoseTimings {
 /// A BlazePose estimator for one clip at a time; buffers are allocated once and reused.
 pub struct BlazePose {
     detector: Session,
-    landmark: Session,
+    /// The whole landmark model, keypoints and mask in one run; not loaded when the mask head is
+    /// a model of its own (`mask_head`).
+    landmark: Option<Session>,
     /// The landmark model without its segmentation head, for frames that need no mask; with
     /// [`Self::mask_head`], for all frames.
     landmark_without_mask: Option<Session>,
@@ -138,6 +141,12 @@ pub struct BlazePose {
     features: MaskFeatures,
     features_pending: bool,
     features_before_turn: MaskFeatures,
+    /// The outputs a landmark run fetches: keypoints only, with the head's inputs, or with the
+    /// mask. ONNX Runtime fills only these; the model without the mask would otherwise hand over
+    /// the 1.8 MB of head inputs on every frame.
+    keypoint_outputs: RunOptions<HasSelectedOutputs>,
+    feature_outputs: RunOptions<HasSelectedOutputs>,
+    mask_outputs: RunOptions<HasSelectedOutputs>,
     config: BlazePoseConfig,
     anchors: Vec<Point>,
     affine: Mat,
@@ -280,6 +289,18 @@ impl LostRegion {
     }
 }
 
+/// The landmark model's outputs every run reads.
+const KEYPOINT_OUTPUTS: [&str; 3] = ["pose_flag", "landmarks", "heatmap"];
+
+/// Run options that fetch [`KEYPOINT_OUTPUTS`] and `extra`.
+fn select_outputs(extra: &[&str]) -> Result<RunOptions<HasSelectedOutputs>, PoseError> {
+    let selector = KEYPOINT_OUTPUTS
+        .iter()
+        .chain(extra)
+        .fold(OutputSelector::no_default(), |selector, name| selector.with(*name));
+    Ok(RunOptions::new()?.with_outputs(selector))
+}
+
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -287,7 +308,6 @@ fn sigmoid(x: f32) -> f32 {
 impl BlazePose {
     pub fn new(runtime: &Runtime, models: &ModelStore, config: BlazePoseConfig) -> Result<Self, PoseError> {
         let detector = models.session(runtime, DETECTOR_MODEL, config.session)?;
-        let landmark = models.session(runtime, config.model.manifest_name(), config.session)?;
         // A models folder from before the pruned model existed still works: every frame then
         // runs the full model.
         let landmark_without_mask = match config.model.manifest_name_without_mask() {
@@ -304,6 +324,11 @@ impl BlazePose {
                 Some(MaskHead::new(runtime, models, name, config.session)?)
             }
             _ => None,
+        };
+        // With a separate head the whole model never runs.
+        let landmark = match mask_head {
+            Some(_) => None,
+            None => Some(models.session(runtime, config.model.manifest_name(), config.session)?),
         };
         let det = DETECTOR_INPUT_SIZE as usize;
         let lm = LANDMARK_INPUT_SIZE as usize;
@@ -334,6 +359,9 @@ impl BlazePose {
             last_torso_px: None,
             last_hip_center: None,
             timings: PoseTimings::default(),
+            keypoint_outputs: select_outputs(&[])?,
+            feature_outputs: select_outputs(&FEATURE_OUTPUTS)?,
+            mask_outputs: select_outputs(&["segmentation"])?,
         })
     }
 
@@ -562,11 +590,20 @@ impl BlazePose {
         // With a separate head, every frame runs the model without the mask; the head follows
         // for frames that want one.
         let split = with_mask && self.split_mask;
-        let (session, masked) = match &mut self.landmark_without_mask {
-            Some(without) if !with_mask || split => (without, split),
-            _ => (&mut self.landmark, true),
+        let (session, masked) = match (&mut self.landmark_without_mask, &mut self.landmark) {
+            (Some(without), _) if !with_mask || split => (without, split),
+            (_, Some(whole)) => (whole, true),
+            // Not reached: without a separate head the whole model is loaded.
+            _ => return Err(PoseError::Output("landmarks")),
         };
-        let outputs = session.run(ort::inputs!["input" => TensorRef::from_array_view(input)?])?;
+        let wanted = if split {
+            &self.feature_outputs
+        } else if masked {
+            &self.mask_outputs
+        } else {
+            &self.keypoint_outputs
+        };
+        let outputs = session.run_with_options(ort::inputs!["input" => TensorRef::from_array_view(input)?], wanted)?;
         self.timings.inference += run_started.elapsed();
         self.timings.mask_runs += usize::from(masked);
         let (_, flag) = outputs

@@ -25,6 +25,9 @@ const COARSE: (&str, usize, usize) = ("features_64", 48, 64);
 /// The backbone tensor the head reads at 128x128.
 const FINE: (&str, usize, usize) = ("features_128", 16, 128);
 
+/// The keypoint model's outputs the head reads.
+pub(crate) const FEATURE_OUTPUTS: [&str; 2] = [COARSE.0, FINE.0];
+
 fn len((_, channels, side): (&str, usize, usize)) -> usize {
     channels * side * side
 }
