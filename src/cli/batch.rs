@@ -21,9 +21,7 @@ use liftcheck::report;
 use liftcheck::video::VideoReader;
 
 use super::analyze::{report_meta, write_annotated};
-use super::common::{
-    CheckArgs, PoseArgs, RenderArgs, analyse_track, cached_track, error_line, models_digest, say, threads_per_model,
-};
+use super::common::{CheckArgs, PoseArgs, RenderArgs, analyse_track, cached_track, error_line, models_digest, say};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FAULTS};
 
 /// File extensions taken as video even when their first bytes are not recognised, so a broken
@@ -599,12 +597,8 @@ pub fn batch(args: BatchArgs) -> anyhow::Result<u8> {
     let jobs = args.jobs.map_or(cores, usize::from).clamp(1, videos.len().max(1));
     // Split the cores between workers so inference threads never outnumber them.
     let mut pose = args.pose.clone();
-    let cores_per_clip = (cores / jobs).max(1);
-    pose.cores_per_clip = Some(cores_per_clip);
-    pose.threads = Some(
-        pose.threads
-            .unwrap_or_else(|| threads_per_model(pose.model, cores_per_clip)),
-    );
+    // (`build_estimator` divides each clip's share between the models.)
+    pose.cores_per_clip = Some((cores / jobs).max(1));
     let settings = settings_digest(&pose, &digest, &args.check, &config);
     let mut worker_args = args.clone();
     worker_args.pose = pose;
