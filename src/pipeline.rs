@@ -47,6 +47,8 @@ pub struct RunStats {
     pub frame_worker: Duration,
     /// Time the inference thread waited to hand a frame to the busy frame worker.
     pub waiting_for_worker: Duration,
+    /// Whether the frame worker ran the segmentation head (set by `track::track_clip`).
+    pub mask_head_on_worker: bool,
     pub wall: Duration,
     pub models: PoseTimings,
 }

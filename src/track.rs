@@ -346,6 +346,7 @@ pub fn track_clip(
         let (time_before, runs_before) = head_before.unwrap_or_default();
         estimator.restore_mask_head(head);
         if let Ok((_, stats)) = &mut run {
+            stats.mask_head_on_worker = true;
             stats.models.inference += time - time_before;
             stats.models.landmark += time - time_before;
             debug_assert!(runs - runs_before <= stats.models.mask_runs);

@@ -288,7 +288,7 @@ pub fn pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunSt
     let _ = writeln!(
         out,
         "  time/frame   models {model:.1} ms (landmark x {}, {} with the mask; detector x {}; all threads), pose stage {:.1} ms, \
-         back outline {:.1} ms, frame worker {:.1} ms (own thread: plate search, mask head; waited for {:.1} ms), \
+         back outline {:.1} ms, frame worker {:.1} ms (own thread: plate search{}; waited for {:.1} ms), \
          decode {:.1} ms (own thread; waited for {:.1} ms), \
          total {wall:.1} ms = {:.2}x model time, {:.1}x real time",
         stats.models.landmark_runs,
@@ -297,6 +297,7 @@ pub fn pose_summary(info: &VideoInfo, frames: &[PoseFrame], stats: Option<&RunSt
         ms_per_frame(stats.pose, n),
         ms_per_frame(stats.per_frame_consumer, n),
         ms_per_frame(stats.frame_worker, n),
+        if stats.mask_head_on_worker { ", mask head" } else { "" },
         ms_per_frame(stats.waiting_for_worker, n),
         ms_per_frame(stats.decode, n),
         ms_per_frame(stats.waiting_for_frames, n),
