@@ -254,7 +254,7 @@ pub fn track_clip(
     // Without the detector the clip is still analysed, as filmed.
     let mut line_finder = LineFinder::new().ok();
     let mut mask_head = estimator.take_mask_head();
-    let head_before = mask_head.as_ref().map(MaskHead::timings);
+    let head_time_before = mask_head.as_ref().map(MaskHead::time).unwrap_or_default();
     let defer_masks = mask_head.is_some();
     let mut found_backs: Vec<(usize, Vec<Point>)> = Vec::new();
     let mut mask_error = None;
@@ -342,14 +342,12 @@ pub fn track_clip(
     let mut run = pipeline::run_pose(path, estimator, decide_mask, on_frame, search);
     if let Some(head) = mask_head {
         // The head's time is the models' time too, wherever it ran.
-        let (time, runs) = head.timings();
-        let (time_before, runs_before) = head_before.unwrap_or_default();
+        let head_time = head.time() - head_time_before;
         estimator.restore_mask_head(head);
         if let Ok((_, stats)) = &mut run {
             stats.mask_head_on_worker = true;
-            stats.models.inference += time - time_before;
-            stats.models.landmark += time - time_before;
-            debug_assert!(runs - runs_before <= stats.models.mask_runs);
+            stats.models.inference += head_time;
+            stats.models.landmark += head_time;
         }
     }
     let (video, stats) = run?;

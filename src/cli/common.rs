@@ -419,7 +419,7 @@ pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
         lifter: args.lifter,
         session,
         keep_mask: true,
-        mask_on_worker: cores_per_clip >= 2,
+        mask_on_worker: split_head,
     };
     BlazePose::new(&runtime, &models, config).map_err(flat)
 }

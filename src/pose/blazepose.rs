@@ -20,7 +20,7 @@ use super::Pose;
 use super::detector::{self, DETECTOR_INPUT_SIZE, Detection, LifterHint};
 use super::geometry::{Point, Roi};
 use super::landmarks::{self, CropLandmark, LANDMARK_INPUT_SIZE, MIN_POSE_PRESENCE, NUM_MODEL_LANDMARKS};
-use super::mask_head::{FEATURE_OUTPUTS, MaskFeatures, MaskHead};
+use super::mask_head::{FEATURE_OUTPUTS, MaskFeatures, MaskHead, copy_output};
 use super::silhouette::CropMask;
 use crate::models::{ModelError, ModelStore, SessionOptions};
 use crate::runtime::Runtime;
@@ -134,8 +134,6 @@ pub struct BlazePose {
     /// want a mask then run it after `landmark_without_mask`, here or, taken out with
     /// [`Self::take_mask_head`], on another thread.
     mask_head: Option<MaskHead>,
-    /// Whether the estimator was made with a mask head (also while it is taken out).
-    split_mask: bool,
     /// The head's inputs from the last pose found, while it has no mask yet (the head was taken
     /// out): for [`Self::take_mask_features`].
     features: MaskFeatures,
@@ -336,7 +334,6 @@ impl BlazePose {
             detector,
             landmark,
             landmark_without_mask,
-            split_mask: mask_head.is_some(),
             mask_head,
             features: MaskFeatures::default(),
             features_pending: false,
@@ -587,9 +584,9 @@ impl BlazePose {
         let input =
             ArrayView4::from_shape((1, size, size, 3), &self.landmark_input).map_err(|_| PoseError::Output("input"))?;
         let run_started = Instant::now();
-        // With a separate head, every frame runs the model without the mask; the head follows
-        // for frames that want one.
-        let split = with_mask && self.split_mask;
+        // With a separate head (the whole model is then not loaded), every frame runs the model
+        // without the mask; the head follows for frames that want one.
+        let split = with_mask && self.landmark.is_none();
         let (session, masked) = match (&mut self.landmark_without_mask, &mut self.landmark) {
             (Some(without), _) if !with_mask || split => (without, split),
             (_, Some(whole)) => (whole, true),
@@ -638,14 +635,7 @@ impl BlazePose {
         if split {
             self.features.copy_from(&outputs, roi)?;
         } else if keep_mask {
-            let (_, seg) = outputs
-                .get("segmentation")
-                .ok_or(PoseError::Output("segmentation"))?
-                .try_extract_tensor::<f32>()?;
-            if seg.len() != self.segmentation.len() {
-                return Err(PoseError::Output("segmentation"));
-            }
-            self.segmentation.copy_from_slice(seg);
+            copy_output(&outputs, "segmentation", &mut self.segmentation)?;
         }
         drop(outputs);
         self.features_pending = split;

@@ -32,6 +32,19 @@ fn len((_, channels, side): (&str, usize, usize)) -> usize {
     channels * side * side
 }
 
+/// Copies model output `name` into `into`, which must be its size.
+pub(crate) fn copy_output(outputs: &SessionOutputs, name: &'static str, into: &mut [f32]) -> Result<(), PoseError> {
+    let (_, values) = outputs
+        .get(name)
+        .ok_or(PoseError::Output(name))?
+        .try_extract_tensor::<f32>()?;
+    if values.len() != into.len() {
+        return Err(PoseError::Output(name));
+    }
+    into.copy_from_slice(values);
+    Ok(())
+}
+
 /// What the segmentation head needs for one crop: the two backbone tensors and the crop's region.
 /// About 1.8 MB: reuse them ([`MaskFeatures::default`] allocates).
 pub struct MaskFeatures {
@@ -57,16 +70,8 @@ impl Default for MaskFeatures {
 impl MaskFeatures {
     /// Copies the two tensors from a run of the keypoint model on `roi`.
     pub(crate) fn copy_from(&mut self, outputs: &SessionOutputs, roi: Roi) -> Result<(), PoseError> {
-        for ((name, ..), into) in [(COARSE, &mut self.coarse), (FINE, &mut self.fine)] {
-            let (_, values) = outputs
-                .get(name)
-                .ok_or(PoseError::Output(name))?
-                .try_extract_tensor::<f32>()?;
-            if values.len() != into.len() {
-                return Err(PoseError::Output(name));
-            }
-            into.copy_from_slice(values);
-        }
+        copy_output(outputs, COARSE.0, &mut self.coarse)?;
+        copy_output(outputs, FINE.0, &mut self.fine)?;
         self.roi = roi;
         Ok(())
     }
@@ -78,7 +83,6 @@ pub struct MaskHead {
     logits: Vec<f32>,
     /// Time inside ONNX Runtime since the head was made.
     time: Duration,
-    runs: usize,
 }
 
 impl MaskHead {
@@ -88,7 +92,6 @@ impl MaskHead {
             session: models.session(runtime, name, options)?,
             logits: vec![0.0; side * side],
             time: Duration::ZERO,
-            runs: 0,
         })
     }
 
@@ -103,17 +106,9 @@ impl MaskHead {
             COARSE.0 => TensorRef::from_array_view(coarse)?,
             FINE.0 => TensorRef::from_array_view(fine)?,
         ])?;
-        let (_, seg) = outputs
-            .get("segmentation")
-            .ok_or(PoseError::Output("segmentation"))?
-            .try_extract_tensor::<f32>()?;
-        if seg.len() != self.logits.len() {
-            return Err(PoseError::Output("segmentation"));
-        }
-        self.logits.copy_from_slice(seg);
+        copy_output(&outputs, "segmentation", &mut self.logits)?;
         drop(outputs);
         self.time += started.elapsed();
-        self.runs += 1;
         Ok(CropMask {
             logits: &self.logits,
             size: LANDMARK_INPUT_SIZE as usize,
@@ -121,8 +116,8 @@ impl MaskHead {
         })
     }
 
-    /// Time inside ONNX Runtime and runs since the head was made.
-    pub fn timings(&self) -> (Duration, usize) {
-        (self.time, self.runs)
+    /// Time inside ONNX Runtime since the head was made.
+    pub fn time(&self) -> Duration {
+        self.time
     }
 }
