@@ -123,6 +123,11 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              beside the render's knee at the true rep's bottom frame, whether
                              a locked knee was found and whether it truly is one, then the
                              ranges per group (`rdl_knee_locked_min_deg`)
+  measure.py rdl-back DIR...
+                             side-view Romanian deadlifts, per detected rep: the back
+                             outline's fold at mid-trunk (and its halves' bends, the trunk) over
+                             the bottom window, the rule's verdict and the true rep's rounding,
+                             then the fold's range per group (`rdl_rounding_max_deg`)
   measure.py setup DIR...    side views, per detected rep: the set-up readings (rep metrics
                              `setup_shoulder_bar_deg`, `setup_bar_midfoot_pct_leg`,
                              `setup_knee_midfoot_pct_leg`, `setup_knee_deg`, `setup_hip_deg`,
@@ -1002,8 +1007,11 @@ def rdl_bottom(dirs):
     knee, ankle and heel are from the render's (px), the near knee's and ankle's visibility, and
     the true knee angle beside the knee angle on the frame's own hip, knee and ankle keypoints
     and the one liftcheck reports (frame CSV `knee_deg`: on the still ankle where the knee stands
-    over it). Why the knee angle stands on the still ankle."""
-    print("clip rep faults hip_px knee_px ankle_px heel_px knee_vis ankle_vis true_knee own_ankle_knee reported_knee")
+    over it), how far the still ankle is from the render's ankle (px), and the shin (knee to the
+    still ankle) over the thigh (hip to knee) on that frame. Why the knee angle stands on the
+    still ankle."""
+    print("clip rep faults hip_px knee_px ankle_px heel_px knee_vis ankle_vis true_knee own_ankle_knee reported_knee "
+          "still_ankle_px shin_over_thigh")
     for mp4, gt in clips(dirs):
         if not gt["camera"]["view"].startswith("side") or gt["lift"]["variant"] != "romanian":
             continue
@@ -1028,9 +1036,53 @@ def rdl_bottom(dirs):
             off = lambda j: f"{math.dist(own(j)[:2], true(j)[:2]):.1f}"
             knee_own = interior_angle(own("hip")[:2], own("knee")[:2], own("ankle")[:2])
             got = reported.get(b)
+            still = a.get("still_ankle_px")
+            still_off = f"{math.dist(still, true('ankle')[:2]):.1f}" if still else "-"
+            ratio = (f"{math.dist(own('knee')[:2], still) / math.dist(own('hip')[:2], own('knee')[:2]):.2f}"
+                     if still else "-")
             print(mp4, rep["index"], faults, off("hip"), off("knee"), off("ankle"), off("heel"),
                   f"{own('knee')[3]:.2f}", f"{own('ankle')[3]:.2f}", f"{truth['angles']['knee_' + side]:.1f}",
-                  f"{knee_own:.1f}", f"{float(got):.1f}" if got else "-")
+                  f"{knee_own:.1f}", f"{float(got):.1f}" if got else "-", still_off, ratio)
+
+
+def rdl_back(dirs):
+    """Side-view Romanian deadlifts, per detected rep: the back outline's shape over the bottom
+    window (the rep's bottom frame +-0.15 s, as `rdl_back_rounding` reads it; medians of the
+    frame CSV's cleaned `mid_back_fold_deg`, `upper_back_deg`, `lower_back_deg`, `trunk_deg`) and
+    the rule's verdict, beside the true rep's rounding (kind, severity, thoracic and lumbar
+    flexion), then the ranges per group (`rdl_rounding_max_deg`)."""
+    print("clip rep fold upper lower trunk verdict true_rounding")
+    groups = {}
+    for mp4, gt in clips(dirs):
+        if gt["lift"]["variant"] != "romanian" or not gt["camera"]["view"].startswith("side"):
+            continue
+        a, rows = analysis_and_frames(mp4)
+        if a is None:
+            continue
+        fps = float(a.get("fps") or 30.0)
+        half = int(round(0.15 * fps))
+        truth_reps = [r for r in gt["reps"] if r.get("bottom_frame") is not None]
+        for rep in a["reps"]:
+            bottom = (rep.get("bottom") or {}).get("frame")
+            if bottom is None or not truth_reps:
+                continue
+            truth = min(truth_reps, key=lambda r: abs(r["bottom_frame"] - bottom))
+            rounding = [f for f in truth["faults"] if f["kind"] in ("rdl_rounding", "thoracic_rounding", "lumbar_rounding")]
+            read = {c: window_median(rows, c, bottom - half, bottom + half)
+                    for c in ("mid_back_fold_deg", "upper_back_deg", "lower_back_deg", "trunk_deg")}
+            found = any(f["check"] == "rdl_back_rounding" and f["rep"] == rep["number"] for f in a["findings"])
+            na = next((x["reason"] for x in a["not_assessable"]
+                       if x["check"] == "rdl_back_rounding" and x.get("rep") == rep["number"]), None)
+            verdict = "found" if found else ("NA:" + na.replace(" ", "_")[:40]) if na else "clean"
+            shown = ",".join(f"{f['kind']}:{f['severity']}:" + "/".join(f"{k[0]}{v}" for k, v in f["param"].items())
+                             for f in rounding) or "-"
+            fmt = lambda v: "-" if v is None else f"{v:.1f}"
+            print(mp4, rep["number"], *(fmt(read[c]) for c in read), verdict, shown)
+            if read["mid_back_fold_deg"] is not None:
+                groups.setdefault("rounded" if rounding else "not rounded", []).append(read["mid_back_fold_deg"])
+    for name, values in groups.items():
+        print(f"# {name}: {len(values)} reps, fold at the bottom {min(values):.1f} to {max(values):.1f}, "
+              f"sorted: {' '.join(f'{v:.1f}' for v in sorted(values))}")
 
 
 def interior_angle(a, vertex, c):
@@ -1631,7 +1683,7 @@ def roll(dirs):
 
 
 def main():
-    modes = {"roll": roll, "sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "frontal-liftoff": frontal_liftoff, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
+    modes = {"roll": roll, "sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "frontal-liftoff": frontal_liftoff, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "rdl-back": rdl_back, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -395,7 +395,7 @@ fn schedule(spec: &Spec) -> Vec<(f64, Key)> {
                 let mut top = Key::STAND;
                 match fault(r) {
                     Some(Fault::RdlKneesLocked) => bottom.knee_flex = 0.0,
-                    Some(Fault::RdlRounding) => bottom.upper_bend = 35.0,
+                    Some(Fault::RdlRounding) => bottom.mid_fold = 20.0,
                     Some(Fault::BarDrift) => bottom.bar_offset = 0.3,
                     Some(Fault::HeadUp) => bottom.head_ext = 40.0,
                     Some(Fault::IncompleteLockout) => top = incomplete_top(),

@@ -2858,6 +2858,44 @@ fn rdl_rounding_is_read_at_the_bottom_only() {
     }
 }
 
+/// A Romanian deadlift's back is judged on the bottom's own shape: with no back outline while
+/// standing (the near plate hides the hips there in most side views, so the outline's halves
+/// cannot be measured), a rounded bottom is still found and a flat one still passes, rather than
+/// both being not assessable for want of a reference.
+#[test]
+fn rdl_rounding_needs_no_outline_while_standing() {
+    for (name, fault, want) in [("flat", None, false), ("rounded", Some(Fault::RdlRounding), true)] {
+        let mut clip = synth::generate(&Spec {
+            lift: Lift::Romanian,
+            faults: vec![None, fault, None],
+            ..Spec::default()
+        });
+        let bottoms: Vec<usize> = analyze_clip(&clip, LiftVariant::Romanian, &all_rules())
+            .reps
+            .iter()
+            .map(|r| frame_of(r.bottom, "bottom"))
+            .collect();
+        assert_eq!(bottoms.len(), 3, "{name}: three reps");
+        for (f, outline) in clip.back.iter_mut().enumerate() {
+            if !bottoms.iter().any(|&b| f + 10 >= b && f <= b + 10) {
+                *outline = None;
+            }
+        }
+        let a = analyze_clip(&clip, LiftVariant::Romanian, &all_rules());
+        assert!(
+            !not_assessed(&a, CheckId::RdlBackRounding, 2),
+            "{name}: {:?}",
+            a.not_assessable
+        );
+        let found = checks_of(&a, 2).contains(&CheckId::RdlBackRounding);
+        assert_eq!(found, want, "{name}: {:?}", a.findings);
+        assert!(
+            a.reps[1].metrics.bottom_mid_back_fold_deg.is_some(),
+            "{name}: the fold is reported"
+        );
+    }
+}
+
 /// With the hips never seen standing (a plate in front of them at the top) and the knees never
 /// seen at all, the lift type cannot be told from the motion: conventional is assumed, the notes
 /// say so, and the report does not call it inferred.

@@ -37,7 +37,10 @@ const LEAN_BACK_PLAUSIBLE_MAX_DEG: f64 = 45.0;
 /// hidden hip ([`lockout_outline_lean`]): the mask is read 15 times a second while standing
 /// (`track::mask_after`), so a lockout held 0.2 s has 3.
 const MIN_LOCKOUT_OUTLINES: usize = 3;
-/// Ideal knee angle at the bottom of a Romanian deadlift: soft, not locked (calibrate).
+/// Ideal knee angle at the bottom of a Romanian deadlift, degrees, which `--strictness` scales the
+/// locked-knee limit around: soft, bent 20 degrees. The article asks only for slightly bent
+/// knees; the renders bend soft knees 14-22 degrees (`rdl_knee` in
+/// `scripts/synth/liftsynth/config.py`).
 const RDL_KNEE_IDEAL_DEG: f64 = 160.0;
 /// A lockout seen for less than this before the lifter is lost (or the clip ends) is not judged,
 /// seconds: the top of the pull may fall in the frames without a pose. On rendered seed 701 clip

@@ -25,7 +25,7 @@ mod position;
 mod rounding;
 
 use lockout::{LEAN_BACK_HOLD_S, knee_in_sight, lockout_outline_lean, lockout_outline_min, plausible_lean_back};
-use rounding::{back_change, back_reference, lift_off_fold};
+use rounding::{back_change, back_reference, lift_off_fold, rdl_bottom_fold};
 
 /// The hip-to-shoulder rise ratio is only meaningful once the hips have risen this much, fraction
 /// of leg length (calibrate: below it the ratio is noise over noise).
@@ -239,6 +239,9 @@ pub struct RepMetrics {
     /// the pull).
     pub lift_off_mid_back_fold_deg: Option<f32>,
     pub bottom_knee_deg: Option<f32>,
+    /// Romanian deadlift: fold of the back outline at mid-trunk over the bottom window (a back
+    /// rounded at the bottom).
+    pub bottom_mid_back_fold_deg: Option<f32>,
     pub max_shoulder_tilt_change_deg: Option<f32>,
     pub max_hip_tilt_change_deg: Option<f32>,
     pub max_bar_tilt_change_deg: Option<f32>,
@@ -962,6 +965,7 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             let v = super::signal::median(s.knee[b.from..=b.to].iter().copied());
             v.is_finite().then_some(v as f32)
         }),
+        bottom_mid_back_fold_deg: f32o(rdl_bottom_fold(ctx, w).map(|v| v.0)),
         max_shoulder_tilt_change_deg: f32o(held_change(
             ctx,
             &s.shoulder_tilt,

@@ -5,23 +5,16 @@
 use super::*;
 
 /// The back outline's reference frame for a rep and which frames of the pull are comparable to
-/// it. Conventional: the set-up, with the trunk inclined at least
-/// [`Config::back_outline_min_trunk_deg`]; comparable frames keep the trunk within
-/// [`Config::back_outline_max_trunk_change_deg`] of it (so in practice the early pull). RDL: the
-/// standing start, compared with the bottom window only (known limit: standing and the bottom
-/// are different postures, so the RDL check compares outlines that are not strictly comparable).
-/// On the way down the outline is not yet the back: on a rendered RDL without rounding (seed 303
-/// clip 003) the upper half read 35.9 degrees at a trunk of 27-43 degrees early in the descent,
-/// against 25.3 at the bottom, when every frame of the rep counted.
+/// it: the set-up, with the trunk inclined at least [`Config::back_outline_min_trunk_deg`];
+/// comparable frames keep the trunk within [`Config::back_outline_max_trunk_change_deg`] of it
+/// (so in practice the early pull). A Romanian deadlift has no such set-up: it starts standing,
+/// where the near plate hides the hips in most side views and the outline's halves cannot be
+/// measured, and its back is read on the bottom's own shape instead ([`rdl_bottom_fold`]).
 pub(super) fn back_reference(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(usize, Vec<bool>)> {
     let s = ctx.s;
     let cfg = ctx.cfg;
     if raw.variant == LiftVariant::Romanian {
-        let bottom = w.bottom.ok_or_else(|| "no bottom found".to_string())?;
-        let comparable = (0..s.n)
-            .map(|f| f <= w.setup || (bottom.from..=bottom.to).contains(&f))
-            .collect();
-        return Ok((w.setup, comparable));
+        return Err("a Romanian deadlift starts standing, with no set-up to compare the back with".into());
     }
     let min_trunk = cfg.back_outline_min_trunk_deg;
     let base = ctx.setup_value(&s.trunk, w.setup, "shoulder or hip")?;
@@ -62,9 +55,15 @@ fn back_base(
     window_name: &str,
     comparable: &[bool],
 ) -> Measured<(f64, f64)> {
-    let cfg = ctx.cfg;
     let from = reference.saturating_sub(ctx.s.frames(window_s));
     let frames: Vec<usize> = (from..=reference).filter(|&f| comparable[f]).collect();
+    back_base_on(ctx, clean, raw, &frames, window_name)
+}
+
+/// [`back_base`] over the given `frames`: the median of the cleaned series there and the noise
+/// margin from the spread of the uncleaned one.
+fn back_base_on(ctx: &Ctx, clean: &[f64], raw: &[f64], frames: &[usize], window_name: &str) -> Measured<(f64, f64)> {
+    let cfg = ctx.cfg;
     let base = signal::median(frames.iter().map(|&f| clean[f]).filter(|v| !v.is_nan()));
     let vals: Vec<f64> = frames.iter().map(|&f| raw[f]).filter(|v| !v.is_nan()).collect();
     if base.is_nan() || vals.len() < MIN_BACK_REFERENCE_FRAMES {
@@ -210,23 +209,71 @@ fn back_outline_view(ctx: &Ctx) -> Measured<()> {
 pub(super) fn lift_off_fold(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured<(f64, f64, usize)> {
     let lift_off = raw.lift_off.ok_or("no lift-off found")?;
     back_outline_view(ctx)?;
+    let from = lift_off.saturating_sub(ctx.s.frames(LIFT_OFF_FOLD_WINDOW_S));
+    let frames: Vec<usize> = (from..=lift_off).filter(|&f| comparable[f]).collect();
+    let (fold, margin) = fold_over(ctx, &frames, "last 0.3 s before lift-off", "at lift-off")?;
+    Ok((fold, margin, lift_off))
+}
+
+/// The fold of the back outline at mid-trunk over `frames` (the median of the cleaned series) and
+/// the margin for the outline's noise there; `Err` when too few frames have an outline, when it
+/// is unsteady, or when the fold is past what a spine can show (`when` says where, for that
+/// reason).
+fn fold_over(ctx: &Ctx, frames: &[usize], window_name: &str, when: &str) -> Measured<(f64, f64)> {
     let s = ctx.s;
-    let (fold, margin) = back_base(
-        ctx,
-        &s.mid_back,
-        &s.mid_back_raw,
-        lift_off,
-        LIFT_OFF_FOLD_WINDOW_S,
-        "last 0.3 s before lift-off",
-        comparable,
-    )?;
+    let (fold, margin) = back_base_on(ctx, &s.mid_back, &s.mid_back_raw, frames, window_name)?;
     if fold > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
         return Err(format!(
-            "{IMPLAUSIBLE_OUTLINE}: the outline folds {fold:.0} degrees at mid-trunk at lift-off (more than \
+            "{IMPLAUSIBLE_OUTLINE}: the outline folds {fold:.0} degrees at mid-trunk {when} (more than \
              {MAX_PLAUSIBLE_BACK_CHANGE_DEG:.0}); it does not follow the back"
         ));
     }
-    Ok((fold, margin, lift_off))
+    Ok((fold, margin))
+}
+
+/// Romanian deadlift: the fold of the back outline at mid-trunk over the bottom window and the
+/// margin for the outline's noise there. The bottom's posture, trunk inclined 50-80 degrees,
+/// is a conventional set-up's, where a flat back's outline stays straight or hollow at mid-trunk
+/// and a rounded one folds ([`Config::mid_back_lift_off_fold_max_deg`]), so the bottom is read on
+/// its own shape. Standing, the reference a change would need, has no outline reading in most
+/// side views: the near plate hides the hips, which the outline's halves are measured against.
+pub(super) fn rdl_bottom_fold(ctx: &Ctx, w: &Windows) -> Measured<(f64, f64, Win)> {
+    let bottom = w.bottom.ok_or("no bottom position found")?;
+    back_outline_view(ctx)?;
+    let frames: Vec<usize> = (bottom.from..=bottom.to).collect();
+    let (fold, margin) = fold_over(ctx, &frames, "bottom of the rep", "at the bottom")?;
+    Ok((fold, margin, bottom))
+}
+
+/// Romanian deadlift: a back rounded at the bottom, the fold there ([`rdl_bottom_fold`]) beyond
+/// [`Config::rdl_rounding_max_deg`] plus the noise margin.
+fn rdl_rounded_at_bottom(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
+    let (fold, margin, bottom) = rdl_bottom_fold(ctx, w)?;
+    let (s, cfg) = (ctx.s, ctx.cfg);
+    let threshold = cfg.scaled(cfg.rdl_rounding_max_deg, 0.0) + margin;
+    Ok((fold > threshold).then(|| Fault {
+        measure: with_noise_margin("fold of the back at mid-trunk at the bottom", margin),
+        measured: fold,
+        threshold,
+        unit: DEG,
+        major: cfg.rdl_rounding_max_deg,
+        span: (s.t(bottom.from), s.t(bottom.to)),
+        cue: cue::RDL_ROUNDING,
+    }))
+}
+
+/// A measure's name, followed by the noise margin its limit includes where that is a degree or
+/// more once rounded.
+fn with_noise_margin(measure: &str, margin: f64) -> String {
+    if margin < 0.5 {
+        return measure.into();
+    }
+    let unit = if format!("{margin:.0}") == "1" {
+        "degree"
+    } else {
+        "degrees"
+    };
+    format!("{measure} (limit includes {margin:.0} {unit} for the outline's noise)")
 }
 
 /// A back already rounded when the bar leaves the floor, which a comparison with the set-up
@@ -244,14 +291,7 @@ fn rounded_at_lift_off(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured
     let threshold = cfg.scaled(cfg.mid_back_lift_off_fold_max_deg, 0.0) + margin;
     let from = lift_off.saturating_sub(s.frames(LIFT_OFF_FOLD_WINDOW_S));
     Ok((fold > threshold).then(|| Fault {
-        measure: if margin >= 0.5 {
-            format!(
-                "fold of the back at mid-trunk as the bar leaves the floor (limit includes {margin:.0} degrees \
-                 for the outline's noise)"
-            )
-        } else {
-            "fold of the back at mid-trunk as the bar leaves the floor".into()
-        },
+        measure: with_noise_margin("fold of the back at mid-trunk as the bar leaves the floor", margin),
         measured: fold,
         threshold,
         unit: DEG,
@@ -286,6 +326,9 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
         );
     }
     back_outline_view(ctx)?;
+    if check == CheckId::RdlBackRounding {
+        return rdl_rounded_at_bottom(ctx, w);
+    }
     let region = |clean, raw, name, limit, hold_s| BackRegion {
         clean,
         raw,
@@ -325,21 +368,13 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
             cue::UPPER_BACK,
             vec![upper(cfg.upper_back_rounding_max_deg), mid(cfg.mid_back_fold_max_deg)],
         ),
-        CheckId::LowerBackRounding => (cue::LOWER_BACK, vec![lower(cfg.lower_back_rounding_max_deg)]),
-        _ => (
-            cue::RDL_ROUNDING,
-            vec![upper(cfg.rdl_rounding_max_deg), lower(cfg.rdl_rounding_max_deg)],
-        ),
+        _ => (cue::LOWER_BACK, vec![lower(cfg.lower_back_rounding_max_deg)]),
     };
     // The region whose added bend goes furthest past its limit. Each is judged on its
     // own: one that cannot be measured (an unsteady set-up, say) leaves the others to
     // decide, except an implausible outline, which none can be trusted on.
     let (reference, comparable) = back_reference(ctx, raw, w)?;
-    let compared = if raw.variant == LiftVariant::Romanian {
-        "at the bottom over standing"
-    } else {
-        "since set-up, at a comparable trunk angle"
-    };
+    let compared = "since set-up, at a comparable trunk angle";
     let mut worst: Option<(BackRegion, BackChange, f64)> = None;
     let mut first_error = None;
     for region in regions {
@@ -376,16 +411,7 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
             },
             threshold,
         )) => Ok((v > threshold).then(|| Fault {
-            measure: if margin >= 0.5 {
-                let unit = if format!("{margin:.0}") == "1" {
-                    "degree"
-                } else {
-                    "degrees"
-                };
-                format!("added {region} {compared} (limit includes {margin:.0} {unit} for the outline's noise)")
-            } else {
-                format!("added {region} {compared}")
-            },
+            measure: with_noise_margin(&format!("added {region} {compared}"), margin),
             measured: v,
             threshold,
             unit: DEG,
