@@ -1380,6 +1380,11 @@ def rdl_knees(dirs):
             print(f"# {'locked' if locked else 'soft'}: {len(picked)} reps, true "
                   f"{min(r[1] for r in picked):.1f}-{max(r[1] for r in picked):.1f}, read "
                   f"{min(r[2] for r in picked):.1f}-{max(r[2] for r in picked):.1f}")
+    if rows:
+        errors = sorted(abs(r[2] - r[1]) for r in rows)
+        mid = len(errors) // 2
+        middle = errors[mid] if len(errors) % 2 else (errors[mid - 1] + errors[mid]) / 2
+        print(f"# |read - true| over {len(rows)} reps: median {middle:.1f}, largest {errors[-1]:.1f}")
 
 
 def upright(dirs):

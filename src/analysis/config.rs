@@ -411,6 +411,17 @@ pub struct Config {
     /// and finds 4 of the 7 locked reps; the reads overlap, since a few pixels of knee or ankle
     /// error on a 70-150 px leg move the angle as much as the 5-10 degrees between soft and locked.
     pub rdl_knee_locked_min_deg: f64,
+    /// Whether the Romanian deadlift's locked-knee rule gives findings; off by default, and the
+    /// rule is then reported not assessable. Its reading, the knee angle at the bottom, cannot
+    /// tell soft knees from locked ones at this keypoint accuracy: the renders' soft knees are
+    /// 162.9-168.8 degrees at the bottom and locked ones 171.9-176.0, while liftcheck reads them
+    /// a median of 4.6 degrees off, up to 20.2, on development seeds 801 and 811 (6.2 and 21.7
+    /// on seeds 341-343; `python3 scripts/synth/measure.py rdl-knees DIR...`). Over the
+    /// sets where it was scored its findings were right 11 times and wrong 15: the README's 42
+    /// sets 5 / 6, seeds 342 2 / 2, 343 0 / 1, 801 4 / 2, 812 0 / 4 (`liftcheck eval DIR`).
+    /// On, it judges the reading (rep metric `bottom_knee_deg`, in the JSON report either way)
+    /// against `rdl_knee_locked_min_deg`.
+    pub rdl_knee_findings: bool,
     /// Romanian deadlift: most fold of the back outline at mid-trunk over the bottom window,
     /// degrees (`checks::rounding::rdl_bottom_fold`; the noise margin is added, as for
     /// `mid_back_lift_off_fold_max_deg`, the same measure at a conventional lift-off, whose 12 it
@@ -484,6 +495,7 @@ impl Default for Config {
             imbalance_bar_tilt_max_deg: 10.0,
             imbalance_shift_max_leg_frac: 0.04,
             rdl_knee_locked_min_deg: 172.0,
+            rdl_knee_findings: false,
             rdl_rounding_max_deg: 12.0,
         }
     }

@@ -10,6 +10,7 @@ use crate::pose::landmark as lm;
 fn all_rules() -> Config {
     Config {
         lower_back_findings: true,
+        rdl_knee_findings: true,
         ..Config::default()
     }
 }
@@ -2272,29 +2273,48 @@ fn hips_rising_first_are_found_when_they_hold_before_the_bar_breaks() {
     }
 }
 
+/// The lower-back and RDL locked-knee rules judge only when asked
+/// ([`Config::lower_back_findings`], [`Config::rdl_knee_findings`]): by default a rep with the
+/// fault is reported not assessable, saying how to turn the rule on.
+#[test]
+fn rules_off_by_default_judge_only_when_asked() {
+    // (rule, the fault it finds, the lift, the config field that turns it on)
+    let cases = [
+        (
+            CheckId::LowerBackRounding,
+            Fault::LowerRounding,
+            Lift::Conventional,
+            "lower_back_findings = true",
+        ),
+        (
+            CheckId::RdlKneesLocked,
+            Fault::RdlKneesLocked,
+            Lift::Romanian,
+            "rdl_knee_findings = true",
+        ),
+    ];
+    for (check, fault, lift, switch) in cases {
+        let spec = Spec {
+            lift,
+            faults: vec![None, Some(fault), None],
+            ..Spec::default()
+        };
+        for (name, cfg, judged) in [("default", Config::default(), false), ("on", all_rules(), true)] {
+            let a = run_with(&spec, LiftVariant::Auto, &cfg);
+            assert_eq!(checks_of(&a, 2).contains(&check), judged, "{check:?} {name}");
+            let off = a
+                .not_assessable
+                .iter()
+                .any(|n| n.check == check && n.reason.contains(switch));
+            assert_eq!(off, !judged, "{check:?} {name}: {:?}", a.not_assessable);
+        }
+    }
+}
+
 /// Rounding added during the pull is judged only near side-on too: seen from 20 degrees off
 /// side-on (a side view for the other rules) the hinge turns the back against the camera, and
 /// the back rules say so instead of judging (two front-oblique rendered clips read as side views
 /// gave flat backs an added fold at mid-trunk).
-/// The lower-back rule judges only when asked ([`Config::lower_back_findings`]): by default a rep
-/// whose back outline rounds low is reported not assessable, saying how to turn the rule on.
-#[test]
-fn lower_back_is_judged_only_when_asked() {
-    let spec = Spec {
-        faults: vec![None, Some(Fault::LowerRounding), None],
-        ..Spec::default()
-    };
-    for (name, cfg, judged) in [("default", Config::default(), false), ("on", all_rules(), true)] {
-        let a = run_with(&spec, LiftVariant::Auto, &cfg);
-        assert_eq!(checks_of(&a, 2).contains(&CheckId::LowerBackRounding), judged, "{name}");
-        let off = a
-            .not_assessable
-            .iter()
-            .any(|n| n.check == CheckId::LowerBackRounding && n.reason.contains("lower_back_findings = true"));
-        assert_eq!(off, !judged, "{name}: {:?}", a.not_assessable);
-    }
-}
-
 #[test]
 fn rounding_during_the_pull_is_judged_only_near_side_on() {
     for fault in [Fault::MidBackFold, Fault::LowerRounding] {
