@@ -2839,9 +2839,9 @@ fn a_set_up_check_with_its_joint_hidden_at_set_up_is_not_assessable() {
     );
 }
 
-/// A Romanian deadlift's rounding is read at the bottom, against standing: a bend of the back
+/// A Romanian deadlift's rounding is read at the bottom, on its own shape: a fold of the back
 /// outline on the way down (where the dorsal edge is not yet the back, seed 303 clip 003) is
-/// not a finding, the same bend at the bottom is.
+/// not a finding, the same fold at the bottom is.
 #[test]
 fn rdl_rounding_is_read_at_the_bottom_only() {
     let spec = |fault| Spec {
