@@ -409,7 +409,8 @@ pub struct Config {
     /// reps, pose tracks of `6e05a14`): soft 146.0-177.9, all but one clip's two reps (177.6,
     /// 177.9) at most 171.6; locked 167.1-178.1. 172 sits just above the soft reps but that clip,
     /// and finds 4 of the 7 locked reps; the reads overlap, since a few pixels of knee or ankle
-    /// error on a 70-150 px leg move the angle as much as the 5-10 degrees between soft and locked.
+    /// error on a leg of 60-170 px move the angle further than soft and locked knees are apart.
+    /// The rule is off by default for that reason (`rdl_knee_findings`).
     pub rdl_knee_locked_min_deg: f64,
     /// Whether the Romanian deadlift's locked-knee rule gives findings; off by default, and the
     /// rule is then reported not assessable. Its reading, the knee angle at the bottom, cannot
@@ -418,9 +419,10 @@ pub struct Config {
     /// a median of 4.6 degrees off, up to 20.2, on development seeds 801 and 811 (6.2 and 21.7
     /// on seeds 341-343; `python3 scripts/synth/measure.py rdl-knees DIR...`). Over the
     /// sets where it was scored its findings were right 11 times and wrong 15: the README's 42
-    /// sets 5 / 6, seeds 342 2 / 2, 343 0 / 1, 801 4 / 2, 812 0 / 4 (`liftcheck eval DIR`).
-    /// On, it judges the reading (rep metric `bottom_knee_deg`, in the JSON report either way)
-    /// against `rdl_knee_locked_min_deg`.
+    /// sets 5 / 6, seeds 342 2 / 2, 343 0 / 1, 801 4 / 2, 812 0 / 4 (`liftcheck eval DIR`);
+    /// held-out seed 802, scored after this was decided, 3 / 1 (`liftcheck eval --config F DIR`,
+    /// F turning it on). On, it judges the reading (rep metric `bottom_knee_deg`, in the JSON
+    /// report either way) against `rdl_knee_locked_min_deg`.
     pub rdl_knee_findings: bool,
     /// Romanian deadlift: most fold of the back outline at mid-trunk over the bottom window,
     /// degrees (`checks::rounding::rdl_bottom_fold`; the noise margin is added, as for
