@@ -37,14 +37,14 @@ const PLATE_SEARCH_HZ: f64 = 15.0;
 const LINE_SEARCH_HZ: f64 = 1.0;
 const LINE_SEARCH_FRAMES: usize = 12;
 /// The segmentation mask serves only the back outline, which is read on side views
-/// ([`SideView`]) and used while the trunk is inclined (`back_outline_min_trunk_deg`, 30
-/// degrees by default) and, for a Romanian deadlift's reference, over half a second of
-/// standing. Side-view frames whose previous pose had the trunk at least this far from vertical
+/// ([`SideView`]): its shape while the trunk is inclined (`back_outline_min_trunk_deg`, 30
+/// degrees by default), and its lean at lockout, where the plate hides the hip. Side-view
+/// frames whose previous pose had the trunk at least this far from vertical
 /// get the mask: a margin below 30 for a lower configured limit and for the frame the decision
 /// lags.
 const MASK_EVERY_FRAME_TRUNK_DEG: f32 = 20.0;
-/// Other side-view frames get the mask at least this often per second of video: 7 or more
-/// outlines in a standing reference window of 0.5 s (`back_reference_window_s`), far above the
+/// Other side-view frames get the mask at least this often per second of video: 3 or more
+/// outlines in a lockout held 0.2 s (`checks::lockout::MIN_LOCKOUT_OUTLINES`), far above the
 /// outline's 2 Hz low-pass (`back_cutoff_hz`). The frames in between run the landmark model
 /// without its segmentation head, half the cost at one thread (`cargo bench --bench pose --
 /// 'model/'`: 13.5 ms with the head, 6.6 without, the head alone 7.1).

@@ -1046,11 +1046,12 @@ def rdl_bottom(dirs):
 
 
 def rdl_back(dirs):
-    """Side-view Romanian deadlifts, per detected rep: the back outline's shape over the bottom
-    window (the rep's bottom frame +-0.15 s, as `rdl_back_rounding` reads it; medians of the
-    frame CSV's cleaned `mid_back_fold_deg`, `upper_back_deg`, `lower_back_deg`, `trunk_deg`) and
-    the rule's verdict, beside the true rep's rounding (kind, severity, thoracic and lumbar
-    flexion), then the ranges per group (`rdl_rounding_max_deg`)."""
+    """Side-view Romanian deadlifts, per detected rep: the fold of the back outline at mid-trunk
+    as `rdl_back_rounding` reads it (rep metric `bottom_mid_back_fold_deg`), beside the bends of
+    the outline's halves and the trunk over the same bottom window (the bottom frame +-0.15 s
+    within the rep; medians of the frame CSV's cleaned `upper_back_deg`, `lower_back_deg`,
+    `trunk_deg`) and the rule's verdict, and the true rep's rounding (kind, severity, thoracic
+    and lumbar flexion); then the fold's range per group (`rdl_rounding_max_deg`)."""
     print("clip rep fold upper lower trunk verdict true_rounding")
     groups = {}
     for mp4, gt in clips(dirs):
@@ -1060,16 +1061,18 @@ def rdl_back(dirs):
         if a is None:
             continue
         fps = float(a.get("fps") or 30.0)
-        half = int(round(0.15 * fps))
+        half = max(math.floor(0.15 * fps + 0.5), 1)  # as `Series::frames`
         truth_reps = [r for r in gt["reps"] if r.get("bottom_frame") is not None]
         for rep in a["reps"]:
             bottom = (rep.get("bottom") or {}).get("frame")
             if bottom is None or not truth_reps:
                 continue
+            first = max(bottom - half, (rep.get("descent_start") or {}).get("frame", 0))
+            last = min(bottom + half, (rep.get("lockout") or {}).get("frame", bottom + half))
             truth = min(truth_reps, key=lambda r: abs(r["bottom_frame"] - bottom))
             rounding = [f for f in truth["faults"] if f["kind"] in ("rdl_rounding", "thoracic_rounding", "lumbar_rounding")]
-            read = {c: window_median(rows, c, bottom - half, bottom + half)
-                    for c in ("mid_back_fold_deg", "upper_back_deg", "lower_back_deg", "trunk_deg")}
+            read = {"mid_back_fold_deg": rep["metrics"].get("bottom_mid_back_fold_deg")}
+            read.update({c: window_median(rows, c, first, last) for c in ("upper_back_deg", "lower_back_deg", "trunk_deg")})
             found = any(f["check"] == "rdl_back_rounding" and f["rep"] == rep["number"] for f in a["findings"])
             na = next((x["reason"] for x in a["not_assessable"]
                        if x["check"] == "rdl_back_rounding" and x.get("rep") == rep["number"]), None)
@@ -1368,7 +1371,8 @@ def rdl_knees(dirs):
             if bottom is None or read is None or not truth_reps:
                 continue
             truth = min(truth_reps, key=lambda r: abs(r["bottom_frame"] - bottom))
-            true_knee = gt["frames"][truth["bottom_frame"]]["angles"]["knee_L"]
+            side = "L" if gt["camera"]["view"] == "side_left" else "R"
+            true_knee = gt["frames"][truth["bottom_frame"]]["angles"]["knee_" + side]
             locked = any(f["kind"] == "rdl_locked_knees" for f in truth["faults"])
             found = any(f["check"] == "rdl_knees_locked" and f["rep"] == rep["number"] for f in a["findings"])
             rows.append((locked, true_knee, read))

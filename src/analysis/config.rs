@@ -409,13 +409,13 @@ pub struct Config {
     /// reps, pose tracks of `6e05a14`): soft 146.0-177.9, all but one clip's two reps (177.6,
     /// 177.9) at most 171.6; locked 167.1-178.1. 172 sits just above the soft reps but that clip,
     /// and finds 4 of the 7 locked reps; the reads overlap, since a few pixels of knee or ankle
-    /// error on a leg of 60-170 px move the angle further than soft and locked knees are apart.
+    /// error on a leg of 63-172 px move the angle further than soft and locked knees are apart.
     /// The rule is off by default for that reason (`rdl_knee_findings`).
     pub rdl_knee_locked_min_deg: f64,
     /// Whether the Romanian deadlift's locked-knee rule gives findings; off by default, and the
     /// rule is then reported not assessable. Its reading, the knee angle at the bottom, cannot
     /// tell soft knees from locked ones at this keypoint accuracy: the renders' soft knees are
-    /// 162.9-168.8 degrees at the bottom and locked ones 171.9-176.0, while liftcheck reads them
+    /// 162.9-168.4 degrees at the bottom and locked ones 171.9-176.0, while liftcheck reads them
     /// a median of 4.6 degrees off, up to 20.2, on development seeds 801 and 811 (6.2 and 21.7
     /// on seeds 341-343; `python3 scripts/synth/measure.py rdl-knees DIR...`). Over the
     /// sets where it was scored its findings were right 11 times and wrong 15: the README's 42
@@ -431,9 +431,10 @@ pub struct Config {
     /// `6e05a14`): on development seeds 801 and 811 (`make_suite.py` options in
     /// `scripts/synth/README.md`) 25 side-view reps without a rounded back read -23.5 to 9.8,
     /// and 4 rounded ones 2.6 and 3.0 (severity 0.33 and 0.63, 8 and 16 degrees of thoracic
-    /// flexion) and 15.4 and 16.0 (0.72 and 0.85); on seeds 341-343, looked at while the rule was
-    /// rewritten, 8 reps without read -17.9 to 6.8 and 5 rounded -9.4, 8.6 (0.34, 0.67) and
-    /// 17.9-32.3. Flat backs at lift-off read up to 10.0 (`mid_back_lift_off_fold_max_deg`).
+    /// flexion) and 15.4 and 16.1 (0.72 and 0.85); on seeds 341-343, looked at while the rule was
+    /// rewritten, 7 reps without read -18.3 to 7.6 and 5 rounded -9.4, 8.6 (0.34, 0.67) and
+    /// 17.9-32.3. Flat backs at lift-off read up to 10.0 (`mid_back_lift_off_fold_max_deg`). The
+    /// fold shows the upper back: a rounding of the lower back alone is not found.
     pub rdl_rounding_max_deg: f64,
 }
 

@@ -2317,19 +2317,21 @@ fn rules_off_by_default_judge_only_when_asked() {
 /// gave flat backs an added fold at mid-trunk).
 #[test]
 fn rounding_during_the_pull_is_judged_only_near_side_on() {
-    for fault in [Fault::MidBackFold, Fault::LowerRounding] {
+    // (the fault, its lift, the rule that finds it)
+    let cases = [
+        (Fault::MidBackFold, Lift::Conventional, CheckId::UpperBackRounding),
+        (Fault::LowerRounding, Lift::Conventional, CheckId::LowerBackRounding),
+        (Fault::RdlRounding, Lift::Romanian, CheckId::RdlBackRounding),
+    ];
+    for (fault, lift, check) in cases {
         for (yaw_deg, found) in [(0.0, true), (20.0, false)] {
             let a = run(&Spec {
+                lift,
                 yaw_deg,
                 faults: vec![None, Some(fault), None],
                 ..Spec::default()
             });
             assert_eq!(a.view.view, View::Side, "{fault:?} yaw {yaw_deg}: {:?}", a.view);
-            let check = if fault == Fault::LowerRounding {
-                CheckId::LowerBackRounding
-            } else {
-                CheckId::UpperBackRounding
-            };
             assert_eq!(checks_of(&a, 2).contains(&check), found, "{fault:?} yaw {yaw_deg}");
             let off_side_on = a
                 .not_assessable
@@ -2338,12 +2340,16 @@ fn rounding_during_the_pull_is_judged_only_near_side_on() {
             assert_eq!(off_side_on, !found, "{fault:?} yaw {yaw_deg}: {:?}", a.not_assessable);
             // The rep's back readings follow the rules: none where the outline is not read.
             let m = &a.reps[1].metrics;
-            let readings = [
-                m.upper_back_change_deg,
-                m.lower_back_change_deg,
-                m.mid_back_fold_change_deg,
-                m.lift_off_mid_back_fold_deg,
-            ];
+            let readings = if lift == Lift::Romanian {
+                vec![m.bottom_mid_back_fold_deg]
+            } else {
+                vec![
+                    m.upper_back_change_deg,
+                    m.lower_back_change_deg,
+                    m.mid_back_fold_change_deg,
+                    m.lift_off_mid_back_fold_deg,
+                ]
+            };
             assert!(
                 readings.iter().all(|r| r.is_some() == found),
                 "{fault:?} yaw {yaw_deg}: {readings:?}"

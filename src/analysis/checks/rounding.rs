@@ -33,8 +33,9 @@ pub(super) fn back_reference(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(
     Ok((w.setup, comparable))
 }
 
-/// Fewest frames with an outline in the set-up reference window (a robust spread from fewer
-/// samples means nothing; real clip 13 starts 0.07 s before its first lift-off and had 2).
+/// Fewest frames with an outline in a window the back's shape is read over (the set-up
+/// reference, the last 0.3 s before lift-off, a Romanian deadlift's bottom): a robust spread from
+/// fewer samples means nothing; real clip 13 starts 0.07 s before its first lift-off and had 2.
 const MIN_BACK_REFERENCE_FRAMES: usize = 5;
 
 /// The set-up bend of a half of the back outline and the noise margin a change must clear
@@ -68,7 +69,7 @@ fn back_base_on(ctx: &Ctx, clean: &[f64], raw: &[f64], frames: &[usize], window_
     let vals: Vec<f64> = frames.iter().map(|&f| raw[f]).filter(|v| !v.is_nan()).collect();
     if base.is_nan() || vals.len() < MIN_BACK_REFERENCE_FRAMES {
         return Err(format!(
-            "back outline seen on {} frames of the {window_name} (needs {MIN_BACK_REFERENCE_FRAMES} for a reference)",
+            "back outline seen on {} frames of the {window_name} (needs {MIN_BACK_REFERENCE_FRAMES})",
             vals.len()
         ));
     }
@@ -232,15 +233,27 @@ fn fold_over(ctx: &Ctx, frames: &[usize], window_name: &str, when: &str) -> Meas
 }
 
 /// Romanian deadlift: the fold of the back outline at mid-trunk over the bottom window and the
-/// margin for the outline's noise there. The bottom's posture, trunk inclined 50-80 degrees,
-/// is a conventional set-up's, where a flat back's outline stays straight or hollow at mid-trunk
-/// and a rounded one folds ([`Config::mid_back_lift_off_fold_max_deg`]), so the bottom is read on
-/// its own shape. Standing, the reference a change would need, has no outline reading in most
-/// side views: the near plate hides the hips, which the outline's halves are measured against.
+/// margin for the outline's noise there. The bottom's posture, trunk inclined 50-84 degrees on
+/// the rendered suites, is a conventional set-up's, where a flat back's outline stays straight or
+/// hollow at mid-trunk and a rounded one folds ([`Config::mid_back_lift_off_fold_max_deg`]), so
+/// the bottom is read on its own shape. Standing, the reference a change would need, has no
+/// outline reading in most side views: the near plate hides the hips, which the outline's halves
+/// are measured against. Only frames with the trunk inclined at least
+/// [`Config::back_outline_min_trunk_deg`] count, as for a conventional set-up: nearer upright the
+/// outline runs into the buttocks and the plate. A rounding of the lower back alone barely shows
+/// in the fold, so it is not found.
 pub(super) fn rdl_bottom_fold(ctx: &Ctx, w: &Windows) -> Measured<(f64, f64, Win)> {
     let bottom = w.bottom.ok_or("no bottom position found")?;
     back_outline_view(ctx)?;
-    let frames: Vec<usize> = (bottom.from..=bottom.to).collect();
+    let (s, min_trunk) = (ctx.s, ctx.cfg.back_outline_min_trunk_deg);
+    let trunk = signal::median(s.trunk[bottom.from..=bottom.to].iter().copied().filter(|v| !v.is_nan()));
+    if trunk < min_trunk {
+        return Err(format!(
+            "trunk {trunk:.0} degrees from vertical at the bottom (needs {min_trunk:.0}): too upright for the \
+             mask's dorsal edge to be the back"
+        ));
+    }
+    let frames: Vec<usize> = (bottom.from..=bottom.to).filter(|&f| s.trunk[f] >= min_trunk).collect();
     let (fold, margin) = fold_over(ctx, &frames, "bottom of the rep", "at the bottom")?;
     Ok((fold, margin, bottom))
 }
