@@ -1293,6 +1293,36 @@ fn edit_poses(clip: &mut synth::Clip, frames: std::ops::Range<usize>, edit: impl
     }
 }
 
+/// Knees inside the hip-ankle line (front view) are read on both knees or not at all: with one
+/// knee hidden the rule is not assessable, and the rep metric carries no reading either.
+#[test]
+fn knee_inward_reading_needs_both_knees() {
+    let spec = Spec {
+        yaw_deg: 90.0,
+        faults: vec![None, Some(Fault::KneesInward), None],
+        ..Spec::default()
+    };
+    let hide_left_knee = |pose: &mut crate::pose::Pose| pose.keypoints[lm::LEFT_KNEE].visibility = 0.0;
+    // (case, hide the left knee, judged)
+    for (name, hidden, judged) in [("both knees seen", false, true), ("left knee hidden", true, false)] {
+        let mut clip = synth::generate(&spec);
+        if hidden {
+            let n = clip.frames.len();
+            edit_poses(&mut clip, 0..n, hide_left_knee);
+        }
+        let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
+        assert_eq!(a.view.view, View::Front, "{name}: {:?}", a.view);
+        assert_eq!(checks_of(&a, 2).contains(&CheckId::KneesOverMidfoot), judged, "{name}");
+        assert_eq!(!not_assessed(&a, CheckId::KneesOverMidfoot, 2), judged, "{name}");
+        assert_eq!(
+            a.reps[1].metrics.max_knee_inward_pct_leg.is_some(),
+            judged,
+            "{name}: {:?}",
+            a.reps[1].metrics.max_knee_inward_pct_leg
+        );
+    }
+}
+
 /// A clip turned a quarter or half turn without rotation metadata shows the lifter on their side
 /// or upside down on every frame: a clear error, not "no lifter" or an analysis of nonsense.
 #[test]
