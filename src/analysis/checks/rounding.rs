@@ -38,32 +38,23 @@ pub(super) fn back_reference(ctx: &Ctx, raw: &RawRep, w: &Windows) -> Measured<(
 /// fewer samples means nothing; real clip 13 starts 0.07 s before its first lift-off and had 2.
 const MIN_BACK_REFERENCE_FRAMES: usize = 5;
 
-/// The set-up bend of a half of the back outline and the noise margin a change must clear
-/// (`window_name` names the window in the reasons it gives for not assessing).
+/// The comparable frames of the `window_s` seconds up to and including `end`.
+fn window_before(ctx: &Ctx, end: usize, window_s: f64, comparable: &[bool]) -> Vec<usize> {
+    let from = end.saturating_sub(ctx.s.frames(window_s));
+    (from..=end).filter(|&f| comparable[f]).collect()
+}
+
+/// The back outline's reading over `frames` (a half's bend, or the fold) and the noise margin a
+/// reading against it must clear (`window_name` names the window in the reasons it gives for not
+/// assessing).
 ///
-/// The reference is the median of the cleaned bend over `window_s` (the set-up's is
-/// [`Config::back_reference_window_s`]) up to the reference frame (comparable frames only). The spread is the robust standard deviation
-/// (1.4826 MAD) of the uncleaned per-frame bend over the same frames: above
+/// The reading is the median of the cleaned series over `frames` (for the set-up reference,
+/// the comparable frames of [`Config::back_reference_window_s`] up to the set-up). The spread is
+/// the robust standard deviation (1.4826 MAD) of the uncleaned series over the same frames: above
 /// [`Config::back_reference_max_spread_deg`] the rep is not assessable. Below it, the margin is
 /// [`Config::back_noise_sigmas`] times the noise left after the low-pass: white noise of spread
 /// `sd` sampled at rate `r` keeps `sd * sqrt(2 fc / r)` through a low-pass at `fc`.
-fn back_base(
-    ctx: &Ctx,
-    clean: &[f64],
-    raw: &[f64],
-    reference: usize,
-    window_s: f64,
-    window_name: &str,
-    comparable: &[bool],
-) -> Measured<(f64, f64)> {
-    let from = reference.saturating_sub(ctx.s.frames(window_s));
-    let frames: Vec<usize> = (from..=reference).filter(|&f| comparable[f]).collect();
-    back_base_on(ctx, clean, raw, &frames, window_name)
-}
-
-/// [`back_base`] over the given `frames`: the median of the cleaned series there and the noise
-/// margin from the spread of the uncleaned one.
-fn back_base_on(ctx: &Ctx, clean: &[f64], raw: &[f64], frames: &[usize], window_name: &str) -> Measured<(f64, f64)> {
+fn back_base(ctx: &Ctx, clean: &[f64], raw: &[f64], frames: &[usize], window_name: &str) -> Measured<(f64, f64)> {
     let cfg = ctx.cfg;
     let base = signal::median(frames.iter().map(|&f| clean[f]).filter(|v| !v.is_nan()));
     let vals: Vec<f64> = frames.iter().map(|&f| raw[f]).filter(|v| !v.is_nan()).collect();
@@ -135,15 +126,8 @@ fn change_since_setup(
     comparable: &[bool],
     w: &Windows,
 ) -> Measured<BackChange> {
-    let (base, margin) = back_base(
-        ctx,
-        series,
-        raw_series,
-        reference,
-        ctx.cfg.back_reference_window_s,
-        "set-up",
-        comparable,
-    )?;
+    let frames = window_before(ctx, reference, ctx.cfg.back_reference_window_s, comparable);
+    let (base, margin) = back_base(ctx, series, raw_series, &frames, "set-up")?;
     let from = w.pull.from.min(reference);
     let hold = ctx.hold_frames(hold_s);
     let usable = |f: usize| comparable[f] && !series[f].is_nan();
@@ -210,8 +194,7 @@ fn back_outline_view(ctx: &Ctx) -> Measured<()> {
 pub(super) fn lift_off_fold(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Measured<(f64, f64, usize)> {
     let lift_off = raw.lift_off.ok_or("no lift-off found")?;
     back_outline_view(ctx)?;
-    let from = lift_off.saturating_sub(ctx.s.frames(LIFT_OFF_FOLD_WINDOW_S));
-    let frames: Vec<usize> = (from..=lift_off).filter(|&f| comparable[f]).collect();
+    let frames = window_before(ctx, lift_off, LIFT_OFF_FOLD_WINDOW_S, comparable);
     let (fold, margin) = fold_over(ctx, &frames, "last 0.3 s before lift-off", "at lift-off")?;
     Ok((fold, margin, lift_off))
 }
@@ -222,7 +205,7 @@ pub(super) fn lift_off_fold(ctx: &Ctx, raw: &RawRep, comparable: &[bool]) -> Mea
 /// reason).
 fn fold_over(ctx: &Ctx, frames: &[usize], window_name: &str, when: &str) -> Measured<(f64, f64)> {
     let s = ctx.s;
-    let (fold, margin) = back_base_on(ctx, &s.mid_back, &s.mid_back_raw, frames, window_name)?;
+    let (fold, margin) = back_base(ctx, &s.mid_back, &s.mid_back_raw, frames, window_name)?;
     if fold > MAX_PLAUSIBLE_BACK_CHANGE_DEG {
         return Err(format!(
             "{IMPLAUSIBLE_OUTLINE}: the outline folds {fold:.0} degrees at mid-trunk {when} (more than \
