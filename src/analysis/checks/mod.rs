@@ -870,16 +870,6 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
         (dt > 0.0 && dh.is_finite() && one_source).then(|| (dh / dt * cm / 100.0) as f32)
     });
     // As the knees-inward rule reads it: inside the hip-ankle line, not travel since set-up, held.
-    // Both knees or nothing, as the rule reads them: one knee alone would report a reading on a
-    // rep the rule calls not assessable.
-    let knee_in: Vec<Measured<f64>> = [&s.knee_in_left, &s.knee_in_right]
-        .iter()
-        .map(|k| ctx.held_max_in(k, w.pull, ctx.cfg.finding_min_hold_s, "knee", "rep"))
-        .collect();
-    let max_knee_in = knee_in
-        .iter()
-        .all(Result::is_ok)
-        .then(|| knee_in.iter().flatten().fold(f64::NEG_INFINITY, |a, &v| a.max(v)));
     RepMetrics {
         setup_hip_deg: f32o(ctx.setup_value(&s.hip, su, "hip")),
         setup_knee_deg: f32o(ctx.setup_value(&s.knee, su, "knee")),
@@ -989,7 +979,7 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             "hips",
             change_since_setup,
         )),
-        max_knee_inward_pct_leg: max_knee_in.map(|v| (100.0 * v) as f32),
+        max_knee_inward_pct_leg: pct(position::knee_inward(ctx, w).map(|v| v.0)),
         peak_bar_speed_mps: ctx
             .body
             .cm_per_px

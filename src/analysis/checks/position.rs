@@ -101,6 +101,28 @@ pub(super) fn bar_drift(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
     }))
 }
 
+/// The furthest either knee comes inside its hip-ankle line during the pull (fraction of leg
+/// length, front and rear views) and that knee's series; `Err` unless both knees are read.
+/// Valgus is the knee crossing inside the line, not its travel since set-up: knees pushed out
+/// over turned-out toes at the start come back to the line as the lifter stands (a symmetric
+/// lifter, real clip 14 and the synthetic front_good_1rep fixture, travelled 7-11% of leg length
+/// that way). The lines are unread where a knee, hip or ankle is missing, or where the hips are
+/// drawn inside the body (`LR_SPAN_MIN_FRACTION` in `kinematics`). Read at the level held for
+/// `finding_min_hold_s`, as the other lines seen from the front or behind.
+pub(super) fn knee_inward<'a>(ctx: &Ctx<'a>, w: &Windows) -> Measured<(f64, &'a [f64])> {
+    let s = ctx.s;
+    let mut worst: Option<(f64, &'a [f64])> = None;
+    for k in [&s.knee_in_left, &s.knee_in_right] {
+        let v = ctx
+            .held_max_in(k, w.pull, ctx.cfg.finding_min_hold_s, "knee, hip or ankle", "rep")
+            .map_err(|e| format!("{e}, or the hips drawn inside the body there"))?;
+        if worst.is_none_or(|x| v > x.0) {
+            worst = Some((v, k));
+        }
+    }
+    worst.ok_or_else(|| "no knee line".to_string())
+}
+
 /// Knees over mid-foot: ahead of it at lift-off (side view), or coming inside the hip-ankle
 /// line during the pull (front/rear view).
 pub(super) fn knees_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
@@ -127,26 +149,7 @@ pub(super) fn knees_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
         }
         None => {
             let threshold = cfg.scaled(cfg.knee_inward_max_leg_frac, 0.0);
-            let mut worst: Option<(f64, &[f64])> = None;
-            let mut reason = None;
-            // Valgus is the knee crossing inside the hip-ankle line, not its travel since
-            // set-up: knees pushed out over turned-out toes at the start come back to
-            // the line as the lifter stands (a symmetric lifter, real clip 14 and the
-            // synthetic front_good_1rep fixture, travelled 7-11% of leg length that way).
-            // The lines are unread where a knee, hip or ankle is missing, or where the hips are
-            // drawn inside the body (`LR_SPAN_MIN_FRACTION` in `kinematics`). Read at the level
-            // held for `finding_min_hold_s`, as the other lines seen from the front or behind.
-            for k in [&s.knee_in_left, &s.knee_in_right] {
-                match ctx.held_max_in(k, w.pull, cfg.finding_min_hold_s, "knee, hip or ankle", "rep") {
-                    Ok(v) if worst.is_none_or(|x| v > x.0) => worst = Some((v, k)),
-                    Ok(_) => {}
-                    Err(e) => reason = Some(format!("{e}, or the hips drawn inside the body there")),
-                }
-            }
-            if let Some(e) = reason {
-                return Err(e);
-            }
-            let Some((v, series)) = worst else { return Ok(None) };
+            let (v, series) = knee_inward(ctx, w)?;
             (v > threshold).then(|| Fault {
                 measure: "knee inside the hip-ankle line during the pull".into(),
                 measured: 100.0 * v,
