@@ -121,13 +121,18 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              side-view Romanian deadlifts, per detected rep: the knee angle at
                              the bottom as liftcheck reads it (rep metric `bottom_knee_deg`)
                              beside the render's knee at the true rep's bottom frame, whether
-                             a locked knee was found and whether it truly is one, then the
-                             ranges per group (`rdl_knee_locked_min_deg`)
+                             a locked knee was found and whether it truly is one, the leg's
+                             length in px, then the ranges per group and the reading's error
+                             (`rdl_knee_locked_min_deg`)
   measure.py rdl-back DIR...
                              side-view Romanian deadlifts, per detected rep: the back
                              outline's fold at mid-trunk (and its halves' bends, the trunk) over
                              the bottom window, the rule's verdict and the true rep's rounding,
                              then the fold's range per group (`rdl_rounding_max_deg`)
+  measure.py rdl-hips DIR...
+                             side-view Romanian deadlifts, per true rep: the hip's drop from
+                             standing to the bottom as read and true, the lift read, the knee
+                             (why some Romanian sets read as conventional pulls)
   measure.py setup DIR...    side views, per detected rep: the set-up readings (rep metrics
                              `setup_shoulder_bar_deg`, `setup_bar_midfoot_pct_leg`,
                              `setup_knee_midfoot_pct_leg`, `setup_knee_deg`, `setup_hip_deg`,
@@ -1088,6 +1093,41 @@ def rdl_back(dirs):
               f"sorted: {' '.join(f'{v:.1f}' for v in sorted(values))}")
 
 
+def rdl_hips(dirs):
+    """Side-view Romanian deadlifts, per true rep: how far the near hip drops from standing to the
+    bottom, in leg lengths, as liftcheck's keypoints read it (the highest hip of the clip against
+    the lowest within 8 frames of the true bottom, over `leg_length_px`) and by the render's
+    (over its own leg, hip to ankle on the first frame), beside the lift liftcheck read and the
+    near knee's largest cleaned angle there. Why some Romanian sets read as conventional pulls
+    (`rdl_max_hip_drop_leg_frac`, `rdl_min_bottom_knee_deg`)."""
+    print("clip rep read_as read_drop true_drop knee leg_px")
+    for mp4, gt in clips(dirs):
+        if gt["lift"]["variant"] != "romanian" or not gt["camera"]["view"].startswith("side"):
+            continue
+        a, rows = analysis_and_frames(mp4)
+        frames = predicted_keypoints(mp4)
+        if a is None or frames is None:
+            continue
+        names = {n: i for i, n in enumerate(gt["keypoint_names"]["blazepose33"])}
+        near = a["view"].get("near_side") or ("left" if gt["camera"]["view"] == "side_left" else "right")
+        hip, ankle = names[near + "_hip"], names[near + "_ankle"]
+        read_h = [-kps[hip][1] if kps else None for kps in frames]
+        true_h = [-f["blazepose33"][hip][1] for f in gt["frames"]]
+        standing = max((h for h in read_h if h is not None), default=None)
+        true_leg = math.dist(gt["frames"][0]["blazepose33"][hip][:2], gt["frames"][0]["blazepose33"][ankle][:2])
+        for rep in gt["reps"]:
+            b = rep.get("bottom_frame")
+            if b is None or standing is None:
+                continue
+            window = range(max(b - 8, 0), min(b + 9, len(frames), len(true_h)))
+            seen = [read_h[f] for f in window if read_h[f] is not None]
+            knees = [float(rows[f]["knee_deg"]) for f in window if f < len(rows) and rows[f].get("knee_deg")]
+            read_drop = f"{(standing - min(seen)) / a['leg_length_px']:.2f}" if seen else "-"
+            true_drop = (max(true_h) - min(true_h[f] for f in window)) / true_leg
+            print(mp4, rep["index"], a["variant"], read_drop, f"{true_drop:.2f}",
+                  f"{max(knees):.0f}" if knees else "-", f"{a['leg_length_px']:.0f}")
+
+
 def interior_angle(a, vertex, c):
     """The angle at `vertex` between the lines to `a` and `c`, degrees (0-180)."""
     d = math.degrees(math.atan2(a[1] - vertex[1], a[0] - vertex[0]) - math.atan2(c[1] - vertex[1], c[0] - vertex[0]))
@@ -1356,7 +1396,7 @@ def arms(dirs):
 
 
 def rdl_knees(dirs):
-    print("clip rep true_knee read_knee found truly_locked")
+    print("clip rep true_knee read_knee found truly_locked leg_px")
     rows = []
     for mp4, gt in clips(dirs):
         if gt["lift"]["variant"] != "romanian" or not gt["camera"]["view"].startswith("side"):
@@ -1377,7 +1417,7 @@ def rdl_knees(dirs):
             found = any(f["check"] == "rdl_knees_locked" and f["rep"] == rep["number"] for f in a["findings"])
             rows.append((locked, true_knee, read))
             print(f"{mp4} {rep['number']} {true_knee:.1f} {read:.1f} {'yes' if found else 'no'} "
-                  f"{'yes' if locked else 'no'}")
+                  f"{'yes' if locked else 'no'} {a['leg_length_px']:.0f}")
     for locked in (False, True):
         picked = [r for r in rows if r[0] == locked]
         if picked:
@@ -1692,7 +1732,7 @@ def roll(dirs):
 
 
 def main():
-    modes = {"roll": roll, "sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "frontal-liftoff": frontal_liftoff, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "rdl-back": rdl_back, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
+    modes = {"roll": roll, "sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "frontal-liftoff": frontal_liftoff, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "rdl-back": rdl_back, "rdl-hips": rdl_hips, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])
