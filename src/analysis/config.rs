@@ -258,6 +258,24 @@ pub struct Config {
     /// Most angle of the bar-to-shoulder line forward of vertical at lift-off, degrees
     /// (calibrate; ref: ~7 degrees ideal).
     pub shoulder_bar_max_deg: f64,
+    /// Whether the set-up position rules (shoulders over the bar, bar over mid-foot) give
+    /// findings; off by default, and both are then reported not assessable. Their readings cannot
+    /// tell a rendered fault from a good set-up at this keypoint accuracy: over the side-view reps
+    /// of the fixtures and seeds 97, 201, 341-343, 408, 701, 702, 901 and 902 (`python3
+    /// scripts/synth/measure.py setup DIR...`, pose tracks of `c46b49d`), 63 good reps read the
+    /// bar-to-shoulder line -12.7 to 24.2 degrees forward of vertical and the bar -11.8% to 28.8%
+    /// of leg length ahead of mid-foot; the one rendered shoulders-behind-the-bar rep reads 0.8
+    /// (a good reading) and the two bars ahead of mid-foot 14.9 and 17.5 (inside the good
+    /// range). The reading runs a median of 6.5% of leg length ahead of the truth and spreads
+    /// over 15 points (`measure.py setup-errors`). Scored with `liftcheck eval DIR`, their
+    /// findings were right 3 times and wrong 10: the README's 42 sets (shoulders 2 / 4, bar
+    /// 1 / 2) and the twelve suites at hand rendered since (seeds 341-343, 408, 701, 702, 801,
+    /// 802, 811, 812, 901, 902: shoulders 0 / 2, bar 0 / 2). The real clips read 4.5-15.7
+    /// degrees and 1.6-15.2% (no finding either way). On, they judge the readings
+    /// (rep metrics `setup_shoulder_bar_deg`, `setup_bar_midfoot_pct_leg`, in the JSON report
+    /// either way) against `shoulder_bar_min_deg`, `shoulder_bar_max_deg` and
+    /// `bar_midfoot_max_leg_frac`.
+    pub setup_position_findings: bool,
     /// Mid-foot is taken only from frames where the near heel and toe both have at least this
     /// visibility (and lie outside the plate's disc): BlazePose's visibility below ~0.5 marks a
     /// guessed joint (calibrate: on the side fixtures the near heel/toe mid-foot is 1.6-5.9% of leg
@@ -479,6 +497,7 @@ impl Default for Config {
             back_noise_sigmas: 2.0,
             shoulder_bar_min_deg: -3.0,
             shoulder_bar_max_deg: 25.0,
+            setup_position_findings: false,
             midfoot_min_visibility: 0.5,
             bar_midfoot_max_leg_frac: 0.23,
             bar_drift_max_leg_frac: 0.21,

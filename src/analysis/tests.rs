@@ -5,12 +5,14 @@ use super::synth::{self, Fault, Lift, Spec};
 use super::*;
 use crate::pose::landmark as lm;
 
-/// The defaults with every rule judging, the lower back's included (off by default,
-/// [`Config::lower_back_findings`]): these tests exercise each rule's workings.
+/// The defaults with every rule judging, those off by default included
+/// ([`Config::lower_back_findings`], [`Config::rdl_knee_findings`],
+/// [`Config::setup_position_findings`]): these tests exercise each rule's workings.
 fn all_rules() -> Config {
     Config {
         lower_back_findings: true,
         rdl_knee_findings: true,
+        setup_position_findings: true,
         ..Config::default()
     }
 }
@@ -2303,9 +2305,10 @@ fn hips_rising_first_are_found_when_they_hold_before_the_bar_breaks() {
     }
 }
 
-/// The lower-back and RDL locked-knee rules judge only when asked
-/// ([`Config::lower_back_findings`], [`Config::rdl_knee_findings`]): by default a rep with the
-/// fault is reported not assessable, saying how to turn the rule on.
+/// The lower-back, RDL locked-knee and set-up position rules judge only when asked
+/// ([`Config::lower_back_findings`], [`Config::rdl_knee_findings`],
+/// [`Config::setup_position_findings`]): by default a rep with the fault is reported not
+/// assessable, saying how to turn the rule on.
 #[test]
 fn rules_off_by_default_judge_only_when_asked() {
     // (rule, the fault it finds, the lift, the config field that turns it on)
@@ -2321,6 +2324,18 @@ fn rules_off_by_default_judge_only_when_asked() {
             Fault::RdlKneesLocked,
             Lift::Romanian,
             "rdl_knee_findings = true",
+        ),
+        (
+            CheckId::ShouldersOverBar,
+            Fault::ShouldersBehindBar,
+            Lift::Conventional,
+            "setup_position_findings = true",
+        ),
+        (
+            CheckId::BarOverMidfoot,
+            Fault::BarAheadOfMidfoot,
+            Lift::Conventional,
+            "setup_position_findings = true",
         ),
     ];
     for (check, fault, lift, switch) in cases {

@@ -15,9 +15,17 @@ const KNEE_MIDFOOT_IDEAL: f64 = 0.0;
 /// ref: peers flag 200).
 const NECK_NEUTRAL_EXTENSION_DEG: f64 = 0.0;
 
+/// Why the set-up position rules (shoulders over the bar, bar over mid-foot) are not assessable
+/// while [`Config::setup_position_findings`] is off.
+pub(super) const SETUP_POSITION_OFF: &str = "not judged by default: from the keypoints, good set-ups and faulty ones \
+     read too much alike; `setup_position_findings = true` in a --config file judges it anyway";
+
 /// Shoulders over the bar at lift-off (side view).
 pub(super) fn shoulders_over_bar(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
+    if !cfg.setup_position_findings {
+        return Err(SETUP_POSITION_OFF.into());
+    }
     let su = w.setup;
     let at_setup = (s.t(su), s.t(su));
     let v = ctx.setup_value(&s.shoulder_bar_deg, su, "shoulder or hands")?;
@@ -52,6 +60,9 @@ pub(super) fn shoulders_over_bar(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
 /// Bar over mid-foot at lift-off (side view).
 pub(super) fn bar_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
+    if !cfg.setup_position_findings {
+        return Err(SETUP_POSITION_OFF.into());
+    }
     let su = w.setup;
     let at_setup = (s.t(su), s.t(su));
     if ctx.body.midfoot.is_none() {
