@@ -7,8 +7,9 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
   measure.py lockout DIR...  side views, per conventional or sumo rep over the first 0.4 s of
                              lockout: trunk lean (hip to shoulder) and whole-body lean
                              (mid-foot to shoulder), degrees, negative = leaning back
-                             (limits `lockout_lean_back_max_deg`,
-                             `lockout_body_lean_back_max_deg`)
+                             (limit `lockout_lean_back_max_deg`; the whole-body lean
+                             judges no lean-back of its own, `BODY_LEAN_NEUTRAL_BACK_DEG`),
+                             every variant (column `variant`)
   measure.py wrists DIR...   side views, per rep from set-up to lockout: the largest
                              horizontal distance of the near wrist from the true bar, px
                              (why bar drift follows the plate)
@@ -366,8 +367,8 @@ def analysed_side_pulls(dirs):
 
 
 def lockout(dirs):
-    print("clip rep source trunk_most_back body_most_back labels")
-    for mp4, gt, side in side_pulls(dirs):
+    print("clip rep variant source trunk_most_back body_most_back labels")
+    for mp4, gt, side in side_clips(dirs):
         pred = predicted_keypoints(mp4)
         if pred is None:
             continue
@@ -387,7 +388,7 @@ def lockout(dirs):
                     if mid:
                         body.append(from_vertical(mid, shoulder))
                 labels = ",".join(x["kind"] for x in rep["faults"]) or "-"
-                print(f"{mp4} {rep['index']} {source} {min(trunk, default=float('nan')):.1f} "
+                print(f"{mp4} {rep['index']} {gt['lift']['variant']} {source} {min(trunk, default=float('nan')):.1f} "
                       f"{min(body, default=float('nan')):.1f} {labels}")
 
 

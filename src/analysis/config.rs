@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 use super::AnalysisError;
 
 /// How far the mid-foot-to-shoulder line leans back at a good lockout, degrees: the middle of
-/// the 3.5-6.1 the rendered suites' ground truth gives (see
-/// [`Config::lockout_body_lean_back_max_deg`]). The ideal that strictness scales that limit
-/// around, and, unscaled, how far back the shoulders must sit for a trunk read leaning back to be
-/// believed (`checks::lockout`).
+/// the 3.5-6.1 the rendered suites' ground truth gave on 27 good lockouts (`python3
+/// scripts/synth/measure.py lockout DIR...`). How far back the shoulders must sit for a trunk read
+/// leaning back to be believed, and at most for a back outline read leaning forward to be
+/// believed (`checks::lockout`). The line is not a lean-back reading of its own: good lockouts
+/// and lean-backs overlap on it (`scripts/synth/judgement.md`).
 pub const BODY_LEAN_NEUTRAL_BACK_DEG: f64 = 4.5;
 
 /// How far the whole back outline's line leans back at a good lockout, degrees: the most that
@@ -353,14 +354,6 @@ pub struct Config {
     /// Lockout: most lean of the trunk back past vertical, degrees (ref: "without leaning back
     /// past vertical", Starting Strength; margin for 2D error).
     pub lockout_lean_back_max_deg: f64,
-    /// Lockout, when the plate hides the hip: most lean of the mid-foot-to-shoulder line back past
-    /// vertical, degrees. Standing tall with the bar the shoulders sit a little behind the
-    /// mid-foot: 3.5-6.1 degrees on 27 good lockouts of the rendered suites' ground truth (8
-    /// bodies), 9.0-11.1 on their 6 lean-backs (trunk 10.6-16.3 degrees back); the limit sits
-    /// between the groups, nearer the faults for keypoint error near the plate (predicted good
-    /// lockouts read up to 7.7). Measured with `scripts/synth/measure.py lockout` on the
-    /// rendered suites (see `scripts/synth/judgement.md`).
-    pub lockout_body_lean_back_max_deg: f64,
     /// Lockout, when the plate hides the hip or knee (conventional pulls, sumo included; side
     /// views): most forward lean of the back outline at its most upright moment, degrees
     /// (`analysis::back::lean`). The peers' 170-degree hip at lockout (laffer-ryan) with straight
@@ -510,7 +503,6 @@ impl Default for Config {
             lockout_hip_min_deg: 165.0,
             lockout_knee_min_deg: 165.0,
             lockout_lean_back_max_deg: 10.0,
-            lockout_body_lean_back_max_deg: 8.0,
             lockout_outline_lean_max_deg: 8.0,
             lockout_outline_lean_back_max_deg: 6.0,
             imbalance_tilt_max_deg: 8.0,
@@ -606,7 +598,7 @@ impl Config {
 
     /// Checks every field for a usable value; the error names the first bad field.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        let finite: [(&'static str, f64); 56] = [
+        let finite: [(&'static str, f64); 55] = [
             ("strictness", self.strictness),
             ("min_visibility", self.min_visibility),
             ("min_presence", self.min_presence),
@@ -661,7 +653,6 @@ impl Config {
             ("lockout_hip_min_deg", self.lockout_hip_min_deg),
             ("lockout_knee_min_deg", self.lockout_knee_min_deg),
             ("lockout_lean_back_max_deg", self.lockout_lean_back_max_deg),
-            ("lockout_body_lean_back_max_deg", self.lockout_body_lean_back_max_deg),
             ("lockout_outline_lean_max_deg", self.lockout_outline_lean_max_deg),
             (
                 "lockout_outline_lean_back_max_deg",
@@ -768,12 +759,6 @@ impl Config {
         in_range("lockout_hip_min_deg", self.lockout_hip_min_deg, 90.0, 180.0)?;
         in_range("lockout_knee_min_deg", self.lockout_knee_min_deg, 90.0, 180.0)?;
         positive("lockout_lean_back_max_deg", self.lockout_lean_back_max_deg)?;
-        in_range(
-            "lockout_body_lean_back_max_deg",
-            self.lockout_body_lean_back_max_deg,
-            BODY_LEAN_NEUTRAL_BACK_DEG,
-            45.0,
-        )?;
         positive("lockout_outline_lean_max_deg", self.lockout_outline_lean_max_deg)?;
         positive(
             "lockout_outline_lean_back_max_deg",
