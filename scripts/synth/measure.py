@@ -4,12 +4,11 @@
 Runs `liftcheck analyze` on each clip (keypoints are cached, so a second run is quick) and
 compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard library only.
 
-  measure.py lockout DIR...  side views, per conventional or sumo rep over the first 0.4 s of
-                             lockout: trunk lean (hip to shoulder) and whole-body lean
+  measure.py lockout DIR...  side views, per rep of every variant (column `variant`) over the
+                             first 0.4 s of lockout: trunk lean (hip to shoulder) and whole-body lean
                              (mid-foot to shoulder), degrees, negative = leaning back
                              (limit `lockout_lean_back_max_deg`; the whole-body lean
-                             judges no lean-back of its own, `BODY_LEAN_NEUTRAL_BACK_DEG`),
-                             every variant (column `variant`)
+                             judges no lean-back of its own, `BODY_LEAN_NEUTRAL_BACK_DEG`)
   measure.py wrists DIR...   side views, per rep from set-up to lockout: the largest
                              horizontal distance of the near wrist from the true bar, px
                              (why bar drift follows the plate)
@@ -139,7 +138,9 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              `setup_knee_midfoot_pct_leg`, `setup_knee_deg`, `setup_hip_deg`,
                              `setup_trunk_deg`) beside the true rep's faults, grouped by the
                              set-up faults (shoulders behind the bar, knees forward, bar ahead
-                             of mid-foot), then the ranges per group
+                             of mid-foot), then the ranges per group; the `found` column reads
+                             "no" for the shoulders and bar rules unless `--config F` turns
+                             them on (`setup_position_findings = true`)
   measure.py setup-errors DIR...
                              side views, per true rep two frames before its lift-off (bar on
                              the floor): the set-up reading `bar_midfoot_pct_leg` beside the

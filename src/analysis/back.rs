@@ -112,7 +112,8 @@ pub fn lean(points: &[(f64, f64)]) -> Option<f64> {
 /// convention of [`lean`]): the lean-back check's reading. The buttocks behind its lower end and
 /// a neck or trapezius ahead of its upper end tip it forward; a lower back arched at the top tips
 /// it back, which goes with leaning back (real clip 12's second half reads 13.8 degrees back; its
-/// mid-foot-to-shoulder line reads 7.0, where good rendered lockouts read 3.5-6.1 on that line;
+/// mid-foot-to-shoulder line reads 7.0, where good rendered lockouts read 3.5-6.1 on that line
+/// on the suites of the time, up to 7.3 on those of `scripts/synth/judgement.md`'s last measure;
 /// rep metrics of `liftcheck analyze --json`). The upper half alone reads several degrees back on an upright
 /// trunk, since the upper back curves out behind the shoulders (`python3
 /// scripts/synth/measure.py lockout-outline DIR...`).

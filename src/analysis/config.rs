@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::AnalysisError;
 
 /// How far the mid-foot-to-shoulder line leans back at a good lockout, degrees: the middle of
-/// the 3.5-6.1 the rendered suites' ground truth gave on 27 good lockouts (`python3
-/// scripts/synth/measure.py lockout DIR...`). How far back the shoulders must sit for a trunk read
+/// the 3.5-6.1 the rendered suites' ground truth gave on 27 good lockouts when it was set (`python3
+/// scripts/synth/measure.py lockout DIR...`; over the 15 side-view sets measured since, the
+/// lockouts without a lean-back read up to 7.3). How far back the shoulders must sit for a trunk read
 /// leaning back to be believed, and at most for a back outline read leaning forward to be
 /// believed (`checks::lockout`). The line is not a lean-back reading of its own: good lockouts
 /// and lean-backs overlap on it (`scripts/synth/judgement.md`).
@@ -254,7 +255,8 @@ pub struct Config {
     pub back_noise_sigmas: f64,
     /// Shoulders over the bar at lift-off: least angle of the bar-to-shoulder line forward of
     /// vertical, degrees (ref: ~7 degrees forward in the Starting Strength model; negative =
-    /// shoulders behind the bar; margin for 2D error).
+    /// shoulders behind the bar; margin for 2D error). Judged only with
+    /// `setup_position_findings` on, as the two limits below.
     pub shoulder_bar_min_deg: f64,
     /// Most angle of the bar-to-shoulder line forward of vertical at lift-off, degrees
     /// (calibrate; ref: ~7 degrees ideal).
@@ -291,7 +293,8 @@ pub struct Config {
     /// towards the plate hub), BlazePose wrist 0-7% ahead of the true wrist, true wrist 0-5% ahead
     /// of the bar centre. Worst 16% + the former 7% tolerance (~6 cm for an 85 cm leg; ref:
     /// Starting Strength, bar over mid-foot) = 23%. Real good clips read 17.0 (02), 10.2 (04),
-    /// 13.0 (12, right half). Smaller offsets cannot be told from keypoint noise.
+    /// 13.0 (12, right half). Smaller offsets cannot be told from keypoint noise. Judged only
+    /// with `setup_position_findings` on.
     pub bar_midfoot_max_leg_frac: f64,
     /// Bar drifting away from the body: most forward travel of the bar from its lift-off position
     /// during the pull (RDL: from standing, during the rep), held for `finding_min_hold_s`,

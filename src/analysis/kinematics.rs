@@ -1158,7 +1158,8 @@ pub struct Series {
     pub bar_grip_h: Vec<f64>,
     pub shoulder_bar_deg: Vec<f64>,
     /// Whole-body lean: angle of the mid-foot-to-shoulder line from vertical, degrees, forward
-    /// positive (side views). Stands in for the trunk angle where the plate hides the hip.
+    /// positive (side views). Vets the trunk's and the back outline's lockout readings
+    /// (`checks::lockout`).
     pub body_lean: Vec<f64>,
     pub shoulder_bar: Vec<f64>,
     /// Bar position forward, fraction of leg length: the plate centre where a plate hides the

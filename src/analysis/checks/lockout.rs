@@ -155,8 +155,9 @@ pub(super) fn knee_in_sight(s: &Series, series: &[f64]) -> Vec<f64> {
 /// Leaning back at lockout from the keypoints: the trunk (hip to shoulder) past vertical, believed
 /// only with the shoulders behind the mid-foot as well ([`shoulders_behind_as_in_a_lean_back`]).
 /// Where the near plate hides the hip the keypoints give no reading: the mid-foot-to-shoulder
-/// line, read there before, puts good lockouts and lean-backs in the same range (the renders' own
-/// good lockouts lean up to 7.3 degrees back on it, their lean-backs 6.8-10.4), and over the
+/// line, read there before, puts good lockouts and lean-backs in the same range (on the renders'
+/// own keypoints lockouts without a lean-back lean up to 7.3 degrees back on it, lean-backs
+/// 6.8-10.4), and over the
 /// rendered sets at hand it gave three false findings and no true one
 /// (`scripts/synth/judgement.md`). The back outline judges those reps.
 fn lean_back_from_keypoints(ctx: &Ctx, l: Win) -> Measured<Option<Fault>> {

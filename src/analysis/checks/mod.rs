@@ -219,7 +219,8 @@ pub struct RepMetrics {
     /// are left out past 45 degrees back, where the rule calls them keypoint errors.
     pub lockout_lean_back_deg: Option<f32>,
     /// Most lean of the mid-foot-to-shoulder line back past vertical at lockout (positive =
-    /// shoulders behind the mid-foot); judges the lean-back where the plate hides the hip.
+    /// shoulders behind the mid-foot). A reading only: it vets the trunk's and the back
+    /// outline's lockout readings (`checks::lockout`), and judges no lean-back of its own.
     pub lockout_body_lean_back_deg: Option<f32>,
     /// Least forward lean of the back outline at lockout, degrees (side views; [`super::back::lean`]):
     /// how far the trunk stays short of upright, read without the hip keypoint.
