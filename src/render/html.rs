@@ -428,6 +428,12 @@ pub fn clip_report(analysis: &Analysis, video_name: &str, keyframes: &[KeyFrame]
     reps_section(&mut out, a);
     findings_section(&mut out, a);
     list_section(&mut out, "not-assessed", "Not assessed", &grouped_not_assessable(a));
+    list_section(
+        &mut out,
+        "off-by-default",
+        "Off by default (too unreliable from video so far)",
+        &crate::report::off_by_default_lines(a),
+    );
     list_section(&mut out, "notes", "Notes", &a.notes);
     key_frames_section(&mut out, video_name, keyframes);
     let _ = write!(

@@ -418,6 +418,14 @@ pub fn terminal(analysis: &Analysis, video_name: &str, with_details: bool) -> St
             out.push_str(&wrap(&line, 2, WRAP_WIDTH));
         }
     }
+    let off = off_by_default_lines(a);
+    if !off.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Off by default (too unreliable from video so far):");
+        for line in off {
+            out.push_str(&wrap(&format!("- {line}"), 2, WRAP_WIDTH));
+        }
+    }
     if !a.notes.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "Notes:");
@@ -438,14 +446,15 @@ pub fn terminal(analysis: &Analysis, video_name: &str, with_details: bool) -> St
 }
 
 /// Not-assessable entries with the same check and reason merged over reps, less those saying
-/// only that no rep was found (the reports say that once, beside the rep count).
+/// only that no rep was found (the reports say that once, beside the rep count) and the rules
+/// off by default ([`off_by_default_groups`]).
 pub(crate) fn not_assessable_groups(a: &Analysis) -> Vec<(CheckId, Option<Vec<usize>>, &str)> {
     let for_lack_of_reps = a.no_reps_reason.as_deref().map(checks::no_reps_not_assessable);
     let mut groups: Vec<(CheckId, Option<Vec<usize>>, &str)> = Vec::new();
     for n in a
         .not_assessable
         .iter()
-        .filter(|n| for_lack_of_reps.as_ref() != Some(&n.reason))
+        .filter(|n| for_lack_of_reps.as_ref() != Some(&n.reason) && checks::off_by_default(&n.reason).is_none())
     {
         match groups
             .iter_mut()
@@ -460,6 +469,35 @@ pub(crate) fn not_assessable_groups(a: &Analysis) -> Vec<(CheckId, Option<Vec<us
         }
     }
     groups
+}
+
+/// The rules off by default that the clip would have been judged by, with why they are off and
+/// the config line that turns them on; rules sharing a reason are listed together. Said once per
+/// clip, not per rep, since it is the same on every rep.
+pub(crate) fn off_by_default_groups(a: &Analysis) -> Vec<(Vec<CheckId>, &str)> {
+    let mut groups: Vec<(Vec<CheckId>, &str)> = Vec::new();
+    for n in &a.not_assessable {
+        let Some(why) = checks::off_by_default(&n.reason) else {
+            continue;
+        };
+        match groups.iter_mut().find(|g| g.1 == why) {
+            Some(g) if g.0.contains(&n.check) => {}
+            Some(g) => g.0.push(n.check),
+            None => groups.push((vec![n.check], why)),
+        }
+    }
+    groups
+}
+
+/// One line per [`off_by_default_groups`] entry: "Title; Title: why".
+pub(crate) fn off_by_default_lines(a: &Analysis) -> Vec<String> {
+    off_by_default_groups(a)
+        .into_iter()
+        .map(|(checks, why)| {
+            let titles: Vec<&str> = checks.iter().map(|c| c.title()).collect();
+            format!("{}: {why}", titles.join("; "))
+        })
+        .collect()
 }
 
 /// [`not_assessable_groups`] with the reps listed as "1, 3".

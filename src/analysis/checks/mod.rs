@@ -428,6 +428,18 @@ pub fn no_reps_not_assessable(no_reps_reason: &str) -> String {
     format!("no reps found: {no_reps_reason}")
 }
 
+/// How the reason starts when a rule is off by default ([`Config::lower_back_findings`],
+/// [`Config::rdl_knee_findings`], [`Config::setup_position_findings`]); the rest says why, and
+/// quotes the `name = true` that turns it on.
+const OFF_BY_DEFAULT: &str = "not judged by default: ";
+
+/// For a not-assessable reason that says the rule is off by default: why it is off, with the
+/// config line that turns it on. The reports list those rules apart from what the clip left
+/// unassessable.
+pub fn off_by_default(reason: &str) -> Option<&str> {
+    reason.strip_prefix(OFF_BY_DEFAULT)
+}
+
 /// "a side", "an oblique".
 fn with_article(word: &str) -> String {
     let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -1088,6 +1100,21 @@ fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every rule that is off by default says so in the words the reports look for, and names
+    /// its switch.
+    #[test]
+    fn off_by_default_reasons_name_their_switch() {
+        for (reason, switch) in [
+            (rounding::LOWER_BACK_OFF, "`lower_back_findings = true`"),
+            (lockout::RDL_KNEES_OFF, "`rdl_knee_findings = true`"),
+            (position::SETUP_POSITION_OFF, "`setup_position_findings = true`"),
+        ] {
+            let why = off_by_default(reason);
+            assert!(why.is_some_and(|w| w.contains(switch)), "{reason}");
+        }
+        assert_eq!(off_by_default("knee hidden or out of frame at set-up"), None);
+    }
 
     #[test]
     fn held_stretches_keep_only_runs_that_long() {

@@ -18,7 +18,8 @@ const NECK_NEUTRAL_EXTENSION_DEG: f64 = 0.0;
 /// Why the set-up position rules (shoulders over the bar, bar over mid-foot) are not assessable
 /// while [`Config::setup_position_findings`] is off.
 pub(super) const SETUP_POSITION_OFF: &str = "not judged by default: from the keypoints, good set-ups and faulty ones \
-     read too much alike; `setup_position_findings = true` in a --config file judges it anyway";
+     read too much alike; `setup_position_findings = true` in a --config file judges the shoulders and the bar \
+     anyway";
 
 /// Shoulders over the bar at lift-off (side view).
 pub(super) fn shoulders_over_bar(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
