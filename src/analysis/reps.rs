@@ -39,6 +39,14 @@ const TOUCH_AND_GO_MAX_REST_S: f64 = 0.6;
 /// looped benchmark clips of `scripts/bench.sh`, at a peak bar speed of 3.8 m/s).
 const MIN_PULL_S: f64 = 0.25;
 
+/// Fewest bar heights a pull must show in the middle half of its travel, between lift-off and
+/// lockout: a rise no frame shows under way is two unrelated readings joined across a gap, not a
+/// pull that was watched. Rendered seed 1002 clip 008 starts with the lifter standing beside the
+/// bar: one stray reading of the hands low on the first frame, then none for 0.8 s, then the
+/// hands at the thighs, made a rep of the walk-up. A pull seen only in part (the lifter lost near
+/// lockout, seed 202 clip 005: 24 of its 53 frames) still shows it.
+const MIN_PULL_MID_TRAVEL_READINGS: usize = 2;
+
 /// Percentile of hip height over the high zones taken as standing hip height.
 const STANDING_HIP_PERCENTILE: f64 = 95.0;
 
@@ -221,7 +229,7 @@ pub fn detect(
             _ => None,
         };
         let Some(mut rep) = rep else { continue };
-        if s.t(rep.end) - s.t(rep.start) < cfg.min_rep_s || too_fast(s, &rep, notes) {
+        if s.t(rep.end) - s.t(rep.start) < cfg.min_rep_s || too_fast(s, &rep, notes) || pull_unseen(s, &rep, notes) {
             continue;
         }
         set_rest_before(s, &mut rep, reps.last());
@@ -245,6 +253,7 @@ pub fn detect(
                 if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
                     && !too_fast(s, &rep, notes)
+                    && !pull_unseen(s, &rep, notes)
                 {
                     rep.number = reps.len() + 1;
                     set_rest_before(s, &mut rep, reps.last());
@@ -314,6 +323,27 @@ fn on_most_of(z: &Zone, holds: impl Fn(usize) -> bool) -> bool {
 
 /// Whether `rep`'s pull is faster than any deadlift ([`MIN_PULL_S`]): a cut in the video or the
 /// tracking jumping, noted and not counted.
+/// Whether `rep`'s pull was never seen under way ([`MIN_PULL_MID_TRAVEL_READINGS`]).
+fn pull_unseen(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
+    let (Some(lift_off), Some(lockout)) = (rep.lift_off, rep.lockout) else {
+        return false;
+    };
+    let (floor, top) = (s.bar_h[lift_off], s.bar_h[lockout]);
+    let travel = top - floor;
+    let mid = (floor + 0.25 * travel)..=(floor + 0.75 * travel);
+    let seen = s.bar_h[lift_off..=lockout].iter().filter(|v| mid.contains(*v)).count();
+    let unseen = travel.is_finite() && seen < MIN_PULL_MID_TRAVEL_READINGS;
+    if unseen {
+        notes.push(format!(
+            "a rise of the bar from {:.2} s to {:.2} s is not counted as a rep: no frame shows it under way (the \
+             bar not seen between)",
+            s.t(lift_off),
+            s.t(lockout)
+        ));
+    }
+    unseen
+}
+
 fn too_fast(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
     let (Some(lift_off), Some(lockout)) = (rep.lift_off, rep.lockout) else {
         return false;

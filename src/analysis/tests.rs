@@ -1464,6 +1464,35 @@ fn the_only_pull_counts_when_the_bar_is_lost_on_its_way_down() {
     assert!(a.notes.iter().any(|n| n.contains("on its way down")), "{:?}", a.notes);
 }
 
+/// A rise of the bar that no frame shows under way (the lifter unseen from just after the floor
+/// to just before the top) is two readings joined across a gap, not a watched pull: not counted,
+/// and the notes say why. A pull seen over its lower half, the lifter lost over the rest, still
+/// counts.
+#[test]
+fn a_pull_never_seen_under_way_is_not_a_rep() {
+    let spec = Spec::default();
+    let open = run(&spec);
+    assert_eq!(open.reps.len(), 3);
+    let lift = frame_of(open.reps[1].lift_off, "lift-off");
+    let lock = frame_of(open.reps[1].lockout, "lockout");
+    let lose = |frames: std::ops::Range<usize>| {
+        let mut clip = synth::generate(&spec);
+        for frame in &mut clip.frames[frames] {
+            frame.pose = None;
+        }
+        analyze_clip(&clip, LiftVariant::Auto, &all_rules())
+    };
+    let unseen = lose(lift + 1..lock);
+    assert_eq!(unseen.reps.len(), 2, "{:?}", unseen.notes);
+    assert!(
+        unseen.notes.iter().any(|n| n.contains("no frame shows it under way")),
+        "{:?}",
+        unseen.notes
+    );
+    let top_half_lost = lose((lift + lock) / 2 + 2..lock);
+    assert_eq!(top_half_lost.reps.len(), 3, "{:?}", top_half_lost.notes);
+}
+
 /// Where the plate hides the near knee through the pull, the knee pass is placed at the knee's
 /// height standing (shins vertical), from the frames where it is seen.
 #[test]
