@@ -71,7 +71,9 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              (rep metrics: the trunk's tip towards horizontal and the hip
                              rise over the shoulder rise, from the start of the pull to
                              knee pass) beside the true faults and the render's own trunk
-                             change from set-up to knee pass, grouped hips-first /
+                             change from set-up to knee pass, and the trunk where the
+                             early pull starts (`start_trunk`, the rule's plausibility
+                             limit `EARLY_PULL_MIN_START_TRUNK_DEG`), grouped hips-first /
                              good / other faults (`hip_rise_trunk_change_max_deg`,
                              `hip_shoulder_rise_ratio_max`)
   measure.py lockout-knees DIR...
@@ -953,7 +955,7 @@ def hips_rise(dirs):
     true rep's faults and the render's own trunk change (`true_trunk_change`: the most the true
     trunk tips towards horizontal from the true set-up to knee pass), grouped: hips first, good
     reps, other faults."""
-    print("group clip rep trunk_change rise_ratio true_trunk_change found true_faults")
+    print("group clip rep trunk_change rise_ratio true_trunk_change start_trunk found true_faults")
     rows = []
     for mp4, gt, a, rep, kinds, truth in reps_with_truth(dirs, lambda view: view.startswith("side")):
         group = "hips_first" if "hips_shoot_up" in kinds else "good" if not kinds else "other"
@@ -963,11 +965,13 @@ def hips_rise(dirs):
             trunk = [f["angles"]["trunk_from_vertical"]
                      for f in gt["frames"][truth["setup_frame"]:truth["knee_pass_frame"] + 1]]
             true_change = max(trunk) - trunk[0]
-        values = [m.get("early_trunk_change_deg"), m.get("hip_shoulder_rise_ratio"), true_change]
+        values = [m.get("early_trunk_change_deg"), m.get("hip_shoulder_rise_ratio"), true_change,
+                  m.get("early_start_trunk_deg")]
         found = any(f["check"] == "hips_rise_first" and f["rep"] == rep["number"] for f in a["findings"])
         rows.append((group, mp4, rep["number"], values, "yes" if found else "no", ",".join(kinds) or "-"))
 
-    print_grouped(rows, ("good", "hips_first", "other"), "trunk change / rise ratio / true trunk change", 2)
+    print_grouped(rows, ("good", "hips_first", "other"),
+                  "trunk change / rise ratio / true trunk change / start trunk", 2)
 
 
 # liftcheck rule -> the rendered fault kinds it is meant to catch (`FAULT_CHECKS` in

@@ -1464,6 +1464,49 @@ fn the_only_pull_counts_when_the_bar_is_lost_on_its_way_down() {
     assert!(a.notes.iter().any(|n| n.contains("on its way down")), "{:?}", a.notes);
 }
 
+/// Hips rising first is measured from where the pull starts, which a pull from the floor starts
+/// bent over the bar: a trunk read near upright there (a pose or a lift-off gone wrong) leaves
+/// the rep not assessable, and its readings out of the rep metrics, instead of measuring every
+/// tip from it.
+#[test]
+fn hips_first_is_not_measured_from_an_upright_start() {
+    let spec = Spec {
+        faults: vec![None, Some(Fault::HipsRiseFirst), None],
+        ..Spec::default()
+    };
+    let open = run(&spec);
+    assert!(checks_of(&open, 2).contains(&CheckId::HipsRiseFirst));
+    let lift = frame_of(open.reps[1].lift_off, "lift-off");
+    let second = spec.fps.round() as usize;
+    let mut clip = synth::generate(&spec);
+    // The shoulders drawn straight above the hips for the second before lift-off.
+    edit_poses(&mut clip, lift - second..lift + 1, |pose| {
+        for (shoulder, hip) in [(lm::LEFT_SHOULDER, lm::LEFT_HIP), (lm::RIGHT_SHOULDER, lm::RIGHT_HIP)] {
+            let (s, h) = (pose.keypoints[shoulder], pose.keypoints[hip]);
+            let trunk = (s.x - h.x).hypot(s.y - h.y);
+            pose.keypoints[shoulder].x = h.x;
+            pose.keypoints[shoulder].y = h.y - trunk;
+        }
+    });
+    let a = analyze_clip(&clip, LiftVariant::Auto, &all_rules());
+    assert_eq!(a.reps.len(), 3, "{:?}", a.notes);
+    assert_found_or_not_assessed(
+        &a,
+        CheckId::HipsRiseFirst,
+        2,
+        false,
+        "bent over the bar",
+        "upright start",
+    );
+    let m = &a.reps[1].metrics;
+    assert!(
+        m.early_start_trunk_deg.is_some_and(|t| t < 30.0),
+        "{:?}",
+        m.early_start_trunk_deg
+    );
+    assert!(m.early_trunk_change_deg.is_none() && m.hip_shoulder_rise_ratio.is_none());
+}
+
 /// A rise of the bar that no frame shows under way (the lifter unseen from just after the floor
 /// to just before the top) is two readings joined across a gap, not a watched pull: not counted,
 /// and the notes say why. A pull seen over its lower half, the lifter lost over the rest, still

@@ -204,7 +204,12 @@ pub struct RepMetrics {
     /// (`scripts/synth/judgement.md`).
     pub setup_hip_above_knee_pct_leg: Option<f32>,
     pub knee_pass_trunk_deg: Option<f32>,
-    /// Most the trunk tipped towards horizontal over the early pull.
+    /// The trunk's angle from vertical where the early pull starts (where the hips set before the
+    /// bar moves), degrees; read whatever it is, so the hips-first rule's plausibility limit on
+    /// it can be measured.
+    pub early_start_trunk_deg: Option<f32>,
+    /// Most the trunk tipped towards horizontal over the early pull (none where the hips-first
+    /// rule finds the start too upright to read it from).
     pub early_trunk_change_deg: Option<f32>,
     pub early_hip_rise_pct_leg: Option<f32>,
     pub early_shoulder_rise_pct_leg: Option<f32>,
@@ -744,13 +749,8 @@ fn rise(ctx: &Ctx, series: &[f64], w: Win, what: &str) -> Measured<f64> {
     Ok((b - a) / leg)
 }
 
-/// Largest change of `series` from its set-up value over the window (`sign` +1: increase, -1:
-/// decrease, 0: either way).
-fn change(ctx: &Ctx, series: &[f64], setup: usize, w: Win, what: &str, sign: f64) -> Measured<(f64, usize)> {
-    change_from(ctx, series, ctx.setup_value(series, setup, what)?, w, what, sign)
-}
-
-/// [`change`] from a set-up value `base` already known.
+/// Largest change of `series` from its set-up value `base` over the window (`sign` +1:
+/// increase, -1: decrease, 0: either way).
 fn change_from(ctx: &Ctx, series: &[f64], base: f64, w: Win, what: &str, sign: f64) -> Measured<(f64, usize)> {
     let rel = |v: f64| {
         if sign == 0.0 {
@@ -855,8 +855,12 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
     let early = w.early;
     let hip_rise = early.map(|e| rise(ctx, &s.hip_h, e, "hip"));
     let sh_rise = early.map(|e| rise(ctx, &s.shoulder_h, e, "shoulder"));
+    // The hips-first readings, where the rule reads them.
+    let early_pull = position::early_pull(ctx, w);
     let ratio = match (&hip_rise, &sh_rise) {
-        (Some(Ok(h)), Some(Ok(sh))) if *h >= MIN_HIP_RISE_FOR_RATIO => Some((h / sh.max(MIN_SHOULDER_RISE)) as f32),
+        (Some(Ok(h)), Some(Ok(sh))) if *h >= MIN_HIP_RISE_FOR_RATIO && early_pull.is_ok() => {
+            Some((h / sh.max(MIN_SHOULDER_RISE)) as f32)
+        }
         _ => None,
     };
     // Forward travel is along the image only in a side view (from the front it would be sideways).
@@ -900,7 +904,10 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             .and_then(|k| s.trunk.get(k).copied())
             .filter(|v| v.is_finite())
             .map(|v| v as f32),
-        early_trunk_change_deg: early.and_then(|e| f32o(change(ctx, &s.trunk, e.from, e, "trunk", 1.0).map(|v| v.0))),
+        early_start_trunk_deg: early.and_then(|e| f32o(ctx.setup_value(&s.trunk, e.from, "trunk"))),
+        early_trunk_change_deg: early_pull
+            .ok()
+            .and_then(|(e, base)| f32o(change_from(ctx, &s.trunk, base, e, "trunk", 1.0).map(|v| v.0))),
         early_hip_rise_pct_leg: hip_rise.and_then(pct),
         early_shoulder_rise_pct_leg: sh_rise.and_then(pct),
         hip_shoulder_rise_ratio: ratio,
