@@ -321,9 +321,10 @@ fn on_most_of(z: &Zone, holds: impl Fn(usize) -> bool) -> bool {
     2 * (z.first..=z.last).filter(|&f| holds(f)).count() > z.last - z.first + 1
 }
 
-/// Whether `rep`'s pull is faster than any deadlift ([`MIN_PULL_S`]): a cut in the video or the
-/// tracking jumping, noted and not counted.
-/// Whether `rep`'s pull was never seen under way ([`MIN_PULL_MID_TRAVEL_READINGS`]).
+/// Whether `rep`'s pull was never seen under way ([`MIN_PULL_MID_TRAVEL_READINGS`]), noted and
+/// not counted. Gaps up to [`Config::max_gap_s`] are filled before this, so the pull must have
+/// gone unseen for longer (`max_gap_s` in the configuration). Romanian deadlifts (no lift-off)
+/// are not checked, as for [`too_fast`].
 fn pull_unseen(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
     let (Some(lift_off), Some(lockout)) = (rep.lift_off, rep.lockout) else {
         return false;
@@ -332,7 +333,7 @@ fn pull_unseen(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
     let travel = top - floor;
     let mid = (floor + 0.25 * travel)..=(floor + 0.75 * travel);
     let seen = s.bar_h[lift_off..=lockout].iter().filter(|v| mid.contains(*v)).count();
-    let unseen = travel.is_finite() && seen < MIN_PULL_MID_TRAVEL_READINGS;
+    let unseen = travel > 0.0 && seen < MIN_PULL_MID_TRAVEL_READINGS;
     if unseen {
         notes.push(format!(
             "a rise of the bar from {:.2} s to {:.2} s is not counted as a rep: no frame shows it under way (the \
@@ -344,6 +345,8 @@ fn pull_unseen(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
     unseen
 }
 
+/// Whether `rep`'s pull is faster than any deadlift ([`MIN_PULL_S`]): a cut in the video or the
+/// tracking jumping, noted and not counted.
 fn too_fast(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
     let (Some(lift_off), Some(lockout)) = (rep.lift_off, rep.lockout) else {
         return false;

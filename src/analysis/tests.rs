@@ -1505,6 +1505,20 @@ fn hips_first_is_not_measured_from_an_upright_start() {
         m.early_start_trunk_deg
     );
     assert!(m.early_trunk_change_deg.is_none() && m.hip_shoulder_rise_ratio.is_none());
+    // From the front, where no trunk angle is read, the rise ratio is still reported.
+    let front = run(&Spec {
+        yaw_deg: 90.0,
+        ..spec.clone()
+    });
+    assert!(
+        front.reps.iter().all(|r| r.metrics.hip_shoulder_rise_ratio.is_some()),
+        "{:?}",
+        front
+            .reps
+            .iter()
+            .map(|r| r.metrics.hip_shoulder_rise_ratio)
+            .collect::<Vec<_>>()
+    );
 }
 
 /// A rise of the bar that no frame shows under way (the lifter unseen from just after the floor

@@ -495,7 +495,7 @@ pub(crate) fn off_by_default_lines(a: &Analysis) -> Vec<String> {
         .into_iter()
         .map(|(checks, why)| {
             let titles: Vec<&str> = checks.iter().map(|c| c.title()).collect();
-            format!("{}: {why}", titles.join("; "))
+            format!("{}: {why}", titles.join(" and "))
         })
         .collect()
 }

@@ -213,6 +213,8 @@ pub struct RepMetrics {
     pub early_trunk_change_deg: Option<f32>,
     pub early_hip_rise_pct_leg: Option<f32>,
     pub early_shoulder_rise_pct_leg: Option<f32>,
+    /// Hip rise over shoulder rise over the early pull (none where the hips-first rule finds the
+    /// start too upright; read in every view, the rule judges it from the side only).
     pub hip_shoulder_rise_ratio: Option<f32>,
     pub max_neck_extension_deg: Option<f32>,
     pub max_neck_flexion_deg: Option<f32>,
@@ -855,10 +857,14 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
     let early = w.early;
     let hip_rise = early.map(|e| rise(ctx, &s.hip_h, e, "hip"));
     let sh_rise = early.map(|e| rise(ctx, &s.shoulder_h, e, "shoulder"));
-    // The hips-first readings, where the rule reads them.
+    // The hips-first readings, where the rule reads them: none from a start read too upright for
+    // a pull from the floor. Views without a trunk angle (front, rear) keep the rise ratio.
     let early_pull = position::early_pull(ctx, w);
+    let upright_start = early_pull
+        .as_ref()
+        .is_err_and(|why| why.starts_with(position::UPRIGHT_START));
     let ratio = match (&hip_rise, &sh_rise) {
-        (Some(Ok(h)), Some(Ok(sh))) if *h >= MIN_HIP_RISE_FOR_RATIO && early_pull.is_ok() => {
+        (Some(Ok(h)), Some(Ok(sh))) if *h >= MIN_HIP_RISE_FOR_RATIO && !upright_start => {
             Some((h / sh.max(MIN_SHOULDER_RISE)) as f32)
         }
         _ => None,

@@ -176,8 +176,7 @@ pub(super) fn knees_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
     Ok(fault)
 }
 
-/// Hips rising before the shoulders off the floor.
-/// Least trunk angle from vertical where the hips' rise is measured from (the start of the early
+/// Least trunk angle forward of vertical where the hips' rise is measured from (the start of the early
 /// pull), degrees: a pull from the floor starts bent over the bar, so a trunk read nearer
 /// upright there says the pose or the lift-off is off, and every tip measured from it would be
 /// too. Over the 152 detected side-view pulls of the rendered sets at hand with a reading there
@@ -186,6 +185,9 @@ pub(super) fn knees_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
 /// `a8f01d4`) the trunk reads 37.4 degrees or more there but on three, -7.1 to 14.5 (one of them
 /// a false hips-first finding of 15.2, measured from -7.1); the real side clips 51.1-99.3.
 const EARLY_PULL_MIN_START_TRUNK_DEG: f64 = 30.0;
+
+/// How the reason starts when the early pull's start reads too upright ([`early_pull`]).
+pub(super) const UPRIGHT_START: &str = "start of the pull too upright";
 
 /// The early pull (from where the hips set to knee pass) and the trunk angle at its start, where
 /// that start reads as a pull from the floor ([`EARLY_PULL_MIN_START_TRUNK_DEG`]).
@@ -196,13 +198,15 @@ pub(super) fn early_pull(ctx: &Ctx, w: &Windows) -> Measured<(Win, f64)> {
     let start = ctx.setup_value(&ctx.s.trunk, e.from, "hip or shoulder")?;
     if start < EARLY_PULL_MIN_START_TRUNK_DEG {
         return Err(format!(
-            "trunk {start:.0} degrees from vertical where the pull starts: a pull from the floor starts bent over \
-             the bar (at least {EARLY_PULL_MIN_START_TRUNK_DEG:.0}), so the pose or the lift-off is off there"
+            "{UPRIGHT_START}: trunk {start:.0} degrees forward of vertical where the pull starts, where a pull \
+             from the floor starts bent over the bar (at least {EARLY_PULL_MIN_START_TRUNK_DEG:.0}); the pose or \
+             the lift-off is off there"
         ));
     }
     Ok((e, start))
 }
 
+/// Hips rising before the shoulders off the floor.
 pub(super) fn hips_rise_first(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
     let (e, base) = early_pull(ctx, w)?;
