@@ -229,7 +229,7 @@ pub fn detect(
             _ => None,
         };
         let Some(mut rep) = rep else { continue };
-        if s.t(rep.end) - s.t(rep.start) < cfg.min_rep_s || too_fast(s, &rep, notes) || pull_unseen(s, &rep, notes) {
+        if s.t(rep.end) - s.t(rep.start) < cfg.min_rep_s || not_a_pull(s, &rep, notes) {
             continue;
         }
         set_rest_before(s, &mut rep, reps.last());
@@ -252,8 +252,7 @@ pub fn detect(
             if reps.is_empty() || plate_up {
                 if let Some(mut rep) = trailing_rep(s, &steady, prev, last, tol)
                     && s.t(rep.end) - s.t(rep.start) >= cfg.min_rep_s
-                    && !too_fast(s, &rep, notes)
-                    && !pull_unseen(s, &rep, notes)
+                    && !not_a_pull(s, &rep, notes)
                 {
                     rep.number = reps.len() + 1;
                     set_rest_before(s, &mut rep, reps.last());
@@ -319,6 +318,12 @@ fn plate_rose(body: &Body, z: &Zone) -> bool {
 /// Whether `holds` is true on more than half the frames of `z`.
 fn on_most_of(z: &Zone, holds: impl Fn(usize) -> bool) -> bool {
     2 * (z.first..=z.last).filter(|&f| holds(f)).count() > z.last - z.first + 1
+}
+
+/// Whether `rep`'s rise is no pull that was watched: faster than any deadlift ([`too_fast`]) or
+/// never seen under way ([`pull_unseen`]); the notes say which.
+fn not_a_pull(s: &Series, rep: &RawRep, notes: &mut Vec<String>) -> bool {
+    too_fast(s, rep, notes) || pull_unseen(s, rep, notes)
 }
 
 /// Whether `rep`'s pull was never seen under way ([`MIN_PULL_MID_TRAVEL_READINGS`]), noted and

@@ -384,17 +384,9 @@ pub(super) fn lean_back_at_lockout(ctx: &Ctx, w: &Windows) -> Measured<Option<Fa
     Ok(fault)
 }
 
-/// Why the Romanian deadlift's locked-knee rule is not assessable while
-/// [`Config::rdl_knee_findings`] is off.
-pub(super) const RDL_KNEES_OFF: &str = "not judged by default: from the keypoints, soft and locked knees read too \
-     much alike at the bottom; `rdl_knee_findings = true` in a --config file judges it anyway";
-
 /// Romanian deadlift: knees locked straight at the bottom.
 pub(super) fn rdl_knees_locked(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
-    if !cfg.rdl_knee_findings {
-        return Err(RDL_KNEES_OFF.into());
-    }
     let b = w.bottom.ok_or("no bottom position found")?;
     ctx.need(&s.knee, b, "hip, knee or ankle", "bottom of the rep")?;
     let v = signal::median(s.knee[b.from..=b.to].iter().copied());

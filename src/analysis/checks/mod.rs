@@ -435,10 +435,41 @@ pub fn no_reps_not_assessable(no_reps_reason: &str) -> String {
     format!("no reps found: {no_reps_reason}")
 }
 
-/// How the reason starts when a rule is off by default ([`Config::lower_back_findings`],
-/// [`Config::rdl_knee_findings`], [`Config::setup_position_findings`]); the rest says why, and
-/// quotes the `name = true` that turns it on.
-const OFF_BY_DEFAULT: &str = "not judged by default: ";
+/// A not-assessable reason for a rule that is off by default: the words the reports recognise
+/// ([`off_by_default`]) followed by why it is off and the `name = true` that turns it on.
+macro_rules! off_reason {
+    ($why:literal) => {
+        concat!("not judged by default: ", $why)
+    };
+}
+
+/// How the reason starts when a rule is off by default.
+const OFF_BY_DEFAULT: &str = off_reason!("");
+const LOWER_BACK_OFF: &str = off_reason!(
+    "the back outline's lower half does not follow the lower back's rounding reliably; \
+     `lower_back_findings = true` in a --config file judges it anyway"
+);
+const RDL_KNEES_OFF: &str = off_reason!(
+    "from the keypoints, soft and locked knees read too much alike at the bottom; \
+     `rdl_knee_findings = true` in a --config file judges it anyway"
+);
+const SETUP_POSITION_OFF: &str = off_reason!(
+    "from the keypoints, good set-ups and faulty ones read too much alike; \
+     `setup_position_findings = true` in a --config file judges the shoulders and the bar anyway"
+);
+
+/// Why `check` is not judged under `cfg`, for the rules that are off unless a config switch
+/// turns them on ([`Config::lower_back_findings`], [`Config::rdl_knee_findings`],
+/// [`Config::setup_position_findings`]); `None` for every rule that judges.
+fn switched_off(check: CheckId, cfg: &Config) -> Option<&'static str> {
+    let (on, why) = match check {
+        CheckId::LowerBackRounding => (cfg.lower_back_findings, LOWER_BACK_OFF),
+        CheckId::RdlKneesLocked => (cfg.rdl_knee_findings, RDL_KNEES_OFF),
+        CheckId::ShouldersOverBar | CheckId::BarOverMidfoot => (cfg.setup_position_findings, SETUP_POSITION_OFF),
+        _ => return None,
+    };
+    (!on).then_some(why)
+}
 
 /// For a not-assessable reason that says the rule is off by default: why it is off, with the
 /// config line that turns it on. The reports list those rules apart from what the clip left
@@ -860,9 +891,8 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
     // The hips-first readings, where the rule reads them: none from a start read too upright for
     // a pull from the floor. Views without a trunk angle (front, rear) keep the rise ratio.
     let early_pull = position::early_pull(ctx, w);
-    let upright_start = early_pull
-        .as_ref()
-        .is_err_and(|why| why.starts_with(position::UPRIGHT_START));
+    let early_start_trunk = early.and_then(|e| ctx.setup_value(&s.trunk, e.from, "trunk").ok());
+    let upright_start = early_start_trunk.is_some_and(|t| t < position::EARLY_PULL_MIN_START_TRUNK_DEG);
     let ratio = match (&hip_rise, &sh_rise) {
         (Some(Ok(h)), Some(Ok(sh))) if *h >= MIN_HIP_RISE_FOR_RATIO && !upright_start => {
             Some((h / sh.max(MIN_SHOULDER_RISE)) as f32)
@@ -910,7 +940,7 @@ fn measure(ctx: &Ctx, raw: &RawRep, w: &Windows) -> RepMetrics {
             .and_then(|k| s.trunk.get(k).copied())
             .filter(|v| v.is_finite())
             .map(|v| v as f32),
-        early_start_trunk_deg: early.and_then(|e| f32o(ctx.setup_value(&s.trunk, e.from, "trunk"))),
+        early_start_trunk_deg: f32o(early_start_trunk.ok_or_else(String::new)),
         early_trunk_change_deg: early_pull
             .ok()
             .and_then(|(e, base)| f32o(change_from(ctx, &s.trunk, base, e, "trunk", 1.0).map(|v| v.0))),
@@ -1092,6 +1122,9 @@ mod cue {
 
 /// Judges one rule on one rep: `Ok(None)` passes, `Ok(Some)` is a fault, `Err` not assessable.
 fn judge(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Option<Finding>> {
+    if let Some(why) = switched_off(check, ctx.cfg) {
+        return Err(why.into());
+    }
     let fault = match check {
         CheckId::UpperBackRounding | CheckId::LowerBackRounding | CheckId::RdlBackRounding => {
             rounding::back_rounding(ctx, check, raw, w)?
@@ -1119,9 +1152,9 @@ mod tests {
     #[test]
     fn off_by_default_reasons_name_their_switch() {
         for (reason, switch) in [
-            (rounding::LOWER_BACK_OFF, "`lower_back_findings = true`"),
-            (lockout::RDL_KNEES_OFF, "`rdl_knee_findings = true`"),
-            (position::SETUP_POSITION_OFF, "`setup_position_findings = true`"),
+            (LOWER_BACK_OFF, "`lower_back_findings = true`"),
+            (RDL_KNEES_OFF, "`rdl_knee_findings = true`"),
+            (SETUP_POSITION_OFF, "`setup_position_findings = true`"),
         ] {
             let why = off_by_default(reason);
             assert!(why.is_some_and(|w| w.contains(switch)), "{reason}");

@@ -15,18 +15,9 @@ const KNEE_MIDFOOT_IDEAL: f64 = 0.0;
 /// ref: peers flag 200).
 const NECK_NEUTRAL_EXTENSION_DEG: f64 = 0.0;
 
-/// Why the set-up position rules (shoulders over the bar, bar over mid-foot) are not assessable
-/// while [`Config::setup_position_findings`] is off.
-pub(super) const SETUP_POSITION_OFF: &str = "not judged by default: from the keypoints, good set-ups and faulty ones \
-     read too much alike; `setup_position_findings = true` in a --config file judges the shoulders and the bar \
-     anyway";
-
 /// Shoulders over the bar at lift-off (side view).
 pub(super) fn shoulders_over_bar(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
-    if !cfg.setup_position_findings {
-        return Err(SETUP_POSITION_OFF.into());
-    }
     let su = w.setup;
     let at_setup = (s.t(su), s.t(su));
     let v = ctx.setup_value(&s.shoulder_bar_deg, su, "shoulder or hands")?;
@@ -61,9 +52,6 @@ pub(super) fn shoulders_over_bar(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
 /// Bar over mid-foot at lift-off (side view).
 pub(super) fn bar_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
-    if !cfg.setup_position_findings {
-        return Err(SETUP_POSITION_OFF.into());
-    }
     let su = w.setup;
     let at_setup = (s.t(su), s.t(su));
     if ctx.body.midfoot.is_none() {
@@ -184,10 +172,7 @@ pub(super) fn knees_over_midfoot(ctx: &Ctx, w: &Windows) -> Measured<Option<Faul
 /// `early_start_trunk_deg`, `python3 scripts/synth/measure.py hips-rise DIR...`, pose tracks of
 /// `a8f01d4`) the trunk reads 37.4 degrees or more there but on three, -7.1 to 14.5 (one of them
 /// a false hips-first finding of 15.2, measured from -7.1); the real side clips 51.1-99.3.
-const EARLY_PULL_MIN_START_TRUNK_DEG: f64 = 30.0;
-
-/// How the reason starts when the early pull's start reads too upright ([`early_pull`]).
-pub(super) const UPRIGHT_START: &str = "start of the pull too upright";
+pub(super) const EARLY_PULL_MIN_START_TRUNK_DEG: f64 = 30.0;
 
 /// The early pull (from where the hips set to knee pass) and the trunk angle at its start, where
 /// that start reads as a pull from the floor ([`EARLY_PULL_MIN_START_TRUNK_DEG`]).
@@ -198,7 +183,7 @@ pub(super) fn early_pull(ctx: &Ctx, w: &Windows) -> Measured<(Win, f64)> {
     let start = ctx.setup_value(&ctx.s.trunk, e.from, "hip or shoulder")?;
     if start < EARLY_PULL_MIN_START_TRUNK_DEG {
         return Err(format!(
-            "{UPRIGHT_START}: trunk {start:.0} degrees forward of vertical where the pull starts, where a pull \
+            "start of the pull too upright: trunk {start:.0} degrees forward of vertical where the pull starts, where a pull \
              from the floor starts bent over the bar (at least {EARLY_PULL_MIN_START_TRUNK_DEG:.0}); the pose or \
              the lift-off is off there"
         ));

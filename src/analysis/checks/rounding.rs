@@ -306,16 +306,9 @@ const MAX_PLAUSIBLE_BACK_CHANGE_DEG: f64 = 45.0;
 /// assessable, not just one region of the back).
 pub(super) const IMPLAUSIBLE_OUTLINE: &str = "back outline implausible";
 
-/// Why the lower-back rule is not assessable while [`Config::lower_back_findings`] is off.
-pub(super) const LOWER_BACK_OFF: &str = "not judged by default: the back outline's lower half does not follow the \
-     lower back's rounding reliably; `lower_back_findings = true` in a --config file judges it anyway";
-
 /// Upper/mid back, lower back and RDL rounding, from the back outline.
 pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows) -> Measured<Option<Fault>> {
     let (s, cfg) = (ctx.s, ctx.cfg);
-    if check == CheckId::LowerBackRounding && !cfg.lower_back_findings {
-        return Err(LOWER_BACK_OFF.into());
-    }
     if !s.has_back_outline {
         return Err(
             "no back outline (segmentation mask) for this clip; keypoints alone cannot show spine rounding".into(),
