@@ -30,7 +30,8 @@ use liftcheck::pose::blazepose::{self, BlazePose, BlazePoseConfig, DETECTOR_MODE
 use liftcheck::pose::detector::{self, DETECTOR_INPUT_SIZE, LifterHint};
 use liftcheck::pose::geometry::{Point, Roi};
 use liftcheck::pose::landmarks::{self, CropLandmark, LANDMARK_INPUT_SIZE, NUM_MODEL_LANDMARKS};
-use liftcheck::pose::silhouette::{self, CropMask};
+use liftcheck::pose::mask_head::{FeatureWindow, MaskFeatures, MaskHead};
+use liftcheck::pose::silhouette::{self, CropMask, MaskArea};
 use liftcheck::pose::{Pose, landmark};
 use liftcheck::runtime;
 use liftcheck::video::{Frame, VideoReader};
@@ -124,18 +125,6 @@ fn landmark_outputs<const N: usize>(session: &mut Session, input: &[f32], names:
         .run(ort::inputs!["input" => TensorRef::from_array_view(view).expect("tensor")])
         .expect("landmark run");
     names.map(|name| output(&outputs, name))
-}
-
-fn run_mask_head(session: &mut Session, coarse: &[f32], fine: &[f32]) -> Vec<f32> {
-    let coarse = ArrayView4::from_shape((1, 48, 64, 64), coarse).expect("features_64 shape");
-    let fine = ArrayView4::from_shape((1, 16, 128, 128), fine).expect("features_128 shape");
-    let outputs = session
-        .run(ort::inputs![
-            "features_64" => TensorRef::from_array_view(coarse).expect("tensor"),
-            "features_128" => TensorRef::from_array_view(fine).expect("tensor"),
-        ])
-        .expect("mask head run");
-    output(&outputs, "segmentation")
 }
 
 fn run_landmarks(session: &mut Session, input: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
@@ -417,6 +406,7 @@ fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs, portrait: &M
     let mask = CropMask {
         logits: &out.segmentation,
         size: LANDMARK_INPUT_SIZE as usize,
+        area: MaskArea::whole(LANDMARK_INPUT_SIZE as usize),
         roi: out.roi,
     };
     g.bench_function("back_outline", |b| {
@@ -441,7 +431,25 @@ fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs, portrait: &M
     g.finish();
 }
 
-fn models(c: &mut Criterion, store: &ModelStore, rt: &runtime::Runtime, frame: &Mat, roi: &Roi) {
+/// The window of the crop the segmentation head runs on for the back outline of `out`'s pose.
+fn back_window(out: &ModelOutputs) -> FeatureWindow {
+    let mut lms = [CropLandmark::default(); NUM_MODEL_LANDMARKS];
+    landmarks::decode(&out.landmarks, &mut lms);
+    landmarks::refine_with_heatmap(&out.heatmap, &mut lms);
+    let (shoulder, hip, _, facing) = near_side(&landmarks::project(&lms, &out.roi));
+    let reach = silhouette::back_outline_reach(&out.roi, LANDMARK_INPUT_SIZE as usize, shoulder, hip, facing)
+        .expect("the fixture frame's back within the crop");
+    FeatureWindow::around(reach)
+}
+
+fn models(
+    c: &mut Criterion,
+    store: &ModelStore,
+    rt: &runtime::Runtime,
+    frame: &Mat,
+    roi: &Roi,
+    back_window: FeatureWindow,
+) {
     let letterbox = Roi::letterbox(frame.cols() as u32, frame.rows() as u32);
     let (det_input, _) = inputs_for(frame, &letterbox);
     let (_, lm_input) = inputs_for(frame, roi);
@@ -477,14 +485,25 @@ fn models(c: &mut Criterion, store: &ModelStore, rt: &runtime::Runtime, frame: &
             g.bench_function(BenchmarkId::new("landmark_full_nomask", &id), |b| {
                 b.iter(|| landmark_outputs(&mut pruned, black_box(&lm_input), ["landmarks", "heatmap"]))
             });
-            // The segmentation head alone, on the tensors the pruned model gives it: what a
-            // frame that gets the mask adds on the frame worker (`pose::mask_head`).
+            // The segmentation head alone, on the tensors the pruned model gives it, over the
+            // whole crop and over the window the back outline reads (what a frame that gets
+            // the mask adds on the frame worker: `pose::mask_head`, `track_clip`).
             let [coarse, fine] = landmark_outputs(&mut pruned, &lm_input, ["features_64", "features_128"]);
+            let features = MaskFeatures::from_tensors(&coarse, &fine, *roi).expect("mask head inputs");
             let head_name = LandmarkModel::Full.manifest_name_mask_head().expect("mask head");
-            let mut head = store.session(rt, head_name, options).expect("mask head session");
-            g.bench_function(BenchmarkId::new("mask_head", &id), |b| {
-                b.iter(|| run_mask_head(&mut head, black_box(&coarse), black_box(&fine)))
-            });
+            let mut head = MaskHead::new(rt, store, head_name, options).expect("mask head session");
+            for (name, window) in [
+                ("mask_head", FeatureWindow::WHOLE),
+                ("mask_head_back_window", back_window),
+            ] {
+                g.bench_function(BenchmarkId::new(name, &id), |b| {
+                    b.iter(|| {
+                        head.run(black_box(&features), window)
+                            .map(|mask| mask.logits.len())
+                            .expect("mask head run")
+                    })
+                });
+            }
         }
         let mut det = store.session(rt, DETECTOR_MODEL, options).expect("detector session");
         g.bench_function(BenchmarkId::new("detector", &id), |b| {
@@ -534,7 +553,7 @@ fn benches(c: &mut Criterion) {
     postprocess(c, &landscape, &out);
     let portrait_out = model_outputs(&store, &rt, &portrait);
     image_extras(c, &landscape, &out, &portrait, &portrait_out);
-    models(c, &store, &rt, &landscape, &out.roi);
+    models(c, &store, &rt, &landscape, &out.roi, back_window(&out));
     whole_frame(c, &store, &rt, &landscape);
 }
 

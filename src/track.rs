@@ -13,9 +13,10 @@ use crate::lines::{LifterBox, LineFinder};
 use crate::output::{OutputError, write_atomically};
 use crate::pipeline::{self, PipelineError, RunStats};
 use crate::plate::{Plate, PlateFinder};
-use crate::pose::blazepose::{BlazePose, LandmarkModel};
-use crate::pose::geometry::Point;
-use crate::pose::mask_head::{MaskFeatures, MaskHead};
+use crate::pose::blazepose::{BlazePose, LandmarkModel, PoseError};
+use crate::pose::geometry::{Point, Roi};
+use crate::pose::landmarks::LANDMARK_INPUT_SIZE;
+use crate::pose::mask_head::{FeatureWindow, MaskFeatures, MaskHead};
 use crate::pose::silhouette::{self, CropMask};
 use crate::pose::{Pose, PoseFrame, landmark};
 use crate::video::{Frame, VideoInfo};
@@ -117,7 +118,7 @@ fn mask_after(info: &VideoInfo, next: usize, last: &Pose, side: &SideView) -> bo
 }
 
 /// Bump when the cached layout or the pose stage's output changes.
-pub const CACHE_FORMAT_VERSION: u32 = 18;
+pub const CACHE_FORMAT_VERSION: u32 = 19;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -184,14 +185,33 @@ impl OutlineSpan {
     fn outline(self, mask: &CropMask) -> Option<Vec<Point>> {
         silhouette::back_outline(mask, self.shoulder, self.hip, self.facing, BACK_OUTLINE_SAMPLES)
     }
+
+    /// The part of the crop `roi` the segmentation head needs to run on for [`Self::outline`]
+    /// (the outline's reach and the head's margin); `None` when there is no outline to read.
+    fn mask_window(self, roi: &Roi) -> Option<FeatureWindow> {
+        let size = LANDMARK_INPUT_SIZE as usize;
+        silhouette::back_outline_reach(roi, size, self.shoulder, self.hip, self.facing).map(FeatureWindow::around)
+    }
 }
 
-/// A frame's segmentation mask still to compute, on the frame worker (see
-/// [`BlazePose::take_mask_head`]), and the back outline to read from it.
+/// A frame's segmentation mask still to compute (see [`BlazePose::take_mask_head`]), and the
+/// back outline to read from it.
 struct MaskJob {
     position: usize,
     features: MaskFeatures,
     span: OutlineSpan,
+}
+
+impl MaskJob {
+    /// Runs the head on the part of the crop the back outline reads (a fraction of the whole
+    /// crop's cost) and reads the outline.
+    fn outline(&self, head: &mut MaskHead) -> Result<Option<Vec<Point>>, PoseError> {
+        let Some(window) = self.span.mask_window(&self.features.roi()) else {
+            return Ok(None);
+        };
+        let mask = head.run(&self.features, window)?;
+        Ok(self.span.outline(&mask))
+    }
 }
 
 /// What the plate search needs from a frame's pose: its position in the clip, the near wrist
@@ -238,8 +258,10 @@ struct FrameJob {
 ///
 /// The plate search runs on the pipeline's frame worker, in frame order, so the plate finder
 /// sees the frames as it would on one thread. So does the segmentation head when the estimator
-/// has one of its own ([`BlazePose::take_mask_head`]): the next frame's pose does not wait for
-/// it. The masks, and so the back outlines, are the same either way.
+/// has one of its own ([`BlazePose::take_mask_head`]) and a core to spare
+/// ([`BlazePose::mask_on_worker`]): the next frame's pose does not wait for it. Otherwise the
+/// head runs right after each frame's keypoints. The masks, and so the back outlines, are the
+/// same either way.
 pub fn track_clip(
     path: &Path,
     estimator: &mut BlazePose,
@@ -253,11 +275,18 @@ pub fn track_clip(
     let mut line_searches = 0;
     // Without the detector the clip is still analysed, as filmed.
     let mut line_finder = LineFinder::new().ok();
-    let mut mask_head = estimator.take_mask_head();
+    let mask_head = estimator.take_mask_head();
     let head_time_before = mask_head.as_ref().map(MaskHead::time).unwrap_or_default();
     let defer_masks = mask_head.is_some();
+    // The head runs on the frame worker, or here, right after the keypoints.
+    let (mut inline_head, mut worker_head) = if estimator.mask_on_worker() {
+        (None, mask_head)
+    } else {
+        (mask_head, None)
+    };
     let mut found_backs: Vec<(usize, Vec<Point>)> = Vec::new();
     let mut mask_error = None;
+    let mut inline_mask_error = None;
     // Feature buffers go back and forth between the two threads instead of being allocated per
     // frame: a handful in all.
     let (spare_features_tx, spare_features) = std::sync::mpsc::channel::<MaskFeatures>();
@@ -284,11 +313,23 @@ pub fn track_clip(
                     if defer_masks {
                         let mut features = spare_features.try_recv().unwrap_or_default();
                         if estimator.take_mask_features(&mut features) {
-                            mask = Some(MaskJob {
+                            let job = MaskJob {
                                 position: frames.len(),
                                 features,
                                 span,
-                            });
+                            };
+                            match inline_head.as_mut() {
+                                Some(head) => {
+                                    match job.outline(head) {
+                                        Ok(found) => outline = found,
+                                        Err(error) => {
+                                            inline_mask_error.get_or_insert(error);
+                                        }
+                                    }
+                                    let _ = spare_features_tx.send(job.features);
+                                }
+                                None => mask = Some(job),
+                            }
                         } else {
                             let _ = spare_features_tx.send(features);
                         }
@@ -313,13 +354,10 @@ pub fn track_clip(
         Ok(job)
     };
     let search = |frame: &Frame, job: FrameJob| {
-        if let (Some(masking), Some(head)) = (job.mask, mask_head.as_mut()) {
-            match head.run(&masking.features) {
-                Ok(mask) => {
-                    if let Some(outline) = masking.span.outline(&mask) {
-                        found_backs.push((masking.position, outline));
-                    }
-                }
+        if let (Some(masking), Some(head)) = (job.mask, worker_head.as_mut()) {
+            match masking.outline(head) {
+                Ok(Some(outline)) => found_backs.push((masking.position, outline)),
+                Ok(None) => {}
                 Err(error) => {
                     mask_error.get_or_insert(error);
                 }
@@ -340,12 +378,13 @@ pub fn track_clip(
         }
     };
     let mut run = pipeline::run_pose(path, estimator, decide_mask, on_frame, search);
-    if let Some(head) = mask_head {
+    let mask_error = inline_mask_error.or(mask_error);
+    if let Some(head) = inline_head.or(worker_head) {
         // The head's time is the models' time too, wherever it ran.
         let head_time = head.time() - head_time_before;
         estimator.restore_mask_head(head);
         if let Ok((_, stats)) = &mut run {
-            stats.mask_head_on_worker = true;
+            stats.mask_head_on_worker = estimator.mask_on_worker();
             stats.models.inference += head_time;
             stats.models.landmark += head_time;
         }

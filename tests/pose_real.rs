@@ -485,6 +485,41 @@ fn mask_after_runs_between_a_frames_pose_and_its_consumer() {
     );
 }
 
+/// The same frames have a back outline in `a` and `b`, their points within
+/// [`OUTLINE_ROUNDING_PX`].
+fn assert_same_outlines(
+    a: &[Option<Vec<liftcheck::pose::geometry::Point>>],
+    b: &[Option<Vec<liftcheck::pose::geometry::Point>>],
+) {
+    assert_eq!(a.len(), b.len(), "frames");
+    let mut largest = 0.0_f32;
+    for (frame, (a, b)) in a.iter().zip(b).enumerate() {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                assert_eq!(a.len(), b.len(), "frame {frame}: outline points");
+                for (p, q) in a.iter().zip(b) {
+                    largest = largest.max(p.distance(*q));
+                }
+            }
+            (None, None) => {}
+            _ => panic!(
+                "frame {frame}: an outline in one track only ({} / {})",
+                a.is_some(),
+                b.is_some()
+            ),
+        }
+    }
+    assert!(
+        largest <= OUTLINE_ROUNDING_PX,
+        "outline points up to {largest} px apart"
+    );
+}
+
+/// Back outline points computed from masks that differ by float rounding alone: a hundredth of
+/// a pixel apart at most (the edge is placed where the mask's logits cross zero, and rounding
+/// moves logits by about 1e-5 of their range).
+const OUTLINE_ROUNDING_PX: f32 = 0.01;
+
 /// A models folder like the checkout's but without the separate segmentation head (links to the
 /// checkout's files), and an estimator on it: frames that want a mask run the whole full model,
 /// as before the head was split off.
@@ -521,10 +556,13 @@ fn estimator_with_the_whole_model() -> (tempfile::TempDir, liftcheck::pose::blaz
 }
 
 /// The full model's segmentation head runs on the frame worker, a frame behind the keypoints
-/// (`liftcheck::pose::mask_head`). The pose stage must give the same track as with the mask
-/// computed with the keypoints: here, a models folder without the separate head, where frames
-/// that want a mask run the whole full model. Same keypoints, same back outline on the same
-/// frames, bit for bit.
+/// (right after them with one core per clip), and only on the part of the crop the back outline
+/// reads (`liftcheck::pose::mask_head`). The
+/// pose stage must give the same track as with the mask computed with the keypoints: here, a
+/// models folder without the separate head, where frames that want a mask run the whole full
+/// model. Same keypoints bit for bit; the back outline on the same frames, its points within
+/// float rounding (ONNX Runtime runs the head with other kernels on a window than on the whole
+/// model's fixed shapes).
 #[test]
 fn the_mask_head_on_its_own_thread_gives_the_same_track() {
     use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
@@ -539,13 +577,14 @@ fn the_mask_head_on_its_own_thread_gives_the_same_track() {
     assert_eq!(a.frames, b.frames, "keypoints");
     let outlines = b.back.iter().filter(|o| o.is_some()).count();
     assert!(outlines > 100, "only {outlines} back outlines on a side-view clip");
-    assert_eq!(a.back, b.back, "back outlines");
+    assert_same_outlines(&a.back, &b.back);
     assert!(
         stats.models.mask_runs >= outlines,
         "{} mask runs",
         stats.models.mask_runs
     );
-    // With one core per clip (`batch` with as many jobs as cores) the head is not split off.
+    // With one core per clip (`batch` with as many jobs as cores) the head runs right after the
+    // keypoints, on the same window: the same track.
     let one_core = BlazePoseConfig {
         keep_mask: true,
         mask_on_worker: false,
@@ -554,10 +593,12 @@ fn the_mask_head_on_its_own_thread_gives_the_same_track() {
     let runtime = liftcheck::runtime::load().expect("ONNX Runtime");
     let checkout_store = liftcheck::models::ModelStore::open(Some(&repo_path("models"))).expect("models");
     let mut one_core = BlazePose::new(&runtime, &checkout_store, one_core).expect("pose models");
-    assert!(
-        one_core.take_mask_head().is_none(),
-        "a head split off without a core for it"
-    );
+    assert!(!one_core.mask_on_worker());
+    let (inline_head, inline_stats) =
+        track::track_clip(&clip, &mut one_core, |_, _| {}).expect("pose stage, head inline");
+    assert_eq!(inline_head.frames, b.frames, "keypoints, head inline");
+    assert_eq!(inline_head.back, b.back, "back outlines, head inline");
+    assert!(!inline_stats.mask_head_on_worker);
     // The head comes back to the estimator: a second clip gets its masks too.
     let (again, _) = track::track_clip(&clip, &mut split, |_, _| {}).expect("pose stage, second clip");
     assert_eq!(again.back, b.back, "back outlines on a second run");

@@ -18,7 +18,7 @@ def write_manifest(path, manifest):
     """Writes `manifest` as indented JSON with each shape on one line, through a temporary file."""
     text = json.dumps(manifest, indent=2)
     # Keep shapes on one line: "shape": [1, 224, 224, 3].
-    text = re.sub(r"\[\s*(\d+(?:,\s*\d+)*)\s*\]",
+    text = re.sub(r"\[\s*(-?\d+(?:,\s*-?\d+)*)\s*\]",
                   lambda m: "[" + ", ".join(re.split(r",\s*", m.group(1))) + "]", text)
     tmp = path + ".part"
     with open(tmp, "w", encoding="utf-8") as f:

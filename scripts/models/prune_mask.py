@@ -9,7 +9,16 @@ the same nodes and weights, nothing retrained):
 - pose_landmark_full_nomask.onnx: the landmark outputs (`landmarks`, `pose_flag`, `heatmap`,
   `world_landmarks`) without the segmentation decoder, plus the two backbone tensors that decoder
   reads, renamed `features_128` (1x16x128x128) and `features_64` (1x48x64x64);
-- pose_segmentation_head_full.onnx: those two tensors in, `segmentation` out.
+- pose_segmentation_head_full.onnx: those two tensors in, `segmentation` out, for any window of
+  them: the inputs' height and width are left free (`features_128` twice `features_64`'s) and the
+  output is 1x1x(4h)x(4w), the full model's final reshape to 1x256x256x1 dropped (the same values
+  in the same order for the whole crop).
+
+Why a window: the head is made of 3x3 depthwise and 1x1 convolutions and two 2x linear resizes,
+so each mask pixel depends only on features within WINDOW_MARGIN cells of the 64x64 grid around
+it. liftcheck reads the mask only around the back (src/pose/silhouette.rs, `back_outline`), and
+runs the head on that part of the features plus the margin (src/pose/mask_head.rs,
+`FeatureWindow`), a fraction of the cost of the whole crop.
 
 Why: the mask is only needed for the back outline, which liftcheck reads on some frames, not all
 (src/track.rs, `mask_after`); on the others the first model gives the same keypoints at half the
@@ -19,8 +28,11 @@ keypoints): liftcheck runs it on another thread while the next frame's pose is c
 boundary is found, not hard-coded: the tensors made by nodes the landmark outputs need and read
 by nodes only `segmentation` needs.
 
-Checks with ONNX Runtime that every output of the pair is bit-identical to the full model's on
-random inputs, then adds or replaces both entries in MODELS_DIR/manifest.json. Deterministic:
+Checks with ONNX Runtime that every output of the pair matches the full model's on random inputs
+(the keypoints bit for bit; the mask to float rounding, since ONNX Runtime picks other kernels
+for free shapes), and that the head on a window gives exactly what it gives on the whole crop
+farther than WINDOW_MARGIN cells from the window's cut edges; then adds or replaces both entries
+in MODELS_DIR/manifest.json. Deterministic:
 re-running rewrites the same bytes. Needs scripts/models/requirements.txt (onnx, onnxruntime,
 numpy); called by scripts/convert_models.sh after the conversion.
 """
@@ -40,6 +52,13 @@ FEATURES = "pose_landmark_full_nomask"
 HEAD = "pose_segmentation_head_full"
 MASK_OUTPUT = "segmentation"
 CHECK_RUNS = 3
+# Cells of the 64x64 feature grid a mask pixel may depend on around it: the receptive field of
+# the head's 3x3 convolutions and linear resizes is about 17 mask pixels (4.3 cells), checked
+# below with this margin. src/pose/mask_head.rs (`WINDOW_MARGIN_CELLS`) must use the same.
+WINDOW_MARGIN = 8
+# The mask from the head with free shapes against the whole model's: most difference over the
+# largest |logit| (float rounding in kernels chosen for other shapes).
+MASK_RELATIVE_TOLERANCE = 1e-5
 
 
 def ancestors(graph, names):
@@ -96,6 +115,54 @@ def rename(model, old, new):
             value.name = new
 
 
+def free_mask_shape(head):
+    """Drops the head's final reshape to 1x256x256x1 so that it works on any window: its input, a
+    1x1xHxW tensor with the same values in the same order, becomes the output."""
+    reshape = next(n for n in head.graph.node if MASK_OUTPUT in n.output)
+    if reshape.op_type != "Reshape":
+        raise SystemExit(f"{HEAD}: expected '{MASK_OUTPUT}' to come from a Reshape, not {reshape.op_type}")
+    before = reshape.input[0]
+    head.graph.node.remove(reshape)
+    for node in head.graph.node:
+        node.output[:] = [MASK_OUTPUT if n == before else n for n in node.output]
+    unused = {i.name for i in head.graph.initializer} - {n for node in head.graph.node for n in node.input}
+    kept = [i for i in head.graph.initializer if i.name not in unused]
+    del head.graph.initializer[:]
+    head.graph.initializer.extend(kept)
+    dims = head.graph.output[0].type.tensor_type.shape.dim
+    del dims[:]
+    for value in (1, 1, "height_256", "width_256"):
+        dim = dims.add()
+        if isinstance(value, int):
+            dim.dim_value = value
+        else:
+            dim.dim_param = value
+
+
+def check_windows(tail, feature_names, rng):
+    """The head on windows of random features against the head on the whole crop: equal farther
+    than WINDOW_MARGIN cells from the window's edges inside the crop."""
+    coarse = next(n for n in feature_names if n.endswith("_64"))
+    fine = next(n for n in feature_names if n.endswith("_128"))
+    for _ in range(CHECK_RUNS):
+        c = rng.standard_normal((1, 48, 64, 64), dtype=np.float32)
+        f = rng.standard_normal((1, 16, 128, 128), dtype=np.float32)
+        whole = tail.run([MASK_OUTPUT], {coarse: c, fine: f})[0][0, 0]
+        y0, x0 = (int(v) for v in rng.integers(0, 40, size=2))
+        y1, x1 = (int(v) for v in rng.integers((y0 + 2 * WINDOW_MARGIN + 1, x0 + 2 * WINDOW_MARGIN + 1), 65))
+        part = tail.run([MASK_OUTPUT], {
+            coarse: np.ascontiguousarray(c[:, :, y0:y1, x0:x1]),
+            fine: np.ascontiguousarray(f[:, :, 2 * y0:2 * y1, 2 * x0:2 * x1]),
+        })[0][0, 0]
+        cut = lambda lo, hi, n: (0 if lo == 0 else WINDOW_MARGIN, (hi - lo) - (0 if hi == n else WINDOW_MARGIN))
+        (r0, r1), (k0, k1) = cut(y0, y1, 64), cut(x0, x1, 64)
+        want = whole[4 * (y0 + r0):4 * (y0 + r1), 4 * (x0 + k0):4 * (x0 + k1)]
+        got = part[4 * r0:4 * r1, 4 * k0:4 * k1]
+        if not np.array_equal(want, got):
+            raise SystemExit(f"{HEAD}: the window rows {y0}-{y1}, columns {x0}-{x1} differs from the whole crop "
+                             f"{WINDOW_MARGIN} cells in (max {np.abs(want - got).max()})")
+
+
 def save(model, path):
     tmp = path + ".part"
     onnx.save(model, tmp)
@@ -122,7 +189,13 @@ def main(models_dir):
     del backbone.graph.value_info[:]
     del head.graph.value_info[:]
     for value in head.graph.input:
-        value.type.tensor_type.shape.dim[0].dim_value = 1
+        dims = value.type.tensor_type.shape.dim
+        dims[0].dim_value = 1
+        side = dims[2].dim_value
+        for axis, name in ((2, "height"), (3, "width")):
+            dims[axis].Clear()
+            dims[axis].dim_param = f"{name}_{side}"
+    free_mask_shape(head)
     finish(backbone, source, f"{FEATURES}: {SOURCE}.onnx without the '{MASK_OUTPUT}' head, with the two tensors "
                              f"the head reads as outputs (scripts/models/prune_mask.py). See NOTICE.")
     finish(head, source, f"{HEAD}: the '{MASK_OUTPUT}' head of {SOURCE}.onnx, from the two tensors "
@@ -141,13 +214,19 @@ def main(models_dir):
         want = dict(zip([o.name for o in full.get_outputs()], full.run(None, {inputs[0]: x})))
         got = dict(zip([o.name for o in cut.get_outputs()], cut.run(None, {inputs[0]: x})))
         got[MASK_OUTPUT] = tail.run([MASK_OUTPUT], {n: got[n] for n in feature_names})[0]
-        for name in landmark_outputs + [MASK_OUTPUT]:
+        for name in landmark_outputs:
             if not np.array_equal(want[name], got[name]):
-                raise SystemExit(f"{FEATURES} + {HEAD}: output {name} differs from {SOURCE} "
+                raise SystemExit(f"{FEATURES}: output {name} differs from {SOURCE} "
                                  f"(max {np.abs(want[name] - got[name]).max()})")
+        mask, whole_mask = got[MASK_OUTPUT].reshape(-1), want[MASK_OUTPUT].reshape(-1)
+        difference = np.abs(mask - whole_mask).max() / np.abs(whole_mask).max()
+        if difference > MASK_RELATIVE_TOLERANCE:
+            raise SystemExit(f"{FEATURES} + {HEAD}: the mask differs from {SOURCE}'s by {difference:.2e} of its "
+                             f"largest logit (tolerance {MASK_RELATIVE_TOLERANCE})")
+    check_windows(tail, feature_names, rng)
     print(f"wrote {paths[FEATURES]} ({len(backbone.graph.node)} nodes) and {paths[HEAD]} "
-          f"({len(head.graph.node)} nodes) from {len(source.graph.node)}; outputs bit-identical on "
-          f"{CHECK_RUNS} random inputs")
+          f"({len(head.graph.node)} nodes) from {len(source.graph.node)}; keypoints bit-identical and the "
+          f"mask equal to float rounding on {CHECK_RUNS} random inputs; windows exact {WINDOW_MARGIN} cells in")
 
     manifest_path = os.path.join(models_dir, "manifest.json")
     with open(manifest_path, encoding="utf-8") as f:
@@ -163,8 +242,8 @@ def main(models_dir):
         dict(base, name=HEAD, file=os.path.basename(paths[HEAD]), sha256=sha256(paths[HEAD]),
              bytes=os.path.getsize(paths[HEAD]),
              derived=f"the {MASK_OUTPUT} head of {SOURCE}.onnx (scripts/models/prune_mask.py)",
-             inputs=feature_tensors,
-             outputs=[o for o in base["outputs"] if o["name"] == MASK_OUTPUT]),
+             inputs=[dict(t, shape=t["shape"][:2] + [-1, -1]) for t in feature_tensors],
+             outputs=[dict(o, shape=[1, 1, -1, -1]) for o in base["outputs"] if o["name"] == MASK_OUTPUT]),
     ]
     models = [m for m in manifest["models"] if m["name"] not in (FEATURES, HEAD)]
     after = max(i for i, m in enumerate(models) if m["name"].startswith(SOURCE))

@@ -229,6 +229,10 @@ compares liftcheck's keypoints (`pred`) with the renderer's (`gt`). Standard lib
                              (0.4 s at 30 fps; `FLOOR_STILL_S`, `FLOOR_BAND_TOLS` in
                              src/analysis/reps.rs), and how the second and later reps of
                              touch-and-go and dead-stop sets were called
+  measure.py tracks-diff CACHE_A CACHE_B
+                             two keypoint caches (LIFTCHECK_CACHE folders) of the same clips from
+                             two builds: keypoints and plates identical or not, back outline
+                             points apart (px); for a pose-stage change meant to keep the tracks
 
 `measure.py --config FILE MODE DIR...` passes a thresholds file (from `liftcheck config`) to
 liftcheck, e.g. to compare a setting's values.
@@ -1745,8 +1749,48 @@ def roll(dirs):
               + f"; largest |error| {max(abs(e) for e in midline_errors):.2f}")
 
 
+def tracks_diff(dirs):
+    """Two keypoint caches (`LIFTCHECK_CACHE` folders) of the same clips, made by two builds: per
+    clip in both (same video, full model, automatic lifter), whether the keypoints and plates are
+    identical, and how far apart the back outlines' points are on frames where both have one
+    (frames with an outline in one cache only are counted). For a change to the pose stage that
+    should leave the tracks as they were (the cache format version bumped, so both are kept)."""
+    if len(dirs) != 2:
+        sys.exit("tracks-diff needs two cache folders")
+
+    def load(d):
+        tracks = {}
+        for path in glob.glob(os.path.join(d, "track-*.json")):
+            with open(path) as f:
+                cached = json.load(f)
+            key = cached["key"]
+            if key.get("model") == "full" and key.get("lifter") == "auto":
+                tracks[key["video_sha256"]] = cached["track"]
+        return tracks
+
+    a, b = load(dirs[0]), load(dirs[1])
+    common = sorted(set(a) & set(b))
+    keypoints = plates = one_sided = 0
+    apart = []
+    for k in common:
+        ta, tb = a[k], b[k]
+        keypoints += ta["frames"] != tb["frames"]
+        plates += ta.get("plates") != tb.get("plates")
+        for oa, ob in zip(ta["back"], tb["back"]):
+            if (oa is None) != (ob is None):
+                one_sided += 1
+            elif oa is not None:
+                apart.append(max(math.hypot(p["x"] - q["x"], p["y"] - q["y"]) for p, q in zip(oa, ob)))
+    print(f"clips in both: {len(common)} (of {len(a)} and {len(b)}); keypoints differ on {keypoints}, "
+          f"plates on {plates}; frames with an outline in one only: {one_sided}")
+    if apart:
+        apart.sort()
+        print(f"outlines on {len(apart)} frames, points apart (px): median {apart[len(apart) // 2]:.2g}, "
+              f"99th percentile {apart[int(0.99 * (len(apart) - 1))]:.2g}, largest {apart[-1]:.2g}")
+
+
 def main():
-    modes = {"roll": roll, "sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "frontal-liftoff": frontal_liftoff, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "rdl-back": rdl_back, "rdl-hips": rdl_hips, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events}
+    modes = {"roll": roll, "sanity": sanity, "upright": upright, "liftoff-back": liftoff_back, "lockout": lockout, "wrists": wrists, "head": head, "back": back, "outline": outline, "variant": variant, "lockout-legs": lockout_legs, "plates": plates, "plates-found": plates_found, "lockout-outline": lockout_outline, "imbalance": imbalance, "frontal-liftoff": frontal_liftoff, "lean-back": lean_back, "lockout-outline-lean": lockout_outline_lean, "hips-rise": hips_rise, "lockout-knees": lockout_knees, "rdl-bottom": rdl_bottom, "back-findings": back_findings, "findings": all_findings, "side-on": side_on, "arms": arms, "arm-angle": arm_angle, "rdl-knees": rdl_knees, "rdl-back": rdl_back, "rdl-hips": rdl_hips, "setup": setup, "setup-errors": setup_errors, "lr-span": lr_span, "bar-drift": bar_drift, "lockout-thighs": lockout_thighs, "torso": torso, "wrist-bar": wrist_bar, "events": events, "tracks-diff": tracks_diff}
     args = sys.argv[1:]
     if len(args) >= 3 and args[0] == "--config":
         EXTRA_ARGS.extend(args[:2])

@@ -381,14 +381,18 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// ONNX Runtime threads per model run for a clip given `cores`. When the segmentation head is
-/// split off (`split_head`), it runs on the frame worker while the keypoint model runs on the
-/// next frame (`liftcheck::pose::mask_head`), so each gets half the cores. On 2 cores, one
+/// ONNX Runtime threads per model run for a clip given `cores`. When the segmentation head runs
+/// on the frame worker (`head_on_worker`) while the keypoint model runs on the next frame
+/// (`liftcheck::pose::mask_head`), each gets half the cores. On 2 cores, one
 /// thread each against two, alternating runs of `analyze` on the 1080p benchmark clip: 9.6-11.1
 /// s against 10.2-11.3 s (README, "Speed"); with two each, four model threads and the decoder
 /// share the two cores.
-pub fn threads_per_model(split_head: bool, cores: usize) -> usize {
-    if split_head { (cores / 2).max(1) } else { cores.max(1) }
+pub fn threads_per_model(head_on_worker: bool, cores: usize) -> usize {
+    if head_on_worker {
+        (cores / 2).max(1)
+    } else {
+        cores.max(1)
+    }
 }
 
 /// Set-up errors (library, models, sessions) already carry their cause in the message: as one
@@ -401,17 +405,18 @@ pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
     let runtime = runtime::load().map_err(flat)?;
     let models = ModelStore::open(args.models.as_deref()).map_err(flat)?;
     let cores_per_clip = args.cores_per_clip.unwrap_or_else(cores).max(1);
-    // The head is split off where the models folder has it as a model of its own, and there is a
-    // core for it (`BlazePoseConfig::mask_on_worker`).
+    // The head runs on the frame worker where the models folder has it as a model of its own,
+    // and there is a core for it (`BlazePoseConfig::mask_on_worker`); otherwise right after the
+    // keypoints.
     let listed = |name: Option<&str>| name.is_some_and(|n| models.entry(n).is_ok());
-    let split_head = cores_per_clip >= 2
+    let head_on_worker = cores_per_clip >= 2
         && listed(args.model.manifest_name_without_mask())
         && listed(args.model.manifest_name_mask_head());
     let session = SessionOptions {
         // Checked when the arguments are read (`parse_threads`).
         intra_threads: args
             .threads
-            .unwrap_or_else(|| threads_per_model(split_head, cores_per_clip)),
+            .unwrap_or_else(|| threads_per_model(head_on_worker, cores_per_clip)),
         ..SessionOptions::default()
     };
     let config = BlazePoseConfig {
@@ -419,7 +424,7 @@ pub fn build_estimator(args: &PoseArgs) -> anyhow::Result<BlazePose> {
         lifter: args.lifter,
         session,
         keep_mask: true,
-        mask_on_worker: split_head,
+        mask_on_worker: head_on_worker,
     };
     BlazePose::new(&runtime, &models, config).map_err(flat)
 }

@@ -20,8 +20,8 @@ use super::Pose;
 use super::detector::{self, DETECTOR_INPUT_SIZE, Detection, LifterHint};
 use super::geometry::{Point, Roi};
 use super::landmarks::{self, CropLandmark, LANDMARK_INPUT_SIZE, MIN_POSE_PRESENCE, NUM_MODEL_LANDMARKS};
-use super::mask_head::{FEATURE_OUTPUTS, MaskFeatures, MaskHead, copy_output};
-use super::silhouette::CropMask;
+use super::mask_head::{FEATURE_OUTPUTS, FeatureWindow, MaskFeatures, MaskHead, copy_output};
+use super::silhouette::{CropMask, MaskArea};
 use crate::models::{ModelError, ModelStore, SessionOptions};
 use crate::runtime::Runtime;
 
@@ -87,12 +87,14 @@ pub struct BlazePoseConfig {
     /// Compute and keep the segmentation mask (for the back outline) on the frames that ask for it
     /// ([`BlazePose::estimate_with_mask`]); without it no frame gets a mask.
     pub keep_mask: bool,
-    /// Load the segmentation head as a model of its own, where there is one, so that it can run
-    /// on another thread ([`BlazePose::take_mask_head`]). Worth it with a core to spare; with one
-    /// core per clip (`batch` with as many jobs as cores) the two threads would only take turns
-    /// (`batch --jobs 2` on 2 cores with the head split off in every clip: 1.93x real time in
-    /// `scripts/bench.sh` at `5ec8969`, against 2.20x before the split), so frames that want a
-    /// mask run the whole landmark model instead.
+    /// Run the segmentation head on another thread, beside the next frame's keypoints
+    /// ([`BlazePose::mask_on_worker`]). Worth it with a core to spare; with one core per clip
+    /// (`batch` with as many jobs as cores) the two threads would only take turns (`batch --jobs
+    /// 2` on 2 cores with the head on the worker in every clip: 1.93x real time in
+    /// `scripts/bench.sh` at `5ec8969`, against 2.20x with the mask computed with the
+    /// keypoints), so the pose stage runs it right after the keypoints instead. Either way the
+    /// head is a model of its own where the models folder has one ([`BlazePose::take_mask_head`]),
+    /// run on the part of the crop the back outline reads.
     pub mask_on_worker: bool,
 }
 
@@ -313,12 +315,7 @@ impl BlazePose {
             _ => None,
         };
         let mask_head = match config.model.manifest_name_mask_head() {
-            Some(name)
-                if config.keep_mask
-                    && config.mask_on_worker
-                    && landmark_without_mask.is_some()
-                    && models.entry(name).is_ok() =>
-            {
+            Some(name) if config.keep_mask && landmark_without_mask.is_some() && models.entry(name).is_ok() => {
                 Some(MaskHead::new(runtime, models, name, config.session)?)
             }
             _ => None,
@@ -373,12 +370,19 @@ impl BlazePose {
         self.features_pending = false;
     }
 
-    /// Takes the segmentation head out, to run it on another thread: frames that want a mask
-    /// then leave its inputs for [`Self::take_mask_features`] instead of a [`Self::crop_mask`].
-    /// `None` when the estimator has no separate head or `mask_on_worker` is off (the mask then
-    /// comes with the keypoints).
+    /// Takes the segmentation head out, to run it outside [`Self::estimate_with_mask`] (on
+    /// another thread, or on the part of the crop the back outline reads): frames that want a
+    /// mask then leave its inputs for [`Self::take_mask_features`] instead of a
+    /// [`Self::crop_mask`]. `None` when the estimator has no separate head (the mask then comes
+    /// with the keypoints).
     pub fn take_mask_head(&mut self) -> Option<MaskHead> {
         self.mask_head.take()
+    }
+
+    /// Whether the segmentation head is meant to run on a thread of its own
+    /// ([`BlazePoseConfig::mask_on_worker`]).
+    pub fn mask_on_worker(&self) -> bool {
+        self.config.mask_on_worker
     }
 
     /// Gives back a head taken with [`Self::take_mask_head`].
@@ -642,7 +646,7 @@ impl BlazePose {
         self.mask_valid = keep_mask && !split;
         if split && let Some(head) = &mut self.mask_head {
             let run_started = Instant::now();
-            let mask = head.run(&self.features)?;
+            let mask = head.run(&self.features, FeatureWindow::WHOLE)?;
             self.segmentation.copy_from_slice(mask.logits);
             self.timings.inference += run_started.elapsed();
             self.features_pending = false;
@@ -663,6 +667,7 @@ impl BlazePose {
         Some(CropMask {
             logits: &self.segmentation,
             size: LANDMARK_INPUT_SIZE as usize,
+            area: MaskArea::whole(LANDMARK_INPUT_SIZE as usize),
             roi,
         })
     }
