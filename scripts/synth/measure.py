@@ -1178,9 +1178,14 @@ def findings_lasting(dirs, rules):
             if f["check"] not in rules:
                 continue
             middle = (f["start_s"] + f["end_s"]) / 2
-            reps = [r for r in gt["reps"] if r.get("setup_frame") is not None]
-            rep = min(reps, key=lambda r: abs((r["setup_frame"] + (r.get("lockout_frame") or r["setup_frame"])) / 2
-                                              / fps - middle), default=None)
+
+            def span(r):
+                # A Romanian deadlift has no set-up: its rep starts at the bottom.
+                first = next((r[k] for k in ("setup_frame", "bottom_frame", "lockout_frame") if r.get(k) is not None), None)
+                return None if first is None else (first + (r.get("lockout_frame") or first)) / 2 / fps
+
+            reps = [r for r in gt["reps"] if span(r) is not None]
+            rep = min(reps, key=lambda r: abs(span(r) - middle), default=None)
             kinds = [x["kind"] for x in rep["faults"]] if rep else []
             true = any(k in kinds for k in TRUTH_KINDS[f["check"]])
             verdict = "true" if true else "false(" + (",".join(kinds) or "good") + ")"
