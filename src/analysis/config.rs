@@ -143,8 +143,21 @@ pub struct Config {
 
     // --- Fault thresholds ---
     /// Upper-back rounding: most added bend of the upper half of the back outline relative to
-    /// the rep's set-up, degrees (calibrate; ref: 2D angle errors of 5-13 degrees, keep wide).
+    /// the rep's set-up, degrees (ref: 2D angle errors of 5-13 degrees, keep wide). Judged only
+    /// with `upper_back_bend_findings`.
     pub upper_back_rounding_max_deg: f64,
+    /// Whether the added bend of the back outline's upper half judges the upper back beside the
+    /// fold at mid-trunk (`mid_back_fold_max_deg`, `mid_back_lift_off_fold_max_deg`); off by
+    /// default, its reading staying in the JSON report (`upper_back_change_deg`). The bend does
+    /// not tell rounded upper backs from others: `python3 scripts/synth/measure.py back DIR...`
+    /// (`upper_pred`) over the fixtures and seeds 97, 201, 202, 341-345, 408, 701, 702, 901,
+    /// 902, 1001 and 1002 reads the 13 reps whose upper back rounds -8.0 to 32.7 degrees and the
+    /// others up to 35.0 (lumbar roundings, lockout faults, good reps), and over those sets and
+    /// seeds 801, 802, 811, 812 and 903 (`liftcheck eval DIR --config F`, added up by
+    /// `scripts/synth/summarize.py`) the upper-back rule reads 15 / 12 / 5 / 3 (TP / FP / FN /
+    /// not assessable) with it and 15 / 9 / 5 / 3 without: its only true finding (seed 902 clip
+    /// 005) is one the fold makes too.
+    pub upper_back_bend_findings: bool,
     /// Upper/mid back rounding, second measure: most added fold of the back outline at mid-trunk
     /// (the turn between the chords of its two halves) since the rep's set-up, degrees. Rendered
     /// thoracic rounding folds the outline more than it bends the upper half. Calibrated with
@@ -478,6 +491,7 @@ impl Default for Config {
             rdl_upright_thighs_max_hip_drop_leg_frac: 0.3,
             max_missing_frac: 0.3,
             upper_back_rounding_max_deg: 20.0,
+            upper_back_bend_findings: false,
             lower_back_rounding_max_deg: 15.0,
             lower_back_findings: false,
             mid_back_fold_max_deg: 6.0,

@@ -5,14 +5,16 @@ use super::synth::{self, Fault, Lift, Spec};
 use super::*;
 use crate::pose::landmark as lm;
 
-/// The defaults with every rule judging, those off by default included
+/// The defaults with every rule and measure judging, those off by default included
 /// ([`Config::lower_back_findings`], [`Config::rdl_knee_findings`],
-/// [`Config::setup_position_findings`]): these tests exercise each rule's workings.
+/// [`Config::setup_position_findings`], [`Config::upper_back_bend_findings`]): these tests
+/// exercise each rule's workings.
 fn all_rules() -> Config {
     Config {
         lower_back_findings: true,
         rdl_knee_findings: true,
         setup_position_findings: true,
+        upper_back_bend_findings: true,
         ..Config::default()
     }
 }
@@ -2432,6 +2434,49 @@ fn rules_off_by_default_judge_only_when_asked() {
                 .any(|n| n.check == check && n.reason.contains(switch));
             assert_eq!(off, !judged, "{check:?} {name}: {:?}", a.not_assessable);
         }
+    }
+}
+
+/// The upper back is judged on the fold at mid-trunk by default; the added bend of the outline's
+/// upper half, which reads rounded and other backs alike on the renders, judges only with
+/// [`Config::upper_back_bend_findings`], and its reading stays in the rep's metrics either way.
+#[test]
+fn the_upper_half_bend_judges_only_when_asked() {
+    let bend_on = Config {
+        upper_back_bend_findings: true,
+        ..Config::default()
+    };
+    // (fault, config, whether the upper back is found)
+    let cases = [
+        (Fault::UpperRounding, Config::default(), false),
+        (Fault::UpperRounding, bend_on.clone(), true),
+        (Fault::MidBackFold, Config::default(), true),
+        (Fault::MidBackFold, bend_on, true),
+    ];
+    for (fault, cfg, found) in cases {
+        let a = run_with(
+            &Spec {
+                faults: vec![None, Some(fault), None],
+                ..Spec::default()
+            },
+            LiftVariant::Auto,
+            &cfg,
+        );
+        let bend_switch = cfg.upper_back_bend_findings;
+        assert_eq!(
+            checks_of(&a, 2).contains(&CheckId::UpperBackRounding),
+            found,
+            "{fault:?}, bend {bend_switch}: {:?}",
+            a.findings
+        );
+        assert!(
+            a.reps[1].metrics.upper_back_change_deg.is_some(),
+            "{fault:?}, bend {bend_switch}: the bend's reading is kept"
+        );
+        assert!(
+            checks_of(&a, 1).is_empty() && checks_of(&a, 3).is_empty(),
+            "{fault:?}, bend {bend_switch}"
+        );
     }
 }
 

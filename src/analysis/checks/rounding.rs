@@ -90,6 +90,9 @@ struct BackRegion<'a> {
     /// How long an added bend must last to count, seconds
     /// ([`Config::back_bend_min_hold_s`] for a half's bend, 0 for the fold).
     hold_s: f64,
+    /// Whether the measure can give the finding; otherwise it only vouches for the outline
+    /// (an implausible change makes the rule not assessable).
+    judges: bool,
 }
 
 /// A back measure's largest change over its set-up reference on comparable frames of the pull,
@@ -324,6 +327,7 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
         name,
         limit,
         hold_s,
+        judges: true,
     };
     let upper = |limit| {
         region(
@@ -353,9 +357,17 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
         )
     };
     let (cue_text, regions) = match check {
+        // The upper half's bend judges only when asked (`Config::upper_back_bend_findings`);
+        // a bend past what a spine can show still says the outline has left the back.
         CheckId::UpperBackRounding => (
             cue::UPPER_BACK,
-            vec![upper(cfg.upper_back_rounding_max_deg), mid(cfg.mid_back_fold_max_deg)],
+            vec![
+                BackRegion {
+                    judges: cfg.upper_back_bend_findings,
+                    ..upper(cfg.upper_back_rounding_max_deg)
+                },
+                mid(cfg.mid_back_fold_max_deg),
+            ],
         ),
         _ => (cue::LOWER_BACK, vec![lower(cfg.lower_back_rounding_max_deg)]),
     };
@@ -375,6 +387,9 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
                 continue;
             }
         };
+        if !region.judges {
+            continue;
+        }
         let threshold = cfg.scaled(region.limit, 0.0) + judged.margin;
         if worst
             .as_ref()
