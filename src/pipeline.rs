@@ -41,7 +41,8 @@ pub struct RunStats {
     /// Time the inference thread waited for decoded frames.
     pub waiting_for_frames: Duration,
     /// Time spent in the caller's per-frame callback on the inference thread (collecting the
-    /// frame; the back outline too when the mask came with the keypoints).
+    /// frame; the back outline too when the mask came with the keypoints, and the segmentation
+    /// head when it runs right after them: `track::track_clip`).
     pub per_frame_consumer: Duration,
     /// Frame-worker thread time (plate search, the segmentation head), overlapped with inference.
     pub frame_worker: Duration,

@@ -314,6 +314,70 @@ fn frames_without_the_mask_keep_the_keypoints() {
     assert_eq!(compared, 40, "the lifter is found on the fixture");
 }
 
+/// The segmentation head run on the window the back outline reads (`FeatureWindow::around` its
+/// reach) gives exactly the whole crop's mask over that reach, on real features of the fixture,
+/// for either facing: the margin `WINDOW_MARGIN_CELLS` covers what each mask pixel depends on.
+#[test]
+fn the_mask_head_on_the_backs_window_matches_the_whole_crop_there() {
+    use liftcheck::pose::landmark::{LEFT_HIP, LEFT_SHOULDER};
+    use liftcheck::pose::landmarks::LANDMARK_INPUT_SIZE;
+    use liftcheck::pose::mask_head::{FeatureWindow, MaskFeatures};
+    use liftcheck::pose::silhouette::back_outline_reach;
+    use liftcheck::video::{Frame, VideoReader};
+
+    let mut estimator = pose_estimator();
+    let mut head = estimator.take_mask_head().expect("the full model's separate head");
+    let mut reader = VideoReader::open(&repo_path("tests/fixtures/side_good_2reps.mp4")).expect("fixture");
+    let mut frame = Frame::default();
+    let mut features = MaskFeatures::default();
+    let size = LANDMARK_INPUT_SIZE as usize;
+    let mut compared = 0;
+    while reader.read_into(&mut frame).expect("decode") {
+        let pose = estimator.estimate_with_mask(&frame.image, true).expect("pose");
+        // Every 15th frame with a pose: standing, bent over and in between.
+        let Some(pose) = pose.filter(|_| frame.index % 15 == 0) else {
+            continue;
+        };
+        assert!(
+            estimator.take_mask_features(&mut features),
+            "frame {}: no features",
+            frame.index
+        );
+        let point = |i: usize| liftcheck::pose::geometry::Point::new(pose.keypoints[i].x, pose.keypoints[i].y);
+        let whole = head
+            .run(&features, FeatureWindow::WHOLE)
+            .expect("head, whole crop")
+            .logits
+            .to_vec();
+        for facing in [1.0, -1.0] {
+            let Some(reach) = back_outline_reach(&features.roi(), size, point(LEFT_SHOULDER), point(LEFT_HIP), facing)
+            else {
+                continue;
+            };
+            let mask = head.run(&features, FeatureWindow::around(reach)).expect("head, window");
+            assert!(
+                mask.logits.len() < whole.len(),
+                "frame {}: the window is the whole crop",
+                frame.index
+            );
+            let area = mask.area;
+            for row in reach.y..reach.y + reach.height {
+                for col in reach.x..reach.x + reach.width {
+                    let windowed = mask.logits[(row - area.y) * area.width + col - area.x];
+                    assert_eq!(
+                        windowed.to_bits(),
+                        whole[row * size + col].to_bits(),
+                        "frame {}, facing {facing}: pixel ({col}, {row})",
+                        frame.index
+                    );
+                }
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 20, "only {compared} windows compared");
+}
+
 /// When tracking loses the lifter for a frame (here a black one), the next frame tries the
 /// region where they were lost before the detector, and finds them there: the detector, which
 /// keys on the face, can offer a wrong region for a second or more.

@@ -1770,6 +1770,8 @@ def tracks_diff(dirs):
                 cached = json.load(f)
             key = cached["key"]
             if key.get("model") == "full" and key.get("lifter") == "auto":
+                if key["video_sha256"] in tracks:
+                    sys.exit(f"{d}: two tracks of one video (from two builds?): use a cache folder per build")
                 tracks[key["video_sha256"]] = cached["track"]
         return tracks
 

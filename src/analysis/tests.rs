@@ -2480,6 +2480,43 @@ fn the_upper_half_bend_judges_only_when_asked() {
     }
 }
 
+/// The upper half's bend, judging nothing by default, still vouches for the outline: bent past
+/// what a spine can show, the upper-back rule is not assessable rather than judged on the fold
+/// of an outline that has left the back.
+#[test]
+fn an_implausible_upper_half_leaves_the_upper_back_not_assessable() {
+    let good = synth::generate(&Spec::default());
+    let rounded = synth::generate(&Spec {
+        faults: vec![None, Some(Fault::UpperRounding), None],
+        ..Spec::default()
+    });
+    assert_eq!(good.frames.len(), rounded.frames.len(), "same timing");
+    // The upper half's bulge (35 degrees of bend) four times over: past 45 degrees.
+    let mut clip = rounded.clone();
+    for (outline, (good, rounded)) in clip.back.iter_mut().zip(good.back.iter().zip(&rounded.back)) {
+        let (Some(outline), Some(good), Some(rounded)) = (outline, good, rounded) else {
+            continue;
+        };
+        for (p, (g, r)) in outline.points.iter_mut().zip(good.points.iter().zip(&rounded.points)) {
+            p.x = g.x + 4.0 * (r.x - g.x);
+            p.y = g.y + 4.0 * (r.y - g.y);
+        }
+    }
+    for (name, clip, implausible) in [("35 degrees", &rounded, false), ("four times over", &clip, true)] {
+        let a = analyze_clip(clip, LiftVariant::Auto, &Config::default());
+        assert!(
+            !checks_of(&a, 2).contains(&CheckId::UpperBackRounding),
+            "{name}: {:?}",
+            a.findings
+        );
+        let vetoed = a
+            .not_assessable
+            .iter()
+            .any(|n| n.check == CheckId::UpperBackRounding && n.rep == Some(2) && n.reason.contains("implausible"));
+        assert_eq!(vetoed, implausible, "{name}: {:?}", a.not_assessable);
+    }
+}
+
 /// Rounding added during the pull is judged only near side-on too: seen from 20 degrees off
 /// side-on (a side view for the other rules) the hinge turns the back against the camera, and
 /// the back rules say so instead of judging (two front-oblique rendered clips read as side views

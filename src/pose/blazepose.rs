@@ -94,7 +94,8 @@ pub struct BlazePoseConfig {
     /// `scripts/bench.sh` at `5ec8969`, against 2.20x with the mask computed with the
     /// keypoints), so the pose stage runs it right after the keypoints instead. Either way the
     /// head is a model of its own where the models folder has one ([`BlazePose::take_mask_head`]),
-    /// run on the part of the crop the back outline reads.
+    /// which the pose stage (`track::track_clip`) runs on the part of the crop the back outline
+    /// reads; [`BlazePose::estimate_with_mask`] with the head left in runs it on the whole crop.
     pub mask_on_worker: bool,
 }
 

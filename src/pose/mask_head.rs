@@ -59,7 +59,7 @@ impl FeatureWindow {
         rows: COARSE.2,
     };
 
-    /// The smallest window whose mask equals the whole crop's over `area` (mask pixels): the
+    /// A window whose mask equals the whole crop's over `area` (mask pixels): the
     /// cells under it and a margin of 8 more each way (`WINDOW_MARGIN_CELLS`), within the crop.
     pub fn around(area: MaskArea) -> Self {
         let grid = COARSE.2;
@@ -176,6 +176,10 @@ pub struct MaskHead {
     coarse: Vec<f32>,
     fine: Vec<f32>,
     logits: Vec<f32>,
+    /// Whether the model takes a window of the crop: its inputs' height and width are free.
+    /// A models folder converted before that (fixed 64x64 and 128x128 inputs) still works, on
+    /// the whole crop.
+    takes_windows: bool,
     /// Time inside ONNX Runtime since the head was made.
     time: Duration,
 }
@@ -183,17 +187,32 @@ pub struct MaskHead {
 impl MaskHead {
     pub fn new(runtime: &Runtime, models: &ModelStore, name: &str, options: SessionOptions) -> Result<Self, PoseError> {
         let side = LANDMARK_INPUT_SIZE as usize;
+        let session = models.session(runtime, name, options)?;
+        // A free dimension reads -1.
+        let takes_windows = session.inputs().iter().all(|input| {
+            input
+                .dtype()
+                .tensor_shape()
+                .is_some_and(|shape| shape.len() == 4 && shape[2] < 0 && shape[3] < 0)
+        });
         Ok(Self {
-            session: models.session(runtime, name, options)?,
+            session,
             coarse: Vec::with_capacity(len(COARSE)),
             fine: Vec::with_capacity(len(FINE)),
             logits: vec![0.0; side * side],
+            takes_windows,
             time: Duration::ZERO,
         })
     }
 
-    /// The crop's segmentation mask (logits, > 0 is the person) over `window`.
+    /// The crop's segmentation mask (logits, > 0 is the person) over `window` (over the whole
+    /// crop with a head that takes no windows).
     pub fn run(&mut self, features: &MaskFeatures, window: FeatureWindow) -> Result<CropMask<'_>, PoseError> {
+        let window = if self.takes_windows {
+            window
+        } else {
+            FeatureWindow::WHOLE
+        };
         let (coarse, fine) = if window == FeatureWindow::WHOLE {
             (&features.coarse, &features.fine)
         } else {
@@ -213,7 +232,16 @@ impl MaskHead {
             COARSE.0 => TensorRef::from_array_view(coarse)?,
             FINE.0 => TensorRef::from_array_view(fine)?,
         ])?;
-        copy_output(&outputs, "segmentation", &mut self.logits)?;
+        let (shape, values) = outputs
+            .get("segmentation")
+            .ok_or(PoseError::Output("segmentation"))?
+            .try_extract_tensor::<f32>()?;
+        // 1x1xHxW, or the whole model's 1xHxWx1 from an older models folder: the same order.
+        let (h, w) = (area.height as i64, area.width as i64);
+        if !(**shape == [1, 1, h, w] || **shape == [1, h, w, 1]) {
+            return Err(PoseError::Output("segmentation"));
+        }
+        self.logits.copy_from_slice(values);
         drop(outputs);
         self.time += started.elapsed();
         Ok(CropMask {

@@ -68,6 +68,8 @@ impl CropMask<'_> {
         // `back_outline_reach`) counts as outside the crop.
         let area = self.area;
         let at = |col: f32, row: f32| -> f32 {
+            #[cfg(test)]
+            tests::note_read(col, row, n);
             if col < 0.0 || row < 0.0 || !area.contains(col as usize, row as usize) {
                 OUTSIDE_LOGIT
             } else {
@@ -134,8 +136,8 @@ impl BackSearch {
     }
 }
 
-/// The mask pixels [`back_outline`] may read for this shoulder, hip and facing: the smallest
-/// area of the `size` x `size` crop holding every pixel its bilinear reads touch (the stations,
+/// The mask pixels [`back_outline`] may read for this shoulder, hip and facing: a box of the
+/// `size` x `size` crop holding every pixel its bilinear reads touch (the stations,
 /// the search along the normal and the one sample past it), so that a mask computed on this area
 /// alone gives the same outline. `None` when the outline cannot be searched at all (shoulder and
 /// hip coincide) or the area misses the crop.
@@ -219,7 +221,32 @@ pub fn back_outline(mask: &CropMask, shoulder: Point, hip: Point, facing_x: f32,
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::*;
+
+    thread_local! {
+        /// The crop pixels read since the last [`take_reads`]: (least column, least row, most
+        /// column, most row).
+        static READS: Cell<Option<(usize, usize, usize, usize)>> = const { Cell::new(None) };
+    }
+
+    /// Notes a read of pixel (`col`, `row`) of an `n` x `n` crop (reads outside it count for
+    /// nothing: they are background whatever the mask).
+    pub(super) fn note_read(col: f32, row: f32, n: usize) {
+        if col < 0.0 || row < 0.0 || col >= n as f32 || row >= n as f32 {
+            return;
+        }
+        let (c, r) = (col as usize, row as usize);
+        READS.with(|reads| {
+            let (c0, r0, c1, r1) = reads.get().unwrap_or((c, r, c, r));
+            reads.set(Some((c0.min(c), r0.min(r), c1.max(c), r1.max(r))));
+        });
+    }
+
+    fn take_reads() -> Option<(usize, usize, usize, usize)> {
+        READS.with(|reads| reads.take())
+    }
 
     /// A mask of a filled shape given by `inside(u, v)` on a 256 crop.
     fn mask_from(inside: impl Fn(f32, f32) -> bool) -> Vec<f32> {
@@ -327,9 +354,9 @@ mod tests {
         }
     }
 
-    /// `back_outline_reach` covers every pixel the search reads: with every pixel outside it
-    /// flipped (person to background and back) the outline is the same, and so it is on a mask
-    /// of that area alone. Torsos upright and bent, facing either way, in crops turned and
+    /// `back_outline_reach` covers every pixel the search reads (the reads are tracked): with
+    /// every pixel outside it flipped (person to background and back) the outline is the same,
+    /// and so it is on a mask of that area alone. Torsos upright and bent, facing either way, in crops turned and
     /// scaled, with a back edge, with a hump, and with none inside the search (the search runs to
     /// its limit).
     #[test]
@@ -375,8 +402,15 @@ mod tests {
                         area: MaskArea::whole(256),
                         roi,
                     };
+                    take_reads();
                     let want = back_outline(&whole, shoulder, hip, facing, 11);
                     let area = back_outline_reach(&roi, 256, shoulder, hip, facing).expect("a reach");
+                    // Every pixel of the crop the search read lies in the reach.
+                    let (c0, r0, c1, r1) = take_reads().expect("some pixels read");
+                    assert!(
+                        area.contains(c0, r0) && area.contains(c1, r1),
+                        "{name}: read columns {c0}-{c1}, rows {r0}-{r1}, outside {area:?}"
+                    );
                     assert!(
                         area.width * area.height < 256 * 256,
                         "{name}: {area:?} is the whole crop"

@@ -382,8 +382,11 @@ pub(super) fn back_rounding(ctx: &Ctx, check: CheckId, raw: &RawRep, w: &Windows
         let judged = match change_since_setup(ctx, region.clean, region.raw, region.hold_s, reference, &comparable, w) {
             Ok(c) => c,
             Err(e) if e.starts_with(IMPLAUSIBLE_OUTLINE) => return Err(e),
+            // A measure that does not judge leaves no reason of its own.
             Err(e) => {
-                first_error.get_or_insert(e);
+                if region.judges {
+                    first_error.get_or_insert(e);
+                }
                 continue;
             }
         };
