@@ -275,7 +275,8 @@ pose_detection.onnx, pose_landmark_full.onnx, pose_landmark_heavy.onnx,
 pose_landmark_full_nomask.onnx, pose_segmentation_head_full.onnx
   BlazePose person detector and pose landmark models (full, heavy; full
   without its segmentation head, and that head alone, both cut from
-  pose_landmark_full.onnx) from
+  pose_landmark_full.onnx, the head's final reshape dropped so that it runs
+  on any window of its inputs) from
   Google MediaPipe, as published by Google in the npm package
   {MP_PKG[0]}@{MP_PKG[1]} (files pose_solution_packed_assets.data, which is
   pose_detection.tflite, pose_landmark_full.tflite, pose_landmark_heavy.tflite).
