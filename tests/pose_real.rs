@@ -584,6 +584,55 @@ fn assert_same_outlines(
 /// moves logits by about 1e-5 of their range).
 const OUTLINE_ROUNDING_PX: f32 = 0.01;
 
+/// A models folder converted before the segmentation head took windows: its head
+/// (`tests/fixtures/models/pose_segmentation_head_full_fixed_shape.onnx`, the same weights with
+/// fixed 64x64 and 128x128 inputs and the full model's 1x256x256x1 output) still works, on the
+/// whole crop: the same keypoints, and the back outline on the same frames within float rounding.
+#[test]
+fn a_head_with_fixed_shapes_still_works_on_the_whole_crop() {
+    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, LandmarkModel};
+    use liftcheck::track;
+
+    let checkout = repo_path("models");
+    let folder = tempfile::tempdir().expect("temp dir");
+    let old_head = repo_path("tests/fixtures/models/pose_segmentation_head_full_fixed_shape.onnx");
+    let head_name = LandmarkModel::Full.manifest_name_mask_head().expect("a separate head");
+    let mut manifest = read_json(&checkout.join("manifest.json"));
+    for m in manifest["models"].as_array_mut().expect("models list") {
+        let file = m["file"].as_str().expect("file name").to_string();
+        if m["name"] == head_name {
+            let bytes = std::fs::read(&old_head).expect("fixed-shape head");
+            m["sha256"] = liftcheck::models::sha256_hex(&bytes).into();
+            m["bytes"] = bytes.len().into();
+            m["inputs"][0]["shape"] = serde_json::json!([1, 48, 64, 64]);
+            m["inputs"][1]["shape"] = serde_json::json!([1, 16, 128, 128]);
+            m["outputs"][0]["shape"] = serde_json::json!([1, 256, 256, 1]);
+            std::fs::write(folder.path().join(&file), bytes).expect("copy head");
+        } else {
+            std::os::unix::fs::symlink(checkout.join(&file), folder.path().join(&file)).expect("link model");
+        }
+    }
+    std::fs::write(
+        folder.path().join("manifest.json"),
+        serde_json::to_vec(&manifest).expect("manifest"),
+    )
+    .expect("write manifest");
+    let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
+    let store = liftcheck::models::ModelStore::open(Some(folder.path())).expect("models with the old head");
+    let config = BlazePoseConfig {
+        keep_mask: true,
+        ..BlazePoseConfig::default()
+    };
+    let mut old = BlazePose::new(&runtime, &store, config).expect("pose models");
+    let mut new = pose_estimator();
+    let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
+    let (a, _) = track::track_clip(&clip, &mut old, |_, _| {}).expect("pose stage, fixed-shape head");
+    let (b, _) = track::track_clip(&clip, &mut new, |_, _| {}).expect("pose stage");
+    assert_eq!(a.frames, b.frames, "keypoints");
+    assert!(a.back.iter().filter(|o| o.is_some()).count() > 100, "back outlines");
+    assert_same_outlines(&a.back, &b.back);
+}
+
 /// A models folder like the checkout's but without the separate segmentation head (links to the
 /// checkout's files), and an estimator on it: frames that want a mask run the whole full model,
 /// as before the head was split off.
