@@ -394,15 +394,20 @@ fn near_side(pose_kps: &[liftcheck::pose::Keypoint]) -> (Point, Point, Point, f3
     )
 }
 
+/// [`near_side`] of the pose in `out`: its keypoints decoded, refined and projected to the frame
+/// as `BlazePose::estimate` does.
+fn near_side_of(out: &ModelOutputs) -> (Point, Point, Point, f32) {
+    let mut lms = [CropLandmark::default(); NUM_MODEL_LANDMARKS];
+    landmarks::decode(&out.landmarks, &mut lms);
+    landmarks::refine_with_heatmap(&out.heatmap, &mut lms);
+    near_side(&landmarks::project(&lms, &out.roi))
+}
+
 /// The back outline on the landscape frame; the plate search on both frames (its cost follows
 /// the lifter's size in pixels, which the portrait crop enlarges), and the background's lines.
 fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs, portrait: &Mat, portrait_out: &ModelOutputs) {
     let mut g = c.benchmark_group("extras");
-    let mut lms = [CropLandmark::default(); NUM_MODEL_LANDMARKS];
-    landmarks::decode(&out.landmarks, &mut lms);
-    landmarks::refine_with_heatmap(&out.heatmap, &mut lms);
-    let kps = landmarks::project(&lms, &out.roi);
-    let (shoulder, hip, _, facing) = near_side(&kps);
+    let (shoulder, hip, _, facing) = near_side_of(out);
     let mask = CropMask {
         logits: &out.segmentation,
         size: LANDMARK_INPUT_SIZE as usize,
@@ -413,10 +418,7 @@ fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs, portrait: &M
         b.iter(|| silhouette::back_outline(black_box(&mask), shoulder, hip, facing, BACK_SAMPLES))
     });
     for (name, frame, out) in [("1920x1080", frame, out), ("1080x1920", portrait, portrait_out)] {
-        let mut lms = [CropLandmark::default(); NUM_MODEL_LANDMARKS];
-        landmarks::decode(&out.landmarks, &mut lms);
-        landmarks::refine_with_heatmap(&out.heatmap, &mut lms);
-        let (shoulder, hip, wrist, _) = near_side(&landmarks::project(&lms, &out.roi));
+        let (shoulder, hip, wrist, _) = near_side_of(out);
         let torso = shoulder.distance(hip);
         let mut finder = PlateFinder::default();
         g.bench_function(BenchmarkId::new("plate_find", name), |b| {
@@ -433,10 +435,7 @@ fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs, portrait: &M
 
 /// The window of the crop the segmentation head runs on for the back outline of `out`'s pose.
 fn back_window(out: &ModelOutputs) -> FeatureWindow {
-    let mut lms = [CropLandmark::default(); NUM_MODEL_LANDMARKS];
-    landmarks::decode(&out.landmarks, &mut lms);
-    landmarks::refine_with_heatmap(&out.heatmap, &mut lms);
-    let (shoulder, hip, _, facing) = near_side(&landmarks::project(&lms, &out.roi));
+    let (shoulder, hip, _, facing) = near_side_of(out);
     let reach = silhouette::back_outline_reach(&out.roi, LANDMARK_INPUT_SIZE as usize, shoulder, hip, facing)
         .expect("the fixture frame's back within the crop");
     FeatureWindow::around(reach)

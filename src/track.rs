@@ -320,12 +320,10 @@ pub fn track_clip(
                             };
                             match inline_head.as_mut() {
                                 Some(head) => {
-                                    match job.outline(head) {
-                                        Ok(found) => outline = found,
-                                        Err(error) => {
-                                            inline_mask_error.get_or_insert(error);
-                                        }
-                                    }
+                                    outline = job.outline(head).unwrap_or_else(|error| {
+                                        inline_mask_error.get_or_insert(error);
+                                        None
+                                    });
                                     let _ = spare_features_tx.send(job.features);
                                 }
                                 None => mask = Some(job),

@@ -590,40 +590,25 @@ const OUTLINE_ROUNDING_PX: f32 = 0.01;
 /// whole crop: the same keypoints, and the back outline on the same frames within float rounding.
 #[test]
 fn a_head_with_fixed_shapes_still_works_on_the_whole_crop() {
-    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, LandmarkModel};
+    use liftcheck::pose::blazepose::LandmarkModel;
     use liftcheck::track;
 
-    let checkout = repo_path("models");
-    let folder = tempfile::tempdir().expect("temp dir");
     let old_head = repo_path("tests/fixtures/models/pose_segmentation_head_full_fixed_shape.onnx");
     let head_name = LandmarkModel::Full.manifest_name_mask_head().expect("a separate head");
-    let mut manifest = read_json(&checkout.join("manifest.json"));
-    for m in manifest["models"].as_array_mut().expect("models list") {
-        let file = m["file"].as_str().expect("file name").to_string();
-        if m["name"] == head_name {
-            let bytes = std::fs::read(&old_head).expect("fixed-shape head");
-            m["sha256"] = liftcheck::models::sha256_hex(&bytes).into();
-            m["bytes"] = bytes.len().into();
-            m["inputs"][0]["shape"] = serde_json::json!([1, 48, 64, 64]);
-            m["inputs"][1]["shape"] = serde_json::json!([1, 16, 128, 128]);
-            m["outputs"][0]["shape"] = serde_json::json!([1, 256, 256, 1]);
-            std::fs::write(folder.path().join(&file), bytes).expect("copy head");
-        } else {
-            std::os::unix::fs::symlink(checkout.join(&file), folder.path().join(&file)).expect("link model");
-        }
-    }
-    std::fs::write(
-        folder.path().join("manifest.json"),
-        serde_json::to_vec(&manifest).expect("manifest"),
-    )
-    .expect("write manifest");
-    let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
-    let store = liftcheck::models::ModelStore::open(Some(folder.path())).expect("models with the old head");
-    let config = BlazePoseConfig {
-        keep_mask: true,
-        ..BlazePoseConfig::default()
-    };
-    let mut old = BlazePose::new(&runtime, &store, config).expect("pose models");
+    let (_folder, mut old) = estimator_on_models(|models, folder| {
+        let head = models
+            .iter_mut()
+            .find(|m| m["name"] == head_name)
+            .expect("the checkout's manifest lists the head");
+        let bytes = std::fs::read(&old_head).expect("fixed-shape head");
+        head["sha256"] = liftcheck::models::sha256_hex(&bytes).into();
+        head["bytes"] = bytes.len().into();
+        head["inputs"][0]["shape"] = serde_json::json!([1, 48, 64, 64]);
+        head["inputs"][1]["shape"] = serde_json::json!([1, 16, 128, 128]);
+        head["outputs"][0]["shape"] = serde_json::json!([1, 256, 256, 1]);
+        let file = head["file"].as_str().expect("file name");
+        std::fs::write(folder.join(file), bytes).expect("copy head");
+    });
     let mut new = pose_estimator();
     let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
     let (a, _) = track::track_clip(&clip, &mut old, |_, _| {}).expect("pose stage, fixed-shape head");
@@ -633,28 +618,28 @@ fn a_head_with_fixed_shapes_still_works_on_the_whole_crop() {
     assert_same_outlines(&a.back, &b.back);
 }
 
-/// A models folder like the checkout's but without the separate segmentation head (links to the
-/// checkout's files), and an estimator on it: frames that want a mask run the whole full model,
-/// as before the head was split off.
-fn estimator_with_the_whole_model() -> (tempfile::TempDir, liftcheck::pose::blazepose::BlazePose) {
-    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, LandmarkModel};
+/// A models folder made from the checkout's: its manifest's model list after `edit` (which may
+/// also write model files into the folder), every listed file not written there linked to the
+/// checkout's; and an estimator on it that keeps the mask.
+fn estimator_on_models(
+    edit: impl FnOnce(&mut Vec<serde_json::Value>, &Path),
+) -> (tempfile::TempDir, liftcheck::pose::blazepose::BlazePose) {
+    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
 
     let checkout = repo_path("models");
-    let without_head = tempfile::tempdir().expect("temp dir");
+    let folder = tempfile::tempdir().expect("temp dir");
     let mut manifest = read_json(&checkout.join("manifest.json"));
-    let head = LandmarkModel::Full
-        .manifest_name_mask_head()
-        .expect("the full model has a separate head");
     let models = manifest["models"].as_array_mut().expect("models list");
-    let before = models.len();
-    models.retain(|m| m["name"] != head);
-    assert_eq!(models.len(), before - 1, "the checkout's manifest lists {head}");
+    edit(models, folder.path());
     for m in models.iter() {
-        let file = m["file"].as_str().expect("file name");
-        std::os::unix::fs::symlink(checkout.join(file), without_head.path().join(file)).expect("link model");
+        let file = folder.path().join(m["file"].as_str().expect("file name"));
+        if !file.exists() {
+            let name = file.file_name().expect("file name");
+            std::os::unix::fs::symlink(checkout.join(name), &file).expect("link model");
+        }
     }
     std::fs::write(
-        without_head.path().join("manifest.json"),
+        folder.path().join("manifest.json"),
         serde_json::to_vec(&manifest).expect("manifest"),
     )
     .expect("write manifest");
@@ -663,9 +648,25 @@ fn estimator_with_the_whole_model() -> (tempfile::TempDir, liftcheck::pose::blaz
         keep_mask: true,
         ..BlazePoseConfig::default()
     };
-    let store = liftcheck::models::ModelStore::open(Some(without_head.path())).expect("models without the head");
+    let store = liftcheck::models::ModelStore::open(Some(folder.path())).expect("models folder");
     let estimator = BlazePose::new(&runtime, &store, config).expect("pose models");
-    (without_head, estimator)
+    (folder, estimator)
+}
+
+/// A models folder like the checkout's but without the separate segmentation head (links to the
+/// checkout's files), and an estimator on it: frames that want a mask run the whole full model,
+/// as before the head was split off.
+fn estimator_with_the_whole_model() -> (tempfile::TempDir, liftcheck::pose::blazepose::BlazePose) {
+    use liftcheck::pose::blazepose::LandmarkModel;
+
+    let head = LandmarkModel::Full
+        .manifest_name_mask_head()
+        .expect("the full model has a separate head");
+    estimator_on_models(|models, _| {
+        let before = models.len();
+        models.retain(|m| m["name"] != head);
+        assert_eq!(models.len(), before - 1, "the checkout's manifest lists {head}");
+    })
 }
 
 /// The full model's segmentation head runs on the frame worker, a frame behind the keypoints
