@@ -4,7 +4,6 @@
 //! the next frame's pose does not wait for (the plate search, the segmentation head) runs on a
 //! third thread, off the models' path.
 
-use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -12,11 +11,24 @@ use crate::pose::blazepose::{BlazePose, PoseError, PoseTimings};
 use crate::pose::{Pose, PoseFrame};
 use crate::video::{Frame, VideoError, VideoInfo, VideoReader};
 
-/// Frame buffers in the pool: decoded ahead of inference, being estimated, or with the frame
-/// worker (one queued, one searched). Three kept decoding ahead before the worker; one more
-/// covers the worker's usual one (any size of one or more is safe; fewer only stall sooner).
-/// More only costs memory.
-const FRAMES_IN_FLIGHT: usize = 4;
+/// Fewest frame buffers in the pool: one being estimated, one decoding ahead, one queued for the
+/// frame worker and one it works on (any size of one or more is safe; fewer only stall sooner).
+const MIN_FRAMES_IN_FLIGHT: usize = 4;
+/// Most frame buffers in the pool. The frame worker's work comes in bursts (the background-line
+/// search takes 6 ms on one frame a second), and while it is behind, the frames it holds are
+/// frames the decoder cannot fill: more buffers let decoding and inference go on meanwhile.
+const MAX_FRAMES_IN_FLIGHT: usize = 8;
+/// Memory the pool may take beyond [`MIN_FRAMES_IN_FLIGHT`] buffers, bytes: two more 1080p BGR
+/// frames (6.2 MB each), none for 4K ones. On the 1080p benchmark clip (`analyze --no-cache`, six
+/// alternating runs each) 4 / 6 / 7 buffers took a median 9.18 / 9.04 / 9.00 s at a peak of 273 /
+/// 283 / 289 MB.
+const EXTRA_FRAMES_BUDGET_BYTES: usize = 14 << 20;
+
+/// Frame buffers for a clip of `width` x `height` (BGR, 3 bytes a pixel).
+fn frames_in_flight(width: u32, height: u32) -> usize {
+    let frame_bytes = (width as usize * height as usize * 3).max(1);
+    (MIN_FRAMES_IN_FLIGHT + EXTRA_FRAMES_BUDGET_BYTES / frame_bytes).min(MAX_FRAMES_IN_FLIGHT)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -54,7 +66,7 @@ pub struct RunStats {
     pub models: PoseTimings,
 }
 
-/// Decodes `path` and runs `estimator` on every frame, handing each frame and its pose to
+/// Decodes the clip `reader` opened and runs `estimator` on every frame, handing each frame and its pose to
 /// `on_frame` in order. `on_frame` may stop the run by returning an error message.
 /// `mask_after(info, next_index, pose)` says whether the frame after one with `pose` needs the
 /// segmentation mask (the first frame, and any after a frame without a pose, get it). It is called
@@ -65,7 +77,7 @@ pub struct RunStats {
 /// of its own, in frame order, while inference goes on with the next frames; the frame's buffer
 /// goes back to the decoder after it.
 pub fn run_pose<F, J, W>(
-    path: &Path,
+    mut reader: VideoReader,
     estimator: &mut BlazePose,
     mut mask_after: impl FnMut(&VideoInfo, usize, &Pose) -> bool,
     mut on_frame: F,
@@ -77,18 +89,20 @@ where
     W: FnMut(&Frame, J) + Send,
 {
     let started = Instant::now();
-    let mut reader = VideoReader::open(path)?;
     let info = reader.info().clone();
+    let path = info.path.as_path();
     estimator.reset();
     let models_before = estimator.timings();
     let mut stats = RunStats::default();
 
-    let (full_tx, full_rx) = mpsc::sync_channel::<Result<Frame, VideoError>>(FRAMES_IN_FLIGHT);
+    let pool = frames_in_flight(info.width, info.height);
+    let (full_tx, full_rx) = mpsc::sync_channel::<Result<Frame, VideoError>>(pool);
     let (empty_tx, empty_rx) = mpsc::channel::<Frame>();
-    for _ in 0..FRAMES_IN_FLIGHT {
+    for _ in 0..pool {
         let _ = empty_tx.send(Frame::default());
     }
-    let (job_tx, job_rx) = mpsc::sync_channel::<(Frame, J)>(1);
+    // Every buffer beyond the one being estimated and one decoding may wait for the worker.
+    let (job_tx, job_rx) = mpsc::sync_channel::<(Frame, J)>(pool - 3);
     let worker_recycles = empty_tx.clone();
 
     let outcome = std::thread::scope(|scope| -> Result<(), PipelineError> {
@@ -225,4 +239,25 @@ where
     };
     stats.wall = started.elapsed();
     Ok((info, stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_grows_for_small_frames_and_stays_at_its_least_for_large_ones() {
+        for (width, height, expected) in [
+            (640, 360, MAX_FRAMES_IN_FLIGHT),
+            (1280, 720, 8),
+            (1920, 1080, 6),
+            (1080, 1920, 6),
+            (2560, 1440, 5),
+            (3840, 2160, MIN_FRAMES_IN_FLIGHT),
+            (7680, 4320, MIN_FRAMES_IN_FLIGHT),
+            (0, 0, MAX_FRAMES_IN_FLIGHT),
+        ] {
+            assert_eq!(frames_in_flight(width, height), expected, "{width}x{height}");
+        }
+    }
 }

@@ -19,7 +19,7 @@ use crate::pose::landmarks::LANDMARK_INPUT_SIZE;
 use crate::pose::mask_head::{FeatureWindow, MaskFeatures, MaskHead};
 use crate::pose::silhouette::{self, CropMask};
 use crate::pose::{Pose, PoseFrame, landmark};
-use crate::video::{Frame, VideoInfo};
+use crate::video::{Frame, VideoInfo, VideoReader};
 
 /// Stations sampled along the back, shoulder to hip (every 10% of the torso).
 pub const BACK_OUTLINE_SAMPLES: usize = 11;
@@ -265,8 +265,19 @@ struct FrameJob {
 pub fn track_clip(
     path: &Path,
     estimator: &mut BlazePose,
+    on_progress: impl FnMut(usize, usize),
+) -> Result<(PoseTrack, RunStats), PipelineError> {
+    track_opened(VideoReader::open(path)?, estimator, on_progress)
+}
+
+/// [`track_clip`] on a clip already opened (by a caller that opened it to check it first:
+/// opening probes the stream, which decodes a few frames).
+pub fn track_opened(
+    reader: VideoReader,
+    estimator: &mut BlazePose,
     mut on_progress: impl FnMut(usize, usize),
 ) -> Result<(PoseTrack, RunStats), PipelineError> {
+    let path = reader.info().path.clone();
     let mut frames = Vec::new();
     let mut back = Vec::new();
     let mut found_plates: Vec<(usize, Plate)> = Vec::new();
@@ -375,7 +386,7 @@ pub fn track_clip(
             lines.extend(found);
         }
     };
-    let mut run = pipeline::run_pose(path, estimator, decide_mask, on_frame, search);
+    let mut run = pipeline::run_pose(reader, estimator, decide_mask, on_frame, search);
     let mask_error = inline_mask_error.or(mask_error);
     if let Some(head) = inline_head.or(worker_head) {
         // The head's time is the models' time too, wherever it ran.
@@ -389,10 +400,7 @@ pub fn track_clip(
     }
     let (video, stats) = run?;
     if let Some(error) = mask_error {
-        return Err(PipelineError::Pose {
-            path: path.to_path_buf(),
-            error,
-        });
+        return Err(PipelineError::Pose { path, error });
     }
     for (position, outline) in found_backs {
         if let Some(slot) = back.get_mut(position) {

@@ -467,7 +467,7 @@ fn the_frame_worker_gets_each_job_with_its_frame_in_order() {
     let (mut frames, mut jobs) = (0, 0);
     let mut seen: Vec<(usize, usize, bool)> = Vec::new();
     let (_, stats) = liftcheck::pipeline::run_pose(
-        &clip,
+        liftcheck::video::VideoReader::open(&clip).expect("open"),
         &mut estimator,
         |_, _, _| true,
         |_, frame, _, _| {
@@ -508,7 +508,7 @@ fn mask_after_runs_between_a_frames_pose_and_its_consumer() {
     // (frame, had a pose, has a mask)
     let mut frames: Vec<(usize, bool, bool)> = Vec::new();
     liftcheck::pipeline::run_pose(
-        &clip,
+        liftcheck::video::VideoReader::open(&clip).expect("open"),
         &mut estimator,
         |_, next, _| {
             calls.borrow_mut().push(Call::MaskAfter(next));

@@ -119,8 +119,8 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     let config = args.check.config()?;
     // Bad input is reported before the models load.
-    VideoReader::open(&args.video)?;
-    let (track, stats) = track_with_cache(&args.video, &args.pose, args.quiet)?;
+    let opened = VideoReader::open(&args.video)?;
+    let (track, stats) = track_with_cache(opened, &args.pose, args.quiet)?;
     // The keypoints are the pose stage's output: written even when the analysis then refuses the
     // clip, since they show why (a lifter lost, a turned video).
     if let Some(out) = &args.keypoints {
@@ -180,8 +180,8 @@ pub fn annotate(args: AnnotateArgs) -> anyhow::Result<u8> {
     output::check_destinations(&[&args.output], &args.video)?;
     liftcheck::render::annotate::check_ffmpeg()?;
     let config = args.check.config()?;
-    VideoReader::open(&args.video)?;
-    let (track, _, analysis) = check_clip(&args.video, &args.pose, &args.check, &config, args.quiet)?;
+    let opened = VideoReader::open(&args.video)?;
+    let (track, _, analysis) = check_clip(opened, &args.pose, &args.check, &config, args.quiet)?;
     write_annotated(&args.video, &track, &analysis, &args.output, args.render, args.quiet)?;
     // The exit code says whether faults were found; say which.
     say(&format!("{}: {}\n", args.video.display(), report::one_line(&analysis)))?;

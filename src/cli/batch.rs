@@ -407,7 +407,7 @@ impl Job<'_> {
         estimator: &mut Option<BlazePose>,
         bar: &ProgressBar,
     ) -> anyhow::Result<SummaryRow> {
-        VideoReader::open(video)?;
+        let opened = VideoReader::open(video)?;
         self.remove_short_named_reports(rel);
         let stamp_path = self.out_path(rel, STAMP_JSON);
         let video_sha256 =
@@ -441,10 +441,17 @@ impl Job<'_> {
         if let Some(parent) = stamp_path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
         }
-        let (track, _) = cached_track(video, Some(&video_sha256), &self.args.pose, estimator, |done, total| {
-            bar.set_length(total.max(done) as u64);
-            bar.set_position(done as u64);
-        })?;
+        let (track, _) = cached_track(
+            video,
+            Some(opened),
+            Some(&video_sha256),
+            &self.args.pose,
+            estimator,
+            |done, total| {
+                bar.set_length(total.max(done) as u64);
+                bar.set_position(done as u64);
+            },
+        )?;
         let (analysis, warnings) = analyse_track(video, &track, &self.args.check, self.config)?;
         // From the first rewritten report until the new stamp, the clip's outputs are a mix of
         // two runs: without the old stamp, a run stopped in between (Ctrl-C, a write error)

@@ -14,6 +14,7 @@ use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig, LandmarkModel};
 use liftcheck::pose::detector::LifterHint;
 use liftcheck::runtime;
 use liftcheck::track::{self, CacheKey, PoseTrack};
+use liftcheck::video::VideoReader;
 
 #[derive(Args, Clone)]
 pub struct PoseArgs {
@@ -210,14 +211,15 @@ fn toml_error_line(path: &Path, text: &str, e: liftcheck::analysis::AnalysisErro
 
 /// The pose stage and the analysis of one clip.
 pub fn check_clip(
-    video: &Path,
+    opened: VideoReader,
     pose: &PoseArgs,
     check: &CheckArgs,
     config: &Config,
     quiet: bool,
 ) -> anyhow::Result<(PoseTrack, Option<RunStats>, Analysis)> {
-    let (track, stats) = track_with_cache(video, pose, quiet)?;
-    let (analysis, _) = analyse_track(video, &track, check, config)?;
+    let video = opened.info().path.clone();
+    let (track, stats) = track_with_cache(opened, pose, quiet)?;
+    let (analysis, _) = analyse_track(&video, &track, check, config)?;
     Ok((track, stats, analysis))
 }
 
@@ -461,9 +463,12 @@ pub fn models_digest(pose: &PoseArgs) -> anyhow::Result<String> {
 /// The pose stage for one clip, from the cache when the same clip was tracked with the same
 /// settings before. `estimator` is created on first need and kept for the next clip.
 /// Returns the run's statistics when inference ran. `video_sha256` is the video's digest when
-/// the caller already has it (`batch` hashes every clip for its up-to-date check).
+/// the caller already has it (`batch` hashes every clip for its up-to-date check), and `opened`
+/// the video when the caller opened it to check it (opening probes the stream, which decodes a
+/// few frames: about 50 ms on a 1080p clip, not worth doing twice).
 pub fn cached_track(
     video: &Path,
+    opened: Option<VideoReader>,
     video_sha256: Option<&str>,
     pose: &PoseArgs,
     estimator: &mut Option<BlazePose>,
@@ -499,7 +504,11 @@ pub fn cached_track(
         *estimator = Some(build_estimator(pose)?);
     }
     let est = estimator.as_mut().context("pose estimator")?;
-    let (track, stats) = track::track_clip(video, est, on_progress)?;
+    let reader = match opened {
+        Some(reader) => reader,
+        None => VideoReader::open(video)?,
+    };
+    let (track, stats) = track::track_opened(reader, est, on_progress)?;
     if let (Some(dir), Some(key)) = (&cache, &key)
         && let Err(e) = track::store_cached(dir, key, &track)
     {
@@ -542,9 +551,14 @@ fn decoding_stopped(track: &PoseTrack) -> Option<String> {
 }
 
 /// [`cached_track`] for one clip, with its own progress bar.
-pub fn track_with_cache(video: &Path, pose: &PoseArgs, quiet: bool) -> anyhow::Result<(PoseTrack, Option<RunStats>)> {
-    let bar = progress_bar(quiet, video);
-    let result = cached_track(video, None, pose, &mut None, |done, total| {
+pub fn track_with_cache(
+    opened: VideoReader,
+    pose: &PoseArgs,
+    quiet: bool,
+) -> anyhow::Result<(PoseTrack, Option<RunStats>)> {
+    let video = opened.info().path.clone();
+    let bar = progress_bar(quiet, &video);
+    let result = cached_track(&video, Some(opened), None, pose, &mut None, |done, total| {
         bar.set_length(total.max(done) as u64);
         bar.set_position(done as u64);
     });

@@ -52,7 +52,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<u8> {
         if !args.quiet {
             eprintln!("[{}/{}] {}", n + 1, clips.len(), clip.video.display());
         }
-        let tracked = cached_track(&clip.video, None, &args.pose, &mut estimator, |_, _| {});
+        let tracked = cached_track(&clip.video, None, None, &args.pose, &mut estimator, |_, _| {});
         let score = match tracked {
             Err(e) => eval::score_failed_clip(&truth, None, &error_line(&e)),
             Ok((track, _)) => match track.analyze(args.check.variant.into(), &config) {
