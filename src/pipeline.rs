@@ -12,16 +12,17 @@ use crate::pose::{Pose, PoseFrame};
 use crate::video::{Frame, VideoError, VideoInfo, VideoReader};
 
 /// Fewest frame buffers in the pool: one being estimated, one decoding ahead, one queued for the
-/// frame worker and one it works on (any size of one or more is safe; fewer only stall sooner).
+/// frame worker and one it works on. The buffers beyond the first three may all queue for the
+/// worker, so there must be more than three.
 const MIN_FRAMES_IN_FLIGHT: usize = 4;
+const _: () = assert!(MIN_FRAMES_IN_FLIGHT > 3);
 /// Most frame buffers in the pool. The frame worker's work comes in bursts (the background-line
 /// search takes 6 ms on one frame a second), and while it is behind, the frames it holds are
 /// frames the decoder cannot fill: more buffers let decoding and inference go on meanwhile.
 const MAX_FRAMES_IN_FLIGHT: usize = 8;
 /// Memory the pool may take beyond [`MIN_FRAMES_IN_FLIGHT`] buffers, bytes: two more 1080p BGR
-/// frames (6.2 MB each), none for 4K ones. On the 1080p benchmark clip (`analyze --no-cache`, six
-/// alternating runs each) 4 / 6 / 7 buffers took a median 9.18 / 9.04 / 9.00 s at a peak of 273 /
-/// 283 / 289 MB.
+/// frames (6.2 MB each), none for 4K ones. Measured on the 1080p benchmark clip: about 2% faster
+/// than four buffers, for about 12 MB (`scripts/bench/README.md`, "Deeper queues").
 const EXTRA_FRAMES_BUDGET_BYTES: usize = 14 << 20;
 
 /// Frame buffers for a clip of `width` x `height` (BGR, 3 bytes a pixel).
@@ -54,20 +55,20 @@ pub struct RunStats {
     pub waiting_for_frames: Duration,
     /// Time spent in the caller's per-frame callback on the inference thread (collecting the
     /// frame; the back outline too when the mask came with the keypoints, and the segmentation
-    /// head when it runs right after them: `track::track_clip`).
+    /// head when it runs right after them: `track::track_opened`).
     pub per_frame_consumer: Duration,
     /// Frame-worker thread time (plate search, the segmentation head), overlapped with inference.
     pub frame_worker: Duration,
     /// Time the inference thread waited to hand a frame to the busy frame worker.
     pub waiting_for_worker: Duration,
-    /// Whether the frame worker ran the segmentation head (set by `track::track_clip`).
+    /// Whether the frame worker ran the segmentation head (set by `track::track_opened`).
     pub mask_head_on_worker: bool,
     pub wall: Duration,
     pub models: PoseTimings,
 }
 
-/// Decodes the clip `reader` opened and runs `estimator` on every frame, handing each frame and its pose to
-/// `on_frame` in order. `on_frame` may stop the run by returning an error message.
+/// Decodes the clip `reader` opened and runs `estimator` on every frame, handing each frame and
+/// its pose to `on_frame` in order. `on_frame` may stop the run by returning an error message.
 /// `mask_after(info, next_index, pose)` says whether the frame after one with `pose` needs the
 /// segmentation mask (the first frame, and any after a frame without a pose, get it). It is called
 /// once for each frame with a pose, right after that frame's pose and before `on_frame` gets the
@@ -101,7 +102,8 @@ where
     for _ in 0..pool {
         let _ = empty_tx.send(Frame::default());
     }
-    // Every buffer beyond the one being estimated and one decoding may wait for the worker.
+    // Every buffer beyond the one being estimated, one decoding and one with the worker may wait
+    // for the worker.
     let (job_tx, job_rx) = mpsc::sync_channel::<(Frame, J)>(pool - 3);
     let worker_recycles = empty_tx.clone();
 

@@ -465,7 +465,7 @@ pub fn models_digest(pose: &PoseArgs) -> anyhow::Result<String> {
 /// Returns the run's statistics when inference ran. `video_sha256` is the video's digest when
 /// the caller already has it (`batch` hashes every clip for its up-to-date check), and `opened`
 /// the video when the caller opened it to check it (opening probes the stream, which decodes a
-/// few frames: about 50 ms on a 1080p clip, not worth doing twice).
+/// few frames: not worth doing twice).
 pub fn cached_track(
     video: &Path,
     opened: Option<VideoReader>,
@@ -508,6 +508,7 @@ pub fn cached_track(
         Some(reader) => reader,
         None => VideoReader::open(video)?,
     };
+    debug_assert_eq!(reader.info().path, video, "the clip hashed is the clip decoded");
     let (track, stats) = track::track_opened(reader, est, on_progress)?;
     if let (Some(dir), Some(key)) = (&cache, &key)
         && let Err(e) = track::store_cached(dir, key, &track)
