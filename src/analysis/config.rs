@@ -1,8 +1,9 @@
 //! Thresholds and settings of the analysis, loadable from TOML.
 //!
 //! Every field has a default with its source: "ref" means `docs/deadlift-reference.md` (the
-//! source it cites is named), "calibrate" means a starting value to calibrate on the synthetic
-//! suite. Fault thresholds are tolerances around an ideal value; [`Config::strictness`] divides
+//! source it cites is named), "measured" a value checked on the rendered suites
+//! (`scripts/synth/judgement.md` has the figures), and "calibrate" a starting value still to be
+//! checked. Fault thresholds are tolerances around an ideal value; [`Config::strictness`] divides
 //! the tolerance, so 2.0 halves every allowance and 0.5 doubles it.
 
 use serde::{Deserialize, Serialize};
@@ -35,26 +36,34 @@ pub struct Config {
     /// Global strictness: 1.0 = defaults, above 1 = stricter (tolerances divided by it).
     pub strictness: f64,
 
-    // --- Signal cleaning (ref: Sports2D / Pose2Sim / Kinovea defaults) ---
-    /// Keypoints below this visibility are treated as missing (calibrate: low enough to keep
-    /// joints the pose model still places well behind a plate or the bar, e.g. the near wrist).
+    // --- Signal cleaning (ref: Sports2D / Pose2Sim / Kinovea defaults). Judgement on 258
+    // rendered clips barely moves with these between half and twice their values: the settings
+    // sweep in `scripts/synth/judgement.md` (`scripts/synth/sweep.sh`). ---
+    /// Keypoints below this visibility are treated as missing. Low enough to keep joints the pose
+    /// model still places well behind a plate or the bar, e.g. the near wrist (measured, in
+    /// the settings sweep: 0.2 judges the same within a count; 0.4 and 0.5 add three or four
+    /// false findings and lose one or two rep counts).
     pub min_visibility: f64,
     /// Keypoints below this in-frame probability are treated as missing.
     pub min_presence: f64,
-    /// Half-width of the Hampel window, seconds (calibrate: ~7 samples at 30 fps).
+    /// Half-width of the Hampel window, seconds: about 7 samples at 30 fps (measured: 0.15 and
+    /// 0.4 judge the same within a count).
     pub hampel_half_window_s: f64,
     /// Hampel threshold in robust standard deviations (ref: the usual 3-sigma rule).
     pub hampel_sigmas: f64,
     /// Floor of the Hampel spread as a fraction of frame height, so still stretches keep their
-    /// jitter (calibrate).
+    /// jitter (measured: half and twice judge the same within a count).
     pub hampel_min_sigma_frac: f64,
-    /// Longest gap filled by interpolation, seconds (calibrate); longer gaps stay missing.
+    /// Longest gap filled by interpolation, seconds; longer gaps stay missing (measured: 0.15 and
+    /// 0.5 move rep counts, clean good clips and each fault count by one or none).
     pub max_gap_s: f64,
     /// Low-pass cut-off of the zero-phase 4th-order Butterworth, Hz (ref: 6 Hz in Sports2D,
-    /// Pose2Sim, Kinovea).
+    /// Pose2Sim, Kinovea; in the settings sweep 4 and 8 Hz move the fault counts by one or two).
     pub cutoff_hz: f64,
 
-    // --- Camera view (calibrate; anthropometric ratios in `view.rs`) ---
+    // --- Camera view (anthropometric ratios in `view.rs`; measured in the settings sweep: 20
+    // or 30 for the side limit and 50 or 70 for the frontal one move the fault counts by one or
+    // two) ---
     /// Estimated body rotation away from side-on below which the view is a side view, degrees.
     pub side_max_yaw_deg: f64,
     /// Estimated body rotation away from side-on above which the view is a front or rear view.
@@ -73,17 +82,21 @@ pub struct Config {
 
     // --- Reps and events ---
     /// Upper hysteresis level of the bar height, fraction of its range (ref: hysteresis in
-    /// mattiolato98/deadlift-visual-analyzer; level calibrate).
+    /// mattiolato98/deadlift-visual-analyzer; measured, in the settings sweep: 0.6 counts the
+    /// same reps, 0.8 one fewer right).
     pub rep_high_frac: f64,
-    /// Lower hysteresis level of the bar height, fraction of its range (calibrate).
+    /// Lower hysteresis level of the bar height, fraction of its range (measured, in the settings
+    /// sweep: 0.2 counts the same reps, 0.4 one more right and one good clip fewer clean).
     pub rep_low_frac: f64,
-    /// Least bar travel for any rep, as a fraction of leg length (calibrate: an RDL to mid-shin
-    /// moves the bar about 0.4 leg lengths).
+    /// Least bar travel for any rep, as a fraction of leg length: an RDL to mid-shin moves the bar
+    /// about 0.4 leg lengths (measured: 0.15 and 0.3 count the same reps on the rendered suites).
     pub min_bar_travel_leg_frac: f64,
     /// Shortest rep, seconds (ref: 0.7 s in TBY66/Intelligent-Deadlift-Diagnosis-System).
     pub min_rep_s: f64,
     /// Tolerance for "at the floor" / "at the top" when placing events, fraction of the bar's
-    /// range (calibrate: above keypoint noise).
+    /// range, above keypoint noise (measured, in the settings sweep: 0.01 places events as well;
+    /// 0.04 puts lift-off 128 ms from the truth on average instead of 96, set-down 175 instead of
+    /// 132).
     pub event_tolerance_frac: f64,
     /// `Auto` variant: below this hip drop (fraction of leg length) from standing to the bottom the
     /// lift is a Romanian deadlift: midway between soft knees (~0.1 leg lengths) and a
@@ -138,7 +151,7 @@ pub struct Config {
     /// `rdl_max_hip_drop_leg_frac` the thighs change nothing.
     pub rdl_upright_thighs_max_hip_drop_leg_frac: f64,
     /// A check is not assessable on a rep when more than this fraction of the frames it needs
-    /// lack the joints (calibrate).
+    /// lack the joints (measured, in the settings sweep: 0.2 and 0.45 move one count or none).
     pub max_missing_frac: f64,
 
     // --- Fault thresholds ---
@@ -243,14 +256,17 @@ pub struct Config {
     /// true lean-backs as brief as 0.07 s.
     pub finding_min_hold_s: f64,
     /// Hampel floor of the back-outline bend series, degrees (the keypoint floor is in pixels and
-    /// does not apply to an angle; calibrate: below the 10-15 degree swings it must catch).
+    /// does not apply to an angle): below the 10-15 degree swings it must catch (measured, in the
+    /// settings sweep: 1 and 4 judge the same).
     pub back_hampel_min_sigma_deg: f64,
-    /// Low-pass cut-off of the back-outline bend series, Hz (calibrate: the keypoints' 6 Hz left
-    /// +-15 degree swings at a still set-up on real clips 02, 04 and 13; the bend of a rounding
-    /// back changes over a pull of ~1 s, far below this).
+    /// Low-pass cut-off of the back-outline bend series, Hz: the keypoints' 6 Hz left +-15 degree
+    /// swings at a still set-up on real clips 02, 04 and 13; the bend of a rounding back changes
+    /// over a pull of ~1 s, far below this (measured, in the settings sweep: 1.5 and 4 each gain a
+    /// count or two, within what one clip moves; not changed on that).
     pub back_cutoff_hz: f64,
     /// The set-up reference of the back outline is the median of the cleaned bend over this long
-    /// up to the set-up frame (frames at a comparable trunk angle only), seconds (calibrate).
+    /// up to the set-up frame (frames at a comparable trunk angle only), seconds (measured, in the
+    /// settings sweep: 0.3 judges the same, 0.8 one false finding fewer).
     pub back_reference_window_s: f64,
     /// Most spread (robust standard deviation, 1.4826 MAD) of the uncleaned per-frame bend over
     /// the set-up reference window, degrees; above it the rep's back rounding is "not assessable:

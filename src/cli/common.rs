@@ -145,8 +145,9 @@ pub fn print_default_config() -> anyhow::Result<u8> {
     say(&format!(
         "# liftcheck thresholds (defaults). Edit, then pass with --config FILE; fields left out\n\
          # keep their defaults. `--strictness` scales every fault limit at once. In the notes,\n\
-         # \"ref:\" names a published source and \"calibrate\" or \"measured\" a value set by measurement on\n\
-         # labelled clips (the project's scripts/synth/judgement.md has the figures).\n{text}"
+         # \"ref:\" names a published source, \"measured\" a value checked on labelled clips (the\n\
+         # project's scripts/synth/judgement.md has the figures) and \"calibrate\" a starting value\n\
+         # still to be checked.\n{text}"
     ))?;
     Ok(crate::EXIT_CLEAN)
 }
