@@ -279,8 +279,9 @@ pub struct Config {
     pub back_reference_max_spread_deg: f64,
     /// A rounding change must also clear this many standard deviations of the outline's noise
     /// left after the low-pass (spread above times sqrt(2 cut-off / the outline's sampling
-    /// rate)), added to the rounding limits (calibrate: 2, a usual one-sided noise margin; real clip 07 read 19.4
-    /// degrees of lower-back change from a 9.0 degree spread, margin 6.6).
+    /// rate)), added to the rounding limits: 2, a usual one-sided noise margin; real clip 07 read
+    /// 19.4 degrees of lower-back change from a 9.0 degree spread, margin 6.6 (measured, in the
+    /// settings sweep: 1 gains a hit, 3 judges the same).
     pub back_noise_sigmas: f64,
     /// Shoulders over the bar at lift-off: least angle of the bar-to-shoulder line forward of
     /// vertical, degrees (ref: ~7 degrees forward in the Starting Strength model; negative =
@@ -310,8 +311,9 @@ pub struct Config {
     pub setup_position_findings: bool,
     /// Mid-foot is taken only from frames where the near heel and toe both have at least this
     /// visibility (and lie outside the plate's disc): BlazePose's visibility below ~0.5 marks a
-    /// guessed joint (calibrate: on the side fixtures the near heel/toe mid-foot is 1.6-5.9% of leg
-    /// length off on such frames against 5.7-10.9% on all frames). The still ankle and toe that
+    /// guessed joint: on the side fixtures the near heel/toe mid-foot is 1.6-5.9% of leg length off
+    /// on such frames against 5.7-10.9% on all frames (measured, in the settings sweep: 0.7 judges
+    /// the same, 0.3 loses a rep count and adds a false finding). The still ankle and toe that
     /// side views' knee and ankle angles use (`kinematics::Body::ankle`) take the same limit.
     pub midfoot_min_visibility: f64,
     /// Bar over mid-foot at lift-off: most horizontal distance, fraction of leg length. Set as the
