@@ -4,6 +4,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -298,6 +299,10 @@ pub fn track_opened(
     let mut found_backs: Vec<(usize, Vec<Point>)> = Vec::new();
     let mut mask_error = None;
     let mut inline_mask_error = None;
+    // A failing segmentation head fails every frame alike: the run stops at the first failure
+    // instead of going through the clip (the worker's failure shows at the next frame's consumer).
+    let head_failed = AtomicBool::new(false);
+    const HEAD_FAILED: &str = "the segmentation head failed";
     // Feature buffers go back and forth between the two threads instead of being allocated per
     // frame: a handful in all.
     let (spare_features_tx, spare_features) = std::sync::mpsc::channel::<MaskFeatures>();
@@ -312,6 +317,9 @@ pub fn track_opened(
         mask_after(info, next, last, &seen)
     };
     let on_frame = |info: &VideoInfo, frame: &Frame, pose_frame: &PoseFrame, estimator: &mut BlazePose| {
+        if head_failed.load(Ordering::Relaxed) {
+            return Err(HEAD_FAILED.to_string());
+        }
         let search_plate = frame.index.is_multiple_of(search_stride(info.fps, PLATE_SEARCH_HZ));
         let search_lines =
             line_searches < LINE_SEARCH_FRAMES && frame.index.is_multiple_of(search_stride(info.fps, LINE_SEARCH_HZ));
@@ -331,10 +339,13 @@ pub fn track_opened(
                             };
                             match inline_head.as_mut() {
                                 Some(head) => {
-                                    outline = job.outline(head).unwrap_or_else(|error| {
-                                        inline_mask_error.get_or_insert(error);
-                                        None
-                                    });
+                                    match job.outline(head) {
+                                        Ok(found) => outline = found,
+                                        Err(error) => {
+                                            inline_mask_error = Some(error);
+                                            return Err(HEAD_FAILED.to_string());
+                                        }
+                                    }
                                     let _ = spare_features_tx.send(job.features);
                                 }
                                 None => mask = Some(job),
@@ -369,6 +380,7 @@ pub fn track_opened(
                 Ok(None) => {}
                 Err(error) => {
                     mask_error.get_or_insert(error);
+                    head_failed.store(true, Ordering::Relaxed);
                 }
             }
             let _ = worker_spares.send(masking.features);
@@ -398,10 +410,11 @@ pub fn track_opened(
             stats.models.landmark += head_time;
         }
     }
-    let (video, stats) = run?;
+    // The head's own error, not the stop it caused.
     if let Some(error) = mask_error {
         return Err(PipelineError::Pose { path, error });
     }
+    let (video, stats) = run?;
     for (position, outline) in found_backs {
         if let Some(slot) = back.get_mut(position) {
             *slot = Some(outline);

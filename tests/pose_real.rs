@@ -618,13 +618,70 @@ fn a_head_with_fixed_shapes_still_works_on_the_whole_crop() {
     assert_same_outlines(&a.back, &b.back);
 }
 
+/// A segmentation head that loads but fails on every run (its declared inputs are half the size
+/// of the features it is given: `tests/fixtures/models/pose_segmentation_head_full_wrong_input.onnx`)
+/// stops the pose stage with the head's own error soon after the first frame that wants a mask,
+/// whether the head runs on the frame worker or right after the keypoints, instead of after the
+/// whole clip.
+#[test]
+fn a_failing_segmentation_head_stops_the_clip_early() {
+    use liftcheck::pose::blazepose::{BlazePoseConfig, LandmarkModel};
+    use liftcheck::track;
+
+    let broken = repo_path("tests/fixtures/models/pose_segmentation_head_full_wrong_input.onnx");
+    let head_name = LandmarkModel::Full.manifest_name_mask_head().expect("a separate head");
+    let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
+    for mask_on_worker in [true, false] {
+        let config = BlazePoseConfig {
+            keep_mask: true,
+            mask_on_worker,
+            ..BlazePoseConfig::default()
+        };
+        let (_folder, mut estimator) = estimator_on_models_with(config, |models, folder| {
+            let head = models
+                .iter_mut()
+                .find(|m| m["name"] == head_name)
+                .expect("the checkout's manifest lists the head");
+            let bytes = std::fs::read(&broken).expect("broken head");
+            head["sha256"] = liftcheck::models::sha256_hex(&bytes).into();
+            head["bytes"] = bytes.len().into();
+            head["inputs"][0]["shape"] = serde_json::json!([1, 48, 32, 32]);
+            head["inputs"][1]["shape"] = serde_json::json!([1, 16, 64, 64]);
+            head["outputs"][0]["shape"] = serde_json::json!([1, 256, 256, 1]);
+            let file = head["file"].as_str().expect("file name");
+            std::fs::write(folder.join(file), bytes).expect("copy head");
+        });
+        let mut frames_done = 0;
+        let error = track::track_clip(&clip, &mut estimator, |done, _| frames_done = done)
+            .expect_err("a head that cannot run fails the clip");
+        let message = error.to_string();
+        assert!(message.contains("features_64"), "not the head's error: {message}");
+        assert!(
+            frames_done < 30,
+            "went on for {frames_done} frames after the head failed (on the worker: {mask_on_worker})"
+        );
+    }
+}
+
 /// A models folder made from the checkout's: its manifest's model list after `edit` (which may
 /// also write model files into the folder), every listed file not written there linked to the
 /// checkout's; and an estimator on it that keeps the mask.
 fn estimator_on_models(
     edit: impl FnOnce(&mut Vec<serde_json::Value>, &Path),
 ) -> (tempfile::TempDir, liftcheck::pose::blazepose::BlazePose) {
-    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
+    let config = liftcheck::pose::blazepose::BlazePoseConfig {
+        keep_mask: true,
+        ..Default::default()
+    };
+    estimator_on_models_with(config, edit)
+}
+
+/// [`estimator_on_models`] with an estimator of the given settings.
+fn estimator_on_models_with(
+    config: liftcheck::pose::blazepose::BlazePoseConfig,
+    edit: impl FnOnce(&mut Vec<serde_json::Value>, &Path),
+) -> (tempfile::TempDir, liftcheck::pose::blazepose::BlazePose) {
+    use liftcheck::pose::blazepose::BlazePose;
 
     let checkout = repo_path("models");
     let folder = tempfile::tempdir().expect("temp dir");
@@ -644,10 +701,6 @@ fn estimator_on_models(
     )
     .expect("write manifest");
     let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
-    let config = BlazePoseConfig {
-        keep_mask: true,
-        ..BlazePoseConfig::default()
-    };
     let store = liftcheck::models::ModelStore::open(Some(folder.path())).expect("models folder");
     let estimator = BlazePose::new(&runtime, &store, config).expect("pose models");
     (folder, estimator)

@@ -37,8 +37,8 @@ pub struct Config {
     pub strictness: f64,
 
     // --- Signal cleaning (ref: Sports2D / Pose2Sim / Kinovea defaults). Judgement on 258
-    // rendered clips barely moves with these between half and twice their values: the settings
-    // sweep in `scripts/synth/judgement.md` (`scripts/synth/sweep.sh`). ---
+    // rendered clips barely moves when these are moved either way: the settings sweep in
+    // `scripts/synth/judgement.md` (`scripts/synth/sweep.sh`). ---
     /// Keypoints below this visibility are treated as missing. Low enough to keep joints the pose
     /// model still places well behind a plate or the bar, e.g. the near wrist (measured, in
     /// the settings sweep: 0.2 judges the same within a count; 0.4 and 0.5 add three or four
@@ -55,18 +55,21 @@ pub struct Config {
     /// jitter (measured: half and twice judge the same within a count).
     pub hampel_min_sigma_frac: f64,
     /// Longest gap filled by interpolation, seconds; longer gaps stay missing (measured: 0.15 and
-    /// 0.5 move rep counts, clean good clips and each fault count by one or none).
+    /// 0.5 move rep counts and clean good clips by one or none, and each fault count by two at
+    /// most).
     pub max_gap_s: f64,
     /// Low-pass cut-off of the zero-phase 4th-order Butterworth, Hz (ref: 6 Hz in Sports2D,
-    /// Pose2Sim, Kinovea; in the settings sweep 4 and 8 Hz move the fault counts by one or two).
+    /// Pose2Sim, Kinovea; in the settings sweep 4 and 8 Hz move each fault count by one or none,
+    /// and leave one good clip fewer clean).
     pub cutoff_hz: f64,
 
-    // --- Camera view (anthropometric ratios in `view.rs`; measured in the settings sweep: 20
-    // or 30 for the side limit and 50 or 70 for the frontal one move the fault counts by one or
-    // two) ---
-    /// Estimated body rotation away from side-on below which the view is a side view, degrees.
+    // --- Camera view (anthropometric ratios in `view.rs`) ---
+    /// Estimated body rotation away from side-on below which the view is a side view, degrees
+    /// (measured, in the settings sweep: 20 judges the same, 30 adds a false finding).
     pub side_max_yaw_deg: f64,
-    /// Estimated body rotation away from side-on above which the view is a front or rear view.
+    /// Estimated body rotation away from side-on above which the view is a front or rear view,
+    /// degrees (measured, in the settings sweep: 50 adds a false finding, 70 loses a hit and a
+    /// miss becomes two).
     pub frontal_min_yaw_deg: f64,
     /// Whether the camera's roll, read from the background's straight upright lines (door
     /// frames, racks, poles; [`level`](crate::analysis::level)), is undone before anything is
@@ -86,7 +89,8 @@ pub struct Config {
     /// same reps, 0.8 one fewer right).
     pub rep_high_frac: f64,
     /// Lower hysteresis level of the bar height, fraction of its range (measured, in the settings
-    /// sweep: 0.2 counts the same reps, 0.4 one more right and one good clip fewer clean).
+    /// sweep: 0.2 judges the same; 0.4 counts one more clip's reps right, leaves one good clip
+    /// fewer clean and turns a miss into not assessable).
     pub rep_low_frac: f64,
     /// Least bar travel for any rep, as a fraction of leg length: an RDL to mid-shin moves the bar
     /// about 0.4 leg lengths (measured: 0.15 and 0.3 count the same reps on the rendered suites).
@@ -94,7 +98,8 @@ pub struct Config {
     /// Shortest rep, seconds (ref: 0.7 s in TBY66/Intelligent-Deadlift-Diagnosis-System).
     pub min_rep_s: f64,
     /// Tolerance for "at the floor" / "at the top" when placing events, fraction of the bar's
-    /// range, above keypoint noise (measured, in the settings sweep: 0.01 places events as well;
+    /// range, above keypoint noise (measured, in the settings sweep: 0.01 places events as well
+    /// and turns a miss into not assessable;
     /// 0.04 puts lift-off 128 ms from the truth on average instead of 96, set-down 175 instead of
     /// 132).
     pub event_tolerance_frac: f64,
@@ -262,11 +267,13 @@ pub struct Config {
     /// Low-pass cut-off of the back-outline bend series, Hz: the keypoints' 6 Hz left +-15 degree
     /// swings at a still set-up on real clips 02, 04 and 13; the bend of a rounding back changes
     /// over a pull of ~1 s, far below this (measured, in the settings sweep: 1.5 and 4 each gain a
-    /// count or two, within what one clip moves; not changed on that).
+    /// hit and a clean good clip, 1.5 also a false finding fewer: within what one clip moves, so
+    /// not changed on that).
     pub back_cutoff_hz: f64,
     /// The set-up reference of the back outline is the median of the cleaned bend over this long
     /// up to the set-up frame (frames at a comparable trunk angle only), seconds (measured, in the
-    /// settings sweep: 0.3 judges the same, 0.8 one false finding fewer).
+    /// settings sweep: 0.3 judges the same, 0.8 gives one false finding fewer and one more clean
+    /// good clip).
     pub back_reference_window_s: f64,
     /// Most spread (robust standard deviation, 1.4826 MAD) of the uncleaned per-frame bend over
     /// the set-up reference window, degrees; above it the rep's back rounding is "not assessable:
@@ -313,7 +320,7 @@ pub struct Config {
     /// visibility (and lie outside the plate's disc): BlazePose's visibility below ~0.5 marks a
     /// guessed joint: on the side fixtures the near heel/toe mid-foot is 1.6-5.9% of leg length off
     /// on such frames against 5.7-10.9% on all frames (measured, in the settings sweep: 0.7 judges
-    /// the same, 0.3 loses a rep count and adds a false finding). The still ankle and toe that
+    /// the same; 0.3 loses a rep count and a clean good clip and adds a false finding). The still ankle and toe that
     /// side views' knee and ankle angles use (`kinematics::Body::ankle`) take the same limit.
     pub midfoot_min_visibility: f64,
     /// Bar over mid-foot at lift-off: most horizontal distance, fraction of leg length. Set as the
