@@ -590,24 +590,11 @@ const OUTLINE_ROUNDING_PX: f32 = 0.01;
 /// whole crop: the same keypoints, and the back outline on the same frames within float rounding.
 #[test]
 fn a_head_with_fixed_shapes_still_works_on_the_whole_crop() {
-    use liftcheck::pose::blazepose::LandmarkModel;
     use liftcheck::track;
 
     let old_head = repo_path("tests/fixtures/models/pose_segmentation_head_full_fixed_shape.onnx");
-    let head_name = LandmarkModel::Full.manifest_name_mask_head().expect("a separate head");
     let (_folder, mut old) = estimator_on_models(|models, folder| {
-        let head = models
-            .iter_mut()
-            .find(|m| m["name"] == head_name)
-            .expect("the checkout's manifest lists the head");
-        let bytes = std::fs::read(&old_head).expect("fixed-shape head");
-        head["sha256"] = liftcheck::models::sha256_hex(&bytes).into();
-        head["bytes"] = bytes.len().into();
-        head["inputs"][0]["shape"] = serde_json::json!([1, 48, 64, 64]);
-        head["inputs"][1]["shape"] = serde_json::json!([1, 16, 128, 128]);
-        head["outputs"][0]["shape"] = serde_json::json!([1, 256, 256, 1]);
-        let file = head["file"].as_str().expect("file name");
-        std::fs::write(folder.join(file), bytes).expect("copy head");
+        use_head(models, folder, &old_head, [[1, 48, 64, 64], [1, 16, 128, 128]]);
     });
     let mut new = pose_estimator();
     let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
@@ -625,11 +612,10 @@ fn a_head_with_fixed_shapes_still_works_on_the_whole_crop() {
 /// whole clip.
 #[test]
 fn a_failing_segmentation_head_stops_the_clip_early() {
-    use liftcheck::pose::blazepose::{BlazePoseConfig, LandmarkModel};
+    use liftcheck::pose::blazepose::BlazePoseConfig;
     use liftcheck::track;
 
     let broken = repo_path("tests/fixtures/models/pose_segmentation_head_full_wrong_input.onnx");
-    let head_name = LandmarkModel::Full.manifest_name_mask_head().expect("a separate head");
     let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
     for mask_on_worker in [true, false] {
         let config = BlazePoseConfig {
@@ -638,18 +624,7 @@ fn a_failing_segmentation_head_stops_the_clip_early() {
             ..BlazePoseConfig::default()
         };
         let (_folder, mut estimator) = estimator_on_models_with(config, |models, folder| {
-            let head = models
-                .iter_mut()
-                .find(|m| m["name"] == head_name)
-                .expect("the checkout's manifest lists the head");
-            let bytes = std::fs::read(&broken).expect("broken head");
-            head["sha256"] = liftcheck::models::sha256_hex(&bytes).into();
-            head["bytes"] = bytes.len().into();
-            head["inputs"][0]["shape"] = serde_json::json!([1, 48, 32, 32]);
-            head["inputs"][1]["shape"] = serde_json::json!([1, 16, 64, 64]);
-            head["outputs"][0]["shape"] = serde_json::json!([1, 256, 256, 1]);
-            let file = head["file"].as_str().expect("file name");
-            std::fs::write(folder.join(file), bytes).expect("copy head");
+            use_head(models, folder, &broken, [[1, 48, 32, 32], [1, 16, 64, 64]]);
         });
         let mut frames_done = 0;
         let error = track::track_clip(&clip, &mut estimator, |done, _| frames_done = done)
@@ -661,6 +636,27 @@ fn a_failing_segmentation_head_stops_the_clip_early() {
             "went on for {frames_done} frames after the head failed (on the worker: {mask_on_worker})"
         );
     }
+}
+
+/// Makes a models folder's manifest (`models`, being edited for `estimator_on_models`) list the
+/// segmentation head at `file` instead of the checkout's, with fixed `inputs` shapes (features 64
+/// and 128) and the whole crop's mask as output, and copies the file into `folder`.
+fn use_head(models: &mut [serde_json::Value], folder: &Path, file: &Path, inputs: [[i64; 4]; 2]) {
+    use liftcheck::pose::blazepose::LandmarkModel;
+
+    let name = LandmarkModel::Full.manifest_name_mask_head().expect("a separate head");
+    let head = models
+        .iter_mut()
+        .find(|m| m["name"] == name)
+        .expect("the checkout's manifest lists the head");
+    let bytes = std::fs::read(file).expect("head model");
+    head["sha256"] = liftcheck::models::sha256_hex(&bytes).into();
+    head["bytes"] = bytes.len().into();
+    head["inputs"][0]["shape"] = serde_json::json!(inputs[0]);
+    head["inputs"][1]["shape"] = serde_json::json!(inputs[1]);
+    head["outputs"][0]["shape"] = serde_json::json!([1, 256, 256, 1]);
+    let listed = head["file"].as_str().expect("file name");
+    std::fs::write(folder.join(listed), bytes).expect("copy head");
 }
 
 /// A models folder made from the checkout's: its manifest's model list after `edit` (which may
