@@ -436,9 +436,7 @@ fn image_extras(c: &mut Criterion, frame: &Mat, out: &ModelOutputs, portrait: &M
 /// The window of the crop the segmentation head runs on for the back outline of `out`'s pose.
 fn back_window(out: &ModelOutputs) -> FeatureWindow {
     let (shoulder, hip, _, facing) = near_side_of(out);
-    let reach = silhouette::back_outline_reach(&out.roi, LANDMARK_INPUT_SIZE as usize, shoulder, hip, facing)
-        .expect("the fixture frame's back within the crop");
-    FeatureWindow::around(reach)
+    FeatureWindow::for_back_outline(&out.roi, shoulder, hip, facing).expect("the fixture frame's back within the crop")
 }
 
 fn models(

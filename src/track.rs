@@ -16,7 +16,6 @@ use crate::pipeline::{self, PipelineError, RunStats};
 use crate::plate::{Plate, PlateFinder};
 use crate::pose::blazepose::{BlazePose, LandmarkModel, PoseError};
 use crate::pose::geometry::{Point, Roi};
-use crate::pose::landmarks::LANDMARK_INPUT_SIZE;
 use crate::pose::mask_head::{FeatureWindow, MaskFeatures, MaskHead};
 use crate::pose::silhouette::{self, CropMask};
 use crate::pose::{Pose, PoseFrame, landmark};
@@ -190,8 +189,7 @@ impl OutlineSpan {
     /// The part of the crop `roi` the segmentation head needs to run on for [`Self::outline`]
     /// (the outline's reach and the head's margin); `None` when there is no outline to read.
     fn mask_window(self, roi: &Roi) -> Option<FeatureWindow> {
-        let size = LANDMARK_INPUT_SIZE as usize;
-        silhouette::back_outline_reach(roi, size, self.shoulder, self.hip, self.facing).map(FeatureWindow::around)
+        FeatureWindow::for_back_outline(roi, self.shoulder, self.hip, self.facing)
     }
 }
 

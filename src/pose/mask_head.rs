@@ -20,7 +20,7 @@ use ort::value::TensorRef;
 use super::blazepose::PoseError;
 use super::geometry::{Point, Roi};
 use super::landmarks::LANDMARK_INPUT_SIZE;
-use super::silhouette::{CropMask, MaskArea};
+use super::silhouette::{self, CropMask, MaskArea};
 use crate::models::{ModelStore, SessionOptions};
 use crate::runtime::Runtime;
 
@@ -58,6 +58,13 @@ impl FeatureWindow {
         cols: COARSE.2,
         rows: COARSE.2,
     };
+
+    /// The window for the back outline between `shoulder` and `hip` (frame pixels) in the crop
+    /// `roi`: around the outline's reach ([`silhouette::back_outline_reach`]). `None` when there
+    /// is no outline to read.
+    pub fn for_back_outline(roi: &Roi, shoulder: Point, hip: Point, facing_x: f32) -> Option<Self> {
+        silhouette::back_outline_reach(roi, LANDMARK_INPUT_SIZE as usize, shoulder, hip, facing_x).map(Self::around)
+    }
 
     /// A window whose mask equals the whole crop's over `area` (mask pixels): the
     /// cells under it and a margin of 8 more each way (`WINDOW_MARGIN_CELLS`), within the crop.
