@@ -16,7 +16,15 @@ by its points or frames; each event's mean timing bias in frames and mean absolu
 weighted by matched events;
 and the true faults by severity band (the render's 0-1 scale): hits, misses and "not assessable"
 overall, then each rule's hits over hits and misses per band (Markdown).
+
+  python3 scripts/synth/summarize.py --rows OUT/*.json
+
+prints instead one Markdown row per report, as in the README's per-set table: the report's name
+(its file name, less the `NAME-N-` prefix `sweep.sh` gives it), clips, exact rep counts, good
+clips without a finding, faults, micro F1 and the worst joint-angle MAE.
 """
+import os
+import re
 import json
 import sys
 from collections import defaultdict
@@ -30,9 +38,36 @@ def fmt(value):
     return "-" if value is None else f"{value:.2f}"
 
 
+def report_name(path):
+    """`defaults-3-suite-201.json` (as `sweep.sh` names reports) -> `suite-201`."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return re.sub(r"^.*?-\d+-(?=[^-])", "", stem, count=1)
+
+
+def print_rows(paths):
+    print("| set | clips | rep count exact | good clips without a finding | faults: TP / FP / FN / not assessable | micro F1 | worst joint angle MAE |")
+    print("|---|---|---|---|---|---|---|")
+    for path in paths:
+        report = json.load(open(path))
+        tp, fp, fn, na = (sum(rule[key] for rule in report["faults"]["checks"]) for key in ("tp", "fp", "fn", "na"))
+        worst = max(
+            (a for a in report["angles"] if a["reference"] == "gt angles" and a["frames"] and a["mae"] is not None),
+            key=lambda a: a["mae"],
+            default=None,
+        )
+        worst_text = "-" if worst is None else f"{worst['mae']:.1f} deg ({worst['name']})"
+        good = report["good_clips"]
+        print(
+            f"| {report_name(path)} | {report['reps']['clips']} | {report['reps']['exact_clips']}/{report['reps']['clips']} "
+            f"| {good['clean']}/{good['clips']} | {tp} / {fp} / {fn} / {na} | {fmt(f1(tp, fp, fn))} | {worst_text} |"
+        )
+
+
 def main(paths):
     if not paths:
         sys.exit(__doc__)
+    if paths[0] == "--rows":
+        return print_rows(paths[1:])
     clips = reps_exact = good = clean = 0
     rules = defaultdict(lambda: [0, 0, 0, 0])
     points = {"visible": [0, 0.0], "occluded": [0, 0.0]}

@@ -204,10 +204,11 @@ pub struct Config {
     pub lower_back_rounding_max_deg: f64,
     /// Whether the lower-back rule gives findings; off by default, and the rule is then reported
     /// not assessable. Its reading, the added bend of the back outline's lower half, does not
-    /// follow lumbar flexion on the renders: over 40 rendered sets of the README's table 2 of its
-    /// 10 findings were true and it found 2 of 29 rounded lower backs (`liftcheck eval DIR`, added
-    /// up by `scripts/synth/summarize.py`), and its false findings read up to 28 degrees against
-    /// true ones of 16-18 (`scripts/synth/measure.py back-findings`). On, it judges the reading
+    /// follow lumbar flexion on the renders: over 40 rendered sets of the 42-set table of
+    /// `ce8bd56` (`scripts/synth/judgement.md`) 2 of its 10 findings were true and it found 2 of
+    /// 29 rounded lower backs (`liftcheck eval DIR`, added up by `scripts/synth/summarize.py`),
+    /// and its false findings read up to 28 degrees against true ones of 16-18
+    /// (`scripts/synth/measure.py back-findings`). On, it judges the reading
     /// against `lower_back_rounding_max_deg` as before.
     pub lower_back_findings: bool,
     /// The back outline is read only while the trunk is inclined at least this far from vertical,
@@ -308,8 +309,8 @@ pub struct Config {
     /// (a good reading) and the two bars ahead of mid-foot 14.9 and 17.5 (inside the good
     /// range). The reading runs a median of 6.5% of leg length ahead of the truth and spreads
     /// over 15 points (`measure.py setup-errors`). Scored with `liftcheck eval DIR`, their
-    /// findings were right 3 times and wrong 10: the README's 42 sets (shoulders 2 / 4, bar
-    /// 1 / 2) and the twelve suites at hand rendered since (seeds 341-343, 408, 701, 702, 801,
+    /// findings were right 3 times and wrong 10: the 42-set table of `ce8bd56` (shoulders 2 / 4,
+    /// bar 1 / 2) and the twelve suites at hand rendered since (seeds 341-343, 408, 701, 702, 801,
     /// 802, 811, 812, 901, 902: shoulders 0 / 2, bar 0 / 2). The real clips read 4.5-15.7
     /// degrees and 1.6-15.2% (no finding either way). On, they judge the readings
     /// (rep metrics `setup_shoulder_bar_deg`, `setup_bar_midfoot_pct_leg`, in the JSON report
@@ -470,9 +471,9 @@ pub struct Config {
     /// 162.9-168.4 degrees at the bottom and locked ones 171.9-176.0, while liftcheck reads them
     /// a median of 4.6 degrees off, up to 20.2, on development seeds 801 and 811 (6.2 and 21.7
     /// on seeds 341-343; `python3 scripts/synth/measure.py rdl-knees DIR...`). Over the
-    /// sets where it was scored its findings were right 11 times and wrong 15: the README's 42
-    /// sets 5 / 6, seeds 342 2 / 2, 343 0 / 1, 801 4 / 2, 812 0 / 4 (`liftcheck eval DIR`);
-    /// held-out seed 802, scored after this was decided, 3 / 1 (`liftcheck eval --config F DIR`,
+    /// sets where it was scored its findings were right 11 times and wrong 15: the 42-set table
+    /// of `ce8bd56` 5 / 6, seeds 342 2 / 2, 343 0 / 1, 801 4 / 2, 812 0 / 4 (`liftcheck eval
+    /// DIR`); held-out seed 802, scored after this was decided, 3 / 1 (`liftcheck eval --config F DIR`,
     /// F turning it on). On, it judges the reading (rep metric `bottom_knee_deg`, in the JSON
     /// report either way) against `rdl_knee_locked_min_deg`.
     pub rdl_knee_findings: bool,
