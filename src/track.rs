@@ -118,7 +118,7 @@ fn mask_after(info: &VideoInfo, next: usize, last: &Pose, side: &SideView) -> bo
 }
 
 /// Bump when the cached layout or the pose stage's output changes.
-pub const CACHE_FORMAT_VERSION: u32 = 19;
+pub const CACHE_FORMAT_VERSION: u32 = 20;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -413,6 +413,14 @@ pub fn track_opened(
         return Err(PipelineError::Pose { path, error });
     }
     let (video, stats) = run?;
+    // Tracking moved early to a larger person, the lifter: the frames before were someone else.
+    let someone_else = estimator.switched_person_at().unwrap_or(0).min(frames.len());
+    for frame in &mut frames[..someone_else] {
+        frame.pose = None;
+    }
+    back[..someone_else].fill(None);
+    found_backs.retain(|&(position, _)| position >= someone_else);
+    found_plates.retain(|&(position, _)| position >= someone_else);
     for (position, outline) in found_backs {
         if let Some(slot) = back.get_mut(position) {
             *slot = Some(outline);

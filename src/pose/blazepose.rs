@@ -173,6 +173,12 @@ pub struct BlazePose {
     last_torso_px: Option<f32>,
     /// Hip centre of the last pose found: keeps the same person after a re-detection.
     last_hip_center: Option<Point>,
+    /// Frames since the clip's first pose (`None` before it), for [`Self::larger_person`].
+    frames_since_first_pose: Option<u32>,
+    /// Frames estimated since the clip began, and the one where tracking moved to a larger person
+    /// ([`Self::switched_person_at`]).
+    frames_seen: usize,
+    switched_person_at: Option<usize>,
     timings: PoseTimings,
 }
 
@@ -253,6 +259,37 @@ const LOST_REGION_RETRY_FRAMES: u32 = 60;
 /// seen from the front shortens as the lifter bends over, which at worst sends the frame to the
 /// detector, as before lost regions were retried.
 const LOST_REGION_TORSO_FACTOR: f32 = 1.6;
+
+/// For how many frames after the clip's first pose the detector takes a second look for a
+/// larger person than the one tracked ([`BlazePose::larger_person`]), and how often: three
+/// seconds at 30 fps, the lifter's walk-up and set-up in most clips (the rendered ones grip the
+/// bar 1.3 s in), every half second, so at most six more detector runs a clip. Later in the clip
+/// a larger person is more likely someone passing close to the camera than a lifter missed so
+/// far, and taking them would lose the set.
+const LIFTER_SECOND_LOOK_FRAMES: u32 = 90;
+const LIFTER_SECOND_LOOK_EVERY_FRAMES: u32 = 15;
+/// How much larger (the detector's body circle, the region the landmark model is given) another
+/// person must be than the tracked one to take over. On the rendered clips that followed a
+/// bystander the lifter's circle was 1.8-2.1 times theirs (seed 901 clip 006: 362-410 px
+/// against 199 when first found; seed 904 clip 003: 343 against 186); a person of about the
+/// tracked one's size is as likely to be a training partner or coach as the lifter.
+const LIFTER_SECOND_LOOK_SIZE_RATIO: f32 = 1.5;
+
+/// The largest of `bodies` (the detector's regions) at least [`LIFTER_SECOND_LOOK_SIZE_RATIO`]
+/// times the `tracked` region and centred outside it (further from its centre than half its
+/// side): someone else. The detector's region on the tracked person themselves is centred near
+/// the tracked one's, though it can be 1.6 times its size (rendered seed 408 clip 007, 0.16 of
+/// the tracked side away; seeds 343 clip 002 and 344 clip 008, upside-down regions on side-on
+/// lifters, 0.36 and 0.22), while the lifter beside a tracked bystander is about 0.6 of it away
+/// (seed 901 clip 006, from the detector's regions on the two).
+fn larger_body(bodies: impl Iterator<Item = Roi>, tracked: Roi) -> Option<Roi> {
+    bodies
+        .filter(|body| {
+            body.side >= LIFTER_SECOND_LOOK_SIZE_RATIO * tracked.side
+                && body.center.distance(tracked.center) > tracked.side / 2.0
+        })
+        .max_by(|a, b| a.side.total_cmp(&b.side))
+}
 
 fn same_size(torso: f32, before: f32) -> bool {
     torso * LOST_REGION_TORSO_FACTOR >= before && torso <= before * LOST_REGION_TORSO_FACTOR
@@ -353,6 +390,9 @@ impl BlazePose {
             lost: LostRegion::default(),
             last_torso_px: None,
             last_hip_center: None,
+            frames_since_first_pose: None,
+            frames_seen: 0,
+            switched_person_at: None,
             timings: PoseTimings::default(),
             keypoint_outputs: select_outputs(&[])?,
             feature_outputs: select_outputs(&FEATURE_OUTPUTS)?,
@@ -367,6 +407,9 @@ impl BlazePose {
         self.last_torso_px = None;
         self.last_roi = None;
         self.last_hip_center = None;
+        self.frames_since_first_pose = None;
+        self.frames_seen = 0;
+        self.switched_person_at = None;
         self.mask_valid = false;
         self.features_pending = false;
     }
@@ -425,11 +468,24 @@ impl BlazePose {
             self.lost.found();
             self.last_torso_px = Some(pose.torso_px());
         }
+        self.frames_since_first_pose = match self.frames_since_first_pose {
+            Some(n) => Some(n.saturating_add(1)),
+            None => pose.is_some().then_some(0),
+        };
+        self.frames_seen += 1;
         Ok(pose)
+    }
+
+    /// The frame (counted from the clip's first, or the last [`Self::reset`]) where tracking
+    /// moved from the person first followed to a larger one, found by the detector's second look
+    /// early in the clip: the poses before it are someone else's.
+    pub fn switched_person_at(&self) -> Option<usize> {
+        self.switched_person_at
     }
 
     fn find_lifter(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
         if let Some(roi) = self.tracking.take() {
+            let roi = self.larger_person(frame, roi)?.unwrap_or(roi);
             if let Some(pose) = self.upright_landmarks(frame, roi, with_mask)? {
                 return Ok(Some(pose));
             }
@@ -512,12 +568,44 @@ impl BlazePose {
         Ok(Some(pose))
     }
 
-    /// Runs the detector and returns the chosen lifter's ROI. When the whole letterboxed frame
+    /// Early in the clip, every [`LIFTER_SECOND_LOOK_EVERY_FRAMES`], the region of an upright
+    /// person the detector finds elsewhere in the frame ([`larger_body`]): the lifter, where
+    /// tracking started on someone else. The detector
+    /// keys on the face, and a lifter seen side-on can go unfound while a bystander facing the
+    /// camera is found: rendered seed 901 clip 006 found only the bystander, half the lifter's
+    /// size, for its first 25 frames, and tracking kept them for the whole clip. Only with the
+    /// automatic choice of lifter ([`LifterHint::Auto`]).
+    fn larger_person(&mut self, frame: &Mat, tracked: Roi) -> Result<Option<Roi>, PoseError> {
+        let due = self.frames_since_first_pose.is_some_and(|n| {
+            n > 0 && n <= LIFTER_SECOND_LOOK_FRAMES && n.is_multiple_of(LIFTER_SECOND_LOOK_EVERY_FRAMES)
+        });
+        if !due || self.config.lifter != LifterHint::Auto {
+            return Ok(None);
+        }
+        let people = self.detect_people(frame)?;
+        let larger = larger_body(people.iter().filter(|d| d.upright()).map(Detection::roi), tracked);
+        if larger.is_some() {
+            self.switched_person_at = Some(self.frames_seen);
+        }
+        Ok(larger)
+    }
+
+    /// Runs the detector and returns the chosen lifter's ROI.
+    fn detect(&mut self, frame: &Mat) -> Result<Option<Roi>, PoseError> {
+        let people = self.detect_people(frame)?;
+        let (width, height) = (frame.cols() as u32, frame.rows() as u32);
+        Ok(
+            detector::choose_lifter(&people, width, height, self.config.lifter, self.last_hip_center)
+                .map(Detection::roi),
+        )
+    }
+
+    /// Everyone the detector finds on `frame`, after suppression. When the whole letterboxed frame
     /// shows nobody, the detector looks again at [`Roi::zoom_tiles`]: BlazePose's detector keys on
     /// the face, and a lifter filmed from a few metres away in a landscape frame has too few
     /// pixels of it at the letterbox's scale (rendered lifters 120-140 px tall in 640x360 went
     /// unfound for seconds).
-    fn detect(&mut self, frame: &Mat) -> Result<Option<Roi>, PoseError> {
+    fn detect_people(&mut self, frame: &Mat) -> Result<Vec<Detection>, PoseError> {
         let started = Instant::now();
         let (width, height) = (frame.cols() as u32, frame.rows() as u32);
         let mut people = Vec::new();
@@ -528,11 +616,8 @@ impl BlazePose {
             }
         }
         let people = detector::weighted_nms(people);
-        let roi = detector::choose_lifter(&people, width, height, self.config.lifter, self.last_hip_center)
-            .map(Detection::roi);
-        self.detections = people;
         self.timings.detector += started.elapsed();
-        Ok(roi)
+        Ok(people)
     }
 
     /// Runs the detector on the square `region` of `frame` and appends its detections (frame
@@ -768,6 +853,48 @@ mod tests {
                 want,
                 "trunk {trunk}, ankles {ankle_dy} px below the hips"
             );
+        }
+    }
+
+    #[test]
+    fn the_second_look_takes_only_a_larger_person_elsewhere() {
+        let body = |x: f32, y: f32, side: f32| Roi {
+            center: Point::new(x, y),
+            side,
+            rotation: 0.0,
+        };
+        // Rendered seed 901 clip 006 (360x640): a bystander tracked at the frame's edge, the
+        // lifter found side-on to their right. Seed 408 clip 007 (640x360): a lifter tracked
+        // from the front, the detector's larger region on the same lifter.
+        let bystander = body(39.0, 256.0, 199.0);
+        let lifter = body(147.0, 325.0, 362.0);
+        let tracked_front = body(317.2, 204.8, 228.8);
+        let same_lifter_larger = body(325.1, 169.2, 366.9);
+        // (case, bodies found, tracked region, the body taken over)
+        let cases = [
+            (
+                "the lifter, larger and elsewhere",
+                vec![bystander, lifter],
+                bystander,
+                Some(lifter),
+            ),
+            ("not larger enough", vec![body(147.0, 325.0, 290.0)], bystander, None),
+            (
+                "the tracked person's own larger region",
+                vec![same_lifter_larger],
+                tracked_front,
+                None,
+            ),
+            (
+                "the largest of two",
+                vec![body(300.0, 300.0, 320.0), lifter],
+                bystander,
+                Some(lifter),
+            ),
+            ("nobody", vec![], bystander, None),
+        ];
+        for (case, bodies, tracked, want) in cases {
+            assert_eq!(larger_body(bodies.into_iter(), tracked), want, "{case}");
         }
     }
 }

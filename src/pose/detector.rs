@@ -15,6 +15,10 @@ const SCORE_CLIP: f32 = 100.0;
 pub const MIN_DETECTION_SCORE: f32 = 0.5;
 /// Overlap above which detections are merged (MediaPipe's `min_suppression_threshold`).
 const NMS_IOU_THRESHOLD: f32 = 0.3;
+/// A detection whose body points further than this from straight up (radians; 120 degrees, the
+/// head 30 degrees below the hips' level) is upside down ([`Detection::upright`]). The steepest
+/// trunk in the rendered suites' ground truth is 94 degrees from vertical.
+const UPSIDE_DOWN_ROTATION_RAD: f32 = 2.0 * std::f32::consts::FRAC_PI_3;
 
 /// SSD feature-map strides of the detector; layers with equal strides share a grid.
 const ANCHOR_STRIDES: [u32; 5] = [8, 16, 32, 32, 32];
@@ -37,8 +41,12 @@ impl Detection {
         Roi::from_alignment(self.keypoints[0], self.keypoints[1])
     }
 
-    fn area(&self) -> f32 {
-        (self.bbox[2] - self.bbox[0]).max(0.0) * (self.bbox[3] - self.bbox[1]).max(0.0)
+    /// Whether the body stands head up: frames are upright (rotation metadata is applied), and
+    /// in a deadlift the head never drops far below the hips, while the detector sometimes
+    /// offers a second, upside-down region on a lifter (rendered seed 201 clip 000: score 0.52
+    /// against the upright region's 0.56, with a larger body circle).
+    pub fn upright(&self) -> bool {
+        self.roi().rotation.abs() <= UPSIDE_DOWN_ROTATION_RAD
     }
 
     fn center(&self) -> Point {
@@ -143,7 +151,8 @@ pub fn weighted_nms(mut detections: Vec<Detection>) -> Vec<Detection> {
 /// Which person to follow when several are detected.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LifterHint {
-    /// The most confident, largest person near the frame centre.
+    /// The most confident, largest person near the frame centre (size and place from the body's
+    /// circle, [`Detection::roi`]).
     Auto,
     /// The person nearest this point, as fractions of frame width and height.
     Near { x: f32, y: f32 },
@@ -160,17 +169,33 @@ pub fn choose_lifter(
 ) -> Option<&Detection> {
     let (w, h) = (frame_width as f32, frame_height as f32);
     let diagonal = w.hypot(h);
+    // An upside-down region inside an upright one is a second, wrong look at that person.
+    let twin = |d: &Detection| {
+        let body = d.roi();
+        !d.upright()
+            && detections
+                .iter()
+                .filter(|u| u.upright())
+                .any(|u| u.roi().center.distance(body.center) <= u.roi().side / 2.0)
+    };
     let rank = |d: &Detection| -> f32 {
         match (previous_center, hint) {
             (Some(prev), _) => -d.keypoints[0].distance(prev),
             (None, LifterHint::Near { x, y }) => -d.center().distance(Point::new(x * w, y * h)),
+            // The detector's box is the face's, and need not follow the body's size (rendered
+            // seed 904 clip 003: 72 px on both the lifter and a bystander half their height, who
+            // won on score), so size and place come from the body's circle.
             (None, LifterHint::Auto) => {
-                let centrality = 1.0 - d.center().distance(Point::new(w / 2.0, h / 2.0)) / diagonal;
-                d.score * (d.area() / (w * h)).sqrt() * centrality
+                let body = d.roi();
+                let centrality = 1.0 - body.center.distance(Point::new(w / 2.0, h / 2.0)) / diagonal;
+                d.score * (body.side / diagonal) * centrality
             }
         }
     };
-    detections.iter().max_by(|a, b| rank(a).total_cmp(&rank(b)))
+    detections
+        .iter()
+        .filter(|d| !(previous_center.is_none() && hint == LifterHint::Auto && twin(d)))
+        .max_by(|a, b| rank(a).total_cmp(&rank(b)))
 }
 
 #[cfg(test)]
@@ -251,17 +276,97 @@ mod tests {
         assert_eq!(merged[1].bbox, [500.0, 0.0, 600.0, 100.0]);
     }
 
+    /// A detection with a face box of `face` px at `face_at` and a body circle from the hip centre
+    /// `hip` up to `top` (the alignment points the landmark region is built from).
+    fn person(score: f32, face_at: (f32, f32), face: f32, hip: (f32, f32), top: (f32, f32)) -> Detection {
+        let (x, y) = face_at;
+        Detection {
+            score,
+            bbox: [x - face / 2.0, y - face / 2.0, x + face / 2.0, y + face / 2.0],
+            keypoints: [
+                Point::new(hip.0, hip.1),
+                Point::new(top.0, top.1),
+                Point::new(x, y),
+                Point::new(x, y),
+            ],
+        }
+    }
+
     #[test]
-    fn lifter_choice_prefers_large_central_people_then_continuity() {
-        let small_corner = det(0.95, [0.0, 0.0, 100.0, 150.0]);
-        let big_centre = det(0.8, [700.0, 200.0, 1200.0, 1000.0]);
-        let people = vec![small_corner.clone(), big_centre.clone()];
-        let pick = choose_lifter(&people, 1920, 1080, LifterHint::Auto, None);
-        assert_eq!(pick, Some(&big_centre));
-        let pick = choose_lifter(&people, 1920, 1080, LifterHint::Near { x: 0.0, y: 0.0 }, None);
-        assert_eq!(pick, Some(&small_corner));
-        let pick = choose_lifter(&people, 1920, 1080, LifterHint::Auto, Some(Point::new(10.0, 10.0)));
-        assert_eq!(pick, Some(&small_corner));
-        assert_eq!(choose_lifter(&[], 1920, 1080, LifterHint::Auto, None), None);
+    fn lifter_choice_prefers_large_central_bodies_then_continuity() {
+        // Rendered seed 904 clip 003's first frame (640x360): a bystander facing the camera,
+        // found with more confidence, and the lifter side-on, twice the size; the face boxes
+        // are the same size.
+        let bystander = person(0.91, (230.0, 155.0), 72.0, (234.7, 193.2), (225.4, 119.6));
+        let lifter = person(0.64, (308.0, 90.0), 72.0, (285.6, 173.9), (316.4, 40.3));
+        // 1920x1080: a confident small body in the corner and a larger one in the middle.
+        let small_corner = person(0.95, (50.0, 40.0), 40.0, (50.0, 120.0), (50.0, 20.0));
+        // Seed 201 clip 000's first frame (640x360): the lifter standing, and a second,
+        // upside-down region on them with a larger circle.
+        let upright = person(0.56, (307.0, 104.0), 128.0, (320.0, 170.0), (305.0, 65.0));
+        let upside_down = person(0.52, (316.0, 254.0), 128.0, (329.0, 177.0), (343.0, 305.0));
+        let big_centre = person(0.8, (950.0, 300.0), 80.0, (950.0, 600.0), (950.0, 250.0));
+        let cases = [
+            (
+                "larger body wins over a higher score",
+                (640, 360),
+                vec![bystander.clone(), lifter.clone()],
+                LifterHint::Auto,
+                None,
+                Some(&lifter),
+            ),
+            (
+                "the order of the detections does not matter",
+                (640, 360),
+                vec![lifter.clone(), bystander.clone()],
+                LifterHint::Auto,
+                None,
+                Some(&lifter),
+            ),
+            (
+                "large and central",
+                (1920, 1080),
+                vec![small_corner.clone(), big_centre.clone()],
+                LifterHint::Auto,
+                None,
+                Some(&big_centre),
+            ),
+            (
+                "a hint picks the nearest",
+                (1920, 1080),
+                vec![small_corner.clone(), big_centre.clone()],
+                LifterHint::Near { x: 0.0, y: 0.0 },
+                None,
+                Some(&small_corner),
+            ),
+            (
+                "the last position keeps the same person",
+                (1920, 1080),
+                vec![small_corner.clone(), big_centre.clone()],
+                LifterHint::Auto,
+                Some(Point::new(60.0, 110.0)),
+                Some(&small_corner),
+            ),
+            (
+                "not an upside-down twin",
+                (640, 360),
+                vec![upside_down.clone(), upright.clone()],
+                LifterHint::Auto,
+                None,
+                Some(&upright),
+            ),
+            (
+                "an upside-down region alone",
+                (640, 360),
+                vec![upside_down.clone()],
+                LifterHint::Auto,
+                None,
+                Some(&upside_down),
+            ),
+            ("nobody", (1920, 1080), vec![], LifterHint::Auto, None, None),
+        ];
+        for (name, (w, h), people, hint, previous, expected) in cases {
+            assert_eq!(choose_lifter(&people, w, h, hint, previous), expected, "{name}");
+        }
     }
 }
