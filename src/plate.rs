@@ -57,6 +57,13 @@ pub struct PlateFinder {
 }
 
 impl PlateFinder {
+    /// Forgets the torsos seen so far: the pose stage moved to another person (a bystander had
+    /// been followed), whose torso the remembered one would bound.
+    pub fn forget_torso(&mut self) {
+        self.longest_torso = 0.0;
+        self.torso_samples = 0;
+    }
+
     /// Looks for a plate centred near `hands` on a BGR frame; `torso_px` is the shoulder-hip
     /// distance in pixels, which bounds the plate's size.
     ///

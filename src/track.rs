@@ -251,6 +251,10 @@ struct FrameJob {
     plate: Option<PlateSearch>,
     lines: Option<LifterBox>,
     mask: Option<MaskJob>,
+    /// The first job since the pose stage moved to another person
+    /// ([`BlazePose::switched_person_at`]): what the worker kept of the one before (the plate
+    /// finder's torso, background lines found around them) goes.
+    new_person: bool,
 }
 
 /// Runs the pose stage on a clip. `on_progress(done, total)` is called after every frame.
@@ -314,9 +318,21 @@ pub fn track_opened(
         side.set(seen);
         mask_after(info, next, last, &seen)
     };
+    // Set when the pose stage moves to another person, until a job takes it to the worker.
+    let mut new_person = false;
     let on_frame = |info: &VideoInfo, frame: &Frame, pose_frame: &PoseFrame, estimator: &mut BlazePose| {
         if head_failed.load(Ordering::Relaxed) {
             return Err(HEAD_FAILED.to_string());
+        }
+        if estimator.switched_person_at() == Some(frames.len()) {
+            // Someone else was followed so far: their facing and line searches do not count.
+            let mut seen = SideView::default();
+            if let Some(pose) = &pose_frame.pose {
+                seen.see(frame.index, pose);
+            }
+            side.set(seen);
+            line_searches = 0;
+            new_person = true;
         }
         let search_plate = frame.index.is_multiple_of(search_stride(info.fps, PLATE_SEARCH_HZ));
         let search_lines =
@@ -355,13 +371,17 @@ pub fn track_opened(
                         outline = estimator.crop_mask().and_then(|mask| span.outline(&mask));
                     }
                 }
-                let job = FrameJob {
+                let mut job = FrameJob {
                     plate: search_plate.then(|| PlateSearch::new(frames.len(), pose)),
                     lines: search_lines.then(|| lifter_box(pose)),
                     mask,
+                    new_person: false,
                 };
                 line_searches += usize::from(search_lines);
                 let wanted = job.plate.is_some() || job.lines.is_some() || job.mask.is_some();
+                if wanted {
+                    job.new_person = std::mem::take(&mut new_person);
+                }
                 (outline, wanted.then_some(job))
             }
             None => (None, None),
@@ -372,6 +392,10 @@ pub fn track_opened(
         Ok(job)
     };
     let search = |frame: &Frame, job: FrameJob| {
+        if job.new_person {
+            finder.forget_torso();
+            lines.clear();
+        }
         if let (Some(masking), Some(head)) = (job.mask, worker_head.as_mut()) {
             match masking.outline(head) {
                 Ok(Some(outline)) => found_backs.push((masking.position, outline)),
@@ -412,11 +436,15 @@ pub fn track_opened(
     if let Some(error) = mask_error {
         return Err(PipelineError::Pose { path, error });
     }
-    let (video, stats) = run?;
+    let (video, mut stats) = run?;
     // Tracking moved early to a larger person, the lifter: the frames before were someone else.
+    if new_person {
+        // No job after the move took the news to the worker.
+        lines.clear();
+    }
     let someone_else = estimator.switched_person_at().unwrap_or(0).min(frames.len());
     for frame in &mut frames[..someone_else] {
-        frame.pose = None;
+        stats.frames_with_pose -= usize::from(frame.pose.take().is_some());
     }
     back[..someone_else].fill(None);
     found_backs.retain(|&(position, _)| position >= someone_else);

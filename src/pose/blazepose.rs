@@ -173,10 +173,13 @@ pub struct BlazePose {
     last_torso_px: Option<f32>,
     /// Hip centre of the last pose found: keeps the same person after a re-detection.
     last_hip_center: Option<Point>,
-    /// Frames since the clip's first pose (`None` before it), for [`Self::larger_person`].
+    /// Frames since the clip's first pose (`None` before it), and that pose's region side, for
+    /// [`Self::larger_person`].
     frames_since_first_pose: Option<u32>,
-    /// Frames estimated since the clip began, and the one where tracking moved to a larger person
-    /// ([`Self::switched_person_at`]).
+    first_pose_side: Option<f32>,
+    first_pose_torso: Option<f32>,
+    /// Frames estimated since the clip began, and the one where tracking last moved to a larger
+    /// person ([`Self::switched_person_at`]).
     frames_seen: usize,
     switched_person_at: Option<usize>,
     timings: PoseTimings,
@@ -261,31 +264,42 @@ const LOST_REGION_RETRY_FRAMES: u32 = 60;
 const LOST_REGION_TORSO_FACTOR: f32 = 1.6;
 
 /// For how many frames after the clip's first pose the detector takes a second look for a
-/// larger person than the one tracked ([`BlazePose::larger_person`]), and how often: three
-/// seconds at 30 fps, the lifter's walk-up and set-up in most clips (the rendered ones grip the
-/// bar 1.3 s in), every half second, so at most six more detector runs a clip. Later in the clip
-/// a larger person is more likely someone passing close to the camera than a lifter missed so
-/// far, and taking them would lose the set.
+/// larger person than the one tracked ([`BlazePose::larger_person`]), and how often, in frames:
+/// at 30 fps three seconds, the lifter's walk-up and set-up in most clips (the rendered ones grip
+/// the bar 1.3 s in), every half second (at 60 fps half that), so at most six more looks a clip.
+/// Later in the clip a larger person is more likely someone passing close to the camera than a
+/// lifter missed so far, and taking them would lose the set.
 const LIFTER_SECOND_LOOK_FRAMES: u32 = 90;
 const LIFTER_SECOND_LOOK_EVERY_FRAMES: u32 = 15;
-/// How much larger (the detector's body circle, the region the landmark model is given) another
-/// person must be than the tracked one to take over. On the rendered clips that followed a
-/// bystander the lifter's circle was 1.8-2.1 times theirs (seed 901 clip 006: 362-410 px
-/// against 199 when first found; seed 904 clip 003: 343 against 186); a person of about the
-/// tracked one's size is as likely to be a training partner or coach as the lifter.
+/// How much larger another person must be than the tracked one to take over: their region (the
+/// detector's body circle, which the landmark model is given), and then the torso of the pose
+/// found there, against both the tracked person's and the clip's first pose's. On the rendered
+/// clips that followed a bystander the lifter's circle was 1.8-2.1
+/// times theirs (seed 901 clip 006: 362-410 px against 199 when first found; seed 904 clip 003:
+/// 343 against 186) and the torso about 2 times (79 against 38 px; 74 against 35); a person of
+/// about the tracked one's size is as likely to be a training partner or coach as the lifter.
+/// The torso check keeps a spurious region on the tracked lifter from taking over where the
+/// landmark model draws them there at their size.
 const LIFTER_SECOND_LOOK_SIZE_RATIO: f32 = 1.5;
+/// The largest region a person found by the second look may have, in frame heights: a body
+/// standing whole in the frame spans at most its height, and the region is 1.25 times that
+/// (the lifters of the rendered clips that followed a bystander: 0.57-0.64 and 0.95).
+const LIFTER_SECOND_LOOK_MAX_SIDE_PER_HEIGHT: f32 = 1.3;
 
 /// The largest of `bodies` (the detector's regions) at least [`LIFTER_SECOND_LOOK_SIZE_RATIO`]
-/// times the `tracked` region and centred outside it (further from its centre than half its
-/// side): someone else. The detector's region on the tracked person themselves is centred near
+/// times both the `tracked` region and the region of the clip's first pose (`first_side`), and
+/// centred outside the tracked region (further from its centre than half its side): someone
+/// else. The first pose's size keeps a tracked region that has shrunk onto part of the lifter
+/// (the collapsed skeletons of rendered seed 402 clip 007) from handing over to the lifter's
+/// own region and dropping their frames. The detector's region on the tracked person themselves is centred near
 /// the tracked one's, though it can be 1.6 times its size (rendered seed 408 clip 007, 0.16 of
 /// the tracked side away; seeds 343 clip 002 and 344 clip 008, upside-down regions on side-on
 /// lifters, 0.36 and 0.22), while the lifter beside a tracked bystander is about 0.6 of it away
 /// (seed 901 clip 006, from the detector's regions on the two).
-fn larger_body(bodies: impl Iterator<Item = Roi>, tracked: Roi) -> Option<Roi> {
+fn larger_body(bodies: impl Iterator<Item = Roi>, tracked: Roi, first_side: f32) -> Option<Roi> {
     bodies
         .filter(|body| {
-            body.side >= LIFTER_SECOND_LOOK_SIZE_RATIO * tracked.side
+            body.side >= LIFTER_SECOND_LOOK_SIZE_RATIO * tracked.side.max(first_side)
                 && body.center.distance(tracked.center) > tracked.side / 2.0
         })
         .max_by(|a, b| a.side.total_cmp(&b.side))
@@ -391,6 +405,8 @@ impl BlazePose {
             last_torso_px: None,
             last_hip_center: None,
             frames_since_first_pose: None,
+            first_pose_side: None,
+            first_pose_torso: None,
             frames_seen: 0,
             switched_person_at: None,
             timings: PoseTimings::default(),
@@ -408,6 +424,8 @@ impl BlazePose {
         self.last_roi = None;
         self.last_hip_center = None;
         self.frames_since_first_pose = None;
+        self.first_pose_side = None;
+        self.first_pose_torso = None;
         self.frames_seen = 0;
         self.switched_person_at = None;
         self.mask_valid = false;
@@ -468,6 +486,12 @@ impl BlazePose {
             self.lost.found();
             self.last_torso_px = Some(pose.torso_px());
         }
+        if self.frames_since_first_pose.is_none()
+            && let Some(pose) = &pose
+        {
+            self.first_pose_side = self.last_roi.map(|roi| roi.side);
+            self.first_pose_torso = Some(pose.torso_px());
+        }
         self.frames_since_first_pose = match self.frames_since_first_pose {
             Some(n) => Some(n.saturating_add(1)),
             None => pose.is_some().then_some(0),
@@ -476,16 +500,35 @@ impl BlazePose {
         Ok(pose)
     }
 
-    /// The frame (counted from the clip's first, or the last [`Self::reset`]) where tracking
-    /// moved from the person first followed to a larger one, found by the detector's second look
-    /// early in the clip: the poses before it are someone else's.
+    /// The frame (counted from the clip's first, or the last [`Self::reset`]) where tracking last
+    /// moved to a larger person, found by the detector's second look early in the clip: the
+    /// poses before it are someone else's.
     pub fn switched_person_at(&self) -> Option<usize> {
         self.switched_person_at
     }
 
     fn find_lifter(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
         if let Some(roi) = self.tracking.take() {
-            let roi = self.larger_person(frame, roi)?.unwrap_or(roi);
+            // The larger person counts once the landmark model finds them there, larger;
+            // otherwise tracking goes on as it was.
+            if let Some(larger) = self.larger_person(frame, roi)? {
+                let before = (self.last_roi, self.last_hip_center);
+                if let Some(pose) = self.upright_landmarks(frame, larger, with_mask)? {
+                    let torso_before = self
+                        .last_torso_px
+                        .into_iter()
+                        .chain(self.first_pose_torso)
+                        .reduce(f32::max);
+                    if torso_before.is_some_and(|torso| pose.torso_px() >= LIFTER_SECOND_LOOK_SIZE_RATIO * torso) {
+                        self.switched_person_at = Some(self.frames_seen);
+                        return Ok(Some(pose));
+                    }
+                    self.tracking = None;
+                    self.mask_valid = false;
+                    self.features_pending = false;
+                    (self.last_roi, self.last_hip_center) = before;
+                }
+            }
             if let Some(pose) = self.upright_landmarks(frame, roi, with_mask)? {
                 return Ok(Some(pose));
             }
@@ -568,26 +611,40 @@ impl BlazePose {
         Ok(Some(pose))
     }
 
-    /// Early in the clip, every [`LIFTER_SECOND_LOOK_EVERY_FRAMES`], the region of an upright
-    /// person the detector finds elsewhere in the frame ([`larger_body`]): the lifter, where
-    /// tracking started on someone else. The detector
+    /// Early in the clip, every [`LIFTER_SECOND_LOOK_EVERY_FRAMES`], the region of a larger,
+    /// upright person the detector finds elsewhere in the frame ([`larger_body`]): the lifter,
+    /// where tracking started on someone else. The detector
     /// keys on the face, and a lifter seen side-on can go unfound while a bystander facing the
     /// camera is found: rendered seed 901 clip 006 found only the bystander, half the lifter's
     /// size, for its first 25 frames, and tracking kept them for the whole clip. Only with the
     /// automatic choice of lifter ([`LifterHint::Auto`]).
     fn larger_person(&mut self, frame: &Mat, tracked: Roi) -> Result<Option<Roi>, PoseError> {
-        let due = self.frames_since_first_pose.is_some_and(|n| {
-            n > 0 && n <= LIFTER_SECOND_LOOK_FRAMES && n.is_multiple_of(LIFTER_SECOND_LOOK_EVERY_FRAMES)
-        });
-        if !due || self.config.lifter != LifterHint::Auto {
+        // This frame's distance from the first pose's (the counter moves after the frame).
+        let due = self
+            .frames_since_first_pose
+            .map(|n| n + 1)
+            .is_some_and(|n| n <= LIFTER_SECOND_LOOK_FRAMES && n.is_multiple_of(LIFTER_SECOND_LOOK_EVERY_FRAMES));
+        let Some(first_side) = self.first_pose_side.filter(|_| due) else {
+            return Ok(None);
+        };
+        if self.config.lifter != LifterHint::Auto {
             return Ok(None);
         }
         let people = self.detect_people(frame)?;
-        let larger = larger_body(people.iter().filter(|d| d.upright()).map(Detection::roi), tracked);
-        if larger.is_some() {
-            self.switched_person_at = Some(self.frames_seen);
-        }
-        Ok(larger)
+        // No wider than a whole body standing in the frame can be (the region is 1.25 times the
+        // span of a body from the hips up, doubled): the detector can offer a spurious region
+        // (rendered seed 97 clip 011: 635 px across in a 360 px frame), and the landmark model
+        // then draws a giant skeleton in it.
+        let most = LIFTER_SECOND_LOOK_MAX_SIDE_PER_HEIGHT * frame.rows() as f32;
+        Ok(larger_body(
+            people
+                .iter()
+                .filter(|d| d.upright())
+                .map(Detection::roi)
+                .filter(|body| body.side <= most),
+            tracked,
+            first_side,
+        ))
     }
 
     /// Runs the detector and returns the chosen lifter's ROI.
@@ -870,31 +927,44 @@ mod tests {
         let lifter = body(147.0, 325.0, 362.0);
         let tracked_front = body(317.2, 204.8, 228.8);
         let same_lifter_larger = body(325.1, 169.2, 366.9);
-        // (case, bodies found, tracked region, the body taken over)
+        // Tracking shrunk onto part of a lifter first found at full size.
+        let shrunk = body(100.0, 200.0, 80.0);
+        let whole_lifter = body(160.0, 230.0, 230.0);
+        // (case, bodies found, tracked region, first pose's region side, the body taken over)
         let cases = [
             (
                 "the lifter, larger and elsewhere",
                 vec![bystander, lifter],
                 bystander,
+                199.0,
                 Some(lifter),
             ),
-            ("not larger enough", vec![body(147.0, 325.0, 290.0)], bystander, None),
+            (
+                "not large enough",
+                vec![body(147.0, 325.0, 290.0)],
+                bystander,
+                199.0,
+                None,
+            ),
             (
                 "the tracked person's own larger region",
                 vec![same_lifter_larger],
                 tracked_front,
+                228.8,
                 None,
             ),
             (
                 "the largest of two",
                 vec![body(300.0, 300.0, 320.0), lifter],
                 bystander,
+                199.0,
                 Some(lifter),
             ),
-            ("nobody", vec![], bystander, None),
+            ("no larger than the first pose", vec![whole_lifter], shrunk, 220.0, None),
+            ("nobody", vec![], bystander, 199.0, None),
         ];
-        for (case, bodies, tracked, want) in cases {
-            assert_eq!(larger_body(bodies.into_iter(), tracked), want, "{case}");
+        for (case, bodies, tracked, first_side, want) in cases {
+            assert_eq!(larger_body(bodies.into_iter(), tracked, first_side), want, "{case}");
         }
     }
 }

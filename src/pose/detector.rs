@@ -152,7 +152,7 @@ pub fn weighted_nms(mut detections: Vec<Detection>) -> Vec<Detection> {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LifterHint {
     /// The most confident, largest person near the frame centre (size and place from the body's
-    /// circle, [`Detection::roi`]).
+    /// circle, [`Detection::roi`]; an upside-down region inside an upright one left out).
     Auto,
     /// The person nearest this point, as fractions of frame width and height.
     Near { x: f32, y: f32 },
