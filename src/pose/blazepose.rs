@@ -173,16 +173,23 @@ pub struct BlazePose {
     last_torso_px: Option<f32>,
     /// Hip centre of the last pose found: keeps the same person after a re-detection.
     last_hip_center: Option<Point>,
-    /// Frames since the clip's first pose (`None` before it), and that pose's region side, for
-    /// [`Self::larger_person`].
-    frames_since_first_pose: Option<u32>,
-    first_pose_side: Option<f32>,
-    first_pose_torso: Option<f32>,
+    /// The clip's first pose, for [`Self::larger_person`].
+    first_pose: Option<FirstPose>,
     /// Frames estimated since the clip began, and the one where tracking last moved to a larger
     /// person ([`Self::switched_person_at`]).
     frames_seen: usize,
     switched_person_at: Option<usize>,
     timings: PoseTimings,
+}
+
+/// Where and how large the clip's first pose was: the second look for the lifter runs for a
+/// while after it, and a person must outgrow it to take over ([`BlazePose::larger_person`]).
+#[derive(Clone, Copy, Debug)]
+struct FirstPose {
+    frame: usize,
+    /// Side of the region the landmark model found it in, and its torso, pixels.
+    side: f32,
+    torso: f32,
 }
 
 fn set_affine(m: &mut Mat, a: [[f64; 3]; 2]) -> opencv::Result<()> {
@@ -269,8 +276,8 @@ const LOST_REGION_TORSO_FACTOR: f32 = 1.6;
 /// the bar 1.3 s in), every half second (at 60 fps half that), so at most six more looks a clip.
 /// Later in the clip a larger person is more likely someone passing close to the camera than a
 /// lifter missed so far, and taking them would lose the set.
-const LIFTER_SECOND_LOOK_FRAMES: u32 = 90;
-const LIFTER_SECOND_LOOK_EVERY_FRAMES: u32 = 15;
+const LIFTER_SECOND_LOOK_FRAMES: usize = 90;
+const LIFTER_SECOND_LOOK_EVERY_FRAMES: usize = 15;
 /// How much larger another person must be than the tracked one to take over: their region (the
 /// detector's body circle, which the landmark model is given), and then the torso of the pose
 /// found there, against both the tracked person's and the clip's first pose's. On the rendered
@@ -287,19 +294,22 @@ const LIFTER_SECOND_LOOK_SIZE_RATIO: f32 = 1.5;
 const LIFTER_SECOND_LOOK_MAX_SIDE_PER_HEIGHT: f32 = 1.3;
 
 /// The largest of `bodies` (the detector's regions) at least [`LIFTER_SECOND_LOOK_SIZE_RATIO`]
-/// times both the `tracked` region and the region of the clip's first pose (`first_side`), and
-/// centred outside the tracked region (further from its centre than half its side): someone
-/// else. The first pose's size keeps a tracked region that has shrunk onto part of the lifter
+/// times both the `tracked` region and the region of the clip's first pose (`first_side`), no
+/// wider than [`LIFTER_SECOND_LOOK_MAX_SIDE_PER_HEIGHT`] times the `frame_height` (the detector
+/// can offer a spurious region, rendered seed 97 clip 011: 635 px across in a 360 px frame, and
+/// the landmark model then draws a giant skeleton in it), and centred outside the tracked region
+/// (further from its centre than half its side): someone else. The first pose's size keeps a tracked region that has shrunk onto part of the lifter
 /// (the collapsed skeletons of rendered seed 402 clip 007) from handing over to the lifter's
 /// own region and dropping their frames. The detector's region on the tracked person themselves is centred near
 /// the tracked one's, though it can be 1.6 times its size (rendered seed 408 clip 007, 0.16 of
 /// the tracked side away; seeds 343 clip 002 and 344 clip 008, upside-down regions on side-on
 /// lifters, 0.36 and 0.22), while the lifter beside a tracked bystander is about 0.6 of it away
 /// (seed 901 clip 006, from the detector's regions on the two).
-fn larger_body(bodies: impl Iterator<Item = Roi>, tracked: Roi, first_side: f32) -> Option<Roi> {
+fn larger_body(bodies: impl Iterator<Item = Roi>, tracked: Roi, first_side: f32, frame_height: f32) -> Option<Roi> {
     bodies
         .filter(|body| {
             body.side >= LIFTER_SECOND_LOOK_SIZE_RATIO * tracked.side.max(first_side)
+                && body.side <= LIFTER_SECOND_LOOK_MAX_SIDE_PER_HEIGHT * frame_height
                 && body.center.distance(tracked.center) > tracked.side / 2.0
         })
         .max_by(|a, b| a.side.total_cmp(&b.side))
@@ -404,9 +414,7 @@ impl BlazePose {
             lost: LostRegion::default(),
             last_torso_px: None,
             last_hip_center: None,
-            frames_since_first_pose: None,
-            first_pose_side: None,
-            first_pose_torso: None,
+            first_pose: None,
             frames_seen: 0,
             switched_person_at: None,
             timings: PoseTimings::default(),
@@ -423,9 +431,7 @@ impl BlazePose {
         self.last_torso_px = None;
         self.last_roi = None;
         self.last_hip_center = None;
-        self.frames_since_first_pose = None;
-        self.first_pose_side = None;
-        self.first_pose_torso = None;
+        self.first_pose = None;
         self.frames_seen = 0;
         self.switched_person_at = None;
         self.mask_valid = false;
@@ -486,16 +492,15 @@ impl BlazePose {
             self.lost.found();
             self.last_torso_px = Some(pose.torso_px());
         }
-        if self.frames_since_first_pose.is_none()
-            && let Some(pose) = &pose
+        if self.first_pose.is_none()
+            && let (Some(pose), Some(roi)) = (&pose, self.last_roi)
         {
-            self.first_pose_side = self.last_roi.map(|roi| roi.side);
-            self.first_pose_torso = Some(pose.torso_px());
+            self.first_pose = Some(FirstPose {
+                frame: self.frames_seen,
+                side: roi.side,
+                torso: pose.torso_px(),
+            });
         }
-        self.frames_since_first_pose = match self.frames_since_first_pose {
-            Some(n) => Some(n.saturating_add(1)),
-            None => pose.is_some().then_some(0),
-        };
         self.frames_seen += 1;
         Ok(pose)
     }
@@ -509,25 +514,8 @@ impl BlazePose {
 
     fn find_lifter(&mut self, frame: &Mat, with_mask: bool) -> Result<Option<Pose>, PoseError> {
         if let Some(roi) = self.tracking.take() {
-            // The larger person counts once the landmark model finds them there, larger;
-            // otherwise tracking goes on as it was.
-            if let Some(larger) = self.larger_person(frame, roi)? {
-                let before = (self.last_roi, self.last_hip_center);
-                if let Some(pose) = self.upright_landmarks(frame, larger, with_mask)? {
-                    let torso_before = self
-                        .last_torso_px
-                        .into_iter()
-                        .chain(self.first_pose_torso)
-                        .reduce(f32::max);
-                    if torso_before.is_some_and(|torso| pose.torso_px() >= LIFTER_SECOND_LOOK_SIZE_RATIO * torso) {
-                        self.switched_person_at = Some(self.frames_seen);
-                        return Ok(Some(pose));
-                    }
-                    self.tracking = None;
-                    self.mask_valid = false;
-                    self.features_pending = false;
-                    (self.last_roi, self.last_hip_center) = before;
-                }
+            if let Some(pose) = self.larger_person(frame, roi, with_mask)? {
+                return Ok(Some(pose));
             }
             if let Some(pose) = self.upright_landmarks(frame, roi, with_mask)? {
                 return Ok(Some(pose));
@@ -559,11 +547,17 @@ impl BlazePose {
         if torso_before.is_none_or(|torso| same_size(pose.torso_px(), torso)) {
             return Ok(Some(pose));
         }
+        self.forget_pose(before);
+        Ok(None)
+    }
+
+    /// Forgets the pose just found (tried and refused), going back to the last pose's region and
+    /// hips (`before`): nothing is tracked from it, and its mask or mask inputs are not used.
+    fn forget_pose(&mut self, before: (Option<Roi>, Option<Point>)) {
         self.tracking = None;
         self.mask_valid = false;
         self.features_pending = false;
         (self.last_roi, self.last_hip_center) = before;
-        Ok(None)
     }
 
     /// [`Self::run_landmarks`], with the region turned half a turn and tried again when the person
@@ -611,40 +605,41 @@ impl BlazePose {
         Ok(Some(pose))
     }
 
-    /// Early in the clip, every [`LIFTER_SECOND_LOOK_EVERY_FRAMES`], the region of a larger,
-    /// upright person the detector finds elsewhere in the frame ([`larger_body`]): the lifter,
-    /// where tracking started on someone else. The detector
-    /// keys on the face, and a lifter seen side-on can go unfound while a bystander facing the
-    /// camera is found: rendered seed 901 clip 006 found only the bystander, half the lifter's
-    /// size, for its first 25 frames, and tracking kept them for the whole clip. Only with the
-    /// automatic choice of lifter ([`LifterHint::Auto`]).
-    fn larger_person(&mut self, frame: &Mat, tracked: Roi) -> Result<Option<Roi>, PoseError> {
-        // This frame's distance from the first pose's (the counter moves after the frame).
-        let due = self
-            .frames_since_first_pose
-            .map(|n| n + 1)
-            .is_some_and(|n| n <= LIFTER_SECOND_LOOK_FRAMES && n.is_multiple_of(LIFTER_SECOND_LOOK_EVERY_FRAMES));
-        let Some(first_side) = self.first_pose_side.filter(|_| due) else {
+    /// Early in the clip, every [`LIFTER_SECOND_LOOK_EVERY_FRAMES`], the pose of a larger,
+    /// upright person the detector finds elsewhere in the frame ([`larger_body`]), once the
+    /// landmark model finds them there with a torso [`LIFTER_SECOND_LOOK_SIZE_RATIO`] times the
+    /// tracked one's and the first pose's: the lifter, where tracking started on someone else
+    /// (recorded in [`Self::switched_person_at`]). Otherwise `None`, and tracking goes on as it
+    /// was. The detector keys on the face, and a lifter seen side-on can go unfound while a
+    /// bystander facing the camera is found: rendered seed 901 clip 006 found only the bystander,
+    /// half the lifter's size, for its first 25 frames, and tracking kept them for the whole clip.
+    /// Only with the automatic choice of lifter ([`LifterHint::Auto`]).
+    fn larger_person(&mut self, frame: &Mat, tracked: Roi, with_mask: bool) -> Result<Option<Pose>, PoseError> {
+        let Some(first) = self.first_pose else {
             return Ok(None);
         };
-        if self.config.lifter != LifterHint::Auto {
+        let since_first = self.frames_seen - first.frame;
+        let due =
+            since_first <= LIFTER_SECOND_LOOK_FRAMES && since_first.is_multiple_of(LIFTER_SECOND_LOOK_EVERY_FRAMES);
+        if !due || self.config.lifter != LifterHint::Auto {
             return Ok(None);
         }
         let people = self.detect_people(frame)?;
-        // No wider than a whole body standing in the frame can be (the region is 1.25 times the
-        // span of a body from the hips up, doubled): the detector can offer a spurious region
-        // (rendered seed 97 clip 011: 635 px across in a 360 px frame), and the landmark model
-        // then draws a giant skeleton in it.
-        let most = LIFTER_SECOND_LOOK_MAX_SIDE_PER_HEIGHT * frame.rows() as f32;
-        Ok(larger_body(
-            people
-                .iter()
-                .filter(|d| d.upright())
-                .map(Detection::roi)
-                .filter(|body| body.side <= most),
-            tracked,
-            first_side,
-        ))
+        let bodies = people.iter().filter(|d| d.upright()).map(Detection::roi);
+        let Some(larger) = larger_body(bodies, tracked, first.side, frame.rows() as f32) else {
+            return Ok(None);
+        };
+        let before = (self.last_roi, self.last_hip_center);
+        let Some(pose) = self.upright_landmarks(frame, larger, with_mask)? else {
+            return Ok(None);
+        };
+        let torso_before = self.last_torso_px.unwrap_or(0.0).max(first.torso);
+        if pose.torso_px() >= LIFTER_SECOND_LOOK_SIZE_RATIO * torso_before {
+            self.switched_person_at = Some(self.frames_seen);
+            return Ok(Some(pose));
+        }
+        self.forget_pose(before);
+        Ok(None)
     }
 
     /// Runs the detector and returns the chosen lifter's ROI.
@@ -964,7 +959,19 @@ mod tests {
             ("nobody", vec![], bystander, 199.0, None),
         ];
         for (case, bodies, tracked, first_side, want) in cases {
-            assert_eq!(larger_body(bodies.into_iter(), tracked, first_side), want, "{case}");
+            assert_eq!(
+                larger_body(bodies.into_iter(), tracked, first_side, 640.0),
+                want,
+                "{case}"
+            );
         }
+        // Seed 97 clip 011 (640x360): a spurious region wider than a body standing in the frame.
+        let spurious = body(137.5, 196.7, 635.2);
+        let tracked = body(280.5, 191.8, 251.6);
+        assert_eq!(larger_body([spurious].into_iter(), tracked, 257.1, 360.0), None);
+        assert_eq!(
+            larger_body([spurious].into_iter(), tracked, 257.1, 640.0),
+            Some(spurious)
+        );
     }
 }

@@ -192,9 +192,10 @@ pub fn choose_lifter(
             }
         }
     };
+    let first_automatic_choice = previous_center.is_none() && hint == LifterHint::Auto;
     detections
         .iter()
-        .filter(|d| !(previous_center.is_none() && hint == LifterHint::Auto && twin(d)))
+        .filter(|d| !(first_automatic_choice && twin(d)))
         .max_by(|a, b| rank(a).total_cmp(&rank(b)))
 }
 
