@@ -92,7 +92,7 @@ where
     let started = Instant::now();
     let info = reader.info().clone();
     let path = info.path.as_path();
-    estimator.reset();
+    estimator.start_clip(info.fps);
     let models_before = estimator.timings();
     let mut stats = RunStats::default();
 

@@ -118,7 +118,7 @@ fn mask_after(info: &VideoInfo, next: usize, last: &Pose, side: &SideView) -> bo
 }
 
 /// Bump when the cached layout or the pose stage's output changes.
-pub const CACHE_FORMAT_VERSION: u32 = 21;
+pub const CACHE_FORMAT_VERSION: u32 = 22;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -179,6 +179,8 @@ pub struct BlazePose {
     /// person ([`Self::switched_person_at`]).
     frames_seen: usize,
     switched_person_at: Option<usize>,
+    /// The time spans above counted in the clip's frames ([`Self::start_clip`]).
+    spans: FrameSpans,
     timings: PoseTimings,
 }
 
@@ -257,12 +259,12 @@ fn upside_down(pose: &Pose) -> bool {
     torso > 0.0 && (lowest_ankle_y < highest_hip_y - margin || shoulders.1 > hips.1 + margin)
 }
 
-/// How many frames after tracking loses the lifter the lost region is tried again, before the
-/// detector. The landmark model's presence can dip under its limit for one frame on a lifter
-/// standing still (rendered seed 301 clip 008, frame 278 at a lockout), and the detector, which
-/// keys on the face, then offered a wrong region for the next 35 frames, losing the lockout and
-/// the rep. Two seconds at 30 fps; a region that finds nobody costs one landmark run per frame.
-const LOST_REGION_RETRY_FRAMES: u32 = 60;
+/// How long after tracking loses the lifter the lost region is tried again, before the
+/// detector, seconds. The landmark model's presence can dip under its limit for one frame on a
+/// lifter standing still (rendered seed 301 clip 008, frame 278 at a lockout, 30 fps), and the
+/// detector, which keys on the face, then offered a wrong region for the next 35 frames (1.2 s),
+/// losing the lockout and the rep. A region that finds nobody costs one landmark run per frame.
+const LOST_REGION_RETRY_S: f64 = 2.0;
 
 /// A pose found again in a lost region must have a torso within this factor of the last pose's
 /// (either way). Over two seconds the lifter's distance from the camera barely changes; a torso
@@ -270,14 +272,54 @@ const LOST_REGION_RETRY_FRAMES: u32 = 60;
 /// detector, as before lost regions were retried.
 const LOST_REGION_TORSO_FACTOR: f32 = 1.6;
 
-/// For how many frames after the clip's first pose the detector takes a second look for a
-/// larger person than the one tracked ([`BlazePose::larger_person`]), and how often, in frames:
-/// at 30 fps three seconds, the lifter's walk-up and set-up in most clips (the rendered ones grip
-/// the bar 1.3 s in), every half second (at 60 fps half that), so at most six more looks a clip.
-/// Later in the clip a larger person is more likely someone passing close to the camera than a
-/// lifter missed so far, and taking them would lose the set.
-const LIFTER_SECOND_LOOK_FRAMES: usize = 90;
-const LIFTER_SECOND_LOOK_EVERY_FRAMES: usize = 15;
+/// For how long after the clip's first pose the detector takes a second look for a larger
+/// person than the one tracked ([`BlazePose::larger_person`]), and how often, seconds: three
+/// seconds, the lifter's walk-up and set-up in most clips (the rendered ones grip the bar 1.3 s
+/// in), every half second, so at most six more looks a clip. Later in the clip a larger person
+/// is more likely someone passing close to the camera than a lifter missed so far, and taking
+/// them would lose the set.
+const LIFTER_SECOND_LOOK_S: f64 = 3.0;
+const LIFTER_SECOND_LOOK_EVERY_S: f64 = 0.5;
+
+/// The frame rate the time spans above are counted at when the video gives none.
+const ASSUMED_FPS: f64 = 30.0;
+
+/// The pose stage's time spans in frames of the clip at hand: counted in frames, a span given in
+/// seconds at 30 fps would last half as long at 60.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct FrameSpans {
+    /// Frames a lost region is retried for ([`LOST_REGION_RETRY_S`]).
+    lost_region_retry: u32,
+    /// The second look's window after the first pose and its stride, frames
+    /// ([`LIFTER_SECOND_LOOK_S`], [`LIFTER_SECOND_LOOK_EVERY_S`]).
+    second_look_window: usize,
+    second_look_every: usize,
+}
+
+impl FrameSpans {
+    fn at(fps: f64) -> Self {
+        let fps = if fps.is_finite() && fps > 0.0 { fps } else { ASSUMED_FPS };
+        let frames = |seconds: f64| (seconds * fps).round().max(1.0);
+        let every = frames(LIFTER_SECOND_LOOK_EVERY_S) as usize;
+        let looks = (LIFTER_SECOND_LOOK_S / LIFTER_SECOND_LOOK_EVERY_S).round() as usize;
+        Self {
+            lost_region_retry: frames(LOST_REGION_RETRY_S) as u32,
+            second_look_window: every * looks,
+            second_look_every: every,
+        }
+    }
+
+    /// Whether the second look runs `since_first` frames after the clip's first pose.
+    fn second_look_due(&self, since_first: usize) -> bool {
+        since_first <= self.second_look_window && since_first.is_multiple_of(self.second_look_every)
+    }
+}
+
+impl Default for FrameSpans {
+    fn default() -> Self {
+        Self::at(ASSUMED_FPS)
+    }
+}
 /// How much larger another person must be than the tracked one to take over: their region (the
 /// detector's body circle, which the landmark model is given), and then the torso of the pose
 /// found there, against both the tracked person's and the clip's first pose's. On the rendered
@@ -327,11 +369,11 @@ struct LostRegion {
 }
 
 impl LostRegion {
-    /// Tracking found nobody in `roi`.
-    fn lost_in(&mut self, roi: Roi) {
+    /// Tracking found nobody in `roi`; it is tried for the next `frames`.
+    fn lost_in(&mut self, roi: Roi, frames: u32) {
         *self = LostRegion {
             roi: Some(roi),
-            frames_left: LOST_REGION_RETRY_FRAMES,
+            frames_left: frames,
         };
     }
 
@@ -417,6 +459,7 @@ impl BlazePose {
             first_pose: None,
             frames_seen: 0,
             switched_person_at: None,
+            spans: FrameSpans::default(),
             timings: PoseTimings::default(),
             keypoint_outputs: select_outputs(&[])?,
             feature_outputs: select_outputs(&FEATURE_OUTPUTS)?,
@@ -424,8 +467,10 @@ impl BlazePose {
         })
     }
 
-    /// Forgets the tracked person: call between clips.
-    pub fn reset(&mut self) {
+    /// Forgets the tracked person and counts time spans at the next clip's `fps` (0 when the
+    /// video gives none): call before each clip.
+    pub fn start_clip(&mut self, fps: f64) {
+        self.spans = FrameSpans::at(fps);
         self.tracking = None;
         self.lost = LostRegion::default();
         self.last_torso_px = None;
@@ -505,7 +550,7 @@ impl BlazePose {
         Ok(pose)
     }
 
-    /// The frame (counted from the clip's first, or the last [`Self::reset`]) where tracking last
+    /// The frame (counted from the clip's first, [`Self::start_clip`]) where tracking last
     /// moved to a larger person, found by the detector's second look early in the clip: the
     /// poses before it are someone else's.
     pub fn switched_person_at(&self) -> Option<usize> {
@@ -520,7 +565,7 @@ impl BlazePose {
             if let Some(pose) = self.upright_landmarks(frame, roi, with_mask)? {
                 return Ok(Some(pose));
             }
-            self.lost.lost_in(roi);
+            self.lost.lost_in(roi, self.spans.lost_region_retry);
         } else if let Some(pose) = self.retry_lost_region(frame, with_mask)? {
             return Ok(Some(pose));
         }
@@ -605,7 +650,7 @@ impl BlazePose {
         Ok(Some(pose))
     }
 
-    /// Early in the clip, every [`LIFTER_SECOND_LOOK_EVERY_FRAMES`], the pose of a larger,
+    /// Early in the clip, every [`LIFTER_SECOND_LOOK_EVERY_S`], the pose of a larger,
     /// upright person the detector finds elsewhere in the frame ([`larger_body`]), once the
     /// landmark model finds them there with a torso [`LIFTER_SECOND_LOOK_SIZE_RATIO`] times the
     /// tracked one's and the first pose's: the lifter, where tracking started on someone else
@@ -619,9 +664,7 @@ impl BlazePose {
             return Ok(None);
         };
         let since_first = self.frames_seen - first.frame;
-        let due =
-            since_first <= LIFTER_SECOND_LOOK_FRAMES && since_first.is_multiple_of(LIFTER_SECOND_LOOK_EVERY_FRAMES);
-        if !due || self.config.lifter != LifterHint::Auto {
+        if !self.spans.second_look_due(since_first) || self.config.lifter != LifterHint::Auto {
             return Ok(None);
         }
         let people = self.detect_people(frame)?;
@@ -859,15 +902,49 @@ mod tests {
         };
         let mut lost = LostRegion::default();
         assert_eq!(lost.retry(), None, "nothing lost yet");
-        lost.lost_in(roi);
-        for frame in 0..LOST_REGION_RETRY_FRAMES {
+        lost.lost_in(roi, 60);
+        for frame in 0..60 {
             assert_eq!(lost.retry(), Some(roi), "frame {frame} after the loss");
         }
-        assert_eq!(lost.retry(), None, "given up after {LOST_REGION_RETRY_FRAMES} frames");
-        lost.lost_in(roi);
+        assert_eq!(lost.retry(), None, "given up after 60 frames");
+        lost.lost_in(roi, 60);
         lost.retry();
         lost.found();
         assert_eq!(lost.retry(), None, "found again");
+    }
+
+    #[test]
+    fn time_spans_are_counted_in_the_clips_frames() {
+        // (fps, lost region retried for, second look's window and stride, frames)
+        let cases = [
+            (30.0, 60, 90, 15),
+            (60.0, 120, 180, 30),
+            (25.0, 50, 78, 13),
+            (120.0, 240, 360, 60),
+            (1.0, 2, 6, 1),
+            // Unknown rate: counted at 30 fps.
+            (0.0, 60, 90, 15),
+            (f64::NAN, 60, 90, 15),
+        ];
+        for (fps, retry, window, every) in cases {
+            let spans = FrameSpans::at(fps);
+            assert_eq!(
+                (
+                    spans.lost_region_retry,
+                    spans.second_look_window,
+                    spans.second_look_every
+                ),
+                (retry, window, every),
+                "{fps} fps"
+            );
+        }
+        let at_60 = FrameSpans::at(60.0);
+        let looks: Vec<usize> = (0..400).filter(|&frame| at_60.second_look_due(frame)).collect();
+        assert_eq!(
+            looks,
+            [0, 30, 60, 90, 120, 150, 180],
+            "looks at 60 fps, frames after the first pose"
+        );
     }
 
     #[test]
