@@ -29,7 +29,11 @@ fn the_readmes_limits_are_the_configs_defaults() {
                 continue;
             };
             for (field, value) in line {
-                assert_eq!(defaults.get(&field), Some(&value), "README's `{span}` against the default");
+                assert_eq!(
+                    defaults.get(&field),
+                    Some(&value),
+                    "README's `{span}` against the default"
+                );
                 quoted += 1;
             }
         }
