@@ -275,7 +275,8 @@ const LOST_REGION_TORSO_FACTOR: f32 = 1.6;
 /// For how long after the clip's first pose the detector takes a second look for a larger
 /// person than the one tracked ([`BlazePose::larger_person`]), and how often, seconds: three
 /// seconds, the lifter's walk-up and set-up in most clips (the rendered ones grip the bar 1.3 s
-/// in), every half second, so at most six more looks a clip. Later in the clip a larger person
+/// in), every half second, so at most six more looks a clip (the window is six strides of the
+/// half second rounded to whole frames: 3.12 s at 25 fps). Later in the clip a larger person
 /// is more likely someone passing close to the camera than a lifter missed so far, and taking
 /// them would lose the set.
 const LIFTER_SECOND_LOOK_S: f64 = 3.0;
@@ -304,7 +305,7 @@ impl FrameSpans {
         let looks = (LIFTER_SECOND_LOOK_S / LIFTER_SECOND_LOOK_EVERY_S).round() as usize;
         Self {
             lost_region_retry: frames(LOST_REGION_RETRY_S) as u32,
-            second_look_window: every * looks,
+            second_look_window: every.saturating_mul(looks),
             second_look_every: every,
         }
     }
