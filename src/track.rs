@@ -19,7 +19,7 @@ use crate::pose::geometry::{Point, Roi};
 use crate::pose::mask_head::{FeatureWindow, MaskFeatures, MaskHead};
 use crate::pose::silhouette::{self, CropMask};
 use crate::pose::{Pose, PoseFrame, landmark};
-use crate::video::{Frame, VideoInfo, VideoReader};
+use crate::video::{Frame, VideoInfo, VideoReader, frames_in};
 
 /// Stations sampled along the back, shoulder to hip (every 10% of the torso).
 pub const BACK_OUTLINE_SAMPLES: usize = 11;
@@ -100,11 +100,7 @@ impl SideView {
     /// The facing direction when frame `index` of a clip at `fps` counts as a side view.
     fn facing_at(&self, index: usize, fps: f64) -> Option<f32> {
         // At least the frame just seen: the mask for a frame is decided on the one before.
-        let memory = if fps.is_finite() && fps > 0.0 {
-            ((SIDE_VIEW_MEMORY_S * fps).round() as usize).max(1)
-        } else {
-            1
-        };
+        let memory = frames_in(SIDE_VIEW_MEMORY_S, fps).unwrap_or(1);
         self.last
             .filter(|&(seen, _)| index.saturating_sub(seen) <= memory)
             .map(|(_, facing)| facing)

@@ -111,6 +111,12 @@ fn find_box(file: &mut std::fs::File, from: u64, to: u64, want: &[u8; 4]) -> Opt
     None
 }
 
+/// How many frames of a clip at `fps` last `seconds` (at least one), or `None` when the clip
+/// gives no frame rate: spans that mean a time, not a count of frames, whatever the clip's rate.
+pub fn frames_in(seconds: f64, fps: f64) -> Option<usize> {
+    (fps.is_finite() && fps > 0.0).then(|| (seconds * fps).round().max(1.0) as usize)
+}
+
 impl VideoInfo {
     /// Duration from the container's frame count and rate.
     pub fn nominal_duration_s(&self) -> f64 {

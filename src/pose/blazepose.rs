@@ -24,6 +24,7 @@ use super::mask_head::{FEATURE_OUTPUTS, FeatureWindow, MaskFeatures, MaskHead, c
 use super::silhouette::{CropMask, MaskArea};
 use crate::models::{ModelError, ModelStore, SessionOptions};
 use crate::runtime::Runtime;
+use crate::video::frames_in;
 
 /// Name of the detector in the model manifest.
 pub const DETECTOR_MODEL: &str = "pose_detection";
@@ -299,12 +300,11 @@ struct FrameSpans {
 
 impl FrameSpans {
     fn at(fps: f64) -> Self {
-        let fps = if fps.is_finite() && fps > 0.0 { fps } else { ASSUMED_FPS };
-        let frames = |seconds: f64| (seconds * fps).round().max(1.0);
-        let every = frames(LIFTER_SECOND_LOOK_EVERY_S) as usize;
+        let frames = |seconds: f64| frames_in(seconds, fps).or(frames_in(seconds, ASSUMED_FPS)).unwrap_or(1);
+        let every = frames(LIFTER_SECOND_LOOK_EVERY_S);
         let looks = (LIFTER_SECOND_LOOK_S / LIFTER_SECOND_LOOK_EVERY_S).round() as usize;
         Self {
-            lost_region_retry: frames(LOST_REGION_RETRY_S) as u32,
+            lost_region_retry: u32::try_from(frames(LOST_REGION_RETRY_S)).unwrap_or(u32::MAX),
             second_look_window: every.saturating_mul(looks),
             second_look_every: every,
         }
