@@ -13,7 +13,7 @@ use super::keyframes;
 use super::plots;
 use crate::analysis::{Analysis, CheckId, Facing, Finding, Severity, View};
 use crate::output::{OutputError, write_atomically};
-use crate::report::{DISCLAIMER, MISSING, RepColumn, plural, rep_table};
+use crate::report::{DISCLAIMER, MISSING, RepColumn, camera_roll_note, plural, rep_table};
 use crate::track::PoseTrack;
 
 /// A still from the clip for the report, JPEG-encoded.
@@ -255,7 +255,11 @@ fn facts(out: &mut String, a: &Analysis) {
         a.frames.len()
     );
     out.push_str("<dl class=\"facts\">\n");
-    for (k, v) in [("View", view), ("Lift", lift), ("Scale", scale), ("Clip", clip)] {
+    let camera = camera_roll_note(a).map(|note| ("Camera", note));
+    for (k, v) in [("View", view), ("Lift", lift), ("Scale", scale), ("Clip", clip)]
+        .into_iter()
+        .chain(camera)
+    {
         let _ = writeln!(out, "<dt>{k}</dt><dd>{}</dd>", escape(&v));
     }
     out.push_str("</dl>\n");

@@ -312,6 +312,33 @@ pub fn one_line(a: &Analysis) -> String {
 }
 
 /// "1 rep", "2 reps".
+/// A camera roll read but left as filmed is shown from this size up, degrees: it adds that much
+/// to every lean and tilt, half the smallest lean limit (`lockout_outline_lean_back_max_deg`, 6
+/// degrees). Smaller ones stay among the details (`-v`).
+pub const ROLL_NOTED_DEG: f32 = 3.0;
+
+/// What the reports say of the camera's roll: undone, or read and left as filmed when large
+/// enough to move the leans ([`ROLL_NOTED_DEG`]); `None` otherwise.
+pub fn camera_roll_note(a: &Analysis) -> Option<String> {
+    let roll = a.camera_roll_deg?;
+    let turn = crate::analysis::level::turn_name(f64::from(roll));
+    if a.camera_roll_corrected {
+        Some(format!(
+            "rolled {:.1} degrees {turn} (read from the background's upright lines); angles are measured with it undone",
+            roll.abs()
+        ))
+    } else if roll.abs() >= ROLL_NOTED_DEG {
+        Some(format!(
+            "rolled {:.1} degrees {turn} (read from the background's upright lines), left as filmed: leans and \
+             tilts may read up to that much off. Keep the phone level, or set `level_camera = true` in a \
+             --config file to undo it.",
+            roll.abs()
+        ))
+    } else {
+        None
+    }
+}
+
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -356,13 +383,8 @@ pub fn terminal(analysis: &Analysis, video_name: &str, with_details: bool) -> St
             let _ = writeln!(out, "Scale: unknown (no plate seen); offsets in % of leg length");
         }
     }
-    if let (Some(roll), true) = (a.camera_roll_deg, a.camera_roll_corrected) {
-        let _ = writeln!(
-            out,
-            "Camera: rolled {:.1} degrees {} (read from the background's upright lines); angles are measured with it undone",
-            roll.abs(),
-            crate::analysis::level::turn_name(f64::from(roll))
-        );
+    if let Some(camera) = camera_roll_note(a) {
+        out.push_str(&wrap(&format!("Camera: {camera}"), 0, WRAP_WIDTH));
     }
     let _ = writeln!(out);
     let faulty = a

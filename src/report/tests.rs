@@ -164,6 +164,46 @@ fn terminal_shows_how_the_clip_was_read_on_request() {
     }
 }
 
+/// The camera's roll is in the report's header when it was undone, or when it was left as filmed
+/// and large enough to move the leans; a small one stays among the details.
+#[test]
+fn the_header_names_a_camera_roll_that_moves_the_leans() {
+    let cases = [
+        // (roll read, undone, header note expected)
+        (None, false, None),
+        (Some(2.0), true, Some("rolled 2.0 degrees clockwise")),
+        (Some(-6.5), false, Some("rolled 6.5 degrees counter-clockwise")),
+        (Some(ROLL_NOTED_DEG), false, Some("left as filmed")),
+        (Some(2.9), false, None),
+    ];
+    let base = sample(&Spec::default());
+    for (roll, corrected, expected) in cases {
+        let mut a = base.clone();
+        a.camera_roll_deg = roll;
+        a.camera_roll_corrected = corrected;
+        let text = terminal(&a, "v.mp4", false);
+        let header = text
+            .split("Reps:")
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        match expected {
+            Some(note) => {
+                assert!(header.contains("Camera: "), "{roll:?} {corrected}: {text}");
+                assert!(header.contains(note), "{roll:?} {corrected}: {header}");
+                assert_eq!(
+                    header.contains("left as filmed"),
+                    !corrected,
+                    "{roll:?} {corrected}: {header}"
+                );
+            }
+            None => assert!(!header.contains("Camera:"), "{roll:?} {corrected}: {header}"),
+        }
+    }
+}
+
 /// A clip without reps says so once, under "Reps:", instead of once per check.
 #[test]
 fn terminal_says_once_that_no_rep_was_found() {
