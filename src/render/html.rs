@@ -53,6 +53,7 @@ body { margin: 0; background: #f4f5f7; color: #1d1f23; font: 15px/1.45 system-ui
 main { max-width: 1060px; margin: 0 auto; padding: 24px 20px 40px; }
 h1 { font-size: 26px; margin: 0 0 2px; }
 h2 { font-size: 19px; margin: 0 0 10px; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; background: #eef0f3; border-radius: 4px; padding: 0 3px; }
 .file { margin: 0 0 14px; color: #555; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
 section { background: #fff; border: 1px solid #dde0e5; border-radius: 8px; padding: 16px 18px; margin: 0 0 16px; }
 .disclaimer { background: #fff8e1; border: 1px solid #f0d68a; border-radius: 8px; padding: 10px 14px; margin: 0 0 16px; }
@@ -106,6 +107,27 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// [`escape`]d text whose `backticked` spans (config lines in reasons and notes) become
+/// `<code>` elements; a lone backtick stays as it is.
+fn prose(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    // An odd number of parts means the backticks pair up.
+    if parts.len() < 3 || parts.len() % 2 == 0 {
+        return escape(text);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", escape(part))
+            } else {
+                escape(part)
+            }
+        })
+        .collect()
 }
 
 /// Percent-encodes a relative `/`-separated path for an `href` (spaces, `#`, `?`, `%` and
@@ -260,7 +282,7 @@ fn facts(out: &mut String, a: &Analysis) {
         .into_iter()
         .chain(camera)
     {
-        let _ = writeln!(out, "<dt>{k}</dt><dd>{}</dd>", escape(&v));
+        let _ = writeln!(out, "<dt>{k}</dt><dd>{}</dd>", prose(&v));
     }
     out.push_str("</dl>\n");
 }
@@ -387,7 +409,7 @@ fn list_section(out: &mut String, id: &str, title: &str, items: &[String]) {
     }
     let _ = write!(out, "<section id=\"{id}\">\n<h2>{}</h2>\n<ul>\n", escape(title));
     for item in items {
-        let _ = writeln!(out, "<li>{}</li>", escape(item));
+        let _ = writeln!(out, "<li>{}</li>", prose(item));
     }
     out.push_str("</ul>\n</section>\n");
 }
@@ -596,6 +618,21 @@ pub fn write_batch_index(rows: &[IndexRow], out: &Path) -> Result<(), RenderErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Backticked config lines in prose become code; unpaired backticks and markup stay text.
+    #[test]
+    fn prose_cases() {
+        let cases = [
+            ("set `a = 1` in a file", "set <code>a = 1</code> in a file"),
+            ("`x` and `y < 2`", "<code>x</code> and <code>y &lt; 2</code>"),
+            ("a lone ` backtick", "a lone ` backtick"),
+            ("one `pair` and a ` lone one", "one `pair` and a ` lone one"),
+            ("no code <b>", "no code &lt;b&gt;"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(prose(text), expected, "{text}");
+        }
+    }
     use crate::analysis::LiftVariant;
     use crate::render::plots::tests::sample;
 
