@@ -114,7 +114,7 @@ pub fn escape(text: &str) -> String {
 fn prose(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
     // An odd number of parts means the backticks pair up.
-    if parts.len() < 3 || parts.len() % 2 == 0 {
+    if parts.len() < 3 || parts.len().is_multiple_of(2) {
         return escape(text);
     }
     parts
