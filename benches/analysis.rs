@@ -51,6 +51,7 @@ fn ping_pong(source: &PoseTrack, frames: usize) -> PoseTrack {
         back: Vec::with_capacity(frames),
         plates: Vec::with_capacity(frames),
         lines: Vec::new(),
+        switched_to_lifter_at: None,
     };
     for k in 0..frames {
         let phase = k % period;

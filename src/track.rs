@@ -130,6 +130,11 @@ pub struct PoseTrack {
     /// Long, near-upright straight lines of the background, from a few frames (see
     /// `LINE_SEARCH_HZ`), frame pixels: they show the camera's roll.
     pub lines: Vec<LineSegment>,
+    /// The frame from which tracking follows the lifter, where it followed someone else from the
+    /// start of the clip until then ([`BlazePose::switched_person_at`]); the frames before hold
+    /// no pose. Tracks cached before this field read `None`.
+    #[serde(default)]
+    pub switched_to_lifter_at: Option<usize>,
 }
 
 /// The near side's (shoulder, hip, wrist, heel, toe) indices: the side with the higher
@@ -464,6 +469,7 @@ pub fn track_opened(
             back,
             plates,
             lines,
+            switched_to_lifter_at: (someone_else > 0).then_some(someone_else),
         },
         stats,
     ))
@@ -853,6 +859,7 @@ mod tests {
                 a: Point::new(0.1, 0.2),
                 b: Point::new(3.3, 40.7),
             }],
+            switched_to_lifter_at: Some(0),
         }
     }
 
@@ -891,6 +898,16 @@ mod tests {
         assert_eq!(times(&loaded), times(&stored));
         assert_eq!(loaded.frames, stored.frames);
         assert_eq!(loaded.back, stored.back);
+    }
+
+    /// Tracks cached before the move to the lifter was recorded still read, as no move.
+    #[test]
+    fn a_track_cached_without_the_move_reads_as_none() {
+        let mut json = serde_json::to_value(track()).expect("serialise");
+        let removed = json.as_object_mut().and_then(|o| o.remove("switched_to_lifter_at"));
+        assert_eq!(removed, Some(serde_json::json!(0)));
+        let read: PoseTrack = serde_json::from_value(json).expect("an older track reads");
+        assert_eq!(read.switched_to_lifter_at, None);
     }
 
     #[test]

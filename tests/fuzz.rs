@@ -190,6 +190,7 @@ fn sample_track(frames: usize) -> PoseTrack {
             })
             .collect(),
         lines: Vec::new(),
+        switched_to_lifter_at: None,
         frames,
     }
 }

@@ -192,6 +192,27 @@ fn a_bystander_found_first_gives_way_to_the_lifter() {
     assert!(p90 <= 0.5, "90th percentile error {p90:.3} torso lengths");
 }
 
+/// The track records where tracking moved from the bystander to the lifter, so that the reports
+/// can say someone else was followed before it rather than that nobody was found; the frames
+/// before it hold no pose, the frame itself the lifter's.
+#[test]
+fn the_track_records_the_move_to_the_lifter() {
+    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
+
+    let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
+    let store = liftcheck::models::ModelStore::open(Some(&repo_path("models"))).expect("models folder");
+    let mut estimator = BlazePose::new(&runtime, &store, BlazePoseConfig::default()).expect("pose models");
+    let clip = repo_path("tests/fixtures/bystander/bystander_first_1rep.mp4");
+    let (track, _) = liftcheck::track::track_clip(&clip, &mut estimator, |_, _| {}).expect("pose stage");
+    let moved = track.switched_to_lifter_at.expect("tracking moved to the lifter");
+    assert!(moved > 0, "moved at frame {moved}");
+    assert!(
+        track.frames[..moved].iter().all(|f| f.pose.is_none()),
+        "a pose before frame {moved}"
+    );
+    assert!(track.frames[moved].pose.is_some(), "no pose on frame {moved}");
+}
+
 /// A phone held sideways or upside down stores its frames turned and tags the stream with the
 /// turn that makes them upright: liftcheck must apply the tag and see the same upright frames,
 /// hence the same keypoints. The copies are encoded losslessly, so the frames liftcheck turns

@@ -321,25 +321,52 @@ fn lifter_missing(track: &PoseTrack, config: &Config) -> Option<String> {
     if long_gaps.is_empty() {
         return None;
     }
-    let long: Vec<String> = long_gaps
-        .iter()
-        .map(|(from, to)| format!("{from:.1}-{to:.1} s"))
-        .collect();
+    // A stretch from the start that ends where tracking moved from someone else to the lifter:
+    // that person's poses were dropped, so it is not that nobody was found.
+    let switched_s = track
+        .switched_to_lifter_at
+        .and_then(|k| track.frames.get(k))
+        .map(|f| f.time_s);
+    let (followed_other, long_gaps): (Vec<(f64, f64)>, Vec<(f64, f64)>) = long_gaps
+        .into_iter()
+        .partition(|&(from, to)| from <= first && switched_s.is_some_and(|s| (to - s).abs() < frame_s / 2.0));
     // The frames of the stretches named, not every frame without a pose: short gaps are filled in.
-    let missing = track
-        .frames
-        .iter()
-        .filter(|f| f.pose.is_none() && long_gaps.iter().any(|&(from, to)| (from..to).contains(&f.time_s)))
-        .count();
-    let shown = if long.len() > 3 {
-        format!("{}, ...", long[..3].join(", "))
-    } else {
-        long.join(", ")
+    let missing_in = |gaps: &[(f64, f64)]| {
+        track
+            .frames
+            .iter()
+            .filter(|f| f.pose.is_none() && gaps.iter().any(|&(from, to)| (from..to).contains(&f.time_s)))
+            .count()
     };
-    Some(format!(
-        "no lifter found on {missing} of {} frames ({shown}): those stretches are not analysed",
-        track.frames.len()
-    ))
+    let mut parts = Vec::new();
+    if let Some(&(from, to)) = followed_other.first() {
+        parts.push(format!(
+            "someone else was followed over {from:.1}-{to:.1} s ({} frames) until the lifter was found there",
+            missing_in(&followed_other)
+        ));
+    }
+    if !long_gaps.is_empty() {
+        let long: Vec<String> = long_gaps
+            .iter()
+            .map(|(from, to)| format!("{from:.1}-{to:.1} s"))
+            .collect();
+        let shown = if long.len() > 3 {
+            format!("{}, ...", long[..3].join(", "))
+        } else {
+            long.join(", ")
+        };
+        parts.push(format!(
+            "no lifter found on {} of {} frames ({shown})",
+            missing_in(&long_gaps),
+            track.frames.len()
+        ));
+    }
+    let stretches = if followed_other.len() + long_gaps.len() > 1 {
+        "those stretches are"
+    } else {
+        "that stretch is"
+    };
+    Some(format!("{}: {stretches} not analysed", parts.join("; ")))
 }
 
 /// `--threads`: checked as the arguments are read, so a run served from the keypoint cache
@@ -614,6 +641,7 @@ mod tests {
             back: vec![None; n],
             plates: vec![None; n],
             lines: Vec::new(),
+            switched_to_lifter_at: None,
         }
     }
 
@@ -639,6 +667,46 @@ mod tests {
                 None => assert_eq!(got, None),
                 Some(w) => assert!(got.as_deref().is_some_and(|g| g.starts_with(w)), "{got:?}"),
             }
+        }
+    }
+
+    /// Where tracking moved from someone else to the lifter, the frames before hold no pose: the
+    /// warning says someone else was followed there, not that nobody was found.
+    #[test]
+    fn missing_lifter_warning_names_the_stretch_someone_else_was_followed() {
+        let config = Config::default();
+        // (frames without a pose, frame tracking moved to the lifter, warning)
+        type Missing = fn(usize) -> bool;
+        let cases: [(Missing, Option<usize>, &str); 4] = [
+            (
+                |i| i < 20,
+                Some(20),
+                "someone else was followed over 0.0-2.0 s (20 frames) until the lifter was found there: \
+                 that stretch is not analysed",
+            ),
+            (
+                |i| i < 20 || (40..70).contains(&i),
+                Some(20),
+                "someone else was followed over 0.0-2.0 s (20 frames) until the lifter was found there; \
+                 no lifter found on 30 of 100 frames (4.0-7.0 s): those stretches are not analysed",
+            ),
+            // Lost again after the move: a stretch of its own.
+            (
+                |i| i < 20 || (20..45).contains(&i),
+                Some(20),
+                "no lifter found on 45 of 100 frames (0.0-4.5 s): that stretch is not analysed",
+            ),
+            // No move: the same stretch is nobody found.
+            (
+                |i| i < 20,
+                None,
+                "no lifter found on 20 of 100 frames (0.0-2.0 s): that stretch is not analysed",
+            ),
+        ];
+        for (missing, switched, want) in cases {
+            let mut t = track(missing);
+            t.switched_to_lifter_at = switched;
+            assert_eq!(lifter_missing(&t, &config).as_deref(), Some(want));
         }
     }
 }

@@ -157,6 +157,7 @@ fn track(gt: &GroundTruth, offset: (f32, f32)) -> PoseTrack {
         back: vec![None; gt.frames.len()],
         plates: vec![None; gt.frames.len()],
         lines: Vec::new(),
+        switched_to_lifter_at: None,
     }
 }
 
