@@ -283,6 +283,9 @@ pub fn print_warnings(video: &Path, warnings: &[String]) {
 /// out of view, or the camera starting: not worth a warning.
 const EDGE_GAP_S: f64 = 1.0;
 
+/// A stretch of the clip, from and to, seconds.
+type Stretch = (f64, f64);
+
 /// Stretches without the lifter (out of frame, hidden) longer than the analysis bridges
 /// (`max_gap_s`; at the ends of the clip, [`EDGE_GAP_S`]): the report covers only the rest of the
 /// clip.
@@ -327,7 +330,7 @@ fn lifter_missing(track: &PoseTrack, config: &Config) -> Option<String> {
         .switched_to_lifter_at
         .and_then(|k| track.frames.get(k))
         .map(|f| f.time_s);
-    let (followed_other, long_gaps): (Vec<(f64, f64)>, Vec<(f64, f64)>) = long_gaps
+    let (followed_other, long_gaps): (Vec<Stretch>, Vec<Stretch>) = long_gaps
         .into_iter()
         .partition(|&(from, to)| from <= first && switched_s.is_some_and(|s| (to - s).abs() < frame_s / 2.0));
     // The frames of the stretches named, not every frame without a pose: short gaps are filled in.
