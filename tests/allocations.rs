@@ -52,52 +52,57 @@ const WARM_UP_FRAMES: usize = 30;
 
 /// Per frame, what the track keeps (a pose's keypoints, a back outline) and the model runs'
 /// small bookkeeping take a few allocations of a few hundred bytes each, and the render pass
-/// formats its labels: measured on this clip at 8.4 allocations and 2.9 KB a frame in the pose
-/// stage, 21.5 and 0.7 KB in the render pass. The limits leave room for that to grow a little
-/// and fail on any buffer allocated per frame.
-const MAX_ALLOCATIONS_PER_FRAME: f64 = 32.0;
-const MAX_BYTES_PER_FRAME: f64 = 32.0 * 1024.0;
-/// The track's vectors grow by doubling, which passes [`LARGE_BYTES`] a few times per clip.
-const MAX_LARGE_PER_FRAME: f64 = 0.1;
+/// formats its labels: on this clip the median frame took 22 allocations and 2.8 KB in the pose
+/// stage, 22 and 0.5 KB in the render pass. The limits, on the median frame after the warm-up,
+/// leave room for that to grow a little and fail on any buffer allocated per frame.
+const MAX_ALLOCATIONS_PER_FRAME: usize = 32;
+const MAX_BYTES_PER_FRAME: usize = 32 * 1024;
+/// Allocations of [`LARGE_BYTES`] or more after the warm-up, in all: the pose stage's pool of
+/// mask features (about 1.8 MB each, in two vectors) fills as the lifter first bends over and the
+/// segmentation head starts, and the track's vectors grow by doubling. A buffer allocated per
+/// frame would add one on every frame.
+const MAX_LARGE_IN_ALL: usize = 24;
 
-/// The counts after each frame: (frames done, allocations, bytes, large allocations).
-type Counts = Vec<(usize, usize, usize, usize)>;
+/// The counts after each frame: (allocations, bytes, large allocations).
+type Counts = Vec<(usize, usize, usize)>;
 
-fn note_frame(counts: &mut Counts, done: usize) {
-    counts.push((
-        done,
-        ALLOCATIONS.load(Relaxed),
-        BYTES.load(Relaxed),
-        LARGE.load(Relaxed),
-    ));
+fn note_frame(counts: &mut Counts) {
+    counts.push((ALLOCATIONS.load(Relaxed), BYTES.load(Relaxed), LARGE.load(Relaxed)));
 }
 
-/// Fails when the frames after the warm-up allocated more, per frame, than the limits.
+fn median(mut values: Vec<usize>) -> usize {
+    values.sort_unstable();
+    values[values.len() / 2]
+}
+
+/// Fails when the frames after the warm-up allocated more than the limits. The decoder and the
+/// frame worker run on threads of their own, so an allocation counts on the frame that was
+/// done when it happened, which is why single frames are not judged, only the median frame.
 fn assert_little_per_frame(stage: &str, counts: &Counts) {
     assert!(counts.len() > 2 * WARM_UP_FRAMES, "{stage}: {} frames", counts.len());
-    let (from, to) = (counts[WARM_UP_FRAMES], counts[counts.len() - 1]);
-    let frames = (to.0 - from.0) as f64;
-    let per_frame = |a: usize, b: usize| (b - a) as f64 / frames;
-    let (allocations, bytes, large) = (
-        per_frame(from.1, to.1),
-        per_frame(from.2, to.2),
-        per_frame(from.3, to.3),
-    );
+    let steady = &counts[WARM_UP_FRAMES..];
+    let deltas = |field: fn(&(usize, usize, usize)) -> usize| -> Vec<usize> {
+        steady.windows(2).map(|w| field(&w[1]) - field(&w[0])).collect()
+    };
+    let allocations = median(deltas(|c| c.0));
+    let bytes = median(deltas(|c| c.1));
+    let large = steady[steady.len() - 1].2 - steady[0].2;
     eprintln!(
-        "{stage}, over {frames} frames, per frame: {allocations:.1} allocations, {bytes:.0} bytes, \
-         {large:.2} of 64 KB or more"
+        "{stage}, over {} frames: median frame {allocations} allocations, {bytes} bytes; \
+         {large} of 64 KB or more in all",
+        steady.len() - 1
     );
     assert!(
         allocations <= MAX_ALLOCATIONS_PER_FRAME,
-        "{stage}: {allocations:.1} allocations per frame"
+        "{stage}: {allocations} allocations per frame"
     );
     assert!(
         bytes <= MAX_BYTES_PER_FRAME,
-        "{stage}: {bytes:.0} bytes allocated per frame"
+        "{stage}: {bytes} bytes allocated per frame"
     );
     assert!(
-        large <= MAX_LARGE_PER_FRAME,
-        "{stage}: {large:.2} allocations of 64 KB or more per frame"
+        large <= MAX_LARGE_IN_ALL,
+        "{stage}: {large} allocations of 64 KB or more"
     );
 }
 
@@ -106,15 +111,12 @@ fn assert_little_per_frame(stage: &str, counts: &Counts) {
 #[test]
 fn the_pose_stage_and_the_render_pass_allocate_no_buffer_per_frame() {
     use liftcheck::analysis::{Config, LiftVariant};
-    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
-
-    let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
-    let store = liftcheck::models::ModelStore::open(Some(&repo_path("models"))).expect("models folder");
-    let mut estimator = BlazePose::new(&runtime, &store, BlazePoseConfig::default()).expect("pose models");
+    // As `analyze` runs it: with the segmentation mask where the back outline is read.
+    let mut estimator = pose_estimator();
     let clip = repo_path("tests/fixtures/side_good_2reps.mp4");
     let mut counts = Counts::new();
-    let (track, _) = liftcheck::track::track_clip(&clip, &mut estimator, |done, _| note_frame(&mut counts, done))
-        .expect("pose stage");
+    let (track, _) =
+        liftcheck::track::track_clip(&clip, &mut estimator, |_, _| note_frame(&mut counts)).expect("pose stage");
     assert_little_per_frame("pose stage", &counts);
 
     let analysis = track.analyze(LiftVariant::Auto, &Config::default()).expect("analysis");
@@ -126,7 +128,7 @@ fn the_pose_stage_and_the_render_pass_allocate_no_buffer_per_frame() {
         &analysis,
         &out.path().join("a.mp4"),
         Some(720),
-        |done, _| note_frame(&mut counts, done),
+        |_, _| note_frame(&mut counts),
     )
     .expect("annotated clip");
     assert_little_per_frame("render pass", &counts);

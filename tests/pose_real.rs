@@ -197,11 +197,8 @@ fn a_bystander_found_first_gives_way_to_the_lifter() {
 /// before it hold no pose, the frame itself the lifter's.
 #[test]
 fn the_track_records_the_move_to_the_lifter() {
-    use liftcheck::pose::blazepose::{BlazePose, BlazePoseConfig};
-
-    let runtime = liftcheck::runtime::load().expect("ONNX Runtime (scripts/setup.sh)");
-    let store = liftcheck::models::ModelStore::open(Some(&repo_path("models"))).expect("models folder");
-    let mut estimator = BlazePose::new(&runtime, &store, BlazePoseConfig::default()).expect("pose models");
+    // As `analyze` runs it: with the segmentation mask where the back outline is read.
+    let mut estimator = pose_estimator();
     let clip = repo_path("tests/fixtures/bystander/bystander_first_1rep.mp4");
     let (track, _) = liftcheck::track::track_clip(&clip, &mut estimator, |_, _| {}).expect("pose stage");
     let moved = track.switched_to_lifter_at.expect("tracking moved to the lifter");
