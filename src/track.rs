@@ -114,7 +114,7 @@ fn mask_after(info: &VideoInfo, next: usize, last: &Pose, side: &SideView) -> bo
 }
 
 /// Bump when the cached layout or the pose stage's output changes.
-pub const CACHE_FORMAT_VERSION: u32 = 22;
+pub const CACHE_FORMAT_VERSION: u32 = 23;
 
 /// Everything the analysis needs from the video, frame by frame.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -132,7 +132,7 @@ pub struct PoseTrack {
     pub lines: Vec<LineSegment>,
     /// The frame from which tracking follows the lifter, where it followed someone else from the
     /// start of the clip until then ([`BlazePose::switched_person_at`]); the frames before hold
-    /// no pose. Tracks cached before this field read `None`.
+    /// no pose. (Format 23; a track without it still reads, as no move.)
     #[serde(default)]
     pub switched_to_lifter_at: Option<usize>,
 }
@@ -859,7 +859,7 @@ mod tests {
                 a: Point::new(0.1, 0.2),
                 b: Point::new(3.3, 40.7),
             }],
-            switched_to_lifter_at: Some(0),
+            switched_to_lifter_at: None,
         }
     }
 
@@ -900,13 +900,17 @@ mod tests {
         assert_eq!(loaded.back, stored.back);
     }
 
-    /// Tracks cached before the move to the lifter was recorded still read, as no move.
+    /// The move to the lifter is kept; a track written without it still reads, as no move.
     #[test]
-    fn a_track_cached_without_the_move_reads_as_none() {
-        let mut json = serde_json::to_value(track()).expect("serialise");
+    fn the_move_to_the_lifter_is_kept_and_may_be_missing() {
+        let mut moved = track();
+        moved.switched_to_lifter_at = Some(3);
+        let mut json = serde_json::to_value(&moved).expect("serialise");
+        let read: PoseTrack = serde_json::from_value(json.clone()).expect("read");
+        assert_eq!(read.switched_to_lifter_at, Some(3));
         let removed = json.as_object_mut().and_then(|o| o.remove("switched_to_lifter_at"));
-        assert_eq!(removed, Some(serde_json::json!(0)));
-        let read: PoseTrack = serde_json::from_value(json).expect("an older track reads");
+        assert_eq!(removed, Some(serde_json::json!(3)));
+        let read: PoseTrack = serde_json::from_value(json).expect("a track without it reads");
         assert_eq!(read.switched_to_lifter_at, None);
     }
 

@@ -18,6 +18,7 @@ if [[ $# -gt 0 && $1 != -- ]]; then clip=$1; shift; fi
 extra=("$@")
 
 command -v perf >/dev/null || { echo "profile.sh: perf not found (Debian: apt-get install linux-perf)" >&2; exit 2; }
+command -v ffprobe >/dev/null || { echo "profile.sh: ffprobe not found (Debian: apt-get install ffmpeg)" >&2; exit 2; }
 [[ -f $clip ]] || { echo "profile.sh: $clip: no such file (scripts/bench.sh makes the benchmark clips)" >&2; exit 2; }
 bin=${CARGO_TARGET_DIR:-target}/release/liftcheck
 [[ -x $bin ]] || { echo "profile.sh: $bin: not built (cargo build --release)" >&2; exit 2; }

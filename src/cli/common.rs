@@ -288,7 +288,8 @@ type Stretch = (f64, f64);
 
 /// Stretches without the lifter (out of frame, hidden) longer than the analysis bridges
 /// (`max_gap_s`; at the ends of the clip, [`EDGE_GAP_S`]): the report covers only the rest of the
-/// clip.
+/// clip. A stretch at the start that ends where tracking moved from someone else to the lifter
+/// ([`PoseTrack::switched_to_lifter_at`]) is named as such.
 fn lifter_missing(track: &PoseTrack, config: &Config) -> Option<String> {
     let frame_s = if track.video.fps > 0.0 {
         1.0 / track.video.fps
@@ -324,17 +325,19 @@ fn lifter_missing(track: &PoseTrack, config: &Config) -> Option<String> {
     if long_gaps.is_empty() {
         return None;
     }
-    // A stretch from the start that ends where tracking moved from someone else to the lifter:
-    // that person's poses were dropped, so it is not that nobody was found.
-    let switched_s = track
+    // The stretch from the start up to the frame where tracking moved from someone else to the
+    // lifter: that person's poses were dropped, so it is not that nobody was found. It ends where
+    // the gaps above end, one frame interval after the frame before the move.
+    let switch_end = track
         .switched_to_lifter_at
-        .and_then(|k| track.frames.get(k))
-        .map(|f| f.time_s);
+        .filter(|&k| k > 0)
+        .and_then(|k| track.frames.get(k - 1))
+        .map(|f| f.time_s + frame_s);
     let (followed_other, long_gaps): (Vec<Stretch>, Vec<Stretch>) = long_gaps
         .into_iter()
-        .partition(|&(from, to)| from <= first && switched_s.is_some_and(|s| (to - s).abs() < frame_s / 2.0));
+        .partition(|&(from, to)| from <= first && Some(to) == switch_end);
     // The frames of the stretches named, not every frame without a pose: short gaps are filled in.
-    let missing_in = |gaps: &[(f64, f64)]| {
+    let missing_in = |gaps: &[Stretch]| {
         track
             .frames
             .iter()
@@ -344,7 +347,7 @@ fn lifter_missing(track: &PoseTrack, config: &Config) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(&(from, to)) = followed_other.first() {
         parts.push(format!(
-            "someone else was followed over {from:.1}-{to:.1} s ({} frames) until the lifter was found there",
+            "someone else was followed over {from:.1}-{to:.1} s ({} frames) until the lifter was found at {to:.1} s",
             missing_in(&followed_other)
         ));
     }
@@ -680,22 +683,30 @@ mod tests {
         let config = Config::default();
         // (frames without a pose, frame tracking moved to the lifter, warning)
         type Missing = fn(usize) -> bool;
-        let cases: [(Missing, Option<usize>, &str); 4] = [
+        let cases: [(Missing, Option<usize>, &str); 5] = [
             (
                 |i| i < 20,
                 Some(20),
-                "someone else was followed over 0.0-2.0 s (20 frames) until the lifter was found there: \
+                "someone else was followed over 0.0-2.0 s (20 frames) until the lifter was found at 2.0 s: \
                  that stretch is not analysed",
             ),
             (
                 |i| i < 20 || (40..70).contains(&i),
                 Some(20),
-                "someone else was followed over 0.0-2.0 s (20 frames) until the lifter was found there; \
+                "someone else was followed over 0.0-2.0 s (20 frames) until the lifter was found at 2.0 s; \
                  no lifter found on 30 of 100 frames (4.0-7.0 s): those stretches are not analysed",
             ),
-            // Lost again after the move: a stretch of its own.
+            // Lost again a frame after the move: a stretch of its own.
             (
-                |i| i < 20 || (20..45).contains(&i),
+                |i| i < 20 || (21..45).contains(&i),
+                Some(20),
+                "someone else was followed over 0.0-2.0 s (20 frames) until the lifter was found at 2.0 s; \
+                 no lifter found on 24 of 100 frames (2.1-4.5 s): those stretches are not analysed",
+            ),
+            // No pose on the frame of the move either (not what the pose stage gives): one stretch
+            // on from the start, which is not only someone else's.
+            (
+                |i| i < 45,
                 Some(20),
                 "no lifter found on 45 of 100 frames (0.0-4.5 s): that stretch is not analysed",
             ),

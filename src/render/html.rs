@@ -110,7 +110,8 @@ pub fn escape(text: &str) -> String {
 }
 
 /// [`escape`]d text whose `backticked` spans (config lines in reasons and notes) become
-/// `<code>` elements; a lone backtick stays as it is.
+/// `<code>` elements. Backticks that do not pair up (an odd number in the text) all stay as they
+/// are, since which of them would open a span cannot be told.
 fn prose(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
     // An odd number of parts means the backticks pair up.
@@ -619,6 +620,9 @@ pub fn write_batch_index(rows: &[IndexRow], out: &Path) -> Result<(), RenderErro
 mod tests {
     use super::*;
 
+    use crate::analysis::LiftVariant;
+    use crate::render::plots::tests::sample;
+
     /// Backticked config lines in prose become code; unpaired backticks and markup stay text.
     #[test]
     fn prose_cases() {
@@ -633,8 +637,25 @@ mod tests {
             assert_eq!(prose(text), expected, "{text}");
         }
     }
-    use crate::analysis::LiftVariant;
-    use crate::render::plots::tests::sample;
+
+    /// The header names a camera roll left as filmed, as the terminal report does.
+    #[test]
+    fn the_header_names_a_camera_roll_left_as_filmed() {
+        let mut a = sample();
+        a.camera_roll_deg = Some(6.5);
+        a.camera_roll_corrected = false;
+        let html = clip_report(&a, "v.mp4", &[]);
+        assert!(
+            html.contains("<dt>Camera</dt><dd>rolled 6.5 degrees clockwise"),
+            "camera fact"
+        );
+        assert!(html.contains("<code>level_camera = true</code>"), "config line as code");
+        a.camera_roll_deg = Some(1.0);
+        assert!(
+            !clip_report(&a, "v.mp4", &[]).contains("<dt>Camera</dt>"),
+            "a small roll is a detail"
+        );
+    }
 
     fn frame() -> KeyFrame {
         KeyFrame {

@@ -311,7 +311,6 @@ pub fn one_line(a: &Analysis) -> String {
     )
 }
 
-/// "1 rep", "2 reps".
 /// A camera roll read but left as filmed is shown from this size up, degrees: it adds that much
 /// to every lean and tilt, half the smallest lean limit (`lockout_outline_lean_back_max_deg`, 6
 /// degrees). Smaller ones stay among the details (`-v`).
@@ -339,6 +338,7 @@ pub fn camera_roll_note(a: &Analysis) -> Option<String> {
     }
 }
 
+/// "1 rep", "2 reps".
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
