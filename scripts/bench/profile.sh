@@ -36,7 +36,7 @@ perf record -q -F 999 -o "$out/perf.data" -- "$bin" analyze "$clip" --no-cache -
 perf report -i "$out/perf.data" --no-children --sort dso -g none --stdio -F overhead,sample,dso 2>/dev/null |
     grep -v '^#' | sort -rn |
     awk -v frames="$frames" -v clip="$clip" '
-        /^#/ || NF < 3 { next }
+        NF < 3 { next }
         { share = $1; sub("%", "", share); samples[$3] = $2; total += $2; order[++n] = $3; pct[$3] = share }
         END {
             printf "%s: %d frames, %.1f CPU s sampled, %.1f CPU ms per frame\n\n", clip, frames, total / 999, total / 999 * 1000 / frames

@@ -619,7 +619,6 @@ pub fn write_batch_index(rows: &[IndexRow], out: &Path) -> Result<(), RenderErro
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::analysis::LiftVariant;
     use crate::render::plots::tests::sample;
 
